@@ -1,0 +1,99 @@
+import neo4j, { type Driver, Neo4jError } from "neo4j-driver";
+import { ServiceUnavailableError } from "../errors";
+
+export interface GraphConnection {
+  uri: string;
+  username: string;
+  password: string;
+  /** Omit to use the server's default database. */
+  database?: string | undefined;
+}
+
+/** Counts Bolt round trips (one per transaction run through a {@link GraphSession}). */
+export interface QueryCounter {
+  queries: number;
+}
+
+type Params = Record<string, unknown>;
+
+/** Neo4j codes that mean "the server is not there" rather than "your query is wrong". */
+const UNAVAILABLE_CODES = new Set(["ServiceUnavailable", "SessionExpired", "Neo.TransientError.General.DatabaseUnavailable"]);
+
+/**
+ * The one database seam. Every Cypher statement in the gateway runs through `read` or `write`,
+ * which pick the routing, count round trips and turn driver outages into SERVICE_UNAVAILABLE.
+ */
+export class Graph {
+  private constructor(
+    private readonly driver: Driver,
+    private readonly database: string | undefined,
+  ) {}
+
+  static connect(conn: GraphConnection): Graph {
+    const driver = neo4j.driver(conn.uri, neo4j.auth.basic(conn.username, conn.password), {
+      disableLosslessIntegers: true,
+      // Fail fast during an outage: front lines would rather see an error in two seconds than wait thirty.
+      connectionTimeout: 2_000,
+      connectionAcquisitionTimeout: 3_000,
+      maxTransactionRetryTime: 1_000,
+      maxConnectionPoolSize: 64,
+      userAgent: "c360-gateway",
+    });
+    return new Graph(driver, conn.database);
+  }
+
+  /** A view of this graph that counts its round trips into `counter` (one per request). */
+  session(counter: QueryCounter = { queries: 0 }): GraphSession {
+    return new GraphSession(this, counter);
+  }
+
+  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params): Promise<T[]> {
+    try {
+      const result = await this.driver.executeQuery(cypher, params, {
+        routing: mode === "READ" ? neo4j.routing.READ : neo4j.routing.WRITE,
+        ...(this.database ? { database: this.database } : {}),
+      });
+      return result.records.map((r) => r.toObject() as T);
+    } catch (error) {
+      throw mapDriverError(error);
+    }
+  }
+
+  /** Resolves when a query can be answered; throws ServiceUnavailableError otherwise. */
+  async ping(): Promise<void> {
+    await this.run("READ", "RETURN 1 AS ok", {});
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+/** The per-request face of {@link Graph}: same driver, its own round-trip counter. */
+export class GraphSession {
+  constructor(
+    private readonly graph: Graph,
+    readonly counter: QueryCounter,
+  ) {}
+
+  read<T>(cypher: string, params: Params = {}): Promise<T[]> {
+    this.counter.queries += 1;
+    return this.graph.run<T>("READ", cypher, params);
+  }
+
+  write<T>(cypher: string, params: Params = {}): Promise<T[]> {
+    this.counter.queries += 1;
+    return this.graph.run<T>("WRITE", cypher, params);
+  }
+}
+
+function mapDriverError(error: unknown): unknown {
+  if (error instanceof Neo4jError && UNAVAILABLE_CODES.has(error.code)) {
+    return new ServiceUnavailableError("neo4j", firstLine(error.message));
+  }
+  return error;
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0]?.slice(0, 200) ?? message;
+}

@@ -1,0 +1,186 @@
+/**
+ * The graph model: labels, relationship types and the properties stored on them.
+ *
+ * This is the one contract between the seed generator (which writes the graph) and the
+ * read side (src/graph/*.ts, which serves it). Every property listed here is written by
+ * the seed for every node of that label unless marked optional.
+ *
+ * Nodes
+ *   (:Region   RegionNode)         province → city → district, (district)-[:PART_OF]->(city)-[:PART_OF]->(province)
+ *   (:Product  ProductNode)        the catalogue
+ *   (:Channel  ChannelNode)        the seven channels, keyed by `code`
+ *   (:Tag      TagNode)            leaf tags of the three-level taxonomy
+ *   (:Customer CustomerNode)       attributes and this month's usage as properties
+ *   (:Group    GroupNode)          families, V-nets, enterprises
+ *   (:Contact  ContactNode)        one trajectory entry
+ *   (:HiddenPreference HiddenPreferenceNode)  ground truth for evaluation; never linked, never served
+ *   (:SeedRun  SeedRunNode)        one per completed seed run (idempotency and provenance)
+ *
+ * Relationships
+ *   (Customer)-[:LIVES_IN]->(Region {level: DISTRICT})
+ *   (Customer)-[:SUBSCRIBES {since: DateTime}]->(Product)
+ *   (Customer)-[:HAS_TAG {value: String, score: Float, at: DateTime}]->(Tag)
+ *   (Customer)-[:PREFERS {rank: Int}]->(Channel)          rank 1 = most preferred
+ *   (Customer)-[:MEMBER_OF {role: "HEAD"|"MEMBER"}]->(Group)
+ *   (Customer)-[:CALLS {perMonth: Int}]->(Customer)       calling circle, directed caller → callee
+ *   (Customer)-[:HAD]->(Contact)-[:VIA]->(Channel)
+ *   (Contact)-[:ABOUT]->(Product)                          optional
+ *   (Product)-[:UPGRADES_TO|REQUIRES|EXCLUDES]->(Product)
+ *   (Region)-[:PART_OF]->(Region)
+ *
+ * Ids are strings and unique per label (uniqueness constraints); Channel is keyed by `code`.
+ * Times are Neo4j DateTime values in UTC.
+ */
+
+export const PRODUCT_KINDS = [
+  "PLAN",
+  "FAMILY_PLAN",
+  "DATA_ADDON",
+  "VOICE_ADDON",
+  "HOURLY_PACK",
+  "ROAMING_PACK",
+  "BROADBAND",
+  "IPTV",
+  "HANDSET",
+  "CONTENT",
+] as const;
+export type ProductKind = (typeof PRODUCT_KINDS)[number];
+
+export const CHANNEL_CODES = ["HOTLINE", "APP", "WEB", "SMS", "OUTBOUND_CALL", "STORE", "WECHAT"] as const;
+export type ChannelCode = (typeof CHANNEL_CODES)[number];
+
+export const MARKET_SEGMENTS = ["INDIVIDUAL", "FAMILY", "ENTERPRISE"] as const;
+export type MarketSegment = (typeof MARKET_SEGMENTS)[number];
+
+export const VALUE_TIERS = ["LOW", "MEDIUM", "HIGH", "PREMIUM"] as const;
+export type ValueTier = (typeof VALUE_TIERS)[number];
+
+export const LIFECYCLE_STAGES = ["NEW", "GROWTH", "MATURE", "DECLINE", "CHURN_RISK"] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
+
+export const CONTACT_KINDS = [
+  "CONSULTATION", // asked something (bill, plan, coverage)
+  "HANDLING", // business handled: order, change, cancellation
+  "COMPLAINT",
+  "OFFER_PRESENTED",
+  "OFFER_RESPONSE", // the customer answered an offer; `outcome` says how
+] as const;
+export type ContactKind = (typeof CONTACT_KINDS)[number];
+
+export const RESPONSE_OUTCOMES = ["ACCEPTED", "DECLINED", "IGNORED", "CLICKED"] as const;
+export type ResponseOutcome = (typeof RESPONSE_OUTCOMES)[number];
+
+export const GROUP_KINDS = ["FAMILY", "VNET", "ENTERPRISE"] as const;
+export type GroupKind = (typeof GROUP_KINDS)[number];
+
+export const TAG_STATUSES = ["DRAFT", "PENDING_APPROVAL", "APPROVED", "PUBLISHED", "OFFLINE"] as const;
+export type TagStatus = (typeof TAG_STATUSES)[number];
+
+export type RegionLevel = "PROVINCE" | "CITY" | "DISTRICT";
+
+export interface RegionNode {
+  id: string; // "R33" province, "R3301" city, "R330102" district
+  name: string;
+  level: RegionLevel;
+}
+
+export interface ProductNode {
+  id: string; // "P001" …
+  code: string; // business code, e.g. "5G-PLAN-128"
+  name: string;
+  kind: ProductKind;
+  monthlyFee: number; // yuan per month; 0 for one-off products
+  oneOffPrice: number; // yuan, handsets and hourly/roaming packs; 0 otherwise
+  network: "4G" | "5G" | null; // plans; null where it does not apply
+  dataQuotaMb: number; // included per month (per validity for packs); 0 if none
+  voiceMinutes: number; // included per month; 0 if none
+  smsCount: number;
+  dataOveragePerGb: number; // yuan per GB beyond quota (plans); 0 otherwise
+  voiceOveragePerMinute: number; // yuan per minute beyond quota (plans)
+  validityHours: number; // packs: 1..720; 0 = monthly recurring
+  description: string;
+}
+
+export interface ChannelNode {
+  code: ChannelCode;
+  name: string;
+  outbound: boolean; // the operator initiates (SMS, OUTBOUND_CALL); DND red list blocks these
+  hasAgent: boolean; // a person speaks to the customer (HOTLINE, OUTBOUND_CALL, STORE)
+  push: boolean; // can be pushed to without the customer asking (SMS, OUTBOUND_CALL, APP, WECHAT)
+}
+
+export interface TagNode {
+  id: string; // "T001" …
+  code: string; // "TEL_DATA_HEAVY"
+  name: string; // level-3 name, human readable
+  level1: string; // "Basic" | "Telecom" | "Life & Internet" | "Value & Lifecycle"
+  level2: string; // e.g. "Data usage"
+  definition: string; // statistical definition (统计口径), one sentence
+  valueType: "FLAG" | "CATEGORY" | "SCORE";
+  market: MarketSegment;
+  scope: "PROVINCE" | "CITY";
+  status: TagStatus; // the read side serves PUBLISHED only
+  version: number;
+}
+
+export interface CustomerNode {
+  id: string; // "C0000001", in generation order
+  msisdn: string; // 11 digits, unique
+  name: string;
+  gender: "F" | "M";
+  age: number;
+  segment: MarketSegment;
+  regionId: string; // district id (denormalised from LIVES_IN for filters)
+  tenureMonths: number;
+  arpu: number; // yuan, 3-month average monthly revenue
+  valueTier: ValueTier;
+  lifecycleStage: LifecycleStage;
+  creditScore: number; // 350..950
+  terminalModel: string;
+  terminalAgeMonths: number;
+  networkType: "4G" | "5G";
+  doNotDisturb: boolean;
+  dndList: "RED" | "BLACK" | null; // RED: no outbound; BLACK: excluded everywhere
+  // this month's usage
+  usageMonth: string; // "2026-11"
+  dataUsedMb: number;
+  dataQuotaMb: number;
+  voiceUsedMinutes: number;
+  voiceQuotaMinutes: number;
+  smsUsed: number;
+  // three-month averages
+  avgDataMb3m: number;
+  avgVoiceMinutes3m: number;
+  avgSms3m: number;
+  roamingDays3m: number;
+}
+
+export interface GroupNode {
+  id: string; // "G000001"
+  kind: GroupKind;
+  name: string;
+}
+
+export interface ContactNode {
+  id: string; // "K00000001", in generation order
+  customerId: string; // denormalised: the trajectory index is (customerId, at)
+  at: string; // DateTime (UTC); serialised as ISO-8601 in this interface
+  channel: ChannelCode; // denormalised from VIA for filtering without a hop
+  kind: ContactKind;
+  summary: string; // one short human-readable sentence
+  outcome: ResponseOutcome | null;
+  productId: string | null; // denormalised from ABOUT
+}
+
+/** Ground truth for evaluating recommendations: affinity in [0,1] per product kind. */
+export type HiddenPreferenceNode = { customerId: string } & Record<ProductKind, number>;
+
+export interface SeedRunNode {
+  id: string; // "seed-<seed>-<customers>"
+  seed: number;
+  customers: number;
+  completedAt: string;
+}
+
+/** Index and constraint names, so tests and tooling can refer to them. */
+export const CONTACT_TRAJECTORY_INDEX = "contact_customer_at";
