@@ -1,0 +1,39 @@
+import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Channel } from "../schema/channel.type";
+import { ProductKindEnum } from "../schema/enums";
+import { Product } from "../schema/product.type";
+import type { GatewayContext } from "../src/context";
+import { listProducts } from "../src/graph/catalogue";
+import type { ProductKind } from "../src/graph/model";
+import type { ChannelRecord, ProductRecord } from "../src/graph/records";
+
+@Resolver(() => Product)
+export class CatalogueResolver {
+  @Query(() => [Product], { description: "The product catalogue, optionally of one kind." })
+  products(
+    @Ctx() ctx: GatewayContext,
+    @Arg("kind", () => ProductKindEnum, { nullable: true }) kind?: ProductKind | null,
+  ): Promise<ProductRecord[]> {
+    return listProducts(ctx.graph, kind ?? null);
+  }
+
+  @Query(() => [Channel], { description: "The seven contact channels." })
+  async channels(@Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
+    return [...(await ctx.reference.channels()).values()];
+  }
+
+  @FieldResolver(() => [Product], { description: "Plans this product upgrades to (the upgrade ladder)." })
+  upgradesTo(@Root() p: ProductRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord[]> {
+    return ctx.loaders.related.UPGRADES_TO.load(p.id);
+  }
+
+  @FieldResolver(() => [Product], { description: "Products a customer must hold before taking this one." })
+  requires(@Root() p: ProductRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord[]> {
+    return ctx.loaders.related.REQUIRES.load(p.id);
+  }
+
+  @FieldResolver(() => [Product], { description: "Products that cannot be held together with this one." })
+  excludes(@Root() p: ProductRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord[]> {
+    return ctx.loaders.related.EXCLUDES.load(p.id);
+  }
+}

@@ -1,0 +1,106 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Channel } from "../schema/channel.type";
+import { ContactConnection } from "../schema/contact.type";
+import { CircleMember, Customer, Holding, Terminal, UsageSummary } from "../schema/customer.type";
+import { ChannelCodeEnum } from "../schema/enums";
+import { Region } from "../schema/region.type";
+import { DateTimeScalar } from "../schema/scalars";
+import { CustomerTag } from "../schema/tag.type";
+import type { GatewayContext } from "../src/context";
+import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, usageSummary } from "../src/customer";
+import type { ChannelCode } from "../src/graph/model";
+import type { ChannelRecord, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
+import type { CircleMemberRecord } from "../src/graph/customer";
+import { pageRequest, toConnection, type ContactConnectionRoot } from "../src/trajectory";
+import { intInRange, listOfAtMost } from "../src/validate";
+
+const MAX_CUSTOMERS_PER_REQUEST = 100;
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  @Query(() => Customer, { nullable: true, description: "One customer by id; null when there is no such customer." })
+  customer(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<CustomerRecord | null> {
+    return ctx.loaders.customer.load(id);
+  }
+
+  @Query(() => Customer, { nullable: true, description: "The customer behind a phone number: what a 10086 desk has when a call comes in." })
+  customerByMsisdn(@Arg("msisdn", () => String) msisdn: string, @Ctx() ctx: GatewayContext): Promise<CustomerRecord | null> {
+    return ctx.loaders.customerByMsisdn.load(normaliseMsisdn(msisdn));
+  }
+
+  @Query(() => [Customer], { nullable: "items", description: `Customers in the order asked, null where unknown; at most ${MAX_CUSTOMERS_PER_REQUEST} ids.` })
+  async customers(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: GatewayContext): Promise<Array<CustomerRecord | null>> {
+    listOfAtMost("ids", ids, MAX_CUSTOMERS_PER_REQUEST);
+    const found = await ctx.loaders.customer.loadMany(ids);
+    return found.map((c) => {
+      if (c instanceof Error) throw c;
+      return c;
+    });
+  }
+
+  @FieldResolver(() => String, { description: "Masked (138****5678) unless the caller may see personal data." })
+  msisdn(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): string {
+    return canSeeMsisdn(ctx.principal) ? c.msisdn : maskMsisdn(c.msisdn);
+  }
+
+  @FieldResolver(() => Region, { description: "The district the customer lives in, with its city and province as parents." })
+  async region(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<Region> {
+    return regionChain(await ctx.reference.regions(), c.regionId);
+  }
+
+  @FieldResolver(() => UsageSummary)
+  usage(@Root() c: CustomerRecord): UsageSummary {
+    return usageSummary(c);
+  }
+
+  @FieldResolver(() => Terminal)
+  terminal(@Root() c: CustomerRecord): Terminal {
+    return { model: c.terminalModel, ageMonths: c.terminalAgeMonths, network: c.networkType };
+  }
+
+  @FieldResolver(() => [Holding], { description: "Products held, oldest first." })
+  subscriptions(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<HoldingRecord[]> {
+    return ctx.loaders.holdings.load(c.id);
+  }
+
+  @FieldResolver(() => [CustomerTag], { description: "Published tags only, optionally of one level-1 family." })
+  async tags(
+    @Root() c: CustomerRecord,
+    @Ctx() ctx: GatewayContext,
+    @Arg("level1", () => String, { nullable: true }) level1?: string | null,
+  ): Promise<CustomerTagRecord[]> {
+    const tags = await ctx.loaders.tags.load(c.id);
+    return level1 ? tags.filter((t) => t.tag.level1 === level1) : tags;
+  }
+
+  @FieldResolver(() => [Channel], { description: "Channels the customer prefers, most preferred first." })
+  async preferredChannels(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
+    const [codes, channels] = await Promise.all([ctx.loaders.preferredChannels.load(c.id), ctx.reference.channels()]);
+    return codes.flatMap((code) => channels.get(code) ?? []);
+  }
+
+  @FieldResolver(() => [CircleMember], { description: "Family, V-net and calling circle, strongest tie first." })
+  async circle(
+    @Root() c: CustomerRecord,
+    @Ctx() ctx: GatewayContext,
+    @Arg("limit", () => Int, { defaultValue: 10 }) limit: number,
+  ): Promise<Array<CircleMemberRecord & { relation: CircleMemberRecord["relations"][number] }>> {
+    intInRange("limit", limit, 1, 50);
+    const members = await ctx.loaders.circle.load({ key: `${c.id}|${limit}`, customerId: c.id, limit });
+    return members.map((m) => ({ ...m, relation: m.relations[0] ?? "CALLS" }));
+  }
+
+  @FieldResolver(() => ContactConnection, { description: "The contact trajectory, newest first, cursor paged." })
+  async contacts(
+    @Root() c: CustomerRecord,
+    @Ctx() ctx: GatewayContext,
+    @Arg("first", () => Int, { defaultValue: 20, description: "Page size, 1 to 100." }) first: number,
+    @Arg("after", () => String, { nullable: true, description: "A cursor from a previous page." }) after?: string | null,
+    @Arg("channels", () => [ChannelCodeEnum], { nullable: true, description: "Only contacts on these channels." }) channels?: ChannelCode[] | null,
+    @Arg("since", () => DateTimeScalar, { nullable: true, description: "Only contacts at or after this time." }) since?: Date | null,
+    @Arg("until", () => DateTimeScalar, { nullable: true, description: "Only contacts at or before this time." }) until?: Date | null,
+  ): Promise<ContactConnectionRoot> {
+    const { page, filter } = pageRequest(c.id, { first, after, channels, since, until });
+    return toConnection(await ctx.loaders.contactPage.load(page), page, filter);
+  }
+}

@@ -1,0 +1,116 @@
+import { Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { CircleRelationEnum, LifecycleStageEnum, MarketSegmentEnum, ValueTierEnum, type CircleRelation } from "./enums";
+import { Product } from "./product.type";
+import { DateTimeScalar } from "./scalars";
+import type { LifecycleStage, MarketSegment, ValueTier } from "../src/graph/model";
+
+@ObjectType({ description: "This month's usage against the held quota, and three-month averages." })
+export class UsageSummary {
+  @Field(() => String, { description: "The month, YYYY-MM." })
+  month!: string;
+
+  @Field(() => Int)
+  dataUsedMb!: number;
+
+  @Field(() => Int)
+  dataQuotaMb!: number;
+
+  @Field(() => Float, { description: "Data used as a percentage of the quota (0 when there is no quota)." })
+  dataUsedPercent!: number;
+
+  @Field(() => Int)
+  voiceUsedMinutes!: number;
+
+  @Field(() => Int)
+  voiceQuotaMinutes!: number;
+
+  @Field(() => Int)
+  smsUsed!: number;
+
+  @Field(() => Int)
+  avgDataMb3m!: number;
+
+  @Field(() => Int)
+  avgVoiceMinutes3m!: number;
+
+  @Field(() => Int)
+  avgSms3m!: number;
+
+  @Field(() => Int, { description: "Days spent roaming in the last three months." })
+  roamingDays3m!: number;
+}
+
+@ObjectType({ description: "The handset the customer uses." })
+export class Terminal {
+  @Field(() => String)
+  model!: string;
+
+  @Field(() => Int)
+  ageMonths!: number;
+
+  @Field(() => String, { description: "4G or 5G." })
+  network!: string;
+}
+
+@ObjectType({ description: "A product the customer holds." })
+export class Holding {
+  @Field(() => Product)
+  product!: Product;
+
+  @Field(() => DateTimeScalar)
+  since!: Date;
+}
+
+@ObjectType({ description: "The unified view of one subscriber (全景画像)." })
+export class Customer {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: "F or M." })
+  gender!: string;
+
+  @Field(() => Int)
+  age!: number;
+
+  @Field(() => MarketSegmentEnum)
+  segment!: MarketSegment;
+
+  @Field(() => Int)
+  tenureMonths!: number;
+
+  @Field(() => Float, { description: "Average monthly revenue over three months, yuan." })
+  arpu!: number;
+
+  @Field(() => ValueTierEnum)
+  valueTier!: ValueTier;
+
+  @Field(() => LifecycleStageEnum)
+  lifecycleStage!: LifecycleStage;
+
+  @Field(() => Int, { description: "Credit score, 350 to 950." })
+  creditScore!: number;
+
+  @Field(() => Boolean, { description: "On a do-not-disturb list (免打扰)." })
+  doNotDisturb!: boolean;
+}
+
+@ObjectType({ description: "Someone in a customer's family, V-net or calling circle." })
+export class CircleMember {
+  @Field(() => Customer)
+  customer!: Customer;
+
+  @Field(() => CircleRelationEnum, { description: "The strongest reason this member is in the circle." })
+  relation!: CircleRelation;
+
+  @Field(() => [CircleRelationEnum], { description: "Every reason, strongest first." })
+  relations!: CircleRelation[];
+
+  @Field(() => Float, { description: "Tie strength in [0,1]; the circle is ordered by it." })
+  strength!: number;
+
+  @Field(() => Int, { description: "Calls per month between the two, both directions." })
+  callsPerMonth!: number;
+}

@@ -1,0 +1,43 @@
+import { registerEnumType } from "type-graphql";
+import {
+  CHANNEL_CODES,
+  CONTACT_KINDS,
+  LIFECYCLE_STAGES,
+  MARKET_SEGMENTS,
+  PRODUCT_KINDS,
+  RESPONSE_OUTCOMES,
+  VALUE_TIERS,
+  type ChannelCode,
+  type ContactKind,
+  type LifecycleStage,
+  type MarketSegment,
+  type ProductKind,
+  type ResponseOutcome,
+  type ValueTier,
+} from "../src/graph/model";
+
+/** type-graphql wants an enum-like object; the graph model's string unions are the source of truth. */
+function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+}
+
+export const ProductKindEnum = enumOf<ProductKind>(PRODUCT_KINDS);
+export const ChannelCodeEnum = enumOf<ChannelCode>(CHANNEL_CODES);
+export const MarketSegmentEnum = enumOf<MarketSegment>(MARKET_SEGMENTS);
+export const ValueTierEnum = enumOf<ValueTier>(VALUE_TIERS);
+export const LifecycleStageEnum = enumOf<LifecycleStage>(LIFECYCLE_STAGES);
+export const ContactKindEnum = enumOf<ContactKind>(CONTACT_KINDS);
+export const ResponseOutcomeEnum = enumOf<ResponseOutcome>(RESPONSE_OUTCOMES);
+
+export const CIRCLE_RELATIONS = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
+export type CircleRelation = (typeof CIRCLE_RELATIONS)[number];
+export const CircleRelationEnum = enumOf<CircleRelation>(CIRCLE_RELATIONS);
+
+registerEnumType(ProductKindEnum, { name: "ProductKind", description: "What a product is: a main plan, an add-on, a pack, a home product, a handset or content." });
+registerEnumType(ChannelCodeEnum, { name: "ChannelCode", description: "The seven contact channels." });
+registerEnumType(MarketSegmentEnum, { name: "MarketSegment", description: "Individual, family or enterprise market (个/家/集团)." });
+registerEnumType(ValueTierEnum, { name: "ValueTier", description: "Value tier derived from ARPU." });
+registerEnumType(LifecycleStageEnum, { name: "LifecycleStage", description: "Customer lifecycle stage (AARRR-guided)." });
+registerEnumType(ContactKindEnum, { name: "ContactKind", description: "What happened in one contact (接触)." });
+registerEnumType(ResponseOutcomeEnum, { name: "ResponseOutcome", description: "How the customer answered an offer." });
+registerEnumType(CircleRelationEnum, { name: "CircleRelation", description: "Why someone is in a customer's circle." });

@@ -1,0 +1,44 @@
+import type { Config } from "./config";
+import type { Services } from "./context";
+import { Graph, type GraphConnection } from "./graph/db";
+import type { Logger } from "./logger";
+import { createRedis } from "./redis/client";
+import { ReferenceData } from "./reference";
+import { startGateway, type RunningGateway } from "./server";
+import { buildGatewaySchema } from "../schema/build";
+
+/** A gateway process's moving parts, opened in order and closed in reverse. */
+export interface App {
+  gateway: RunningGateway;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Connects to Neo4j and Redis and serves the schema; `close` drains and disconnects. */
+export async function openApp(opts: {
+  neo4j: GraphConnection;
+  redisUrl: string;
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix">;
+  log: Logger;
+}): Promise<App> {
+  const graph = Graph.connect(opts.neo4j);
+  const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
+  redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
+  const services: Services = { graph, redis, reference: new ReferenceData(graph), log: opts.log };
+  try {
+    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
+    return {
+      gateway,
+      services,
+      close: async () => {
+        await gateway.close();
+        redis.disconnect();
+        await graph.close();
+      },
+    };
+  } catch (error) {
+    redis.disconnect();
+    await graph.close();
+    throw error;
+  }
+}

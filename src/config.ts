@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+/** Gateway settings, read once from the environment and validated before anything starts. */
+export interface Config {
+  port: number;
+  host: string;
+  neo4j: { uri: string | undefined; username: string; password: string; database: string | undefined };
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  logLevel: string;
+  demo: { customers: number; seed: number };
+}
+
+const intIn = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return fallback;
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be an integer from ${min} to ${max}; got "${raw}".` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const uriWith = (name: string, schemes: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return undefined;
+      const scheme = /^([a-z0-9+]+):\/\//.exec(raw)?.[1];
+      if (!scheme || !schemes.includes(scheme)) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a URI starting with ${schemes.map((s) => `${s}://`).join(", ")}; got "${raw}".` });
+        return z.NEVER;
+      }
+      return raw;
+    });
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const envSchema = z.object({
+  PORT: intIn("PORT", 0, 65535, 4000),
+  HOST: z.string().default("0.0.0.0"),
+  NEO4J_URI: uriWith("NEO4J_URI", ["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"]),
+  NEO4J_USERNAME: z.string().default("neo4j"),
+  NEO4J_PASSWORD: z.string().default(""),
+  NEO4J_DATABASE: z.string().optional(),
+  REDIS_URL: uriWith("REDIS_URL", ["redis", "rediss"]),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .default("c360:")
+    .refine((p) => /^[A-Za-z0-9_.-]+:$/.test(p), { message: 'REDIS_KEY_PREFIX must be letters, digits, "_", "." or "-" ending with ":", e.g. "c360:".' }),
+  LOG_LEVEL: z
+    .string()
+    .default("info")
+    .refine((l) => (LEVELS as readonly string[]).includes(l), { message: `LOG_LEVEL must be one of ${LEVELS.join(", ")}.` }),
+  SEED_CUSTOMERS: intIn("SEED_CUSTOMERS", 1, 10_000_000, 20_000),
+  SEED: intIn("SEED", 0, 2 ** 31 - 1, 42),
+});
+
+/** Thrown when the environment is invalid: one sentence per bad value, no stack trace needed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
+  const e = parsed.data;
+  if (e.NEO4J_URI && !e.NEO4J_PASSWORD && env.NEO4J_PASSWORD === undefined) {
+    // An external server nearly always needs credentials; say so now rather than on the first query.
+    throw new ConfigError(["NEO4J_PASSWORD must be set when NEO4J_URI points at your own Neo4j server (set it to an empty string if auth is disabled)."]);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    neo4j: { uri: e.NEO4J_URI, username: e.NEO4J_USERNAME, password: e.NEO4J_PASSWORD, database: e.NEO4J_DATABASE || undefined },
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    demo: { customers: e.SEED_CUSTOMERS, seed: e.SEED },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Redis } from "ioredis";
+import type { Graph, GraphSession } from "./graph/db";
+import { createLoaders, type Loaders } from "./loaders";
+import type { Logger } from "./logger";
+import type { ReferenceData } from "./reference";
+
+/**
+ * Who is asking. Everyone is anonymous until the security work lands; resolvers that must
+ * restrict data (MSISDN masking today) ask the principal, so that work has one seam to fill.
+ */
+export interface Principal {
+  id: string;
+  kind: "ANONYMOUS" | "AGENT" | "SERVICE";
+  /** Permissions such as "pii:read" (see the unmasked MSISDN). */
+  permissions: ReadonlySet<string>;
+}
+
+export const ANONYMOUS: Principal = { id: "anonymous", kind: "ANONYMOUS", permissions: new Set() };
+
+/** What every resolver receives. Built per request (HTTP) or per operation (WebSocket). */
+export interface GatewayContext {
+  principal: Principal;
+  graph: GraphSession;
+  loaders: Loaders;
+  reference: ReferenceData;
+  redis: Redis;
+  log: Logger;
+}
+
+/** Process-wide parts the context is built from. */
+export interface Services {
+  graph: Graph;
+  reference: ReferenceData;
+  redis: Redis;
+  log: Logger;
+}
+
+export function createContext(services: Services, principal: Principal = ANONYMOUS): GatewayContext {
+  const graph = services.graph.session();
+  return { principal, graph, loaders: createLoaders(graph), reference: services.reference, redis: services.redis, log: services.log };
+}

@@ -1,0 +1,71 @@
+import { BadUserInputError } from "./errors";
+import type { Principal } from "./context";
+import type { CustomerRecord, RegionRecord } from "./graph/records";
+
+/** Who may see a full MSISDN; everyone else gets it masked. */
+export function canSeeMsisdn(principal: Principal): boolean {
+  return principal.permissions.has("pii:read");
+}
+
+/** "13812345678" → "138****5678", as Chinese operators print numbers on shared screens. */
+export function maskMsisdn(msisdn: string): string {
+  return msisdn.length === 11 ? `${msisdn.slice(0, 3)}****${msisdn.slice(7)}` : "*".repeat(msisdn.length);
+}
+
+/** Accepts "13812345678", "+86 138-1234-5678" and the like; anything else is bad input. */
+export function normaliseMsisdn(input: string): string {
+  const digits = input.replace(/[\s-]/g, "").replace(/^(\+86|0086)/, "");
+  if (!/^1\d{10}$/.test(digits)) {
+    throw new BadUserInputError(`\`msisdn\` must be an 11-digit mobile number starting with 1 (optionally +86); got "${input.slice(0, 32)}".`, "msisdn");
+  }
+  return digits;
+}
+
+export interface RegionView {
+  id: string;
+  name: string;
+  level: string;
+  parent: RegionView | null;
+}
+
+/** A region with its parents, from the reference map (no round trip). */
+export function regionChain(regions: Map<string, RegionRecord>, id: string): RegionView {
+  const seen = new Set<string>();
+  const build = (regionId: string): RegionView => {
+    const r = regions.get(regionId);
+    if (!r || seen.has(regionId)) return { id: regionId, name: regionId, level: "UNKNOWN", parent: null };
+    seen.add(regionId);
+    return { id: r.id, name: r.name, level: r.level, parent: r.parentId ? build(r.parentId) : null };
+  };
+  return build(id);
+}
+
+export interface UsageView {
+  month: string;
+  dataUsedMb: number;
+  dataQuotaMb: number;
+  dataUsedPercent: number;
+  voiceUsedMinutes: number;
+  voiceQuotaMinutes: number;
+  smsUsed: number;
+  avgDataMb3m: number;
+  avgVoiceMinutes3m: number;
+  avgSms3m: number;
+  roamingDays3m: number;
+}
+
+export function usageSummary(c: CustomerRecord): UsageView {
+  return {
+    month: c.usageMonth,
+    dataUsedMb: Math.round(c.dataUsedMb),
+    dataQuotaMb: Math.round(c.dataQuotaMb),
+    dataUsedPercent: c.dataQuotaMb > 0 ? Math.round((1000 * c.dataUsedMb) / c.dataQuotaMb) / 10 : 0,
+    voiceUsedMinutes: Math.round(c.voiceUsedMinutes),
+    voiceQuotaMinutes: Math.round(c.voiceQuotaMinutes),
+    smsUsed: Math.round(c.smsUsed),
+    avgDataMb3m: Math.round(c.avgDataMb3m),
+    avgVoiceMinutes3m: Math.round(c.avgVoiceMinutes3m),
+    avgSms3m: Math.round(c.avgSms3m),
+    roamingDays3m: Math.round(c.roamingDays3m),
+  };
+}

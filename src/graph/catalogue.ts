@@ -1,0 +1,48 @@
+import type { GraphSession } from "./db";
+import type { ProductKind } from "./model";
+import type { ChannelRecord, ProductRecord, RegionRecord } from "./records";
+
+/** The product catalogue, optionally of one kind, ordered by kind then fee. */
+export async function listProducts(graph: GraphSession, kind: ProductKind | null): Promise<ProductRecord[]> {
+  const rows = await graph.read<{ p: ProductRecord }>(
+    `MATCH (p:Product) WHERE $kind IS NULL OR p.kind = $kind
+     RETURN p {.*} AS p ORDER BY p.kind, p.monthlyFee, p.oneOffPrice, p.id`,
+    { kind },
+  );
+  return rows.map((r) => r.p);
+}
+
+export type ProductRelation = "UPGRADES_TO" | "REQUIRES" | "EXCLUDES";
+
+/** Products linked from each product by `relation` (both directions for EXCLUDES, which is symmetric). */
+export async function relatedProducts(
+  graph: GraphSession,
+  relation: ProductRelation,
+  ids: readonly string[],
+): Promise<Map<string, ProductRecord[]>> {
+  const pattern = relation === "EXCLUDES" ? "(p)-[:EXCLUDES]-(q:Product)" : `(p)-[:${relation}]->(q:Product)`;
+  const rows = await graph.read<{ id: string; related: ProductRecord[] }>(
+    `UNWIND $ids AS id
+     MATCH (p:Product {id: id})
+     OPTIONAL MATCH ${pattern}
+     WITH id, q ORDER BY q.monthlyFee, q.id
+     RETURN id, collect(DISTINCT q {.*}) AS related`,
+    { ids },
+  );
+  return new Map(rows.map((r) => [r.id, r.related]));
+}
+
+/** The seven channels. */
+export async function listChannels(graph: GraphSession): Promise<ChannelRecord[]> {
+  const rows = await graph.read<{ ch: ChannelRecord }>(`MATCH (ch:Channel) RETURN ch {.*} AS ch ORDER BY ch.code`);
+  return rows.map((r) => r.ch);
+}
+
+/** Every region with its parent's id (a few dozen rows; held as reference data). */
+export async function listRegions(graph: GraphSession): Promise<RegionRecord[]> {
+  const rows = await graph.read<{ r: RegionRecord }>(
+    `MATCH (r:Region) OPTIONAL MATCH (r)-[:PART_OF]->(p:Region)
+     RETURN r {.id, .name, .level, parentId: p.id} AS r ORDER BY r.id`,
+  );
+  return rows.map((row) => row.r);
+}

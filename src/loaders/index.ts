@@ -1,0 +1,82 @@
+import DataLoader from "dataloader";
+import type { GraphSession } from "../graph/db";
+import { relatedProducts, type ProductRelation } from "../graph/catalogue";
+import { contactCounts, contactPages, type ContactFilter, type ContactPageRequest, type ContactRecord } from "../graph/contact";
+import {
+  circles,
+  customersByIds,
+  customersByMsisdns,
+  holdingsByCustomer,
+  preferredChannelsByCustomer,
+  tagsByCustomer,
+  type CircleMemberRecord,
+  type CircleRequest,
+} from "../graph/customer";
+import type { ChannelCode } from "../graph/model";
+import type { CustomerRecord, CustomerTagRecord, HoldingRecord, ProductRecord } from "../graph/records";
+
+/**
+ * One set of loaders per request ("one loader per request"): everything a query asks of many
+ * customers is gathered within a tick and fetched in one Bolt round trip per kind of data.
+ */
+export interface Loaders {
+  customer: DataLoader<string, CustomerRecord | null>;
+  customerByMsisdn: DataLoader<string, CustomerRecord | null>;
+  holdings: DataLoader<string, HoldingRecord[]>;
+  tags: DataLoader<string, CustomerTagRecord[]>;
+  preferredChannels: DataLoader<string, ChannelCode[]>;
+  circle: DataLoader<CircleRequest, CircleMemberRecord[], string>;
+  contactPage: DataLoader<ContactPageRequest, ContactRecord[], string>;
+  contactCount: DataLoader<ContactFilter, number, string>;
+  related: Record<ProductRelation, DataLoader<string, ProductRecord[]>>;
+}
+
+export function createLoaders(graph: GraphSession): Loaders {
+  const customer = new DataLoader<string, CustomerRecord | null>(async (ids) => {
+    const found = await customersByIds(graph, ids);
+    return ids.map((id) => found.get(id) ?? null);
+  });
+  const customerByMsisdn = new DataLoader<string, CustomerRecord | null>(async (msisdns) => {
+    const found = await customersByMsisdns(graph, msisdns);
+    return msisdns.map((m) => {
+      const c = found.get(m) ?? null;
+      // Prime the id loader so the rest of the view does not fetch the same customer again.
+      if (c) customer.prime(c.id, c);
+      return c;
+    });
+  });
+  return {
+    customer,
+    customerByMsisdn,
+    holdings: listLoader((ids) => holdingsByCustomer(graph, ids)),
+    tags: listLoader((ids) => tagsByCustomer(graph, ids)),
+    preferredChannels: listLoader((ids) => preferredChannelsByCustomer(graph, ids)),
+    circle: keyedLoader((reqs) => circles(graph, reqs), []),
+    contactPage: keyedLoader((reqs) => contactPages(graph, reqs), []),
+    contactCount: keyedLoader((filters) => contactCounts(graph, filters), 0),
+    related: {
+      UPGRADES_TO: listLoader((ids) => relatedProducts(graph, "UPGRADES_TO", ids)),
+      REQUIRES: listLoader((ids) => relatedProducts(graph, "REQUIRES", ids)),
+      EXCLUDES: listLoader((ids) => relatedProducts(graph, "EXCLUDES", ids)),
+    },
+  };
+}
+
+/** A loader of lists by id; an id with nothing found gets an empty list. */
+function listLoader<V>(fetch: (ids: readonly string[]) => Promise<Map<string, V[]>>): DataLoader<string, V[]> {
+  return new DataLoader<string, V[]>(async (ids) => {
+    const found = await fetch(ids);
+    return ids.map((id) => found.get(id) ?? []);
+  });
+}
+
+/** A loader whose keys are request objects identified by their `key`. */
+function keyedLoader<K extends { key: string }, V>(fetch: (keys: readonly K[]) => Promise<Map<string, V>>, missing: V): DataLoader<K, V, string> {
+  return new DataLoader<K, V, string>(
+    async (reqs) => {
+      const found = await fetch(reqs);
+      return reqs.map((r) => found.get(r.key) ?? missing);
+    },
+    { cacheKeyFn: (r) => r.key },
+  );
+}

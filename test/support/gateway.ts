@@ -1,0 +1,73 @@
+import { after } from "node:test";
+import { print } from "graphql";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { openApp, type App } from "../../src/app";
+import type { GraphConnection } from "../../src/graph/db";
+import { createLogger } from "../../src/logger";
+
+/** Neo4j and Redis of this test run, started once by `npm test` (src/cli/test.ts). */
+export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
+  const uri = process.env.NEO4J_URI;
+  const redisUrl = process.env.REDIS_URL;
+  if (!uri || !redisUrl) throw new Error("NEO4J_URI and REDIS_URL are not set: run the tests with `npm test`, which starts Neo4j and Redis.");
+  return { neo4j: { uri, username: process.env.NEO4J_USERNAME ?? "neo4j", password: process.env.NEO4J_PASSWORD ?? "" }, redisUrl };
+}
+
+/**
+ * A real gateway on a free port for this test file, closed when the file's tests end.
+ * `overrides` lets a fault test route the gateway through a proxy it can cut.
+ */
+export async function startTestGateway(overrides: Partial<{ neo4j: GraphConnection; redisUrl: string }> = {}): Promise<TestGateway> {
+  const services = { ...testServices(), ...overrides };
+  const app = await openApp({
+    ...services,
+    config: { port: 0, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:` },
+    log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
+  });
+  after(() => app.close());
+  return new TestGateway(app);
+}
+
+export interface GraphQLResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: { code?: string; [k: string]: unknown } }>;
+  roundTrips: number;
+  headers: Headers;
+}
+
+export class TestGateway {
+  constructor(readonly app: App) {}
+
+  get url(): string {
+    return this.app.gateway.url.replace("localhost", "127.0.0.1");
+  }
+
+  get origin(): string {
+    return new URL(this.url).origin;
+  }
+
+  /** Sends a typed document over HTTP POST, as a front-line client would. */
+  async request<TData, TVars>(document: TypedDocumentNode<TData, TVars>, variables?: TVars): Promise<GraphQLResponse<TData>> {
+    return this.raw<TData>(print(document), variables as Record<string, unknown> | undefined);
+  }
+
+  /** Sends a query string (for documents that are deliberately not typed, such as bad input). */
+  async raw<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
+    const res = await fetch(this.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as Omit<GraphQLResponse<TData>, "status" | "roundTrips" | "headers">;
+    return { ...body, status: res.status, roundTrips: Number(res.headers.get("x-bolt-round-trips") ?? NaN), headers: res.headers };
+  }
+}
+
+/** The data of a response that must have succeeded; fails loudly with the errors otherwise. */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.errors?.length || response.data == null) {
+    throw new Error(`expected data, got status ${response.status} and errors ${JSON.stringify(response.errors)}`);
+  }
+  return response.data;
+}
