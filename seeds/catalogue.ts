@@ -314,11 +314,36 @@ export const EXCLUDES: readonly ProductLink[] = [
   ...pairwise(productsOfKind("ROAMING_PACK")),
 ];
 
-/** True when `held` (product ids) satisfies every rule for adding `candidate`. */
+function linkIndex(links: readonly ProductLink[], bothWays: boolean): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  const add = (from: string, to: string): void => {
+    const list = index.get(from);
+    if (list) {
+      if (!list.includes(to)) list.push(to);
+    } else index.set(from, [to]);
+  };
+  for (const l of links) {
+    add(l.from, l.to);
+    if (bothWays) add(l.to, l.from);
+  }
+  return index;
+}
+
+const REQUIRES_OF = linkIndex(REQUIRES, false);
+const EXCLUDES_OF = linkIndex(EXCLUDES, true);
+const UPGRADES_OF = linkIndex(UPGRADES_TO, false);
+
+/** True when `held` (product ids) satisfies every rule for adding `candidateId`: some REQUIRES target held, no EXCLUDES either way. */
 export function canHold(candidateId: string, held: ReadonlySet<string>): boolean {
-  const requires = REQUIRES.filter((l) => l.from === candidateId);
-  if (requires.length > 0 && !requires.some((l) => held.has(l.to))) return false;
-  return !EXCLUDES.some((l) => (l.from === candidateId && held.has(l.to)) || (l.to === candidateId && held.has(l.from)));
+  const requires = REQUIRES_OF.get(candidateId);
+  if (requires && !requires.some((id) => held.has(id))) return false;
+  const excludes = EXCLUDES_OF.get(candidateId);
+  return !(excludes && excludes.some((id) => held.has(id)));
+}
+
+/** The products one step up the ladder from `productId`. */
+export function upgradesOf(productId: string): readonly string[] {
+  return UPGRADES_OF.get(productId) ?? [];
 }
 
 // ───────────────────────────── channels ─────────────────────────────

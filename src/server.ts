@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import express from "express";
+import express, { type ErrorRequestHandler } from "express";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
@@ -72,6 +72,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     express.json({ limit: "1mb" }),
     expressMiddleware(apollo, { context: async () => createContext(services) }),
   );
+  app.use(requestErrors);
 
   await new Promise<void>((resolve) => http.listen(opts.port, opts.host, resolve));
   const port = (http.address() as AddressInfo).port;
@@ -84,6 +85,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   };
 }
+
+/** A body that is not JSON (or too large) gets a GraphQL-shaped 400, not Express's HTML page. */
+const requestErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
+  if (res.headersSent || !error.status || error.status >= 500) return next(error);
+  const message =
+    error.type === "entity.parse.failed"
+      ? "The request body is not valid JSON; send {\"query\": \"...\", \"variables\": {...}} with content-type application/json."
+      : error.type === "entity.too.large"
+        ? "The request body is larger than 1 MB; send smaller batches."
+        : (error.message ?? "Bad request.");
+  res.status(error.status).json({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+};
 
 /** Reports the Bolt round trips a request cost, for benchmarks and operators (`x-bolt-round-trips`). */
 const roundTripHeader: ApolloServerPlugin<GatewayContext> = {

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { UnifiedViewDocument } from "../schema/generated/operations";
+import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
+import { CuttableProxy } from "./support/proxy";
+
+/** Polls `check` until it holds or `ms` pass; outages and recoveries are asynchronous by nature. */
+async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`${what} did not happen within ${ms} ms`);
+}
+
+describe("service outages fail fast, show in /readyz, and heal by themselves", () => {
+  let gw: TestGateway;
+  let neo4jProxy: CuttableProxy;
+  let redisProxy: CuttableProxy;
+
+  before(async () => {
+    const real = testServices();
+    neo4jProxy = await CuttableProxy.start(real.neo4j.uri);
+    redisProxy = await CuttableProxy.start(real.redisUrl);
+    gw = await startTestGateway({
+      neo4j: { ...real.neo4j, uri: neo4jProxy.through(real.neo4j.uri) },
+      redisUrl: redisProxy.through(real.redisUrl),
+    });
+  });
+
+  const ready = async (): Promise<{ status: number; body: Record<string, string> }> => {
+    const res = await fetch(`${gw.origin}/readyz`);
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
+  };
+
+  test("Neo4j down: SERVICE_UNAVAILABLE within seconds, /readyz red, then recovery", async () => {
+    assert.equal(dataOf(await gw.request(UnifiedViewDocument, { id: "C0000002" })).customer?.id, "C0000002");
+    assert.equal((await ready()).status, 200);
+
+    await neo4jProxy.cut();
+    const started = Date.now();
+    const res = await gw.request(UnifiedViewDocument, { id: "C0000003" });
+    const elapsed = Date.now() - started;
+    assert.equal(res.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(res.errors));
+    assert.match(res.errors?.[0]?.message ?? "", /graph database is unavailable/);
+    assert.ok(elapsed < 5_000, `the error must come fast, took ${elapsed} ms`);
+    const down = await ready();
+    assert.equal(down.status, 503);
+    assert.notEqual(down.body.neo4j, "ok");
+    assert.equal(down.body.redis, "ok");
+
+    await neo4jProxy.restore();
+    await eventually("readiness after Neo4j returns", async () => (await ready()).status === 200);
+    assert.equal(dataOf(await gw.request(UnifiedViewDocument, { id: "C0000003" })).customer?.id, "C0000003");
+  });
+
+  test("Redis down: /readyz red and back", async () => {
+    await redisProxy.cut();
+    await eventually("readiness to notice Redis is gone", async () => (await ready()).status === 503);
+    assert.notEqual((await ready()).body.redis, "ok");
+    await redisProxy.restore();
+    await eventually("readiness after Redis returns", async () => (await ready()).status === 200);
+  });
+});

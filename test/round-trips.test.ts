@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { UnifiedViewBatchDocument } from "../schema/generated/operations";
+import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
+
+const ids = (n: number, from = 1): string[] => Array.from({ length: n }, (_, i) => `C${String(from + i).padStart(7, "0")}`);
+
+describe("unified view cost in Bolt round trips", () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+    dataOf(await gw.request(UnifiedViewBatchDocument, { ids: ids(1) })); // loads process-wide reference data once
+  });
+
+  test("50 customers cost the same bounded number of round trips as 1", async () => {
+    const one = await gw.request(UnifiedViewBatchDocument, { ids: ids(1, 100) });
+    const fifty = await gw.request(UnifiedViewBatchDocument, { ids: ids(50, 200) });
+    const customers = dataOf(fifty).customers;
+    assert.equal(customers.length, 50);
+    assert.ok(customers.every((c) => c !== null && c.contacts.edges.length > 0 && c.subscriptions.length > 0));
+    // customers, holdings, tags, preferred channels, circle, contact page, contact count
+    assert.ok(fifty.roundTrips <= 7, `expected at most 7 round trips for 50 customers, got ${fifty.roundTrips}`);
+    assert.equal(fifty.roundTrips, one.roundTrips, "the cost must not grow with the number of customers");
+  });
+});

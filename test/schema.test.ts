@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { PROJECT_ROOT } from "../src/paths";
+import { printGatewaySchema } from "../schema/print";
+
+test("schema/schema.graphql is what the code-first schema prints (run `npm run schema` if not)", async () => {
+  const committed = readFileSync(join(PROJECT_ROOT, "schema/schema.graphql"), "utf8");
+  assert.equal(committed, await printGatewaySchema(), "schema/schema.graphql is stale: run `npm run schema` and commit it");
+});
+
+test("the core contract's names are all present", async () => {
+  const sdl = await printGatewaySchema();
+  for (const name of [
+    "customer(id: ID!): Customer",
+    "customerByMsisdn(msisdn: String!): Customer",
+    "customers(ids: [ID!]!): [Customer]!",
+    "products(kind: ProductKind): [Product!]!",
+    "channels: [Channel!]!",
+    "type ContactConnection",
+    "totalCount: Int!",
+  ]) {
+    assert.ok(sdl.includes(name), `the schema lost "${name}"`);
+  }
+  assert.match(sdl, /contacts\(\s*"""[^]*?first: Int! = 20[^]*?after: String[^]*?channels: \[ChannelCode!\][^]*?since: DateTime[^]*?until: DateTime[^]*?\): ContactConnection!/);
+});

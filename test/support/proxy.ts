@@ -1,0 +1,67 @@
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { after } from "node:test";
+
+/**
+ * A TCP forwarder between the gateway and a real service, so a test can cut the line (every
+ * connection dropped, new ones refused, as when a server dies) and later restore it.
+ */
+export class CuttableProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  static async start(target: string): Promise<CuttableProxy> {
+    const url = new URL(target);
+    const proxy = new CuttableProxy(url.hostname, Number(url.port));
+    await proxy.listen();
+    after(() => proxy.cut());
+    return proxy;
+  }
+
+  /** The target URI rewritten to pass through this proxy. */
+  through(target: string): string {
+    const url = new URL(target);
+    url.hostname = "127.0.0.1";
+    url.port = String(this.port);
+    return url.toString().replace(/\/$/, "");
+  }
+
+  async cut(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async restore(): Promise<void> {
+    if (!this.server) await this.listen();
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+        s.on("error", () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    this.server = server;
+    return new Promise((resolve) =>
+      server.listen(this.port, "127.0.0.1", () => {
+        const address = server.address();
+        if (address && typeof address === "object") this.port = address.port;
+        resolve();
+      }),
+    );
+  }
+}
