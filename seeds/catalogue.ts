@@ -165,6 +165,8 @@ const PRODUCT_SPECS: readonly ProductSpec[] = [
   plan("4G-PLAN-58", "4G畅享58元套餐", "4G", 58, 20, 200, 50, 5, 0.15, "月费58元，含国内通用流量20GB、国内主叫200分钟、短信50条。"),
   plan("4G-PLAN-88", "4G畅享88元套餐", "4G", 88, 30, 500, 100, 3, 0.1, "月费88元，含国内通用流量30GB、国内主叫500分钟、短信100条。"),
   plan("4G-PLAN-138", "4G畅享138元套餐", "4G", 138, 40, 1000, 100, 3, 0.1, "月费138元，含国内通用流量40GB、国内主叫1000分钟。"),
+  plan("5G-PLAN-58", "5G畅享58元套餐", "5G", 58, 20, 150, 0, 5, 0.15, "月费58元，5G网络，含国内通用流量20GB、国内主叫150分钟。"),
+  plan("5G-PLAN-78", "5G畅享78元套餐", "5G", 78, 25, 200, 50, 3, 0.15, "月费78元，5G网络，含国内通用流量25GB、国内主叫200分钟。"),
   plan("5G-PLAN-98", "5G智享98元套餐", "5G", 98, 30, 300, 100, 3, 0.1, "月费98元，5G网络优先，含国内通用流量30GB、国内主叫300分钟。"),
   plan("5G-PLAN-128", "5G智享128元套餐", "5G", 128, 40, 500, 100, 3, 0.1, "月费128元，5G网络优先，含国内通用流量40GB、国内主叫500分钟。"),
   plan("5G-PLAN-158", "5G智享158元套餐", "5G", 158, 60, 700, 100, 3, 0.1, "月费158元，5G网络优先，含国内通用流量60GB、国内主叫700分钟。"),
@@ -281,8 +283,9 @@ function pairwise(products: readonly ProductNode[]): ProductLink[] {
 /** The upgrade ladders: within 4G, within 5G, 4G → 5G, family plans, broadband speeds, IPTV, data add-ons. */
 export const UPGRADES_TO: readonly ProductLink[] = [
   ...chain(["4G-PLAN-18", "4G-PLAN-38", "4G-PLAN-58", "4G-PLAN-88", "4G-PLAN-138"]),
-  ...chain(["5G-PLAN-98", "5G-PLAN-128", "5G-PLAN-158", "5G-PLAN-198", "5G-PLAN-238", "5G-PLAN-298", "5G-PLAN-398", "5G-PLAN-588"]),
-  ...chain(["4G-PLAN-58", "5G-PLAN-98"]),
+  ...chain(["5G-PLAN-58", "5G-PLAN-78", "5G-PLAN-98", "5G-PLAN-128", "5G-PLAN-158", "5G-PLAN-198", "5G-PLAN-238", "5G-PLAN-298", "5G-PLAN-398", "5G-PLAN-588"]),
+  ...chain(["4G-PLAN-38", "5G-PLAN-58"]),
+  ...chain(["4G-PLAN-58", "5G-PLAN-78"]),
   ...chain(["4G-PLAN-88", "5G-PLAN-128"]),
   ...chain(["4G-PLAN-138", "5G-PLAN-158"]),
   ...chain(["FAMILY-PLAN-128", "FAMILY-PLAN-169", "FAMILY-PLAN-239"]),
@@ -592,9 +595,9 @@ const V = "Value & Lifecycle";
 const TAG_SPECS: readonly TagSpec[] = [
   // ── Basic ──
   {
-    code: "BAS_GENDER", name: "性别", level1: B, level2: "Demographics", valueType: "CATEGORY",
-    definition: "取客户实名登记证件上的性别，取值男/女。",
-    evaluate: (s) => category(s.customer.gender === "F" ? "女" : "男"),
+    code: "BAS_FEMALE", name: "女性客户", level1: B, level2: "Demographics", valueType: "FLAG",
+    definition: "实名登记证件性别为女的客户。",
+    evaluate: (s) => flag(s.customer.gender === "F"),
   },
   {
     code: "BAS_AGE_BAND", name: "年龄段", level1: B, level2: "Demographics", valueType: "CATEGORY",
@@ -623,8 +626,8 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "BAS_COUNTY", name: "县域客户", level1: B, level2: "Region", valueType: "FLAG",
-    definition: "常住区县为县或县级市（非市辖区）的客户。",
-    evaluate: (s) => flag(districtById(s.customer.regionId).kind !== "URBAN"),
+    definition: "常住区县为县（不含市辖区、县级市）的客户。",
+    evaluate: (s) => flag(districtById(s.customer.regionId).kind === "COUNTY"),
   },
   {
     code: "BAS_WESTLAKE", name: "西湖景区常客", level1: B, level2: "Region", valueType: "FLAG", scope: "CITY",
@@ -642,9 +645,9 @@ const TAG_SPECS: readonly TagSpec[] = [
     evaluate: (s) => flag(s.family?.role === "HEAD"),
   },
   {
-    code: "FAM_SIZE", name: "家庭成员数", level1: B, level2: "Family", valueType: "CATEGORY", market: "FAMILY",
-    definition: "客户所在家庭群组中本网成员人数（含本人），取值2人、3人、4人、5人及以上；单人家庭不打标。",
-    evaluate: (s) => (s.family && s.family.size >= 2 ? category(s.family.size >= 5 ? "5人及以上" : `${s.family.size}人`) : null),
+    code: "FAM_SIZE", name: "多成员家庭", level1: B, level2: "Family", valueType: "CATEGORY", market: "FAMILY",
+    definition: "所在家庭群组本网成员人数（含本人）≥3人的客户，取值3人、4人、5人及以上。",
+    evaluate: (s) => (s.family && s.family.size >= 3 ? category(s.family.size >= 5 ? "5人及以上" : `${s.family.size}人`) : null),
   },
   {
     code: "FAM_KIDS", name: "有孩家庭", level1: B, level2: "Family", valueType: "FLAG", market: "FAMILY",
@@ -699,8 +702,8 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "TEL_PLAN_LOW", name: "低档套餐客户", level1: T, level2: "Plan", valueType: "FLAG",
-    definition: "当前主套餐月费≤38元的客户。",
-    evaluate: (s) => flag(s.mainPlan.monthlyFee <= 38),
+    definition: "当前主套餐月费<30元的客户。",
+    evaluate: (s) => flag(s.mainPlan.monthlyFee < 30),
   },
   {
     code: "TEL_PLAN_HIGH", name: "高端套餐客户", level1: T, level2: "Plan", valueType: "FLAG",
@@ -713,11 +716,11 @@ const TAG_SPECS: readonly TagSpec[] = [
     evaluate: (s) => flag(s.mainPlan.kind === "FAMILY_PLAN"),
   },
   {
-    code: "TEL_PLAN_STALE", name: "套餐三年未变更", level1: T, level2: "Plan", valueType: "FLAG",
-    definition: "当前主套餐生效时间距统计日≥36个月的客户。",
+    code: "TEL_PLAN_STALE", name: "套餐五年未变更", level1: T, level2: "Plan", valueType: "FLAG",
+    definition: "当前主套餐生效时间距统计日≥60个月的客户。",
     evaluate: (s) => {
       const main = s.holdings.find((h) => h.product.id === s.mainPlan.id);
-      return flag(main !== undefined && monthsBetween(main.since, s.asOf) >= 36);
+      return flag(main !== undefined && monthsBetween(main.since, s.asOf) >= 60);
     },
   },
   {
@@ -747,12 +750,12 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "TEL_5G_PROPENSITY", name: "5G迁转倾向分", level1: T, level2: "Data usage", valueType: "SCORE",
-    definition: "仅对4G主套餐客户计算：0.4×[终端支持5G] + 0.3×min(1, 近3月月均流量/套餐流量) + 0.3×min(1, ARPU/150)。",
+    definition: "对4G主套餐客户计算 0.4×[终端支持5G] + 0.3×min(1, 近3月月均流量/套餐及叠加包流量) + 0.3×min(1, ARPU/150)，得分≥0.75的客户打标。",
     evaluate: (s) => {
       if (s.mainPlan.network !== "4G") return null;
       const c = s.customer;
       const score = round2(0.4 * (s.terminal.is5G ? 1 : 0) + 0.3 * Math.min(1, c.avgDataMb3m / Math.max(1, c.dataQuotaMb)) + 0.3 * Math.min(1, c.arpu / 150));
-      return { value: score.toFixed(2), score };
+      return score >= 0.75 ? { value: score.toFixed(2), score } : null;
     },
   },
   {
@@ -782,8 +785,8 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "TEL_TERM_OLD", name: "换机潜客", level1: T, level2: "Terminal", valueType: "FLAG",
-    definition: "当前在用终端使用时长≥30个月的客户。",
-    evaluate: (s) => flagScore(s.customer.terminalAgeMonths >= 30, s.customer.terminalAgeMonths / 60),
+    definition: "当前在用终端使用时长≥36个月的客户。",
+    evaluate: (s) => flagScore(s.customer.terminalAgeMonths >= 36, s.customer.terminalAgeMonths / 60),
   },
   {
     code: "TEL_TERM_5G", name: "5G终端客户", level1: T, level2: "Terminal", valueType: "FLAG",
@@ -886,8 +889,8 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "LIF_COMMUTER", name: "通勤族", level1: L, level2: "Location patterns", valueType: "FLAG",
-    definition: "上月呈现居住地—工作地—居住地规律位置轨迹的天数≥16天的客户。",
-    evaluate: (s) => flag(s.behaviour.commuteDays >= 16),
+    definition: "上月呈现居住地—工作地—居住地规律位置轨迹的天数≥18天的客户。",
+    evaluate: (s) => flag(s.behaviour.commuteDays >= 18),
   },
   {
     code: "LIF_TRAVELLER", name: "差旅常客", level1: L, level2: "Location patterns", valueType: "FLAG",
@@ -911,18 +914,18 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "LIF_CONTENT_PROPENSITY", name: "内容付费倾向分", level1: L, level2: "Content", valueType: "SCORE",
-    definition: "对长视频、音乐、阅读月均时长合计≥10小时的客户计算：min(1, 三者月均时长合计/80)。",
+    definition: "对近3个月长视频、音乐、阅读月均时长合计≥40小时的客户打标，得分为min(1, 三者月均时长合计/80)。",
     evaluate: (s) => {
       const hours = s.behaviour.longVideoHours + s.behaviour.musicHours + s.behaviour.readingHours;
-      if (hours < 10) return null;
+      if (hours < 40) return null;
       const score = round2(Math.min(1, hours / 80));
       return { value: score.toFixed(2), score };
     },
   },
   {
     code: "LIF_ONLINE_FIRST", name: "线上渠道偏好", level1: L, level2: "Channel preference", valueType: "FLAG",
-    definition: "首选接触渠道为中国移动APP、网上营业厅或微信公众号的客户。",
-    evaluate: (s) => flag(s.preferredChannels[0] !== undefined && ONLINE.has(s.preferredChannels[0])),
+    definition: "第一、第二偏好接触渠道均为线上渠道（中国移动APP、网上营业厅、微信公众号）的客户。",
+    evaluate: (s) => flag(s.preferredChannels.length >= 2 && s.preferredChannels.slice(0, 2).every((c) => ONLINE.has(c))),
   },
   {
     code: "LIF_STORE_FIRST", name: "营业厅偏好", level1: L, level2: "Channel preference", valueType: "FLAG",
@@ -931,13 +934,13 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "LIF_HOTLINE_FREQ", name: "热线高频客户", level1: L, level2: "Channel preference", valueType: "FLAG",
-    definition: "近6个月经10086热线接触（咨询、办理、投诉）≥3次的客户。",
-    evaluate: (s) => flag(countContacts(s, (c) => c.channel === "HOTLINE" && (c.kind === "CONSULTATION" || c.kind === "HANDLING" || c.kind === "COMPLAINT")) >= 3),
+    definition: "近6个月经10086热线接触（咨询、办理、投诉）≥4次的客户。",
+    evaluate: (s) => flag(countContacts(s, (c) => c.channel === "HOTLINE" && (c.kind === "CONSULTATION" || c.kind === "HANDLING" || c.kind === "COMPLAINT")) >= 4),
   },
   // ── Value & Lifecycle ──
   {
     code: "VAL_LIFECYCLE", name: "生命周期阶段", level1: V, level2: "Lifecycle", valueType: "CATEGORY",
-    definition: "新入网期：在网≤6个月；流失预警期：流失预警评分≥0.45；衰退期：ARPU较3个月前下降≥15%；成长期：在网≤36个月或ARPU较3个月前上升≥10%；其余为成熟期（按此顺序判定）。",
+    definition: "新入网期：在网≤6个月；流失预警期：流失预警评分≥0.4；衰退期：ARPU较3个月前下降≥15%；成长期：在网≤36个月或ARPU较3个月前上升≥10%；其余为成熟期（按此顺序判定）。",
     evaluate: (s) => category(LIFECYCLE_NAMES[s.customer.lifecycleStage]),
   },
   {
@@ -952,12 +955,12 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "VAL_TIER", name: "价值等级", level1: V, level2: "Value", valueType: "CATEGORY",
-    definition: "按近3个月月均ARPU分档：<40元低价值，40-99元中价值，100-199元高价值，≥200元顶级价值。",
+    definition: "按近3个月月均移动ARPU（不含宽带、魔百和）分档：<40元低价值，40-99元中价值，100-199元高价值，≥200元顶级价值。",
     evaluate: (s) => category(VALUE_TIER_NAMES[s.customer.valueTier]),
   },
   {
     code: "VAL_HIGH", name: "高价值客户", level1: V, level2: "Value", valueType: "FLAG",
-    definition: "近3个月月均ARPU≥100元的客户。",
+    definition: "近3个月月均移动ARPU（不含宽带、魔百和）≥100元的客户。",
     evaluate: (s) => flagScore(s.customer.arpu >= 100, s.customer.arpu / 300),
   },
   {
@@ -977,10 +980,10 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "VAL_CHURN_SCORE", name: "流失预警评分", level1: V, level2: "Churn", valueType: "SCORE", version: 3,
-    definition: "0.35×min(1, ARPU降幅/50%) + 0.2×min(近6月投诉次数,3)/3 + 0.2×[合约90天内到期] + 0.15×[近3月月均流量<套餐30%] + 0.1×[在网<12个月]。",
+    definition: "得分 = 0.35×min(1, ARPU降幅/50%) + 0.2×min(近6月投诉次数,3)/3 + 0.2×[合约90天内到期] + 0.15×[近3月月均流量<套餐30%] + 0.1×[在网<12个月]，得分≥0.25的客户打标。",
     evaluate: (s) => {
       const score = churnScore(s);
-      return { value: score.toFixed(2), score };
+      return score >= 0.25 ? { value: score.toFixed(2), score } : null;
     },
   },
   {
@@ -995,13 +998,13 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "VAL_RESPONSIVE", name: "营销敏感客户", level1: V, level2: "Marketing response", valueType: "FLAG",
-    definition: "近6个月对营销推荐有接受或点击响应≥1次的客户。",
-    evaluate: (s) => flag(countContacts(s, (c) => c.kind === "OFFER_RESPONSE" && (c.outcome === "ACCEPTED" || c.outcome === "CLICKED")) >= 1),
+    definition: "近6个月对营销推荐有接受或点击响应≥2次的客户。",
+    evaluate: (s) => flag(countContacts(s, (c) => c.kind === "OFFER_RESPONSE" && (c.outcome === "ACCEPTED" || c.outcome === "CLICKED")) >= 2),
   },
   {
     code: "VAL_OFFER_FATIGUE", name: "营销疲劳客户", level1: V, level2: "Marketing response", valueType: "FLAG",
-    definition: "近6个月对营销推荐拒绝或未响应≥3次的客户。",
-    evaluate: (s) => flag(countContacts(s, (c) => c.kind === "OFFER_RESPONSE" && (c.outcome === "DECLINED" || c.outcome === "IGNORED")) >= 3),
+    definition: "近6个月对营销推荐拒绝或未响应≥4次的客户。",
+    evaluate: (s) => flag(countContacts(s, (c) => c.kind === "OFFER_RESPONSE" && (c.outcome === "DECLINED" || c.outcome === "IGNORED")) >= 4),
   },
   {
     code: "VAL_DND", name: "免打扰客户", level1: V, level2: "Marketing response", valueType: "CATEGORY",

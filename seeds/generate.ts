@@ -355,8 +355,8 @@ class Context {
     const dataQuotaMb = planDataMb + sum(held, (h) => (h.product.kind === "DATA_ADDON" ? h.product.dataQuotaMb : 0));
     const voiceQuotaMinutes = planMinutes + sum(held, (h) => (h.product.kind === "VOICE_ADDON" ? h.product.voiceMinutes : 0));
 
-    // People who would use far more than their quota hold back: above 130% only a third of the excess is used.
-    const softCap = (want: number, quota: number): number => (want > 1.3 * quota ? 1.3 * quota + (want - 1.3 * quota) / 3 : want);
+    // People who would use far more than their quota hold back: above 115% only a quarter of the excess is used.
+    const softCap = (want: number, quota: number): number => (want > 1.15 * quota ? 1.15 * quota + (want - 1.15 * quota) / 4 : want);
     const avgDataMb3m = Math.max(10, Math.round(softCap(dataAppetiteMb, dataQuotaMb)));
     const avgVoiceMinutes3m = Math.max(0, Math.round(softCap(latent.voiceAppetite, Math.max(50, voiceQuotaMinutes))));
     const avgSms3m = Math.round(latent.smsAppetite);
@@ -367,9 +367,16 @@ class Context {
 
     const overage =
       (Math.max(0, avgDataMb3m - dataQuotaMb) / GB) * mainPlan.dataOveragePerGb + Math.max(0, avgVoiceMinutes3m - voiceQuotaMinutes) * mainPlan.voiceOveragePerMinute;
-    const recurring = sum(held, (h) => (isMainPlan(h.product) ? h.product.monthlyFee / sharers : h.product.monthlyFee));
+    // Mobile ARPU, as operators report it: household broadband and IPTV are billed to the home account.
+    // A shared family plan is billed mostly to the head (60%); the other members split the rest.
+    const planShare = sharers === 1 ? 1 : member?.relation === "HEAD" ? 0.6 : 0.4 / (sharers - 1);
+    const recurring = sum(held, (h) =>
+      isMainPlan(h.product) ? h.product.monthlyFee * planShare : h.product.kind === "BROADBAND" || h.product.kind === "IPTV" ? 0 : h.product.monthlyFee,
+    );
     const packs = (latent.roamingDays3m * 25) / 3 + latent.packSpend;
-    const arpu = round2(Math.max(8, (recurring + overage + packs) * rng.logNormal(1, 0.08)));
+    // Half the base is on a promotion (存费送费, 合约优惠): revenue is below list price.
+    const discount = rng.chance(0.5) ? rng.uniform(0.6, 0.95) : 1;
+    const arpu = round2(Math.max(8, (recurring + overage + packs) * discount * rng.logNormal(1, 0.15)));
     const arpuPrev = drawArpuPrev(rng, arpu);
     const contractEndDays = this.contractEnd(rng, holdings);
     behaviour.arpuPrev = arpuPrev;
@@ -508,7 +515,7 @@ class Context {
         add(productByCode(h.family.broadbandCode), this.since(rng, h.joinMs, Math.min(h.family.broadbandMonthsAgo, h.tenureMonths)));
         if (h.family.iptvCode) add(productByCode(h.family.iptvCode), this.since(rng, h.joinMs, Math.min(h.family.iptvMonthsAgo, h.tenureMonths)));
       }
-    } else if (rng.chance(0.12 + 0.35 * aff.BROADBAND)) {
+    } else if (rng.chance(0.15 + 0.4 * aff.BROADBAND)) {
       const bb = productByCode(rng.weighted(["BB-100M", "BB-300M", "BB-1000M"], [0.4, 0.4, h.budget > 120 ? 0.4 : 0.15]));
       add(bb, this.since(rng, h.joinMs, monthsAgo(96)));
       if (rng.chance(0.1 + 0.4 * aff.IPTV)) add(productByCode(rng.chance(0.7) ? "IPTV-BASIC" : "IPTV-4K"), this.since(rng, h.joinMs, monthsAgo(48)));
@@ -516,27 +523,28 @@ class Context {
 
     // Data add-on when the plan falls short of what the customer wants to use.
     const gap = h.dataAppetiteMb - h.planDataMb;
-    if (gap > -0.1 * h.planDataMb && rng.chance(0.2 + 0.5 * aff.DATA_ADDON)) {
+    if (rng.chance(gap > -0.1 * h.planDataMb ? 0.3 + 0.5 * aff.DATA_ADDON : 0.1 + 0.2 * aff.DATA_ADDON)) {
       const code =
         gap > 20 * GB && h.mainPlan.network === "5G" ? "DATA-ADDON-5G-40GB" : gap > 10 * GB ? "DATA-ADDON-20GB" : gap > 5 * GB ? "DATA-ADDON-10GB" : "DATA-ADDON-5GB";
       add(productByCode(code), this.since(rng, h.joinMs, monthsAgo(18)));
     }
-    if (h.voiceAppetite > h.planMinutes && rng.chance(0.15 + 0.5 * aff.VOICE_ADDON)) {
+    if (rng.chance(h.voiceAppetite > h.planMinutes ? 0.2 + 0.5 * aff.VOICE_ADDON : 0.04 + 0.1 * aff.VOICE_ADDON)) {
       add(productByCode(h.voiceAppetite - h.planMinutes > 150 ? "VOICE-ADDON-300" : "VOICE-ADDON-100"), this.since(rng, h.joinMs, monthsAgo(24)));
     }
     if (h.mainPlan.kind === "FAMILY_PLAN" && rng.chance(0.35)) add(productByCode("VOICE-ADDON-FAMILY"), this.since(rng, h.joinMs, monthsAgo(36)));
 
     // Content memberships follow the matching habits.
     const b = h.behaviour;
-    if (rng.chance(clamp(0.04 + 0.012 * b.longVideoHours, 0, 0.6) * (0.4 + aff.CONTENT))) {
+    const contentPull = 0.5 + aff.CONTENT;
+    if (rng.chance(clamp(0.15 + 0.02 * b.longVideoHours, 0, 0.7) * contentPull)) {
       add(productByCode(rng.chance(0.55) ? "CNT-MIGU-VIDEO" : "CNT-TENCENT-VIDEO"), this.since(rng, h.joinMs, monthsAgo(30)));
     }
-    if (rng.chance(clamp(0.03 + 0.015 * b.musicHours, 0, 0.5) * (0.4 + aff.CONTENT))) add(productByCode("CNT-MIGU-MUSIC"), this.since(rng, h.joinMs, monthsAgo(30)));
-    if (rng.chance(0.12 * (0.4 + aff.CONTENT))) add(productByCode("CNT-CLOUD-DRIVE"), this.since(rng, h.joinMs, monthsAgo(30)));
-    if (rng.chance(clamp(0.01 * b.readingHours, 0, 0.4) * (0.4 + aff.CONTENT))) add(productByCode("CNT-MIGU-READ"), this.since(rng, h.joinMs, monthsAgo(30)));
+    if (rng.chance(clamp(0.1 + 0.02 * b.musicHours, 0, 0.6) * contentPull)) add(productByCode("CNT-MIGU-MUSIC"), this.since(rng, h.joinMs, monthsAgo(30)));
+    if (rng.chance(0.3 * contentPull)) add(productByCode("CNT-CLOUD-DRIVE"), this.since(rng, h.joinMs, monthsAgo(30)));
+    if (rng.chance(clamp(0.02 * b.readingHours, 0, 0.5) * contentPull)) add(productByCode("CNT-MIGU-READ"), this.since(rng, h.joinMs, monthsAgo(30)));
 
     // A handset bought from the operator on contract, when the current phone is one it sells.
-    if (h.terminal.productCode && h.terminalAgeMonths <= 24 && h.terminalAgeMonths <= h.tenureMonths && rng.chance(0.6)) {
+    if (h.terminal.productCode && h.terminalAgeMonths <= 24 && h.terminalAgeMonths <= h.tenureMonths && rng.chance(0.75)) {
       add(productByCode(h.terminal.productCode), this.since(rng, h.joinMs, h.terminalAgeMonths));
     }
 
@@ -574,9 +582,9 @@ class Context {
     const { start, end } = this.window;
     const dnd = c.customer.dndList;
     const customerIdValue = c.customer.id;
-    const items: Omit<ContactNode, "id">[] = [];
+    const items: { t: number; item: Omit<ContactNode, "id" | "at"> }[] = [];
     const push = (at: number, channel: ChannelCode, kind: ContactKind, summary: string, product: ProductNode | null, outcome: ResponseOutcome | null = null): void => {
-      items.push({ customerId: customerIdValue, at: new Date(at).toISOString(), channel, kind, summary, outcome, productId: product?.id ?? null });
+      items.push({ t: at, item: { customerId: customerIdValue, channel, kind, summary, outcome, productId: product?.id ?? null } });
     };
     const heldIds = new Set(c.holdings.map((h) => h.product.id));
     let remaining = total;
@@ -647,9 +655,9 @@ class Context {
       remaining -= 1;
     }
 
-    const order = items.map((item, i) => ({ item, i, t: Date.parse(item.at) }));
-    order.sort((a, b) => a.t - b.t || a.i - b.i);
-    return order.map(({ item }, i) => ({ id: contactId(before + i + 1), ...item }));
+    // Stable sort: contacts at the same moment keep the order they happened in (offer before answer).
+    items.sort((a, b) => a.t - b.t);
+    return items.map(({ t, item }, i) => ({ id: contactId(before + i + 1), customerId: item.customerId, at: new Date(t).toISOString(), channel: item.channel, kind: item.kind, summary: item.summary, outcome: item.outcome, productId: item.productId }));
   }
 
   /** A moment in [start, end) during Beijing business hours (08:00–21:59 CST = 00:00–13:59 UTC). */
@@ -708,7 +716,7 @@ interface Latent {
 
 function drawLatent(rng: Rng, age: number, gender: "F" | "M", enterprise: boolean, district: District): Latent {
   const budgetAge = age < 22 ? 0.6 : age < 30 ? 0.9 : age < 50 ? 1.15 : age < 60 ? 0.95 : 0.6;
-  const budget = rng.logNormal(52 * budgetAge * (enterprise ? 1.35 : 1) * (district.kind === "URBAN" ? 1.05 : 0.9), 0.55);
+  const budget = rng.logNormal(24 * budgetAge * (enterprise ? 1.35 : 1) * (district.kind === "URBAN" ? 1.05 : 0.9), 0.55);
   const voiceAge = age < 25 ? 0.45 : age < 60 ? 1 : 0.8;
   const voiceAppetite = rng.logNormal(170 * voiceAge * (enterprise ? 2.2 : 1) * (gender === "M" ? 1.1 : 0.95), 0.8);
   const smsAppetite = rng.logNormal(14 * (enterprise ? 1.5 : 1) * (age >= 55 ? 1.6 : 1), 0.9);
@@ -721,12 +729,14 @@ function drawLatent(rng: Rng, age: number, gender: "F" | "M", enterprise: boolea
 
 function drawBehaviour(rng: Rng, age: number, gender: "F" | "M", enterprise: boolean, tenure: number, district: District, latent: Latent): Behaviour {
   const young = age < 30;
-  const ageVideo = age < 35 ? 1.4 : age < 55 ? 1 : 0.55;
+  // Light users barely touch mobile data (feature-phone habits, Wi-Fi at home): common among the old.
+  const light = rng.chance(age >= 65 ? 0.5 : age >= 55 ? 0.3 : 0.06) ? 0.08 : 1;
+  const ageVideo = (age < 35 ? 1.4 : age < 55 ? 1 : 0.55) * light;
   const working = age >= 22 && age <= 60;
   const shortVideoHours = round1(rng.logNormal(24 * ageVideo, 0.8));
   const longVideoHours = round1(rng.logNormal(7 * (age < 45 ? 1.2 : 0.8), 0.95));
-  const gameHours = round1(rng.chance(young ? 0.5 : age < 45 ? 0.2 : 0.06) ? rng.logNormal(20, 0.8) : rng.logNormal(1, 1));
-  const musicHours = round1(rng.logNormal(age < 40 ? 7 : 3.5, 1));
+  const gameHours = round1((rng.chance(young ? 0.5 : age < 45 ? 0.2 : 0.06) ? rng.logNormal(20, 0.8) : rng.logNormal(1, 1)) * light);
+  const musicHours = round1(rng.logNormal(age < 40 ? 7 : 3.5, 1) * light);
   const readingHours = round1(rng.logNormal(age >= 40 ? 4 : 3, 1.1));
   const shoppingSessions = Math.round(rng.logNormal(18 * (gender === "F" ? 1.4 : 0.9) * (age >= 65 ? 0.4 : 1), 0.8));
   const financeSessions = Math.round(rng.logNormal(6 * (latent.budget > 100 ? 2 : 1), 1));
@@ -762,24 +772,30 @@ function drawBehaviour(rng: Rng, age: number, gender: "F" | "M", enterprise: boo
   };
 }
 
-/** Monthly data the customer would use: video dominates (≈350 MB per short-video hour). */
+/** Monthly mobile data the customer would use: video dominates (≈250 MB per short-video hour off Wi-Fi). */
 function appetiteMb(rng: Rng, b: Behaviour, age: number): number {
-  const apps = b.shortVideoHours * 350 + b.longVideoHours * 550 + b.gameHours * 90 + b.musicHours * 45 + b.navigationHours * 30;
-  const base = rng.logNormal(age < 60 ? 1500 : 500, 0.7);
+  const apps = b.shortVideoHours * 250 + b.longVideoHours * 400 + b.gameHours * 70 + b.musicHours * 35 + b.navigationHours * 30;
+  const base = rng.logNormal(b.shortVideoHours < 3 ? 250 : 1200, 0.7);
   return apps + base;
 }
 
-function monthsSince(released: string, asOf: Date): number {
-  const [y, m] = released.split("-").map(Number);
-  return (asOf.getUTCFullYear() - (y ?? 0)) * 12 + (asOf.getUTCMonth() + 1 - (m ?? 1));
+const RELEASE_MONTH = new Map(
+  TERMINALS.map((t) => {
+    const [y, m] = t.released.split("-").map(Number);
+    return [t, (y ?? 0) * 12 + (m ?? 1) - 1] as const;
+  }),
+);
+
+function monthsSince(t: Terminal, asOf: Date): number {
+  return asOf.getUTCFullYear() * 12 + asOf.getUTCMonth() - (RELEASE_MONTH.get(t) ?? 0);
 }
 
 const BRAND_WEIGHT: Record<string, number> = { 华为: 1.35, 苹果: 1.0, 小米: 0.9, OPPO: 0.8, vivo: 0.9, 荣耀: 0.7, 中兴: 0.3 };
 
 function drawTerminal(rng: Rng, age: number, budget: number, asOf: Date): { terminal: Terminal; terminalAgeMonths: number } {
   let terminalAgeMonths = Math.round(rng.gamma(2, age >= 60 ? 16 : 10.5));
-  const fits = TERMINALS.filter((t) => monthsSince(t.released, asOf) >= terminalAgeMonths);
-  const pool = fits.length > 0 ? fits : TERMINALS.filter((t) => monthsSince(t.released, asOf) >= 0);
+  const fits = TERMINALS.filter((t) => monthsSince(t, asOf) >= terminalAgeMonths);
+  const pool = fits.length > 0 ? fits : TERMINALS.filter((t) => monthsSince(t, asOf) >= 0);
   const candidates = pool.length > 0 ? pool : TERMINALS;
   const weights = candidates.map((t) => {
     const priceFit = Math.exp(-1.1 * Math.abs(Math.log(t.price / (budget * 45))));
@@ -788,7 +804,7 @@ function drawTerminal(rng: Rng, age: number, budget: number, asOf: Date): { term
     return priceFit * elderFit * apple * (BRAND_WEIGHT[t.brand] ?? 1);
   });
   const terminal = rng.weighted(candidates, weights);
-  terminalAgeMonths = Math.max(0, Math.min(terminalAgeMonths, monthsSince(terminal.released, asOf)));
+  terminalAgeMonths = Math.max(0, Math.min(terminalAgeMonths, monthsSince(terminal, asOf)));
   return { terminal, terminalAgeMonths };
 }
 
@@ -798,8 +814,8 @@ const PLANS = productsOfKind("PLAN");
 function choosePlan(rng: Rng, budget: number, appetite: number, age: number, terminal: Terminal): ProductNode {
   const weights = PLANS.map((p) => {
     const fee = -1.6 * Math.abs(Math.log(p.monthlyFee / budget));
-    const quota = -0.5 * Math.abs(Math.log(p.dataQuotaMb / Math.max(512, appetite)));
-    const network = p.network === "5G" ? (terminal.is5G ? (age >= 60 ? 0.5 : 1.2) : 0.2) : 1;
+    const quota = -0.9 * Math.abs(Math.log(p.dataQuotaMb / Math.max(512, appetite)));
+    const network = p.network === "5G" ? (terminal.is5G ? (age >= 60 ? 0.8 : 2.5) : 0.15) : 1;
     return Math.exp(1.6 * (fee + quota)) * network;
   });
   return rng.weighted(PLANS, weights);
@@ -815,7 +831,7 @@ function drawArpuPrev(rng: Rng, arpu: number): number {
 /** NEW, CHURN_RISK, DECLINE, GROWTH, MATURE, decided in that order (see the VAL_LIFECYCLE tag's definition). */
 function lifecycleOf(tenure: number, churn: number, arpu: number, arpuPrev: number): LifecycleStage {
   if (tenure <= 6) return "NEW";
-  if (churn >= 0.45) return "CHURN_RISK";
+  if (churn >= 0.4) return "CHURN_RISK";
   if (arpuPrev > 0 && arpu <= 0.85 * arpuPrev) return "DECLINE";
   if (tenure <= 36 || (arpuPrev > 0 && arpu >= 1.1 * arpuPrev)) return "GROWTH";
   return "MATURE";

@@ -256,12 +256,22 @@ function drawFamily(seed: number, headIndex: number, size: number, last: number,
   };
 }
 
+/** Family members call each other at least {@link FAMILY_MIN_CALLS} times a month; nobody else reaches that. */
+const FAMILY_MIN_CALLS = 15;
+const OTHER_MAX_CALLS = FAMILY_MIN_CALLS - 1;
+
 function familyCallRate(rng: Rng, a: FamilyRelation, b: FamilyRelation): number {
   const pair = new Set([a, b]);
-  if (pair.has("HEAD") && pair.has("SPOUSE")) return Math.round(rng.logNormal(45, 0.4));
-  if (pair.has("CHILD") && (pair.has("HEAD") || pair.has("SPOUSE"))) return Math.round(rng.logNormal(22, 0.5));
-  if (pair.has("PARENT") && (pair.has("HEAD") || pair.has("SPOUSE"))) return Math.round(rng.logNormal(18, 0.5));
-  return Math.max(1, Math.round(rng.logNormal(8, 0.6)));
+  let rate: number;
+  if (pair.has("HEAD") && pair.has("SPOUSE")) rate = rng.logNormal(45, 0.4);
+  else if (pair.has("CHILD") && (pair.has("HEAD") || pair.has("SPOUSE"))) rate = rng.logNormal(25, 0.4);
+  else if (pair.has("PARENT") && (pair.has("HEAD") || pair.has("SPOUSE"))) rate = rng.logNormal(22, 0.4);
+  else rate = rng.logNormal(17, 0.3);
+  return Math.max(FAMILY_MIN_CALLS, Math.round(rate));
+}
+
+function otherCallRate(rng: Rng, median: number, boost = 1): number {
+  return Math.min(OTHER_MAX_CALLS, Math.round(rng.logNormal(median, 0.7) * boost));
 }
 
 /**
@@ -361,8 +371,8 @@ function buildCalls(seed: number, first: number, last: number, familyOf: Readonl
       for (const m of rng.sample(earlier, rng.int(1, 5))) {
         // V-net calls are free inside the group, so V-net pairs call each other more.
         const boost = inVnet && enterprise.vnetMembers.includes(m) ? 1.8 : 1;
-        add(n, m, Math.round(rng.logNormal(4, 0.6) * boost));
-        add(m, n, Math.round(rng.logNormal(4, 0.6) * boost));
+        add(n, m, otherCallRate(rng, 4, boost));
+        add(m, n, otherCallRate(rng, 4, boost));
       }
       earlier.push(n);
       seenColleagues.set(enterprise, earlier);
@@ -371,8 +381,8 @@ function buildCalls(seed: number, first: number, last: number, familyOf: Readonl
       const friends = rng.poisson(1.3);
       for (let k = 0; k < friends; k++) {
         const m = rng.int(first, n - 1);
-        add(n, m, Math.round(rng.logNormal(3, 0.8)));
-        add(m, n, Math.round(rng.logNormal(3, 0.8)));
+        add(n, m, otherCallRate(rng, 3));
+        add(m, n, otherCallRate(rng, 3));
       }
     }
   }

@@ -27,14 +27,16 @@ export async function openApp(opts: {
   const services: Services = { graph, redis, reference: new ReferenceData(graph), log: opts.log };
   try {
     const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
+    let closing: Promise<void> | undefined;
     return {
       gateway,
       services,
-      close: async () => {
-        await gateway.close();
-        redis.disconnect();
-        await graph.close();
-      },
+      close: () =>
+        (closing ??= (async () => {
+          await gateway.close();
+          redis.disconnect();
+          await graph.close();
+        })()),
     };
   } catch (error) {
     redis.disconnect();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { UnifiedViewDocument } from "../schema/generated/operations";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
 import { CuttableProxy } from "./support/proxy";
@@ -27,6 +27,10 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
       neo4j: { ...real.neo4j, uri: neo4jProxy.through(real.neo4j.uri) },
       redisUrl: redisProxy.through(real.redisUrl),
     });
+  });
+  after(async () => {
+    await gw.close();
+    await Promise.all([neo4jProxy.cut(), redisProxy.cut()]);
   });
 
   const ready = async (): Promise<{ status: number; body: Record<string, string> }> => {

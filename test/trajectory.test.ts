@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { before, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { TrajectoryDocument, type ChannelCode, type TrajectoryQuery } from "../schema/generated/operations";
-import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
+import { Graph } from "../src/graph/db";
+import { contactPageIndexRowsRead } from "../src/graph/contact";
+import { pageRequest } from "../src/trajectory";
+import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
 
 type Edge = NonNullable<TrajectoryQuery["customer"]>["contacts"]["edges"][number];
 
@@ -26,6 +29,7 @@ describe("contact trajectory paging", () => {
     all = everything.customer?.contacts.edges ?? [];
     assert.equal(all.length, best.n);
   });
+  after(() => gw.close());
 
   test("pages cover the whole history once, newest first, with no gaps or duplicates", async () => {
     for (const size of [1, 3, 7]) {
@@ -73,6 +77,22 @@ describe("contact trajectory paging", () => {
       after = contacts.pageInfo.hasNextPage ? contacts.pageInfo.endCursor : null;
     } while (after);
     assert.deepEqual(seen, expected.map((e) => e.node.id));
+  });
+
+  test("a page reads index entries in proportion to its size, not to the history", async () => {
+    const graph = Graph.connect(testServices().neo4j);
+    try {
+      for (const first of [1, 5]) {
+        const { page } = pageRequest(busiest, { first });
+        const read = await contactPageIndexRowsRead(graph.session(), page);
+        // first + 1 rows are asked for (to know whether there is a next page); PartialTop may read one more tie group.
+        assert.ok(read <= first + 3, `a page of ${first} read ${read} index entries of a history of ${all.length}`);
+      }
+      const second = pageRequest(busiest, { first: 2, after: all[9]!.cursor }).page;
+      assert.ok((await contactPageIndexRowsRead(graph.session(), second)) <= 5, "resuming after a cursor seeks, it does not scan");
+    } finally {
+      await graph.close();
+    }
   });
 
   test("a customer without contacts in the window gets an empty page", async () => {

@@ -10,6 +10,9 @@
 export const LIBRARY_TYPE_DEFS = /* GraphQL */ `
   extend schema @mutation(operations: [])
 
+  "A Neo4j DateTime, served as ISO-8601 by a resolver in Node (see IsoDateTime in neo4j-graphql-server.ts)."
+  scalar IsoDateTime
+
   type Region @node {
     id: ID!
     name: String!
@@ -60,7 +63,7 @@ export const LIBRARY_TYPE_DEFS = /* GraphQL */ `
   type Contact @node {
     id: ID!
     customerId: String!
-    at: DateTime!
+    at: IsoDateTime!
     kind: String!
     summary: String!
     outcome: String
@@ -69,13 +72,13 @@ export const LIBRARY_TYPE_DEFS = /* GraphQL */ `
   }
 
   type Subscribes @relationshipProperties {
-    since: DateTime!
+    since: IsoDateTime!
   }
 
   type HasTag @relationshipProperties {
     value: String
     score: Float
-    at: DateTime!
+    at: IsoDateTime!
   }
 
   type Prefers @relationshipProperties {

@@ -21,7 +21,7 @@ export function runMain(main: (onStop: (stop: Stopper) => void) => Promise<void>
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
   main((stop) => stoppers.push(stop)).then(
-    () => (opts.exitWhenDone ? stopAll(0) : undefined),
+    () => (opts.exitWhenDone ? stopAll(Number(process.exitCode ?? 0)) : undefined),
     (error: unknown) => {
       if (error instanceof ConfigError) console.error(error.message);
       else console.error(error instanceof Error ? (error.stack ?? error.message) : error);

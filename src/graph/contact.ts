@@ -1,4 +1,4 @@
-import type { GraphSession } from "./db";
+import { int, type GraphSession, type ProfiledPlan } from "./db";
 import type { ChannelCode, ContactKind, ResponseOutcome } from "./model";
 import type { ProductRecord } from "./records";
 import { toDate } from "./records";
@@ -36,26 +36,70 @@ export interface ContactRecord {
 /**
  * Pages of several customers' trajectories in one round trip. Each page is a seek on the
  * (customerId, at) range index read backwards, so its cost follows the page size, not the
- * customer's history; ties on `at` are broken by id (the index gives order by time and
- * Neo4j's partial sort orders equal times by id without reading further).
+ * customer's history. ORDER BY names the index's own keys first (customerId, at) so the planner
+ * reads the index in order and stops early (PartialTop); ties on `at` are broken by id.
  */
 export async function contactPages(graph: GraphSession, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactRecord[]>> {
+  // LIMIT must be a constant per statement, so pages are fetched one statement per page size;
+  // a request nearly always uses one size, so this is one round trip.
+  const bySize = new Map<number, ContactPageRequest[]>();
+  for (const r of requests) bySize.set(r.limit, [...(bySize.get(r.limit) ?? []), r]);
+  const results = await Promise.all([...bySize].map(([limit, group]) => contactPagesOfSize(graph, limit, group)));
+  return new Map(results.flatMap((m) => [...m]));
+}
+
+const CONTACT_PAGES = `
+  UNWIND $requests AS r
+  CALL (r) {
+    MATCH (k:Contact)
+    WHERE k.customerId = r.customerId
+      AND k.at >= datetime({epochMillis: r.sinceMs}) AND k.at <= datetime({epochMillis: r.upperMs})
+      AND (r.cursorAtMs IS NULL OR k.at < datetime({epochMillis: r.cursorAtMs}) OR k.id < r.cursorId)
+      AND (r.channels IS NULL OR k.channel IN r.channels)
+    WITH k ORDER BY k.customerId DESC, k.at DESC, k.id DESC LIMIT $limit
+    OPTIONAL MATCH (k)-[:ABOUT]->(p:Product)
+    RETURN collect(k {.id, .channel, .kind, .summary, .outcome, at: k.at.epochMillis, product: p {.*}}) AS items
+  }
+  RETURN r.key AS key, items`;
+
+function contactPageParams(limit: number, requests: readonly ContactPageRequest[]): Record<string, unknown> {
+  return {
+    requests: requests.map((r) => ({
+      ...r,
+      sinceMs: int(r.sinceMs),
+      upperMs: int(r.upperMs),
+      cursorAtMs: r.cursorAtMs === null ? null : int(r.cursorAtMs),
+    })),
+    limit: int(limit),
+  };
+}
+
+async function contactPagesOfSize(graph: GraphSession, limit: number, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactRecord[]>> {
   const rows = await graph.read<{ key: string; items: Array<Omit<ContactRecord, "at"> & { at: number }> }>(
-    `UNWIND $requests AS r
-     CALL (r) {
-       MATCH (k:Contact)
-       WHERE k.customerId = r.customerId
-         AND k.at >= datetime({epochMillis: r.sinceMs}) AND k.at <= datetime({epochMillis: r.upperMs})
-         AND (r.cursorAtMs IS NULL OR k.at < datetime({epochMillis: r.cursorAtMs}) OR k.id < r.cursorId)
-         AND (r.channels IS NULL OR k.channel IN r.channels)
-       WITH k ORDER BY k.at DESC, k.id DESC LIMIT r.limit
-       OPTIONAL MATCH (k)-[:ABOUT]->(p:Product)
-       RETURN collect(k {.id, .channel, .kind, .summary, .outcome, at: k.at.epochMillis, product: p {.*}}) AS items
-     }
-     RETURN r.key AS key, items`,
-    { requests },
+    CONTACT_PAGES,
+    contactPageParams(limit, requests),
   );
   return new Map(rows.map((r) => [r.key, r.items.map((i) => ({ ...i, at: toDate(i.at) }))]));
+}
+
+/**
+ * How many index entries one page request reads, from Neo4j's own profile of the page query:
+ * the proof (and the regression test) that a page costs in proportion to its size.
+ */
+export async function contactPageIndexRowsRead(graph: GraphSession, request: ContactPageRequest): Promise<number> {
+  const plan = await graph.profile(CONTACT_PAGES, contactPageParams(request.limit, [request]));
+  const seek = findOperator(plan, (op) => op.operatorType.startsWith("NodeIndexSeek"));
+  if (!seek) throw new Error(`the trajectory query no longer seeks the index; its plan starts with ${plan.operatorType}`);
+  return seek.rows;
+}
+
+function findOperator(plan: ProfiledPlan, match: (op: ProfiledPlan) => boolean): ProfiledPlan | undefined {
+  if (match(plan)) return plan;
+  for (const child of plan.children) {
+    const found = findOperator(child, match);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** How many contacts match each filter (index-backed count; only run when totalCount is asked for). */
@@ -70,7 +114,7 @@ export async function contactCounts(graph: GraphSession, filters: readonly Conta
        RETURN count(k) AS n
      }
      RETURN f.key AS key, n`,
-    { filters },
+    { filters: filters.map((f) => ({ ...f, sinceMs: int(f.sinceMs), untilMs: int(f.untilMs) })) },
   );
   return new Map(rows.map((r) => [r.key, r.n]));
 }

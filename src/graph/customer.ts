@@ -1,4 +1,4 @@
-import type { GraphSession } from "./db";
+import { int, type GraphSession } from "./db";
 import type { CustomerRecord, CustomerTagRecord, HoldingRecord, ProductRecord, TagRecord } from "./records";
 import { toDate } from "./records";
 import type { ChannelCode } from "./model";
@@ -99,7 +99,7 @@ export async function circles(graph: GraphSession, requests: readonly CircleRequ
      ORDER BY strength DESC, m.id
      WITH r, collect({customer: m {.*}, relations: relations, strength: strength, callsPerMonth: calls})[0..r.limit] AS members
      RETURN r.key AS key, members`,
-    { requests },
+    { requests: requests.map((r) => ({ ...r, limit: int(r.limit) })) },
   );
   const order = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
   return new Map(

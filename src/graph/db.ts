@@ -1,4 +1,6 @@
-import neo4j, { type Driver, Neo4jError } from "neo4j-driver";
+import neo4j, { type Driver, Neo4jError, type ProfiledPlan } from "neo4j-driver";
+
+export type { ProfiledPlan };
 import { ServiceUnavailableError } from "../errors";
 
 export interface GraphConnection {
@@ -15,6 +17,14 @@ export interface QueryCounter {
 }
 
 type Params = Record<string, unknown>;
+
+/**
+ * The driver sends JS numbers as floats; Cypher wants integers for LIMIT, epoch millis and the
+ * like. Wrap such parameters with this.
+ */
+export function int(value: number): ReturnType<typeof neo4j.int> {
+  return neo4j.int(value);
+}
 
 /** Neo4j codes that mean "the server is not there" rather than "your query is wrong". */
 const UNAVAILABLE_CODES = new Set(["ServiceUnavailable", "SessionExpired", "Neo.TransientError.General.DatabaseUnavailable"]);
@@ -45,6 +55,20 @@ export class Graph {
   /** A view of this graph that counts its round trips into `counter` (one per request). */
   session(counter: QueryCounter = { queries: 0 }): GraphSession {
     return new GraphSession(this, counter);
+  }
+
+  /** Runs `PROFILE <cypher>` and returns Neo4j's profiled plan (operators with rows and db hits). */
+  async profile(cypher: string, params: Params): Promise<ProfiledPlan> {
+    try {
+      const result = await this.driver.executeQuery(`PROFILE ${cypher}`, params, {
+        routing: neo4j.routing.READ,
+        ...(this.database ? { database: this.database } : {}),
+      });
+      if (!result.summary.profile) throw new Error("Neo4j returned no profile for a PROFILE query");
+      return result.summary.profile;
+    } catch (error) {
+      throw mapDriverError(error);
+    }
   }
 
   async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params): Promise<T[]> {
@@ -84,6 +108,11 @@ export class GraphSession {
   write<T>(cypher: string, params: Params = {}): Promise<T[]> {
     this.counter.queries += 1;
     return this.graph.run<T>("WRITE", cypher, params);
+  }
+
+  profile(cypher: string, params: Params = {}): Promise<ProfiledPlan> {
+    this.counter.queries += 1;
+    return this.graph.profile(cypher, params);
   }
 }
 

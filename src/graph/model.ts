@@ -180,6 +180,8 @@ export interface SeedRunNode {
   seed: number;
   customers: number;
   completedAt: string;
+  /** The data set's asOf (DateTime): a re-run without --as-of reuses it, so contacts stay consistent. */
+  asOf?: string;
 }
 
 /** Index and constraint names, so tests and tooling can refer to them. */

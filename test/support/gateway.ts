@@ -1,4 +1,3 @@
-import { after } from "node:test";
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/app";
@@ -14,7 +13,7 @@ export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
 }
 
 /**
- * A real gateway on a free port for this test file, closed when the file's tests end.
+ * A real gateway on a free port; the caller closes it (`after(() => gw.close())`).
  * `overrides` lets a fault test route the gateway through a proxy it can cut.
  */
 export async function startTestGateway(overrides: Partial<{ neo4j: GraphConnection; redisUrl: string }> = {}): Promise<TestGateway> {
@@ -24,7 +23,6 @@ export async function startTestGateway(overrides: Partial<{ neo4j: GraphConnecti
     config: { port: 0, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:` },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
-  after(() => app.close());
   return new TestGateway(app);
 }
 
@@ -38,6 +36,10 @@ export interface GraphQLResponse<T> {
 
 export class TestGateway {
   constructor(readonly app: App) {}
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
 
   get url(): string {
     return this.app.gateway.url.replace("localhost", "127.0.0.1");

@@ -1,5 +1,4 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { after } from "node:test";
 
 /**
  * A TCP forwarder between the gateway and a real service, so a test can cut the line (every
@@ -19,7 +18,6 @@ export class CuttableProxy {
     const url = new URL(target);
     const proxy = new CuttableProxy(url.hostname, Number(url.port));
     await proxy.listen();
-    after(() => proxy.cut());
     return proxy;
   }
 

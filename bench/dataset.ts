@@ -1,0 +1,58 @@
+import { datasetCounts, datasetPresence } from "../src/graph/bench";
+import { Graph, type GraphConnection } from "../src/graph/db";
+import { seedGraph } from "../seeds";
+
+/** The customer id of the n-th generated customer ("C0000001" for 1), as the seed names them. */
+export function customerId(n: number): string {
+  return `C${String(n).padStart(7, "0")}`;
+}
+
+/** What the bench ran against, for the printout. */
+export interface DatasetInfo {
+  customers: number;
+  contacts: number;
+  products: number;
+  tags: number;
+  seed: number;
+  /** Seconds spent seeding in this run; 0 when the set was already there. */
+  seededS: number;
+}
+
+/**
+ * Makes sure the graph holds the requested data set, seeding it when it does not. The seed is
+ * idempotent and keyed per customer, so a larger set grows from a smaller one already stored.
+ */
+export async function ensureDataset(conn: GraphConnection, opts: { customers: number; seed: number }, say: (line: string) => void): Promise<DatasetInfo> {
+  const graph = Graph.connect(conn);
+  try {
+    const presence = await datasetPresence(graph.session(), { lastCustomerId: customerId(opts.customers), seed: opts.seed, customers: opts.customers });
+    let seededS = 0;
+    if (presence.lastCustomer && presence.completedRun) {
+      say(`data set: ${opts.customers.toLocaleString("en")} customers (seed ${opts.seed}) already seeded`);
+    } else {
+      say(
+        `data set: seeding ${opts.customers.toLocaleString("en")} customers (seed ${opts.seed})` +
+          (presence.lastCustomer ? " (the last customer exists, but no completed run of this seed and size was recorded)" : "") +
+          "; this takes a few minutes at 100,000",
+      );
+      const result = await seedGraph(graph, { customers: opts.customers, seed: opts.seed, onProgress: progressPrinter(say) });
+      seededS = result.ms / 1000;
+      say(`seeded ${result.customers.toLocaleString("en")} customers and ${result.contacts.toLocaleString("en")} contacts in ${seededS.toFixed(1)} s`);
+    }
+    const counts = await datasetCounts(graph.session());
+    return { ...counts, seed: opts.seed, seededS };
+  } finally {
+    await graph.close();
+  }
+}
+
+/** One line per tenth of each seeding phase, so a long seed shows it is moving without flooding. */
+function progressPrinter(say: (line: string) => void): (p: { phase: string; done: number; total: number }) => void {
+  const lastTenth = new Map<string, number>();
+  return (p) => {
+    const tenth = p.total > 0 ? Math.min(10, Math.floor((10 * p.done) / p.total)) : 10;
+    if (lastTenth.get(p.phase) === tenth) return;
+    lastTenth.set(p.phase, tenth);
+    say(`  seeding ${p.phase}: ${String(tenth * 10).padStart(3)}% (${p.done.toLocaleString("en")}/${p.total.toLocaleString("en")})`);
+  };
+}

@@ -1,0 +1,134 @@
+import autocannon from "autocannon";
+
+/** One side under load: where to send, what to send for a customer, how to judge the answer. */
+export interface LoadTarget {
+  name: string;
+  url: string;
+  /** The JSON request body asking for customer `id`. */
+  body(id: string): string;
+  /**
+   * Null when the response is a success for customer `id`, else a short reason. Runs on every
+   * response inside the load generator, so it must be cheap (string tests, no JSON parse).
+   */
+  check(status: number, body: string, id: string): string | null;
+  /** A response header holding a per-request count to average (our `x-bolt-round-trips`). */
+  countHeader?: string;
+}
+
+/** What one measured run produced. */
+export interface LoadResult {
+  target: string;
+  durationS: number;
+  /** Responses that passed `check`. */
+  ok: number;
+  /** Failed checks, connection errors and timeouts. */
+  failures: number;
+  /** Failure reasons with their counts, most frequent first. */
+  failureReasons: Array<[reason: string, count: number]>;
+  requestsPerS: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Mean of `countHeader` over the successful responses that carried it, or null. */
+  countMean: number | null;
+  countSamples: number;
+}
+
+interface RequestContext {
+  id?: string;
+}
+
+/**
+ * Drives `target` with `concurrency` keep-alive connections, one request in flight each, for
+ * `durationS` seconds. Each request asks for the customer `nextId()` returns. Latencies are the
+ * exact per-response times autocannon reports in its `response` event (its own histogram keeps
+ * whole milliseconds only, too coarse for a p50 of a few ms).
+ */
+export function runLoad(target: LoadTarget, opts: { concurrency: number; durationS: number; nextId: () => string }): Promise<LoadResult> {
+  const url = new URL(target.url);
+  const latencies: number[] = [];
+  const reasons = new Map<string, number>();
+  let ok = 0;
+  let countSum = 0;
+  let countSamples = 0;
+  const fail = (reason: string): void => {
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  };
+
+  return new Promise<LoadResult>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: url.origin,
+        connections: opts.concurrency,
+        pipelining: 1,
+        duration: opts.durationS,
+        timeout: 10,
+        requests: [
+          {
+            method: "POST",
+            path: url.pathname,
+            headers: { "content-type": "application/json", accept: "application/json" },
+            setupRequest: (request, context) => {
+              // The context lives with the connection until its next request, so onResponse
+              // below can tell which customer this answer was meant to be about.
+              const id = opts.nextId();
+              (context as RequestContext).id = id;
+              return { ...request, body: target.body(id) };
+            },
+            onResponse: (status, body, context, headers) => {
+              const id = (context as RequestContext).id ?? "";
+              const problem = target.check(status, body, id);
+              if (problem) {
+                fail(problem);
+                return;
+              }
+              ok += 1;
+              if (target.countHeader) {
+                const raw = headers?.[target.countHeader];
+                const n = typeof raw === "string" ? Number(raw) : NaN;
+                if (Number.isFinite(n)) {
+                  countSum += n;
+                  countSamples += 1;
+                }
+              }
+            },
+          },
+        ],
+      },
+      (error: unknown, result) => {
+        if (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        // Connection errors and timeouts never reach onResponse; autocannon only counts them.
+        if (result.errors > 0) reasons.set(`connection error or timeout (${result.timeouts} timeouts)`, result.errors);
+        latencies.sort((a, b) => a - b);
+        const failures = [...reasons.values()].reduce((sum, n) => sum + n, 0);
+        resolve({
+          target: target.name,
+          durationS: result.duration,
+          ok,
+          failures,
+          failureReasons: [...reasons.entries()].sort((a, b) => b[1] - a[1]),
+          requestsPerS: result.duration > 0 ? ok / result.duration : 0,
+          latencyMs: {
+            p50: percentile(latencies, 50),
+            p90: percentile(latencies, 90),
+            p99: percentile(latencies, 99),
+            max: latencies.at(-1) ?? NaN,
+          },
+          countMean: countSamples > 0 ? countSum / countSamples : null,
+          countSamples,
+        });
+      },
+    );
+    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode === 200) latencies.push(responseTime);
+    });
+  });
+}
+
+/** Nearest-rank percentile of an ascending list; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? NaN;
+}

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: the unified view of one customer under load, our gateway against the Neo4j
+ * GraphQL Library over the same seeded graph.
+ *
+ * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
+ *    is already there.
+ * 2. Both servers as child processes on free ports, so neither shares the load generator's
+ *    event loop (they do share the machine's cores, as they would share a node).
+ * 3. Their answers compared on a sample of customers, then each warmed up and driven at a fixed
+ *    concurrency for a fixed time with a seeded random mix of customers.
+ * 4. One printout (bench/report.ts) on stdout; progress goes to stderr.
+ * Everything started here is stopped at the end, on failure and on Ctrl-C (src/cli/run-main.ts).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pino } from "pino";
+import { runMain } from "../src/cli/run-main";
+import { PROJECT_ROOT } from "../src/paths";
+import { ensureServices } from "../src/services/environment";
+import { freePort } from "../src/services/ports";
+import { rngFor } from "../seeds/random";
+import { startChildServer } from "./children";
+import { compareAnswers } from "./compare";
+import { customerId, ensureDataset } from "./dataset";
+import { recordComparison, recordSetting, recordUnifiedView } from "./figures";
+import { runLoad, type LoadTarget } from "./load";
+import { parseBenchOptions, USAGE } from "./options";
+import { BenchReport } from "./report";
+import { libraryTarget, ourTarget } from "./targets";
+
+/** Salts for the bench's own random streams, apart from the seed's. */
+const LOAD_STREAM = 0xbe4c;
+const COMPARE_STREAM = 0xc0de;
+
+const say = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+runMain(
+  async (onStop) => {
+    const parsed = parseBenchOptions(process.argv.slice(2));
+    if (parsed === "help") {
+      console.log(USAGE);
+      return;
+    }
+    const opts = parsed;
+    // Service logs go to stderr with the progress lines; stdout carries only the figures.
+    const log = pino({ name: "bench", level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
+
+    say("starting Neo4j and Redis (profile bench, data in .data/bench)…");
+    const services = await ensureServices({ profile: "bench", log });
+    onStop(() => services.stop());
+    const redisUrl = services.redisUrl;
+    if (!redisUrl) throw new Error("the bench needs Redis, and ensureServices returned none");
+
+    const dataset = await ensureDataset(services.neo4j, opts, say);
+
+    const neo4jEnv: Record<string, string> = {
+      NEO4J_URI: services.neo4j.uri,
+      NEO4J_USERNAME: services.neo4j.username,
+      NEO4J_PASSWORD: services.neo4j.password,
+      ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
+    };
+    const ourPort = await freePort();
+    say(`starting our gateway on port ${ourPort}…`);
+    const gateway = await startChildServer({
+      name: "gateway",
+      script: join(PROJECT_ROOT, "dist/src/cli/start.js"),
+      env: { ...neo4jEnv, REDIS_URL: redisUrl, PORT: String(ourPort), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+      graphqlUrl: `http://127.0.0.1:${ourPort}/graphql`,
+      // Ready, not just alive: it answers 200 only once Neo4j and Redis do.
+      healthUrl: `http://127.0.0.1:${ourPort}/readyz`,
+    });
+    onStop(() => gateway.stop());
+
+    const theirPort = await freePort();
+    say(`starting the Neo4j GraphQL Library server on port ${theirPort}…`);
+    const library = await startChildServer({
+      name: "neo4j-graphql",
+      script: join(PROJECT_ROOT, "dist/bench/neo4j-graphql-server.js"),
+      env: { ...neo4jEnv, PORT: String(theirPort), LOG_LEVEL: "warn" },
+      graphqlUrl: `http://127.0.0.1:${theirPort}/graphql`,
+      healthUrl: `http://127.0.0.1:${theirPort}/healthz`,
+    });
+    onStop(() => library.stop());
+
+    const ours = ourTarget(gateway.url);
+    const theirs = libraryTarget(library.url);
+    const report = new BenchReport("bench: customer-360 unified view");
+    recordSetting(report, opts, dataset, libraryVersion());
+
+    if (opts.compareSample > 0) {
+      say(`comparing both sides' answers on ${opts.compareSample} customers…`);
+      const compareRng = rngFor(opts.seed, COMPARE_STREAM);
+      const ids = Array.from({ length: opts.compareSample }, () => customerId(1 + Math.floor(compareRng.next() * opts.customers)));
+      recordComparison(report, await compareAnswers(ours, theirs, ids));
+    }
+
+    // Warm both before measuring either, so neither side measures the other's cold page cache.
+    const idStream = (): (() => string) => {
+      const rng = rngFor(opts.seed, LOAD_STREAM);
+      return () => customerId(1 + Math.floor(rng.next() * opts.customers));
+    };
+    const drive = async (target: LoadTarget, durationS: number, phase: string) => {
+      say(`${phase} ${target.name}: ${durationS} s at concurrency ${opts.concurrency}…`);
+      const result = await runLoad(target, { concurrency: opts.concurrency, durationS, nextId: idStream() });
+      say(`  ${result.requestsPerS.toFixed(1)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.failures} errors`);
+      return result;
+    };
+    if (opts.warmupS > 0) {
+      await drive(ours, opts.warmupS, "warm-up");
+      await drive(theirs, opts.warmupS, "warm-up");
+    }
+    const ourResult = await drive(ours, opts.durationS, "measuring");
+    const theirResult = await drive(theirs, opts.durationS, "measuring");
+    recordUnifiedView(report, ourResult, theirResult);
+
+    console.log(`\n${report.render()}\n`);
+  },
+  { exitWhenDone: true },
+);
+
+/** The installed @neo4j/graphql version, for the printout. */
+function libraryVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules/@neo4j/graphql/package.json"), "utf8")) as { version?: string };
+    return pkg.version ?? "?";
+  } catch {
+    return "?";
+  }
+}

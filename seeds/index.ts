@@ -1,0 +1,175 @@
+/**
+ * Seeding a graph with the synthetic operator data set: schema, catalogue, then customers in
+ * chunks, generated on this thread while Neo4j writes the previous chunk.
+ */
+import type { Graph } from "../src/graph/db";
+import {
+  ensureSchema,
+  hasCustomers,
+  latestSeedRun,
+  probeChunk,
+  writeCatalogue,
+  writeChunk,
+  writeSeedRun,
+  type ChunkCounts,
+  type ChunkRows,
+} from "../src/graph/seed";
+import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
+import { customerId, generateChunks, startOfUtcDay, type GeneratedChunk } from "./generate";
+import { COHORT_SIZE } from "./structure";
+
+export { generateChunks, generateCustomerById, startOfUtcDay } from "./generate";
+export type { GeneratedChunk, GeneratedCustomer, GenerateOptions } from "./generate";
+
+/** Where a seed run is: `phase` moves schema → catalogue → customers → done. */
+export interface SeedProgress {
+  phase: "schema" | "catalogue" | "customers" | "done";
+  done: number;
+  total: number;
+}
+
+export interface SeedOptions {
+  customers: number;
+  seed: number;
+  /** Defaults to the asOf of the seed run already in the graph, else the start of the current UTC day. */
+  asOf?: Date;
+  onProgress?: (p: SeedProgress) => void;
+  /** Customers written per chunk (rounded to whole cohorts of 1,000); default 5,000. */
+  chunkSize?: number;
+}
+
+export interface SeedResult {
+  /** Customers in the data set (whether written now or found from an earlier run). */
+  customers: number;
+  /** Contacts in the data set. */
+  contacts: number;
+  /** Relationships of the customer part of the data set (LIVES_IN, SUBSCRIBES, HAS_TAG, PREFERS, MEMBER_OF, CALLS, HAD, VIA, ABOUT). */
+  relationships: number;
+  /** Customers written by this run (0 when everything was already there). */
+  written: number;
+  asOf: Date;
+  ms: number;
+}
+
+/** The graph already holds a different data set; seeding into it would mix the two. */
+export class SeedConflictError extends Error {
+  override readonly name = "SeedConflictError";
+}
+
+/**
+ * Seeds `graph` with `customers` customers of data set `seed`. Idempotent: chunks already in the
+ * graph are skipped, half-written ones are repaired, so re-running (or running with more
+ * customers) never duplicates anything.
+ */
+export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedResult> {
+  const started = Date.now();
+  const progress = opts.onProgress ?? ((): void => undefined);
+  const total = opts.customers;
+  if (!Number.isSafeInteger(total) || total < 1) throw new RangeError(`customers must be a positive integer, got ${total}`);
+
+  progress({ phase: "schema", done: 0, total: 1 });
+  await ensureSchema(graph);
+  progress({ phase: "schema", done: 1, total: 1 });
+
+  const asOf = await resolveAsOf(graph, opts);
+
+  progress({ phase: "catalogue", done: 0, total: 1 });
+  await writeCatalogue(graph, {
+    regions: REGIONS,
+    products: PRODUCTS,
+    upgradesTo: UPGRADES_TO,
+    requires: REQUIRES,
+    excludes: EXCLUDES,
+    channels: CHANNELS,
+    tags: TAGS.map(tagNode),
+  });
+  progress({ phase: "catalogue", done: 1, total: 1 });
+
+  const perWrite = Math.max(1, Math.ceil((opts.chunkSize ?? 5 * COHORT_SIZE) / COHORT_SIZE));
+  const totals: ChunkCounts = { customers: 0, contacts: 0, relationships: 0 };
+  let written = 0;
+  let inflight: Promise<void> | null = null;
+  let batch: GeneratedChunk[] = [];
+
+  const write = async (chunks: GeneratedChunk[]): Promise<void> => {
+    const rows = mergeChunks(chunks);
+    const first = chunks[0]?.first ?? 1;
+    const last = chunks[chunks.length - 1]?.last ?? first;
+    const state = await probeChunk(graph, customerId(first), customerId(last));
+    if (state !== "complete") {
+      await writeChunk(graph, rows, state === "absent" ? "CREATE" : "MERGE");
+      written += rows.customers.length;
+    }
+    progress({ phase: "customers", done: last, total });
+  };
+
+  progress({ phase: "customers", done: 0, total });
+  // One cohort at a time from the generator, with a turn of the event loop in between, so that
+  // the driver keeps sending and Neo4j keeps writing the previous chunk while the next is made.
+  for (const cohort of generateChunks({ seed: opts.seed, customers: total, asOf }, COHORT_SIZE)) {
+    batch.push(cohort);
+    for (const g of cohort.customers) count(totals, g);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (batch.length >= perWrite) {
+      if (inflight) await inflight;
+      inflight = write(batch);
+      // Awaited before the next write; the no-op handler keeps an early failure from being reported as unhandled meanwhile.
+      inflight.catch(() => undefined);
+      batch = [];
+    }
+  }
+  if (inflight) await inflight;
+  if (batch.length > 0) await write(batch);
+
+  await writeSeedRun(graph, {
+    id: `seed-${opts.seed}-${total}`,
+    seed: opts.seed,
+    customers: total,
+    completedAt: new Date().toISOString(),
+    asOf: asOf.toISOString(),
+  });
+  progress({ phase: "done", done: total, total });
+  return { customers: total, contacts: totals.contacts, relationships: totals.relationships, written, asOf, ms: Date.now() - started };
+}
+
+/** True when the graph holds at least one customer. */
+export async function isSeeded(graph: Graph): Promise<boolean> {
+  return hasCustomers(graph);
+}
+
+/**
+ * The asOf to use: the one asked for, else the one of the data set already in the graph (so that
+ * re-runs on later days extend it consistently), else the start of today (UTC). A graph holding
+ * another seed or another asOf is refused.
+ */
+async function resolveAsOf(graph: Graph, opts: SeedOptions): Promise<Date> {
+  const existing = await latestSeedRun(graph);
+  const storedAsOf = existing?.asOf ? new Date(existing.asOf) : null;
+  const asOf = opts.asOf ?? storedAsOf ?? startOfUtcDay();
+  if (Number.isNaN(asOf.getTime())) throw new RangeError("asOf must be a valid date");
+  if (existing && (existing.seed !== opts.seed || (storedAsOf && storedAsOf.getTime() !== asOf.getTime()))) {
+    const held = `seed ${existing.seed}${storedAsOf ? ` as of ${storedAsOf.toISOString()}` : ""}`;
+    throw new SeedConflictError(
+      `The graph already holds the data set of ${held}; adding seed ${opts.seed} as of ${asOf.toISOString()} would mix two data sets — use the same seed and as-of, or an empty database.`,
+    );
+  }
+  return asOf;
+}
+
+function mergeChunks(chunks: readonly GeneratedChunk[]): ChunkRows {
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
+  return {
+    customers: chunks.flatMap((c) => c.customers),
+    groups: chunks.flatMap((c) => c.groups),
+    calls: chunks.flatMap((c) => c.calls),
+  };
+}
+
+function count(t: ChunkCounts, g: GeneratedChunk["customers"][number]): void {
+  t.customers += 1;
+  t.contacts += g.contacts.length;
+  t.relationships += 1 + g.holdings.length + g.tags.length + g.preferredChannels.length + g.memberships.length;
+  // Each CALLS edge is counted once, by its caller.
+  for (const c of g.calls) if (c.from === g.customer.id) t.relationships += 1;
+  for (const k of g.contacts) t.relationships += k.productId === null ? 2 : 3;
+}

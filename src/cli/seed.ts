@@ -1,0 +1,131 @@
+import { parseArgs } from "node:util";
+import { MultiBar, Presets, type SingleBar } from "cli-progress";
+import { Graph } from "../graph/db";
+import { createLogger } from "../logger";
+import { ensureServices } from "../services/environment";
+import { seedGraph, type SeedProgress } from "../../seeds";
+import { runMain } from "./run-main";
+
+/**
+ * `npm run seed -- --customers N --seed S [--as-of YYYY-MM-DD]`: seeds the development graph
+ * (Neo4j launched unless NEO4J_URI is set). Idempotent: what is already there is skipped.
+ */
+
+const USAGE = "usage: npm run seed -- [--customers N] [--seed S] [--as-of YYYY-MM-DD]";
+const MAX_CUSTOMERS = 10_000_000;
+
+/** Parsed command line. */
+export interface SeedArgs {
+  customers: number;
+  seed: number;
+  asOf: Date | undefined;
+}
+
+/** Parses the command line, or returns the one sentence that says what is wrong with it. */
+export function parseSeedArgs(argv: readonly string[]): SeedArgs | { error: string } {
+  let values: { customers?: string; seed?: string; "as-of"?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        customers: { type: "string" },
+        seed: { type: "string" },
+        "as-of": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return { error: `${error instanceof Error ? error.message.split("\n")[0] : String(error)} (${USAGE})` };
+  }
+  if (values.help) return { error: USAGE };
+  const customers = integer(values.customers ?? "20000");
+  if (customers === null || customers < 1 || customers > MAX_CUSTOMERS) {
+    return { error: `--customers must be a whole number from 1 to ${MAX_CUSTOMERS.toLocaleString("en")}, not "${values.customers}".` };
+  }
+  const seed = integer(values.seed ?? "42");
+  if (seed === null || seed < 0 || seed > 0xffffffff) return { error: `--seed must be a whole number from 0 to 4294967295, not "${values.seed}".` };
+  let asOf: Date | undefined;
+  if (values["as-of"] !== undefined) {
+    const text = values["as-of"];
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+    if (!m || !date || date.toISOString().slice(0, 10) !== text) return { error: `--as-of must be a calendar date written YYYY-MM-DD, not "${text}".` };
+    asOf = date;
+  }
+  return { customers, seed, asOf };
+}
+
+function integer(text: string): number | null {
+  if (!/^\d+$/.test(text.trim())) return null;
+  const n = Number(text.trim());
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** A progress bar per phase on a terminal; one plain line per tenth of each phase otherwise. */
+function progressReporter(): { onProgress: (p: SeedProgress) => void; stop: () => void } {
+  if (process.stderr.isTTY) {
+    const bars = new MultiBar(
+      { stream: process.stderr, format: " {phase} |{bar}| {percentage}% | {value}/{total} | {duration_formatted}", hideCursor: true, clearOnComplete: false },
+      Presets.shades_classic,
+    );
+    const byPhase = new Map<string, SingleBar>();
+    return {
+      onProgress: (p) => {
+        if (p.phase === "done") return;
+        let bar = byPhase.get(p.phase);
+        if (!bar) {
+          bar = bars.create(p.total, 0, { phase: p.phase.padEnd(9) });
+          byPhase.set(p.phase, bar);
+        }
+        bar.setTotal(p.total);
+        bar.update(p.done, { phase: p.phase.padEnd(9) });
+      },
+      stop: () => bars.stop(),
+    };
+  }
+  const last = new Map<string, number>();
+  return {
+    onProgress: (p) => {
+      if (p.phase === "done") return;
+      const tenth = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 10;
+      if (last.get(p.phase) === tenth) return;
+      last.set(p.phase, tenth);
+      console.error(`seeding ${p.phase}: ${tenth * 10}% (${p.done.toLocaleString("en")}/${p.total.toLocaleString("en")})`);
+    },
+    stop: () => undefined,
+  };
+}
+
+const parsed = parseSeedArgs(process.argv.slice(2));
+if ("error" in parsed) {
+  console.error(parsed.error);
+  process.exit(2);
+}
+const args = parsed;
+
+runMain(
+  async (onStop) => {
+    const log = createLogger("seed", process.env.LOG_LEVEL ?? "warn");
+    const services = await ensureServices({ profile: "dev", redis: false, log });
+    onStop(() => services.stop());
+    const graph = Graph.connect(services.neo4j);
+    const reporter = progressReporter();
+    try {
+      const result = await seedGraph(graph, { customers: args.customers, seed: args.seed, asOf: args.asOf, onProgress: reporter.onProgress });
+      reporter.stop();
+      const seconds = result.ms / 1000;
+      const fmt = (n: number): string => n.toLocaleString("en");
+      console.error(
+        `seeded ${fmt(result.customers)} customers (seed ${args.seed}, as of ${result.asOf.toISOString().slice(0, 10)}; ${fmt(result.written)} written now), ` +
+          `${fmt(result.contacts)} contacts, ${fmt(result.relationships)} relationships in ${seconds.toFixed(1)} s ` +
+          `(${fmt(Math.round(result.written / Math.max(seconds, 0.001)))} customers/s)`,
+      );
+    } finally {
+      reporter.stop();
+      await graph.close();
+    }
+  },
+  { exitWhenDone: true },
+);

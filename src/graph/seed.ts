@@ -1,0 +1,369 @@
+/**
+ * All Cypher of seeding: schema (constraints and indexes), the static catalogue, and the
+ * batched, idempotent writes of generated customers.
+ *
+ * Idempotency: nodes are MERGEd on their ids. Relationships of a chunk are CREATEd when the chunk
+ * is new (its first customer is absent: the customers statement is one transaction, so nothing
+ * else of the chunk can exist) and MERGEd when an earlier run stopped half-way through it. The
+ * chunk's last statement writes hidden preferences, so a chunk whose last customer has one is
+ * complete and skipped.
+ */
+import neo4j from "neo4j-driver";
+import type { CallEdge, GeneratedCustomer, Holding } from "../../seeds/generate";
+import type { Graph } from "./db";
+import type { ChannelNode, ContactNode, GroupNode, HiddenPreferenceNode, ProductNode, RegionNode, SeedRunNode, TagNode } from "./model";
+import { CONTACT_TRAJECTORY_INDEX } from "./model";
+
+/** Constraints (each also an index) and lookup indexes, all idempotent. */
+const SCHEMA: readonly string[] = [
+  "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (c:Customer) REQUIRE c.id IS UNIQUE",
+  "CREATE CONSTRAINT customer_msisdn IF NOT EXISTS FOR (c:Customer) REQUIRE c.msisdn IS UNIQUE",
+  "CREATE CONSTRAINT product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.id IS UNIQUE",
+  "CREATE CONSTRAINT product_code IF NOT EXISTS FOR (p:Product) REQUIRE p.code IS UNIQUE",
+  "CREATE CONSTRAINT channel_code IF NOT EXISTS FOR (c:Channel) REQUIRE c.code IS UNIQUE",
+  "CREATE CONSTRAINT tag_id IF NOT EXISTS FOR (t:Tag) REQUIRE t.id IS UNIQUE",
+  "CREATE CONSTRAINT tag_code IF NOT EXISTS FOR (t:Tag) REQUIRE t.code IS UNIQUE",
+  "CREATE CONSTRAINT region_id IF NOT EXISTS FOR (r:Region) REQUIRE r.id IS UNIQUE",
+  "CREATE CONSTRAINT group_id IF NOT EXISTS FOR (g:Group) REQUIRE g.id IS UNIQUE",
+  "CREATE CONSTRAINT contact_id IF NOT EXISTS FOR (k:Contact) REQUIRE k.id IS UNIQUE",
+  "CREATE CONSTRAINT hidden_preference_customer IF NOT EXISTS FOR (h:HiddenPreference) REQUIRE h.customerId IS UNIQUE",
+  "CREATE CONSTRAINT seed_run_id IF NOT EXISTS FOR (s:SeedRun) REQUIRE s.id IS UNIQUE",
+  // A customer's trajectory page, newest first, is a backwards seek on this composite range index.
+  `CREATE RANGE INDEX ${CONTACT_TRAJECTORY_INDEX} IF NOT EXISTS FOR (k:Contact) ON (k.customerId, k.at)`,
+  "CREATE RANGE INDEX customer_segment IF NOT EXISTS FOR (c:Customer) ON (c.segment)",
+  "CREATE RANGE INDEX customer_lifecycle_stage IF NOT EXISTS FOR (c:Customer) ON (c.lifecycleStage)",
+  "CREATE RANGE INDEX customer_value_tier IF NOT EXISTS FOR (c:Customer) ON (c.valueTier)",
+  "CREATE RANGE INDEX customer_region IF NOT EXISTS FOR (c:Customer) ON (c.regionId)",
+  "CREATE RANGE INDEX customer_arpu IF NOT EXISTS FOR (c:Customer) ON (c.arpu)",
+  "CREATE RANGE INDEX tag_level1 IF NOT EXISTS FOR (t:Tag) ON (t.level1)",
+  "CREATE RANGE INDEX tag_status IF NOT EXISTS FOR (t:Tag) ON (t.status)",
+  "CREATE RANGE INDEX product_kind IF NOT EXISTS FOR (p:Product) ON (p.kind)",
+  "CREATE RANGE INDEX group_kind IF NOT EXISTS FOR (g:Group) ON (g.kind)",
+  "CREATE RANGE INDEX region_level IF NOT EXISTS FOR (r:Region) ON (r.level)",
+];
+
+/** Creates every constraint and index the gateway relies on and waits until they are online. */
+export async function ensureSchema(graph: Graph, timeoutSeconds = 300): Promise<void> {
+  const session = graph.session();
+  for (const statement of SCHEMA) await session.write(statement);
+  await session.write("CALL db.awaitIndexes($timeout)", { timeout: neo4j.int(timeoutSeconds) });
+}
+
+/** True when at least one customer is in the graph. */
+export async function hasCustomers(graph: Graph): Promise<boolean> {
+  const rows = await graph.session().read<{ found: boolean }>("OPTIONAL MATCH (c:Customer) WITH c LIMIT 1 RETURN c IS NOT NULL AS found");
+  return rows[0]?.found ?? false;
+}
+
+/** The most recently completed seed run, if any. */
+export async function latestSeedRun(graph: Graph): Promise<SeedRunNode | null> {
+  const rows = await graph.session().read<SeedRunNode>(
+    `MATCH (s:SeedRun)
+     RETURN s.id AS id, s.seed AS seed, s.customers AS customers, toString(s.completedAt) AS completedAt,
+            CASE WHEN s.asOf IS NULL THEN null ELSE toString(s.asOf) END AS asOf
+     ORDER BY s.completedAt DESC LIMIT 1`,
+  );
+  return rows[0] ?? null;
+}
+
+/** Records a completed run (idempotent on its id). */
+export async function writeSeedRun(graph: Graph, run: Required<SeedRunNode>): Promise<void> {
+  await graph.session().write(
+    `MERGE (s:SeedRun {id: $id})
+     SET s.seed = $seed, s.customers = $customers, s.completedAt = datetime($completedAt), s.asOf = datetime($asOf)`,
+    { ...run, seed: neo4j.int(run.seed), customers: neo4j.int(run.customers) },
+  );
+}
+
+// ───────────────────────────── catalogue ─────────────────────────────
+
+/** The static part of the graph. Product links are (from, to) product ids. */
+export interface CatalogueRows {
+  regions: readonly { region: RegionNode; parentId: string | null }[];
+  products: readonly ProductNode[];
+  upgradesTo: readonly { from: string; to: string }[];
+  requires: readonly { from: string; to: string }[];
+  excludes: readonly { from: string; to: string }[];
+  channels: readonly ChannelNode[];
+  tags: readonly TagNode[];
+}
+
+/** Writes regions, products and their rules, channels and tags; re-running converges on `rows`. */
+export async function writeCatalogue(graph: Graph, rows: CatalogueRows): Promise<void> {
+  const s = graph.session();
+  await s.write(
+    `UNWIND $rows AS r
+     MERGE (x:Region {id: r.id}) SET x.name = r.name, x.level = r.level`,
+    { rows: rows.regions.map((r) => r.region) },
+  );
+  await s.write(
+    `UNWIND $rows AS r
+     MATCH (child:Region {id: r.id}), (parent:Region {id: r.parentId})
+     MERGE (child)-[:PART_OF]->(parent)`,
+    { rows: rows.regions.filter((r) => r.parentId !== null).map((r) => ({ id: r.region.id, parentId: r.parentId })) },
+  );
+  await s.write(
+    `UNWIND $rows AS r
+     MERGE (p:Product {id: r.id}) SET p += r`,
+    { rows: rows.products.map(productParams) },
+  );
+  // Relationship types cannot be parameters, hence one statement per rule. Links no longer in the
+  // catalogue are removed so that a changed catalogue does not leave stale rules behind.
+  const links = async (cypher: string, list: readonly { from: string; to: string }[]): Promise<void> => {
+    await s.write(cypher, { rows: list, keys: list.map((l) => `${l.from}>${l.to}`) });
+  };
+  await links(
+    `MATCH (a:Product)-[r:UPGRADES_TO]->(b:Product) WHERE NOT a.id + '>' + b.id IN $keys DELETE r
+     WITH count(*) AS removed
+     UNWIND $rows AS r MATCH (a:Product {id: r.from}), (b:Product {id: r.to}) MERGE (a)-[:UPGRADES_TO]->(b)`,
+    rows.upgradesTo,
+  );
+  await links(
+    `MATCH (a:Product)-[r:REQUIRES]->(b:Product) WHERE NOT a.id + '>' + b.id IN $keys DELETE r
+     WITH count(*) AS removed
+     UNWIND $rows AS r MATCH (a:Product {id: r.from}), (b:Product {id: r.to}) MERGE (a)-[:REQUIRES]->(b)`,
+    rows.requires,
+  );
+  await links(
+    `MATCH (a:Product)-[r:EXCLUDES]->(b:Product) WHERE NOT a.id + '>' + b.id IN $keys DELETE r
+     WITH count(*) AS removed
+     UNWIND $rows AS r MATCH (a:Product {id: r.from}), (b:Product {id: r.to}) MERGE (a)-[:EXCLUDES]->(b)`,
+    rows.excludes,
+  );
+  await s.write(
+    `UNWIND $rows AS r
+     MERGE (c:Channel {code: r.code}) SET c += r`,
+    { rows: rows.channels },
+  );
+  await s.write(
+    `UNWIND $rows AS r
+     MERGE (t:Tag {id: r.id}) SET t += r`,
+    { rows: rows.tags.map((t) => ({ ...t, version: neo4j.int(t.version) })) },
+  );
+}
+
+function productParams(p: ProductNode): Record<string, unknown> {
+  return {
+    ...p,
+    dataQuotaMb: neo4j.int(p.dataQuotaMb),
+    voiceMinutes: neo4j.int(p.voiceMinutes),
+    smsCount: neo4j.int(p.smsCount),
+    validityHours: neo4j.int(p.validityHours),
+  };
+}
+
+// ───────────────────────────── customers ─────────────────────────────
+
+/** What is already in the graph of a chunk of customers. */
+export type ChunkState = "absent" | "partial" | "complete";
+
+/** Whether a chunk from `firstId` to `lastId` is absent, half-written or complete. */
+export async function probeChunk(graph: Graph, firstId: string, lastId: string): Promise<ChunkState> {
+  const rows = await graph.session().read<{ started: boolean; complete: boolean }>(
+    `OPTIONAL MATCH (c:Customer {id: $firstId})
+     WITH c LIMIT 1
+     OPTIONAL MATCH (h:HiddenPreference {customerId: $lastId})
+     RETURN c IS NOT NULL AS started, h IS NOT NULL AS complete`,
+    { firstId, lastId },
+  );
+  const row = rows[0];
+  if (row?.complete) return "complete";
+  return row?.started ? "partial" : "absent";
+}
+
+/** One chunk's rows, as generated. */
+export interface ChunkRows {
+  customers: readonly GeneratedCustomer[];
+  groups: readonly GroupNode[];
+  calls: readonly CallEdge[];
+}
+
+/** How many of each thing a chunk wrote (for the summary line). */
+export interface ChunkCounts {
+  customers: number;
+  contacts: number;
+  relationships: number;
+}
+
+type Mode = "CREATE" | "MERGE";
+
+// Each statement exists in two forms: CREATE for a new chunk, MERGE to repair a half-written one.
+// Rows carry lists rather than maps where there are many of them: parameter transport dominates
+// the cost of a write, and a list does not repeat its keys. Shapes are in customerRow and contactRows.
+const CUSTOMERS: Record<Mode, string> = {
+  CREATE: `UNWIND $rows AS r
+     MERGE (c:Customer {id: r.props.id}) SET c += r.props
+     WITH c, r
+     MATCH (d:Region {id: r.props.regionId})
+     CREATE (c)-[:LIVES_IN]->(d)
+     WITH c, r
+     CALL (c, r) {
+       UNWIND r.holdings AS h
+       MATCH (p:Product {id: h[0]})
+       CREATE (c)-[:SUBSCRIBES {since: datetime(h[1])}]->(p)
+     }
+     CALL (c, r) {
+       UNWIND r.tags AS t
+       MATCH (x:Tag {id: t[0]})
+       CREATE (c)-[:HAS_TAG {value: t[1], score: t[2], at: datetime(t[3])}]->(x)
+     }
+     CALL (c, r) {
+       UNWIND range(0, size(r.prefs) - 1) AS i
+       MATCH (ch:Channel {code: r.prefs[i]})
+       CREATE (c)-[:PREFERS {rank: i + 1}]->(ch)
+     }`,
+  MERGE: `UNWIND $rows AS r
+     MERGE (c:Customer {id: r.props.id}) SET c += r.props
+     WITH c, r
+     MATCH (d:Region {id: r.props.regionId})
+     MERGE (c)-[:LIVES_IN]->(d)
+     WITH c, r
+     CALL (c, r) {
+       UNWIND r.holdings AS h
+       MATCH (p:Product {id: h[0]})
+       MERGE (c)-[s:SUBSCRIBES]->(p) SET s.since = datetime(h[1])
+     }
+     CALL (c, r) {
+       UNWIND r.tags AS t
+       MATCH (x:Tag {id: t[0]})
+       MERGE (c)-[e:HAS_TAG]->(x) SET e.value = t[1], e.score = t[2], e.at = datetime(t[3])
+     }
+     CALL (c, r) {
+       UNWIND range(0, size(r.prefs) - 1) AS i
+       MATCH (ch:Channel {code: r.prefs[i]})
+       MERGE (c)-[e:PREFERS]->(ch) SET e.rank = i + 1
+     }`,
+};
+
+const GROUPS = `UNWIND $rows AS r
+     MERGE (g:Group {id: r.id}) SET g.kind = r.kind, g.name = r.name`;
+
+const MEMBERSHIPS: Record<Mode, string> = {
+  CREATE: `UNWIND $rows AS r
+     MATCH (c:Customer {id: r.customerId}), (g:Group {id: r.groupId})
+     CREATE (c)-[:MEMBER_OF {role: r.role}]->(g)`,
+  MERGE: `UNWIND $rows AS r
+     MATCH (c:Customer {id: r.customerId}), (g:Group {id: r.groupId})
+     MERGE (c)-[m:MEMBER_OF]->(g) SET m.role = r.role`,
+};
+
+const CALLS: Record<Mode, string> = {
+  CREATE: `UNWIND $rows AS r
+     MATCH (a:Customer {id: r.from}), (b:Customer {id: r.to})
+     CREATE (a)-[:CALLS {perMonth: r.perMonth}]->(b)`,
+  MERGE: `UNWIND $rows AS r
+     MATCH (a:Customer {id: r.from}), (b:Customer {id: r.to})
+     MERGE (a)-[k:CALLS]->(b) SET k.perMonth = r.perMonth`,
+};
+
+// Contacts come grouped by customer so that each customer is looked up once.
+const CONTACTS: Record<Mode, string> = {
+  CREATE: `UNWIND $rows AS r
+     MATCH (c:Customer {id: r.customerId})
+     UNWIND r.contacts AS k
+     CREATE (x:Contact {id: k[0], customerId: r.customerId, at: datetime(k[1]), channel: k[2], kind: k[3],
+                        summary: k[4], outcome: k[5], productId: k[6]})
+     CREATE (c)-[:HAD]->(x)
+     WITH x, k
+     MATCH (ch:Channel {code: k[2]})
+     CREATE (x)-[:VIA]->(ch)
+     WITH x, k
+     WHERE k[6] IS NOT NULL
+     MATCH (p:Product {id: k[6]})
+     CREATE (x)-[:ABOUT]->(p)`,
+  MERGE: `UNWIND $rows AS r
+     MATCH (c:Customer {id: r.customerId})
+     UNWIND r.contacts AS k
+     MERGE (x:Contact {id: k[0]})
+     SET x.customerId = r.customerId, x.at = datetime(k[1]), x.channel = k[2], x.kind = k[3],
+         x.summary = k[4], x.outcome = k[5], x.productId = k[6]
+     MERGE (c)-[:HAD]->(x)
+     WITH x, k
+     MATCH (ch:Channel {code: k[2]})
+     MERGE (x)-[:VIA]->(ch)
+     WITH x, k
+     WHERE k[6] IS NOT NULL
+     MATCH (p:Product {id: k[6]})
+     MERGE (x)-[:ABOUT]->(p)`,
+};
+
+const PREFERENCES = `UNWIND $rows AS r
+     MERGE (h:HiddenPreference {customerId: r.customerId}) SET h += r`;
+
+/** Contacts per statement: big enough to amortise a round trip, small enough for a modest heap. */
+const CONTACTS_PER_STATEMENT = 20_000;
+
+const INT_FIELDS = [
+  "age",
+  "tenureMonths",
+  "creditScore",
+  "terminalAgeMonths",
+  "dataUsedMb",
+  "dataQuotaMb",
+  "voiceUsedMinutes",
+  "voiceQuotaMinutes",
+  "smsUsed",
+  "avgDataMb3m",
+  "avgVoiceMinutes3m",
+  "avgSms3m",
+  "roamingDays3m",
+] as const;
+
+/** A customer as the CUSTOMERS statement reads it: holdings [productId, since], tags [tagId, value, score, at], prefs in rank order. */
+function customerRow(g: GeneratedCustomer): Record<string, unknown> {
+  // JavaScript numbers travel as floats; counts are stored as integers.
+  const props: Record<string, unknown> = { ...g.customer };
+  for (const f of INT_FIELDS) props[f] = neo4j.int(g.customer[f]);
+  return {
+    props,
+    holdings: g.holdings.map((h: Holding) => [h.productId, h.since]),
+    tags: g.tags.map((t) => [t.tagId, t.value, t.score, t.at]),
+    prefs: g.preferredChannels,
+  };
+}
+
+/** A contact as the CONTACTS statement reads it: [id, at, channel, kind, summary, outcome, productId]. */
+function contactRow(k: ContactNode): unknown[] {
+  return [k.id, k.at, k.channel, k.kind, k.summary, k.outcome, k.productId];
+}
+
+/**
+ * Writes one chunk: customers with LIVES_IN, SUBSCRIBES, HAS_TAG and PREFERS; groups and
+ * MEMBER_OF; CALLS; contacts with HAD, VIA and ABOUT; hidden preferences last (the chunk's
+ * completion mark).
+ */
+export async function writeChunk(graph: Graph, chunk: ChunkRows, mode: Mode): Promise<ChunkCounts> {
+  const s = graph.session();
+  let relationships = 0;
+  await s.write(CUSTOMERS[mode], { rows: chunk.customers.map(customerRow) });
+  for (const g of chunk.customers) relationships += 1 + g.holdings.length + g.tags.length + g.preferredChannels.length;
+
+  await s.write(GROUPS, { rows: chunk.groups });
+  const memberships = chunk.customers.flatMap((g) => g.memberships.map((m) => ({ customerId: g.customer.id, groupId: m.groupId, role: m.role })));
+  await s.write(MEMBERSHIPS[mode], { rows: memberships });
+  relationships += memberships.length;
+
+  await s.write(CALLS[mode], { rows: chunk.calls.map((c) => ({ ...c, perMonth: neo4j.int(c.perMonth) })) });
+  relationships += chunk.calls.length;
+
+  let contacts = 0;
+  let batch: { customerId: string; contacts: unknown[][] }[] = [];
+  let batchSize = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    await s.write(CONTACTS[mode], { rows: batch });
+    batch = [];
+    batchSize = 0;
+  };
+  for (const g of chunk.customers) {
+    batch.push({ customerId: g.customer.id, contacts: g.contacts.map(contactRow) });
+    batchSize += g.contacts.length;
+    contacts += g.contacts.length;
+    for (const k of g.contacts) relationships += k.productId === null ? 2 : 3;
+    if (batchSize >= CONTACTS_PER_STATEMENT) await flush();
+  }
+  await flush();
+
+  await s.write(PREFERENCES, { rows: chunk.customers.map((g) => g.preference satisfies HiddenPreferenceNode) });
+  return { customers: chunk.customers.length, contacts, relationships };
+}
