@@ -28,6 +28,20 @@ export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: 
     .set("sides", `ours = this gateway (type-graphql 2 + DataLoader); theirs = @neo4j/graphql ${libraryVersion} (Apollo Server 5, same Neo4j)`);
 }
 
+/**
+ * How much of the machine processes outside the bench took while each side was measured: both
+ * servers, Neo4j and the load generator share its cores, so a seed or test run elsewhere shows
+ * up in every figure.
+ */
+export function recordInterference(report: BenchReport, shares: ReadonlyArray<readonly [side: string, share: number | null]>): void {
+  const known = shares.filter((s): s is readonly [string, number] => s[1] !== null);
+  if (known.length === 0) return;
+  report.set("other processes", known.map(([side, share]) => `${(100 * share).toFixed(0)}% of the machine's CPU while measuring ${side}`).join(", "));
+  if (known.some(([, share]) => share > 0.05)) {
+    report.note("other processes on the machine took CPU while measuring (see \"other processes\" above); the figures are slower than on an idle machine.");
+  }
+}
+
 const UNIFIED_VIEW_COLUMNS: readonly Column[] = [
   { key: "side", title: "unified view (one customer)" },
   { key: "rps", title: "req/s", format: fixed(1) },

@@ -21,8 +21,9 @@ import { freePort } from "../src/services/ports";
 import { rngFor } from "../seeds/random";
 import { startChildServer } from "./children";
 import { compareAnswers } from "./compare";
+import { othersShare, sampleCpu } from "./cpu";
 import { customerId, ensureDataset } from "./dataset";
-import { recordComparison, recordSetting, recordUnifiedView } from "./figures";
+import { recordComparison, recordInterference, recordSetting, recordUnifiedView } from "./figures";
 import { runLoad, type LoadTarget } from "./load";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
@@ -103,17 +104,26 @@ runMain(
     };
     const drive = async (target: LoadTarget, durationS: number, phase: string) => {
       say(`${phase} ${target.name}: ${durationS} s at concurrency ${opts.concurrency}…`);
+      const before = sampleCpu();
       const result = await runLoad(target, { concurrency: opts.concurrency, durationS, nextId: idStream() });
-      say(`  ${result.requestsPerS.toFixed(1)} req/s, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.failures} errors`);
-      return result;
+      const others = othersShare(before, sampleCpu());
+      say(
+        `  ${result.requestsPerS.toFixed(1)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.failures} errors` +
+          (others === null ? "" : `; other processes took ${(100 * others).toFixed(0)}% of the CPU`),
+      );
+      return { result, others };
     };
     if (opts.warmupS > 0) {
       await drive(ours, opts.warmupS, "warm-up");
       await drive(theirs, opts.warmupS, "warm-up");
     }
-    const ourResult = await drive(ours, opts.durationS, "measuring");
-    const theirResult = await drive(theirs, opts.durationS, "measuring");
-    recordUnifiedView(report, ourResult, theirResult);
+    const ourRun = await drive(ours, opts.durationS, "measuring");
+    const theirRun = await drive(theirs, opts.durationS, "measuring");
+    recordInterference(report, [
+      ["ours", ourRun.others],
+      ["theirs", theirRun.others],
+    ]);
+    recordUnifiedView(report, ourRun.result, theirRun.result);
 
     console.log(`\n${report.render()}\n`);
   },

@@ -1,14 +1,12 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import { Channel } from "../schema/channel.type";
+import { ContactsArgs } from "../schema/contact.args";
 import { ContactConnection } from "../schema/contact.type";
 import { CircleMember, Customer, Holding, Terminal, UsageSummary } from "../schema/customer.type";
-import { ChannelCodeEnum } from "../schema/enums";
 import { Region } from "../schema/region.type";
-import { DateTimeScalar } from "../schema/scalars";
 import { CustomerTag } from "../schema/tag.type";
 import type { GatewayContext } from "../src/context";
 import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, usageSummary } from "../src/customer";
-import type { ChannelCode } from "../src/graph/model";
 import type { ChannelRecord, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
 import type { CircleMemberRecord } from "../src/graph/customer";
 import { pageRequest, toConnection, type ContactConnectionRoot } from "../src/trajectory";
@@ -94,13 +92,9 @@ export class CustomerResolver {
   async contacts(
     @Root() c: CustomerRecord,
     @Ctx() ctx: GatewayContext,
-    @Arg("first", () => Int, { defaultValue: 20, description: "Page size, 1 to 100." }) first: number,
-    @Arg("after", () => String, { nullable: true, description: "A cursor from a previous page." }) after?: string | null,
-    @Arg("channels", () => [ChannelCodeEnum], { nullable: true, description: "Only contacts on these channels." }) channels?: ChannelCode[] | null,
-    @Arg("since", () => DateTimeScalar, { nullable: true, description: "Only contacts at or after this time." }) since?: Date | null,
-    @Arg("until", () => DateTimeScalar, { nullable: true, description: "Only contacts at or before this time." }) until?: Date | null,
+    @Args(() => ContactsArgs) args: ContactsArgs,
   ): Promise<ContactConnectionRoot> {
-    const { page, filter } = pageRequest(c.id, { first, after, channels, since, until });
+    const { page, filter } = pageRequest(c.id, args);
     return toConnection(await ctx.loaders.contactPage.load(page), page, filter);
   }
 }
