@@ -1,9 +1,12 @@
 import { readFileSync, readdirSync } from "node:fs";
 
 /**
- * CPU accounting from Linux's /proc, to tell how much of the machine processes outside the bench
- * took while it measured. The bench, both servers, Neo4j and Redis share two cores; a test suite
- * or a seed run elsewhere on the machine would silently slow both sides otherwise.
+ * CPU accounting from Linux's /proc. Two uses:
+ * - CPU time per request of each server and of Neo4j: what a request costs, a figure that
+ *   contention on the machine barely moves (unlike latency and throughput);
+ * - the share of the machine that processes outside the bench took while it measured (the bench,
+ *   both servers, Neo4j and Redis share two cores; a test suite or a seed run elsewhere slows
+ *   both sides).
  */
 export interface CpuSample {
   /** Jiffies the whole machine spent busy and in total (all cores). */
@@ -11,7 +14,18 @@ export interface CpuSample {
   machineTotal: number;
   /** Jiffies spent by the bench process and its descendants (servers, Neo4j, Redis). */
   ours: number;
+  /** utime + stime per live process. */
+  processes: ReadonlyMap<number, ProcessCpu>;
 }
+
+interface ProcessCpu {
+  ppid: number;
+  comm: string;
+  jiffies: number;
+}
+
+/** Linux's USER_HZ, the unit of /proc times; 100 on every mainstream architecture. */
+const JIFFY_MS = 10;
 
 /** A snapshot, or null where /proc is not there (not Linux). */
 export function sampleCpu(rootPid: number = process.pid): CpuSample | null {
@@ -19,7 +33,10 @@ export function sampleCpu(rootPid: number = process.pid): CpuSample | null {
     const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1, 9).map(Number);
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
     const busy = user + nice + system + irq + softirq + steal;
-    return { machineBusy: busy, machineTotal: busy + idle + iowait, ours: treeJiffies(rootPid) };
+    const processes = readProcesses();
+    let ours = 0;
+    for (const [pid, p] of processes) if (descendsFrom(processes, pid, rootPid)) ours += p.jiffies;
+    return { machineBusy: busy, machineTotal: busy + idle + iowait, ours, processes };
   } catch {
     return null;
   }
@@ -34,31 +51,45 @@ export function othersShare(before: CpuSample | null, after: CpuSample | null): 
   return Math.max(0, others / total);
 }
 
-/** utime + stime of `rootPid` and every live descendant. */
-function treeJiffies(rootPid: number): number {
-  const procs = new Map<number, { ppid: number; jiffies: number }>();
+/** CPU milliseconds process `pid` used between two samples, or null if it is not in both. */
+export function cpuMs(before: CpuSample | null, after: CpuSample | null, pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  const a = before?.processes.get(pid);
+  const b = after?.processes.get(pid);
+  return a && b ? (b.jiffies - a.jiffies) * JIFFY_MS : null;
+}
+
+/** The first process descending from `rootPid` whose command name is `comm` (e.g. Neo4j's "java"). */
+export function findDescendant(sample: CpuSample | null, rootPid: number, comm: string): number | undefined {
+  if (!sample) return undefined;
+  for (const [pid, p] of sample.processes) if (p.comm === comm && pid !== rootPid && descendsFrom(sample.processes, pid, rootPid)) return pid;
+  return undefined;
+}
+
+function readProcesses(): Map<number, ProcessCpu> {
+  const processes = new Map<number, ProcessCpu>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The command name may hold spaces and parentheses; the fields after its last ")" do not.
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // The command name is in parentheses and may hold spaces; the fields after its last ")" do not.
+      const close = stat.lastIndexOf(")");
+      const comm = stat.slice(stat.indexOf("(") + 1, close);
+      const rest = stat.slice(close + 2).split(" ");
       // rest[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-      procs.set(Number(entry), { ppid: Number(rest[1]), jiffies: Number(rest[11]) + Number(rest[12]) });
+      processes.set(Number(entry), { ppid: Number(rest[1]), comm, jiffies: Number(rest[11]) + Number(rest[12]) });
     } catch {
       // The process ended while we looked.
     }
   }
-  let sum = 0;
-  for (const [pid, p] of procs) {
-    let cursor: number | undefined = pid;
-    for (let depth = 0; cursor !== undefined && depth < 64; depth++) {
-      if (cursor === rootPid) {
-        sum += p.jiffies;
-        break;
-      }
-      cursor = cursor > 1 ? procs.get(cursor)?.ppid : undefined;
-    }
+  return processes;
+}
+
+function descendsFrom(processes: ReadonlyMap<number, ProcessCpu>, pid: number, rootPid: number): boolean {
+  let cursor: number | undefined = pid;
+  for (let depth = 0; cursor !== undefined && depth < 64; depth++) {
+    if (cursor === rootPid) return true;
+    cursor = cursor > 1 ? processes.get(cursor)?.ppid : undefined;
   }
-  return sum;
+  return false;
 }

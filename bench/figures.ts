@@ -1,7 +1,7 @@
 import { cpus, totalmem } from "node:os";
 import type { Comparison } from "./compare";
 import type { DatasetInfo } from "./dataset";
-import type { LoadResult } from "./load";
+import type { SideMeasurement } from "./measure";
 import type { BenchOptions } from "./options";
 import { fixed, type BenchReport, type Column } from "./report";
 
@@ -23,7 +23,7 @@ export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: 
     .set(
       "load",
       `concurrency ${opts.concurrency} (keep-alive connections, 1 request in flight each), ${opts.durationS} s measured per side after ${opts.warmupS} s warm-up, ` +
-        `random customer ids among the ${opts.customers.toLocaleString("en")} (seeded PRNG, same sequence for both sides), autocannon`,
+        `ours then theirs on the same seeded random sequence of customer ids among the ${opts.customers.toLocaleString("en")}, autocannon`,
     )
     .set("sides", `ours = this gateway (type-graphql 2 + DataLoader); theirs = @neo4j/graphql ${libraryVersion} (Apollo Server 5, same Neo4j)`);
 }
@@ -50,15 +50,22 @@ const UNIFIED_VIEW_COLUMNS: readonly Column[] = [
   { key: "errors", title: "errors", format: fixed(0) },
   { key: "requests", title: "requests", format: fixed(0) },
   { key: "roundTrips", title: "Bolt RT/req", format: fixed(2) },
+  { key: "serverCpu", title: "server CPU ms/req", format: fixed(2) },
+  { key: "neo4jCpu", title: "Neo4j CPU ms/req", format: fixed(2) },
 ];
 
-/** Throughput, latency and errors of both sides, and ours ÷ theirs for throughput and p99. */
-export function recordUnifiedView(report: BenchReport, ours: LoadResult, theirs: LoadResult): void {
+/**
+ * Throughput, latency, errors and CPU cost of both sides, and ours ÷ theirs. CPU per request is
+ * the steadiest of these when the machine is shared: latency and throughput move with whatever
+ * else runs, the work a request takes hardly does.
+ */
+export function recordUnifiedView(report: BenchReport, ours: SideMeasurement, theirs: SideMeasurement): void {
   const table = report.table("unified view under load", UNIFIED_VIEW_COLUMNS);
-  for (const [label, r] of [
+  for (const [label, m] of [
     ["ours", ours],
     ["Neo4j GraphQL Library", theirs],
   ] as const) {
+    const r = m.load;
     table.row({
       side: label,
       rps: r.requestsPerS,
@@ -66,22 +73,30 @@ export function recordUnifiedView(report: BenchReport, ours: LoadResult, theirs:
       p99: r.latencyMs.p99,
       errors: r.failures,
       requests: r.ok + r.failures,
-      roundTrips: r.countMean,
+      roundTrips: r.countMean ?? (label === "ours" ? null : 1),
+      serverCpu: m.serverCpuMsPerRequest,
+      neo4jCpu: m.neo4jCpuMsPerRequest,
     });
   }
   table.row({
     side: "ours ÷ theirs",
-    rps: ratioText(ours.requestsPerS, theirs.requestsPerS),
-    p50: ratioText(ours.latencyMs.p50, theirs.latencyMs.p50),
-    p99: ratioText(ours.latencyMs.p99, theirs.latencyMs.p99),
+    rps: ratioText(ours.load.requestsPerS, theirs.load.requestsPerS),
+    p50: ratioText(ours.load.latencyMs.p50, theirs.load.latencyMs.p50),
+    p99: ratioText(ours.load.latencyMs.p99, theirs.load.latencyMs.p99),
     errors: null,
     requests: null,
     roundTrips: null,
+    serverCpu: ratioText(ours.serverCpuMsPerRequest, theirs.serverCpuMsPerRequest),
+    neo4jCpu: ratioText(ours.neo4jCpuMsPerRequest, theirs.neo4jCpuMsPerRequest),
   });
-  if (ours.countMean !== null) {
-    report.note(`Bolt round trips per request: mean of the ${ours.countSamples.toLocaleString("en")} successful responses' x-bolt-round-trips header (the library runs one Cypher statement per operation).`);
+  if (ours.load.countMean !== null) {
+    report.note(
+      `Bolt round trips per request: ours is the mean x-bolt-round-trips header of ${ours.load.countSamples.toLocaleString("en")} successful responses; ` +
+        "the library translates each operation into one Cypher statement (one round trip).",
+    );
   }
-  for (const r of [ours, theirs]) {
+  report.note("CPU ms/req: CPU time of the side's server process and of Neo4j while it was measured, divided by its successful requests (from /proc).");
+  for (const r of [ours.load, theirs.load]) {
     for (const [reason, n] of r.failureReasons.slice(0, 3)) report.note(`${r.target}: ${n.toLocaleString("en")} × ${reason}`);
   }
 }
@@ -105,6 +120,6 @@ export function recordComparison(report: BenchReport, comparison: Comparison): v
   );
 }
 
-function ratioText(ours: number, theirs: number): string {
-  return Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? `${(ours / theirs).toFixed(2)}×` : "–";
+function ratioText(ours: number | null, theirs: number | null): string {
+  return ours !== null && theirs !== null && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? `${(ours / theirs).toFixed(2)}×` : "–";
 }

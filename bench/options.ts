@@ -21,7 +21,7 @@ export const USAGE = `usage: npm run bench -- [--customers N] [--seed N] [--conc
   --seed         data-set seed (default 42)
   --concurrency  connections per side, one request in flight each (default 16)
   --duration     measured seconds per side (default 20)
-  --warmup       unmeasured seconds per side first (default 5)
+  --warmup       unmeasured seconds per side first (default 10)
   --compare      customers whose answers are compared between the sides (default 25)`;
 
 /** Parses the command line; throws an Error whose message names the bad flag. */
@@ -34,7 +34,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       seed: { type: "string", default: "42" },
       concurrency: { type: "string", default: "16" },
       duration: { type: "string", default: "20" },
-      warmup: { type: "string", default: "5" },
+      warmup: { type: "string", default: "10" },
       compare: { type: "string", default: "25" },
       help: { type: "boolean", short: "h", default: false },
     },

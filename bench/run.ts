@@ -21,16 +21,17 @@ import { freePort } from "../src/services/ports";
 import { rngFor } from "../seeds/random";
 import { startChildServer } from "./children";
 import { compareAnswers } from "./compare";
-import { othersShare, sampleCpu } from "./cpu";
 import { customerId, ensureDataset } from "./dataset";
 import { recordComparison, recordInterference, recordSetting, recordUnifiedView } from "./figures";
-import { runLoad, type LoadTarget } from "./load";
+import type { LoadTarget } from "./load";
+import { measureSide, type SideMeasurement } from "./measure";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { libraryTarget, ourTarget } from "./targets";
 
 /** Salts for the bench's own random streams, apart from the seed's. */
 const LOAD_STREAM = 0xbe4c;
+const WARMUP_STREAM = 0xbe4d;
 const COMPARE_STREAM = 0xc0de;
 
 const say = (line: string): void => {
@@ -97,33 +98,35 @@ runMain(
       recordComparison(report, await compareAnswers(ours, theirs, ids));
     }
 
-    // Warm both before measuring either, so neither side measures the other's cold page cache.
-    const idStream = (): (() => string) => {
-      const rng = rngFor(opts.seed, LOAD_STREAM);
+    // Both sides are measured on the same sequence of customers (the same mix); warm-up uses
+    // another, so it does not pre-load exactly the customers about to be measured.
+    const idStream = (stream: number): (() => string) => {
+      const rng = rngFor(opts.seed, stream);
       return () => customerId(1 + Math.floor(rng.next() * opts.customers));
     };
-    const drive = async (target: LoadTarget, durationS: number, phase: string) => {
+    const drive = async (target: LoadTarget, serverPid: number | undefined, durationS: number, phase: "warm-up" | "measuring"): Promise<SideMeasurement> => {
       say(`${phase} ${target.name}: ${durationS} s at concurrency ${opts.concurrency}…`);
-      const before = sampleCpu();
-      const result = await runLoad(target, { concurrency: opts.concurrency, durationS, nextId: idStream() });
-      const others = othersShare(before, sampleCpu());
+      const nextId = idStream(phase === "warm-up" ? WARMUP_STREAM : LOAD_STREAM);
+      const m = await measureSide(target, { serverPid, concurrency: opts.concurrency, durationS, nextId });
+      const r = m.load;
       say(
-        `  ${result.requestsPerS.toFixed(1)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.failures} errors` +
-          (others === null ? "" : `; other processes took ${(100 * others).toFixed(0)}% of the CPU`),
+        `  ${r.requestsPerS.toFixed(1)} req/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.failures} errors` +
+          (m.othersShare === null ? "" : `; other processes took ${(100 * m.othersShare).toFixed(0)}% of the CPU`),
       );
-      return { result, others };
+      return m;
     };
+    // Warm both before measuring either (JIT, plan caches, Neo4j's page cache for both).
     if (opts.warmupS > 0) {
-      await drive(ours, opts.warmupS, "warm-up");
-      await drive(theirs, opts.warmupS, "warm-up");
+      await drive(ours, gateway.pid, opts.warmupS, "warm-up");
+      await drive(theirs, library.pid, opts.warmupS, "warm-up");
     }
-    const ourRun = await drive(ours, opts.durationS, "measuring");
-    const theirRun = await drive(theirs, opts.durationS, "measuring");
+    const ourRun = await drive(ours, gateway.pid, opts.durationS, "measuring");
+    const theirRun = await drive(theirs, library.pid, opts.durationS, "measuring");
     recordInterference(report, [
-      ["ours", ourRun.others],
-      ["theirs", theirRun.others],
+      ["ours", ourRun.othersShare],
+      ["theirs", theirRun.othersShare],
     ]);
-    recordUnifiedView(report, ourRun.result, theirRun.result);
+    recordUnifiedView(report, ourRun, theirRun);
 
     console.log(`\n${report.render()}\n`);
   },

@@ -770,8 +770,8 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "TEL_VOICE_OVER", name: "本月语音超套", level1: T, level2: "Voice usage", valueType: "FLAG",
-    definition: "本月截至统计日主叫通话分钟数超过套餐及语音包内分钟数的客户。",
-    evaluate: (s) => flag(s.customer.voiceUsedMinutes > s.customer.voiceQuotaMinutes),
+    definition: "本月截至统计日主叫通话分钟数超过套餐及语音包内分钟数20%以上的客户。",
+    evaluate: (s) => flag(s.customer.voiceUsedMinutes > 1.2 * s.customer.voiceQuotaMinutes),
   },
   {
     code: "TEL_SMS_ACTIVE", name: "短信活跃用户", level1: T, level2: "Voice usage", valueType: "FLAG",
@@ -789,9 +789,9 @@ const TAG_SPECS: readonly TagSpec[] = [
     evaluate: (s) => flagScore(s.customer.terminalAgeMonths >= 36, s.customer.terminalAgeMonths / 60),
   },
   {
-    code: "TEL_TERM_5G", name: "5G终端客户", level1: T, level2: "Terminal", valueType: "FLAG",
-    definition: "当前在用终端支持5G网络的客户。",
-    evaluate: (s) => flag(s.terminal.is5G),
+    code: "TEL_TERM_5G", name: "5G活跃终端客户", level1: T, level2: "Terminal", valueType: "FLAG",
+    definition: "当前在用终端支持5G网络且近3个月月均流量≥10GB的客户（5G活跃终端）。",
+    evaluate: (s) => flag(s.terminal.is5G && s.customer.avgDataMb3m >= 10 * GB),
   },
   {
     code: "TEL_5GPLAN_4GTERM", name: "5G套餐4G终端", level1: T, level2: "Terminal", valueType: "FLAG",
@@ -800,13 +800,13 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "TEL_4GPLAN_5GTERM", name: "5G终端未迁转", level1: T, level2: "Terminal", valueType: "FLAG",
-    definition: "在用终端支持5G但主套餐仍为4G套餐的客户（套餐迁转目标）。",
-    evaluate: (s) => flag(s.mainPlan.network === "4G" && s.terminal.is5G),
+    definition: "在用终端支持5G、主套餐仍为4G套餐，且近3个月月均流量≥套餐及叠加包流量70%的客户（套餐迁转目标）。",
+    evaluate: (s) => flag(s.mainPlan.network === "4G" && s.terminal.is5G && s.customer.avgDataMb3m >= 0.7 * s.customer.dataQuotaMb),
   },
   {
     code: "TEL_TERM_PREMIUM", name: "高端机用户", level1: T, level2: "Terminal", valueType: "FLAG",
-    definition: "在用终端上市价≥5000元的客户。",
-    evaluate: (s) => flag(s.terminal.price >= 5000),
+    definition: "在用终端上市价≥6000元的客户。",
+    evaluate: (s) => flag(s.terminal.price >= 6000),
   },
   {
     code: "TEL_TERM_CONTRACT", name: "合约机客户", level1: T, level2: "Terminal", valueType: "FLAG",
@@ -874,8 +874,8 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "LIF_SHOPPING", name: "网购达人", level1: L, level2: "App preferences", valueType: "FLAG",
-    definition: "近3个月电商类APP月均访问≥40次的客户。",
-    evaluate: (s) => flag(s.behaviour.shoppingSessions >= 40),
+    definition: "近3个月电商类APP月均访问≥50次的客户。",
+    evaluate: (s) => flag(s.behaviour.shoppingSessions >= 50),
   },
   {
     code: "LIF_READING", name: "阅读偏好", level1: L, level2: "App preferences", valueType: "FLAG",
@@ -889,8 +889,8 @@ const TAG_SPECS: readonly TagSpec[] = [
   },
   {
     code: "LIF_COMMUTER", name: "通勤族", level1: L, level2: "Location patterns", valueType: "FLAG",
-    definition: "上月呈现居住地—工作地—居住地规律位置轨迹的天数≥18天的客户。",
-    evaluate: (s) => flag(s.behaviour.commuteDays >= 18),
+    definition: "上月呈现居住地—工作地—居住地规律位置轨迹的天数≥20天的客户。",
+    evaluate: (s) => flag(s.behaviour.commuteDays >= 20),
   },
   {
     code: "LIF_TRAVELLER", name: "差旅常客", level1: L, level2: "Location patterns", valueType: "FLAG",

@@ -122,6 +122,12 @@ export interface GeneratedChunk {
   calls: CallEdge[];
 }
 
+/**
+ * Bumped whenever the same (seed, index, asOf) would generate different data: a graph seeded by
+ * another version is not extended (chunks already there would be skipped and keep old data).
+ */
+export const GENERATOR_VERSION = 3;
+
 /** Default customers per chunk: five cohorts. */
 export const DEFAULT_CHUNK_SIZE = 5 * COHORT_SIZE;
 
@@ -199,33 +205,59 @@ function validate(opts: GenerateOptions): void {
  * `chunkSize` is rounded up to a multiple of the cohort size.
  */
 export function* generateChunks(opts: GenerateOptions, chunkSize: number = DEFAULT_CHUNK_SIZE): Generator<GeneratedChunk> {
-  validate(opts);
   const cohortsPerChunk = Math.max(1, Math.ceil(chunkSize / COHORT_SIZE));
+  let pending: GeneratedChunk[] = [];
+  let index = 0;
+  for (const step of generateSteps(opts)) {
+    if (step === null) continue;
+    pending.push(step);
+    if (pending.length === cohortsPerChunk) {
+      yield joinChunks(pending, index++);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) yield joinChunks(pending, index);
+}
+
+/** Customers between the pauses of {@link generateSteps}. */
+export const STEP_CUSTOMERS = 100;
+
+/**
+ * The data set one cohort at a time, with a `null` after every {@link STEP_CUSTOMERS} customers:
+ * a caller that writes while it generates can let its I/O run at each pause.
+ */
+export function* generateSteps(opts: GenerateOptions): Generator<GeneratedChunk | null> {
+  validate(opts);
   const ctx = new Context(opts);
   const cohorts = Math.ceil(opts.customers / COHORT_SIZE);
   let contactSeq = 0;
-  for (let c0 = 0, index = 0; c0 < cohorts; c0 += cohortsPerChunk, index++) {
+  for (let c = 0; c < cohorts; c++) {
+    const cohort = buildCohort(opts.seed, c, opts.customers);
     const customers: GeneratedCustomer[] = [];
-    const groups: GroupNode[] = [];
-    const calls: CallEdge[] = [];
-    let first = 0;
-    let last = 0;
-    for (let c = c0; c < Math.min(cohorts, c0 + cohortsPerChunk); c++) {
-      const cohort = buildCohort(opts.seed, c, opts.customers);
-      if (first === 0) first = cohort.first;
-      last = cohort.last;
-      const heads = new Map<number, string>();
-      for (let n = cohort.first; n <= cohort.last; n++) {
-        const g = ctx.customer(cohort, n, contactSeq);
-        contactSeq += g.contacts.length;
-        customers.push(g);
-        heads.set(n, g.customer.name);
-      }
-      groups.push(...cohortGroups(cohort, heads));
-      for (const l of cohort.calls) calls.push({ from: customerId(l.from), to: customerId(l.to), perMonth: l.perMonth });
+    const names = new Map<number, string>();
+    for (let n = cohort.first; n <= cohort.last; n++) {
+      const g = ctx.customer(cohort, n, contactSeq);
+      contactSeq += g.contacts.length;
+      customers.push(g);
+      names.set(n, g.customer.name);
+      if (customers.length % STEP_CUSTOMERS === 0) yield null;
     }
-    yield { index, first, last, customers, groups, calls };
+    const calls = cohort.calls.map((l) => ({ from: customerId(l.from), to: customerId(l.to), perMonth: l.perMonth }));
+    yield { index: c, first: cohort.first, last: cohort.last, customers, groups: cohortGroups(cohort, names), calls };
   }
+}
+
+function joinChunks(chunks: readonly GeneratedChunk[], index: number): GeneratedChunk {
+  const first = chunks[0];
+  if (chunks.length === 1 && first) return { ...first, index };
+  return {
+    index,
+    first: first?.first ?? 0,
+    last: chunks[chunks.length - 1]?.last ?? 0,
+    customers: chunks.flatMap((c) => c.customers),
+    groups: chunks.flatMap((c) => c.groups),
+    calls: chunks.flatMap((c) => c.calls),
+  };
 }
 
 /**
@@ -312,7 +344,7 @@ class Context {
     const latent = drawLatent(rng, demo.age, demo.gender, enterprise !== null, district);
     const behaviour = drawBehaviour(rng, demo.age, demo.gender, enterprise !== null, tenureMonths, district, latent);
     const { terminal, terminalAgeMonths } = drawTerminal(rng, demo.age, latent.budget, this.asOf);
-    const dataAppetiteMb = appetiteMb(rng, behaviour, demo.age);
+    const dataAppetiteMb = appetiteMb(rng, behaviour);
 
     const mainPlan = family?.familyPlanCode ? productByCode(family.familyPlanCode) : choosePlan(rng, latent.budget, dataAppetiteMb, demo.age, terminal);
     const sharers = family?.familyPlanCode ? family.members.length : 1;
@@ -334,7 +366,6 @@ class Context {
     });
 
     const holdings = this.holdings(rng, {
-      n,
       joinMs,
       tenureMonths,
       mainPlan,
@@ -617,7 +648,7 @@ class Context {
           push(at, channel, "OFFER_PRESENTED", text.offerPresented(channel, offer), offer);
           remaining -= 1;
           if (remaining > 0 && rng.chance(0.7)) {
-            const outcome = drawOutcome(rng, offer, c.preference[offer.kind]);
+            const outcome = drawOutcome(rng, offer, c.preference[offer.kind], channel);
             const answeredAt = at + (outcome === "IGNORED" ? 3 * DAY : responseDelay(rng, channel));
             if (answeredAt < end) {
               push(answeredAt, channel, "OFFER_RESPONSE", text.offerResponse(outcome, offer), offer, outcome);
@@ -773,7 +804,7 @@ function drawBehaviour(rng: Rng, age: number, gender: "F" | "M", enterprise: boo
 }
 
 /** Monthly mobile data the customer would use: video dominates (≈250 MB per short-video hour off Wi-Fi). */
-function appetiteMb(rng: Rng, b: Behaviour, age: number): number {
+function appetiteMb(rng: Rng, b: Behaviour): number {
   const apps = b.shortVideoHours * 250 + b.longVideoHours * 400 + b.gameHours * 70 + b.musicHours * 35 + b.navigationHours * 30;
   const base = rng.logNormal(b.shortVideoHours < 3 ? 250 : 1200, 0.7);
   return apps + base;
@@ -904,7 +935,6 @@ function preferenceScores(f: PreferenceFeatures): Record<ProductKind, number> {
 // ───────────────────────────── holdings and contacts helpers ─────────────────────────────
 
 interface HoldingInputs {
-  n: number;
   joinMs: number;
   tenureMonths: number;
   mainPlan: ProductNode;
@@ -1005,10 +1035,12 @@ function pickHeld(rng: Rng, holdings: readonly { product: ProductNode }[], pred:
 
 /**
  * The answer to an offer of a product not held now: packs may have been bought and used up; for
- * everything else, clicks rise and refusals fall with the customer's hidden affinity.
+ * everything else, interest rises and refusals fall with the customer's hidden affinity. A person
+ * offering in a call or at a counter gets an answer on the spot; pushed offers may be clicked or ignored.
  */
-function drawOutcome(rng: Rng, offer: ProductNode, affinity: number): ResponseOutcome {
+function drawOutcome(rng: Rng, offer: ProductNode, affinity: number, channel: ChannelCode): ResponseOutcome {
   if ((offer.kind === "HOURLY_PACK" || offer.kind === "ROAMING_PACK") && rng.chance(0.05 + 0.45 * affinity * affinity)) return "ACCEPTED";
+  if (channel === "HOTLINE" || channel === "STORE" || channel === "OUTBOUND_CALL") return "DECLINED";
   const click = 0.05 + 0.35 * affinity;
   const decline = (1 - click) * (0.3 + 0.4 * (1 - affinity));
   return rng.weighted(["CLICKED", "DECLINED", "IGNORED"] as const, [click, decline, 1 - click - decline]);

@@ -3,19 +3,9 @@
  * chunks, generated on this thread while Neo4j writes the previous chunk.
  */
 import type { Graph } from "../src/graph/db";
-import {
-  ensureSchema,
-  hasCustomers,
-  latestSeedRun,
-  probeChunk,
-  writeCatalogue,
-  writeChunk,
-  writeSeedRun,
-  type ChunkCounts,
-  type ChunkRows,
-} from "../src/graph/seed";
+import { ensureSchema, hasCustomers, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "../src/graph/seed";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
-import { customerId, generateChunks, startOfUtcDay, type GeneratedChunk } from "./generate";
+import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk, type GeneratedCustomer } from "./generate";
 import { COHORT_SIZE } from "./structure";
 
 export { generateChunks, generateCustomerById, startOfUtcDay } from "./generate";
@@ -86,40 +76,60 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
   progress({ phase: "catalogue", done: 1, total: 1 });
 
   const perWrite = Math.max(1, Math.ceil((opts.chunkSize ?? 5 * COHORT_SIZE) / COHORT_SIZE));
-  const totals: ChunkCounts = { customers: 0, contacts: 0, relationships: 0 };
+  const totals = { contacts: 0, relationships: 0 };
   let written = 0;
-  let inflight: Promise<void> | null = null;
+  // Two writers in a pipeline: the customers of chunk k+1 are written while the calls, contacts
+  // and preferences of chunk k are; meanwhile this thread generates chunk k+2.
+  let customersInFlight: Promise<void> | null = null;
+  let activityChain: Promise<void> = Promise.resolve();
+  const activities: Promise<void>[] = [];
   let batch: GeneratedChunk[] = [];
 
-  const write = async (chunks: GeneratedChunk[]): Promise<void> => {
+  const start = async (chunks: GeneratedChunk[]): Promise<void> => {
     const rows = mergeChunks(chunks);
     const first = chunks[0]?.first ?? 1;
     const last = chunks[chunks.length - 1]?.last ?? first;
     const state = await probeChunk(graph, customerId(first), customerId(last));
-    if (state !== "complete") {
-      await writeChunk(graph, rows, state === "absent" ? "CREATE" : "MERGE");
+    if (state === "complete") {
+      activityChain = activityChain.then(() => progress({ phase: "customers", done: last, total }));
+    } else {
+      const mode = state === "absent" ? "CREATE" : "MERGE";
+      await writeCustomers(graph, rows, mode);
       written += rows.customers.length;
+      activityChain = activityChain.then(async () => {
+        await writeActivity(graph, rows, mode);
+        progress({ phase: "customers", done: last, total });
+      });
     }
-    progress({ phase: "customers", done: last, total });
+    // Awaited later; the no-op handler keeps a failure from counting as unhandled meanwhile.
+    activityChain.catch(() => undefined);
+    activities.push(activityChain);
+  };
+
+  const launch = async (chunks: GeneratedChunk[]): Promise<void> => {
+    if (customersInFlight) await customersInFlight;
+    // Bounded memory: at most one chunk's activity waits behind the one being written.
+    const older = activities[activities.length - 2];
+    if (older) await older;
+    customersInFlight = start(chunks);
+    customersInFlight.catch(() => undefined);
   };
 
   progress({ phase: "customers", done: 0, total });
-  // One cohort at a time from the generator, with a turn of the event loop in between, so that
-  // the driver keeps sending and Neo4j keeps writing the previous chunk while the next is made.
-  for (const cohort of generateChunks({ seed: opts.seed, customers: total, asOf }, COHORT_SIZE)) {
-    batch.push(cohort);
-    for (const g of cohort.customers) count(totals, g);
+  for (const step of generateSteps({ seed: opts.seed, customers: total, asOf })) {
+    // A pause between steps lets the driver send and receive while this thread generates.
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (step === null) continue;
+    batch.push(step);
+    for (const g of step.customers) count(totals, g);
     if (batch.length >= perWrite) {
-      if (inflight) await inflight;
-      inflight = write(batch);
-      // Awaited before the next write; the no-op handler keeps an early failure from being reported as unhandled meanwhile.
-      inflight.catch(() => undefined);
+      await launch(batch);
       batch = [];
     }
   }
-  if (inflight) await inflight;
-  if (batch.length > 0) await write(batch);
+  if (batch.length > 0) await launch(batch);
+  if (customersInFlight) await customersInFlight;
+  await activityChain;
 
   await writeSeedRun(graph, {
     id: `seed-${opts.seed}-${total}`,
@@ -127,6 +137,7 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
     customers: total,
     completedAt: new Date().toISOString(),
     asOf: asOf.toISOString(),
+    generatorVersion: GENERATOR_VERSION,
   });
   progress({ phase: "done", done: total, total });
   return { customers: total, contacts: totals.contacts, relationships: totals.relationships, written, asOf, ms: Date.now() - started };
@@ -148,9 +159,14 @@ async function resolveAsOf(graph: Graph, opts: SeedOptions): Promise<Date> {
   const asOf = opts.asOf ?? storedAsOf ?? startOfUtcDay();
   if (Number.isNaN(asOf.getTime())) throw new RangeError("asOf must be a valid date");
   if (existing && (existing.seed !== opts.seed || (storedAsOf && storedAsOf.getTime() !== asOf.getTime()))) {
-    const held = `seed ${existing.seed}${storedAsOf ? ` as of ${storedAsOf.toISOString()}` : ""}`;
+    const held = `seed ${existing.seed}${storedAsOf ? ` as of ${storedAsOf.toISOString().slice(0, 10)}` : ""}`;
     throw new SeedConflictError(
-      `The graph already holds the data set of ${held}; adding seed ${opts.seed} as of ${asOf.toISOString()} would mix two data sets — use the same seed and as-of, or an empty database.`,
+      `The graph already holds the data set of ${held}; adding seed ${opts.seed} as of ${asOf.toISOString().slice(0, 10)} would mix two data sets — use the same seed and as-of, or an empty database.`,
+    );
+  }
+  if (existing && (existing.generatorVersion ?? 0) !== GENERATOR_VERSION) {
+    throw new SeedConflictError(
+      `The graph was seeded by generator version ${existing.generatorVersion ?? "0 (unversioned)"}, this is version ${GENERATOR_VERSION}; extending it would mix two versions of the data — seed an empty database instead.`,
     );
   }
   return asOf;
@@ -165,8 +181,7 @@ function mergeChunks(chunks: readonly GeneratedChunk[]): ChunkRows {
   };
 }
 
-function count(t: ChunkCounts, g: GeneratedChunk["customers"][number]): void {
-  t.customers += 1;
+function count(t: { contacts: number; relationships: number }, g: GeneratedCustomer): void {
   t.contacts += g.contacts.length;
   t.relationships += 1 + g.holdings.length + g.tags.length + g.preferredChannels.length + g.memberships.length;
   // Each CALLS edge is counted once, by its caller.

@@ -78,8 +78,10 @@ function drawCity(rng: Rng): City {
   return rng.fromTable(CITY_TABLE);
 }
 
+/** How a family member relates to the head. */
 export type FamilyRelation = "HEAD" | "SPOUSE" | "CHILD" | "PARENT";
 
+/** One member of a family as the family's stream decided it (age, gender, surname). */
 export interface FamilyMember {
   index: number;
   relation: FamilyRelation;
@@ -88,6 +90,7 @@ export interface FamilyMember {
   surname: string;
 }
 
+/** A family group: consecutive customers of one block sharing a district and household products. */
 export interface Family {
   groupId: string;
   /** Decided members (some may lie beyond the data set's last customer). */
@@ -105,6 +108,7 @@ export interface Family {
   iptvMonthsAgo: number;
 }
 
+/** An enterprise customer of a cohort and its V-net. */
 export interface Enterprise {
   slot: number;
   groupId: string;

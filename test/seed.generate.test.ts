@@ -250,6 +250,9 @@ describe("customers", () => {
         if (k.productId) assert.ok(k.summary.includes(productById(k.productId).name), `${k.summary} names its product`);
         if (g.customer.dndList === "RED") assert.ok(k.channel !== "SMS" && k.channel !== "OUTBOUND_CALL", "no outbound contact on the red list");
         if (g.customer.dndList === "BLACK") assert.ok(!k.kind.startsWith("OFFER"), "no offers on the black list");
+        if (k.channel === "HOTLINE" || k.channel === "STORE" || k.channel === "OUTBOUND_CALL") {
+          assert.ok(k.outcome !== "IGNORED" && k.outcome !== "CLICKED", "an offer made by a person is answered on the spot");
+        }
       }
     }
     const kinds = new Set(big.flatMap((g) => g.contacts.map((k) => k.kind)));

@@ -3,7 +3,7 @@ import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import { Graph } from "../graph/db";
 import { createLogger } from "../logger";
 import { ensureServices } from "../services/environment";
-import { seedGraph, type SeedProgress } from "../../seeds";
+import { SeedConflictError, seedGraph, type SeedProgress } from "../../seeds";
 import { runMain } from "./run-main";
 
 /**
@@ -112,19 +112,30 @@ runMain(
     onStop(() => services.stop());
     const graph = Graph.connect(services.neo4j);
     const reporter = progressReporter();
+    let conflict: string | null = null;
     try {
       const result = await seedGraph(graph, { customers: args.customers, seed: args.seed, asOf: args.asOf, onProgress: reporter.onProgress });
       reporter.stop();
       const seconds = result.ms / 1000;
       const fmt = (n: number): string => n.toLocaleString("en");
+      const rate = result.written > 0 ? `${fmt(Math.round(result.written / Math.max(seconds, 0.001)))} customers/s` : "all were already there";
       console.error(
         `seeded ${fmt(result.customers)} customers (seed ${args.seed}, as of ${result.asOf.toISOString().slice(0, 10)}; ${fmt(result.written)} written now), ` +
-          `${fmt(result.contacts)} contacts, ${fmt(result.relationships)} relationships in ${seconds.toFixed(1)} s ` +
-          `(${fmt(Math.round(result.written / Math.max(seconds, 0.001)))} customers/s)`,
+          `${fmt(result.contacts)} contacts, ${fmt(result.relationships)} relationships in ${seconds.toFixed(1)} s (${rate})`,
       );
+    } catch (error) {
+      if (!(error instanceof SeedConflictError)) throw error;
+      conflict = error.message;
     } finally {
       reporter.stop();
       await graph.close();
+    }
+    if (conflict !== null) {
+      // Not a failure of the program but of the request: one sentence and the usage exit code.
+      reporter.stop();
+      console.error(conflict);
+      await services.stop();
+      process.exit(2);
     }
   },
   { exitWhenDone: true },

@@ -26,6 +26,8 @@
  *   (Customer)-[:HAD]->(Contact)-[:VIA]->(Channel)
  *   (Contact)-[:ABOUT]->(Product)                          optional
  *   (Product)-[:UPGRADES_TO|REQUIRES|EXCLUDES]->(Product)
+ *     REQUIRES targets are alternatives: met when the customer holds any one of them (IPTV needs
+ *     one of the broadband products, an add-on some main plan). EXCLUDES is written both ways.
  *   (Region)-[:PART_OF]->(Region)
  *
  * Ids are strings and unique per label (uniqueness constraints); Channel is keyed by `code`.
@@ -182,6 +184,8 @@ export interface SeedRunNode {
   completedAt: string;
   /** The data set's asOf (DateTime): a re-run without --as-of reuses it, so contacts stay consistent. */
   asOf?: string;
+  /** Version of the generator that wrote the data set; a different version refuses to extend it. */
+  generatorVersion?: number;
 }
 
 /** Index and constraint names, so tests and tooling can refer to them. */

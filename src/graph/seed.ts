@@ -8,7 +8,7 @@
  * chunk's last statement writes hidden preferences, so a chunk whose last customer has one is
  * complete and skipped.
  */
-import neo4j from "neo4j-driver";
+import neo4j, { Neo4jError } from "neo4j-driver";
 import type { CallEdge, GeneratedCustomer, Holding } from "../../seeds/generate";
 import type { Graph } from "./db";
 import type { ChannelNode, ContactNode, GroupNode, HiddenPreferenceNode, ProductNode, RegionNode, SeedRunNode, TagNode } from "./model";
@@ -60,7 +60,7 @@ export async function latestSeedRun(graph: Graph): Promise<SeedRunNode | null> {
   const rows = await graph.session().read<SeedRunNode>(
     `MATCH (s:SeedRun)
      RETURN s.id AS id, s.seed AS seed, s.customers AS customers, toString(s.completedAt) AS completedAt,
-            CASE WHEN s.asOf IS NULL THEN null ELSE toString(s.asOf) END AS asOf
+            CASE WHEN s.asOf IS NULL THEN null ELSE toString(s.asOf) END AS asOf, s.generatorVersion AS generatorVersion
      ORDER BY s.completedAt DESC LIMIT 1`,
   );
   return rows[0] ?? null;
@@ -70,8 +70,9 @@ export async function latestSeedRun(graph: Graph): Promise<SeedRunNode | null> {
 export async function writeSeedRun(graph: Graph, run: Required<SeedRunNode>): Promise<void> {
   await graph.session().write(
     `MERGE (s:SeedRun {id: $id})
-     SET s.seed = $seed, s.customers = $customers, s.completedAt = datetime($completedAt), s.asOf = datetime($asOf)`,
-    { ...run, seed: neo4j.int(run.seed), customers: neo4j.int(run.customers) },
+     SET s.seed = $seed, s.customers = $customers, s.completedAt = datetime($completedAt), s.asOf = datetime($asOf),
+         s.generatorVersion = $generatorVersion`,
+    { ...run, seed: neo4j.int(run.seed), customers: neo4j.int(run.customers), generatorVersion: neo4j.int(run.generatorVersion) },
   );
 }
 
@@ -178,18 +179,14 @@ export interface ChunkRows {
   calls: readonly CallEdge[];
 }
 
-/** How many of each thing a chunk wrote (for the summary line). */
-export interface ChunkCounts {
-  customers: number;
-  contacts: number;
-  relationships: number;
-}
-
-type Mode = "CREATE" | "MERGE";
+/** CREATE for a chunk that is absent, MERGE to repair one an earlier run left half-written. */
+export type WriteMode = "CREATE" | "MERGE";
+type Mode = WriteMode;
 
 // Each statement exists in two forms: CREATE for a new chunk, MERGE to repair a half-written one.
-// Rows carry lists rather than maps where there are many of them: parameter transport dominates
-// the cost of a write, and a list does not repeat its keys. Shapes are in customerRow and contactRows.
+// Rows carry lists rather than maps where there are many of them, and times as epoch milliseconds:
+// parameter transport is a large part of a write's cost, and a list does not repeat its keys.
+// Shapes are in customerRow and contactRow.
 const CUSTOMERS: Record<Mode, string> = {
   CREATE: `UNWIND $rows AS r
      MERGE (c:Customer {id: r.props.id}) SET c += r.props
@@ -200,12 +197,12 @@ const CUSTOMERS: Record<Mode, string> = {
      CALL (c, r) {
        UNWIND r.holdings AS h
        MATCH (p:Product {id: h[0]})
-       CREATE (c)-[:SUBSCRIBES {since: datetime(h[1])}]->(p)
+       CREATE (c)-[:SUBSCRIBES {since: datetime({epochMillis: toInteger(h[1])})}]->(p)
      }
      CALL (c, r) {
        UNWIND r.tags AS t
        MATCH (x:Tag {id: t[0]})
-       CREATE (c)-[:HAS_TAG {value: t[1], score: t[2], at: datetime(t[3])}]->(x)
+       CREATE (c)-[:HAS_TAG {value: t[1], score: t[2], at: datetime({epochMillis: toInteger(t[3])})}]->(x)
      }
      CALL (c, r) {
        UNWIND range(0, size(r.prefs) - 1) AS i
@@ -221,12 +218,12 @@ const CUSTOMERS: Record<Mode, string> = {
      CALL (c, r) {
        UNWIND r.holdings AS h
        MATCH (p:Product {id: h[0]})
-       MERGE (c)-[s:SUBSCRIBES]->(p) SET s.since = datetime(h[1])
+       MERGE (c)-[s:SUBSCRIBES]->(p) SET s.since = datetime({epochMillis: toInteger(h[1])})
      }
      CALL (c, r) {
        UNWIND r.tags AS t
        MATCH (x:Tag {id: t[0]})
-       MERGE (c)-[e:HAS_TAG]->(x) SET e.value = t[1], e.score = t[2], e.at = datetime(t[3])
+       MERGE (c)-[e:HAS_TAG]->(x) SET e.value = t[1], e.score = t[2], e.at = datetime({epochMillis: toInteger(t[3])})
      }
      CALL (c, r) {
        UNWIND range(0, size(r.prefs) - 1) AS i
@@ -261,7 +258,7 @@ const CONTACTS: Record<Mode, string> = {
   CREATE: `UNWIND $rows AS r
      MATCH (c:Customer {id: r.customerId})
      UNWIND r.contacts AS k
-     CREATE (x:Contact {id: k[0], customerId: r.customerId, at: datetime(k[1]), channel: k[2], kind: k[3],
+     CREATE (x:Contact {id: k[0], customerId: r.customerId, at: datetime({epochMillis: toInteger(k[1])}), channel: k[2], kind: k[3],
                         summary: k[4], outcome: k[5], productId: k[6]})
      CREATE (c)-[:HAD]->(x)
      WITH x, k
@@ -275,7 +272,7 @@ const CONTACTS: Record<Mode, string> = {
      MATCH (c:Customer {id: r.customerId})
      UNWIND r.contacts AS k
      MERGE (x:Contact {id: k[0]})
-     SET x.customerId = r.customerId, x.at = datetime(k[1]), x.channel = k[2], x.kind = k[3],
+     SET x.customerId = r.customerId, x.at = datetime({epochMillis: toInteger(k[1])}), x.channel = k[2], x.kind = k[3],
          x.summary = k[4], x.outcome = k[5], x.productId = k[6]
      MERGE (c)-[:HAD]->(x)
      WITH x, k
@@ -309,61 +306,73 @@ const INT_FIELDS = [
   "roamingDays3m",
 ] as const;
 
-/** A customer as the CUSTOMERS statement reads it: holdings [productId, since], tags [tagId, value, score, at], prefs in rank order. */
+/** A customer as the CUSTOMERS statement reads it: holdings [productId, sinceMs], tags [tagId, value, score, atMs], prefs in rank order. */
 function customerRow(g: GeneratedCustomer): Record<string, unknown> {
   // JavaScript numbers travel as floats; counts are stored as integers.
   const props: Record<string, unknown> = { ...g.customer };
   for (const f of INT_FIELDS) props[f] = neo4j.int(g.customer[f]);
   return {
     props,
-    holdings: g.holdings.map((h: Holding) => [h.productId, h.since]),
-    tags: g.tags.map((t) => [t.tagId, t.value, t.score, t.at]),
+    holdings: g.holdings.map((h: Holding) => [h.productId, Date.parse(h.since)]),
+    tags: g.tags.map((t) => [t.tagId, t.value, t.score, Date.parse(t.at)]),
     prefs: g.preferredChannels,
   };
 }
 
-/** A contact as the CONTACTS statement reads it: [id, at, channel, kind, summary, outcome, productId]. */
+/** A contact as the CONTACTS statement reads it: [id, atMs, channel, kind, summary, outcome, productId]. */
 function contactRow(k: ContactNode): unknown[] {
-  return [k.id, k.at, k.channel, k.kind, k.summary, k.outcome, k.productId];
+  return [k.id, Date.parse(k.at), k.channel, k.kind, k.summary, k.outcome, k.productId];
 }
 
 /**
- * Writes one chunk: customers with LIVES_IN, SUBSCRIBES, HAS_TAG and PREFERS; groups and
- * MEMBER_OF; CALLS; contacts with HAD, VIA and ABOUT; hidden preferences last (the chunk's
- * completion mark).
+ * Writes a chunk's customers with LIVES_IN, SUBSCRIBES, HAS_TAG and PREFERS, and its groups with
+ * MEMBER_OF. Must precede {@link writeActivity} of the same chunk.
  */
-export async function writeChunk(graph: Graph, chunk: ChunkRows, mode: Mode): Promise<ChunkCounts> {
-  const s = graph.session();
-  let relationships = 0;
-  await s.write(CUSTOMERS[mode], { rows: chunk.customers.map(customerRow) });
-  for (const g of chunk.customers) relationships += 1 + g.holdings.length + g.tags.length + g.preferredChannels.length;
-
-  await s.write(GROUPS, { rows: chunk.groups });
+export async function writeCustomers(graph: Graph, chunk: ChunkRows, mode: Mode): Promise<void> {
+  await retrying(() => graph.session().write(CUSTOMERS[mode], { rows: chunk.customers.map(customerRow) }));
+  await retrying(() => graph.session().write(GROUPS, { rows: chunk.groups }));
   const memberships = chunk.customers.flatMap((g) => g.memberships.map((m) => ({ customerId: g.customer.id, groupId: m.groupId, role: m.role })));
-  await s.write(MEMBERSHIPS[mode], { rows: memberships });
-  relationships += memberships.length;
+  await retrying(() => graph.session().write(MEMBERSHIPS[mode], { rows: memberships }));
+}
 
-  await s.write(CALLS[mode], { rows: chunk.calls.map((c) => ({ ...c, perMonth: neo4j.int(c.perMonth) })) });
-  relationships += chunk.calls.length;
+/**
+ * Writes a chunk's CALLS, its contacts with HAD, VIA and ABOUT, and last its hidden preferences
+ * (the chunk's completion mark). May run while {@link writeCustomers} writes the next chunk: the
+ * two touch different nodes and, on the shared catalogue nodes, different relationship types.
+ */
+export async function writeActivity(graph: Graph, chunk: ChunkRows, mode: Mode): Promise<void> {
+  const calls = chunk.calls.map((c) => ({ ...c, perMonth: neo4j.int(c.perMonth) }));
+  await retrying(() => graph.session().write(CALLS[mode], { rows: calls }));
 
-  let contacts = 0;
   let batch: { customerId: string; contacts: unknown[][] }[] = [];
   let batchSize = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    await s.write(CONTACTS[mode], { rows: batch });
+    const rows = batch;
+    await retrying(() => graph.session().write(CONTACTS[mode], { rows }));
     batch = [];
     batchSize = 0;
   };
   for (const g of chunk.customers) {
     batch.push({ customerId: g.customer.id, contacts: g.contacts.map(contactRow) });
     batchSize += g.contacts.length;
-    contacts += g.contacts.length;
-    for (const k of g.contacts) relationships += k.productId === null ? 2 : 3;
     if (batchSize >= CONTACTS_PER_STATEMENT) await flush();
   }
   await flush();
 
-  await s.write(PREFERENCES, { rows: chunk.customers.map((g) => g.preference satisfies HiddenPreferenceNode) });
-  return { customers: chunk.customers.length, contacts, relationships };
+  const preferences = chunk.customers.map((g) => g.preference satisfies HiddenPreferenceNode);
+  await retrying(() => graph.session().write(PREFERENCES, { rows: preferences }));
+}
+
+/** Transient failures (a deadlock between the two pipelined writers, a lock timeout) are retried a few times. */
+async function retrying<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = error instanceof Neo4jError ? error.code : "";
+      if (attempt >= attempts || !code.startsWith("Neo.TransientError.")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
