@@ -42,13 +42,12 @@ export function sampleCpu(rootPid: number = process.pid): CpuSample | null {
   }
 }
 
-/** The share (0–1) of the machine's capacity used by processes outside the bench between two samples. */
-export function othersShare(before: CpuSample | null, after: CpuSample | null): number | null {
+/** Jiffies used by processes outside the bench between two samples, and the machine's total capacity meanwhile. */
+export function othersJiffies(before: CpuSample | null, after: CpuSample | null): { others: number; total: number } | null {
   if (!before || !after) return null;
   const total = after.machineTotal - before.machineTotal;
   if (total <= 0) return null;
-  const others = after.machineBusy - before.machineBusy - (after.ours - before.ours);
-  return Math.max(0, others / total);
+  return { others: Math.max(0, after.machineBusy - before.machineBusy - (after.ours - before.ours)), total };
 }
 
 /** CPU milliseconds process `pid` used between two samples, or null if it is not in both. */

@@ -22,8 +22,9 @@ export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: 
     )
     .set(
       "load",
-      `concurrency ${opts.concurrency} (keep-alive connections, 1 request in flight each), ${opts.durationS} s measured per side after ${opts.warmupS} s warm-up, ` +
-        `ours then theirs on the same seeded random sequence of customer ids among the ${opts.customers.toLocaleString("en")}, autocannon`,
+      `concurrency ${opts.concurrency} (keep-alive connections, 1 request in flight each), ${opts.durationS} s measured per side ` +
+        `in ${opts.slices} alternating slices after ${opts.warmupS} s warm-up, ` +
+        `both sides on the same seeded random sequence of customer ids among the ${opts.customers.toLocaleString("en")}, autocannon`,
     )
     .set("sides", `ours = this gateway (type-graphql 2 + DataLoader); theirs = @neo4j/graphql ${libraryVersion} (Apollo Server 5, same Neo4j)`);
 }

@@ -27,6 +27,8 @@ export interface LoadResult {
   failureReasons: Array<[reason: string, count: number]>;
   requestsPerS: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Every successful response's latency, ascending (kept so slices of a run can be merged). */
+  latenciesMs: number[];
   /** Mean of `countHeader` over the successful responses that carried it, or null. */
   countMean: number | null;
   countSamples: number;
@@ -109,12 +111,8 @@ export function runLoad(target: LoadTarget, opts: { concurrency: number; duratio
           failures,
           failureReasons: [...reasons.entries()].sort((a, b) => b[1] - a[1]),
           requestsPerS: result.duration > 0 ? ok / result.duration : 0,
-          latencyMs: {
-            p50: percentile(latencies, 50),
-            p90: percentile(latencies, 90),
-            p99: percentile(latencies, 99),
-            max: latencies.at(-1) ?? NaN,
-          },
+          latencyMs: summarise(latencies),
+          latenciesMs: latencies,
           countMean: countSamples > 0 ? countSum / countSamples : null,
           countSamples,
         });
@@ -124,6 +122,35 @@ export function runLoad(target: LoadTarget, opts: { concurrency: number; duratio
       if (statusCode === 200) latencies.push(responseTime);
     });
   });
+}
+
+/** One result from several runs on the same target (the slices of an interleaved measurement). */
+export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
+  const first = results[0];
+  if (!first) throw new Error("mergeLoadResults needs at least one result");
+  const reasons = new Map<string, number>();
+  for (const r of results) for (const [reason, n] of r.failureReasons) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+  const latencies = results.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const durationS = results.reduce((sum, r) => sum + r.durationS, 0);
+  const ok = results.reduce((sum, r) => sum + r.ok, 0);
+  const countSamples = results.reduce((sum, r) => sum + r.countSamples, 0);
+  const countSum = results.reduce((sum, r) => sum + (r.countMean ?? 0) * r.countSamples, 0);
+  return {
+    target: first.target,
+    durationS,
+    ok,
+    failures: results.reduce((sum, r) => sum + r.failures, 0),
+    failureReasons: [...reasons.entries()].sort((a, b) => b[1] - a[1]),
+    requestsPerS: durationS > 0 ? ok / durationS : 0,
+    latencyMs: summarise(latencies),
+    latenciesMs: latencies,
+    countMean: countSamples > 0 ? countSum / countSamples : null,
+    countSamples,
+  };
+}
+
+function summarise(sorted: readonly number[]): LoadResult["latencyMs"] {
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
 }
 
 /** Nearest-rank percentile of an ascending list; NaN when empty. */

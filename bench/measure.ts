@@ -1,5 +1,5 @@
-import { cpuMs, findDescendant, othersShare, sampleCpu } from "./cpu";
-import { runLoad, type LoadResult, type LoadTarget } from "./load";
+import { cpuMs, findDescendant, othersJiffies, sampleCpu } from "./cpu";
+import { mergeLoadResults, runLoad, type LoadResult, type LoadTarget } from "./load";
 
 /** One side's load result with what it cost in CPU, and how busy the rest of the machine was. */
 export interface SideMeasurement {
@@ -12,21 +12,44 @@ export interface SideMeasurement {
   othersShare: number | null;
 }
 
-/** Runs the load on `target` and attributes the CPU time spent meanwhile. */
-export async function measureSide(
+/** One stretch of load on one side, with the CPU time spent meanwhile. */
+export interface Slice {
+  load: LoadResult;
+  serverCpuMs: number | null;
+  neo4jCpuMs: number | null;
+  others: { others: number; total: number } | null;
+}
+
+/** Runs the load on `target` for `durationS` and attributes the CPU time spent meanwhile. */
+export async function measureSlice(
   target: LoadTarget,
   opts: { serverPid: number | undefined; concurrency: number; durationS: number; nextId: () => string },
-): Promise<SideMeasurement> {
+): Promise<Slice> {
   const before = sampleCpu();
   const load = await runLoad(target, opts);
   const after = sampleCpu();
   // Neo4j is the bench's own child when ensureServices started it (a "java" process under us).
   const neo4jPid = findDescendant(after, process.pid, "java");
-  const perRequest = (ms: number | null): number | null => (ms === null || load.ok === 0 ? null : ms / load.ok);
   return {
     load,
-    serverCpuMsPerRequest: perRequest(cpuMs(before, after, opts.serverPid)),
-    neo4jCpuMsPerRequest: perRequest(cpuMs(before, after, neo4jPid)),
-    othersShare: othersShare(before, after),
+    serverCpuMs: cpuMs(before, after, opts.serverPid),
+    neo4jCpuMs: cpuMs(before, after, neo4jPid),
+    others: othersJiffies(before, after),
+  };
+}
+
+/** The slices of one side as one measurement: merged latencies, summed requests and CPU time. */
+export function combineSlices(slices: readonly Slice[]): SideMeasurement {
+  const load = mergeLoadResults(slices.map((s) => s.load));
+  const total = (pick: (s: Slice) => number | null): number | null =>
+    slices.some((s) => pick(s) === null) ? null : slices.reduce((sum, s) => sum + (pick(s) ?? 0), 0);
+  const perRequest = (ms: number | null): number | null => (ms === null || load.ok === 0 ? null : ms / load.ok);
+  const others = total((s) => s.others?.others ?? null);
+  const capacity = total((s) => s.others?.total ?? null);
+  return {
+    load,
+    serverCpuMsPerRequest: perRequest(total((s) => s.serverCpuMs)),
+    neo4jCpuMsPerRequest: perRequest(total((s) => s.neo4jCpuMs)),
+    othersShare: others === null || !capacity ? null : others / capacity,
   };
 }

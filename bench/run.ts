@@ -13,6 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import { runMain } from "../src/cli/run-main";
 import { PROJECT_ROOT } from "../src/paths";
@@ -24,7 +25,7 @@ import { compareAnswers } from "./compare";
 import { customerId, ensureDataset } from "./dataset";
 import { recordComparison, recordInterference, recordSetting, recordUnifiedView } from "./figures";
 import type { LoadTarget } from "./load";
-import { measureSide, type SideMeasurement } from "./measure";
+import { combineSlices, measureSlice, type Slice } from "./measure";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { libraryTarget, ourTarget } from "./targets";
@@ -33,10 +34,14 @@ import { libraryTarget, ourTarget } from "./targets";
 const LOAD_STREAM = 0xbe4c;
 const WARMUP_STREAM = 0xbe4d;
 const COMPARE_STREAM = 0xc0de;
+/** Pause after each measured slice (see there). */
+const SETTLE_MS = 1_000;
 
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
+
+const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(1)} ms` : "– ms");
 
 runMain(
   async (onStop) => {
@@ -104,24 +109,39 @@ runMain(
       const rng = rngFor(opts.seed, stream);
       return () => customerId(1 + Math.floor(rng.next() * opts.customers));
     };
-    const drive = async (target: LoadTarget, serverPid: number | undefined, durationS: number, phase: "warm-up" | "measuring"): Promise<SideMeasurement> => {
-      say(`${phase} ${target.name}: ${durationS} s at concurrency ${opts.concurrency}…`);
-      const nextId = idStream(phase === "warm-up" ? WARMUP_STREAM : LOAD_STREAM);
-      const m = await measureSide(target, { serverPid, concurrency: opts.concurrency, durationS, nextId });
-      const r = m.load;
-      say(
-        `  ${r.requestsPerS.toFixed(1)} req/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, ${r.failures} errors` +
-          (m.othersShare === null ? "" : `; other processes took ${(100 * m.othersShare).toFixed(0)}% of the CPU`),
-      );
-      return m;
+    const warmUp = async (target: LoadTarget): Promise<void> => {
+      say(`warm-up ${target.name}: ${opts.warmupS} s at concurrency ${opts.concurrency}…`);
+      const { load } = await measureSlice(target, { serverPid: undefined, concurrency: opts.concurrency, durationS: opts.warmupS, nextId: idStream(WARMUP_STREAM) });
+      say(`  ${load.requestsPerS.toFixed(1)} req/s, p50 ${ms(load.latencyMs.p50)}, p99 ${ms(load.latencyMs.p99)}, ${load.failures} errors`);
     };
     // Warm both before measuring either (JIT, plan caches, Neo4j's page cache for both).
     if (opts.warmupS > 0) {
-      await drive(ours, gateway.pid, opts.warmupS, "warm-up");
-      await drive(theirs, library.pid, opts.warmupS, "warm-up");
+      await warmUp(ours);
+      await warmUp(theirs);
     }
-    const ourRun = await drive(ours, gateway.pid, opts.durationS, "measuring");
-    const theirRun = await drive(theirs, library.pid, opts.durationS, "measuring");
+
+    // Measured in alternating slices (ours, theirs, theirs, ours, …) so that a busy spell on the
+    // machine, or a drift such as a filling cache, weighs on both sides alike. Each side keeps
+    // its own copy of one id sequence across its slices: both ask for the same customers.
+    const sides = [
+      { target: ours, serverPid: gateway.pid, nextId: idStream(LOAD_STREAM), slices: [] as Slice[] },
+      { target: theirs, serverPid: library.pid, nextId: idStream(LOAD_STREAM), slices: [] as Slice[] },
+    ];
+    const sliceS = opts.durationS / opts.slices;
+    say(`measuring: ${opts.durationS} s per side in ${opts.slices} alternating slices of ${sliceS.toFixed(1)} s at concurrency ${opts.concurrency}…`);
+    for (let i = 0; i < opts.slices; i++) {
+      for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+        const slice = await measureSlice(side.target, { serverPid: side.serverPid, concurrency: opts.concurrency, durationS: sliceS, nextId: side.nextId });
+        side.slices.push(slice);
+        const share = slice.others ? ` (other processes ${((100 * slice.others.others) / slice.others.total).toFixed(0)}% of the CPU)` : "";
+        say(`  slice ${i + 1} ${side.target.name}: ${slice.load.requestsPerS.toFixed(1)} req/s, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${share}`);
+        // Requests still in flight when a slice ends are dropped by the client but finish on the
+        // server; let them, so they do not run into the other side's slice.
+        await sleep(SETTLE_MS);
+      }
+    }
+    const [ourRun, theirRun] = sides.map((side) => combineSlices(side.slices));
+    if (!ourRun || !theirRun) throw new Error("no measurement");
     recordInterference(report, [
       ["ours", ourRun.othersShare],
       ["theirs", theirRun.othersShare],

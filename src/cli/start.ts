@@ -36,7 +36,10 @@ runMain(async (onStop) => {
   }
 
   const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config, log });
-  onStop(() => app.close());
+  onStop(async () => {
+    log.info("stopping: draining requests and closing sockets");
+    await app.close();
+  });
   log.info({ url: app.gateway.url }, "gateway ready; try: query { customer(id: \"C0000001\") { name } }");
 });
 

@@ -16,7 +16,8 @@ import { runMain } from "./run-main";
  */
 runMain(
   async (onStop) => {
-    const log = createLogger("test", process.env.LOG_LEVEL ?? "warn");
+    // Service start-up (and the first fetch of Neo4j from Maven Central) logs its progress at info.
+    const log = createLogger("test", process.env.LOG_LEVEL ?? "info");
     const started = Date.now();
     const services = await ensureServices({ profile: "test", log });
     onStop(() => services.stop());
