@@ -1,5 +1,6 @@
 import { loadConfig } from "../config";
 import { Graph } from "../graph/db";
+import { latestSeedRun } from "../graph/seed";
 import { createLogger } from "../logger";
 import { ensureServices } from "../services/environment";
 import { openApp } from "../app";
@@ -30,6 +31,9 @@ runMain(async (onStop) => {
         onProgress: progressLogger(log),
       });
       log.info(result, "demo data seeded");
+    } else if (!(await latestSeedRun(graph))) {
+      // Never seed into a graph that already holds customers: it may be an operator's real one.
+      log.warn("the graph holds customers but no completed seed run; if a seed was interrupted, `npm run seed` finishes it");
     }
   } finally {
     await graph.close();
