@@ -40,32 +40,26 @@ export function regionChain(regions: Map<string, RegionRecord>, id: string): Reg
   return build(id);
 }
 
-export interface UsageView {
-  month: string;
-  dataUsedMb: number;
-  dataQuotaMb: number;
-  dataUsedPercent: number;
-  voiceUsedMinutes: number;
-  voiceQuotaMinutes: number;
-  smsUsed: number;
-  avgDataMb3m: number;
-  avgVoiceMinutes3m: number;
-  avgSms3m: number;
-  roamingDays3m: number;
-}
+const USAGE_COUNTS = [
+  "dataUsedMb",
+  "dataQuotaMb",
+  "voiceUsedMinutes",
+  "voiceQuotaMinutes",
+  "smsUsed",
+  "avgDataMb3m",
+  "avgVoiceMinutes3m",
+  "avgSms3m",
+  "roamingDays3m",
+] as const satisfies ReadonlyArray<keyof CustomerRecord>;
 
+export type UsageView = Pick<CustomerRecord, (typeof USAGE_COUNTS)[number]> & { month: string; dataUsedPercent: number };
+
+/** This month's usage of a customer; counts are whole numbers as the schema's Int wants. */
 export function usageSummary(c: CustomerRecord): UsageView {
+  const counts = Object.fromEntries(USAGE_COUNTS.map((k) => [k, Math.round(c[k])])) as Pick<CustomerRecord, (typeof USAGE_COUNTS)[number]>;
   return {
+    ...counts,
     month: c.usageMonth,
-    dataUsedMb: Math.round(c.dataUsedMb),
-    dataQuotaMb: Math.round(c.dataQuotaMb),
     dataUsedPercent: c.dataQuotaMb > 0 ? Math.round((1000 * c.dataUsedMb) / c.dataQuotaMb) / 10 : 0,
-    voiceUsedMinutes: Math.round(c.voiceUsedMinutes),
-    voiceQuotaMinutes: Math.round(c.voiceQuotaMinutes),
-    smsUsed: Math.round(c.smsUsed),
-    avgDataMb3m: Math.round(c.avgDataMb3m),
-    avgVoiceMinutes3m: Math.round(c.avgVoiceMinutes3m),
-    avgSms3m: Math.round(c.avgSms3m),
-    roamingDays3m: Math.round(c.roamingDays3m),
   };
 }
