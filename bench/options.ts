@@ -26,7 +26,7 @@ export const USAGE = `usage: npm run bench -- [--customers N] [--seed N] [--conc
   --seed         data-set seed (default 42)
   --concurrency  connections per side, one request in flight each (default 16)
   --duration     measured seconds per side (default 20)
-  --warmup       unmeasured seconds per side first (default 10)
+  --warmup       unmeasured seconds per side first (default 20)
   --slices       measured time cut into N alternating slices per side (default 4)
   --compare      customers whose answers are compared between the sides (default 25)`;
 
@@ -40,7 +40,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       seed: { type: "string", default: "42" },
       concurrency: { type: "string", default: "16" },
       duration: { type: "string", default: "20" },
-      warmup: { type: "string", default: "10" },
+      warmup: { type: "string", default: "20" },
       slices: { type: "string", default: "4" },
       compare: { type: "string", default: "25" },
       help: { type: "boolean", short: "h", default: false },
