@@ -3,18 +3,18 @@ import { Channel } from "../schema/channel.type";
 import { ProductKindEnum } from "../schema/enums";
 import { Product } from "../schema/product.type";
 import type { GatewayContext } from "../src/context";
-import { listProducts } from "../src/graph/catalogue";
 import type { ProductKind } from "../src/graph/model";
 import type { ChannelRecord, ProductRecord } from "../src/graph/records";
 
 @Resolver(() => Product)
 export class CatalogueResolver {
   @Query(() => [Product], { description: "The product catalogue, optionally of one kind." })
-  products(
+  async products(
     @Ctx() ctx: GatewayContext,
     @Arg("kind", () => ProductKindEnum, { nullable: true }) kind?: ProductKind | null,
   ): Promise<ProductRecord[]> {
-    return listProducts(ctx.graph, kind ?? null);
+    const all = [...(await ctx.reference.products()).values()];
+    return kind ? all.filter((p) => p.kind === kind) : all;
   }
 
   @Query(() => [Channel], { description: "The seven contact channels." })

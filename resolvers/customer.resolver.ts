@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 import { Channel } from "../schema/channel.type";
 import { ContactsArgs } from "../schema/contact.args";
 import { ContactConnection } from "../schema/contact.type";
@@ -7,7 +8,8 @@ import { Region } from "../schema/region.type";
 import { CustomerTag } from "../schema/tag.type";
 import type { GatewayContext } from "../src/context";
 import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, usageSummary } from "../src/customer";
-import type { ChannelRecord, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
+import type { ChannelRecord, CustomerProfile, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
+import { selectsField } from "../src/selection";
 import type { CircleMemberRecord } from "../src/graph/customer";
 import { pageRequest, toConnection, type ContactConnectionRoot } from "../src/trajectory";
 import { intInRange, listOfAtMost } from "../src/validate";
@@ -57,8 +59,12 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => [Holding], { description: "Products held, oldest first." })
-  subscriptions(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<HoldingRecord[]> {
-    return ctx.loaders.holdings.load(c.id);
+  async subscriptions(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<HoldingRecord[]> {
+    const [profile, products] = await Promise.all([profileOf(c, ctx), ctx.reference.products()]);
+    return profile.holdings.flatMap((h) => {
+      const product = products.get(h.productId);
+      return product ? [{ product, since: h.since }] : [];
+    });
   }
 
   @FieldResolver(() => [CustomerTag], { description: "Published tags only, optionally of one level-1 family." })
@@ -67,14 +73,18 @@ export class CustomerResolver {
     @Ctx() ctx: GatewayContext,
     @Arg("level1", () => String, { nullable: true }) level1?: string | null,
   ): Promise<CustomerTagRecord[]> {
-    const tags = await ctx.loaders.tags.load(c.id);
-    return level1 ? tags.filter((t) => t.tag.level1 === level1) : tags;
+    const [profile, tags] = await Promise.all([profileOf(c, ctx), ctx.reference.tags()]);
+    return profile.tags.flatMap((t) => {
+      const tag = tags.get(t.tagId);
+      if (!tag || tag.status !== "PUBLISHED" || (level1 && tag.level1 !== level1)) return [];
+      return [{ tag, value: t.value, score: t.score, at: t.at }];
+    }).sort((a, b) => compare(a.tag.level1, b.tag.level1) || compare(a.tag.level2, b.tag.level2) || compare(a.tag.id, b.tag.id));
   }
 
   @FieldResolver(() => [Channel], { description: "Channels the customer prefers, most preferred first." })
   async preferredChannels(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
-    const [codes, channels] = await Promise.all([ctx.loaders.preferredChannels.load(c.id), ctx.reference.channels()]);
-    return codes.flatMap((code) => channels.get(code) ?? []);
+    const [profile, channels] = await Promise.all([profileOf(c, ctx), ctx.reference.channels()]);
+    return profile.preferredChannels.flatMap((code) => channels.get(code) ?? []);
   }
 
   @FieldResolver(() => [CircleMember], { description: "Family, V-net and calling circle, strongest tie first." })
@@ -93,8 +103,20 @@ export class CustomerResolver {
     @Root() c: CustomerRecord,
     @Ctx() ctx: GatewayContext,
     @Args(() => ContactsArgs) args: ContactsArgs,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ContactConnectionRoot> {
-    const { page, filter } = pageRequest(c.id, args);
+    const { page, filter } = pageRequest(c.id, args, selectsField(info, "totalCount"));
     return toConnection(await ctx.loaders.contactPage.load(page), page, filter);
   }
+}
+
+const NO_PROFILE: CustomerProfile = { holdings: [], tags: [], preferredChannels: [] };
+
+/** The profile read with the customer, or (for circle members, read without one) through the loader. */
+async function profileOf(c: CustomerRecord, ctx: GatewayContext): Promise<CustomerProfile> {
+  return c.profile ?? (await ctx.loaders.customer.load(c.id))?.profile ?? NO_PROFILE;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

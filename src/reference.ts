@@ -1,16 +1,20 @@
 import type { Graph } from "./graph/db";
-import { listChannels, listRegions } from "./graph/catalogue";
+import { listChannels, listProducts, listRegions, listTags } from "./graph/catalogue";
 import type { ChannelCode } from "./graph/model";
-import type { ChannelRecord, RegionRecord } from "./graph/records";
+import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "./graph/records";
 
 /**
- * Reference data every request needs and that almost never changes (the seven channels, the
- * province's regions): read once per process and refreshed after `ttlMs`, so the unified view
- * spends no round trip on it. A failed load is not remembered, so the next call retries.
+ * Reference data every request needs and that changes rarely (the seven channels, the province's
+ * regions, the product catalogue, the tag library): read once per process and refreshed after
+ * `ttlMs`, so the unified view spends no round trip and no payload on it. A failed load is not
+ * remembered, so the next call retries. Changes made through the gateway later (tag publishing)
+ * should call `invalidate()` on every replica.
  */
 export class ReferenceData {
   private channelsMemo: Memo<Map<ChannelCode, ChannelRecord>> | undefined;
   private regionsMemo: Memo<Map<string, RegionRecord>> | undefined;
+  private productsMemo: Memo<Map<string, ProductRecord>> | undefined;
+  private tagsMemo: Memo<Map<string, TagRecord>> | undefined;
 
   constructor(
     private readonly graph: Graph,
@@ -31,6 +35,29 @@ export class ReferenceData {
       return new Map(list.map((r) => [r.id, r]));
     });
     return this.regionsMemo.value;
+  }
+
+  /** Products by id, in catalogue order (kind, then fee). */
+  products(): Promise<Map<string, ProductRecord>> {
+    this.productsMemo = this.fresh(this.productsMemo, async () => {
+      const list = await listProducts(this.graph.session(), null);
+      return new Map(list.map((p) => [p.id, p]));
+    });
+    return this.productsMemo.value;
+  }
+
+  /** Every tag by id, whatever its status. */
+  tags(): Promise<Map<string, TagRecord>> {
+    this.tagsMemo = this.fresh(this.tagsMemo, async () => {
+      const list = await listTags(this.graph.session());
+      return new Map(list.map((t) => [t.id, t]));
+    });
+    return this.tagsMemo.value;
+  }
+
+  /** Forgets everything; the next request reads it again. */
+  invalidate(): void {
+    this.channelsMemo = this.regionsMemo = this.productsMemo = this.tagsMemo = undefined;
   }
 
   private fresh<T>(memo: Memo<T> | undefined, load: () => Promise<T>): Memo<T> {

@@ -1,5 +1,5 @@
 import { BadUserInputError } from "./errors";
-import type { ContactFilter, ContactPageRequest, ContactRecord } from "./graph/contact";
+import type { ContactFilter, ContactPage, ContactPageRequest, ContactRecord } from "./graph/contact";
 import type { ChannelCode } from "./graph/model";
 import { intInRange } from "./validate";
 
@@ -19,11 +19,13 @@ export interface ContactsArgs {
 export interface ContactConnectionRoot {
   edges: Array<{ cursor: string; node: ContactRecord }>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** Counted with the page when the client asked for totalCount; otherwise counted on demand. */
+  totalCount: number | null;
   filter: ContactFilter;
 }
 
 /** Validates trajectory arguments and turns them into one page request (plus the count filter). */
-export function pageRequest(customerId: string, args: ContactsArgs): { page: ContactPageRequest; filter: ContactFilter } {
+export function pageRequest(customerId: string, args: ContactsArgs, withCount = false): { page: ContactPageRequest; filter: ContactFilter } {
   const first = intInRange("first", args.first, 1, MAX_PAGE);
   const sinceMs = args.since ? args.since.getTime() : EARLIEST_MS;
   const untilMs = args.until ? args.until.getTime() : LATEST_MS;
@@ -35,25 +37,29 @@ export function pageRequest(customerId: string, args: ContactsArgs): { page: Con
   const filterKey = `${customerId}|${sinceMs}|${untilMs}|${channels?.join(",") ?? "*"}`;
   const filter: ContactFilter = { key: filterKey, customerId, sinceMs, untilMs, channels };
   const page: ContactPageRequest = {
-    key: `${filterKey}|${first}|${args.after ?? ""}`,
+    key: `${filterKey}|${first}|${args.after ?? ""}|${withCount ? "n" : ""}`,
     customerId,
     limit: first + 1,
     sinceMs,
+    untilMs,
     upperMs: cursor ? Math.min(cursor.atMs, untilMs) : untilMs,
     cursorAtMs: cursor?.atMs ?? null,
     cursorId: cursor?.id ?? null,
     channels,
+    withCount,
   };
   return { page, filter };
 }
 
 /** Builds the connection from `limit` (= first + 1) rows: the extra row only says there is more. */
-export function toConnection(rows: readonly ContactRecord[], page: ContactPageRequest, filter: ContactFilter): ContactConnectionRoot {
+export function toConnection(result: ContactPage, page: ContactPageRequest, filter: ContactFilter): ContactConnectionRoot {
+  const rows = result.items;
   const items = rows.slice(0, page.limit - 1);
   const edges = items.map((node) => ({ cursor: encodeCursor(node.at.getTime(), node.id), node }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > items.length, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: result.total,
     filter,
   };
 }

@@ -19,8 +19,17 @@ describe("unified view cost in Bolt round trips", () => {
     const customers = dataOf(fifty).customers;
     assert.equal(customers.length, 50);
     assert.ok(customers.every((c) => c !== null && c.contacts.edges.length > 0 && c.subscriptions.length > 0));
-    // customers, holdings, tags, preferred channels, circle, contact page, contact count
-    assert.ok(fifty.roundTrips <= 7, `expected at most 7 round trips for 50 customers, got ${fifty.roundTrips}`);
+    // customers with their profiles, circles, contact pages with their counts
+    assert.ok(fifty.roundTrips <= 3, `expected at most 3 round trips for 50 customers, got ${fifty.roundTrips}`);
     assert.equal(fifty.roundTrips, one.roundTrips, "the cost must not grow with the number of customers");
+  });
+
+  test("totalCount is counted in the page's own statement, and only when asked for", async () => {
+    const withCount = await gw.raw(`{ customer(id: "C0000005") { contacts(first: 2) { totalCount edges { cursor } } } }`);
+    const without = await gw.raw(`{ customer(id: "C0000005") { contacts(first: 2) { edges { cursor } } } }`);
+    assert.equal(withCount.roundTrips, 2);
+    assert.equal(without.roundTrips, 2);
+    const count = (dataOf(withCount) as { customer: { contacts: { totalCount: number } } }).customer.contacts.totalCount;
+    assert.ok(count > 0);
   });
 });

@@ -1,6 +1,6 @@
 import type { GraphSession } from "./db";
 import type { ProductKind } from "./model";
-import type { ChannelRecord, ProductRecord, RegionRecord } from "./records";
+import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "./records";
 
 /** The product catalogue, optionally of one kind, ordered by kind then fee. */
 export async function listProducts(graph: GraphSession, kind: ProductKind | null): Promise<ProductRecord[]> {
@@ -45,4 +45,12 @@ export async function listRegions(graph: GraphSession): Promise<RegionRecord[]> 
      RETURN r {.id, .name, .level, parentId: p.id} AS r ORDER BY r.id`,
   );
   return rows.map((row) => row.r);
+}
+
+/** Every tag of the library with its status (the read side shows PUBLISHED ones only). */
+export async function listTags(graph: GraphSession): Promise<TagRecord[]> {
+  const rows = await graph.read<{ t: TagRecord }>(
+    `MATCH (t:Tag) RETURN t {.id, .code, .name, .level1, .level2, .definition, .valueType, .status} AS t ORDER BY t.level1, t.level2, t.id`,
+  );
+  return rows.map((r) => r.t);
 }

@@ -1,6 +1,5 @@
 import { int, type GraphSession, type ProfiledPlan } from "./db";
 import type { ChannelCode, ContactKind, ResponseOutcome } from "./model";
-import type { ProductRecord } from "./records";
 import { toDate } from "./records";
 
 /** One page request of a customer's trajectory, newest first. Times are epoch milliseconds. */
@@ -9,10 +8,13 @@ export interface ContactPageRequest {
   customerId: string;
   limit: number; // page size + 1, so the caller learns whether there is a next page
   sinceMs: number; // inclusive lower bound
-  upperMs: number; // inclusive upper bound: min(until, cursor time)
+  untilMs: number; // inclusive upper bound of the filter (what totalCount counts)
+  upperMs: number; // inclusive upper bound of this page: min(until, cursor time)
   cursorAtMs: number | null; // the last contact seen: resume strictly after it
   cursorId: string | null;
   channels: ChannelCode[] | null;
+  /** Also count every contact matching the filters (only when the client asked for totalCount). */
+  withCount: boolean;
 }
 
 export interface ContactFilter {
@@ -30,7 +32,13 @@ export interface ContactRecord {
   kind: ContactKind;
   summary: string;
   outcome: ResponseOutcome | null;
-  product: ProductRecord | null;
+  productId: string | null;
+}
+
+export interface ContactPage {
+  items: ContactRecord[];
+  /** Present when the request asked for it. */
+  total: number | null;
 }
 
 /**
@@ -39,7 +47,7 @@ export interface ContactRecord {
  * customer's history. ORDER BY names the index's own keys first (customerId, at) so the planner
  * reads the index in order and stops early (PartialTop); ties on `at` are broken by id.
  */
-export async function contactPages(graph: GraphSession, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactRecord[]>> {
+export async function contactPages(graph: GraphSession, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactPage>> {
   // LIMIT must be a constant per statement, so pages are fetched one statement per page size;
   // a request nearly always uses one size, so this is one round trip.
   const bySize = new Map<number, ContactPageRequest[]>();
@@ -57,10 +65,15 @@ const CONTACT_PAGES = `
       AND (r.cursorAtMs IS NULL OR k.at < datetime({epochMillis: r.cursorAtMs}) OR k.id < r.cursorId)
       AND (r.channels IS NULL OR k.channel IN r.channels)
     WITH k ORDER BY k.customerId DESC, k.at DESC, k.id DESC LIMIT $limit
-    OPTIONAL MATCH (k)-[:ABOUT]->(p:Product)
-    RETURN collect(k {.id, .channel, .kind, .summary, .outcome, at: k.at.epochMillis, product: p {.*}}) AS items
+    RETURN collect(k {.id, .channel, .kind, .summary, .outcome, .productId, at: k.at.epochMillis}) AS items
   }
-  RETURN r.key AS key, items`;
+  RETURN r.key AS key, items,
+    CASE WHEN r.withCount THEN COUNT {
+      MATCH (k:Contact)
+      WHERE k.customerId = r.customerId
+        AND k.at >= datetime({epochMillis: r.sinceMs}) AND k.at <= datetime({epochMillis: r.untilMs})
+        AND (r.channels IS NULL OR k.channel IN r.channels)
+    } END AS total`;
 
 function contactPageParams(limit: number, requests: readonly ContactPageRequest[]): Record<string, unknown> {
   return {
@@ -68,18 +81,19 @@ function contactPageParams(limit: number, requests: readonly ContactPageRequest[
       ...r,
       sinceMs: int(r.sinceMs),
       upperMs: int(r.upperMs),
+      untilMs: int(r.untilMs),
       cursorAtMs: r.cursorAtMs === null ? null : int(r.cursorAtMs),
     })),
     limit: int(limit),
   };
 }
 
-async function contactPagesOfSize(graph: GraphSession, limit: number, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactRecord[]>> {
-  const rows = await graph.read<{ key: string; items: Array<Omit<ContactRecord, "at"> & { at: number }> }>(
+async function contactPagesOfSize(graph: GraphSession, limit: number, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactPage>> {
+  const rows = await graph.read<{ key: string; items: Array<Omit<ContactRecord, "at"> & { at: number }>; total: number | null }>(
     CONTACT_PAGES,
     contactPageParams(limit, requests),
   );
-  return new Map(rows.map((r) => [r.key, r.items.map((i) => ({ ...i, at: toDate(i.at) }))]));
+  return new Map(rows.map((r) => [r.key, { items: r.items.map((i) => ({ ...i, at: toDate(i.at) })), total: r.total }]));
 }
 
 /**

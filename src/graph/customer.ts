@@ -1,64 +1,51 @@
 import { int, type GraphSession } from "./db";
-import type { CustomerRecord, CustomerTagRecord, HoldingRecord, ProductRecord, TagRecord } from "./records";
+import type { ChannelCode, CustomerNode } from "./model";
+import type { CustomerRecord } from "./records";
 import { toDate } from "./records";
-import type { ChannelCode } from "./model";
+
+/**
+ * Customers with their profile (holdings, tags, channel preferences) in one statement for the
+ * whole batch: pattern comprehensions keep it one row per customer. Products and tags come back
+ * as ids; their properties are reference data (src/reference.ts).
+ */
+const CUSTOMER_PROFILE = `
+  RETURN c {.*, profile: {
+    holdings: [(c)-[s:SUBSCRIBES]->(p:Product) | [p.id, s.since.epochMillis]],
+    tags: [(c)-[h:HAS_TAG]->(t:Tag) | [t.id, h.value, h.score, h.at.epochMillis]],
+    preferredChannels: [(c)-[r:PREFERS]->(ch:Channel) | [r.rank, ch.code]]
+  }} AS c`;
+
+type RawProfile = {
+  holdings: Array<[string, number]>;
+  tags: Array<[string, string | null, number | null, number]>;
+  preferredChannels: Array<[number, ChannelCode]>;
+};
 
 /** Customers by id, one round trip for the whole batch. Missing ids are absent from the map. */
 export async function customersByIds(graph: GraphSession, ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
-  const rows = await graph.read<{ c: CustomerRecord }>(
-    `MATCH (c:Customer) WHERE c.id IN $ids RETURN c {.*} AS c`,
-    { ids },
-  );
-  return new Map(rows.map((r) => [r.c.id, r.c]));
+  const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(`MATCH (c:Customer) WHERE c.id IN $ids ${CUSTOMER_PROFILE}`, { ids });
+  return new Map(rows.map((r) => [r.c.id, withProfile(r.c)]));
 }
 
 /** Customers by MSISDN, one round trip for the batch. */
 export async function customersByMsisdns(graph: GraphSession, msisdns: readonly string[]): Promise<Map<string, CustomerRecord>> {
-  const rows = await graph.read<{ c: CustomerRecord }>(
-    `MATCH (c:Customer) WHERE c.msisdn IN $msisdns RETURN c {.*} AS c`,
+  const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(
+    `MATCH (c:Customer) WHERE c.msisdn IN $msisdns ${CUSTOMER_PROFILE}`,
     { msisdns },
   );
-  return new Map(rows.map((r) => [r.c.msisdn, r.c]));
+  return new Map(rows.map((r) => [r.c.msisdn, withProfile(r.c)]));
 }
 
-/** Products held by each customer, with the date they were taken. */
-export async function holdingsByCustomer(graph: GraphSession, ids: readonly string[]): Promise<Map<string, HoldingRecord[]>> {
-  const rows = await graph.read<{ id: string; holdings: Array<{ product: ProductRecord; since: number }> }>(
-    `UNWIND $ids AS id
-     MATCH (:Customer {id: id})-[s:SUBSCRIBES]->(p:Product)
-     WITH id, s, p ORDER BY s.since, p.id
-     RETURN id, collect({product: p {.*}, since: s.since.epochMillis}) AS holdings`,
-    { ids },
-  );
-  return new Map(rows.map((r) => [r.id, r.holdings.map((h) => ({ product: h.product, since: toDate(h.since) }))]));
-}
-
-/** Published tags of each customer, grouped taxonomy-first so the desktop can show them by family. */
-export async function tagsByCustomer(graph: GraphSession, ids: readonly string[]): Promise<Map<string, CustomerTagRecord[]>> {
-  const rows = await graph.read<{ id: string; tags: Array<{ tag: TagRecord; value: string | null; score: number | null; at: number }> }>(
-    `UNWIND $ids AS id
-     MATCH (:Customer {id: id})-[h:HAS_TAG]->(t:Tag)
-     WHERE t.status = 'PUBLISHED'
-     WITH id, h, t ORDER BY t.level1, t.level2, t.id
-     RETURN id, collect({
-       tag: t {.id, .code, .name, .level1, .level2, .definition, .valueType},
-       value: h.value, score: h.score, at: h.at.epochMillis
-     }) AS tags`,
-    { ids },
-  );
-  return new Map(rows.map((r) => [r.id, r.tags.map((t) => ({ ...t, at: toDate(t.at) }))]));
-}
-
-/** Channel codes each customer prefers, most preferred first. */
-export async function preferredChannelsByCustomer(graph: GraphSession, ids: readonly string[]): Promise<Map<string, ChannelCode[]>> {
-  const rows = await graph.read<{ id: string; codes: ChannelCode[] }>(
-    `UNWIND $ids AS id
-     MATCH (:Customer {id: id})-[r:PREFERS]->(ch:Channel)
-     WITH id, r.rank AS rank, ch.code AS code ORDER BY rank
-     RETURN id, collect(code) AS codes`,
-    { ids },
-  );
-  return new Map(rows.map((r) => [r.id, r.codes]));
+function withProfile(c: CustomerNode & { profile: RawProfile }): CustomerRecord {
+  const { holdings, tags, preferredChannels } = c.profile;
+  return {
+    ...c,
+    profile: {
+      holdings: holdings.map(([productId, since]) => ({ productId, since: toDate(since) })).sort((a, b) => a.since.getTime() - b.since.getTime() || (a.productId < b.productId ? -1 : 1)),
+      tags: tags.map(([tagId, value, score, at]) => ({ tagId, value, score, at: toDate(at) })),
+      preferredChannels: preferredChannels.sort((a, b) => a[0] - b[0]).map(([, code]) => code),
+    },
+  };
 }
 
 export interface CircleRequest {
@@ -68,6 +55,7 @@ export interface CircleRequest {
 }
 
 export interface CircleMemberRecord {
+  /** Properties only: a member's profile is read through the customer loader if asked for. */
   customer: CustomerRecord;
   relations: Array<"FAMILY" | "VNET" | "ENTERPRISE" | "CALLS">;
   strength: number;

@@ -71,10 +71,24 @@ export class Graph {
     }
   }
 
+  /**
+   * Reads run as auto-commit transactions: RUN and PULL go out together, one network round trip,
+   * where a managed transaction adds BEGIN and COMMIT. A read has nothing to roll back, and we
+   * would rather fail fast than retry. Writes run in managed transactions with the driver's retries.
+   */
   async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params): Promise<T[]> {
     try {
+      if (mode === "READ") {
+        const session = this.driver.session({ defaultAccessMode: neo4j.session.READ, ...(this.database ? { database: this.database } : {}) });
+        try {
+          const result = await session.run(cypher, params);
+          return result.records.map((r) => r.toObject() as T);
+        } finally {
+          await session.close();
+        }
+      }
       const result = await this.driver.executeQuery(cypher, params, {
-        routing: mode === "READ" ? neo4j.routing.READ : neo4j.routing.WRITE,
+        routing: neo4j.routing.WRITE,
         ...(this.database ? { database: this.database } : {}),
       });
       return result.records.map((r) => r.toObject() as T);

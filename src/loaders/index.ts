@@ -1,32 +1,21 @@
 import DataLoader from "dataloader";
 import type { GraphSession } from "../graph/db";
 import { relatedProducts, type ProductRelation } from "../graph/catalogue";
-import { contactCounts, contactPages, type ContactFilter, type ContactPageRequest, type ContactRecord } from "../graph/contact";
-import {
-  circles,
-  customersByIds,
-  customersByMsisdns,
-  holdingsByCustomer,
-  preferredChannelsByCustomer,
-  tagsByCustomer,
-  type CircleMemberRecord,
-  type CircleRequest,
-} from "../graph/customer";
-import type { ChannelCode } from "../graph/model";
-import type { CustomerRecord, CustomerTagRecord, HoldingRecord, ProductRecord } from "../graph/records";
+import { contactCounts, contactPages, type ContactFilter, type ContactPage, type ContactPageRequest } from "../graph/contact";
+import { circles, customersByIds, customersByMsisdns, type CircleMemberRecord, type CircleRequest } from "../graph/customer";
+import type { CustomerRecord, ProductRecord } from "../graph/records";
 
 /**
  * One set of loaders per request ("one loader per request"): everything a query asks of many
- * customers is gathered within a tick and fetched in one Bolt round trip per kind of data.
+ * customers is gathered within a tick and fetched in one Bolt round trip per kind of data. A
+ * customer comes with its profile (holdings, tags, channel preferences) in the same statement,
+ * so the unified view of any number of customers costs three: customers, circles, contact pages.
  */
 export interface Loaders {
   customer: DataLoader<string, CustomerRecord | null>;
   customerByMsisdn: DataLoader<string, CustomerRecord | null>;
-  holdings: DataLoader<string, HoldingRecord[]>;
-  tags: DataLoader<string, CustomerTagRecord[]>;
-  preferredChannels: DataLoader<string, ChannelCode[]>;
   circle: DataLoader<CircleRequest, CircleMemberRecord[], string>;
-  contactPage: DataLoader<ContactPageRequest, ContactRecord[], string>;
+  contactPage: DataLoader<ContactPageRequest, ContactPage, string>;
   contactCount: DataLoader<ContactFilter, number, string>;
   related: Record<ProductRelation, DataLoader<string, ProductRecord[]>>;
 }
@@ -48,11 +37,8 @@ export function createLoaders(graph: GraphSession): Loaders {
   return {
     customer,
     customerByMsisdn,
-    holdings: listLoader((ids) => holdingsByCustomer(graph, ids)),
-    tags: listLoader((ids) => tagsByCustomer(graph, ids)),
-    preferredChannels: listLoader((ids) => preferredChannelsByCustomer(graph, ids)),
     circle: keyedLoader((reqs) => circles(graph, reqs), []),
-    contactPage: keyedLoader((reqs) => contactPages(graph, reqs), []),
+    contactPage: keyedLoader((reqs) => contactPages(graph, reqs), { items: [], total: 0 }),
     contactCount: keyedLoader((filters) => contactCounts(graph, filters), 0),
     related: {
       UPGRADES_TO: listLoader((ids) => relatedProducts(graph, "UPGRADES_TO", ids)),
