@@ -1,5 +1,6 @@
 import { BadUserInputError } from "./errors";
 import type { Principal } from "./context";
+import { USAGE_COUNT_FIELDS } from "./graph/model";
 import type { CustomerRecord, RegionRecord } from "./graph/records";
 
 /** Who may see a full MSISDN; everyone else gets it masked. */
@@ -40,23 +41,11 @@ export function regionChain(regions: Map<string, RegionRecord>, id: string): Reg
   return build(id);
 }
 
-const USAGE_COUNTS = [
-  "dataUsedMb",
-  "dataQuotaMb",
-  "voiceUsedMinutes",
-  "voiceQuotaMinutes",
-  "smsUsed",
-  "avgDataMb3m",
-  "avgVoiceMinutes3m",
-  "avgSms3m",
-  "roamingDays3m",
-] as const satisfies ReadonlyArray<keyof CustomerRecord>;
-
-export type UsageView = Pick<CustomerRecord, (typeof USAGE_COUNTS)[number]> & { month: string; dataUsedPercent: number };
+export type UsageView = Pick<CustomerRecord, (typeof USAGE_COUNT_FIELDS)[number]> & { month: string; dataUsedPercent: number };
 
 /** This month's usage of a customer; counts are whole numbers as the schema's Int wants. */
 export function usageSummary(c: CustomerRecord): UsageView {
-  const counts = Object.fromEntries(USAGE_COUNTS.map((k) => [k, Math.round(c[k])])) as Pick<CustomerRecord, (typeof USAGE_COUNTS)[number]>;
+  const counts = Object.fromEntries(USAGE_COUNT_FIELDS.map((k) => [k, Math.round(c[k])])) as Pick<CustomerRecord, (typeof USAGE_COUNT_FIELDS)[number]>;
   return {
     ...counts,
     month: c.usageMonth,

@@ -40,7 +40,7 @@ export class ReferenceData {
   /** Products by id, in catalogue order (kind, then fee). */
   products(): Promise<Map<string, ProductRecord>> {
     this.productsMemo = this.fresh(this.productsMemo, async () => {
-      const list = await listProducts(this.graph.session(), null);
+      const list = await listProducts(this.graph.session());
       return new Map(list.map((p) => [p.id, p]));
     });
     return this.productsMemo.value;

@@ -1,13 +1,10 @@
 import type { GraphSession } from "./db";
-import type { ProductKind } from "./model";
 import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "./records";
 
-/** The product catalogue, optionally of one kind, ordered by kind then fee. */
-export async function listProducts(graph: GraphSession, kind: ProductKind | null): Promise<ProductRecord[]> {
+/** The product catalogue, ordered by kind then fee. */
+export async function listProducts(graph: GraphSession): Promise<ProductRecord[]> {
   const rows = await graph.read<{ p: ProductRecord }>(
-    `MATCH (p:Product) WHERE $kind IS NULL OR p.kind = $kind
-     RETURN p {.*} AS p ORDER BY p.kind, p.monthlyFee, p.oneOffPrice, p.id`,
-    { kind },
+    `MATCH (p:Product) RETURN p {.*} AS p ORDER BY p.kind, p.monthlyFee, p.oneOffPrice, p.id`,
   );
   return rows.map((r) => r.p);
 }

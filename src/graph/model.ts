@@ -157,6 +157,19 @@ export interface CustomerNode {
   roamingDays3m: number;
 }
 
+/** The whole-number usage counters of a customer (this month and three-month averages). */
+export const USAGE_COUNT_FIELDS = [
+  "dataUsedMb",
+  "dataQuotaMb",
+  "voiceUsedMinutes",
+  "voiceQuotaMinutes",
+  "smsUsed",
+  "avgDataMb3m",
+  "avgVoiceMinutes3m",
+  "avgSms3m",
+  "roamingDays3m",
+] as const satisfies ReadonlyArray<keyof CustomerNode>;
+
 export interface GroupNode {
   id: string; // "G000001"
   kind: GroupKind;

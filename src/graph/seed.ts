@@ -12,7 +12,7 @@ import neo4j, { Neo4jError } from "neo4j-driver";
 import type { CallEdge, GeneratedCustomer, Holding } from "../../seeds/generate";
 import type { Graph } from "./db";
 import type { ChannelNode, ContactNode, GroupNode, HiddenPreferenceNode, ProductNode, RegionNode, SeedRunNode, TagNode } from "./model";
-import { CONTACT_TRAJECTORY_INDEX } from "./model";
+import { CONTACT_TRAJECTORY_INDEX, USAGE_COUNT_FIELDS } from "./model";
 
 /** Constraints (each also an index) and lookup indexes, all idempotent. */
 const SCHEMA: readonly string[] = [
@@ -290,21 +290,7 @@ const PREFERENCES = `UNWIND $rows AS r
 /** Contacts per statement: big enough to amortise a round trip, small enough for a modest heap. */
 const CONTACTS_PER_STATEMENT = 20_000;
 
-const INT_FIELDS = [
-  "age",
-  "tenureMonths",
-  "creditScore",
-  "terminalAgeMonths",
-  "dataUsedMb",
-  "dataQuotaMb",
-  "voiceUsedMinutes",
-  "voiceQuotaMinutes",
-  "smsUsed",
-  "avgDataMb3m",
-  "avgVoiceMinutes3m",
-  "avgSms3m",
-  "roamingDays3m",
-] as const;
+const INT_FIELDS = ["age", "tenureMonths", "creditScore", "terminalAgeMonths", ...USAGE_COUNT_FIELDS] as const;
 
 /** A customer as the CUSTOMERS statement reads it: holdings [productId, sinceMs], tags [tagId, value, score, atMs], prefs in rank order. */
 function customerRow(g: GeneratedCustomer): Record<string, unknown> {
