@@ -10,9 +10,10 @@ import type { ContactConnectionRoot } from "../src/trajectory";
 @Resolver(() => ContactConnection)
 export class ContactConnectionResolver {
   @FieldResolver(() => Int)
-  async totalCount(@Root() conn: ContactConnectionRoot, @Ctx() ctx: GatewayContext): Promise<number> {
-    // Counted with the page when the selection showed it was wanted; counted now otherwise.
-    return conn.totalCount ?? ctx.loaders.contactCount.load(conn.filter);
+  totalCount(@Root() conn: ContactConnectionRoot): number {
+    // The contacts resolver saw totalCount in the selection and had it counted with the page.
+    if (conn.totalCount === null) throw new Error("totalCount was resolved but not counted: selectsField missed a selection form");
+    return conn.totalCount;
   }
 }
 

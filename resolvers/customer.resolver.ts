@@ -105,8 +105,8 @@ export class CustomerResolver {
     @Args(() => ContactsArgs) args: ContactsArgs,
     @Info() info: GraphQLResolveInfo,
   ): Promise<ContactConnectionRoot> {
-    const { page, filter } = pageRequest(c.id, args, selectsField(info, "totalCount"));
-    return toConnection(await ctx.loaders.contactPage.load(page), page, filter);
+    const page = pageRequest(c.id, args, selectsField(info, "totalCount"));
+    return toConnection(await ctx.loaders.contactPage.load(page), page);
   }
 }
 

@@ -1,5 +1,5 @@
 import { BadUserInputError } from "./errors";
-import type { ContactFilter, ContactPage, ContactPageRequest, ContactRecord } from "./graph/contact";
+import type { ContactPage, ContactPageRequest, ContactRecord } from "./graph/contact";
 import type { ChannelCode } from "./graph/model";
 import { intInRange } from "./validate";
 
@@ -15,17 +15,16 @@ export interface ContactsArgs {
   until?: Date | null | undefined;
 }
 
-/** The root value of a ContactConnection: the page, and the filter its totalCount counts. */
+/** The root value of a ContactConnection. */
 export interface ContactConnectionRoot {
   edges: Array<{ cursor: string; node: ContactRecord }>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Counted with the page when the client asked for totalCount; otherwise counted on demand. */
+  /** Counted with the page when the client selected totalCount; null when it did not. */
   totalCount: number | null;
-  filter: ContactFilter;
 }
 
-/** Validates trajectory arguments and turns them into one page request (plus the count filter). */
-export function pageRequest(customerId: string, args: ContactsArgs, withCount = false): { page: ContactPageRequest; filter: ContactFilter } {
+/** Validates trajectory arguments and turns them into one page request. */
+export function pageRequest(customerId: string, args: ContactsArgs, withCount = false): ContactPageRequest {
   const first = intInRange("first", args.first, 1, MAX_PAGE);
   const sinceMs = args.since ? args.since.getTime() : EARLIEST_MS;
   const untilMs = args.until ? args.until.getTime() : LATEST_MS;
@@ -35,8 +34,7 @@ export function pageRequest(customerId: string, args: ContactsArgs, withCount = 
   const cursor = args.after ? decodeCursor(args.after) : null;
   const channels = args.channels && args.channels.length > 0 ? [...new Set(args.channels)].sort() : null;
   const filterKey = `${customerId}|${sinceMs}|${untilMs}|${channels?.join(",") ?? "*"}`;
-  const filter: ContactFilter = { key: filterKey, customerId, sinceMs, untilMs, channels };
-  const page: ContactPageRequest = {
+  return {
     key: `${filterKey}|${first}|${args.after ?? ""}|${withCount ? "n" : ""}`,
     customerId,
     limit: first + 1,
@@ -48,11 +46,10 @@ export function pageRequest(customerId: string, args: ContactsArgs, withCount = 
     channels,
     withCount,
   };
-  return { page, filter };
 }
 
 /** Builds the connection from `limit` (= first + 1) rows: the extra row only says there is more. */
-export function toConnection(result: ContactPage, page: ContactPageRequest, filter: ContactFilter): ContactConnectionRoot {
+export function toConnection(result: ContactPage, page: ContactPageRequest): ContactConnectionRoot {
   const rows = result.items;
   const items = rows.slice(0, page.limit - 1);
   const edges = items.map((node) => ({ cursor: encodeCursor(node.at.getTime(), node.id), node }));
@@ -60,7 +57,6 @@ export function toConnection(result: ContactPage, page: ContactPageRequest, filt
     edges,
     pageInfo: { hasNextPage: rows.length > items.length, endCursor: edges.at(-1)?.cursor ?? null },
     totalCount: result.total,
-    filter,
   };
 }
 

@@ -17,14 +17,6 @@ export interface ContactPageRequest {
   withCount: boolean;
 }
 
-export interface ContactFilter {
-  key: string;
-  customerId: string;
-  sinceMs: number;
-  untilMs: number;
-  channels: ChannelCode[] | null;
-}
-
 export interface ContactRecord {
   id: string;
   at: Date;
@@ -114,21 +106,4 @@ function findOperator(plan: ProfiledPlan, match: (op: ProfiledPlan) => boolean):
     if (found) return found;
   }
   return undefined;
-}
-
-/** How many contacts match each filter (index-backed count; only run when totalCount is asked for). */
-export async function contactCounts(graph: GraphSession, filters: readonly ContactFilter[]): Promise<Map<string, number>> {
-  const rows = await graph.read<{ key: string; n: number }>(
-    `UNWIND $filters AS f
-     CALL (f) {
-       MATCH (k:Contact)
-       WHERE k.customerId = f.customerId
-         AND k.at >= datetime({epochMillis: f.sinceMs}) AND k.at <= datetime({epochMillis: f.untilMs})
-         AND (f.channels IS NULL OR k.channel IN f.channels)
-       RETURN count(k) AS n
-     }
-     RETURN f.key AS key, n`,
-    { filters: filters.map((f) => ({ ...f, sinceMs: int(f.sinceMs), untilMs: int(f.untilMs) })) },
-  );
-  return new Map(rows.map((r) => [r.key, r.n]));
 }

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { GraphSession } from "../graph/db";
 import { relatedProducts, type ProductRelation } from "../graph/catalogue";
-import { contactCounts, contactPages, type ContactFilter, type ContactPage, type ContactPageRequest } from "../graph/contact";
+import { contactPages, type ContactPage, type ContactPageRequest } from "../graph/contact";
 import { circles, customersByIds, customersByMsisdns, type CircleMemberRecord, type CircleRequest } from "../graph/customer";
 import type { CustomerRecord, ProductRecord } from "../graph/records";
 
@@ -16,7 +16,6 @@ export interface Loaders {
   customerByMsisdn: DataLoader<string, CustomerRecord | null>;
   circle: DataLoader<CircleRequest, CircleMemberRecord[], string>;
   contactPage: DataLoader<ContactPageRequest, ContactPage, string>;
-  contactCount: DataLoader<ContactFilter, number, string>;
   related: Record<ProductRelation, DataLoader<string, ProductRecord[]>>;
 }
 
@@ -39,7 +38,6 @@ export function createLoaders(graph: GraphSession): Loaders {
     customerByMsisdn,
     circle: keyedLoader((reqs) => circles(graph, reqs), []),
     contactPage: keyedLoader((reqs) => contactPages(graph, reqs), { items: [], total: 0 }),
-    contactCount: keyedLoader((filters) => contactCounts(graph, filters), 0),
     related: {
       UPGRADES_TO: listLoader((ids) => relatedProducts(graph, "UPGRADES_TO", ids)),
       REQUIRES: listLoader((ids) => relatedProducts(graph, "REQUIRES", ids)),
