@@ -1,6 +1,6 @@
 import { datasetCounts, datasetPresence } from "../src/graph/bench";
 import { Graph, type GraphConnection } from "../src/graph/db";
-import { seedGraph } from "../seeds";
+import { ensureMarketing, seedGraph } from "../seeds";
 
 /** The customer id of the n-th generated customer ("C0000001" for 1), as the seed names them. */
 export function customerId(n: number): string {
@@ -29,6 +29,7 @@ export async function ensureDataset(conn: GraphConnection, opts: { customers: nu
     let seededS = 0;
     if (presence.lastCustomer && presence.completedRun) {
       say(`data set: ${opts.customers.toLocaleString("en")} customers (seed ${opts.seed}) already seeded`);
+      if (await ensureMarketing(graph)) say("data set: added the seeded segments, offers and strategies");
     } else {
       say(
         `data set: seeding ${opts.customers.toLocaleString("en")} customers (seed ${opts.seed})` +

@@ -1,6 +1,8 @@
 import { registerEnumType } from "type-graphql";
+import { REASON_KINDS, type ReasonKind } from "../src/decision/explain";
 import {
   CHANNEL_CODES,
+  MARKETING_STATUSES,
   CONTACT_KINDS,
   LIFECYCLE_STAGES,
   MARKET_SEGMENTS,
@@ -10,6 +12,7 @@ import {
   type ChannelCode,
   type ContactKind,
   type LifecycleStage,
+  type MarketingStatus,
   type MarketSegment,
   type ProductKind,
   type ResponseOutcome,
@@ -29,6 +32,9 @@ export const LifecycleStageEnum = enumOf<LifecycleStage>(LIFECYCLE_STAGES);
 export const ContactKindEnum = enumOf<ContactKind>(CONTACT_KINDS);
 export const ResponseOutcomeEnum = enumOf<ResponseOutcome>(RESPONSE_OUTCOMES);
 
+export const MarketingStatusEnum = enumOf<MarketingStatus>(MARKETING_STATUSES);
+export const ReasonKindEnum = enumOf<ReasonKind>(REASON_KINDS);
+
 export const CIRCLE_RELATIONS = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
 export type CircleRelation = (typeof CIRCLE_RELATIONS)[number];
 export const CircleRelationEnum = enumOf<CircleRelation>(CIRCLE_RELATIONS);
@@ -41,3 +47,5 @@ registerEnumType(LifecycleStageEnum, { name: "LifecycleStage", description: "Cus
 registerEnumType(ContactKindEnum, { name: "ContactKind", description: "What happened in one contact (接触)." });
 registerEnumType(ResponseOutcomeEnum, { name: "ResponseOutcome", description: "How the customer answered an offer." });
 registerEnumType(CircleRelationEnum, { name: "CircleRelation", description: "Why someone is in a customer's circle." });
+registerEnumType(MarketingStatusEnum, { name: "MarketingStatus", description: "ACTIVE offers and strategies take part in decisions; RETIRED ones are kept for history." });
+registerEnumType(ReasonKindEnum, { name: "ReasonKind", description: "What a decision's reason states: strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group." });

@@ -7,6 +7,8 @@ import { ensureSchema, hasCustomers, latestSeedRun, probeChunk, writeActivity, w
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
 import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk, type GeneratedCustomer } from "./generate";
 import { COHORT_SIZE } from "./structure";
+import { hasMarketing, seedMarketing } from "../src/graph/marketing";
+import { marketingRows } from "./marketing";
 
 export { generateChunks, generateCustomerById, startOfUtcDay } from "./generate";
 export type { GeneratedChunk, GeneratedCustomer, GenerateOptions } from "./generate";
@@ -73,6 +75,7 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
     channels: CHANNELS,
     tags: TAGS.map(tagNode),
   });
+  await seedMarketing(graph, marketingRows());
   progress({ phase: "catalogue", done: 1, total: 1 });
 
   const perWrite = Math.max(1, Math.ceil((opts.chunkSize ?? 5 * COHORT_SIZE) / COHORT_SIZE));
@@ -141,6 +144,17 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
   });
   progress({ phase: "done", done: total, total });
   return { customers: total, contacts: totals.contacts, relationships: totals.relationships, written, asOf, ms: Date.now() - started };
+}
+
+/**
+ * Adds the seeded segments, offers and strategies to a graph seeded before they existed (and the
+ * constraints they need). Returns true when it wrote them.
+ */
+export async function ensureMarketing(graph: Graph): Promise<boolean> {
+  if (await hasMarketing(graph)) return false;
+  await ensureSchema(graph);
+  await seedMarketing(graph, marketingRows());
+  return true;
 }
 
 /** True when the graph holds at least one customer. */

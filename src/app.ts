@@ -2,6 +2,7 @@ import type { Config } from "./config";
 import type { Services } from "./context";
 import { Graph, type GraphConnection } from "./graph/db";
 import type { Logger } from "./logger";
+import { createDecisionServices } from "./decision/services";
 import { createRedis } from "./redis/client";
 import { ReferenceData } from "./reference";
 import { startGateway, type RunningGateway } from "./server";
@@ -24,7 +25,9 @@ export async function openApp(opts: {
   const graph = Graph.connect(opts.neo4j);
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
-  const services: Services = { graph, redis, reference: new ReferenceData(graph), log: opts.log };
+  const reference = new ReferenceData(graph);
+  const decisions = createDecisionServices(graph, reference, redis, opts.log);
+  const services: Services = { graph, redis, reference, log: opts.log, decisions };
   try {
     const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
     let closing: Promise<void> | undefined;
@@ -34,11 +37,13 @@ export async function openApp(opts: {
       close: () =>
         (closing ??= (async () => {
           await gateway.close();
+          decisions.bus.close();
           redis.disconnect();
           await graph.close();
         })()),
     };
   } catch (error) {
+    decisions.bus.close();
     redis.disconnect();
     await graph.close();
     throw error;

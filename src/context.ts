@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import type { DecisionScope } from "./decision/decide";
+import type { DecisionServices } from "./decision/services";
 import type { Graph, GraphSession } from "./graph/db";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Logger } from "./logger";
@@ -25,6 +27,7 @@ export interface GatewayContext {
   reference: ReferenceData;
   redis: Redis;
   log: Logger;
+  decisions: DecisionServices;
 }
 
 /** Process-wide parts the context is built from. */
@@ -33,9 +36,15 @@ export interface Services {
   reference: ReferenceData;
   redis: Redis;
   log: Logger;
+  decisions: DecisionServices;
 }
 
 export function createContext(services: Services, principal: Principal = ANONYMOUS): GatewayContext {
   const graph = services.graph.session();
-  return { principal, graph, loaders: createLoaders(graph), reference: services.reference, redis: services.redis, log: services.log };
+  return { principal, graph, loaders: createLoaders(graph), reference: services.reference, redis: services.redis, log: services.log, decisions: services.decisions };
+}
+
+/** The batched graph reads and writes decisions of one request share. */
+export function decisionScope(ctx: GatewayContext): DecisionScope {
+  return { inputs: ctx.loaders.decisionInputs, write: ctx.loaders.decisionWrite };
 }

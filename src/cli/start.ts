@@ -4,7 +4,7 @@ import { latestSeedRun } from "../graph/seed";
 import { createLogger } from "../logger";
 import { ensureServices } from "../services/environment";
 import { openApp } from "../app";
-import { isSeeded, seedGraph } from "../../seeds";
+import { ensureMarketing, isSeeded, seedGraph } from "../../seeds";
 import { runMain } from "./run-main";
 
 /**
@@ -35,6 +35,7 @@ runMain(async (onStop) => {
       // Never seed into a graph that already holds customers: it may be an operator's real one.
       log.warn("the graph holds customers but no completed seed run; if a seed was interrupted, `npm run seed` finishes it");
     }
+    if (await ensureMarketing(graph)) log.info("added the demo segments, offers and strategies");
   } finally {
     await graph.close();
   }

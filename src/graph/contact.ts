@@ -25,6 +25,8 @@ export interface ContactRecord {
   summary: string;
   outcome: ResponseOutcome | null;
   productId: string | null;
+  /** The decision an OFFER_PRESENTED or OFFER_RESPONSE contact belongs to (gateway decisions only; seeded history has none). */
+  decisionId?: string | null;
 }
 
 export interface ContactPage {
@@ -57,7 +59,7 @@ const CONTACT_PAGES = `
       AND (r.cursorAtMs IS NULL OR k.at < datetime({epochMillis: r.cursorAtMs}) OR k.id < r.cursorId)
       AND (r.channels IS NULL OR k.channel IN r.channels)
     WITH k ORDER BY k.customerId DESC, k.at DESC, k.id DESC LIMIT $limit
-    RETURN collect(k {.id, .channel, .kind, .summary, .outcome, .productId, at: k.at.epochMillis}) AS items
+    RETURN collect(k {.id, .channel, .kind, .summary, .outcome, .productId, .decisionId, at: k.at.epochMillis}) AS items
   }
   RETURN r.key AS key, items,
     CASE WHEN r.withCount THEN COUNT {

@@ -8,14 +8,14 @@ import { toDate } from "./records";
  * whole batch: pattern comprehensions keep it one row per customer. Products and tags come back
  * as ids; their properties are reference data (src/reference.ts).
  */
-const CUSTOMER_PROFILE = `
+export const CUSTOMER_PROFILE_PROJECTION = `
   RETURN c {.*, profile: {
     holdings: [(c)-[s:SUBSCRIBES]->(p:Product) | [p.id, s.since.epochMillis]],
     tags: [(c)-[h:HAS_TAG]->(t:Tag) | [t.id, h.value, h.score, h.at.epochMillis]],
     preferredChannels: [(c)-[r:PREFERS]->(ch:Channel) | [r.rank, ch.code]]
   }} AS c`;
 
-type RawProfile = {
+export type RawProfile = {
   holdings: Array<[string, number]>;
   tags: Array<[string, string | null, number | null, number]>;
   preferredChannels: Array<[number, ChannelCode]>;
@@ -23,20 +23,20 @@ type RawProfile = {
 
 /** Customers by id, one round trip for the whole batch. Missing ids are absent from the map. */
 export async function customersByIds(graph: GraphSession, ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
-  const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(`MATCH (c:Customer) WHERE c.id IN $ids ${CUSTOMER_PROFILE}`, { ids });
+  const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(`MATCH (c:Customer) WHERE c.id IN $ids ${CUSTOMER_PROFILE_PROJECTION}`, { ids });
   return new Map(rows.map((r) => [r.c.id, withProfile(r.c)]));
 }
 
 /** Customers by MSISDN, one round trip for the batch. */
 export async function customersByMsisdns(graph: GraphSession, msisdns: readonly string[]): Promise<Map<string, CustomerRecord>> {
   const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(
-    `MATCH (c:Customer) WHERE c.msisdn IN $msisdns ${CUSTOMER_PROFILE}`,
+    `MATCH (c:Customer) WHERE c.msisdn IN $msisdns ${CUSTOMER_PROFILE_PROJECTION}`,
     { msisdns },
   );
   return new Map(rows.map((r) => [r.c.msisdn, withProfile(r.c)]));
 }
 
-function withProfile(c: CustomerNode & { profile: RawProfile }): CustomerRecord {
+export function withProfile(c: CustomerNode & { profile: RawProfile }): CustomerRecord {
   const { holdings, tags, preferredChannels } = c.profile;
   return {
     ...c,

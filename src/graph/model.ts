@@ -15,6 +15,10 @@
  *   (:Contact  ContactNode)        one trajectory entry
  *   (:HiddenPreference HiddenPreferenceNode)  ground truth for evaluation; never linked, never served
  *   (:SeedRun  SeedRunNode)        one per completed seed run (idempotency and provenance)
+ *   (:Segment  SegmentNode)        a target group defined by an expression over tags and attributes
+ *   (:Offer    OfferNode)          a proposal of one product, with a creative per channel
+ *   (:Strategy StrategyNode)       who gets which offers on which channels (the strategy cube)
+ *   (:Decision DecisionNode)       one next-best-offer answer; its contact, when there was one, carries its id
  *
  * Relationships
  *   (Customer)-[:LIVES_IN]->(Region {level: DISTRICT})
@@ -29,6 +33,8 @@
  *     REQUIRES targets are alternatives: met when the customer holds any one of them (IPTV needs
  *     one of the broadband products, an add-on some main plan). EXCLUDES is written both ways.
  *   (Region)-[:PART_OF]->(Region)
+ *   (Offer)-[:OF]->(Product)
+ *   (Strategy)-[:TARGETS]->(Segment), (Strategy)-[:PROPOSES]->(Offer), (Strategy)-[:USES]->(Channel)
  *
  * Ids are strings and unique per label (uniqueness constraints); Channel is keyed by `code`.
  * Times are Neo4j DateTime values in UTC.
@@ -199,6 +205,79 @@ export interface SeedRunNode {
   asOf?: string;
   /** Version of the generator that wrote the data set; a different version refuses to extend it. */
   generatorVersion?: number;
+}
+
+export const MARKETING_STATUSES = ["ACTIVE", "RETIRED"] as const;
+export type MarketingStatus = (typeof MARKETING_STATUSES)[number];
+
+export interface SegmentNode {
+  id: string; // "SG01" …
+  code: string; // "CHURN_RISK"
+  name: string;
+  /** A segment expression (src/decision/segment-expression.ts), e.g. `TEL_DATA_SAT_HIGH AND arpu >= 50`. */
+  expression: string;
+  updatedAt: string;
+}
+
+export interface OfferNode {
+  id: string; // "OF001" …
+  code: string; // "OFF-DATA-10GB-RET"
+  name: string;
+  productId: string; // denormalised from OF
+  /** JSON object: channel code → creative (SMS text, banner text, an agent's script). */
+  creatives: string;
+  validFrom: string; // DateTime
+  validUntil: string | null; // DateTime; null = open-ended
+  /** District or city ids the offer is sold in (a customer in a district of a listed city qualifies); empty = the whole province. */
+  regionIds: string[];
+  /** Expected margin over the offer's horizon, yuan. */
+  value: number;
+  /** Business lever, 1 = neutral. */
+  priority: number;
+  /** Acceptance rate expected before any evidence, 0..1. */
+  basePropensity: number;
+  status: MarketingStatus;
+  updatedAt: string;
+}
+
+export interface StrategyNode {
+  id: string; // "ST001" …
+  /** Structured code (策略编码): <business line>-<scenario>-<stage>-<nnn>, e.g. "MOB-RET-CHURN-001". */
+  code: string;
+  name: string;
+  businessLine: string; // MOBILE, FAMILY, HOME, CONTENT, TERMINAL, ENTERPRISE
+  scenario: string; // RETENTION, UPGRADE, CROSS_SELL, ACQUISITION, CARE
+  lifecycleStage: LifecycleStage | null; // the cube's third axis; null = any stage
+  priority: number;
+  validFrom: string;
+  validUntil: string | null;
+  /** Share of targeted customers held out as a control group, 0..0.5. */
+  controlShare: number;
+  status: MarketingStatus;
+  description: string;
+  updatedAt: string;
+}
+
+export interface DecisionNode {
+  id: string; // "D…"
+  customerId: string;
+  offerId: string;
+  productId: string;
+  strategyId: string | null;
+  channel: ChannelCode;
+  at: string;
+  score: number;
+  propensity: number;
+  value: number;
+  priority: number;
+  relevance: number;
+  /** JSON array of reasons ({kind, text}). */
+  reasons: string;
+  controlGroup: boolean;
+  /** False for control-group decisions and when contact policy held the offer back. */
+  contacted: boolean;
+  outcome: ResponseOutcome | null;
+  respondedAt: string | null;
 }
 
 /** Index and constraint names, so tests and tooling can refer to them. */

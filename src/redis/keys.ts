@@ -4,7 +4,11 @@
  * Redis. Domains own their keys and build them only here:
  *
  *   gateway:instance:<instanceId>        liveness of a gateway replica (TTL)
- *   policy:…                             contact-policy counters (decisioning)
+ *   policy:config                        the contact policy (hash: version, rules JSON, updatedAt, updatedBy)
+ *   policy:customer:{<id>}:contacts:<ch>  contacts on a capped channel (zset: decision id → time, ms)
+ *   policy:customer:{<id>}:cooldowns     offers cooling down (hash: offer id → "<until ms>|<reason>")
+ *   policy:customer:{<id>}:ignored:<offer>  recent ignores of one offer (zset: decision id → time, ms)
+ *   policy:customer:{<id>}:responses     responses already counted (zset: decision id → time, ms)
  *   model:…                              propensity model state (decisioning)
  *   events:…                             event stream, dedup set, parked events (real time)
  *   push:…                               per-customer replay streams (real time)
@@ -14,4 +18,18 @@
  */
 export const keys = {
   instance: (instanceId: string): string => `gateway:instance:${instanceId}`,
+  /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data. */
+  invalidation: (): string => "gateway:invalidate",
+  /** Propensity model (src/decision/propensity.ts): counts per offer, the offers with counts, and a marker per counted decision. */
+  model: (offerId: string): string => `model:nb:${offerId}`,
+  modelOffers: (): string => "model:offers",
+  modelApplied: (decisionId: string): string => `model:applied:${decisionId}`,
+  /** Contact policy (src/decision/contact-policy.ts): one customer's keys share the {customerId} tag for its scripts. */
+  policy: {
+    config: (): string => "policy:config",
+    contacts: (customerId: string, channel: string): string => `policy:customer:{${customerId}}:contacts:${channel}`,
+    cooldowns: (customerId: string): string => `policy:customer:{${customerId}}:cooldowns`,
+    ignored: (customerId: string, offerId: string): string => `policy:customer:{${customerId}}:ignored:${offerId}`,
+    responses: (customerId: string): string => `policy:customer:{${customerId}}:responses`,
+  },
 } as const;

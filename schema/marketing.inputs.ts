@@ -1,0 +1,101 @@
+import { Field, Float, ID, InputType } from "type-graphql";
+import { ChannelCodeEnum, LifecycleStageEnum } from "./enums";
+import { DateTimeScalar } from "./scalars";
+import type { ChannelCode, LifecycleStage } from "../src/graph/model";
+import { SEGMENT_EXPRESSION_HELP } from "../src/decision/segment-expression";
+
+@InputType({ description: "A segment, or the fields of one to change." })
+export class SegmentInput {
+  @Field(() => String, { nullable: true, description: "Upper-case code, unique, e.g. HEAVY_DATA_USERS. Required on create." })
+  code?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Required on create." })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: SEGMENT_EXPRESSION_HELP })
+  expression?: string | null;
+}
+
+@InputType({ description: "What an offer says on one channel." })
+export class CreativeInput {
+  @Field(() => ChannelCodeEnum)
+  channel!: ChannelCode;
+
+  @Field(() => String)
+  text!: string;
+}
+
+@InputType({ description: "An offer, or the fields of one to change (left out = unchanged)." })
+export class OfferInput {
+  @Field(() => String, { nullable: true, description: "Unique code, e.g. OFF-DATA-10GB. Required on create." })
+  code?: string | null;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The product proposed. Required on create." })
+  productId?: string | null;
+
+  @Field(() => [CreativeInput], { nullable: true, description: "One per channel; replaces all creatives when given." })
+  creatives?: CreativeInput[] | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Default: now." })
+  validFrom?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Null: open-ended." })
+  validUntil?: Date | null;
+
+  @Field(() => [ID], { nullable: true, description: "City or district ids; empty = the whole province." })
+  regionIds?: string[] | null;
+
+  @Field(() => Float, { nullable: true, description: "Expected margin, yuan, 0..1,000,000. Required on create." })
+  value?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Business lever, (0, 10]; default 1." })
+  priority?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Expected acceptance rate before evidence, (0, 1]; default 0.03." })
+  basePropensity?: number | null;
+}
+
+@InputType({ description: "A strategy, or the fields of one to change (left out = unchanged)." })
+export class StrategyInput {
+  @Field(() => String, { nullable: true, description: "Structured code <LINE>-<SCENARIO>-<STAGE>-<NNN>, e.g. MOB-RET-CHURN-001. Required on create." })
+  code?: string | null;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: "MOBILE, FAMILY, HOME, CONTENT, TERMINAL, ENTERPRISE, …" })
+  businessLine?: string | null;
+
+  @Field(() => String, { nullable: true, description: "RETENTION, UPGRADE, CROSS_SELL, ACQUISITION, CARE, …" })
+  scenario?: string | null;
+
+  @Field(() => LifecycleStageEnum, { nullable: true })
+  lifecycleStage?: LifecycleStage | null;
+
+  @Field(() => ID, { nullable: true })
+  segmentId?: string | null;
+
+  @Field(() => [ID], { nullable: true })
+  offerIds?: string[] | null;
+
+  @Field(() => [ChannelCodeEnum], { nullable: true })
+  channels?: ChannelCode[] | null;
+
+  @Field(() => Float, { nullable: true, description: "(0, 10]; default 1." })
+  priority?: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  validFrom?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  validUntil?: Date | null;
+
+  @Field(() => Float, { nullable: true, description: "Control-group share 0..0.5; default 0.1." })
+  controlShare?: number | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+}

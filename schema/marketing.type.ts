@@ -1,0 +1,109 @@
+import { Field, Float, ID, ObjectType } from "type-graphql";
+import { ChannelCodeEnum, LifecycleStageEnum, MarketingStatusEnum } from "./enums";
+import { DateTimeScalar } from "./scalars";
+import type { ChannelCode, LifecycleStage, MarketingStatus } from "../src/graph/model";
+
+@ObjectType({ description: "A target group defined by an expression over tags and customer attributes." })
+export class Segment {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  code!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: 'The segment expression, e.g. `TEL_DATA_SAT_HIGH AND arpu >= 50` (see the createSegment mutation for the syntax).' })
+  expression!: string;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+}
+
+@ObjectType({ description: "What an offer says on one channel: SMS text, app banner, an agent's script." })
+export class Creative {
+  @Field(() => ChannelCodeEnum)
+  channel!: ChannelCode;
+
+  @Field(() => String)
+  text!: string;
+}
+
+@ObjectType({ description: "A proposal of one product, with a creative per channel, a validity window, a region scope, a value and a business priority." })
+export class Offer {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  code!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => DateTimeScalar)
+  validFrom!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Null: open-ended." })
+  validUntil!: Date | null;
+
+  @Field(() => [ID], { description: "Cities or districts the offer is sold in; empty = the whole province." })
+  regionIds!: string[];
+
+  @Field(() => Float, { description: "Expected margin over the offer's horizon, yuan." })
+  value!: number;
+
+  @Field(() => Float, { description: "Business lever; 1 is neutral." })
+  priority!: number;
+
+  @Field(() => Float, { description: "Acceptance rate expected before any response is known (the model's prior)." })
+  basePropensity!: number;
+
+  @Field(() => MarketingStatusEnum)
+  status!: MarketingStatus;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+}
+
+@ObjectType({ description: "Who gets which offers on which channels: one cell of the strategy cube (business line × scenario × lifecycle stage)." })
+export class Strategy {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: "Structured code (策略编码) <LINE>-<SCENARIO>-<STAGE>-<NNN>, e.g. MOB-RET-CHURN-001." })
+  code!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  businessLine!: string;
+
+  @Field(() => String)
+  scenario!: string;
+
+  @Field(() => LifecycleStageEnum, { nullable: true, description: "The cube's lifecycle axis; null = any stage. Targeting itself is the segment's." })
+  lifecycleStage!: LifecycleStage | null;
+
+  @Field(() => Float)
+  priority!: number;
+
+  @Field(() => DateTimeScalar)
+  validFrom!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  validUntil!: Date | null;
+
+  @Field(() => Float, { description: "Share of targeted customers held out as a control group (decided for, never contacted)." })
+  controlShare!: number;
+
+  @Field(() => MarketingStatusEnum)
+  status!: MarketingStatus;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => DateTimeScalar)
+  updatedAt!: Date;
+}

@@ -1,0 +1,88 @@
+import type { DecisionInputs } from "../graph/decision";
+import type { OfferRecord } from "../graph/marketing";
+import type { ChannelCode } from "../graph/model";
+import type { SegmentSubject } from "./customer-attributes";
+import type { ActiveStrategy, MarketingSnapshot } from "./marketing-catalogue";
+
+/**
+ * Where candidate offers come from (DESIGN, "one decision" step 1): the offers of active strategies
+ * whose segment holds the customer; offers one step up an upgrade path from a held product; and
+ * offers of products the customer's family or calling circle adopted. Every candidate here is
+ * already eligible: its product passed the graph's checks, the offer is active, valid at `at`, sold
+ * in the customer's region and has a creative for the channel.
+ */
+export interface Candidate {
+  offer: OfferRecord;
+  strategy: ActiveStrategy | null;
+  /** Why the strategy's segment holds the customer (terms that matched). */
+  segmentBecause: string[];
+  /** The held product this offer upgrades, when it is on an upgrade path. */
+  upgradeFromProductId: string | null;
+  familyHolders: number;
+  circleHolders: number;
+}
+
+/** A candidate is a graph candidate when its product is held by this many calling-circle contacts (family: one is enough). */
+const CIRCLE_ADOPTION_THRESHOLD = 2;
+
+export function offerAvailable(offer: OfferRecord, at: Date, regionId: string, channel: ChannelCode): boolean {
+  if (offer.status !== "ACTIVE") return false;
+  if (offer.validFrom.getTime() > at.getTime()) return false;
+  if (offer.validUntil && offer.validUntil.getTime() <= at.getTime()) return false;
+  if (!offer.creatives[channel]) return false;
+  // Offers name cities or districts; a district id ("R330106") starts with its city's ("R3301").
+  return offer.regionIds.length === 0 || offer.regionIds.some((r) => regionId.startsWith(r));
+}
+
+function strategyLive(s: ActiveStrategy, at: Date, channel: ChannelCode): boolean {
+  return s.channelSet.has(channel) && s.validFrom.getTime() <= at.getTime() && (!s.validUntil || s.validUntil.getTime() > at.getTime());
+}
+
+export function collectCandidates(
+  marketing: MarketingSnapshot,
+  inputs: DecisionInputs,
+  subject: SegmentSubject,
+  channel: ChannelCode,
+  at: Date,
+): Candidate[] {
+  const regionId = inputs.customer.regionId;
+  const signal = (productId: string) => inputs.eligible.get(productId);
+  const usable = (offer: OfferRecord | undefined): offer is OfferRecord =>
+    offer !== undefined && signal(offer.productId) !== undefined && offerAvailable(offer, at, regionId, channel);
+  const byKey = new Map<string, Candidate>();
+  const add = (offer: OfferRecord, strategy: ActiveStrategy | null, because: string[]): Candidate => {
+    const key = `${offer.id}|${strategy?.id ?? ""}`;
+    let c = byKey.get(key);
+    if (!c) {
+      const s = signal(offer.productId);
+      c = { offer, strategy, segmentBecause: because, upgradeFromProductId: null, familyHolders: s?.familyHolders ?? 0, circleHolders: s?.circleHolders ?? 0 };
+      byKey.set(key, c);
+    }
+    return c;
+  };
+
+  for (const strategy of marketing.active) {
+    if (!strategy.matcher || !strategyLive(strategy, at, channel)) continue;
+    const match = strategy.matcher.evaluate(subject);
+    if (!match.matched) continue;
+    for (const offerId of strategy.offerIds) {
+      const offer = marketing.offers.get(offerId);
+      if (usable(offer)) add(offer, strategy, match.because);
+    }
+  }
+
+  const candidatesOf = (productId: string): Candidate[] => [...byKey.values()].filter((c) => c.offer.productId === productId);
+
+  for (const [fromId, toId] of inputs.upgrades) {
+    const existing = candidatesOf(toId);
+    const offers = existing.length > 0 ? existing : (marketing.offersByProduct.get(toId) ?? []).filter(usable).map((o) => add(o, null, []));
+    for (const c of offers) c.upgradeFromProductId ??= fromId;
+  }
+
+  for (const s of inputs.eligible.values()) {
+    if (s.familyHolders === 0 && s.circleHolders < CIRCLE_ADOPTION_THRESHOLD) continue;
+    if (candidatesOf(s.productId).length > 0) continue;
+    for (const o of (marketing.offersByProduct.get(s.productId) ?? []).filter(usable)) add(o, null, []);
+  }
+  return [...byKey.values()];
+}

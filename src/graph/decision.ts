@@ -1,0 +1,207 @@
+import type { GraphSession } from "./db";
+import type { CustomerNode, DecisionNode, ResponseOutcome } from "./model";
+import { CUSTOMER_PROFILE_PROJECTION, withProfile, type RawProfile } from "./customer";
+import type { CustomerRecord } from "./records";
+
+/**
+ * The graph half of a decision: what the customer is, which candidate products the graph allows
+ * (not held, REQUIRES met, no EXCLUDES) and what the family and calling circle adopted — for any
+ * number of customers in one statement. Writing decisions, and the response that closes the loop.
+ */
+
+export interface DecisionInputRequest {
+  customerId: string;
+  /** Products of the offers that could be proposed; eligibility is decided for each. */
+  productIds: readonly string[];
+}
+
+/** What the graph says about one candidate product for one customer. */
+export interface ProductSignal {
+  productId: string;
+  /** Family members (excluding the customer) holding the product. */
+  familyHolders: number;
+  /** Calling-circle contacts holding it. */
+  circleHolders: number;
+}
+
+export interface DecisionInputs {
+  customer: CustomerRecord;
+  /** Eligible candidate products only, with their adoption around the customer. */
+  eligible: Map<string, ProductSignal>;
+  /** Other members of the customer's family group (0 when none). */
+  familySize: number;
+  /** Distinct calling-circle contacts. */
+  circleSize: number;
+  /** [held product, product one step up its upgrade path] pairs. */
+  upgrades: Array<[string, string]>;
+}
+
+const MAIN_PLAN_KINDS = ["PLAN", "FAMILY_PLAN"];
+
+/**
+ * Eligibility, per candidate product p, over the graph:
+ *   - not held;
+ *   - a main plan replaces the held one, so the held main plan does not count against it, but every
+ *     held add-on must still find one of its REQUIRES targets afterwards;
+ *   - REQUIRES targets are alternatives (any one held suffices); EXCLUDES is stored both ways.
+ */
+const DECISION_INPUTS = `
+  UNWIND $requests AS r
+  MATCH (c:Customer {id: r.customerId})
+  CALL (c) {
+    OPTIONAL MATCH (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer)
+    RETURN collect(DISTINCT m) AS family
+  }
+  CALL (c) {
+    OPTIONAL MATCH (c)-[:CALLS]-(m:Customer)
+    RETURN collect(DISTINCT m) AS circle
+  }
+  CALL (c, r, family, circle) {
+    WITH c, r, family, circle, [(c)-[:SUBSCRIBES]->(h:Product) | h] AS held
+    UNWIND r.productIds AS pid
+    MATCH (p:Product {id: pid})
+    WITH c, family, circle, held, p, p.kind IN $mainKinds AS replacesPlan
+    WITH family, circle, held, p, replacesPlan, [h IN held WHERE NOT (replacesPlan AND h.kind IN $mainKinds)] AS kept
+    WHERE NOT p IN held
+      AND (NOT EXISTS { (p)-[:REQUIRES]->() } OR EXISTS { MATCH (p)-[:REQUIRES]->(q) WHERE q IN kept })
+      AND NOT EXISTS { MATCH (p)-[:EXCLUDES]->(x) WHERE x IN kept }
+      AND (NOT replacesPlan OR all(h IN kept WHERE NOT EXISTS { (h)-[:REQUIRES]->() } OR EXISTS { MATCH (h)-[:REQUIRES]->(q) WHERE q = p OR q IN kept }))
+    RETURN collect([p.id,
+      size([m IN family WHERE EXISTS { (m)-[:SUBSCRIBES]->(p) }]),
+      size([m IN circle WHERE EXISTS { (m)-[:SUBSCRIBES]->(p) }])]) AS eligible
+  }
+  WITH c, size(family) AS familySize, size(circle) AS circleSize, eligible,
+       [(c)-[:SUBSCRIBES]->(h:Product)-[:UPGRADES_TO]->(u:Product) | [h.id, u.id]] AS upgrades
+  ${CUSTOMER_PROFILE_PROJECTION}, familySize, circleSize, eligible, upgrades`;
+
+export async function decisionInputs(graph: GraphSession, requests: readonly DecisionInputRequest[]): Promise<Map<string, DecisionInputs>> {
+  const rows = await graph.read<{
+    c: CustomerNode & { profile: RawProfile };
+    familySize: number;
+    circleSize: number;
+    eligible: Array<[string, number, number]>;
+    upgrades: Array<[string, string]>;
+  }>(
+    DECISION_INPUTS,
+    { requests: requests.map((r) => ({ customerId: r.customerId, productIds: r.productIds })), mainKinds: MAIN_PLAN_KINDS },
+  );
+  return new Map(
+    rows.map((row) => [
+      row.c.id,
+      {
+        customer: withProfile(row.c),
+        familySize: row.familySize,
+        circleSize: row.circleSize,
+        upgrades: row.upgrades,
+        eligible: new Map(row.eligible.map(([productId, familyHolders, circleHolders]) => [productId, { productId, familyHolders, circleHolders }])),
+      },
+    ]),
+  );
+}
+
+/** A decision as written; `summary` is the trajectory line of its contact. */
+export interface DecisionWrite extends Omit<DecisionNode, "at" | "outcome" | "respondedAt"> {
+  at: Date;
+  features: string[];
+  summary: string;
+}
+
+export interface DecisionRecord extends Omit<DecisionNode, "at" | "respondedAt"> {
+  at: Date;
+  respondedAt: Date | null;
+  features: string[];
+  contactId: string | null;
+}
+
+/** The contact id of a decision's OFFER_PRESENTED entry. */
+export function presentedContactId(decisionId: string): string {
+  return `K${decisionId}`;
+}
+
+/** The contact id of a decision's OFFER_RESPONSE entry. */
+export function responseContactId(decisionId: string): string {
+  return `K${decisionId}R`;
+}
+
+/**
+ * Writes decisions in one transaction; a contacted decision also becomes an OFFER_PRESENTED
+ * contact in the customer's trajectory (control-group decisions do not: nobody was contacted).
+ */
+export async function writeDecisions(graph: GraphSession, decisions: readonly DecisionWrite[]): Promise<void> {
+  if (decisions.length === 0) return;
+  await graph.write(
+    `UNWIND $rows AS r
+     CREATE (d:Decision {id: r.id, customerId: r.customerId, offerId: r.offerId, productId: r.productId, strategyId: r.strategyId,
+       channel: r.channel, at: datetime(r.at), score: r.score, propensity: r.propensity, value: r.value, priority: r.priority,
+       relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted})
+     WITH d, r WHERE r.contacted
+     MATCH (c:Customer {id: r.customerId}), (ch:Channel {code: r.channel}), (p:Product {id: r.productId})
+     CREATE (c)-[:HAD]->(k:Contact {id: r.contactId, customerId: r.customerId, at: d.at, channel: r.channel, kind: 'OFFER_PRESENTED',
+       summary: r.summary, outcome: null, productId: r.productId, decisionId: r.id})-[:VIA]->(ch),
+       (k)-[:ABOUT]->(p)`,
+    { rows: decisions.map((d) => ({ ...d, at: d.at.toISOString(), contactId: presentedContactId(d.id) })) },
+  );
+}
+
+type RawDecision = Omit<DecisionRecord, "at" | "respondedAt"> & { at: number; respondedAt: number | null };
+
+const DECISION_PROJECTION = `d {.*, at: d.at.epochMillis, respondedAt: d.respondedAt.epochMillis}`;
+
+function toDecision(d: RawDecision): DecisionRecord {
+  return {
+    ...d,
+    outcome: d.outcome ?? null,
+    features: d.features ?? [],
+    at: new Date(d.at),
+    respondedAt: d.respondedAt === null || d.respondedAt === undefined ? null : new Date(d.respondedAt),
+    contactId: d.contacted ? presentedContactId(d.id) : null,
+  };
+}
+
+export async function decisionsByIds(graph: GraphSession, ids: readonly string[]): Promise<Map<string, DecisionRecord>> {
+  const rows = await graph.read<{ d: RawDecision }>(`MATCH (d:Decision) WHERE d.id IN $ids RETURN ${DECISION_PROJECTION} AS d`, { ids });
+  return new Map(rows.map((r) => [r.d.id, toDecision(r.d)]));
+}
+
+export interface ResponseWrite {
+  decisionId: string;
+  outcome: ResponseOutcome;
+  at: Date;
+  summary: string;
+}
+
+/**
+ * Records a response once. The first statement takes the decision's write lock, so of two
+ * concurrent different answers exactly one wins; `previous` tells the caller whether this call
+ * applied it (null) or found an answer already there.
+ *
+ * On ACCEPTED the customer subscribes to the product and, since an accepted upgrade replaces what
+ * it excludes (a plan, a broadband speed, an IPTV package), drops the held products it EXCLUDES.
+ */
+export async function recordResponse(graph: GraphSession, r: ResponseWrite): Promise<{ decision: DecisionRecord; previous: ResponseOutcome | null } | null> {
+  const rows = await graph.write<{ d: RawDecision; previous: ResponseOutcome | null }>(
+    `MATCH (d:Decision {id: $id})
+     SET d.responseLock = true
+     WITH d, d.outcome AS previous
+     CALL (d, previous) {
+       WITH d WHERE previous IS NULL
+       SET d.outcome = $outcome, d.respondedAt = datetime($at)
+       WITH d
+       MATCH (c:Customer {id: d.customerId}), (ch:Channel {code: d.channel}), (p:Product {id: d.productId})
+       CREATE (c)-[:HAD]->(k:Contact {id: $contactId, customerId: d.customerId, at: datetime($at), channel: d.channel, kind: 'OFFER_RESPONSE',
+         summary: $summary, outcome: $outcome, productId: d.productId, decisionId: d.id})-[:VIA]->(ch),
+         (k)-[:ABOUT]->(p)
+       WITH c, p WHERE $outcome = 'ACCEPTED'
+       CALL (c, p) {
+         OPTIONAL MATCH (c)-[old:SUBSCRIBES]->(:Product)-[:EXCLUDES]->(p)
+         DELETE old
+       }
+       MERGE (c)-[s:SUBSCRIBES]->(p) ON CREATE SET s.since = datetime($at)
+     }
+     REMOVE d.responseLock
+     RETURN ${DECISION_PROJECTION} AS d, previous`,
+    { id: r.decisionId, outcome: r.outcome, at: r.at.toISOString(), summary: r.summary, contactId: responseContactId(r.decisionId) },
+  );
+  const row = rows[0];
+  return row ? { decision: toDecision(row.d), previous: row.previous ?? null } : null;
+}

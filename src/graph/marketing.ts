@@ -1,0 +1,248 @@
+import type { Graph, GraphSession } from "./db";
+import type { ChannelCode, LifecycleStage, MarketingStatus, OfferNode, SegmentNode, StrategyNode } from "./model";
+
+/**
+ * Segments, offers and strategies: written by the seed and the strategy mutations, read whole by
+ * the marketing catalogue (src/decision/marketing-catalogue.ts), which every decision uses.
+ */
+
+export interface SegmentRecord extends Omit<SegmentNode, "updatedAt"> {
+  updatedAt: Date;
+}
+
+export interface OfferRecord extends Omit<OfferNode, "creatives" | "validFrom" | "validUntil" | "updatedAt"> {
+  creatives: Partial<Record<ChannelCode, string>>;
+  validFrom: Date;
+  validUntil: Date | null;
+  updatedAt: Date;
+}
+
+export interface StrategyRecord extends Omit<StrategyNode, "validFrom" | "validUntil" | "updatedAt"> {
+  validFrom: Date;
+  validUntil: Date | null;
+  updatedAt: Date;
+  segmentId: string;
+  offerIds: string[];
+  channels: ChannelCode[];
+}
+
+export interface MarketingRecords {
+  segments: SegmentRecord[];
+  offers: OfferRecord[];
+  strategies: StrategyRecord[];
+}
+
+type Millis = number;
+type RawOffer = Omit<OfferRecord, "creatives" | "validFrom" | "validUntil" | "updatedAt"> & { creatives: string; validFrom: Millis; validUntil: Millis | null; updatedAt: Millis };
+type RawStrategy = Omit<StrategyRecord, "validFrom" | "validUntil" | "updatedAt"> & { validFrom: Millis; validUntil: Millis | null; updatedAt: Millis };
+type RawSegment = Omit<SegmentRecord, "updatedAt"> & { updatedAt: Millis };
+
+const OFFER_PROJECTION = `o {.*, validFrom: o.validFrom.epochMillis, validUntil: o.validUntil.epochMillis, updatedAt: o.updatedAt.epochMillis}`;
+const STRATEGY_PROJECTION = `s {.*, validFrom: s.validFrom.epochMillis, validUntil: s.validUntil.epochMillis, updatedAt: s.updatedAt.epochMillis,
+  segmentId: head([(s)-[:TARGETS]->(g:Segment) | g.id]),
+  offerIds: [(s)-[:PROPOSES]->(o:Offer) | o.id],
+  channels: [(s)-[:USES]->(c:Channel) | c.code]}`;
+const SEGMENT_PROJECTION = `g {.*, updatedAt: g.updatedAt.epochMillis}`;
+
+/** Everything, in one round trip. */
+export async function listMarketing(graph: GraphSession): Promise<MarketingRecords> {
+  const rows = await graph.read<{ segments: RawSegment[]; offers: RawOffer[]; strategies: RawStrategy[] }>(
+    `CALL () { MATCH (g:Segment) RETURN collect(${SEGMENT_PROJECTION}) AS segments }
+     CALL () { MATCH (o:Offer) RETURN collect(${OFFER_PROJECTION}) AS offers }
+     CALL () { MATCH (s:Strategy) RETURN collect(${STRATEGY_PROJECTION}) AS strategies }
+     RETURN segments, offers, strategies`,
+  );
+  const row = rows[0] ?? { segments: [], offers: [], strategies: [] };
+  return {
+    segments: row.segments.map(toSegment).sort(byId),
+    offers: row.offers.map(toOffer).sort(byId),
+    strategies: row.strategies.map(toStrategy).sort(byId),
+  };
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function toSegment(g: RawSegment): SegmentRecord {
+  return { ...g, updatedAt: new Date(g.updatedAt) };
+}
+
+function toOffer(o: RawOffer): OfferRecord {
+  return {
+    ...o,
+    creatives: JSON.parse(o.creatives) as OfferRecord["creatives"],
+    regionIds: o.regionIds ?? [],
+    validFrom: new Date(o.validFrom),
+    validUntil: o.validUntil === null ? null : new Date(o.validUntil),
+    updatedAt: new Date(o.updatedAt),
+  };
+}
+
+function toStrategy(s: RawStrategy): StrategyRecord {
+  return {
+    ...s,
+    lifecycleStage: s.lifecycleStage ?? null,
+    validFrom: new Date(s.validFrom),
+    validUntil: s.validUntil === null ? null : new Date(s.validUntil),
+    updatedAt: new Date(s.updatedAt),
+  };
+}
+
+// ───────────────────────────── writes ─────────────────────────────
+
+export interface SegmentWrite {
+  id: string;
+  code: string;
+  name: string;
+  expression: string;
+}
+
+export interface OfferWrite {
+  id: string;
+  code: string;
+  name: string;
+  productId: string;
+  creatives: Partial<Record<ChannelCode, string>>;
+  validFrom: Date;
+  validUntil: Date | null;
+  regionIds: string[];
+  value: number;
+  priority: number;
+  basePropensity: number;
+  status: MarketingStatus;
+}
+
+export interface StrategyWrite {
+  id: string;
+  code: string;
+  name: string;
+  businessLine: string;
+  scenario: string;
+  lifecycleStage: LifecycleStage | null;
+  priority: number;
+  validFrom: Date;
+  validUntil: Date | null;
+  controlShare: number;
+  status: MarketingStatus;
+  description: string;
+  segmentId: string;
+  offerIds: string[];
+  channels: ChannelCode[];
+}
+
+const offerParams = (o: OfferWrite): Record<string, unknown> => ({
+  ...o,
+  creatives: JSON.stringify(o.creatives),
+  validFrom: o.validFrom.toISOString(),
+  validUntil: o.validUntil?.toISOString() ?? null,
+});
+
+const strategyParams = (s: StrategyWrite): Record<string, unknown> => ({
+  ...s,
+  validFrom: s.validFrom.toISOString(),
+  validUntil: s.validUntil?.toISOString() ?? null,
+});
+
+const SET_OFFER = `o.code = r.code, o.name = r.name, o.productId = r.productId, o.creatives = r.creatives,
+  o.validFrom = datetime(r.validFrom), o.validUntil = CASE WHEN r.validUntil IS NULL THEN null ELSE datetime(r.validUntil) END,
+  o.regionIds = r.regionIds, o.value = r.value, o.priority = r.priority, o.basePropensity = r.basePropensity,
+  o.status = r.status, o.updatedAt = datetime()`;
+
+const SET_STRATEGY = `s.code = r.code, s.name = r.name, s.businessLine = r.businessLine, s.scenario = r.scenario,
+  s.lifecycleStage = r.lifecycleStage, s.priority = r.priority, s.validFrom = datetime(r.validFrom),
+  s.validUntil = CASE WHEN r.validUntil IS NULL THEN null ELSE datetime(r.validUntil) END,
+  s.controlShare = r.controlShare, s.status = r.status, s.description = r.description, s.updatedAt = datetime()`;
+
+/** Re-points a strategy's TARGETS, PROPOSES and USES to exactly what `r` names. */
+const LINK_STRATEGY = `
+  WITH s, r
+  CALL (s, r) {
+    OPTIONAL MATCH (s)-[old:TARGETS|PROPOSES|USES]->()
+    DELETE old
+  }
+  CALL (s, r) {
+    MATCH (g:Segment {id: r.segmentId}) MERGE (s)-[:TARGETS]->(g)
+  }
+  CALL (s, r) {
+    UNWIND r.offerIds AS offerId MATCH (o:Offer {id: offerId}) MERGE (s)-[:PROPOSES]->(o)
+  }
+  CALL (s, r) {
+    UNWIND r.channels AS code MATCH (c:Channel {code: code}) MERGE (s)-[:USES]->(c)
+  }`;
+
+/**
+ * The seed's marketing set-up. Creates what is missing and leaves what exists alone, so that an
+ * operator's edits survive a re-seed.
+ */
+export async function seedMarketing(graph: Graph, rows: { segments: SegmentWrite[]; offers: OfferWrite[]; strategies: StrategyWrite[] }): Promise<void> {
+  const session = graph.session();
+  await session.write(`UNWIND $rows AS r MERGE (g:Segment {id: r.id}) ON CREATE SET g.code = r.code, g.name = r.name, g.expression = r.expression, g.updatedAt = datetime()`, {
+    rows: rows.segments,
+  });
+  await session.write(
+    `UNWIND $rows AS r
+     MERGE (o:Offer {id: r.id})
+     ON CREATE SET ${SET_OFFER}
+     WITH o, r
+     MATCH (p:Product {id: r.productId})
+     MERGE (o)-[:OF]->(p)`,
+    { rows: rows.offers.map(offerParams) },
+  );
+  await session.write(
+    `UNWIND $rows AS r
+     OPTIONAL MATCH (existing:Strategy {id: r.id})
+     WITH r WHERE existing IS NULL
+     CREATE (s:Strategy {id: r.id})
+     SET ${SET_STRATEGY}
+     ${LINK_STRATEGY}`,
+    { rows: rows.strategies.map(strategyParams) },
+  );
+}
+
+/** True when the graph holds any offer (the marketing set-up has been seeded). */
+export async function hasMarketing(graph: Graph): Promise<boolean> {
+  const rows = await graph.session().read<{ n: number }>("MATCH (o:Offer) RETURN count(o) > 0 AS n LIMIT 1");
+  return Boolean(rows[0]?.n);
+}
+
+export async function upsertSegment(graph: GraphSession, s: SegmentWrite): Promise<SegmentRecord> {
+  const rows = await graph.write<{ g: RawSegment }>(
+    `MERGE (g:Segment {id: $r.id}) SET g.code = $r.code, g.name = $r.name, g.expression = $r.expression, g.updatedAt = datetime()
+     RETURN ${SEGMENT_PROJECTION} AS g`,
+    { r: s },
+  );
+  return toSegment(must(rows[0]).g);
+}
+
+export async function upsertOffer(graph: GraphSession, o: OfferWrite): Promise<OfferRecord> {
+  const rows = await graph.write<{ o: RawOffer }>(
+    `WITH $r AS r
+     MATCH (p:Product {id: r.productId})
+     MERGE (o:Offer {id: r.id})
+     SET ${SET_OFFER}
+     WITH o, p
+     CALL (o, p) { OPTIONAL MATCH (o)-[old:OF]->(other) WHERE other <> p DELETE old }
+     MERGE (o)-[:OF]->(p)
+     RETURN ${OFFER_PROJECTION} AS o`,
+    { r: offerParams(o) },
+  );
+  return toOffer(must(rows[0]).o);
+}
+
+export async function upsertStrategy(graph: GraphSession, s: StrategyWrite): Promise<StrategyRecord> {
+  const rows = await graph.write<{ s: RawStrategy }>(
+    `WITH $r AS r
+     MERGE (s:Strategy {id: r.id})
+     SET ${SET_STRATEGY}
+     ${LINK_STRATEGY}
+     RETURN ${STRATEGY_PROJECTION} AS s`,
+    { r: strategyParams(s) },
+  );
+  return toStrategy(must(rows[0]).s);
+}
+
+function must<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error("the write matched nothing; a referenced node vanished between validation and write");
+  return row;
+}
