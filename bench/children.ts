@@ -13,7 +13,7 @@ export interface ChildServer {
 }
 
 /**
- * Starts `node <script>` with `env` added and resolves when `healthUrl` answers 200. Its output
+ * Starts `node [nodeArgs] <script>` with `env` added and resolves when `healthUrl` answers 200. Its output
  * goes to our stderr, prefixed with its name, so the figures on stdout stay clean; the last lines
  * are kept to explain a failed start.
  */
@@ -24,8 +24,10 @@ export async function startChildServer(opts: {
   graphqlUrl: string;
   healthUrl: string;
   timeoutMs?: number;
+  /** Extra Node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: readonly string[];
 }): Promise<ChildServer> {
-  const child = spawn(process.execPath, ["--enable-source-maps", opts.script], {
+  const child = spawn(process.execPath, ["--enable-source-maps", ...(opts.nodeArgs ?? []), opts.script], {
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

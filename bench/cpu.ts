@@ -65,6 +65,21 @@ export function findDescendant(sample: CpuSample | null, rootPid: number, comm: 
   return undefined;
 }
 
+/**
+ * CPU milliseconds process `pid` has used so far (all its threads), or null when it cannot be read.
+ * One small file read, cheap enough to take around a single query.
+ */
+export function processCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[11]) + Number(rest[12])) * JIFFY_MS;
+  } catch {
+    return null;
+  }
+}
+
 function readProcesses(): Map<number, ProcessCpu> {
   const processes = new Map<number, ProcessCpu>();
   for (const entry of readdirSync("/proc")) {

@@ -11,7 +11,7 @@ import { fixed, type BenchReport, type Column } from "./report";
  */
 
 /** Machine, data set and load: what the figures were measured on. */
-export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: DatasetInfo, libraryVersion: string): void {
+export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: DatasetInfo, libraryVersion: string | null): void {
   const cpu = cpus();
   report
     .set("machine", `${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}`)
@@ -19,14 +19,26 @@ export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: 
       "data set",
       `${dataset.customers.toLocaleString("en")} customers, ${dataset.contacts.toLocaleString("en")} contacts, ${dataset.products} products, ${dataset.tags} tags (seed ${dataset.seed})` +
         (dataset.seededS > 0 ? `; seeded in this run in ${dataset.seededS.toFixed(0)} s` : ""),
-    )
-    .set(
-      "load",
+    );
+  if (opts.scenarios.includes("unified-view")) {
+    report.set(
+      "load, unified view",
       `concurrency ${opts.concurrency} (keep-alive connections, 1 request in flight each), ${opts.durationS} s measured per side ` +
         `in ${opts.slices} alternating slices after ${opts.warmupS} s warm-up, ` +
         `both sides on the same seeded random sequence of customer ids among the ${opts.customers.toLocaleString("en")}, autocannon`,
-    )
-    .set("sides", `ours = this gateway (type-graphql 2 + DataLoader); theirs = @neo4j/graphql ${libraryVersion} (Apollo Server 5, same Neo4j)`);
+    );
+  }
+  if (opts.scenarios.includes("decisions")) {
+    report.set(
+      "load, decisions",
+      `concurrency ${opts.decisionConcurrency}, ${opts.decisionDurationS} s measured in ${opts.slices} slices after ${opts.warmupS} s warm-up, ` +
+        `a seeded random customer per request among the ${opts.customers.toLocaleString("en")}, autocannon`,
+    );
+  }
+  report.set(
+    "sides",
+    "ours = this gateway (type-graphql 2 + DataLoader)" + (libraryVersion ? `; theirs = @neo4j/graphql ${libraryVersion} (Apollo Server 5, same Neo4j)` : ""),
+  );
 }
 
 /**

@@ -13,6 +13,11 @@ export interface LoadTarget {
   check(status: number, body: string, id: string): string | null;
   /** A response header holding a per-request count to average (our `x-bolt-round-trips`). */
   countHeader?: string;
+  /**
+   * A count read off each successful body to average (the placements a decision returned). Runs
+   * on every response, so it must be cheap like `check`.
+   */
+  bodyCount?(body: string): number;
 }
 
 /** What one measured run produced. */
@@ -32,6 +37,10 @@ export interface LoadResult {
   /** Mean of `countHeader` over the successful responses that carried it, or null. */
   countMean: number | null;
   countSamples: number;
+  /** Mean of `bodyCount` over the successful responses, or null without one. */
+  bodyCountMean: number | null;
+  /** Successful responses whose `bodyCount` was 0 (a decision that placed nothing). */
+  bodyCountZero: number;
 }
 
 interface RequestContext {
@@ -51,6 +60,8 @@ export function runLoad(target: LoadTarget, opts: { concurrency: number; duratio
   let ok = 0;
   let countSum = 0;
   let countSamples = 0;
+  let bodyCountSum = 0;
+  let bodyCountZero = 0;
   const fail = (reason: string): void => {
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   };
@@ -83,6 +94,11 @@ export function runLoad(target: LoadTarget, opts: { concurrency: number; duratio
                 return;
               }
               ok += 1;
+              if (target.bodyCount) {
+                const n = target.bodyCount(body);
+                bodyCountSum += n;
+                if (n === 0) bodyCountZero += 1;
+              }
               if (target.countHeader) {
                 const raw = headers?.[target.countHeader];
                 const n = typeof raw === "string" ? Number(raw) : NaN;
@@ -115,6 +131,8 @@ export function runLoad(target: LoadTarget, opts: { concurrency: number; duratio
           latenciesMs: latencies,
           countMean: countSamples > 0 ? countSum / countSamples : null,
           countSamples,
+          bodyCountMean: target.bodyCount && ok > 0 ? bodyCountSum / ok : null,
+          bodyCountZero,
         });
       },
     );
@@ -135,6 +153,8 @@ export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
   const ok = results.reduce((sum, r) => sum + r.ok, 0);
   const countSamples = results.reduce((sum, r) => sum + r.countSamples, 0);
   const countSum = results.reduce((sum, r) => sum + (r.countMean ?? 0) * r.countSamples, 0);
+  const withBodyCount = results.filter((r) => r.bodyCountMean !== null);
+  const bodyCountOk = withBodyCount.reduce((sum, r) => sum + r.ok, 0);
   return {
     target: first.target,
     durationS,
@@ -146,6 +166,8 @@ export function mergeLoadResults(results: readonly LoadResult[]): LoadResult {
     latenciesMs: latencies,
     countMean: countSamples > 0 ? countSum / countSamples : null,
     countSamples,
+    bodyCountMean: bodyCountOk > 0 ? withBodyCount.reduce((sum, r) => sum + (r.bodyCountMean ?? 0) * r.ok, 0) / bodyCountOk : null,
+    bodyCountZero: results.reduce((sum, r) => sum + r.bodyCountZero, 0),
   };
 }
 

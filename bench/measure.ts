@@ -8,6 +8,10 @@ export interface SideMeasurement {
   serverCpuMsPerRequest: number | null;
   /** CPU milliseconds per successful request in Neo4j (null when the bench did not start it). */
   neo4jCpuMsPerRequest: number | null;
+  /** CPU milliseconds per successful request in Redis (null when the bench did not start it). */
+  redisCpuMsPerRequest: number | null;
+  /** CPU milliseconds per successful request in the bench process itself: the load generator. */
+  loadCpuMsPerRequest: number | null;
   /** Share of the machine's CPU taken by processes outside the bench meanwhile. */
   othersShare: number | null;
 }
@@ -17,6 +21,8 @@ export interface Slice {
   load: LoadResult;
   serverCpuMs: number | null;
   neo4jCpuMs: number | null;
+  redisCpuMs: number | null;
+  loadCpuMs: number | null;
   others: { others: number; total: number } | null;
 }
 
@@ -28,12 +34,15 @@ export async function measureSlice(
   const before = sampleCpu();
   const load = await runLoad(target, opts);
   const after = sampleCpu();
-  // Neo4j is the bench's own child when ensureServices started it (a "java" process under us).
+  // Neo4j and Redis are the bench's own children when ensureServices started them.
   const neo4jPid = findDescendant(after, process.pid, "java");
+  const redisPid = findDescendant(after, process.pid, "redis-server");
   return {
     load,
     serverCpuMs: cpuMs(before, after, opts.serverPid),
     neo4jCpuMs: cpuMs(before, after, neo4jPid),
+    redisCpuMs: cpuMs(before, after, redisPid),
+    loadCpuMs: cpuMs(before, after, process.pid),
     others: othersJiffies(before, after),
   };
 }
@@ -50,6 +59,8 @@ export function combineSlices(slices: readonly Slice[]): SideMeasurement {
     load,
     serverCpuMsPerRequest: perRequest(total((s) => s.serverCpuMs)),
     neo4jCpuMsPerRequest: perRequest(total((s) => s.neo4jCpuMs)),
+    redisCpuMsPerRequest: perRequest(total((s) => s.redisCpuMs)),
+    loadCpuMsPerRequest: perRequest(total((s) => s.loadCpuMs)),
     othersShare: others === null || !capacity ? null : others / capacity,
   };
 }

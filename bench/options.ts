@@ -1,7 +1,13 @@
 import { parseArgs } from "node:util";
 
+/** The parts of the bench that can be run on their own (`--only`). */
+export const SCENARIOS = ["unified-view", "decisions"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
 /** What one bench run does; every field has a command-line flag. */
 export interface BenchOptions {
+  /** Which scenarios run, in the order of {@link SCENARIOS}. */
+  scenarios: Scenario[];
   /** Size of the seeded data set (customers C0000001 … C<customers>). */
   customers: number;
   /** Seed of the data set; also seeds the request mix, so runs are repeatable. */
@@ -19,16 +25,33 @@ export interface BenchOptions {
   slices: number;
   /** Customers whose answers are compared field by field between the two sides. */
   compareSample: number;
+  /**
+   * Connections driving `nextBestOffers`. Separate from `concurrency`: the latency target of a
+   * decision (p99 under 20 ms) is set for a fixed, moderate number of requests in flight.
+   */
+  decisionConcurrency: number;
+  /** Measured seconds of the decision load (warm-up is `warmupS`). */
+  decisionDurationS: number;
+  /** Decisions timed phase by phase, one at a time, in the bench process (0: skip the breakdown). */
+  breakdownSample: number;
+  /** Seconds of decision load on a second gateway run under `--cpu-prof` (0: no profile). */
+  profileS: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N]
-  --customers    customers in the data set (default 100000); seeded once into .data/bench
-  --seed         data-set seed (default 42)
-  --concurrency  connections per side, one request in flight each (default 16)
-  --duration     measured seconds per side (default 20)
-  --warmup       unmeasured seconds per side first (default 20)
-  --slices       measured time cut into N alternating slices per side (default 4)
-  --compare      customers whose answers are compared between the sides (default 25)`;
+export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N]
+                      [--decision-concurrency N] [--decision-duration S] [--breakdown N] [--profile S]
+  --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
+  --customers             customers in the data set (default 100000); seeded once into .data/bench
+  --seed                  data-set seed (default 42)
+  --concurrency           unified view: connections per side, one request in flight each (default 16)
+  --duration              unified view: measured seconds per side (default 20)
+  --warmup                unmeasured seconds per side (and before the decision load) first (default 20)
+  --slices                unified view: measured time cut into N alternating slices per side (default 4)
+  --compare               unified view: customers whose answers are compared between the sides (default 25)
+  --decision-concurrency  decisions: connections, one request in flight each (default 4)
+  --decision-duration     decisions: measured seconds (default 20)
+  --breakdown             decisions: decisions timed phase by phase, one at a time (default 300; 0 skips)
+  --profile               decisions: seconds of load on a second gateway under --cpu-prof, summarised (default 0: off)`;
 
 /** Parses the command line; throws an Error whose message names the bad flag. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {
@@ -36,6 +59,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     args: [...argv],
     strict: true,
     options: {
+      only: { type: "string", default: SCENARIOS.join(",") },
       customers: { type: "string", default: "100000" },
       seed: { type: "string", default: "42" },
       concurrency: { type: "string", default: "16" },
@@ -43,11 +67,16 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       warmup: { type: "string", default: "20" },
       slices: { type: "string", default: "4" },
       compare: { type: "string", default: "25" },
+      "decision-concurrency": { type: "string", default: "4" },
+      "decision-duration": { type: "string", default: "20" },
+      breakdown: { type: "string", default: "300" },
+      profile: { type: "string", default: "0" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) return "help";
   return {
+    scenarios: scenarioList(values.only),
     customers: intFlag("customers", values.customers, 1, 9_999_999),
     seed: intFlag("seed", values.seed, 0, 2 ** 31 - 1),
     concurrency: intFlag("concurrency", values.concurrency, 1, 1_000),
@@ -55,7 +84,23 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     warmupS: intFlag("warmup", values.warmup, 0, 600),
     slices: intFlag("slices", values.slices, 1, 100),
     compareSample: intFlag("compare", values.compare, 0, 1_000),
+    decisionConcurrency: intFlag("decision-concurrency", values["decision-concurrency"], 1, 1_000),
+    decisionDurationS: intFlag("decision-duration", values["decision-duration"], 1, 3_600),
+    breakdownSample: intFlag("breakdown", values.breakdown, 0, 100_000),
+    profileS: intFlag("profile", values.profile, 0, 600),
   };
+}
+
+function scenarioList(raw: string): Scenario[] {
+  const asked = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const unknown = asked.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (asked.length === 0 || unknown.length > 0) {
+    throw new Error(`--only takes a comma-separated list of ${SCENARIOS.join(", ")}; got "${raw}".\n${USAGE}`);
+  }
+  return SCENARIOS.filter((s) => asked.includes(s));
 }
 
 function intFlag(name: string, raw: string, min: number, max: number): number {

@@ -58,3 +58,27 @@ export function libraryTarget(url: string): LoadTarget {
     check: checker((id) => `"customers":[{"id":${JSON.stringify(id)}`),
   };
 }
+
+/**
+ * The decision the bench asks for (issue 3): three placements on APP, a customer-initiated channel,
+ * so contact caps do not apply and every call can place offers (on SMS the caps would empty most
+ * answers after a customer's first call). Each call writes its decisions to the graph.
+ */
+export const NEXT_BEST_OFFERS = `query Nbo($id: ID!) {
+  nextBestOffers(customerId: $id, channel: APP, limit: 3) { id score propensity offer { id name } reasons { kind text } }
+}`;
+
+const NBO_QUERY = JSON.stringify(NEXT_BEST_OFFERS.replace(/\s+/g, " ").trim());
+
+/** Our gateway deciding for one customer. Answers are not about the customer by name, so any `nextBestOffers` list passes. */
+export function decisionTarget(url: string): LoadTarget {
+  return {
+    name: "ours (nextBestOffers)",
+    url,
+    body: bodyWith(NBO_QUERY, "Nbo"),
+    check: checker(() => `"nextBestOffers":[`),
+    countHeader: ROUND_TRIP_HEADER,
+    // One "propensity" key per placement; cheaper than parsing every answer.
+    bodyCount: (body) => body.split('"propensity":').length - 1,
+  };
+}

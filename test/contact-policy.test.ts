@@ -10,8 +10,10 @@ import { DEFAULT_RULES } from "../src/decision/contact-policy-config";
 import { CHANNEL_CODES, type ChannelCode } from "../src/graph/model";
 import { createLogger } from "../src/logger";
 import { createRedis } from "../src/redis/client";
+import { keys } from "../src/redis/keys";
 import { startRedis } from "../src/services/redis";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
+import { CuttableProxy } from "./support/proxy";
 
 // Only Redis state is touched; the ids are this file's range anyway (C0002100–C0002199).
 const DAY = 86_400_000;
@@ -253,18 +255,66 @@ describe("persistence and the stored policy", () => {
     const log = createLogger("test-redis", "silent");
     let server = await startRedis({ dataDir, log });
     try {
-      const first = new ContactPolicy(await connect(server.url, PREFIX));
+      const firstClient = await connect(server.url, PREFIX);
+      const first = new ContactPolicy(firstClient);
       await first.reserve("C0002131", "SMS", ["d1"], T0);
       await first.update({ ignoreLimit: 3 });
+      firstClient.disconnect();
       await server.stop();
 
       server = await startRedis({ dataDir, log });
-      const afterRestart = new ContactPolicy(await connect(server.url, PREFIX));
+      const secondClient = await connect(server.url, PREFIX);
+      const afterRestart = new ContactPolicy(secondClient);
       assert.equal((await afterRestart.current()).ignoreLimit, 3);
       assert.equal((await afterRestart.reserve("C0002131", "SMS", ["d2"], later(T0, DAY))).granted, 0);
+      secondClient.disconnect();
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test("memory stays bounded: every counter expires after its longest window; uncapped channels store nothing", async () => {
+    const { policy, prefix } = await freshPolicy();
+    const redis = await connect(testServices().redisUrl, prefix);
+    const c = "C0002132";
+    await policy.reserve(c, "OUTBOUND_CALL", ["d1"], T0);
+    await policy.reserve(c, "SMS", ["d2"], T0);
+    await policy.reserve(c, "HOTLINE", ["d3"], T0);
+    await policy.recordResponse(c, "OF1", "IGNORED", T0, "d2");
+    await policy.recordResponse(c, "OF2", "DECLINED", T0, "d1");
+    const ttlDays = async (key: string): Promise<number> => (await redis.pttl(key)) / DAY;
+    const near = (actual: number, expected: number, what: string): void => assert.ok(actual > expected - 0.01 && actual <= expected, `${what}: ${actual} days`);
+    near(await ttlDays(keys.policy.contacts(c, "OUTBOUND_CALL")), 30, "outbound calls: 30-day cap");
+    near(await ttlDays(keys.policy.contacts(c, "SMS")), 7, "SMS: 7-day caps");
+    near(await ttlDays(keys.policy.ignored(c, "OF1")), 30, "ignores: 30-day window");
+    near(await ttlDays(keys.policy.cooldowns(c)), 30, "cool-downs: the longest one");
+    near(await ttlDays(keys.policy.responses(c)), 60, "responses: the longest cool-down");
+    assert.equal(await redis.exists(keys.policy.contacts(c, "HOTLINE")), 0);
+
+    await policy.reserve(c, "SMS", ["d4"], later(T0, 8 * DAY));
+    assert.deepEqual(await redis.zrange(keys.policy.contacts(c, "SMS"), "0", "-1"), ["d4"], "contacts older than the window are trimmed");
+  });
+
+  test("Redis down: counting fails fast with SERVICE_UNAVAILABLE; the last policy read still screens inbound contacts", async () => {
+    const proxy = await CuttableProxy.start(testServices().redisUrl);
+    try {
+      const client = await connect(proxy.through(testServices().redisUrl), `${PREFIX}policy${++prefixes}:`);
+      client.on("error", () => undefined); // it reconnects in vain until disconnected below
+      const policy = new ContactPolicy(client, 0);
+      await policy.current();
+      await proxy.cut();
+      const started = Date.now();
+      await assert.rejects(policy.reserve("C0002133", "SMS", ["d1"], T0), (error: Error & { extensions?: Record<string, unknown> }) => {
+        assert.equal(error.extensions?.code, "SERVICE_UNAVAILABLE");
+        return true;
+      });
+      assert.ok(Date.now() - started < 3_000, "fails fast");
+      assert.deepEqual(await policy.screen(customer("C0002133"), "HOTLINE", [], T0), { blocked: null, coolingDown: new Map() });
+      assert.equal((await policy.screen(customer("C0002133", "RED"), "SMS", [], T0)).blocked?.code, "DND_RED");
+      client.disconnect();
+    } finally {
+      await proxy.cut();
     }
   });
 

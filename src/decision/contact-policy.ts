@@ -102,16 +102,26 @@ export class ContactPolicy {
     this.scripts = defineScripts(redis);
   }
 
-  /** The current policy, read from Redis at most once per second per process. */
+  /**
+   * The current policy, read from Redis at most once per second per process. While Redis cannot
+   * be reached the last policy read is kept (nobody can change it then), so contacts that need no
+   * counters (an inbound channel, no offers to check) are still screened.
+   */
   async current(): Promise<ContactPolicyConfig> {
     if (this.cached && Date.now() - this.cached.readAt <= this.configTtlMs) return this.cached.config;
     if (!this.loading) {
       const readAt = Date.now();
       this.loading = this.load()
-        .then((config) => {
-          this.cached = { config, readAt };
-          return config;
-        })
+        .then(
+          (config) => {
+            this.cached = { config, readAt };
+            return config;
+          },
+          (error: unknown) => {
+            if (error instanceof ServiceUnavailableError && this.cached) return this.cached.config;
+            throw error;
+          },
+        )
         .finally(() => {
           this.loading = undefined;
         });

@@ -1,0 +1,135 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "pino";
+import { PROJECT_ROOT } from "../src/paths";
+import type { GraphConnection } from "../src/graph/db";
+import type { ChildServer } from "./children";
+import { findDescendant, sampleCpu } from "./cpu";
+import { newestProfile, summariseProfile, type ProfileSummary } from "./cpu-profile";
+import { combineSlices, measureSlice, type SideMeasurement, type Slice } from "./measure";
+import type { BenchOptions } from "./options";
+import { decisionBreakdown, type DecisionBreakdown } from "./phases";
+import { decisionTarget } from "./targets";
+
+/**
+ * Issue 3's scenario: `nextBestOffers` for one customer under load on our gateway (the Neo4j
+ * GraphQL Library has no decisioning), then, one decision at a time, where its time goes, and
+ * optionally a CPU profile of a second gateway under the same load.
+ */
+
+export interface DecisionRun {
+  measured: SideMeasurement;
+  /** Per-slice throughput and p99, to show how steady the measurement was. */
+  slices: Array<{ requestsPerS: number; p99: number }>;
+  breakdown: DecisionBreakdown | null;
+  profile: ProfileSummary | null;
+}
+
+export interface DecisionScenarioContext {
+  opts: BenchOptions;
+  gateway: ChildServer;
+  neo4j: GraphConnection;
+  redisUrl: string;
+  /** The key prefix the gateway children use (they inherit the environment). */
+  redisKeyPrefix: string;
+  /** A customer-id stream of its own per salt, seeded by the run's seed. */
+  idStream: (salt: number) => () => string;
+  /** Starts another gateway on the same services with extra Node flags; the caller stops it. */
+  startGateway: (nodeArgs: readonly string[]) => Promise<ChildServer>;
+  log: Logger;
+  say: (line: string) => void;
+}
+
+const WARMUP_STREAM = 0xde01;
+const LOAD_STREAM = 0xde02;
+const BREAKDOWN_STREAM = 0xde03;
+const PROFILE_STREAM = 0xde04;
+/** Warm-up of the profiled gateway before its profile window opens. */
+const PROFILE_WARMUP_S = 5;
+const SETTLE_MS = 1_000;
+
+export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise<DecisionRun> {
+  const { opts, say } = ctx;
+  const target = decisionTarget(ctx.gateway.url);
+  const concurrency = opts.decisionConcurrency;
+  if (opts.warmupS > 0) {
+    say(`decisions: warm-up ${opts.warmupS} s at concurrency ${concurrency}…`);
+    const { load } = await measureSlice(target, { serverPid: undefined, concurrency, durationS: opts.warmupS, nextId: ctx.idStream(WARMUP_STREAM) });
+    say(`  ${load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(load.latencyMs.p50)}, p99 ${ms(load.latencyMs.p99)}, ${load.failures} errors`);
+    await sleep(SETTLE_MS);
+  }
+
+  // Slices only to show how steady the figures are; there is no other side to alternate with.
+  const sliceS = opts.decisionDurationS / opts.slices;
+  const nextId = ctx.idStream(LOAD_STREAM);
+  const slices: Slice[] = [];
+  say(`decisions: measuring ${opts.decisionDurationS} s in ${opts.slices} slices of ${sliceS.toFixed(1)} s at concurrency ${concurrency}…`);
+  for (let i = 0; i < opts.slices; i++) {
+    const slice = await measureSlice(target, { serverPid: ctx.gateway.pid, concurrency, durationS: sliceS, nextId });
+    slices.push(slice);
+    const share = slice.others ? ` (other processes ${((100 * slice.others.others) / slice.others.total).toFixed(0)}% of the CPU)` : "";
+    say(`  slice ${i + 1}: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(slice.load.latencyMs.p50)}, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${share}`);
+  }
+  const measured = combineSlices(slices);
+  await sleep(SETTLE_MS);
+
+  let breakdown: DecisionBreakdown | null = null;
+  if (opts.breakdownSample > 0) {
+    say(`decisions: timing ${opts.breakdownSample} decisions phase by phase, one at a time, then as many over HTTP…`);
+    breakdown = await decisionBreakdown({
+      neo4j: ctx.neo4j,
+      redisUrl: ctx.redisUrl,
+      redisKeyPrefix: ctx.redisKeyPrefix,
+      neo4jPid: findDescendant(sampleCpu(), process.pid, "java"),
+      gatewayUrl: ctx.gateway.url,
+      httpBody: target.body,
+      sample: opts.breakdownSample,
+      nextId: ctx.idStream(BREAKDOWN_STREAM),
+      log: ctx.log,
+    });
+  }
+
+  const profile = opts.profileS > 0 ? await profileGateway(ctx, concurrency) : null;
+  return { measured, slices: slices.map((s) => ({ requestsPerS: s.load.requestsPerS, p99: s.load.latencyMs.p99 })), breakdown, profile };
+}
+
+/**
+ * A second gateway under `--cpu-prof`, warmed up, then driven for `profileS`; its profile is written
+ * when it exits and summarised over the loaded window only. Kept apart from the measured gateway,
+ * whose figures the profiler would slow.
+ */
+async function profileGateway(ctx: DecisionScenarioContext, concurrency: number): Promise<ProfileSummary | null> {
+  const dir = join(PROJECT_ROOT, ".data", "bench-profiles", new Date().toISOString().replace(/[:.]/g, "-"));
+  mkdirSync(dir, { recursive: true });
+  ctx.say(`decisions: profiling a second gateway (--cpu-prof into ${dir}) for ${ctx.opts.profileS} s after ${PROFILE_WARMUP_S} s warm-up…`);
+  const profiled = await ctx.startGateway(["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  let window: { fromUs: number; toUs: number };
+  try {
+    const target = decisionTarget(profiled.url);
+    const nextId = ctx.idStream(PROFILE_STREAM);
+    await measureSlice(target, { serverPid: undefined, concurrency, durationS: PROFILE_WARMUP_S, nextId });
+    const fromUs = nowUs();
+    const slice = await measureSlice(target, { serverPid: profiled.pid, concurrency, durationS: ctx.opts.profileS, nextId });
+    window = { fromUs, toUs: nowUs() };
+    ctx.say(`  under the profiler: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p99 ${ms(slice.load.latencyMs.p99)}`);
+  } finally {
+    // SIGTERM lets the gateway exit normally, which is when Node writes the profile.
+    await profiled.stop(30_000);
+  }
+  const file = newestProfile(dir);
+  if (!file) {
+    ctx.say(`  no profile was written into ${dir}`);
+    return null;
+  }
+  return summariseProfile(file, window);
+}
+
+/** The monotonic clock in µs, the one V8 stamps CPU profiles with. */
+function nowUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+function ms(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(1)} ms` : "– ms";
+}

@@ -1,0 +1,328 @@
+/**
+ * `npm run evaluate` (entry point src/cli/evaluate.ts): how good our decisions are for customers
+ * who answer according to the hidden preferences the seed stored.
+ *
+ * 1. Neo4j and Redis for the evaluate profile (.data/evaluate), the data set seeded unless there;
+ *    a Redis key prefix of its own per run, so the contact policy and the model start blank.
+ * 2. A held-out test set and a disjoint training set of customers, drawn by the seed.
+ * 3. Before learning: every test customer is ranked once (nothing written); our arbitration, a
+ *    popularity baseline, a random baseline and an oracle each pick from the same candidates.
+ * 4. Training: real decisions for the training customers, answered by the simulator, recorded
+ *    with respondToOffer, so the propensity model learns as it would in production.
+ * 5. After learning: step 3 again. Then the training customers are put back as the seed wrote
+ *    them and the run's Redis keys removed, so the next run starts from the same state.
+ */
+import type { Redis } from "ioredis";
+import type { Services } from "../../src/context";
+import { createContext, decisionScope } from "../../src/context";
+import { arbitrate, Decider, type Decision } from "../../src/decision/decide";
+import { PropensityModel } from "../../src/decision/propensity";
+import { respondToOffer } from "../../src/decision/respond";
+import { createDecisionServices } from "../../src/decision/services";
+import { Graph, type GraphSession } from "../../src/graph/db";
+import { customersWithDecisions, hiddenPreferences, restoreSeededCustomers, seededAcceptances, type SeededHoldings } from "../../src/graph/evaluation";
+import type { ChannelCode, HiddenPreferenceNode, ResponseOutcome } from "../../src/graph/model";
+import type { ProductRecord } from "../../src/graph/records";
+import { latestSeedRun } from "../../src/graph/seed";
+import type { Logger } from "../../src/logger";
+import { createRedis } from "../../src/redis/client";
+import { ReferenceData } from "../../src/reference";
+import { ensureServices } from "../../src/services/environment";
+import { customerIndex, generateChunks } from "../../seeds/generate";
+import { rngFor } from "../../seeds/random";
+import { ensureDataset } from "../dataset";
+import { byPopularity, byTruth, shuffled } from "./baselines";
+import { PolicyTally, type Shown } from "./metrics";
+import { splitCustomers } from "./sets";
+import { acceptanceProbability, affinityFor, OUTCOME_RULE, sampleOutcome, SIMULATOR_RULE } from "./simulator";
+import { POLICIES, renderReport, type PhaseResult, type PolicyName, type TrainingResult } from "./table";
+
+export interface EvaluateOptions {
+  /** Size of the seeded data set. */
+  customers: number;
+  /** Seed of the data set; also draws the customer sets, the random baseline and the simulated answers. */
+  seed: number;
+  /** Held-out customers the policies are compared on. */
+  test: number;
+  /** Customers decided for and answered during training (disjoint from the test set). */
+  train: number;
+}
+
+export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = { customers: 20_000, seed: 42, test: 1_000, train: 3_000 };
+
+/** Customer-initiated (the customer opened the app), so frequency caps and quiet hours stay out of the comparison. */
+const CHANNEL: ChannelCode = "APP";
+const LIMIT = 3;
+/** Test customers ranked per request context (their graph reads go out as one statement). */
+const RANK_BATCH = 100;
+/**
+ * Training customers decided per batch: the model learns from a batch's answers before the next
+ * batch is decided, as a gateway would see its own responses within its one-second model refresh.
+ */
+const TRAIN_BATCH = 50;
+/** Answers come a minute after the decision. */
+const ANSWER_DELAY_MS = 60_000;
+/** Salts of the evaluation's own random streams, apart from the seed's. */
+const RANDOM_STREAM = 0xe7a2;
+const OUTCOME_STREAM = 0xe7a3;
+
+interface Run {
+  services: Services;
+  products: Map<string, ProductRecord>;
+  prefs: Map<string, HiddenPreferenceNode>;
+  at: Date;
+  seed: number;
+}
+
+export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; say: (line: string) => void; onStop: (stop: () => Promise<void>) => void }): Promise<string> {
+  const { log, say, onStop } = ctl;
+  const timings: Array<[string, number]> = [];
+  const started = Date.now();
+  let mark = started;
+  const lap = (what: string): void => {
+    const now = Date.now();
+    timings.push([what, (now - mark) / 1000]);
+    mark = now;
+  };
+
+  say("starting Neo4j and Redis (profile evaluate, data in .data/evaluate)…");
+  const env = await ensureServices({ profile: "evaluate", log });
+  onStop(() => env.stop());
+  if (!env.redisUrl) throw new Error("the evaluation needs Redis, and ensureServices returned none");
+  lap("services");
+
+  const dataset = await ensureDataset(env.neo4j, { customers: opts.customers, seed: opts.seed }, say);
+  lap("data set");
+
+  const graph = Graph.connect(env.neo4j);
+  onStop(() => graph.close());
+  const prefix = `eval:${Date.now().toString(36)}:`;
+  const redis = createRedis(env.redisUrl, prefix);
+  redis.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
+  onStop(async () => {
+    await removeKeys(env.redisUrl as string, prefix);
+    redis.disconnect();
+  });
+  await ready(redis);
+  const reference = new ReferenceData(graph);
+  const decisions = createDecisionServices(graph, reference, redis, log);
+  onStop(async () => decisions.bus.close());
+  const services: Services = { graph, reference, redis, log, decisions };
+  await decisions.propensity.reset();
+
+  const seedRun = await latestSeedRun(graph);
+  if (!seedRun?.asOf) throw new Error("the graph holds no completed seed run with an as-of date; run `npm run seed` or remove .data/evaluate and run again");
+  const asOf = new Date(seedRun.asOf);
+  // The generator regenerates customers of the data set in the graph, whose size may exceed ours.
+  const seededData = { seed: seedRun.seed, customers: seedRun.customers, asOf };
+  // Decisions happen when the data set was taken: reproducible, and the seeded usage is current then.
+  const at = asOf;
+  const session = graph.session();
+
+  const leftovers = await customersWithDecisions(session);
+  if (leftovers.length > 0) {
+    say(`putting ${leftovers.length.toLocaleString("en")} customers decided for by an earlier run back as seeded…`);
+    await restoreSeeded(session, leftovers, seededData);
+  }
+
+  const sets = splitCustomers(opts.seed, opts.customers, opts.test, opts.train);
+  const prefs = await hiddenPreferences(session, [...sets.test, ...sets.train]);
+  const products = await reference.products();
+  const snapshot = await decisions.marketing.snapshot();
+  const seeded = await seededAcceptances(session);
+  const run: Run = { services, products, prefs, at, seed: opts.seed };
+  lap("preparation");
+
+  say(`before learning: ranking ${sets.test.length.toLocaleString("en")} test customers…`);
+  const before = await evaluatePhase(run, sets.test, seeded, "before");
+  lap("before learning");
+
+  say(`training: deciding for ${sets.train.length.toLocaleString("en")} customers and answering as the simulator says…`);
+  const { training, accepted } = await train(run, sets.train, say);
+  lap("training");
+
+  say("after learning: ranking the test customers again…");
+  const popularityAfter = new Map(seeded);
+  for (const [productId, n] of accepted) popularityAfter.set(productId, (popularityAfter.get(productId) ?? 0) + n);
+  const after = await evaluatePhase(run, sets.test, popularityAfter, "after");
+  lap("after learning");
+
+  say("putting the training customers back as seeded…");
+  await restoreSeeded(session, sets.train, seededData);
+  lap("clean-up");
+  timings.push(["total", (Date.now() - started) / 1000]);
+
+  const activeOffers = [...snapshot.offers.values()].filter((o) => o.status === "ACTIVE");
+  training.offers = activeOffers.length;
+  const offerLabel = (id: string): string => {
+    const o = snapshot.offers.get(id);
+    return o ? `${id} ${products.get(o.productId)?.kind ?? "?"} ${o.name}` : id;
+  };
+  return renderReport({
+    setting: [
+      ["data set", `${dataset.customers.toLocaleString("en")} customers (seed ${opts.seed}), as of ${asOf.toISOString().slice(0, 10)}; decisions at that moment`],
+      ["customers", `test ${sets.test.length.toLocaleString("en")} (held out), training ${sets.train.length.toLocaleString("en")} (disjoint), drawn by the seed`],
+      ["decisions", `channel ${CHANNEL} (customer-initiated), limit ${LIMIT}; every policy goes through the same arbitration`],
+      ["simulator", SIMULATOR_RULE],
+      ["", `training answers are sampled: ${OUTCOME_RULE}`],
+      ["metrics", "expected, not sampled: acceptance rate = mean P(accept) over the offers shown"],
+      ["", `hit@${LIMIT} = share of customers shown an offer as likely to be accepted as their best eligible candidate`],
+      ["", "value = P(accept) × offer value (what our score optimises, with priority)"],
+      ["baselines", "popularity = most ACCEPTED products first (seeded trajectory; after: plus the training acceptances)"],
+      ["", "random = seeded shuffle; oracle = highest true P(accept) first (an upper bound)"],
+    ],
+    before,
+    training,
+    after,
+    offerLabel,
+    timings,
+  });
+}
+
+/** Ranks every test customer once and lets each policy choose from the same candidates. */
+async function evaluatePhase(run: Run, ids: readonly string[], popularity: ReadonlyMap<string, number>, label: string): Promise<PhaseResult> {
+  const started = Date.now();
+  const decider = freshDecider(run.services);
+  const tallies = Object.fromEntries(POLICIES.map((p) => [p, new PolicyTally()])) as Record<PolicyName, PolicyTally>;
+  let withoutCandidates = 0;
+  for (let i = 0; i < ids.length; i += RANK_BATCH) {
+    const batch = ids.slice(i, i + RANK_BATCH);
+    const scope = decisionScope(createContext(run.services));
+    const ranks = await Promise.all(batch.map((id) => decider.rank(scope, id, CHANNEL, { at: run.at })));
+    batch.forEach((id, j) => {
+      const ranked = ranks[j]?.ranked ?? [];
+      if (ranked.length === 0) {
+        withoutCandidates += 1;
+        return;
+      }
+      const pref = preferenceOf(run, id);
+      const probability = (c: (typeof ranked)[number]): number => acceptanceProbability(affinityFor(pref, run.products.get(c.offer.productId)?.kind));
+      const best = Math.max(...ranked.map(probability));
+      const show = (ordered: typeof ranked): Shown[] =>
+        arbitrate(ordered, LIMIT, run.products).map((c) => ({ offerId: c.offer.id, probability: probability(c), value: c.offer.value }));
+      tallies.ours.add(show(ranked), best);
+      tallies.popularity.add(show(byPopularity(ranked, popularity)), best);
+      tallies.random.add(show(shuffled(ranked, rngFor(run.seed, RANDOM_STREAM, customerIndex(id) ?? 0))), best);
+      tallies.oracle.add(show(byTruth(ranked, probability)), best);
+    });
+  }
+  const policies = Object.fromEntries(POLICIES.map((p) => [p, tallies[p].summary()])) as PhaseResult["policies"];
+  return { label, withoutCandidates, policies, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Real decisions for the training customers, answered by the simulator through respondToOffer. */
+async function train(run: Run, ids: readonly string[], say: (line: string) => void): Promise<{ training: TrainingResult; accepted: Map<string, number> }> {
+  const started = Date.now();
+  const { decisions } = run.services;
+  const snapshot = await decisions.marketing.snapshot();
+  const accepted = new Map<string, number>();
+  const t: TrainingResult = { customers: ids.length, decisions: 0, controlGroup: 0, answered: 0, accepted: 0, offersWithEvidence: 0, offers: 0, seconds: 0 };
+  let tenth = 0;
+  for (let i = 0; i < ids.length; i += TRAIN_BATCH) {
+    const batch = ids.slice(i, i + TRAIN_BATCH);
+    const ctx = createContext(run.services);
+    const decider = freshDecider(run.services);
+    const made = await Promise.all(batch.map((customerId) => decider.decide(decisionScope(ctx), { customerId, channel: CHANNEL, limit: LIMIT, context: { at: run.at } })));
+    const deps = {
+      graph: ctx.graph,
+      load: (id: string) => ctx.loaders.decision.load(id),
+      policy: decisions.policy,
+      propensity: decisions.propensity,
+      offerName: (id: string) => snapshot.offers.get(id)?.name ?? id,
+    };
+    // One customer's answers in order (two acceptances may touch the same subscriptions); customers side by side.
+    await Promise.all(
+      batch.map(async (customerId, j) => {
+        const rng = rngFor(run.seed, OUTCOME_STREAM, customerIndex(customerId) ?? 0);
+        const pref = preferenceOf(run, customerId);
+        for (const d of made[j] ?? []) {
+          t.decisions += 1;
+          if (!d.contacted) {
+            t.controlGroup += 1;
+            continue;
+          }
+          const outcome: ResponseOutcome = sampleOutcome(rng, affinityFor(pref, kindOf(run, d)));
+          await respondToOffer(deps, d.id, outcome, new Date(run.at.getTime() + ANSWER_DELAY_MS));
+          t.answered += 1;
+          if (outcome === "ACCEPTED") {
+            t.accepted += 1;
+            accepted.set(d.offer.productId, (accepted.get(d.offer.productId) ?? 0) + 1);
+          }
+        }
+      }),
+    );
+    const done = Math.min(ids.length, i + TRAIN_BATCH);
+    const nowTenth = Math.floor((10 * done) / ids.length);
+    if (nowTenth > tenth) {
+      tenth = nowTenth;
+      const s = (Date.now() - started) / 1000;
+      say(
+        `  training: ${String(tenth * 10).padStart(3)}% (${done.toLocaleString("en")} customers, ${t.decisions.toLocaleString("en")} decisions, ` +
+          `${t.accepted.toLocaleString("en")} accepted, ${(t.decisions / Math.max(s, 0.001)).toFixed(1)} decisions/s)`,
+      );
+    }
+  }
+  t.offersWithEvidence = (await new PropensityModel(run.services.redis).models()).size;
+  t.seconds = (Date.now() - started) / 1000;
+  return { training: t, accepted };
+}
+
+/**
+ * A decider over the shared caches with a model of its own, whose first read waits for the counts
+ * in Redis: the shared one serves a stale snapshot while it refreshes, so which decisions saw the
+ * last batch's answers would depend on timing, and the same seed would not give the same table.
+ */
+function freshDecider(services: Services): Decider {
+  const d = services.decisions;
+  return new Decider(services.reference, d.marketing, new PropensityModel(services.redis), d.policy);
+}
+
+function kindOf(run: Run, d: Decision): ProductRecord["kind"] | undefined {
+  return run.products.get(d.offer.productId)?.kind;
+}
+
+function preferenceOf(run: Run, customerId: string): HiddenPreferenceNode {
+  const pref = run.prefs.get(customerId);
+  if (!pref) throw new Error(`customer ${customerId} has no hidden preference in the graph; the data set is incomplete — remove .data/evaluate and run again`);
+  return pref;
+}
+
+/** Regenerates the customers' seeded holdings (the generator is deterministic) and writes them back. */
+async function restoreSeeded(session: GraphSession, ids: readonly string[], data: { seed: number; customers: number; asOf: Date }): Promise<void> {
+  const wanted = new Set(ids);
+  const last = Math.max(...ids.map((id) => customerIndex(id) ?? 0));
+  const rows: SeededHoldings[] = [];
+  for (const chunk of generateChunks({ seed: data.seed, customers: data.customers, asOf: data.asOf })) {
+    for (const g of chunk.customers) {
+      if (wanted.has(g.customer.id)) rows.push({ customerId: g.customer.id, holdings: g.holdings.map((h) => [h.productId, Date.parse(h.since)]) });
+    }
+    if (chunk.last >= last) break;
+  }
+  for (let i = 0; i < rows.length; i += 1_000) await restoreSeededCustomers(session, rows.slice(i, i + 1_000));
+}
+
+/** Removes every key of this run (the prefix is the run's own). */
+async function removeKeys(url: string, prefix: string): Promise<void> {
+  const plain: Redis = createRedis(url, "");
+  try {
+    await ready(plain);
+    const stream = plain.scanStream({ match: `${prefix}*`, count: 1_000 });
+    for await (const batch of stream as AsyncIterable<string[]>) {
+      if (batch.length > 0) await plain.unlink(...batch);
+    }
+  } finally {
+    plain.disconnect();
+  }
+}
+
+/** Resolves once the client can take commands (it has no offline queue: commands before that fail). */
+async function ready(redis: Redis): Promise<void> {
+  if (redis.status === "ready") return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("Redis did not become ready within 10 s")), 10_000);
+    redis.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,116 @@
+import type { PolicyMetrics } from "./metrics";
+
+/** The evaluation's printout: parameters, the comparison table, what was shown, training and timings. */
+
+export const POLICIES = ["ours", "popularity", "random", "oracle"] as const;
+export type PolicyName = (typeof POLICIES)[number];
+
+const POLICY_LABEL: Record<PolicyName, string> = {
+  ours: "ours",
+  popularity: "popularity",
+  random: "random",
+  oracle: "oracle (knows the truth)",
+};
+
+export interface PhaseResult {
+  label: string;
+  /** Test customers with no eligible candidate at all (no policy can show them anything). */
+  withoutCandidates: number;
+  policies: Record<PolicyName, PolicyMetrics>;
+  seconds: number;
+}
+
+export interface TrainingResult {
+  customers: number;
+  decisions: number;
+  controlGroup: number;
+  answered: number;
+  accepted: number;
+  /** Offers the model has evidence for afterwards, of all offers. */
+  offersWithEvidence: number;
+  offers: number;
+  seconds: number;
+}
+
+export interface EvaluationReport {
+  setting: Array<[string, string]>;
+  before: PhaseResult;
+  training: TrainingResult;
+  after: PhaseResult;
+  /** Offer id → "name (product kind)", for the mix. */
+  offerLabel: (offerId: string) => string;
+  timings: Array<[string, number]>;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const fmt = (n: number): string => n.toLocaleString("en");
+
+export function renderReport(r: EvaluationReport): string {
+  const out: string[] = ["evaluate: next-best-offer quality against simulated customers", ""];
+  out.push(...keyValues(r.setting), "");
+
+  const headers = ["phase", "policy", "offers/customer", "acceptance rate", "hit@3", "accepts/customer", "value/customer", "acceptance vs popularity"];
+  const rows: string[][] = [];
+  for (const phase of [r.before, r.after]) {
+    const popularity = phase.policies.popularity.acceptanceRate;
+    for (const name of POLICIES) {
+      const m = phase.policies[name];
+      rows.push([
+        phase.label,
+        POLICY_LABEL[name],
+        (m.offers / Math.max(1, m.customers)).toFixed(2),
+        pct(m.acceptanceRate),
+        pct(m.hitRate),
+        m.acceptsPerCustomer.toFixed(3),
+        `${m.valuePerCustomer.toFixed(1)} ¥`,
+        popularity > 0 ? `${(m.acceptanceRate / popularity).toFixed(2)}×` : "–",
+      ]);
+    }
+  }
+  out.push(...markdownTable(headers, rows, [false, false, true, true, true, true, true, true]), "");
+  out.push(
+    `test customers without any eligible candidate: ${fmt(r.before.withoutCandidates)} before, ${fmt(r.after.withoutCandidates)} after (left out of every row)`,
+    "",
+  );
+
+  const t = r.training;
+  out.push(
+    ...keyValues([
+      ["training", `${fmt(t.customers)} customers, ${fmt(t.decisions)} decisions (${fmt(t.controlGroup)} control group, not presented), ${fmt(t.answered)} answered`],
+      ["", `${fmt(t.accepted)} accepted (${pct(t.accepted / Math.max(1, t.answered))} sampled); the model has evidence for ${t.offersWithEvidence} of ${t.offers} offers`],
+      ["", `${(t.decisions / Math.max(t.seconds, 0.001)).toFixed(1)} decisions/s including their responses (${t.seconds.toFixed(1)} s)`],
+    ]),
+    "",
+  );
+
+  out.push("most shown offers (share of placements, true acceptance rate of those placements):", "");
+  const mixes: Array<[string, PolicyMetrics]> = [
+    ["ours, before", r.before.policies.ours],
+    ["ours, after", r.after.policies.ours],
+    ["popularity, after", r.after.policies.popularity],
+    ["oracle, after", r.after.policies.oracle],
+  ];
+  const mixRows: string[][] = [];
+  for (const [label, m] of mixes) {
+    m.offerMix.slice(0, 6).forEach((o, i) => mixRows.push([i === 0 ? label : "", pct(o.share), pct(o.acceptanceRate), r.offerLabel(o.offerId)]));
+  }
+  // The offer last: its name is Chinese, and double-width characters would misalign any column after it.
+  out.push(...markdownTable(["policy", "share", "acceptance", "offer"], mixRows, [false, true, true, false]), "");
+
+  out.push(...keyValues(r.timings.map(([what, s]) => [what, `${s.toFixed(1)} s`])));
+  return out.join("\n");
+}
+
+function keyValues(pairs: ReadonlyArray<readonly [string, string]>): string[] {
+  const width = Math.max(0, ...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+}
+
+/** A markdown table padded to line up in a terminal; `right` marks numeric columns. */
+export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const cell = (text: string, i: number): string => (right[i] ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => cell(c, i)).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (right[i] ? `${"-".repeat(w + 1)}:` : `${"-".repeat(w + 2)}`)).join("|")}|`;
+  return [line(headers), rule, ...rows.map(line)];
+}
