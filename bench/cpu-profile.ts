@@ -2,9 +2,13 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 /**
- * Reads a V8 CPU profile (what `node --cpu-prof` writes) and says where the process's CPU went:
- * self time grouped by who owns the code (our folders, each package, Node's core, V8 itself),
- * over a window of the run only, so start-up (module loading, schema building) does not count.
+ * Reads a V8 CPU profile (what `node --cpu-prof` writes) and says where the process's CPU went,
+ * over a window of the run only, so start-up (module loading, schema building) does not count:
+ * - by owner: self time grouped by who owns the code (our folders, each package), with Node's core
+ *   and V8 builtins charged to the nearest package or our code up the stack that called them (a
+ *   socket write for a Bolt message is the driver's cost); what no package called (garbage
+ *   collection, the event loop itself) keeps its own line;
+ * - by function: plain self time, so the native calls themselves are visible too.
  */
 
 interface ProfileNode {
@@ -59,6 +63,8 @@ export function newestProfile(dir: string): string | null {
 export function summariseProfile(file: string, window: { fromUs: number; toUs: number } | null): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
   const selfUs = new Map<number, number>();
   let t = profile.startTime;
   const overlaps = window !== null && window.fromUs < profile.endTime && window.toUs > profile.startTime;
@@ -83,7 +89,7 @@ export function summariseProfile(file: string, window: { fromUs: number; toUs: n
       continue;
     }
     busyUs += us;
-    const owner = ownerOf(frame.url, frame.functionName);
+    const owner = payerOf(id, byId, parentOf);
     owners.set(owner, (owners.get(owner) ?? 0) + us);
     const fn = `${frame.functionName || "(anonymous)"} ${shortUrl(frame.url)}${frame.url ? `:${frame.lineNumber + 1}` : ""}`.trim();
     functions.set(fn, (functions.get(fn) ?? 0) + us);
@@ -108,6 +114,25 @@ const PACKAGE_ROLES: Array<[RegExp, string]> = [
   [/^(pino|pino-std-serializers|sonic-boom|thread-stream)$/, "pino (logging)"],
   [/^dataloader$/, "DataLoader"],
 ];
+
+/** The owner of node `id`'s code, or for Node core and V8 builtins the nearest package or our code above it. */
+function payerOf(id: number, byId: ReadonlyMap<number, ProfileNode>, parentOf: ReadonlyMap<number, number>): string {
+  const frame = byId.get(id)?.callFrame;
+  if (!frame) return "other";
+  const own = ownerOf(frame.url, frame.functionName);
+  if (!isRuntime(own)) return own;
+  for (let cursor = parentOf.get(id), depth = 0; cursor !== undefined && depth < 200; cursor = parentOf.get(cursor), depth++) {
+    const up = byId.get(cursor)?.callFrame;
+    if (!up) break;
+    const owner = ownerOf(up.url, up.functionName);
+    if (!isRuntime(owner)) return owner;
+  }
+  return own;
+}
+
+function isRuntime(owner: string): boolean {
+  return owner.startsWith("Node core") || owner.startsWith("V8 builtins");
+}
 
 function ownerOf(url: string, functionName: string): string {
   if (!url) {

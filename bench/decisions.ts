@@ -7,6 +7,7 @@ import type { GraphConnection } from "../src/graph/db";
 import type { ChildServer } from "./children";
 import { findDescendant, sampleCpu } from "./cpu";
 import { newestProfile, summariseProfile, type ProfileSummary } from "./cpu-profile";
+import type { LoadTarget } from "./load";
 import { combineSlices, measureSlice, type SideMeasurement, type Slice } from "./measure";
 import type { BenchOptions } from "./options";
 import { decisionBreakdown, type DecisionBreakdown } from "./phases";
@@ -18,10 +19,17 @@ import { decisionTarget } from "./targets";
  * optionally a CPU profile of a second gateway under the same load.
  */
 
-export interface DecisionRun {
+/** The decision load at one concurrency. */
+export interface DecisionLevel {
+  concurrency: number;
   measured: SideMeasurement;
   /** Per-slice throughput and p99, to show how steady the measurement was. */
   slices: Array<{ requestsPerS: number; p99: number }>;
+}
+
+export interface DecisionRun {
+  /** In the order asked; the first is the level the target is judged at. */
+  levels: DecisionLevel[];
   breakdown: DecisionBreakdown | null;
   profile: ProfileSummary | null;
 }
@@ -52,27 +60,33 @@ const SETTLE_MS = 1_000;
 export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise<DecisionRun> {
   const { opts, say } = ctx;
   const target = decisionTarget(ctx.gateway.url);
-  const concurrency = opts.decisionConcurrency;
+  const levels = opts.decisionConcurrency;
+  const first = levels[0] ?? 1;
+  await firstDecision(target, ctx.idStream(WARMUP_STREAM));
   if (opts.warmupS > 0) {
-    say(`decisions: warm-up ${opts.warmupS} s at concurrency ${concurrency}…`);
-    const { load } = await measureSlice(target, { serverPid: undefined, concurrency, durationS: opts.warmupS, nextId: ctx.idStream(WARMUP_STREAM) });
+    say(`decisions: warm-up ${opts.warmupS} s at concurrency ${first}…`);
+    const { load } = await measureSlice(target, { serverPid: undefined, concurrency: first, durationS: opts.warmupS, nextId: ctx.idStream(WARMUP_STREAM) });
     say(`  ${load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(load.latencyMs.p50)}, p99 ${ms(load.latencyMs.p99)}, ${load.failures} errors`);
     await sleep(SETTLE_MS);
   }
 
-  // Slices only to show how steady the figures are; there is no other side to alternate with.
-  const sliceS = opts.decisionDurationS / opts.slices;
+  // One id stream across the levels: every measured decision is for a fresh random customer.
   const nextId = ctx.idStream(LOAD_STREAM);
-  const slices: Slice[] = [];
-  say(`decisions: measuring ${opts.decisionDurationS} s in ${opts.slices} slices of ${sliceS.toFixed(1)} s at concurrency ${concurrency}…`);
-  for (let i = 0; i < opts.slices; i++) {
-    const slice = await measureSlice(target, { serverPid: ctx.gateway.pid, concurrency, durationS: sliceS, nextId });
-    slices.push(slice);
-    const share = slice.others ? ` (other processes ${((100 * slice.others.others) / slice.others.total).toFixed(0)}% of the CPU)` : "";
-    say(`  slice ${i + 1}: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(slice.load.latencyMs.p50)}, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${share}`);
+  const measuredLevels: DecisionLevel[] = [];
+  for (const concurrency of levels) {
+    // Slices only to show how steady the figures are; there is no other side to alternate with.
+    const sliceS = opts.decisionDurationS / opts.slices;
+    const slices: Slice[] = [];
+    say(`decisions: measuring ${opts.decisionDurationS} s in ${opts.slices} slices of ${sliceS.toFixed(1)} s at concurrency ${concurrency}…`);
+    for (let i = 0; i < opts.slices; i++) {
+      const slice = await measureSlice(target, { serverPid: ctx.gateway.pid, concurrency, durationS: sliceS, nextId });
+      slices.push(slice);
+      const share = slice.others ? ` (other processes ${((100 * slice.others.others) / slice.others.total).toFixed(0)}% of the CPU)` : "";
+      say(`  slice ${i + 1}: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(slice.load.latencyMs.p50)}, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${share}`);
+    }
+    measuredLevels.push({ concurrency, measured: combineSlices(slices), slices: slices.map((s) => ({ requestsPerS: s.load.requestsPerS, p99: s.load.latencyMs.p99 })) });
+    await sleep(SETTLE_MS);
   }
-  const measured = combineSlices(slices);
-  await sleep(SETTLE_MS);
 
   let breakdown: DecisionBreakdown | null = null;
   if (opts.breakdownSample > 0) {
@@ -90,8 +104,8 @@ export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise
     });
   }
 
-  const profile = opts.profileS > 0 ? await profileGateway(ctx, concurrency) : null;
-  return { measured, slices: slices.map((s) => ({ requestsPerS: s.load.requestsPerS, p99: s.load.latencyMs.p99 })), breakdown, profile };
+  const profile = opts.profileS > 0 ? await profileGateway(ctx, first) : null;
+  return { levels: measuredLevels, breakdown, profile };
 }
 
 /**
@@ -108,6 +122,7 @@ async function profileGateway(ctx: DecisionScenarioContext, concurrency: number)
   try {
     const target = decisionTarget(profiled.url);
     const nextId = ctx.idStream(PROFILE_STREAM);
+    await firstDecision(target, nextId);
     await measureSlice(target, { serverPid: undefined, concurrency, durationS: PROFILE_WARMUP_S, nextId });
     const fromUs = nowUs();
     const slice = await measureSlice(target, { serverPid: profiled.pid, concurrency, durationS: ctx.opts.profileS, nextId });
@@ -123,6 +138,23 @@ async function profileGateway(ctx: DecisionScenarioContext, concurrency: number)
     return null;
   }
   return summariseProfile(file, window);
+}
+
+/**
+ * One decision, waited for: a fresh gateway loads its reference data, marketing snapshot and model
+ * on the first one, which can take seconds on a cold JVM; a warm-up that starts before that is over
+ * measures mostly the wait.
+ */
+async function firstDecision(target: LoadTarget, nextId: () => string): Promise<void> {
+  const id = nextId();
+  const res = await fetch(target.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: target.body(id),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const problem = target.check(res.status, await res.text(), id);
+  if (problem) throw new Error(`the gateway's first decision failed: ${problem}`);
 }
 
 /** The monotonic clock in µs, the one V8 stamps CPU profiles with. */

@@ -1,6 +1,8 @@
 import { cpus, totalmem } from "node:os";
 import type { Comparison } from "./compare";
 import type { DatasetInfo } from "./dataset";
+import type { DecisionLevel, DecisionRun } from "./decisions";
+import { PHASES, PHASE_LABELS } from "./phases";
 import type { SideMeasurement } from "./measure";
 import type { BenchOptions } from "./options";
 import { fixed, type BenchReport, type Column } from "./report";
@@ -31,7 +33,7 @@ export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: 
   if (opts.scenarios.includes("decisions")) {
     report.set(
       "load, decisions",
-      `concurrency ${opts.decisionConcurrency}, ${opts.decisionDurationS} s measured in ${opts.slices} slices after ${opts.warmupS} s warm-up, ` +
+      `concurrency ${opts.decisionConcurrency.join(", then ")}, ${opts.decisionDurationS} s measured per level in ${opts.slices} slices after ${opts.warmupS} s warm-up, ` +
         `a seeded random customer per request among the ${opts.customers.toLocaleString("en")}, autocannon`,
     );
   }
@@ -112,6 +114,165 @@ export function recordUnifiedView(report: BenchReport, ours: SideMeasurement, th
   for (const r of [ours.load, theirs.load]) {
     for (const [reason, n] of r.failureReasons.slice(0, 3)) report.note(`${r.target}: ${n.toLocaleString("en")} × ${reason}`);
   }
+}
+
+/** The decision latency issue 3 asks for, at the decision load's concurrency. */
+const DECISION_P99_TARGET_MS = 20;
+
+const DECISION_COLUMNS: readonly Column[] = [
+  { key: "side", title: "next best offers (one customer)" },
+  { key: "rps", title: "decisions/s", format: fixed(1) },
+  { key: "p50", title: "p50 ms", format: fixed(1) },
+  { key: "p99", title: "p99 ms", format: fixed(1) },
+  { key: "errors", title: "errors", format: fixed(0) },
+  { key: "requests", title: "requests", format: fixed(0) },
+  { key: "offers", title: "offers/answer", format: fixed(2) },
+  { key: "roundTrips", title: "Bolt RT/req", format: fixed(2) },
+  { key: "serverCpu", title: "server CPU ms/req", format: fixed(2) },
+  { key: "neo4jCpu", title: "Neo4j CPU ms/req", format: fixed(2) },
+  { key: "redisCpu", title: "Redis CPU ms/req", format: fixed(2) },
+];
+
+/**
+ * `nextBestOffers` under load (ours only: the library has no decisioning), then where a decision's
+ * time goes: CPU per process under load, phases one decision at a time, and the gateway's profile.
+ */
+export function recordDecisions(report: BenchReport, run: DecisionRun): void {
+  const table = report.table("next best offers under load", DECISION_COLUMNS);
+  for (const level of run.levels) {
+    const m = level.measured;
+    const r = m.load;
+    table.row({
+      side: `ours, APP, limit 3, concurrency ${level.concurrency}`,
+      rps: r.requestsPerS,
+      p50: r.latencyMs.p50,
+      p99: r.latencyMs.p99,
+      errors: r.failures,
+      requests: r.ok + r.failures,
+      offers: r.bodyCountMean,
+      roundTrips: r.countMean,
+      serverCpu: m.serverCpuMsPerRequest,
+      neo4jCpu: m.neo4jCpuMsPerRequest,
+      redisCpu: m.redisCpuMsPerRequest,
+    });
+  }
+  const judged = run.levels[0];
+  if (judged) {
+    const r = judged.measured.load;
+    const met = Number.isFinite(r.latencyMs.p99) && r.latencyMs.p99 < DECISION_P99_TARGET_MS;
+    report.note(
+      `decisions: target p99 < ${DECISION_P99_TARGET_MS} ms at concurrency ${judged.concurrency}: ${met ? "met" : "MISSED"} ` +
+        `(p99 ${r.latencyMs.p99.toFixed(1)} ms; p90 ${r.latencyMs.p90.toFixed(1)} ms, max ${r.latencyMs.max.toFixed(1)} ms).`,
+    );
+  }
+  for (const level of run.levels) {
+    report.note(`decisions at concurrency ${level.concurrency}, per slice: ${level.slices.map((s) => `${s.requestsPerS.toFixed(0)}/s p99 ${s.p99.toFixed(0)} ms`).join(", ")}.`);
+  }
+  const written = run.levels.reduce((sum, level) => sum + Math.round((level.measured.load.bodyCountMean ?? 0) * level.measured.load.ok), 0);
+  report.note(
+    "decisions write to the graph: each placement is a Decision node and (APP being contacted) an OFFER_PRESENTED contact in the customer's trajectory, " +
+      `in one write transaction per request; the measured part of this run alone wrote ${written.toLocaleString("en")} decisions into .data/bench ` +
+      "(warm-up, breakdown and profile add more), so the bench data set's trajectories grow with every run. APP is customer-initiated: contact caps do not apply.",
+  );
+  for (const level of run.levels) {
+    const r = level.measured.load;
+    if (r.bodyCountZero > 0) report.note(`decisions at concurrency ${level.concurrency}: ${r.bodyCountZero.toLocaleString("en")} answers placed no offer (no eligible candidate on APP).`);
+    for (const [reason, n] of r.failureReasons.slice(0, 3)) report.note(`decisions at concurrency ${level.concurrency}: ${n.toLocaleString("en")} × ${reason}`);
+  }
+  if (judged) recordDecisionCpu(report, judged);
+  recordBreakdown(report, run);
+  recordProfile(report, run);
+}
+
+/** CPU per decision of every process on the machine's cores, and the ceiling that puts on throughput. */
+function recordDecisionCpu(report: BenchReport, level: DecisionLevel): void {
+  const m = level.measured;
+  const parts: Array<[string, number | null]> = [
+    ["gateway (Node)", m.serverCpuMsPerRequest],
+    ["Neo4j", m.neo4jCpuMsPerRequest],
+    ["Redis", m.redisCpuMsPerRequest],
+    ["load generator (autocannon, this process)", m.loadCpuMsPerRequest],
+  ];
+  const known = parts.filter((p): p is [string, number] => p[1] !== null);
+  if (known.length === 0) return;
+  const missing = parts.filter(([, v]) => v === null).map(([label]) => label);
+  if (missing.length > 0) {
+    report.note(`CPU: not counted: ${missing.join(", ")} (already running when the bench started, so not its child); stop them for a full account.`);
+  }
+  const total = known.reduce((sum, [, v]) => sum + v, 0);
+  const table = report.table(`CPU per decision under load (concurrency ${level.concurrency})`, [
+    { key: "process", title: "process" },
+    { key: "ms", title: "CPU ms/decision", format: fixed(2) },
+    { key: "share", title: "share" },
+  ]);
+  for (const [label, v] of known) table.row({ process: label, ms: v, share: `${((100 * v) / total).toFixed(0)}%` });
+  table.row({ process: "all", ms: total, share: "100%" });
+  const cores = cpus().length;
+  const ceiling = (1000 * cores) / total;
+  report.note(
+    `CPU: ${total.toFixed(2)} CPU ms per decision across the processes on ${cores} cores caps throughput near ${ceiling.toFixed(0)} decisions/s; ` +
+      `once the cores are saturated, ${level.concurrency} requests in flight take about ${((level.concurrency * total) / cores).toFixed(1)} ms each on average (Little's law), ` +
+      "so latency under load is CPU per decision × concurrency ÷ cores, or the serial time of one decision (see the breakdown) when the cores are not saturated.",
+  );
+}
+
+/** One decision at a time: Neo4j, Redis and in-process time, and what GraphQL and HTTP add. */
+function recordBreakdown(report: BenchReport, run: DecisionRun): void {
+  const b = run.breakdown;
+  if (!b) return;
+  const table = report.table(`one decision at a time: where the time goes (${b.decisions} decisions, ${b.placements.toFixed(2)} offers each)`, [
+    { key: "phase", title: "phase" },
+    { key: "mean", title: "mean ms", format: fixed(2) },
+    { key: "p50", title: "p50 ms", format: fixed(2) },
+    { key: "p99", title: "p99 ms", format: fixed(2) },
+    { key: "share", title: "share of mean" },
+  ]);
+  const whole = b.http?.mean ?? b.inProcess.mean;
+  const share = (v: number): string => (whole > 0 ? `${((100 * v) / whole).toFixed(0)}%` : "–");
+  for (const p of PHASES) {
+    const s = b.phases[p];
+    table.row({ phase: PHASE_LABELS[p], mean: s.mean, p50: s.p50, p99: s.p99, share: share(s.mean) });
+  }
+  table.row({ phase: "Decider.decide in process (sum of the above)", mean: b.inProcess.mean, p50: b.inProcess.p50, p99: b.inProcess.p99, share: share(b.inProcess.mean) });
+  if (b.http) {
+    const overhead = b.http.mean - b.inProcess.mean;
+    table.row({ phase: "GraphQL + HTTP around it (difference of means)", mean: overhead, p50: null, p99: null, share: share(overhead) });
+    table.row({ phase: "the query over HTTP, one at a time", mean: b.http.mean, p50: b.http.p50, p99: b.http.p99, share: share(b.http.mean) });
+  }
+  report.note(
+    "breakdown: the gateway's own Decider run in the bench process against the same Neo4j and Redis, one decision at a time, its graph read and write and " +
+      "its contact-policy calls timed; then as many other customers' decisions through the gateway over HTTP." +
+      (b.httpRoundTrips !== null ? ` Those answers cost ${b.httpRoundTrips.toFixed(2)} Bolt round trips each.` : ""),
+  );
+  if (b.neo4jCpuMs) {
+    report.note(
+      `breakdown: Neo4j CPU per decision, one at a time: ${b.neo4jCpuMs.read.toFixed(2)} ms in the read, ${b.neo4jCpuMs.write.toFixed(2)} ms in the write ` +
+        "(/proc jiffies around each statement, summed over the sample).",
+    );
+  }
+}
+
+/** Self time of the profiled gateway under decision load, by owner of the code and by function. */
+function recordProfile(report: BenchReport, run: DecisionRun): void {
+  const p = run.profile;
+  if (!p) return;
+  const title = `gateway CPU profile under decision load (concurrency ${run.levels[0]?.concurrency ?? "?"}; ${p.busyMs.toFixed(0)} ms busy, ${p.idleMs.toFixed(0)} ms idle)`;
+  const owners = report.table(title, [
+    { key: "owner", title: "code (Node core and V8 builtins charged to their caller)" },
+    { key: "ms", title: "ms", format: fixed(0) },
+    { key: "share", title: "share of busy" },
+  ]);
+  for (const o of p.byOwner) owners.row({ owner: o.label, ms: o.ms, share: `${(100 * o.share).toFixed(1)}%` });
+  const fns = report.table("hottest functions in that profile (self time)", [
+    { key: "fn", title: "function" },
+    { key: "ms", title: "ms", format: fixed(0) },
+    { key: "share", title: "share of busy" },
+  ]);
+  for (const f of p.topFunctions) fns.row({ fn: f.label, ms: f.ms, share: `${(100 * f.share).toFixed(1)}%` });
+  report.note(
+    `profile: ${p.file} (open it in Chrome DevTools or VS Code)` +
+      (p.windowed ? "; only the loaded window is counted." : "; the load window did not match the profile's clock, so start-up is counted too."),
+  );
 }
 
 /** Where the two sides' answers agree, and where their schemas differ by construction. */

@@ -26,11 +26,11 @@ export interface BenchOptions {
   /** Customers whose answers are compared field by field between the two sides. */
   compareSample: number;
   /**
-   * Connections driving `nextBestOffers`. Separate from `concurrency`: the latency target of a
-   * decision (p99 under 20 ms) is set for a fixed, moderate number of requests in flight.
+   * Connections driving `nextBestOffers`, one measurement per level. Separate from `concurrency`:
+   * the latency target of a decision (p99 under 20 ms) is judged at the first level.
    */
-  decisionConcurrency: number;
-  /** Measured seconds of the decision load (warm-up is `warmupS`). */
+  decisionConcurrency: number[];
+  /** Measured seconds of the decision load per level (warm-up is `warmupS`, once). */
   decisionDurationS: number;
   /** Decisions timed phase by phase, one at a time, in the bench process (0: skip the breakdown). */
   breakdownSample: number;
@@ -48,8 +48,9 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --warmup                unmeasured seconds per side (and before the decision load) first (default 20)
   --slices                unified view: measured time cut into N alternating slices per side (default 4)
   --compare               unified view: customers whose answers are compared between the sides (default 25)
-  --decision-concurrency  decisions: connections, one request in flight each (default 4)
-  --decision-duration     decisions: measured seconds (default 20)
+  --decision-concurrency  decisions: connections, one request in flight each; a comma-separated list measures
+                          each level in turn, the first is the one the p99 target is judged at (default 4)
+  --decision-duration     decisions: measured seconds per level (default 20)
   --breakdown             decisions: decisions timed phase by phase, one at a time (default 300; 0 skips)
   --profile               decisions: seconds of load on a second gateway under --cpu-prof, summarised (default 0: off)`;
 
@@ -84,7 +85,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     warmupS: intFlag("warmup", values.warmup, 0, 600),
     slices: intFlag("slices", values.slices, 1, 100),
     compareSample: intFlag("compare", values.compare, 0, 1_000),
-    decisionConcurrency: intFlag("decision-concurrency", values["decision-concurrency"], 1, 1_000),
+    decisionConcurrency: values["decision-concurrency"].split(",").map((level) => intFlag("decision-concurrency", level.trim(), 1, 1_000)),
     decisionDurationS: intFlag("decision-duration", values["decision-duration"], 1, 3_600),
     breakdownSample: intFlag("breakdown", values.breakdown, 0, 100_000),
     profileS: intFlag("profile", values.profile, 0, 600),

@@ -125,8 +125,8 @@ runMain(
         log,
         say,
       });
-      recordDecisions(report, opts, run);
-      interference.push(["decisions", run.measured.othersShare]);
+      recordDecisions(report, run);
+      for (const level of run.levels) interference.push([`decisions at concurrency ${level.concurrency}`, level.measured.othersShare]);
     }
     recordInterference(report, interference);
 

@@ -13,6 +13,7 @@ const entries = {
   seed: "dist/src/cli/seed.js",
   services: "dist/src/cli/services.js",
   bench: "dist/bench/run.js",
+  evaluate: "dist/src/cli/evaluate.js",
   schema: "dist/src/cli/emit-schema.js",
 };
 

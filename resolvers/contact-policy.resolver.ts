@@ -1,20 +1,20 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { ContactPolicy, ContactPolicyInput } from "../schema/contact-policy.type";
 import type { GatewayContext } from "../src/context";
-import { contactPolicyFor, type ContactPolicyConfig } from "../src/decision/contact-policy";
+import type { ContactPolicyConfig } from "../src/decision/contact-policy";
 import { CHANNEL_CODES } from "../src/graph/model";
 
 @Resolver(() => ContactPolicy)
 export class ContactPolicyResolver {
   @Query(() => ContactPolicy, { description: "The contact policy in force (the built-in default until someone changes it)." })
   async contactPolicy(@Ctx() ctx: GatewayContext): Promise<ContactPolicy> {
-    return view(await contactPolicyFor(ctx.redis).current());
+    return view(await ctx.decisions.policy.current());
   }
 
   // Anyone may change the policy until the security work lands; it should then need a permission.
   @Mutation(() => ContactPolicy, { description: "Changes the contact policy; every gateway replica applies it within a second." })
   async setContactPolicy(@Ctx() ctx: GatewayContext, @Arg("input", () => ContactPolicyInput) input: ContactPolicyInput): Promise<ContactPolicy> {
-    return view(await contactPolicyFor(ctx.redis).update(input, ctx.principal.id));
+    return view(await ctx.decisions.policy.update(input, ctx.principal.id));
   }
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
-import { ContactPolicy, channelOrder, contactPolicyFor, type PolicyCustomer } from "../src/decision/contact-policy";
+import { ContactPolicy, channelOrder, type PolicyCustomer } from "../src/decision/contact-policy";
 import { DEFAULT_RULES } from "../src/decision/contact-policy-config";
 import { CHANNEL_CODES, type ChannelCode } from "../src/graph/model";
 import { createLogger } from "../src/logger";
@@ -331,7 +331,7 @@ describe("persistence and the stored policy", () => {
 
     const started = Date.now();
     while ((await replica.current()).version !== 1) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(Date.now() - started <= 1_100, `seen after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started <= 1_500, `seen after ${Date.now() - started} ms (cache ≤ 1 s, plus polling under load)`);
   });
 
   test("concurrent changes to different fields both land", async () => {
@@ -397,7 +397,7 @@ describe("contactPolicy over GraphQL", () => {
     assert.deepEqual(changed.channelPriority, ["SMS", "HOTLINE", "APP", "WEB", "OUTBOUND_CALL", "STORE", "WECHAT"]);
     assert.deepEqual(dataOf(await gw.raw<{ contactPolicy: Record<string, unknown> }>(`{ contactPolicy { ${FIELDS} } }`)).contactPolicy, changed);
 
-    const policy = contactPolicyFor(gw.app.services.redis);
+    const policy = gw.app.services.decisions.policy;
     assert.equal((await policy.reserve("C0002140", "SMS", ["d1", "d2", "d3"], T0)).granted, 2, "the gateway's own policy applies the new cap");
   });
 

@@ -222,6 +222,7 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
     const batch = ids.slice(i, i + TRAIN_BATCH);
     const ctx = createContext(run.services);
     const decider = freshDecider(run.services);
+    const t0 = Date.now();
     const made = await Promise.all(batch.map((customerId) => decider.decide(decisionScope(ctx), { customerId, channel: CHANNEL, limit: LIMIT, context: { at: run.at } })));
     const deps = {
       graph: ctx.graph,
@@ -230,6 +231,7 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
       propensity: decisions.propensity,
       offerName: (id: string) => snapshot.offers.get(id)?.name ?? id,
     };
+    const t1 = Date.now();
     // One customer's answers in order (two acceptances may touch the same subscriptions); customers side by side.
     await Promise.all(
       batch.map(async (customerId, j) => {
@@ -251,6 +253,7 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
         }
       }),
     );
+    if (process.env.EVAL_DEBUG) say(`batch decide ${t1 - t0} ms respond ${Date.now() - t1} ms`);
     const done = Math.min(ids.length, i + TRAIN_BATCH);
     const nowTenth = Math.floor((10 * done) / ids.length);
     if (nowTenth > tenth) {

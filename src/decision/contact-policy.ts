@@ -298,18 +298,6 @@ export function channelOrder(customer: ChannelOrderCustomer, allowed: readonly C
   return [...new Set(order)].filter((c) => allowed.includes(c) && !(customer.dndList === "RED" && rules.redListChannels.includes(c)));
 }
 
-const instances = new WeakMap<Redis, ContactPolicy>();
-
-/** The process's one ContactPolicy for a Redis client (one policy cache per process). */
-export function contactPolicyFor(redis: Redis): ContactPolicy {
-  let policy = instances.get(redis);
-  if (!policy) {
-    policy = new ContactPolicy(redis);
-    instances.set(redis, policy);
-  }
-  return policy;
-}
-
 // ───────────────────────────── helpers ─────────────────────────────
 
 /** The KEYS of one script call: each key once, addressed by its 1-based index. */

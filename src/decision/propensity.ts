@@ -14,7 +14,7 @@ import { FEATURE_CARDINALITY } from "./features";
  *
  * Decisions read a per-process snapshot of all counts, refreshed at most every `refreshMs`
  * (one second), so the hot path spends no Redis round trip on the model; a replica sees another's
- * learning within that second, its own at once.
+ * learning within that second, its own at once (it adds what it counted to its snapshot too).
  */
 
 const EVIDENCE_HALF_WEIGHT = 30;
@@ -83,10 +83,6 @@ export class PropensityModel {
     return models;
   }
 
-  /** Makes the next read wait for fresh counts (after this process learned something). */
-  invalidate(): void {
-    if (this.snapshot) this.snapshot.at = 0;
-  }
 
   /** The propensity of `offerId` for a customer with `features`, given the prior. Pure; microseconds. */
   estimate(models: Map<string, Counts>, offerId: string, features: readonly string[], prior: number): PropensityEstimate {
@@ -123,7 +119,15 @@ export class PropensityModel {
       String(MARKER_TTL_SECONDS),
       ...features,
     );
-    this.invalidate();
+    if (applied === 1 && this.snapshot) {
+      const models = this.snapshot.models;
+      const counts = models.get(offerId) ?? new Map<string, number>();
+      models.set(offerId, counts);
+      const y = positive ? "1" : "0";
+      const bump = (field: string): void => void counts.set(field, (counts.get(field) ?? 0) + 1);
+      bump(`n${y}`);
+      for (const f of features) bump(`${y}|${f}`);
+    }
     return applied === 1;
   }
 

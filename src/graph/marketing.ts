@@ -83,6 +83,9 @@ function toStrategy(s: RawStrategy): StrategyRecord {
   return {
     ...s,
     lifecycleStage: s.lifecycleStage ?? null,
+    // Relationship order is not stored; sorted, a strategy reads the same on every replica.
+    offerIds: [...s.offerIds].sort(),
+    channels: [...s.channels].sort(),
     validFrom: new Date(s.validFrom),
     validUntil: s.validUntil === null ? null : new Date(s.validUntil),
     updatedAt: new Date(s.updatedAt),

@@ -9,9 +9,10 @@ import { startRedis } from "./redis";
 /**
  * Where services live per use: `dev` (npm start, npm run seed, npm run services) keeps its data
  * in .data/dev and shares one running pair between commands; `test` gets a fresh throw-away store
- * per run; `bench` keeps its large seeded store in .data/bench so it is seeded once.
+ * per run; `bench` keeps its large seeded store in .data/bench so it is seeded once; `evaluate`
+ * (npm run evaluate) keeps its own in .data/evaluate, since its runs write decisions and responses.
  */
-export type Profile = "dev" | "test" | "bench";
+export type Profile = "dev" | "test" | "bench" | "evaluate";
 
 export interface Services {
   neo4j: GraphConnection;
@@ -24,6 +25,7 @@ const SIZES: Record<Profile, { heap: string; pageCache: string }> = {
   dev: { heap: "2g", pageCache: "1g" },
   test: { heap: "1g", pageCache: "512m" },
   bench: { heap: "3g", pageCache: "3g" },
+  evaluate: { heap: "2g", pageCache: "1g" },
 };
 
 interface StateFile {

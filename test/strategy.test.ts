@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { NextBestOffersDocument, RespondToOfferDocument, TrajectoryDocument } from "../schema/generated/operations";
+import { productByCode } from "../seeds/catalogue";
+import { STRATEGIES } from "../seeds/marketing";
+import { inControlGroup } from "../src/decision/control-group";
+import { dataOf, startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
+
+// Strategies created here are valid from 2030 only, so the decisions other test files make now
+// never see them; this file decides "in 2030" for customers C0002400–C0002599 only.
+const FUTURE = "2030-01-01T00:00:00.000Z";
+const IN_FUTURE = "2030-06-03T03:00:00.000Z";
+const ids = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `C${String(from + i).padStart(7, "0")}`);
+
+function errorOf(res: GraphQLResponse<unknown>): { code: string | undefined; message: string; argument: unknown } {
+  const e = res.errors?.[0];
+  assert.ok(e, `expected an error, got ${JSON.stringify(res.data)}`);
+  return { code: e.extensions?.code, message: e.message, argument: e.extensions?.argument };
+}
+
+const CREATE_SEGMENT = `mutation($input: SegmentInput!) { createSegment(input: $input) { id code name expression } }`;
+const CREATE_OFFER = `mutation($input: OfferInput!) { createOffer(input: $input) { id code status product { code } creatives { channel text } } }`;
+const CREATE_STRATEGY = `mutation($input: StrategyInput!) { createStrategy(input: $input) { id code status priority controlShare segment { id } offers { id } channels { code } } }`;
+
+describe("strategies, offers and segments", () => {
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startTestGateway();
+  });
+  after(() => gw.close());
+
+  test("the seeded set: every strategy has its segment, offers and channels, and a structured code", async () => {
+    const res = await gw.raw<{ strategies: Array<{ code: string; status: string; segment: { expression: string }; offers: Array<{ id: string }>; channels: Array<{ code: string }> }> }>(
+      `{ strategies { code status segment { expression } offers { id } channels { code } } }`,
+    );
+    const strategies = dataOf(res).strategies;
+    for (const seeded of STRATEGIES) {
+      const s = strategies.find((x) => x.code === seeded.code);
+      assert.ok(s, seeded.code);
+      assert.match(s.code, /^[A-Z]+-[A-Z]+-[A-Z0-9]+-\d{3}$/);
+      assert.deepEqual(
+        s.offers.map((o) => o.id),
+        [...seeded.offerIds].sort(),
+      );
+      assert.deepEqual(new Set(s.channels.map((c) => c.code)), new Set(seeded.channels));
+      assert.ok(s.segment.expression.length > 0);
+    }
+  });
+
+  describe("a strategy created, used, changed and retired", () => {
+    let segmentId = "";
+    let offerId = "";
+    let strategyId = "";
+
+    test("create a segment, an offer and a strategy", async () => {
+      const segment = dataOf(await gw.raw<{ createSegment: { id: string; expression: string } }>(CREATE_SEGMENT, { input: { code: "TEST_EVERYONE", name: "测试：全部客户", expression: "ALL" } })).createSegment;
+      segmentId = segment.id;
+      const offer = dataOf(
+        await gw.raw<{ createOffer: { id: string; status: string; product: { code: string }; creatives: Array<{ channel: string }> } }>(CREATE_OFFER, {
+          input: {
+            code: "OFF-TEST-READ",
+            name: "测试阅读会员",
+            productId: productByCode("CNT-MIGU-READ").id,
+            creatives: [
+              { channel: "HOTLINE", text: "为您推荐咪咕阅读会员，每月6元。" },
+              { channel: "APP", text: "咪咕阅读会员 6元/月" },
+            ],
+            value: 500,
+            priority: 5,
+            basePropensity: 0.5,
+            validFrom: FUTURE,
+          },
+        }),
+      ).createOffer;
+      offerId = offer.id;
+      assert.equal(offer.status, "ACTIVE");
+      assert.equal(offer.product.code, "CNT-MIGU-READ");
+      assert.deepEqual(offer.creatives.map((c) => c.channel).sort(), ["APP", "HOTLINE"]);
+      const strategy = dataOf(
+        await gw.raw<{ createStrategy: { id: string; code: string; controlShare: number; segment: { id: string }; offers: Array<{ id: string }>; channels: Array<{ code: string }> } }>(CREATE_STRATEGY, {
+          input: {
+            code: "CNT-TST-ALL-901",
+            name: "测试策略",
+            businessLine: "CONTENT",
+            scenario: "CROSS_SELL",
+            segmentId,
+            offerIds: [offerId],
+            channels: ["HOTLINE", "APP"],
+            priority: 10,
+            controlShare: 0.5,
+            validFrom: FUTURE,
+          },
+        }),
+      ).createStrategy;
+      strategyId = strategy.id;
+      assert.equal(strategy.segment.id, segmentId);
+      assert.deepEqual(strategy.offers, [{ id: offerId }]);
+      assert.equal(strategy.controlShare, 0.5);
+    });
+
+    test("it wins the placement in 2030, and half its targets are a control group: decided for, not contacted, not in the trajectory", async () => {
+      let control = 0;
+      let contacted = 0;
+      for (const id of ids(2400, 40)) {
+        const [d] = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 1, context: { at: IN_FUTURE } })).nextBestOffers;
+        if (!d || d.offer.id !== offerId) continue; // customers who already hold the product
+        assert.equal(d.strategy?.id, strategyId);
+        const expected = inControlGroup(strategyId, id, 0.5);
+        assert.equal(d.controlGroup, expected, `${id}: control group membership is the strategy's stable hash`);
+        assert.equal(d.contacted, !expected);
+        const trajectory = dataOf(await gw.request(TrajectoryDocument, { id, first: 3 })).customer?.contacts.edges ?? [];
+        const presented = trajectory.some((e) => e.node.kind === "OFFER_PRESENTED" && e.node.at === IN_FUTURE);
+        if (expected) {
+          control += 1;
+          assert.equal(d.script, null, "nothing to say to a control-group customer");
+          assert.ok(d.reasons.some((r) => r.kind === "CONTROL_GROUP"));
+          assert.ok(!presented, `${id}: a control-group decision is not a contact`);
+          const answer = await gw.request(RespondToOfferDocument, { decisionId: d.id, outcome: "ACCEPTED" });
+          assert.equal(answer.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+        } else {
+          contacted += 1;
+          assert.ok(d.script?.includes("咪咕阅读"));
+          assert.ok(presented, `${id}: a contacted decision is in the trajectory`);
+        }
+      }
+      assert.ok(control >= 8 && contacted >= 8, `both groups are well filled: ${control} control, ${contacted} contacted`);
+    });
+
+    test("today, before its validity, nobody gets it", async () => {
+      for (const id of ids(2440, 5)) {
+        const decisions = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 10 })).nextBestOffers;
+        assert.ok(!decisions.some((d) => d.offer.id === offerId));
+      }
+    });
+
+    test("update changes only what is given, and decisions use the change at once", async () => {
+      const res = await gw.raw<{ updateStrategy: { code: string; controlShare: number; priority: number; channels: Array<{ code: string }> } }>(
+        `mutation($id: ID!, $input: StrategyInput!) { updateStrategy(id: $id, input: $input) { code controlShare priority channels { code } } }`,
+        { id: strategyId, input: { controlShare: 0, channels: ["APP"] } },
+      );
+      const updated = dataOf(res).updateStrategy;
+      assert.equal(updated.code, "CNT-TST-ALL-901");
+      assert.equal(updated.priority, 10);
+      assert.equal(updated.controlShare, 0);
+      assert.deepEqual(updated.channels.map((c) => c.code), ["APP"]);
+      const [onApp] = dataOf(await gw.request(NextBestOffersDocument, { customerId: "C0002450", channel: "APP", limit: 1, context: { at: IN_FUTURE } })).nextBestOffers;
+      assert.equal(onApp?.offer.id, offerId);
+      assert.equal(onApp?.controlGroup, false);
+      const onHotline = dataOf(await gw.request(NextBestOffersDocument, { customerId: "C0002451", channel: "HOTLINE", limit: 10, context: { at: IN_FUTURE } })).nextBestOffers;
+      assert.ok(!onHotline.some((d) => d.strategy?.id === strategyId), "the strategy no longer uses the hotline");
+    });
+
+    test("a retired strategy or offer takes part in no decision", async () => {
+      const retired = await gw.raw<{ retireStrategy: { status: string } }>(`mutation($id: ID!) { retireStrategy(id: $id) { status } }`, { id: strategyId });
+      assert.equal(dataOf(retired).retireStrategy.status, "RETIRED");
+      const decisions = dataOf(await gw.request(NextBestOffersDocument, { customerId: "C0002452", channel: "APP", limit: 10, context: { at: IN_FUTURE } })).nextBestOffers;
+      assert.ok(!decisions.some((d) => d.strategy?.id === strategyId));
+      const offer = await gw.raw<{ retireOffer: { status: string } }>(`mutation($id: ID!) { retireOffer(id: $id) { status } }`, { id: offerId });
+      assert.equal(dataOf(offer).retireOffer.status, "RETIRED");
+      const active = dataOf(await gw.raw<{ offers: Array<{ id: string }> }>(`{ offers(status: ACTIVE) { id } }`)).offers;
+      assert.ok(!active.some((o) => o.id === offerId));
+    });
+  });
+
+  describe("bad input is BAD_USER_INPUT naming the field, and nothing is written", () => {
+    const strategyInput = {
+      code: "MOB-TST-BAD-902",
+      name: "坏策略",
+      businessLine: "MOBILE",
+      scenario: "RETENTION",
+      segmentId: "SG01",
+      offerIds: ["OF01"],
+      channels: ["HOTLINE"],
+    };
+
+    test("strategy fields", async () => {
+      const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+        [{ code: "retention-1" }, "code", /not a valid code.*MOB-RET-CHURN-001/],
+        [{ code: "MOB-RET-CHURN-001" }, "code", /already used by ST01/],
+        [{ segmentId: "SG99" }, "segmentId", /SG99 is not a segment/],
+        [{ offerIds: ["OF01", "OF404"] }, "offerIds", /OF404/],
+        [{ offerIds: [] }, "offerIds", /at least one offer/],
+        [{ channels: [] }, "channels", /at least one channel/],
+        [{ controlShare: 0.9 }, "controlShare", /at most 0.5; got 0.9/],
+        [{ priority: 0 }, "priority", /greater than 0/],
+        [{ validFrom: "2027-01-01T00:00:00Z", validUntil: "2026-12-01T00:00:00Z" }, "validUntil", /must be after/],
+        [{ name: "   " }, "name", /must not be empty/],
+      ];
+      for (const [change, argument, message] of cases) {
+        const e = errorOf(await gw.raw(CREATE_STRATEGY, { input: { ...strategyInput, ...change } }));
+        assert.equal(e.code, "BAD_USER_INPUT", JSON.stringify(change));
+        assert.equal(e.argument, argument, JSON.stringify(change));
+        assert.match(e.message, message);
+      }
+      const all = dataOf(await gw.raw<{ strategies: Array<{ code: string }> }>(`{ strategies { code } }`)).strategies;
+      assert.ok(!all.some((s) => s.code === "MOB-TST-BAD-902"), "no strategy was written");
+    });
+
+    test("a segment expression that does not parse names the column", async () => {
+      const e = errorOf(await gw.raw(CREATE_SEGMENT, { input: { code: "TEST_BAD", name: "坏客群", expression: "TEL_DATA_HEAVY AND arpu >= " } }));
+      assert.equal(e.code, "BAD_USER_INPUT");
+      assert.match(e.message, /column/);
+      const unknown = errorOf(await gw.raw(CREATE_SEGMENT, { input: { code: "TEST_BAD", name: "坏客群", expression: "TEL_NO_SUCH_TAG" } }));
+      assert.match(unknown.message, /TEL_NO_SUCH_TAG/);
+    });
+
+    test("offer fields", async () => {
+      const base = { code: "OFF-TEST-BAD", name: "坏offer", productId: "P001", creatives: [{ channel: "SMS", text: "短信" }], value: 10 };
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ productId: "P999" }, "productId"],
+        [{ creatives: [] }, "creatives"],
+        [{ creatives: [{ channel: "SMS", text: "a" }, { channel: "SMS", text: "b" }] }, "creatives"],
+        [{ regionIds: ["R9999"] }, "regionIds"],
+        [{ basePropensity: 1.5 }, "basePropensity"],
+        [{ value: -1 }, "value"],
+      ];
+      for (const [change, argument] of cases) {
+        const e = errorOf(await gw.raw(CREATE_OFFER, { input: { ...base, ...change } }));
+        assert.equal(e.code, "BAD_USER_INPUT", JSON.stringify(change));
+        assert.equal(e.argument, argument, JSON.stringify(change));
+      }
+    });
+
+    test("changing something that does not exist is NOT_FOUND", async () => {
+      const e = errorOf(await gw.raw(`mutation { retireStrategy(id: "ST999") { id } }`));
+      assert.equal(e.code, "NOT_FOUND");
+    });
+  });
+});
