@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { UnifiedViewDocument } from "../schema/generated/operations";
+import { NextBestOffersDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
 import { CuttableProxy } from "./support/proxy";
 
@@ -59,11 +59,20 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     assert.equal(dataOf(await gw.request(UnifiedViewDocument, { id: "C0000003" })).customer?.id, "C0000003");
   });
 
-  test("Redis down: /readyz red and back", async () => {
+  test("Redis down: decisions fail fast with SERVICE_UNAVAILABLE, /readyz red, and both come back", async () => {
+    // C0002398 is in the decision tests' range: deciding writes to its trajectory.
+    const decide = () => gw.request(NextBestOffersDocument, { customerId: "C0002398", channel: "HOTLINE", limit: 1 });
+    assert.equal(dataOf(await decide()).nextBestOffers.length, 1);
     await redisProxy.cut();
     await eventually("readiness to notice Redis is gone", async () => (await ready()).status === 503);
     assert.notEqual((await ready()).body.redis, "ok");
+    const started = Date.now();
+    const res = await decide();
+    assert.equal(res.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(res.errors));
+    assert.match(res.errors?.[0]?.message ?? "", /Redis is unavailable/);
+    assert.ok(Date.now() - started < 5_000, "the error comes fast");
     await redisProxy.restore();
     await eventually("readiness after Redis returns", async () => (await ready()).status === 200);
+    await eventually("decisions after Redis returns", async () => (await decide()).data?.nextBestOffers.length === 1);
   });
 });

@@ -150,6 +150,21 @@ describe("strategies, offers and segments", () => {
       assert.ok(!onHotline.some((d) => d.strategy?.id === strategyId), "the strategy no longer uses the hotline");
     });
 
+    test("a change made through one replica reaches the others at once, not after their cache expires", async () => {
+      const other = await startTestGateway();
+      try {
+        const priorityOn = async (gateway: TestGateway): Promise<number | undefined> =>
+          dataOf(await gateway.raw<{ strategy: { priority: number } | null }>(`query($id: ID!) { strategy(id: $id) { priority } }`, { id: strategyId })).strategy?.priority;
+        assert.equal(await priorityOn(other), 10, "the other replica has the strategy cached");
+        dataOf(await gw.raw(`mutation($id: ID!) { updateStrategy(id: $id, input: { priority: 7 }) { id } }`, { id: strategyId }));
+        const deadline = Date.now() + 2_000;
+        while ((await priorityOn(other)) !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(await priorityOn(other), 7, "the other replica sees the change within 2 s (its cache lives 60 s)");
+      } finally {
+        await other.close();
+      }
+    });
+
     test("a retired strategy or offer takes part in no decision", async () => {
       const retired = await gw.raw<{ retireStrategy: { status: string } }>(`mutation($id: ID!) { retireStrategy(id: $id) { status } }`, { id: strategyId });
       assert.equal(dataOf(retired).retireStrategy.status, "RETIRED");

@@ -23,6 +23,11 @@ export function byTruth(ranked: readonly ScoredCandidate[], probability: (c: Sco
   return [...ranked].sort((a, b) => probability(b) - probability(a) || byOffer(a, b));
 }
 
+/** Our model's propensity alone, without the offer's value and business priority: how well the model itself ranks. */
+export function byPropensity(ranked: readonly ScoredCandidate[]): ScoredCandidate[] {
+  return [...ranked].sort((a, b) => b.estimate.propensity - a.estimate.propensity || byOffer(a, b));
+}
+
 function byOffer(a: ScoredCandidate, b: ScoredCandidate): number {
   const x = `${a.offer.id}|${a.strategy?.id ?? ""}`;
   const y = `${b.offer.id}|${b.strategy?.id ?? ""}`;

@@ -31,7 +31,7 @@ import { ensureServices } from "../../src/services/environment";
 import { customerIndex, generateChunks } from "../../seeds/generate";
 import { rngFor } from "../../seeds/random";
 import { ensureDataset } from "../dataset";
-import { byPopularity, byTruth, shuffled } from "./baselines";
+import { byPopularity, byPropensity, byTruth, shuffled } from "./baselines";
 import { PolicyTally, type Shown } from "./metrics";
 import { splitCustomers } from "./sets";
 import { acceptanceProbability, affinityFor, OUTCOME_RULE, sampleOutcome, SIMULATOR_RULE } from "./simulator";
@@ -59,7 +59,7 @@ const RANK_BATCH = 100;
  * Training customers decided per batch: the model learns from a batch's answers before the next
  * batch is decided, as a gateway would see its own responses within its one-second model refresh.
  */
-const TRAIN_BATCH = 50;
+const TRAIN_BATCH = 100;
 /** Answers come a minute after the decision. */
 const ANSWER_DELAY_MS = 60_000;
 /** Salts of the evaluation's own random streams, apart from the seed's. */
@@ -159,6 +159,7 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
     return o ? `${id} ${products.get(o.productId)?.kind ?? "?"} ${o.name}` : id;
   };
   return renderReport({
+    limit: LIMIT,
     setting: [
       ["data set", `${dataset.customers.toLocaleString("en")} customers (seed ${opts.seed}), as of ${asOf.toISOString().slice(0, 10)}; decisions at that moment`],
       ["customers", `test ${sets.test.length.toLocaleString("en")} (held out), training ${sets.train.length.toLocaleString("en")} (disjoint), drawn by the seed`],
@@ -170,6 +171,7 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
       ["", "value = P(accept) × offer value (what our score optimises, with priority)"],
       ["baselines", "popularity = most ACCEPTED products first (seeded trajectory; after: plus the training acceptances)"],
       ["", "random = seeded shuffle; oracle = highest true P(accept) first (an upper bound)"],
+      ["", "ours by propensity = our model's propensity alone, without offer value and priority (a diagnostic)"],
     ],
     before,
     training,
@@ -185,6 +187,7 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
   const decider = freshDecider(run.services);
   const tallies = Object.fromEntries(POLICIES.map((p) => [p, new PolicyTally()])) as Record<PolicyName, PolicyTally>;
   let withoutCandidates = 0;
+  const pool = { candidates: 0, kinds: 0, fewKinds: 0 };
   for (let i = 0; i < ids.length; i += RANK_BATCH) {
     const batch = ids.slice(i, i + RANK_BATCH);
     const scope = decisionScope(createContext(run.services));
@@ -195,6 +198,10 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
         withoutCandidates += 1;
         return;
       }
+      const kinds = new Set(ranked.map((c) => run.products.get(c.offer.productId)?.kind));
+      pool.candidates += ranked.length;
+      pool.kinds += kinds.size;
+      if (kinds.size <= LIMIT) pool.fewKinds += 1;
       const pref = preferenceOf(run, id);
       const probability = (c: (typeof ranked)[number]): number => acceptanceProbability(affinityFor(pref, run.products.get(c.offer.productId)?.kind));
       const best = Math.max(...ranked.map(probability));
@@ -204,10 +211,20 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
       tallies.popularity.add(show(byPopularity(ranked, popularity)), best);
       tallies.random.add(show(shuffled(ranked, rngFor(run.seed, RANDOM_STREAM, customerIndex(id) ?? 0))), best);
       tallies.oracle.add(show(byTruth(ranked, probability)), best);
+      tallies.propensity.add(show(byPropensity(ranked)), best);
     });
   }
   const policies = Object.fromEntries(POLICIES.map((p) => [p, tallies[p].summary()])) as PhaseResult["policies"];
-  return { label, withoutCandidates, policies, seconds: (Date.now() - started) / 1000 };
+  const ranked = Math.max(1, ids.length - withoutCandidates);
+  return {
+    label,
+    withoutCandidates,
+    candidatesPerCustomer: pool.candidates / ranked,
+    kindsPerCustomer: pool.kinds / ranked,
+    fewKindsShare: pool.fewKinds / ranked,
+    policies,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 /** Real decisions for the training customers, answered by the simulator through respondToOffer. */
@@ -222,7 +239,6 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
     const batch = ids.slice(i, i + TRAIN_BATCH);
     const ctx = createContext(run.services);
     const decider = freshDecider(run.services);
-    const t0 = Date.now();
     const made = await Promise.all(batch.map((customerId) => decider.decide(decisionScope(ctx), { customerId, channel: CHANNEL, limit: LIMIT, context: { at: run.at } })));
     const deps = {
       graph: ctx.graph,
@@ -231,7 +247,6 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
       propensity: decisions.propensity,
       offerName: (id: string) => snapshot.offers.get(id)?.name ?? id,
     };
-    const t1 = Date.now();
     // One customer's answers in order (two acceptances may touch the same subscriptions); customers side by side.
     await Promise.all(
       batch.map(async (customerId, j) => {
@@ -253,7 +268,6 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
         }
       }),
     );
-    if (process.env.EVAL_DEBUG) say(`batch decide ${t1 - t0} ms respond ${Date.now() - t1} ms`);
     const done = Math.min(ids.length, i + TRAIN_BATCH);
     const nowTenth = Math.floor((10 * done) / ids.length);
     if (nowTenth > tenth) {

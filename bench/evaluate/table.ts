@@ -2,7 +2,7 @@ import type { PolicyMetrics } from "./metrics";
 
 /** The evaluation's printout: parameters, the comparison table, what was shown, training and timings. */
 
-export const POLICIES = ["ours", "popularity", "random", "oracle"] as const;
+export const POLICIES = ["ours", "popularity", "random", "oracle", "propensity"] as const;
 export type PolicyName = (typeof POLICIES)[number];
 
 const POLICY_LABEL: Record<PolicyName, string> = {
@@ -10,12 +10,18 @@ const POLICY_LABEL: Record<PolicyName, string> = {
   popularity: "popularity",
   random: "random",
   oracle: "oracle (knows the truth)",
+  propensity: "ours by propensity",
 };
 
 export interface PhaseResult {
   label: string;
   /** Test customers with no eligible candidate at all (no policy can show them anything). */
   withoutCandidates: number;
+  /** Eligible candidates per ranked customer, and distinct product kinds among them. */
+  candidatesPerCustomer: number;
+  kindsPerCustomer: number;
+  /** Share of ranked customers whose candidates span no more kinds than there are placements. */
+  fewKindsShare: number;
   policies: Record<PolicyName, PolicyMetrics>;
   seconds: number;
 }
@@ -33,6 +39,8 @@ export interface TrainingResult {
 }
 
 export interface EvaluationReport {
+  /** Placements per decision. */
+  limit: number;
   setting: Array<[string, string]>;
   before: PhaseResult;
   training: TrainingResult;
@@ -49,7 +57,7 @@ export function renderReport(r: EvaluationReport): string {
   const out: string[] = ["evaluate: next-best-offer quality against simulated customers", ""];
   out.push(...keyValues(r.setting), "");
 
-  const headers = ["phase", "policy", "offers/customer", "acceptance rate", "hit@3", "accepts/customer", "value/customer", "acceptance vs popularity"];
+  const headers = ["phase", "policy", "offers/customer", "acceptance rate", `hit@${r.limit}`, "accepts/customer", "value/customer", "acceptance vs popularity"];
   const rows: string[][] = [];
   for (const phase of [r.before, r.after]) {
     const popularity = phase.policies.popularity.acceptanceRate;
@@ -70,6 +78,11 @@ export function renderReport(r: EvaluationReport): string {
   out.push(...markdownTable(headers, rows, [false, false, true, true, true, true, true, true]), "");
   out.push(
     `test customers without any eligible candidate: ${fmt(r.before.withoutCandidates)} before, ${fmt(r.after.withoutCandidates)} after (left out of every row)`,
+    ...[r.before, r.after].map(
+      (p) =>
+        `candidates ${p.label.padEnd(6)}: ${p.candidatesPerCustomer.toFixed(1)} eligible offers of ${p.kindsPerCustomer.toFixed(1)} product kinds per customer; ` +
+        `${pct(p.fewKindsShare)} of customers have no more than ${r.limit} kinds (P(accept) depends on the kind alone, so for them the choice of offers barely matters)`,
+    ),
     "",
   );
 

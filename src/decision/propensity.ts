@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { redisCall } from "../redis/client";
 import { keys } from "../redis/keys";
 import { FEATURE_CARDINALITY } from "./features";
 
@@ -67,10 +68,10 @@ export class PropensityModel {
   }
 
   private async load(): Promise<Map<string, Counts>> {
-    const offerIds = await this.redis.smembers(keys.modelOffers());
+    const offerIds = await redisCall(this.redis.smembers(keys.modelOffers()));
     const pipeline = this.redis.pipeline();
     for (const id of offerIds) pipeline.hgetall(keys.model(id));
-    const results = offerIds.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+    const results = offerIds.length > 0 ? ((await redisCall(pipeline.exec())) ?? []) : [];
     const models = new Map<string, Counts>();
     offerIds.forEach((id, i) => {
       const [error, hash] = results[i] ?? [null, {}];
@@ -110,14 +111,16 @@ export class PropensityModel {
    * Returns false when this decision was already counted.
    */
   async learn(decisionId: string, offerId: string, features: readonly string[], positive: boolean): Promise<boolean> {
-    const applied = await (this.redis as LearningRedis).propensityLearn(
+    const applied = await redisCall(
+      (this.redis as LearningRedis).propensityLearn(
       keys.modelApplied(decisionId),
       keys.model(offerId),
       keys.modelOffers(),
       positive ? "1" : "0",
       offerId,
       String(MARKER_TTL_SECONDS),
-      ...features,
+        ...features,
+      ),
     );
     if (applied === 1 && this.snapshot) {
       const models = this.snapshot.models;

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { ServiceUnavailableError } from "../errors";
+import { GatewayError, ServiceUnavailableError } from "../errors";
 
 /**
  * The gateway's Redis connection. Commands fail at once while Redis is down (no offline queue)
@@ -31,5 +31,18 @@ export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<void> 
     throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Awaits a Redis command, turning a connection failure (Redis down, the offline queue refused)
+ * into SERVICE_UNAVAILABLE. Redis's own replies (a script error) stay what they are: bugs, not outages.
+ */
+export async function redisCall<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (error) {
+    if (error instanceof GatewayError || (error instanceof Error && error.name === "ReplyError")) throw error;
+    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
   }
 }
