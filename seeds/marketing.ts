@@ -8,7 +8,7 @@ import type { ChannelCode, LifecycleStage, OfferNode, SegmentNode, StrategyNode 
 import type { OfferWrite, SegmentWrite, StrategyWrite } from "../src/graph/marketing";
 import { productByCode } from "./catalogue";
 
-export interface SeedSegment extends Omit<SegmentNode, "updatedAt"> {}
+export type SeedSegment = Omit<SegmentNode, "updatedAt">;
 
 export interface SeedOffer extends Omit<OfferNode, "updatedAt" | "creatives" | "validFrom"> {
   creatives: Partial<Record<ChannelCode, string>>;

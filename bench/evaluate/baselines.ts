@@ -1,4 +1,8 @@
 import type { ScoredCandidate } from "../../src/decision/decide";
+import { offerAvailable } from "../../src/decision/candidates";
+import type { DecisionInputs } from "../../src/graph/decision";
+import type { OfferRecord } from "../../src/graph/marketing";
+import type { ChannelCode } from "../../src/graph/model";
 import type { Rng } from "../../seeds/random";
 
 /**
@@ -32,4 +36,33 @@ function byOffer(a: ScoredCandidate, b: ScoredCandidate): number {
   const x = `${a.offer.id}|${a.strategy?.id ?? ""}`;
   const y = `${b.offer.id}|${b.strategy?.id ?? ""}`;
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Every offer the customer could be shown if no strategy targeted anyone: active, valid, sold in
+ * their region, with a creative for the channel, of a product the graph says they may take. No
+ * strategy, so arbitration keeps one per product kind. Unscored: for the diagnostic policies that
+ * do not use our scores (popularity, random, oracle), to see how much our candidate generation
+ * narrows what any ranking can reach.
+ */
+export function untargetedCandidates(offers: Iterable<OfferRecord>, inputs: DecisionInputs, at: Date, channel: ChannelCode): ScoredCandidate[] {
+  const out: ScoredCandidate[] = [];
+  for (const offer of offers) {
+    const signal = inputs.eligible.get(offer.productId);
+    if (!signal || !offerAvailable(offer, at, inputs.customer.regionId, channel)) continue;
+    out.push({
+      offer,
+      strategy: null,
+      segmentBecause: [],
+      upgradeFromProductId: null,
+      familyHolders: signal.familyHolders,
+      circleHolders: signal.circleHolders,
+      features: [],
+      estimate: { propensity: 0, prior: 0, evidence: 0, drivers: [] },
+      score: 0,
+      priority: offer.priority,
+      relevance: 1,
+    });
+  }
+  return out.sort(byOffer);
 }

@@ -31,11 +31,11 @@ import { ensureServices } from "../../src/services/environment";
 import { customerIndex, generateChunks } from "../../seeds/generate";
 import { rngFor } from "../../seeds/random";
 import { ensureDataset } from "../dataset";
-import { byPopularity, byPropensity, byTruth, shuffled } from "./baselines";
+import { byPopularity, byPropensity, byTruth, shuffled, untargetedCandidates } from "./baselines";
 import { PolicyTally, type Shown } from "./metrics";
 import { splitCustomers } from "./sets";
 import { acceptanceProbability, affinityFor, OUTCOME_RULE, sampleOutcome, SIMULATOR_RULE } from "./simulator";
-import { POLICIES, renderReport, type PhaseResult, type PolicyName, type TrainingResult } from "./table";
+import { POLICIES, renderReport, UNTARGETED_POLICIES, type PhaseResult, type PolicyName, type TrainingResult, type UntargetedPolicyName } from "./table";
 
 export interface EvaluateOptions {
   /** Size of the seeded data set. */
@@ -60,6 +60,8 @@ const RANK_BATCH = 100;
  * batch is decided, as a gateway would see its own responses within its one-second model refresh.
  */
 const TRAIN_BATCH = 100;
+/** Customers whose answers are recorded side by side: well under the driver's pool of 64 connections. */
+const ANSWER_CONCURRENCY = 16;
 /** Answers come a minute after the decision. */
 const ANSWER_DELAY_MS = 60_000;
 /** Salts of the evaluation's own random streams, apart from the seed's. */
@@ -186,15 +188,18 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
   const started = Date.now();
   const decider = freshDecider(run.services);
   const tallies = Object.fromEntries(POLICIES.map((p) => [p, new PolicyTally()])) as Record<PolicyName, PolicyTally>;
+  const untargeted = Object.fromEntries(UNTARGETED_POLICIES.map((p) => [p, new PolicyTally()])) as Record<UntargetedPolicyName, PolicyTally>;
+  const offers = [...(await run.services.decisions.marketing.snapshot()).offers.values()];
   let withoutCandidates = 0;
-  const pool = { candidates: 0, kinds: 0, fewKinds: 0 };
+  const pool = { candidates: 0, kinds: 0, fewKinds: 0, allKinds: 0 };
   for (let i = 0; i < ids.length; i += RANK_BATCH) {
     const batch = ids.slice(i, i + RANK_BATCH);
     const scope = decisionScope(createContext(run.services));
     const ranks = await Promise.all(batch.map((id) => decider.rank(scope, id, CHANNEL, { at: run.at })));
     batch.forEach((id, j) => {
-      const ranked = ranks[j]?.ranked ?? [];
-      if (ranked.length === 0) {
+      const rank = ranks[j];
+      const ranked = rank?.ranked ?? [];
+      if (!rank || ranked.length === 0) {
         withoutCandidates += 1;
         return;
       }
@@ -212,6 +217,13 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
       tallies.random.add(show(shuffled(ranked, rngFor(run.seed, RANDOM_STREAM, customerIndex(id) ?? 0))), best);
       tallies.oracle.add(show(byTruth(ranked, probability)), best);
       tallies.propensity.add(show(byPropensity(ranked)), best);
+
+      const all = untargetedCandidates(offers, rank.inputs, run.at, CHANNEL);
+      pool.allKinds += new Set(all.map((c) => run.products.get(c.offer.productId)?.kind)).size;
+      const bestOfAll = Math.max(...all.map(probability));
+      untargeted.popularity.add(show(byPopularity(all, popularity)), bestOfAll);
+      untargeted.random.add(show(shuffled(all, rngFor(run.seed, RANDOM_STREAM, customerIndex(id) ?? 0))), bestOfAll);
+      untargeted.oracle.add(show(byTruth(all, probability)), bestOfAll);
     });
   }
   const policies = Object.fromEntries(POLICIES.map((p) => [p, tallies[p].summary()])) as PhaseResult["policies"];
@@ -223,6 +235,8 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
     kindsPerCustomer: pool.kinds / ranked,
     fewKindsShare: pool.fewKinds / ranked,
     policies,
+    untargeted: Object.fromEntries(UNTARGETED_POLICIES.map((p) => [p, untargeted[p].summary()])) as PhaseResult["untargeted"],
+    untargetedKindsPerCustomer: pool.allKinds / ranked,
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -247,27 +261,25 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
       propensity: decisions.propensity,
       offerName: (id: string) => snapshot.offers.get(id)?.name ?? id,
     };
-    // One customer's answers in order (two acceptances may touch the same subscriptions); customers side by side.
-    await Promise.all(
-      batch.map(async (customerId, j) => {
-        const rng = rngFor(run.seed, OUTCOME_STREAM, customerIndex(customerId) ?? 0);
-        const pref = preferenceOf(run, customerId);
-        for (const d of made[j] ?? []) {
-          t.decisions += 1;
-          if (!d.contacted) {
-            t.controlGroup += 1;
-            continue;
-          }
-          const outcome: ResponseOutcome = sampleOutcome(rng, affinityFor(pref, kindOf(run, d)));
-          await respondToOffer(deps, d.id, outcome, new Date(run.at.getTime() + ANSWER_DELAY_MS));
-          t.answered += 1;
-          if (outcome === "ACCEPTED") {
-            t.accepted += 1;
-            accepted.set(d.offer.productId, (accepted.get(d.offer.productId) ?? 0) + 1);
-          }
+    // One customer's answers in order (two acceptances may touch the same subscriptions); a few customers side by side.
+    await forEachLimited(batch, ANSWER_CONCURRENCY, async (customerId, j) => {
+      const rng = rngFor(run.seed, OUTCOME_STREAM, customerIndex(customerId) ?? 0);
+      const pref = preferenceOf(run, customerId);
+      for (const d of made[j] ?? []) {
+        t.decisions += 1;
+        if (!d.contacted) {
+          t.controlGroup += 1;
+          continue;
         }
-      }),
-    );
+        const outcome: ResponseOutcome = sampleOutcome(rng, affinityFor(pref, kindOf(run, d)));
+        await respondToOffer(deps, d.id, outcome, new Date(run.at.getTime() + ANSWER_DELAY_MS));
+        t.answered += 1;
+        if (outcome === "ACCEPTED") {
+          t.accepted += 1;
+          accepted.set(d.offer.productId, (accepted.get(d.offer.productId) ?? 0) + 1);
+        }
+      }
+    });
     const done = Math.min(ids.length, i + TRAIN_BATCH);
     const nowTenth = Math.floor((10 * done) / ids.length);
     if (nowTenth > tenth) {
@@ -330,6 +342,18 @@ async function removeKeys(url: string, prefix: string): Promise<void> {
   } finally {
     plain.disconnect();
   }
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Resolves once the client can take commands (it has no offline queue: commands before that fail). */

@@ -5,6 +5,10 @@ import type { PolicyMetrics } from "./metrics";
 export const POLICIES = ["ours", "popularity", "random", "oracle", "propensity"] as const;
 export type PolicyName = (typeof POLICIES)[number];
 
+/** Diagnostic policies over every eligible offer, not only those our strategies and graph signals propose. */
+export const UNTARGETED_POLICIES = ["popularity", "random", "oracle"] as const;
+export type UntargetedPolicyName = (typeof UNTARGETED_POLICIES)[number];
+
 const POLICY_LABEL: Record<PolicyName, string> = {
   ours: "ours",
   popularity: "popularity",
@@ -23,6 +27,9 @@ export interface PhaseResult {
   /** Share of ranked customers whose candidates span no more kinds than there are placements. */
   fewKindsShare: number;
   policies: Record<PolicyName, PolicyMetrics>;
+  /** The diagnostic policies over every eligible offer (hit@k against the best of those). */
+  untargeted: Record<UntargetedPolicyName, PolicyMetrics>;
+  untargetedKindsPerCustomer: number;
   seconds: number;
 }
 
@@ -80,8 +87,38 @@ export function renderReport(r: EvaluationReport): string {
     `test customers without any eligible candidate: ${fmt(r.before.withoutCandidates)} before, ${fmt(r.after.withoutCandidates)} after (left out of every row)`,
     ...[r.before, r.after].map(
       (p) =>
-        `candidates ${p.label.padEnd(6)}: ${p.candidatesPerCustomer.toFixed(1)} eligible offers of ${p.kindsPerCustomer.toFixed(1)} product kinds per customer; ` +
-        `${pct(p.fewKindsShare)} of customers have no more than ${r.limit} kinds (P(accept) depends on the kind alone, so for them the choice of offers barely matters)`,
+        `candidates ${p.label.padEnd(6)}: ${p.candidatesPerCustomer.toFixed(1)} offers of ${p.kindsPerCustomer.toFixed(1)} product kinds per customer; ` +
+        `${pct(p.fewKindsShare)} of customers have no more than ${r.limit} kinds (P(accept) depends on the kind alone, so for them the choice barely matters)`,
+    ),
+    "",
+  );
+
+  out.push(
+    `beyond our candidates (diagnostic): the same baselines over every offer the customer may take, targeted by a strategy or not ` +
+      `(${r.after.untargetedKindsPerCustomer.toFixed(1)} product kinds per customer); hit@${r.limit} against the best of those; ratio against popularity above`,
+    "",
+  );
+  const beyond: string[][] = [];
+  for (const phase of [r.before, r.after]) {
+    const popularity = phase.policies.popularity.acceptanceRate;
+    for (const name of UNTARGETED_POLICIES) {
+      const m = phase.untargeted[name];
+      beyond.push([
+        phase.label,
+        `${name}, all eligible offers`,
+        (m.offers / Math.max(1, m.customers)).toFixed(2),
+        pct(m.acceptanceRate),
+        pct(m.hitRate),
+        m.acceptsPerCustomer.toFixed(3),
+        popularity > 0 ? `${(m.acceptanceRate / popularity).toFixed(2)}×` : "–",
+      ]);
+    }
+  }
+  out.push(
+    ...markdownTable(
+      ["phase", "policy", "offers/customer", "acceptance rate", `hit@${r.limit}`, "accepts/customer", "acceptance vs popularity"],
+      beyond,
+      [false, false, true, true, true, true, true],
     ),
     "",
   );
