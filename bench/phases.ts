@@ -96,13 +96,7 @@ export async function decisionBreakdown(opts: {
           },
           { cacheKeyFn: (r) => r.customerId, cache: false },
         ),
-        write: new DataLoader<DecisionWrite, void, string>(
-          async (rows) => {
-            await timed("neo4jWrite", () => writeDecisions(session, rows), "write");
-            return rows.map(() => undefined);
-          },
-          { cacheKeyFn: (r) => r.id, cache: false },
-        ),
+        write: (rows: readonly DecisionWrite[]) => timed("neo4jWrite", () => writeDecisions(session, rows), "write"),
       };
       const decider = new Decider(reference, services.marketing, services.propensity, timedPolicy(services.policy, timed));
 

@@ -46,5 +46,5 @@ export function createContext(services: Services, principal: Principal = ANONYMO
 
 /** The batched graph reads and writes decisions of one request share. */
 export function decisionScope(ctx: GatewayContext): DecisionScope {
-  return { inputs: ctx.loaders.decisionInputs, write: ctx.loaders.decisionWrite };
+  return { inputs: ctx.loaders.decisionInputs, write: (rows) => ctx.decisions.writer.write(rows, ctx.graph.counter) };
 }

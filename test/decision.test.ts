@@ -148,8 +148,9 @@ describe("next best offers", () => {
   test("a unified view of 20 customers with their offers costs a bounded number of round trips", async () => {
     const res = await gw.raw(`query($ids: [ID!]!) { customers(ids: $ids) { id nextBestOffers(channel: HOTLINE, limit: 2) { id offer { name } } } }`, { ids: ids(2340, 20) });
     dataOf(res);
-    // customers, decision inputs (one statement for all 20), decision writes (one transaction)
-    assert.ok(res.roundTrips <= 3, `expected at most 3 Bolt round trips, got ${res.roundTrips}`);
+    // customers, decision inputs (one statement for all 20), and the writes: group-committed, so one
+    // transaction, or two when the first customer's decisions are already being written as the rest arrive.
+    assert.ok(res.roundTrips <= 4, `expected at most 4 Bolt round trips, got ${res.roundTrips}`);
     const single = await gw.request(NextBestOffersDocument, { customerId: "C0002361", channel: "HOTLINE" });
     assert.ok(single.roundTrips <= 2, `one decision: read and write, got ${single.roundTrips}`);
   });

@@ -361,7 +361,8 @@ describe("segment expressions over the test data set's customers", () => {
     test("equal the subjects of the generator's customers", async () => {
       const reference = new ReferenceData(graph);
       const [products, tags] = await Promise.all([reference.products(), reference.tags()]);
-      const ids = generated.filter((_, i) => i % 10 === 0).map((g) => g.customer.id);
+      // Customers from C0002000 on are the decision tests': their holdings change as offers are accepted.
+      const ids = generated.filter((g, i) => i % 10 === 0 && Number(g.customer.id.slice(1)) < 2000).map((g) => g.customer.id);
       const read = await customersByIds(graph.session(), ids);
       assert.equal(read.size, ids.length);
       for (const id of ids) {

@@ -70,3 +70,49 @@ export class PolicyTally {
     };
   }
 }
+
+/**
+ * How well a score orders one customer's candidates by true acceptance probability: the share of
+ * candidate pairs with different probabilities that the score puts in the right order (ties in the
+ * score count half). 0.5 is no better than chance, 1 is the truth's order.
+ */
+export class Concordance {
+  private right = 0;
+  private pairs = 0;
+
+  add(candidates: ReadonlyArray<{ score: number; probability: number }>): void {
+    for (let i = 0; i < candidates.length; i++) {
+      for (let j = i + 1; j < candidates.length; j++) {
+        const a = candidates[i] as { score: number; probability: number };
+        const b = candidates[j] as { score: number; probability: number };
+        if (Math.abs(a.probability - b.probability) <= TIE) continue;
+        this.pairs += 1;
+        const agree = (a.score - b.score) * (a.probability - b.probability);
+        this.right += agree > 0 ? 1 : agree === 0 ? 0.5 : 0;
+      }
+    }
+  }
+
+  value(): number {
+    return this.pairs > 0 ? this.right / this.pairs : 0.5;
+  }
+}
+
+/** Mean predicted propensity against mean true acceptance probability, per product kind. */
+export class Calibration {
+  private readonly byKind = new Map<string, { n: number; predicted: number; truth: number }>();
+
+  add(kind: string, predicted: number, truth: number): void {
+    const k = this.byKind.get(kind) ?? { n: 0, predicted: 0, truth: 0 };
+    k.n += 1;
+    k.predicted += predicted;
+    k.truth += truth;
+    this.byKind.set(kind, k);
+  }
+
+  summary(): Array<{ kind: string; candidates: number; predicted: number; truth: number }> {
+    return [...this.byKind.entries()]
+      .map(([kind, k]) => ({ kind, candidates: k.n, predicted: k.predicted / k.n, truth: k.truth / k.n }))
+      .sort((a, b) => b.candidates - a.candidates || (a.kind < b.kind ? -1 : 1));
+  }
+}

@@ -32,7 +32,7 @@ import { customerIndex, generateChunks } from "../../seeds/generate";
 import { rngFor } from "../../seeds/random";
 import { ensureDataset } from "../dataset";
 import { byPopularity, byPropensity, byTruth, shuffled, untargetedCandidates } from "./baselines";
-import { PolicyTally, type Shown } from "./metrics";
+import { Calibration, Concordance, PolicyTally, type Shown } from "./metrics";
 import { splitCustomers } from "./sets";
 import { acceptanceProbability, affinityFor, OUTCOME_RULE, sampleOutcome, SIMULATOR_RULE } from "./simulator";
 import { POLICIES, renderReport, UNTARGETED_POLICIES, type PhaseResult, type PolicyName, type TrainingResult, type UntargetedPolicyName } from "./table";
@@ -190,6 +190,8 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
   const tallies = Object.fromEntries(POLICIES.map((p) => [p, new PolicyTally()])) as Record<PolicyName, PolicyTally>;
   const untargeted = Object.fromEntries(UNTARGETED_POLICIES.map((p) => [p, new PolicyTally()])) as Record<UntargetedPolicyName, PolicyTally>;
   const offers = [...(await run.services.decisions.marketing.snapshot()).offers.values()];
+  const concordance = { score: new Concordance(), propensity: new Concordance() };
+  const calibration = new Calibration();
   let withoutCandidates = 0;
   const pool = { candidates: 0, kinds: 0, fewKinds: 0, allKinds: 0 };
   for (let i = 0; i < ids.length; i += RANK_BATCH) {
@@ -210,6 +212,9 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
       const pref = preferenceOf(run, id);
       const probability = (c: (typeof ranked)[number]): number => acceptanceProbability(affinityFor(pref, run.products.get(c.offer.productId)?.kind));
       const best = Math.max(...ranked.map(probability));
+      concordance.score.add(ranked.map((c) => ({ score: c.score, probability: probability(c) })));
+      concordance.propensity.add(ranked.map((c) => ({ score: c.estimate.propensity, probability: probability(c) })));
+      for (const c of ranked) calibration.add(run.products.get(c.offer.productId)?.kind ?? "?", c.estimate.propensity, probability(c));
       const show = (ordered: typeof ranked): Shown[] =>
         arbitrate(ordered, LIMIT, run.products).map((c) => ({ offerId: c.offer.id, probability: probability(c), value: c.offer.value }));
       tallies.ours.add(show(ranked), best);
@@ -237,6 +242,8 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
     policies,
     untargeted: Object.fromEntries(UNTARGETED_POLICIES.map((p) => [p, untargeted[p].summary()])) as PhaseResult["untargeted"],
     untargetedKindsPerCustomer: pool.allKinds / ranked,
+    concordance: { score: concordance.score.value(), propensity: concordance.propensity.value() },
+    calibration: calibration.summary(),
     seconds: (Date.now() - started) / 1000,
   };
 }

@@ -30,6 +30,10 @@ export interface PhaseResult {
   /** The diagnostic policies over every eligible offer (hit@k against the best of those). */
   untargeted: Record<UntargetedPolicyName, PolicyMetrics>;
   untargetedKindsPerCustomer: number;
+  /** Share of candidate pairs our score (and the propensity alone) orders as the truth does. */
+  concordance: { score: number; propensity: number };
+  /** Over every ranked candidate: the model's mean propensity and the mean true P(accept), per kind. */
+  calibration: Array<{ kind: string; candidates: number; predicted: number; truth: number }>;
   seconds: number;
 }
 
@@ -119,6 +123,28 @@ export function renderReport(r: EvaluationReport): string {
       ["phase", "policy", "offers/customer", "acceptance rate", `hit@${r.limit}`, "accepts/customer", "acceptance vs popularity"],
       beyond,
       [false, false, true, true, true, true, true],
+    ),
+    "",
+  );
+
+  out.push(
+    `does the model order candidates as the truth does? share of one customer's candidate pairs (different true P) in the right order; 50% is chance`,
+    "",
+    ...markdownTable(
+      ["phase", "our score", "propensity alone"],
+      [r.before, r.after].map((p) => [p.label, pct(p.concordance.score), pct(p.concordance.propensity)]),
+      [false, true, true],
+    ),
+    "",
+    "model against truth per product kind, over every ranked test candidate:",
+    "",
+    ...markdownTable(
+      ["kind", "candidates", "true P(accept)", "propensity before", "propensity after"],
+      r.after.calibration.map((k) => {
+        const before = r.before.calibration.find((b) => b.kind === k.kind);
+        return [k.kind, fmt(k.candidates), pct(k.truth), before ? pct(before.predicted) : "–", pct(k.predicted)];
+      }),
+      [false, true, true, true, true],
     ),
     "",
   );

@@ -73,10 +73,11 @@ export interface ScoredCandidate extends Candidate {
   relevance: number;
 }
 
-/** What a decision needs per request: batched graph reads and writes (see src/loaders). */
+/** What a decision needs per request: batched graph reads (see src/loaders) and the writer. */
 export interface DecisionScope {
   inputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
-  write: DataLoader<DecisionWrite, void, string>;
+  /** Resolves when the decisions are committed (group commit across requests, see decision-writer.ts). */
+  write: (rows: readonly DecisionWrite[]) => Promise<void>;
 }
 
 /** How much a candidate whose product kind matches the context counts more. */
@@ -160,7 +161,7 @@ export class Decider {
         features: c.features,
       };
     });
-    await Promise.all(decisions.map((d) => scope.write.load(toWrite(d))));
+    await scope.write(decisions.map(toWrite));
     return decisions;
   }
 }

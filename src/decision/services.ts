@@ -5,6 +5,7 @@ import { InvalidationBus } from "../redis/invalidation";
 import type { ReferenceData } from "../reference";
 import { ContactPolicy } from "./contact-policy";
 import { Decider } from "./decide";
+import { DecisionWriter } from "./decision-writer";
 import { MarketingAdmin } from "./marketing-admin";
 import { MarketingCatalogue } from "./marketing-catalogue";
 import { PropensityModel } from "./propensity";
@@ -17,6 +18,7 @@ export interface DecisionServices {
   decider: Decider;
   bus: InvalidationBus;
   admin: MarketingAdmin;
+  writer: DecisionWriter;
 }
 
 export function createDecisionServices(graph: Graph, reference: ReferenceData, redis: Redis, log: Logger): DecisionServices {
@@ -29,5 +31,5 @@ export function createDecisionServices(graph: Graph, reference: ReferenceData, r
     reference.invalidate();
     marketing.invalidate();
   });
-  return { marketing, propensity, policy, decider: new Decider(reference, marketing, propensity, policy), bus, admin: new MarketingAdmin(reference, bus) };
+  return { marketing, propensity, policy, decider: new Decider(reference, marketing, propensity, policy), bus, admin: new MarketingAdmin(reference, bus), writer: new DecisionWriter(graph) };
 }

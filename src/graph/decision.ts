@@ -126,6 +126,8 @@ export function responseContactId(decisionId: string): string {
 /**
  * Writes decisions in one transaction; a contacted decision also becomes an OFFER_PRESENTED
  * contact in the customer's trajectory (control-group decisions do not: nobody was contacted).
+ * Contacts the gateway writes carry the extra label Decided, so the seeded history can be counted
+ * apart from them from the count store.
  */
 export async function writeDecisions(graph: GraphSession, decisions: readonly DecisionWrite[]): Promise<void> {
   if (decisions.length === 0) return;
@@ -136,7 +138,7 @@ export async function writeDecisions(graph: GraphSession, decisions: readonly De
        relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted})
      WITH d, r WHERE r.contacted
      MATCH (c:Customer {id: r.customerId}), (ch:Channel {code: r.channel}), (p:Product {id: r.productId})
-     CREATE (c)-[:HAD]->(k:Contact {id: r.contactId, customerId: r.customerId, at: d.at, channel: r.channel, kind: 'OFFER_PRESENTED',
+     CREATE (c)-[:HAD]->(k:Contact:Decided {id: r.contactId, customerId: r.customerId, at: d.at, channel: r.channel, kind: 'OFFER_PRESENTED',
        summary: r.summary, outcome: null, productId: r.productId, decisionId: r.id})-[:VIA]->(ch),
        (k)-[:ABOUT]->(p)`,
     { rows: decisions.map((d) => ({ ...d, at: d.at.toISOString(), contactId: presentedContactId(d.id) })) },
@@ -188,7 +190,7 @@ export async function recordResponse(graph: GraphSession, r: ResponseWrite): Pro
        SET d.outcome = $outcome, d.respondedAt = datetime($at)
        WITH d
        MATCH (c:Customer {id: d.customerId}), (ch:Channel {code: d.channel}), (p:Product {id: d.productId})
-       CREATE (c)-[:HAD]->(k:Contact {id: $contactId, customerId: d.customerId, at: datetime($at), channel: d.channel, kind: 'OFFER_RESPONSE',
+       CREATE (c)-[:HAD]->(k:Contact:Decided {id: $contactId, customerId: d.customerId, at: datetime($at), channel: d.channel, kind: 'OFFER_RESPONSE',
          summary: $summary, outcome: $outcome, productId: d.productId, decisionId: d.id})-[:VIA]->(ch),
          (k)-[:ABOUT]->(p)
        WITH c, p WHERE $outcome = 'ACCEPTED'

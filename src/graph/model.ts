@@ -12,7 +12,7 @@
  *   (:Tag      TagNode)            leaf tags of the three-level taxonomy
  *   (:Customer CustomerNode)       attributes and this month's usage as properties
  *   (:Group    GroupNode)          families, V-nets, enterprises
- *   (:Contact  ContactNode)        one trajectory entry
+ *   (:Contact  ContactNode)        one trajectory entry; those the gateway writes for decisions are also :Decided
  *   (:HiddenPreference HiddenPreferenceNode)  ground truth for evaluation; never linked, never served
  *   (:SeedRun  SeedRunNode)        one per completed seed run (idempotency and provenance)
  *   (:Segment  SegmentNode)        a target group defined by an expression over tags and attributes

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { GraphSession } from "../graph/db";
 import { relatedProducts, type ProductRelation } from "../graph/catalogue";
 import { contactPages, type ContactPage, type ContactPageRequest } from "../graph/contact";
-import { decisionInputs, decisionsByIds, writeDecisions, type DecisionInputRequest, type DecisionInputs, type DecisionRecord, type DecisionWrite } from "../graph/decision";
+import { decisionInputs, decisionsByIds, type DecisionInputRequest, type DecisionInputs, type DecisionRecord } from "../graph/decision";
 import { circles, customersByIds, customersByMsisdns, type CircleMemberRecord, type CircleRequest } from "../graph/customer";
 import type { CustomerRecord, ProductRecord } from "../graph/records";
 
@@ -20,8 +20,6 @@ export interface Loaders {
   related: Record<ProductRelation, DataLoader<string, ProductRecord[]>>;
   /** Decision inputs of many customers in one statement (the unified view of 50 asks for 50 decisions). */
   decisionInputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
-  /** Decisions made within one tick are written in one transaction. */
-  decisionWrite: DataLoader<DecisionWrite, void, string>;
   decision: DataLoader<string, DecisionRecord | null>;
 }
 
@@ -47,20 +45,12 @@ export function createLoaders(graph: GraphSession): Loaders {
     // Every request of one GraphQL operation asks about the same candidate products, so the customer is the key.
     { cacheKeyFn: (r) => r.customerId },
   );
-  const decisionWrite = new DataLoader<DecisionWrite, void, string>(
-    async (rows) => {
-      await writeDecisions(graph, rows);
-      return rows.map(() => undefined);
-    },
-    { cacheKeyFn: (r) => r.id, cache: false },
-  );
   const decision = new DataLoader<string, DecisionRecord | null>(async (ids) => {
     const found = await decisionsByIds(graph, ids);
     return ids.map((id) => found.get(id) ?? null);
   });
   return {
     decisionInputs: decisionInputsLoader,
-    decisionWrite,
     decision,
     customer,
     customerByMsisdn,
