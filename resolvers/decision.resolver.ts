@@ -61,7 +61,7 @@ export class DecisionResolver {
     @Arg("outcome", () => ResponseOutcomeEnum) outcome: ResponseOutcome,
     @Ctx() ctx: GatewayContext,
   ): Promise<DecisionView> {
-    const snapshot = await ctx.decisions.marketing.snapshot();
+    const [snapshot, products] = await Promise.all([ctx.decisions.marketing.snapshot(), ctx.reference.products()]);
     const d = await respondToOffer(
       {
         graph: ctx.graph,
@@ -69,6 +69,7 @@ export class DecisionResolver {
         policy: ctx.decisions.policy,
         propensity: ctx.decisions.propensity,
         offerName: (id) => snapshot.offers.get(id)?.name ?? id,
+        productKind: (id) => products.get(id)?.kind ?? "UNKNOWN",
       },
       decisionId,
       outcome,

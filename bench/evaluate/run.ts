@@ -226,6 +226,7 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
       const all = untargetedCandidates(offers, rank.inputs, run.at, CHANNEL);
       pool.allKinds += new Set(all.map((c) => run.products.get(c.offer.productId)?.kind)).size;
       const bestOfAll = Math.max(...all.map(probability));
+      untargeted.ours.add(show(ranked), bestOfAll);
       untargeted.popularity.add(show(byPopularity(all, popularity)), bestOfAll);
       untargeted.random.add(show(shuffled(all, rngFor(run.seed, RANDOM_STREAM, customerIndex(id) ?? 0))), bestOfAll);
       untargeted.oracle.add(show(byTruth(all, probability)), bestOfAll);
@@ -267,6 +268,7 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
       policy: decisions.policy,
       propensity: decisions.propensity,
       offerName: (id: string) => snapshot.offers.get(id)?.name ?? id,
+      productKind: (id: string) => run.products.get(id)?.kind ?? "UNKNOWN",
     };
     // One customer's answers in order (two acceptances may touch the same subscriptions); a few customers side by side.
     await forEachLimited(batch, ANSWER_CONCURRENCY, async (customerId, j) => {

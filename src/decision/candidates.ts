@@ -6,8 +6,11 @@ import type { ActiveStrategy, MarketingSnapshot } from "./marketing-catalogue";
 
 /**
  * Where candidate offers come from (DESIGN, "one decision" step 1): the offers of active strategies
- * whose segment holds the customer; offers one step up an upgrade path from a held product; and
- * offers of products the customer's family or calling circle adopted. Every candidate here is
+ * whose segment holds the customer (expert rules); offers one step up an upgrade path from a held
+ * product; offers of products the customer's family or calling circle adopted; and, once the
+ * propensity model knows a product kind well, any other eligible offer of that kind (the
+ * operators' "customer → product" matching by machine learning: rules decide alone only until
+ * the model has learned enough to propose beyond them). Every candidate here is
  * already eligible: its product passed the graph's checks, the offer is active, valid at `at`, sold
  * in the customer's region and has a creative for the channel.
  */
@@ -20,6 +23,8 @@ export interface Candidate {
   upgradeFromProductId: string | null;
   familyHolders: number;
   circleHolders: number;
+  /** Proposed by the propensity model alone (no strategy, upgrade path or adoption put it here). */
+  modelProposed: boolean;
 }
 
 /** A candidate is a graph candidate when its product is held by this many calling-circle contacts (family: one is enough). */
@@ -44,6 +49,8 @@ export function collectCandidates(
   subject: SegmentSubject,
   channel: ChannelCode,
   at: Date,
+  /** True for product kinds the propensity model has learned enough about to propose offers of its own. */
+  modelKnows: (productId: string) => boolean = () => false,
 ): Candidate[] {
   const regionId = inputs.customer.regionId;
   const signal = (productId: string) => inputs.eligible.get(productId);
@@ -55,7 +62,15 @@ export function collectCandidates(
     let c = byKey.get(key);
     if (!c) {
       const s = signal(offer.productId);
-      c = { offer, strategy, segmentBecause: because, upgradeFromProductId: null, familyHolders: s?.familyHolders ?? 0, circleHolders: s?.circleHolders ?? 0 };
+      c = {
+        offer,
+        strategy,
+        segmentBecause: because,
+        upgradeFromProductId: null,
+        familyHolders: s?.familyHolders ?? 0,
+        circleHolders: s?.circleHolders ?? 0,
+        modelProposed: false,
+      };
       byKey.set(key, c);
     }
     return c;
@@ -83,6 +98,11 @@ export function collectCandidates(
     if (s.familyHolders === 0 && s.circleHolders < CIRCLE_ADOPTION_THRESHOLD) continue;
     if (candidatesOf(s.productId).length > 0) continue;
     for (const o of (marketing.offersByProduct.get(s.productId) ?? []).filter(usable)) add(o, null, []);
+  }
+
+  for (const s of inputs.eligible.values()) {
+    if (!modelKnows(s.productId) || candidatesOf(s.productId).length > 0) continue;
+    for (const o of (marketing.offersByProduct.get(s.productId) ?? []).filter(usable)) add(o, null, []).modelProposed = true;
   }
   return [...byKey.values()];
 }

@@ -80,6 +80,9 @@ export interface DecisionScope {
   write: (rows: readonly DecisionWrite[]) => Promise<void>;
 }
 
+/** Responses a product kind's model needs before it proposes offers no rule or graph signal put forward. */
+const MODEL_CANDIDATE_EVIDENCE = 200;
+
 /** How much a candidate whose product kind matches the context counts more. */
 const CONTEXT_RELEVANCE = 1.5;
 
@@ -98,14 +101,18 @@ export class Decider {
     const inputs = await scope.inputs.load({ customerId, productIds: snapshot.candidateProductIds });
     if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the id (customer ids look like C0000001).`);
     const subject = segmentSubject(inputs.customer, products, tags, { familyMember: inputs.familySize > 0 });
-    const candidates = collectCandidates(snapshot, inputs, subject, channel, at);
     const models = await this.propensity.models();
+    const modelKnows = (productId: string): boolean => {
+      const kind = products.get(productId)?.kind;
+      return kind !== undefined && this.propensity.kindEvidence(models, kind) >= MODEL_CANDIDATE_EVIDENCE;
+    };
+    const candidates = collectCandidates(snapshot, inputs, subject, channel, at, modelKnows);
     const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()));
     const kinds = context.productKinds ?? [];
     const ranked = candidates.map((c): ScoredCandidate => {
       const features = [...base, ...graphFeatures(inputs.eligible.get(c.offer.productId), inputs.familySize)];
-      const estimate = this.propensity.estimate(models, c.offer.id, features, priorPropensity(c, inputs.familySize));
       const product = products.get(c.offer.productId);
+      const estimate = this.propensity.estimate(models, c.offer.id, product?.kind ?? "UNKNOWN", features, priorPropensity(c, inputs.familySize));
       const relevance = product && kinds.includes(product.kind) ? CONTEXT_RELEVANCE : 1;
       const priority = c.offer.priority * (c.strategy?.priority ?? 1);
       return { ...c, features, estimate, priority, relevance, score: estimate.propensity * c.offer.value * priority * relevance };

@@ -86,16 +86,19 @@ export function explain(input: {
     const from = products.get(c.upgradeFromProductId);
     reasons.push({ kind: "UPGRADE_PATH", text: `当前持有的${from?.name ?? c.upgradeFromProductId}可升级为${productName}` });
   }
+  if (c.modelProposed) {
+    reasons.push({ kind: "MODEL", text: `模型推荐（客户→产品）：同类产品已学习 ${estimate.kindEvidence} 次响应，该客户接受${productName}的概率较高` });
+  }
   if (product && input.contextKinds.includes(product.kind)) {
     reasons.push({ kind: "CONTEXT", text: `与当前场景相关（${product.kind}），相关度 ×${parts.relevance}` });
   }
-  if (estimate.evidence === 0) {
+  if (estimate.evidence === 0 && estimate.kindEvidence === 0) {
     reasons.push({ kind: "MODEL", text: `该offer尚无响应数据，采用先验倾向 ${round(estimate.prior * 100, 1)}%（基础响应率 ${round(c.offer.basePropensity * 100, 1)}%，结合客群与关系网络）` });
   } else {
     const drivers = estimate.drivers.map((d) => `${describeFeature(d.feature, input.tagName)}（×${round(d.factor, 1)}）`);
     reasons.push({
       kind: "MODEL",
-      text: `自适应模型已学习 ${estimate.evidence} 次响应，预测接受概率 ${round(parts.propensity * 100, 1)}%${drivers.length > 0 ? `；主要促成因素：${drivers.join("、")}` : ""}`,
+      text: `自适应模型已学习该offer ${estimate.evidence} 次响应、同类产品 ${estimate.kindEvidence} 次响应，预测接受概率 ${round(parts.propensity * 100, 1)}%${drivers.length > 0 ? `；主要促成因素：${drivers.join("、")}` : ""}`,
     });
   }
   reasons.push({

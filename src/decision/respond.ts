@@ -22,7 +22,7 @@ const POSITIVE: ReadonlySet<ResponseOutcome> = new Set(["ACCEPTED", "CLICKED"]);
  * client that retries after a Redis outage completes what the first call could not.
  */
 export async function respondToOffer(
-  deps: { graph: GraphSession; load: (id: string) => Promise<DecisionRecord | null>; policy: ContactPolicy; propensity: PropensityModel; offerName: (offerId: string) => string },
+  deps: { graph: GraphSession; load: (id: string) => Promise<DecisionRecord | null>; policy: ContactPolicy; propensity: PropensityModel; offerName: (offerId: string) => string; productKind: (productId: string) => string },
   decisionId: string,
   outcome: ResponseOutcome,
   at: Date = new Date(),
@@ -39,7 +39,7 @@ export async function respondToOffer(
   const d = written.decision;
   await Promise.all([
     deps.policy.recordResponse(d.customerId, d.offerId, outcome, d.respondedAt ?? at, d.id),
-    deps.propensity.learn(d.id, d.offerId, d.features, POSITIVE.has(outcome)),
+    deps.propensity.learn(d.id, d.offerId, deps.productKind(d.productId), d.features, POSITIVE.has(outcome)),
   ]);
   return d;
 }
