@@ -80,6 +80,50 @@ export function processCpuMs(pid: number | undefined): number | null {
   }
 }
 
+/** What a JVM thread does, from its name (Neo4j names its own threads; HotSpot names its). */
+export const JVM_THREAD_KINDS = ["query execution (Bolt workers)", "Bolt network I/O", "JIT compiler", "garbage collector", "other"] as const;
+export type JvmThreadKind = (typeof JVM_THREAD_KINDS)[number];
+
+function jvmThreadKind(name: string): JvmThreadKind {
+  if (name.startsWith("neo4j.BoltWorke")) return "query execution (Bolt workers)";
+  if (name.startsWith("neo4j.BoltNetwo")) return "Bolt network I/O";
+  if (/^C[12] CompilerThre/.test(name)) return "JIT compiler";
+  if (/^GC Thread|^G1 /.test(name)) return "garbage collector";
+  return "other";
+}
+
+/**
+ * CPU milliseconds the threads of JVM process `pid` have used so far, by kind: how much of Neo4j's
+ * CPU runs queries, and how much is the JVM still compiling (a freshly started Neo4j spends minutes
+ * of a core on its JIT). Threads that ended since are lost, which only undercounts "other".
+ */
+export function jvmThreadCpuMs(pid: number | undefined): Map<JvmThreadKind, number> | null {
+  if (pid === undefined) return null;
+  try {
+    const kinds = new Map<JvmThreadKind, number>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const close = stat.lastIndexOf(")");
+        const kind = jvmThreadKind(stat.slice(stat.indexOf("(") + 1, close));
+        const rest = stat.slice(close + 2).split(" ");
+        kinds.set(kind, (kinds.get(kind) ?? 0) + (Number(rest[11]) + Number(rest[12])) * JIFFY_MS);
+      } catch {
+        // The thread ended while we looked.
+      }
+    }
+    return kinds;
+  } catch {
+    return null;
+  }
+}
+
+/** Per-kind CPU between two {@link jvmThreadCpuMs} samples (per thread kind, never negative). */
+export function jvmThreadDelta(before: Map<JvmThreadKind, number> | null, after: Map<JvmThreadKind, number> | null): Map<JvmThreadKind, number> | null {
+  if (!before || !after) return null;
+  return new Map(JVM_THREAD_KINDS.map((kind) => [kind, Math.max(0, (after.get(kind) ?? 0) - (before.get(kind) ?? 0))]));
+}
+
 function readProcesses(): Map<number, ProcessCpu> {
   const processes = new Map<number, ProcessCpu>();
   for (const entry of readdirSync("/proc")) {

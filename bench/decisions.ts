@@ -8,7 +8,7 @@ import type { ChildServer } from "./children";
 import { findDescendant, sampleCpu } from "./cpu";
 import { newestProfile, summariseProfile, type ProfileSummary } from "./cpu-profile";
 import type { LoadTarget } from "./load";
-import { combineSlices, measureSlice, type SideMeasurement, type Slice } from "./measure";
+import { combineSlices, jitShare, measureSlice, type SideMeasurement, type Slice } from "./measure";
 import type { BenchOptions } from "./options";
 import { decisionBreakdown, type DecisionBreakdown } from "./phases";
 import { decisionTarget } from "./targets";
@@ -63,12 +63,7 @@ export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise
   const levels = opts.decisionConcurrency;
   const first = levels[0] ?? 1;
   await firstDecision(target, ctx.idStream(WARMUP_STREAM));
-  if (opts.warmupS > 0) {
-    say(`decisions: warm-up ${opts.warmupS} s at concurrency ${first}…`);
-    const { load } = await measureSlice(target, { serverPid: undefined, concurrency: first, durationS: opts.warmupS, nextId: ctx.idStream(WARMUP_STREAM) });
-    say(`  ${load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(load.latencyMs.p50)}, p99 ${ms(load.latencyMs.p99)}, ${load.failures} errors`);
-    await sleep(SETTLE_MS);
-  }
+  await warmUp(ctx, target, first);
 
   // One id stream across the levels: every measured decision is for a fresh random customer.
   const nextId = ctx.idStream(LOAD_STREAM);
@@ -82,7 +77,7 @@ export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise
       const slice = await measureSlice(target, { serverPid: ctx.gateway.pid, concurrency, durationS: sliceS, nextId });
       slices.push(slice);
       const share = slice.others ? ` (other processes ${((100 * slice.others.others) / slice.others.total).toFixed(0)}% of the CPU)` : "";
-      say(`  slice ${i + 1}: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(slice.load.latencyMs.p50)}, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${share}`);
+      say(`  slice ${i + 1}: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(slice.load.latencyMs.p50)}, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${share}${jitText(slice)}`);
     }
     measuredLevels.push({ concurrency, measured: combineSlices(slices), slices: slices.map((s) => ({ requestsPerS: s.load.requestsPerS, p99: s.load.latencyMs.p99 })) });
     await sleep(SETTLE_MS);
@@ -138,6 +133,40 @@ async function profileGateway(ctx: DecisionScenarioContext, concurrency: number)
     return null;
   }
   return summariseProfile(file, window);
+}
+
+/** A warm-up step; long enough for the JIT share of one step to mean something. */
+const WARMUP_STEP_S = 10;
+/** Below this share of Neo4j's CPU going to its JIT compiler, Neo4j counts as warm. */
+const WARM_JIT_SHARE = 0.1;
+
+/**
+ * Decisions at the first level's concurrency, unmeasured, for at least `warmupS` and then until
+ * Neo4j's JIT compiler has settled (see `decisionWarmupS`), at most `decisionWarmupS` in all. Without
+ * Neo4j's threads to look at (it was not started by this bench) it stops after `warmupS`.
+ */
+async function warmUp(ctx: DecisionScenarioContext, target: LoadTarget, concurrency: number): Promise<void> {
+  const { opts, say } = ctx;
+  const most = Math.max(opts.warmupS, opts.decisionWarmupS);
+  if (most === 0) return;
+  say(`decisions: warm-up at concurrency ${concurrency}: at least ${opts.warmupS} s, then until Neo4j's JIT compiler settles (at most ${most} s)…`);
+  const nextId = ctx.idStream(WARMUP_STREAM);
+  let spent = 0;
+  while (spent < most) {
+    const step = Math.min(WARMUP_STEP_S, most - spent);
+    const slice = await measureSlice(target, { serverPid: undefined, concurrency, durationS: step, nextId });
+    spent += step;
+    const share = jitShare(slice.neo4jThreadsMs);
+    say(`  ${spent} s: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(slice.load.latencyMs.p50)}, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${jitText(slice)}`);
+    if (spent >= opts.warmupS && (share === null || share < WARM_JIT_SHARE)) break;
+  }
+  if (spent >= most && most > opts.warmupS) say(`  Neo4j's JIT compiler was still busy after ${most} s; measuring anyway (--decision-warmup raises the limit)`);
+  await sleep(SETTLE_MS);
+}
+
+function jitText(slice: Slice): string {
+  const share = jitShare(slice.neo4jThreadsMs);
+  return share === null ? "" : `, Neo4j JIT ${(100 * share).toFixed(0)}% of Neo4j's CPU`;
 }
 
 /**

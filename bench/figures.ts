@@ -3,6 +3,7 @@ import type { Comparison } from "./compare";
 import type { DatasetInfo } from "./dataset";
 import type { DecisionLevel, DecisionRun } from "./decisions";
 import { PHASES, PHASE_LABELS } from "./phases";
+import { JVM_THREAD_KINDS } from "./cpu";
 import type { SideMeasurement } from "./measure";
 import type { BenchOptions } from "./options";
 import { fixed, type BenchReport, type Column } from "./report";
@@ -33,7 +34,8 @@ export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: 
   if (opts.scenarios.includes("decisions")) {
     report.set(
       "load, decisions",
-      `concurrency ${opts.decisionConcurrency.join(", then ")}, ${opts.decisionDurationS} s measured per level in ${opts.slices} slices after ${opts.warmupS} s warm-up, ` +
+      `concurrency ${opts.decisionConcurrency.join(", then ")}, ${opts.decisionDurationS} s measured per level in ${opts.slices} slices ` +
+        `after a warm-up of ${opts.warmupS}–${Math.max(opts.warmupS, opts.decisionWarmupS)} s (until Neo4j's JIT compiler settles), ` +
         `a seeded random customer per request among the ${opts.customers.toLocaleString("en")}, autocannon`,
     );
   }
@@ -41,6 +43,26 @@ export function recordSetting(report: BenchReport, opts: BenchOptions, dataset: 
     "sides",
     "ours = this gateway (type-graphql 2 + DataLoader)" + (libraryVersion ? `; theirs = @neo4j/graphql ${libraryVersion} (Apollo Server 5, same Neo4j)` : ""),
   );
+}
+
+/** Above this share of Neo4j's CPU going to its JIT compiler, a measurement is flagged as taken during warm-up. */
+const JIT_WARNING_SHARE = 0.1;
+
+/**
+ * Flags measurements during which Neo4j was still compiling (a freshly started JVM spends minutes
+ * of a core on its JIT): they report the JVM's warm-up as much as the work measured.
+ */
+export function recordJitWarnings(report: BenchReport, shares: ReadonlyArray<readonly [what: string, share: number | null]>): void {
+  const known = shares.filter((s): s is readonly [string, number] => s[1] !== null);
+  if (known.length === 0) return;
+  report.set("Neo4j JIT", known.map(([what, share]) => `${(100 * share).toFixed(0)}% of Neo4j's CPU while measuring ${what}`).join(", "));
+  const warm = known.filter(([, share]) => share > JIT_WARNING_SHARE);
+  if (warm.length > 0) {
+    report.note(
+      `Neo4j's JIT compiler was still busy while measuring ${warm.map(([what]) => what).join(", ")} (see "Neo4j JIT" above): ` +
+        "its CPU per request and latency include the JVM warming up, so they are worse than a warm Neo4j's; a longer --warmup (or --decision-warmup) helps.",
+    );
+  }
 }
 
 /**
@@ -205,7 +227,15 @@ function recordDecisionCpu(report: BenchReport, level: DecisionLevel): void {
     { key: "ms", title: "CPU ms/decision", format: fixed(2) },
     { key: "share", title: "share" },
   ]);
-  for (const [label, v] of known) table.row({ process: label, ms: v, share: `${((100 * v) / total).toFixed(0)}%` });
+  for (const [label, v] of known) {
+    table.row({ process: label, ms: v, share: `${((100 * v) / total).toFixed(0)}%` });
+    if (label === "Neo4j" && m.neo4jThreadsMsPerRequest) {
+      for (const kind of JVM_THREAD_KINDS) {
+        const part = m.neo4jThreadsMsPerRequest.get(kind) ?? 0;
+        table.row({ process: `  Neo4j: ${kind}`, ms: part, share: `${((100 * part) / total).toFixed(0)}%` });
+      }
+    }
+  }
   table.row({ process: "all", ms: total, share: "100%" });
   const cores = cpus().length;
   const ceiling = (1000 * cores) / total;

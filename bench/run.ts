@@ -26,7 +26,7 @@ import { rngFor } from "../seeds/random";
 import { startChildServer, type ChildServer } from "./children";
 import { customerId, ensureDataset } from "./dataset";
 import { runDecisionScenario } from "./decisions";
-import { recordComparison, recordDecisions, recordInterference, recordSetting, recordUnifiedView } from "./figures";
+import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { runUnifiedViewScenario } from "./unified-view";
@@ -103,12 +103,14 @@ runMain(
       return () => customerId(1 + Math.floor(rng.next() * opts.customers));
     };
     const interference: Array<[string, number | null]> = [];
+    const jit: Array<[string, number | null]> = [];
 
     if (library) {
       const run = await runUnifiedViewScenario({ opts, gateway, library, idStream, say });
       if (run.comparison) recordComparison(report, run.comparison);
       recordUnifiedView(report, run.ours, run.theirs);
       interference.push(["unified view, ours", run.ours.othersShare], ["unified view, theirs", run.theirs.othersShare]);
+      jit.push(["unified view, ours", run.ours.neo4jJitShare], ["unified view, theirs", run.theirs.neo4jJitShare]);
       // The library is not needed any more; stopping it gives the decisions the machine.
       await library.stop();
     }
@@ -126,9 +128,13 @@ runMain(
         say,
       });
       recordDecisions(report, run);
-      for (const level of run.levels) interference.push([`decisions at concurrency ${level.concurrency}`, level.measured.othersShare]);
+      for (const level of run.levels) {
+        interference.push([`decisions at concurrency ${level.concurrency}`, level.measured.othersShare]);
+        jit.push([`decisions at concurrency ${level.concurrency}`, level.measured.neo4jJitShare]);
+      }
     }
     recordInterference(report, interference);
+    recordJitWarnings(report, jit);
 
     console.log(`\n${report.render()}\n`);
   },

@@ -177,6 +177,62 @@ describe("strategies, offers and segments", () => {
     });
   });
 
+  test("an offer scoped to a city is proposed there and nowhere else", async () => {
+    const at = "2031-06-03T03:00:00.000Z";
+    const segment = dataOf(await gw.raw<{ createSegment: { id: string } }>(CREATE_SEGMENT, { input: { code: "TEST_EVERYONE_2031", name: "测试：全部客户", expression: "ALL" } })).createSegment;
+    const offer = dataOf(
+      await gw.raw<{ createOffer: { id: string } }>(CREATE_OFFER, {
+        input: {
+          code: "OFF-TEST-HANGZHOU",
+          name: "杭州专享音乐会员",
+          productId: productByCode("CNT-MIGU-MUSIC").id,
+          creatives: [{ channel: "HOTLINE", text: "杭州客户专享：咪咕音乐会员首月免费。" }],
+          value: 500,
+          priority: 5,
+          basePropensity: 0.5,
+          regionIds: ["R3301"],
+          validFrom: "2031-01-01T00:00:00Z",
+        },
+      }),
+    ).createOffer;
+    dataOf(
+      await gw.raw(CREATE_STRATEGY, {
+        input: {
+          code: "CNT-TST-CITY-903",
+          name: "杭州测试策略",
+          businessLine: "CONTENT",
+          scenario: "CROSS_SELL",
+          segmentId: segment.id,
+          offerIds: [offer.id],
+          channels: ["HOTLINE"],
+          priority: 10,
+          controlShare: 0,
+          validFrom: "2031-01-01T00:00:00Z",
+        },
+      }),
+    );
+    const regions = await gw.raw<{ customers: Array<{ id: string; region: { parent: { id: string } } }> }>(`query($ids: [ID!]!) { customers(ids: $ids) { id region { parent { id } } } }`, {
+      ids: ids(2500, 60),
+    });
+    let inCity = 0;
+    let elsewhere = 0;
+    for (const c of dataOf(regions).customers) {
+      const decisions = dataOf(await gw.request(NextBestOffersDocument, { customerId: c.id, channel: "HOTLINE", limit: 10, context: { at } })).nextBestOffers;
+      const got = decisions.some((d) => d.offer.id === offer.id);
+      if (c.region.parent.id === "R3301") {
+        inCity += 1;
+        const holds = dataOf(await gw.raw<{ customer: { subscriptions: Array<{ product: { code: string } }> } }>(`query($id: ID!) { customer(id: $id) { subscriptions { product { code } } } }`, { id: c.id })).customer.subscriptions.some(
+          (s) => s.product.code === "CNT-MIGU-MUSIC",
+        );
+        assert.equal(got, !holds, `${c.id} in Hangzhou`);
+      } else {
+        elsewhere += 1;
+        assert.equal(got, false, `${c.id} outside Hangzhou`);
+      }
+    }
+    assert.ok(inCity > 0 && elsewhere > 0, `customers on both sides: ${inCity} in Hangzhou, ${elsewhere} elsewhere`);
+  });
+
   describe("bad input is BAD_USER_INPUT naming the field, and nothing is written", () => {
     const strategyInput = {
       code: "MOB-TST-BAD-902",
