@@ -119,7 +119,8 @@ describe("respondToOffer", () => {
       .sort((a, b) => (frequency.get(b.offer.id) ?? 0) - (frequency.get(a.offer.id) ?? 0))[0];
     assert.ok(target, "an offer the probe ranks below its top three was given to at least 10 others");
     const beforeRank = await rankOf(target.offer.id);
-    assert.equal(beforeRank.evidence, 0, "no evidence yet");
+    // Earlier tests in this file may have answered this offer once or twice; what counts is the change.
+    assert.ok(beforeRank.evidence <= 3, `little evidence yet (${beforeRank.evidence})`);
 
     let accepted = 0;
     for (const d of made) {
@@ -128,7 +129,7 @@ describe("respondToOffer", () => {
       if (outcome === "ACCEPTED") accepted += 1;
     }
     const afterRank = await rankOf(target.offer.id);
-    assert.ok(afterRank.evidence >= accepted, "the model counted the responses");
+    assert.ok(afterRank.evidence >= beforeRank.evidence + accepted, "the model counted the responses");
     assert.ok(afterRank.propensity > beforeRank.propensity * 2, `propensity rose: ${beforeRank.propensity} → ${afterRank.propensity}`);
     assert.ok(afterRank.index < beforeRank.index, `rank rose: ${beforeRank.index} → ${afterRank.index}`);
     const [top] = dataOf(await gw.request(NextBestOffersDocument, { customerId: probe, channel: "WEB", limit: 1 })).nextBestOffers;
