@@ -133,6 +133,6 @@ describe("respondToOffer", () => {
     assert.ok(afterRank.propensity > beforeRank.propensity * 2, `propensity rose: ${beforeRank.propensity} → ${afterRank.propensity}`);
     assert.ok(afterRank.index < beforeRank.index, `rank rose: ${beforeRank.index} → ${afterRank.index}`);
     const [top] = dataOf(await gw.request(NextBestOffersDocument, { customerId: probe, channel: "WEB", limit: 1 })).nextBestOffers;
-    assert.match(top?.reasons.find((r) => r.kind === "MODEL")?.text ?? "", /自适应模型已学习 \d+ 次响应/);
+    assert.match(top?.reasons.find((r) => r.kind === "MODEL")?.text ?? "", /自适应模型已学习该offer \d+ 次响应、同类产品 \d+ 次响应/);
   });
 });
