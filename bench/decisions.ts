@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { PROJECT_ROOT } from "../src/paths";
 import type { GraphConnection } from "../src/graph/db";
 import type { ChildServer } from "./children";
-import { findDescendant, sampleCpu } from "./cpu";
+import { findDescendant, othersJiffies, sampleCpu } from "./cpu";
 import { newestProfile, summariseProfile, type ProfileSummary } from "./cpu-profile";
 import type { LoadTarget } from "./load";
 import { combineSlices, jitShare, measureSlice, type SideMeasurement, type Slice } from "./measure";
@@ -30,7 +30,8 @@ export interface DecisionLevel {
 export interface DecisionRun {
   /** In the order asked; the first is the level the target is judged at. */
   levels: DecisionLevel[];
-  breakdown: DecisionBreakdown | null;
+  /** With the share of the machine other processes took meanwhile. */
+  breakdown: (DecisionBreakdown & { othersShare: number | null }) | null;
   profile: ProfileSummary | null;
 }
 
@@ -83,10 +84,11 @@ export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise
     await sleep(SETTLE_MS);
   }
 
-  let breakdown: DecisionBreakdown | null = null;
+  let breakdown: DecisionRun["breakdown"] = null;
   if (opts.breakdownSample > 0) {
     say(`decisions: timing ${opts.breakdownSample} decisions phase by phase, one at a time, then as many over HTTP…`);
-    breakdown = await decisionBreakdown({
+    const before = sampleCpu();
+    const timed = await decisionBreakdown({
       neo4j: ctx.neo4j,
       redisUrl: ctx.redisUrl,
       redisKeyPrefix: ctx.redisKeyPrefix,
@@ -97,6 +99,8 @@ export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise
       nextId: ctx.idStream(BREAKDOWN_STREAM),
       log: ctx.log,
     });
+    const others = othersJiffies(before, sampleCpu());
+    breakdown = { ...timed, othersShare: others ? others.others / others.total : null };
   }
 
   const profile = opts.profileS > 0 ? await profileGateway(ctx, first) : null;

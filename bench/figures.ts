@@ -272,7 +272,8 @@ function recordBreakdown(report: BenchReport, run: DecisionRun): void {
   report.note(
     "breakdown: the gateway's own Decider run in the bench process against the same Neo4j and Redis, one decision at a time, its graph read and write and " +
       "its contact-policy calls timed; then as many other customers' decisions through the gateway over HTTP." +
-      (b.httpRoundTrips !== null ? ` Those answers cost ${b.httpRoundTrips.toFixed(2)} Bolt round trips each.` : ""),
+      (b.httpRoundTrips !== null ? ` Those answers cost ${b.httpRoundTrips.toFixed(2)} Bolt round trips each.` : "") +
+      (b.othersShare !== null ? ` Other processes took ${(100 * b.othersShare).toFixed(0)}% of the machine's CPU meanwhile.` : ""),
   );
   if (b.neo4jCpuMs) {
     report.note(
