@@ -44,17 +44,21 @@ const MAIN_PLAN_KINDS = ["PLAN", "FAMILY_PLAN"];
  *   - a main plan replaces the held one, so the held main plan does not count against it, but every
  *     held add-on must still find one of its REQUIRES targets afterwards;
  *   - REQUIRES targets are alternatives (any one held suffices); EXCLUDES is stored both ways.
+ * Family and circle members' holdings are read once each (as lists of product ids), not once per
+ * candidate product.
  */
 const DECISION_INPUTS = `
   UNWIND $requests AS r
   MATCH (c:Customer {id: r.customerId})
   CALL (c) {
     OPTIONAL MATCH (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer)
-    RETURN collect(DISTINCT m) AS family
+    WITH DISTINCT m WHERE m IS NOT NULL
+    RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS family
   }
   CALL (c) {
     OPTIONAL MATCH (c)-[:CALLS]-(m:Customer)
-    RETURN collect(DISTINCT m) AS circle
+    WITH DISTINCT m WHERE m IS NOT NULL
+    RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS circle
   }
   CALL (c, r, family, circle) {
     WITH c, r, family, circle, [(c)-[:SUBSCRIBES]->(h:Product) | h] AS held
@@ -67,8 +71,8 @@ const DECISION_INPUTS = `
       AND NOT EXISTS { MATCH (p)-[:EXCLUDES]->(x) WHERE x IN kept }
       AND (NOT replacesPlan OR all(h IN kept WHERE NOT EXISTS { (h)-[:REQUIRES]->() } OR EXISTS { MATCH (h)-[:REQUIRES]->(q) WHERE q = p OR q IN kept }))
     RETURN collect([p.id,
-      size([m IN family WHERE EXISTS { (m)-[:SUBSCRIBES]->(p) }]),
-      size([m IN circle WHERE EXISTS { (m)-[:SUBSCRIBES]->(p) }])]) AS eligible
+      size([holdings IN family WHERE p.id IN holdings]),
+      size([holdings IN circle WHERE p.id IN holdings])]) AS eligible
   }
   WITH c, size(family) AS familySize, size(circle) AS circleSize, eligible,
        [(c)-[:SUBSCRIBES]->(h:Product)-[:UPGRADES_TO]->(u:Product) | [h.id, u.id]] AS upgrades
