@@ -284,6 +284,7 @@ describe("strategies, offers and segments", () => {
         [{ regionIds: ["R9999"] }, "regionIds"],
         [{ basePropensity: 1.5 }, "basePropensity"],
         [{ value: -1 }, "value"],
+        [{ value: undefined }, "value"],
       ];
       for (const [change, argument] of cases) {
         const e = errorOf(await gw.raw(CREATE_OFFER, { input: { ...base, ...change } }));

@@ -86,6 +86,12 @@ function number(argument: string, value: number, min: number, max: number, minEx
   return value;
 }
 
+/** A field a create must give (an update keeps the current value). */
+function required<T>(argument: string, value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) fail(argument, `\`${argument}\` is required when creating ${what}.`);
+  return value;
+}
+
 function window(validFrom: Date, validUntil: Date | null): void {
   if (validUntil && validUntil.getTime() <= validFrom.getTime()) {
     fail("validUntil", `\`validUntil\` (${validUntil.toISOString()}) must be after \`validFrom\` (${validFrom.toISOString()}).`);
@@ -161,7 +167,7 @@ export class MarketingAdmin {
       validFrom,
       validUntil,
       regionIds,
-      value: number("value", change.value ?? existing?.value ?? NaN, 0, 1_000_000),
+      value: number("value", required("value", change.value ?? existing?.value, "an offer"), 0, 1_000_000),
       priority: number("priority", change.priority ?? existing?.priority ?? 1, 0, 10, true),
       basePropensity: number("basePropensity", change.basePropensity ?? existing?.basePropensity ?? 0.03, 0, 1, true),
       status: status ?? existing?.status ?? "ACTIVE",

@@ -3,8 +3,7 @@ import { listMarketing, type OfferRecord, type SegmentRecord, type StrategyRecor
 import type { ChannelCode } from "../graph/model";
 import type { Logger } from "../logger";
 import type { ReferenceData } from "../reference";
-import { CUSTOMER_ATTRIBUTES } from "./customer-attributes";
-import { compileSegment, type CompiledSegment, type SegmentVocabulary } from "./segment-expression";
+import { compileSegment, segmentVocabulary, type CompiledSegment } from "./segment-expression";
 
 /** A strategy ready to decide with: its segment compiled once. */
 export interface ActiveStrategy extends StrategyRecord {
@@ -56,19 +55,9 @@ export class MarketingCatalogue {
     this.memo = undefined;
   }
 
-  /** The vocabulary segment expressions are checked against: published tags, product kinds and codes. */
-  async vocabulary(): Promise<SegmentVocabulary> {
-    const [tags, products] = await Promise.all([this.reference.tags(), this.reference.products()]);
-    return {
-      attributes: CUSTOMER_ATTRIBUTES,
-      tags: new Map([...tags.values()].filter((t) => t.status === "PUBLISHED").map((t) => [t.code, { name: t.name, valueType: t.valueType }])),
-      productKinds: [...new Set([...products.values()].map((p) => p.kind))],
-      productCodes: new Set([...products.values()].map((p) => p.code)),
-    };
-  }
-
   private async load(): Promise<MarketingSnapshot> {
-    const [records, vocabulary] = await Promise.all([listMarketing(this.graph.session()), this.vocabulary()]);
+    const [records, products, tags] = await Promise.all([listMarketing(this.graph.session()), this.reference.products(), this.reference.tags()]);
+    const vocabulary = segmentVocabulary(products, tags);
     const segments = new Map(records.segments.map((s) => [s.id, s]));
     const offers = new Map(records.offers.map((o) => [o.id, o]));
     const active: ActiveStrategy[] = [];
