@@ -24,7 +24,7 @@ import { FEATURE_CARDINALITY } from "./features";
 
 const KIND_HALF_WEIGHT = 30;
 const OFFER_HALF_WEIGHT = 150;
-/** A response arriving later than this after its decision is no longer counted twice-proof; decisions are answered within weeks. */
+/** How long a counted decision is remembered, so a repeated answer is not counted twice; answers come within weeks. */
 const MARKER_TTL_SECONDS = 180 * 24 * 3600;
 
 export interface PropensityEstimate {

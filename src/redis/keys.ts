@@ -20,7 +20,7 @@ export const keys = {
   instance: (instanceId: string): string => `gateway:instance:${instanceId}`,
   /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data. */
   invalidation: (): string => "gateway:invalidate",
-  /** Propensity model (src/decision/propensity.ts): counts per offer, the offers with counts, and a marker per counted decision. */
+  /** Propensity model (src/decision/propensity.ts): counts per offer ("OF01") and per product kind ("kind:PLAN"), the set of models with counts, and a marker per counted decision. */
   model: (offerId: string): string => `model:nb:${offerId}`,
   modelOffers: (): string => "model:offers",
   modelApplied: (decisionId: string): string => `model:applied:${decisionId}`,
