@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { DEFAULT_EVALUATE_OPTIONS, runEvaluation, type EvaluateOptions } from "../../bench/evaluate/run";
+import { parseFlags, wholeNumberFlag } from "./args";
 import { runMain } from "./run-main";
 
 /**
@@ -14,24 +14,9 @@ const USAGE = "usage: npm run evaluate -- [--customers N] [--seed S] [--test N] 
 
 /** Parses the command line, or returns the one sentence that says what is wrong with it. */
 export function parseEvaluateArgs(argv: readonly string[]): EvaluateOptions | { error: string } {
-  let values: Partial<Record<"customers" | "seed" | "test" | "train", string>> & { help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        customers: { type: "string" },
-        seed: { type: "string" },
-        test: { type: "string" },
-        train: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return { error: `${error instanceof Error ? error.message.split("\n")[0] : String(error)} (${USAGE})` };
-  }
-  if (values.help) return { error: USAGE };
+  const parsed = parseFlags(argv, ["customers", "seed", "test", "train"], USAGE);
+  if ("error" in parsed) return parsed;
+  const { values } = parsed;
   const opts = { ...DEFAULT_EVALUATE_OPTIONS };
   const limits: Record<keyof EvaluateOptions, [number, number]> = {
     customers: [2, 10_000_000],
@@ -42,11 +27,8 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateOptions | { 
   for (const key of Object.keys(limits) as Array<keyof EvaluateOptions>) {
     const text = values[key];
     if (text === undefined) continue;
-    const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-    const [min, max] = limits[key];
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      return { error: `--${key} must be a whole number from ${min.toLocaleString("en")} to ${max.toLocaleString("en")}, not "${text}".` };
-    }
+    const n = wholeNumberFlag(key, text, ...limits[key]);
+    if (typeof n !== "number") return n;
     opts[key] = n;
   }
   if (opts.test + opts.train > opts.customers) {

@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import { Graph } from "../graph/db";
 import { createLogger } from "../logger";
 import { ensureServices } from "../services/environment";
 import { SeedConflictError, seedGraph, type SeedProgress } from "../../seeds";
+import { parseFlags, wholeNumberFlag } from "./args";
 import { runMain } from "./run-main";
 
 /**
@@ -23,29 +23,13 @@ export interface SeedArgs {
 
 /** Parses the command line, or returns the one sentence that says what is wrong with it. */
 export function parseSeedArgs(argv: readonly string[]): SeedArgs | { error: string } {
-  let values: { customers?: string; seed?: string; "as-of"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        customers: { type: "string" },
-        seed: { type: "string" },
-        "as-of": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return { error: `${error instanceof Error ? error.message.split("\n")[0] : String(error)} (${USAGE})` };
-  }
-  if (values.help) return { error: USAGE };
-  const customers = integer(values.customers ?? "20000");
-  if (customers === null || customers < 1 || customers > MAX_CUSTOMERS) {
-    return { error: `--customers must be a whole number from 1 to ${MAX_CUSTOMERS.toLocaleString("en")}, not "${values.customers}".` };
-  }
-  const seed = integer(values.seed ?? "42");
-  if (seed === null || seed < 0 || seed > 0xffffffff) return { error: `--seed must be a whole number from 0 to 4294967295, not "${values.seed}".` };
+  const parsed = parseFlags(argv, ["customers", "seed", "as-of"], USAGE);
+  if ("error" in parsed) return parsed;
+  const { values } = parsed;
+  const customers = wholeNumberFlag("customers", values.customers ?? "20000", 1, MAX_CUSTOMERS);
+  if (typeof customers !== "number") return customers;
+  const seed = wholeNumberFlag("seed", values.seed ?? "42", 0, 0xffffffff);
+  if (typeof seed !== "number") return seed;
   let asOf: Date | undefined;
   if (values["as-of"] !== undefined) {
     const text = values["as-of"];
@@ -55,12 +39,6 @@ export function parseSeedArgs(argv: readonly string[]): SeedArgs | { error: stri
     asOf = date;
   }
   return { customers, seed, asOf };
-}
-
-function integer(text: string): number | null {
-  if (!/^\d+$/.test(text.trim())) return null;
-  const n = Number(text.trim());
-  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** A progress bar per phase on a terminal; one plain line per tenth of each phase otherwise. */
