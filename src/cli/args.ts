@@ -10,7 +10,12 @@ export function parseFlags<K extends string>(argv: readonly string[], names: rea
   try {
     const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
     if (values.help) return { error: usage };
-    return { values: values as Partial<Record<K, string>> };
+    const out: Partial<Record<K, string>> = {};
+    for (const name of names) {
+      const value = values[name];
+      if (typeof value === "string") out[name] = value;
+    }
+    return { values: out };
   } catch (error) {
     return { error: `${error instanceof Error ? error.message.split("\n")[0] : String(error)} (${usage})` };
   }
