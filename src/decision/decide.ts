@@ -10,7 +10,7 @@ import { collectCandidates, type Candidate } from "./candidates";
 import type { ContactPolicy } from "./contact-policy";
 import { inControlGroup } from "./control-group";
 import { segmentSubject } from "./customer-attributes";
-import { explain, type Reason } from "./explain";
+import { explain, type Reason, type ScoreParts } from "./explain";
 import { customerFeatures, graphFeatures } from "./features";
 import type { ActiveStrategy, MarketingCatalogue } from "./marketing-catalogue";
 import type { PropensityEstimate, PropensityModel } from "./propensity";
@@ -44,23 +44,18 @@ export interface DecisionRequest {
   context?: DecisionContext;
 }
 
-export interface Decision {
+/** A decision just made: its parts as objects (the stored form, DecisionView, names them by id). */
+export interface Decision extends ScoreParts {
   id: string;
   customerId: string;
   offer: OfferRecord;
   strategy: ActiveStrategy | null;
   channel: ChannelRecord;
   at: Date;
-  score: number;
-  propensity: number;
-  value: number;
-  priority: number;
-  relevance: number;
   reasons: Reason[];
   controlGroup: boolean;
   contacted: boolean;
-  /** The creative for the channel: what the screen shows or the agent says. Null for control-group decisions. */
-  creative: string | null;
+  /** The model's predictors for this customer and offer, kept so the response teaches the model what it saw. */
   features: string[];
 }
 
@@ -164,7 +159,6 @@ export class Decider {
         reasons: explain({ candidate: c, parts, estimate: c.estimate, products, familySize: inputs.familySize, tagName, contextKinds: req.context?.productKinds ?? [], controlGroup: control }),
         controlGroup: control,
         contacted: !control,
-        creative: control ? null : (c.offer.creatives[req.channel] ?? null),
         features: c.features,
       };
     });

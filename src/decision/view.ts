@@ -1,21 +1,16 @@
 import type { DecisionRecord } from "../graph/decision";
 import type { ChannelCode, ResponseOutcome } from "../graph/model";
 import type { Decision } from "./decide";
-import type { Reason } from "./explain";
+import type { Reason, ScoreParts } from "./explain";
 
 /** The root value of the GraphQL Decision type, whether just made or read back from the graph. */
-export interface DecisionView {
+export interface DecisionView extends ScoreParts {
   id: string;
   customerId: string;
   offerId: string;
   strategyId: string | null;
   channel: ChannelCode;
   at: Date;
-  score: number;
-  propensity: number;
-  value: number;
-  priority: number;
-  relevance: number;
   reasons: Reason[];
   controlGroup: boolean;
   contacted: boolean;

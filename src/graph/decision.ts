@@ -114,7 +114,6 @@ export interface DecisionRecord extends Omit<DecisionNode, "at" | "respondedAt">
   at: Date;
   respondedAt: Date | null;
   features: string[];
-  contactId: string | null;
 }
 
 /** The contact id of a decision's OFFER_PRESENTED entry. */
@@ -160,7 +159,6 @@ function toDecision(d: RawDecision): DecisionRecord {
     features: d.features ?? [],
     at: new Date(d.at),
     respondedAt: d.respondedAt === null || d.respondedAt === undefined ? null : new Date(d.respondedAt),
-    contactId: d.contacted ? presentedContactId(d.id) : null,
   };
 }
 
