@@ -4,6 +4,7 @@ import { NextBestOffersDocument, TrajectoryDocument } from "../schema/generated/
 import { canHold, isMainPlan, productById, REQUIRES } from "../seeds/catalogue";
 import { generateCustomerById } from "../seeds/generate";
 import { createContext, decisionScope } from "../src/context";
+import { inControlGroup } from "../src/decision/control-group";
 import { TEST_DATA } from "./support/data";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 
@@ -158,8 +159,17 @@ describe("next best offers", () => {
 
   describe("contact policy on the decision path", () => {
     test("50 concurrent SMS decisions for one customer send exactly the weekly cap of one", async () => {
-      const id = ids(2370, 30).find((x) => generated(x).customer.dndList === null);
-      assert.ok(id);
+      // A customer whose SMS placement is not held back as a control group (that one is never sent).
+      const { decider } = gw.app.services.decisions;
+      let id: string | undefined;
+      for (const x of ids(2370, 30).filter((c) => generated(c).customer.dndList === null)) {
+        const [top] = (await decider.rank(decisionScope(createContext(gw.app.services)), x, "SMS")).ranked;
+        if (top && !(top.strategy && inControlGroup(top.strategy.id, x, top.strategy.controlShare))) {
+          id = x;
+          break;
+        }
+      }
+      assert.ok(id, "a customer to send an SMS to");
       const answers = await Promise.all(
         Array.from({ length: 50 }, () => gw.request(NextBestOffersDocument, { customerId: id, channel: "SMS", limit: 1, context: { at: DAYTIME } })),
       );
