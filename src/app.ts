@@ -1,8 +1,9 @@
-import type { Config } from "./config";
+import { DEFAULT_REALTIME, type Config, type RealtimeConfig } from "./config";
 import type { Services } from "./context";
 import { Graph, type GraphConnection } from "./graph/db";
 import type { Logger } from "./logger";
 import { createDecisionServices } from "./decision/services";
+import { createRealtimeServices } from "./realtime/services";
 import { createRedis } from "./redis/client";
 import { ReferenceData } from "./reference";
 import { startGateway, type RunningGateway } from "./server";
@@ -19,7 +20,7 @@ export interface App {
 export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
-  config: Pick<Config, "port" | "host" | "redisKeyPrefix">;
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig> };
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
@@ -27,9 +28,11 @@ export async function openApp(opts: {
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const reference = new ReferenceData(graph);
   const decisions = createDecisionServices(graph, reference, redis, opts.log);
-  const services: Services = { graph, redis, reference, log: opts.log, decisions };
+  const realtime = createRealtimeServices(graph, reference, redis, decisions, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
+  const services: Services = { graph, redis, reference, log: opts.log, decisions, realtime };
   try {
     const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
+    realtime.start();
     let closing: Promise<void> | undefined;
     return {
       gateway,
@@ -37,6 +40,7 @@ export async function openApp(opts: {
       close: () =>
         (closing ??= (async () => {
           await gateway.close();
+          await realtime.stop();
           decisions.bus.close();
           redis.disconnect();
           await graph.close();

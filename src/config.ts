@@ -9,7 +9,22 @@ export interface Config {
   redisKeyPrefix: string;
   logLevel: string;
   demo: { customers: number; seed: number };
+  realtime: RealtimeConfig;
 }
+
+/** Real time: the event consumer and the live sockets. */
+export interface RealtimeConfig {
+  /** A pending event idle this long is claimed again (failed, or its replica died): EVENT_RETRY_AFTER_MS. */
+  retryAfterMs: number;
+  /** Attempts before an event is parked: EVENT_MAX_ATTEMPTS. */
+  maxAttempts: number;
+  /** Pushes one subscription may have waiting before its socket is closed (4413): PUSH_BUFFER. */
+  pushBuffer: number;
+  /** WebSocket ping interval; a socket that missed one is dropped: WS_KEEPALIVE_MS. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_REALTIME: Readonly<RealtimeConfig> = { retryAfterMs: 15_000, maxAttempts: 5, pushBuffer: 256, keepAliveMs: 15_000 };
 
 const intIn = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -59,6 +74,10 @@ const envSchema = z.object({
     .refine((l) => (LEVELS as readonly string[]).includes(l), { message: `LOG_LEVEL must be one of ${LEVELS.join(", ")}.` }),
   SEED_CUSTOMERS: intIn("SEED_CUSTOMERS", 1, 10_000_000, 20_000),
   SEED: intIn("SEED", 0, 2 ** 31 - 1, 42),
+  EVENT_RETRY_AFTER_MS: intIn("EVENT_RETRY_AFTER_MS", 100, 3_600_000, DEFAULT_REALTIME.retryAfterMs),
+  EVENT_MAX_ATTEMPTS: intIn("EVENT_MAX_ATTEMPTS", 1, 100, DEFAULT_REALTIME.maxAttempts),
+  PUSH_BUFFER: intIn("PUSH_BUFFER", 1, 100_000, DEFAULT_REALTIME.pushBuffer),
+  WS_KEEPALIVE_MS: intIn("WS_KEEPALIVE_MS", 1_000, 600_000, DEFAULT_REALTIME.keepAliveMs),
 });
 
 /** Thrown when the environment is invalid: one sentence per bad value, no stack trace needed. */
@@ -84,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
     demo: { customers: e.SEED_CUSTOMERS, seed: e.SEED },
+    realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS },
   };
 }

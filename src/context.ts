@@ -4,6 +4,7 @@ import type { DecisionServices } from "./decision/services";
 import type { Graph, GraphSession } from "./graph/db";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Logger } from "./logger";
+import type { RealtimeServices } from "./realtime/services";
 import type { ReferenceData } from "./reference";
 
 /**
@@ -28,6 +29,14 @@ export interface GatewayContext {
   redis: Redis;
   log: Logger;
   decisions: DecisionServices;
+  realtime: RealtimeServices;
+  /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
+  socket?: LiveSocket;
+}
+
+/** What a subscription may do to its client's connection. */
+export interface LiveSocket {
+  close(code: number, reason: string): void;
 }
 
 /** Process-wide parts the context is built from. */
@@ -37,11 +46,22 @@ export interface Services {
   redis: Redis;
   log: Logger;
   decisions: DecisionServices;
+  realtime: RealtimeServices;
 }
 
-export function createContext(services: Services, principal: Principal = ANONYMOUS): GatewayContext {
+export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket): GatewayContext {
   const graph = services.graph.session();
-  return { principal, graph, loaders: createLoaders(graph), reference: services.reference, redis: services.redis, log: services.log, decisions: services.decisions };
+  return {
+    principal,
+    graph,
+    loaders: createLoaders(graph),
+    reference: services.reference,
+    redis: services.redis,
+    log: services.log,
+    decisions: services.decisions,
+    realtime: services.realtime,
+    ...(socket ? { socket } : {}),
+  };
 }
 
 /** The batched graph reads and writes decisions of one request share. */

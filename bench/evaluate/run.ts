@@ -19,6 +19,8 @@ import { arbitrate, Decider, type Decision } from "../../src/decision/decide";
 import { PropensityModel } from "../../src/decision/propensity";
 import { respondToOffer } from "../../src/decision/respond";
 import { createDecisionServices } from "../../src/decision/services";
+import { DEFAULT_REALTIME } from "../../src/config";
+import { createRealtimeServices } from "../../src/realtime/services";
 import { Graph, type GraphSession } from "../../src/graph/db";
 import { customersWithDecisions, hiddenPreferences, restoreSeededCustomers, seededAcceptances, type SeededHoldings } from "../../src/graph/evaluation";
 import type { ChannelCode, HiddenPreferenceNode, ResponseOutcome } from "../../src/graph/model";
@@ -109,7 +111,9 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
   const reference = new ReferenceData(graph);
   const decisions = createDecisionServices(graph, reference, redis, log);
   onStop(async () => decisions.bus.close());
-  const services: Services = { graph, reference, redis, log, decisions };
+  // Evaluation decides directly; the event consumer and push router are built (the context names them) but never started.
+  const realtime = createRealtimeServices(graph, reference, redis, decisions, log, DEFAULT_REALTIME);
+  const services: Services = { graph, reference, redis, log, decisions, realtime };
   await decisions.propensity.reset();
 
   const seedRun = await latestSeedRun(graph);

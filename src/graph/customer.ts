@@ -27,6 +27,13 @@ export async function customersByIds(graph: GraphSession, ids: readonly string[]
   return new Map(rows.map((r) => [r.c.id, withProfile(r.c)]));
 }
 
+/** Which of `ids` are customers: one index lookup per id, one round trip for the batch (events are checked at the door). */
+export async function existingCustomerIds(graph: GraphSession, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await graph.read<{ id: string }>(`MATCH (c:Customer) WHERE c.id IN $ids RETURN c.id AS id`, { ids: [...new Set(ids)] });
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Customers by MSISDN, one round trip for the batch. */
 export async function customersByMsisdns(graph: GraphSession, msisdns: readonly string[]): Promise<Map<string, CustomerRecord>> {
   const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(

@@ -10,8 +10,14 @@
  *   policy:customer:{<id>}:ignored:<offer>  recent ignores of one offer (zset: decision id → time, ms)
  *   policy:customer:{<id>}:responses     responses already counted (zset: decision id → time, ms)
  *   model:…                              propensity model state (decisioning)
- *   events:…                             event stream, dedup set, parked events (real time)
- *   push:…                               per-customer replay streams (real time)
+ *   events:stream                        inbound events (stream; consumer group "gateway"; feeds XADD here)
+ *   events:state:<eventId>              one event's processing state (hash: entry, state, attempts, error,
+ *                                        outcome); its existence is the dedup record (TTL 7 days)
+ *   events:parked                        events that failed for good, with their error (stream, capped)
+ *   push:all                             every push, in order (stream, capped); its entry ids are the cursors
+ *   push:customer:<id>                   one customer's offers (stream, capped, TTL): liveOffers replay
+ *   push:agent:<id>                      one agent's desk updates (stream, capped, TTL): deskFeed replay
+ *   push (pub/sub channel)               every push, to every replica, which routes it to its subscribers
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -31,5 +37,18 @@ export const keys = {
     cooldowns: (customerId: string): string => `policy:customer:{${customerId}}:cooldowns`,
     ignored: (customerId: string, offerId: string): string => `policy:customer:{${customerId}}:ignored:${offerId}`,
     responses: (customerId: string): string => `policy:customer:{${customerId}}:responses`,
+  },
+  /** Real time (src/realtime/): the inbound event stream and its bookkeeping, and the push streams. Realtime scripts touch several of these at once, so they assume one Redis primary. */
+  events: {
+    stream: (): string => "events:stream",
+    state: (eventId: string): string => `events:state:${eventId}`,
+    parked: (): string => "events:parked",
+  },
+  push: {
+    all: (): string => "push:all",
+    customer: (customerId: string): string => `push:customer:${customerId}`,
+    agent: (agentId: string): string => `push:agent:${agentId}`,
+    /** Pub/sub channel (not a key: the caller adds the prefix). */
+    channel: (): string => "push",
   },
 } as const;

@@ -1,0 +1,221 @@
+import type { Redis } from "ioredis";
+import type { DecisionScope } from "../decision/decide";
+import type { DecisionServices } from "../decision/services";
+import { GatewayError } from "../errors";
+import { existingCustomerIds } from "../graph/customer";
+import type { Graph } from "../graph/db";
+import { createLoaders } from "../loaders";
+import type { Logger } from "../logger";
+import type { EventProcessor } from "./event-processor";
+import { checkEvent, rawOfEntry } from "./event-input";
+import type { EventStream, GatewayEvent, StreamEntry } from "./event-stream";
+
+export interface ConsumerOptions {
+  /** This replica's name in the consumer group. */
+  consumer: string;
+  /** A pending entry idle this long is claimed again (its processing failed, or its consumer died). */
+  retryAfterMs: number;
+  /** Attempts before an event is parked. */
+  maxAttempts: number;
+  /** Entries per read, and most entries in flight. */
+  batch: number;
+  maxInFlight: number;
+}
+
+/** Counters for benchmarks and the pipeline status query. */
+export interface ConsumerStats {
+  processed: number;
+  pushed: number;
+  duplicates: number;
+  parked: number;
+  failures: number;
+}
+
+const BLOCK_MS = 1_000;
+const TRIM_EVERY_MS = 10_000;
+
+/**
+ * This replica's consumer of the event stream. Reads new entries in the group, processes them
+ * (several customers at once, one customer's events in order), and every `retryAfterMs / 2`
+ * claims entries left pending too long. Only a finished event is acknowledged (EventStream.finish);
+ * one that fails stays pending and is retried, and after `maxAttempts` it is parked. Events that
+ * can never succeed (unknown customer, bad payload) are parked at once.
+ */
+export class EventConsumer {
+  readonly stats: ConsumerStats = { processed: 0, pushed: 0, duplicates: 0, parked: 0, failures: 0 };
+  private readonly reader: Redis;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private inFlight = 0;
+  private readonly idle = new Set<() => void>();
+  /** The last event of each customer in flight: the next one of that customer waits for it. */
+  private readonly tails = new Map<string, Promise<void>>();
+  private claimTimer: NodeJS.Timeout | undefined;
+  private trimTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly stream: EventStream,
+    private readonly processor: EventProcessor,
+    private readonly graph: Graph,
+    private readonly decisions: DecisionServices,
+    redis: Redis,
+    private readonly log: Logger,
+    private readonly options: ConsumerOptions,
+  ) {
+    // XREADGROUP BLOCK holds its connection: it gets one of its own.
+    this.reader = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
+    this.reader.on("error", () => undefined);
+  }
+
+  /** Starts in the background: while Redis is unreachable the loop keeps retrying, so a gateway starts without it. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    // Started again after stop(): the blocking connection was closed to interrupt its read.
+    if (this.reader.status === "end") this.reader.connect().catch(() => undefined);
+    this.loops = [this.readLoop()];
+    const claimEvery = Math.max(50, Math.floor(this.options.retryAfterMs / 2));
+    this.claimTimer = setInterval(() => void this.claim(), claimEvery);
+    this.trimTimer = setInterval(() => void this.stream.trim().catch(() => undefined), TRIM_EVERY_MS);
+  }
+
+  /** Stops reading and waits for the events in flight to finish (their entries are then acknowledged). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.claimTimer);
+    clearInterval(this.trimTimer);
+    this.reader.disconnect();
+    await Promise.all(this.loops);
+    await this.drained();
+  }
+
+  private async readLoop(): Promise<void> {
+    let grouped = false;
+    while (this.running) {
+      try {
+        if (!grouped) {
+          await this.stream.ensureGroup();
+          grouped = true;
+        }
+        await this.roomFor(this.options.batch);
+        if (!this.running) break;
+        const entries = await this.stream.read(this.reader, this.options.consumer, this.options.batch, BLOCK_MS);
+        if (entries.length > 0) this.dispatch(entries.map((e) => ({ ...e, deliveries: 1 })));
+      } catch (error) {
+        if (!this.running) break;
+        if (error instanceof Error && error.message.includes("NOGROUP")) grouped = false;
+        this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "reading the event stream failed; retrying in 1 s");
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+
+  private claiming = false;
+
+  private async claim(): Promise<void> {
+    if (this.claiming || !this.running || this.inFlight >= this.options.maxInFlight) return;
+    this.claiming = true;
+    try {
+      const entries = await this.stream.claimStale(this.options.consumer, this.options.retryAfterMs, this.options.batch);
+      const poisoned = entries.filter((e) => e.deliveries > this.options.maxAttempts);
+      for (const e of poisoned) {
+        const error = (e.fields.id ? await this.stream.lastError(e.fields.id) : null) ?? "processing did not finish";
+        await this.park(e, `gave up after ${e.deliveries - 1} attempts: ${error}`, e.deliveries - 1);
+      }
+      const retry = entries.filter((e) => e.deliveries <= this.options.maxAttempts);
+      if (retry.length > 0) this.dispatch(retry);
+    } catch (error) {
+      this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "claiming stale events failed");
+    } finally {
+      this.claiming = false;
+    }
+  }
+
+  /** Starts processing a read's entries: they share one decision scope (one graph read for all their customers). */
+  private dispatch(entries: ReadonlyArray<StreamEntry & { deliveries: number }>): void {
+    const session = this.graph.session();
+    const loaders = createLoaders(session);
+    const scope: DecisionScope = { inputs: loaders.decisionInputs, write: (rows) => this.decisions.writer.write(rows, session.counter) };
+    const checked = entries.map((entry) => ({ entry, raw: rawOfEntry(entry.fields) }));
+    // Entries ingestEvents wrote were checked at the door; a feed's are checked here, their customers in one read.
+    const unchecked = checked.filter((c) => c.entry.fields.checked !== "1" && !("unreadable" in c.raw)).map((c) => String((c.raw as { customerId?: unknown }).customerId ?? ""));
+    const known = unchecked.length > 0 ? existingCustomerIds(session, unchecked) : Promise.resolve(new Set<string>());
+    for (const { entry, raw } of checked) {
+      this.inFlight += 1;
+      const key = "unreadable" in raw ? entry.entryId : String(raw.customerId ?? entry.entryId);
+      const previous = this.tails.get(key) ?? Promise.resolve();
+      const run = previous.then(() => this.handle(entry, raw, known, scope));
+      const tail = run.finally(() => {
+        this.inFlight -= 1;
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+        if (this.inFlight <= this.options.maxInFlight - this.options.batch || this.inFlight === 0) for (const wake of this.idle) wake();
+      });
+      this.tails.set(key, tail);
+    }
+  }
+
+  private async handle(entry: StreamEntry & { deliveries: number }, raw: ReturnType<typeof rawOfEntry>, known: Promise<Set<string>>, scope: DecisionScope): Promise<void> {
+    let event: GatewayEvent | undefined;
+    const attempts = entry.deliveries;
+    try {
+      if ("unreadable" in raw) return await this.park(entry, raw.unreadable, 0);
+      const checked = checkEvent(raw, new Date(entryTime(entry)));
+      if (!checked.ok) return await this.park(entry, `${checked.problem.field}: ${checked.problem.message}`, 0);
+      event = checked.event;
+      const begin = await this.stream.begin(event.id, entry.entryId);
+      if (begin.status === "DUPLICATE") {
+        this.stats.duplicates += 1;
+        return await this.stream.ack(entry.entryId);
+      }
+      let pushes = begin.outcome;
+      if (!pushes) {
+        if (entry.fields.checked !== "1" && !(await known).has(event.customerId)) {
+          return await this.park(entry, `customerId: there is no customer with id ${event.customerId}`, attempts);
+        }
+        pushes = await this.processor.process(event, scope);
+        if (pushes.length > 0) await this.stream.saveOutcome(event.id, pushes);
+      }
+      await this.stream.finish(event.id, entry.entryId, pushes);
+      this.stats.processed += 1;
+      this.stats.pushed += pushes.length;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const permanent = error instanceof GatewayError && (error.extensions.code === "BAD_USER_INPUT" || error.extensions.code === "NOT_FOUND");
+      try {
+        if (permanent) return await this.park(entry, message, attempts);
+        this.stats.failures += 1;
+        this.log.warn({ event: event?.id, entry: entry.entryId, attempts, err: message }, "event processing failed; it will be retried");
+        if (event) await this.stream.recordFailure(event.id, `attempt ${attempts}: ${message}`);
+      } catch {
+        // Redis is down: the entry stays pending and is claimed again once it is back.
+      }
+    }
+  }
+
+  private async park(entry: StreamEntry, error: string, attempts: number): Promise<void> {
+    this.stats.parked += 1;
+    this.log.warn({ entry: entry.entryId, event: entry.fields.id, error }, "event parked");
+    await this.stream.park(entry, error, attempts);
+  }
+
+  private roomFor(n: number): Promise<void> {
+    if (this.inFlight + n <= this.options.maxInFlight) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.idle.delete(wake);
+        resolve();
+      };
+      this.idle.add(wake);
+    });
+  }
+
+  private drained(): Promise<void> {
+    return Promise.all([...this.tails.values()]).then(() => undefined);
+  }
+}
+
+/** When the stream accepted an entry (its id's milliseconds): events are judged against that, not against a late retry's clock. */
+function entryTime(entry: StreamEntry): number {
+  return Number(entry.entryId.split("-")[0]);
+}

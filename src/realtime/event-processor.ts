@@ -1,0 +1,98 @@
+import { maskMsisdn } from "../customer";
+import type { Decision, DecisionScope } from "../decision/decide";
+import type { DecisionServices } from "../decision/services";
+import { viewOfDecision } from "../decision/view";
+import { NotFoundError } from "../errors";
+import type { DecisionInputs } from "../graph/decision";
+import type { ChannelCode } from "../graph/model";
+import type { ReferenceData } from "../reference";
+import { describeEvent } from "./event-types";
+import type { GatewayEvent } from "./event-stream";
+import type { EventRef, PushDraft } from "./push";
+
+/** A desk update for a call that connected longer ago than this would arrive after the agent needed it. */
+const DESK_MAX_DELAY_MS = 2 * 60_000;
+/** Offers on an agent's desk when a call connects (the pull API's default). */
+const DESK_OFFERS = 3;
+
+const VALUE_TIER_LABEL: Record<string, string> = { PLATINUM: "钻石", GOLD: "金卡", SILVER: "银卡", STANDARD: "普通" };
+const STAGE_LABEL: Record<string, string> = { NEW: "新入网", GROWTH: "成长期", MATURE: "成熟期", DECLINE: "衰退期", CHURN_RISK: "流失预警" };
+
+/**
+ * What one event causes, decided once (by the replica that processes it), whatever the number of
+ * subscribers: a call that connects puts the caller's view and offers on the agent's desk; any
+ * other event runs the strategies it triggers, on the channels they allow in the customer's order
+ * of preference, under the contact policy as a push (caps, quiet hours and do-not-disturb apply).
+ * Every offer decided is written to the customer's trajectory by the decision itself.
+ */
+export class EventProcessor {
+  constructor(
+    private readonly decisions: DecisionServices,
+    private readonly reference: ReferenceData,
+  ) {}
+
+  async process(event: GatewayEvent, scope: DecisionScope, now: Date = new Date()): Promise<PushDraft[]> {
+    const ref: EventRef = { id: event.id, type: event.type, at: event.at, summary: describeEvent(event.type, event.payload) };
+    if (event.type === "HOTLINE_CALL_START") return this.desk(event, ref, scope, now);
+    return this.triggered(event, ref, scope, now);
+  }
+
+  private async desk(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date): Promise<PushDraft[]> {
+    if (now.getTime() - event.at.getTime() > DESK_MAX_DELAY_MS) return [];
+    const decisions = await this.decisions.decider.decide(scope, { customerId: event.customerId, channel: "HOTLINE", limit: DESK_OFFERS, context: { at: now } });
+    const inputs = await this.inputs(event.customerId, scope);
+    return [
+      {
+        kind: "desk",
+        agentId: String(event.payload.agentId),
+        callId: event.payload.callId === null || event.payload.callId === undefined ? null : String(event.payload.callId),
+        customerId: event.customerId,
+        regionId: inputs.customer.regionId,
+        event: ref,
+        headline: headline(inputs),
+        decisions: decisions.filter(shown).map(viewOfDecision),
+      },
+    ];
+  }
+
+  private async triggered(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date): Promise<PushDraft[]> {
+    const [snapshot, channels] = await Promise.all([this.decisions.marketing.snapshot(), this.reference.channels()]);
+    const strategies = snapshot.active.filter((s) => s.trigger?.eventType === event.type);
+    if (strategies.length === 0) return [];
+    const allowed = [...new Set(strategies.flatMap((s) => s.channels))].filter((c) => channels.get(c)?.push === true);
+    const inputs = await this.inputs(event.customerId, scope);
+    const rules = await this.decisions.policy.current();
+    const customer = inputs.customer;
+    const order: ChannelCode[] = this.decisions.policy.channelOrder({ dndList: customer.dndList ?? null, preferredChannels: customer.profile?.preferredChannels ?? [] }, allowed, rules);
+    const trigger = { eventId: event.id, type: event.type, payload: event.payload, at: event.at };
+    for (const channel of order) {
+      // A capped or quiet channel yields nothing; the next channel in the customer's order may still be open.
+      const decided = await this.decisions.decider.decide(scope, { customerId: event.customerId, channel, limit: 1, context: { at: now, push: true, trigger } });
+      if (decided.length === 0) continue;
+      return decided.filter(shown).map((d) => ({ kind: "offer", customerId: customer.id, regionId: customer.regionId, channel, event: ref, decision: viewOfDecision(d) }));
+    }
+    return [];
+  }
+
+  private async inputs(customerId: string, scope: DecisionScope): Promise<DecisionInputs> {
+    const snapshot = await this.decisions.marketing.snapshot();
+    // The decision's own read, from the same per-batch loader: no extra round trip.
+    const inputs = await scope.inputs.load({ customerId, productIds: snapshot.candidateProductIds });
+    if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the event's customerId.`);
+    return inputs;
+  }
+}
+
+/** Control-group decisions are recorded but never shown or sent. */
+function shown(d: Decision): boolean {
+  return d.contacted && !d.controlGroup;
+}
+
+/** The line an agent reads first when the call connects. */
+function headline(inputs: DecisionInputs): string {
+  const c = inputs.customer;
+  const usage = c.dataQuotaMb > 0 ? `流量已用 ${Math.round((c.dataUsedMb / c.dataQuotaMb) * 100)}%` : null;
+  return [c.name, maskMsisdn(c.msisdn), `${VALUE_TIER_LABEL[c.valueTier] ?? c.valueTier}客户`, `ARPU ¥${Math.round(c.arpu)}`, STAGE_LABEL[c.lifecycleStage] ?? c.lifecycleStage, usage]
+    .filter((part): part is string => part !== null)
+    .join(" · ");
+}

@@ -1,0 +1,364 @@
+import type { Redis } from "ioredis";
+import { redisCall } from "../redis/client";
+import { keys } from "../redis/keys";
+import type { EventPayload, EventType } from "./event-types";
+import { encodePush, type PushDraft } from "./push";
+
+/**
+ * The inbound event stream in Redis and the bookkeeping that makes its processing idempotent.
+ *
+ * Feeds (and ingestEvents) XADD entries to `events:stream` with the fields id, customerId, type,
+ * at (ISO 8601), payload (JSON). Every gateway reads it in the consumer group "gateway", so each
+ * entry goes to one replica; an entry is acknowledged only once its pushes are out, so a replica
+ * that dies mid-batch leaves its entries pending and another claims them (XAUTOCLAIM).
+ *
+ * Retries count deliveries in the consumer group (XPENDING), not in our own state, so an event
+ * whose very bookkeeping fails is still parked after `maxAttempts`.
+ *
+ * Per event id, `events:state:<id>` records which entry owns the event and how far it got. It is
+ * the dedup record: a second copy of an event (a feed's retry, a client's resend) is acknowledged
+ * without being processed, and a retry of a half-done event reuses the decision it already made
+ * (the stored outcome) rather than deciding twice. The pushes, the replay streams, the state and
+ * the acknowledgement are written by one script: an event is pushed once or not at all.
+ */
+
+export const CONSUMER_GROUP = "gateway";
+
+/** How long an event id is remembered: a resend within it is a duplicate. Ingest refuses older events. */
+export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
+
+export interface GatewayEvent {
+  id: string;
+  customerId: string;
+  type: EventType;
+  at: Date;
+  payload: EventPayload;
+}
+
+/** One stream entry as read: its fields, not yet trusted. */
+export interface StreamEntry {
+  entryId: string;
+  fields: Record<string, string>;
+}
+
+export type BeginResult = { status: "DUPLICATE" } | { status: "RUN"; outcome: PushDraft[] | null };
+
+export interface ParkedEvent {
+  parkedId: string;
+  eventId: string | null;
+  customerId: string | null;
+  type: string | null;
+  at: string | null;
+  payload: string | null;
+  error: string;
+  attempts: number;
+  parkedAt: Date;
+}
+
+export interface StreamStatus {
+  length: number;
+  pending: number;
+  lag: number | null;
+  consumers: number;
+  parked: number;
+}
+
+/** Sizes of the capped streams. */
+const PARKED_CAP = 10_000;
+const PUSH_ALL_CAP = 10_000;
+const PUSH_CUSTOMER_CAP = 100;
+const PUSH_TTL_SECONDS = 7 * 24 * 3600;
+
+/** KEYS: stream, state per event; ARGV: ttl seconds, then per event id, customerId, type, at, payload. -> entry id or "" (duplicate) per event */
+const INGEST_LUA = `
+local out = {}
+for i = 2, #KEYS do
+  local a = 2 + (i - 2) * 5
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    out[#out + 1] = ''
+  else
+    local id = redis.call('XADD', KEYS[1], '*', 'id', ARGV[a], 'customerId', ARGV[a + 1], 'type', ARGV[a + 2], 'at', ARGV[a + 3], 'payload', ARGV[a + 4], 'checked', '1')
+    redis.call('HSET', KEYS[i], 'entry', id, 'state', 'queued')
+    redis.call('EXPIRE', KEYS[i], ARGV[1])
+    out[#out + 1] = id
+  end
+end
+return out
+`;
+
+/**
+ * KEYS: state; ARGV: entry id, ttl seconds. -> {status, outcome}
+ * An event's first entry owns it; another entry with the same event id is a duplicate, as is
+ * anything after the event was done or parked.
+ */
+const BEGIN_LUA = `
+local h = redis.call('HMGET', KEYS[1], 'entry', 'state', 'outcome')
+if not h[1] then
+  redis.call('HSET', KEYS[1], 'entry', ARGV[1], 'state', 'processing')
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return {'RUN', ''}
+end
+if h[2] == 'done' or h[2] == 'parked' or h[1] ~= ARGV[1] then return {'DUPLICATE', ''} end
+redis.call('HSET', KEYS[1], 'state', 'processing')
+return {'RUN', h[3] or ''}
+`;
+
+/**
+ * KEYS: state, stream, push:all, then one target stream per push; ARGV: entry id, group, pub/sub
+ * channel, push:all cap, target cap, target ttl, then one JSON per push. -> the pushes' cursors
+ * The cursor is the push's id in push:all; the target stream reuses it, so one cursor is valid in
+ * every stream the push is in.
+ */
+const FINISH_LUA = `
+if redis.call('HGET', KEYS[1], 'state') == 'done' then
+  redis.call('XACK', KEYS[2], ARGV[2], ARGV[1])
+  return {}
+end
+local out = {}
+for i = 4, #KEYS do
+  local json = ARGV[3 + i]
+  local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'p', json)
+  -- pcall: fails only when the target holds a later id than push:all (push:all was deleted); the push still goes out
+  redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', ARGV[5], id, 'p', json)
+  redis.call('EXPIRE', KEYS[i], ARGV[6])
+  redis.call('PUBLISH', ARGV[3], id .. '|' .. json)
+  out[#out + 1] = id
+end
+redis.call('HSET', KEYS[1], 'state', 'done')
+redis.call('HDEL', KEYS[1], 'outcome', 'error')
+redis.call('XACK', KEYS[2], ARGV[2], ARGV[1])
+return out
+`;
+
+/** KEYS: state (may be absent for an entry without an id), stream, parked; ARGV: entry id, group, cap, then the parked entry's field/value pairs. */
+const PARK_LUA = `
+local fields = {}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
+-- pcall: a state key that is not a hash (the very thing that may have failed the event) must not keep it from being parked
+if KEYS[1] ~= KEYS[2] then redis.pcall('HSET', KEYS[1], 'state', 'parked') end
+redis.call('XACK', KEYS[2], ARGV[2], ARGV[1])
+return 1
+`;
+
+/** KEYS: stream, parked, state; ARGV: parked id, ttl. Re-queues a parked event as new (validated again). -> new entry id or "" when the parked entry is gone */
+const RETRY_LUA = `
+local e = redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1])
+if #e == 0 then return '' end
+local f = {}
+local src = e[1][2]
+for i = 1, #src, 2 do f[src[i]] = src[i + 1] end
+local id = redis.call('XADD', KEYS[1], '*', 'id', f['id'] or '', 'customerId', f['customerId'] or '', 'type', f['type'] or '', 'at', f['at'] or '', 'payload', f['payload'] or '')
+if f['id'] and f['id'] ~= '' then
+  redis.call('DEL', KEYS[3])
+  redis.call('HSET', KEYS[3], 'entry', id, 'state', 'queued')
+  redis.call('EXPIRE', KEYS[3], ARGV[2])
+end
+redis.call('XDEL', KEYS[2], ARGV[1])
+return id
+`;
+
+interface StreamScripts {
+  eventsIngest(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
+  eventsBegin(...args: Array<string | number>): Promise<[string, string]>;
+  eventsFinish(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
+  eventsPark(...args: Array<string | number>): Promise<number>;
+  eventsRetryParked(...args: Array<string | number>): Promise<string>;
+}
+
+const TTL_SECONDS = DEDUP_WINDOW_MS / 1000;
+
+export class EventStream {
+  private readonly scripts: StreamScripts;
+  private readonly pushChannel: string;
+
+  constructor(private readonly redis: Redis) {
+    if (!("eventsIngest" in redis)) {
+      redis.defineCommand("eventsIngest", { lua: INGEST_LUA });
+      redis.defineCommand("eventsBegin", { lua: BEGIN_LUA, numberOfKeys: 1 });
+      redis.defineCommand("eventsFinish", { lua: FINISH_LUA });
+      redis.defineCommand("eventsPark", { lua: PARK_LUA, numberOfKeys: 3 });
+      redis.defineCommand("eventsRetryParked", { lua: RETRY_LUA, numberOfKeys: 3 });
+    }
+    this.scripts = redis as unknown as StreamScripts;
+    this.pushChannel = `${redis.options.keyPrefix ?? ""}${keys.push.channel()}`;
+  }
+
+  /** Creates the consumer group (from the stream's start, so events queued before any gateway ran are processed). */
+  async ensureGroup(): Promise<void> {
+    try {
+      await redisCall(this.redis.xgroup("CREATE", keys.events.stream(), CONSUMER_GROUP, "0", "MKSTREAM"));
+    } catch (error) {
+      if (!(error instanceof Error && error.message.includes("BUSYGROUP"))) throw error;
+    }
+  }
+
+  /** Queues validated events; per event its entry id, or null when the id was seen before (a duplicate). */
+  async ingest(events: readonly GatewayEvent[]): Promise<Array<string | null>> {
+    if (events.length === 0) return [];
+    const args: Array<string | number> = [TTL_SECONDS];
+    for (const e of events) args.push(e.id, e.customerId, e.type, e.at.toISOString(), JSON.stringify(e.payload));
+    const ids = await redisCall(this.scripts.eventsIngest(1 + events.length, keys.events.stream(), ...events.map((e) => keys.events.state(e.id)), ...args));
+    return ids.map((id) => (id === "" ? null : id));
+  }
+
+  /** New entries for this consumer, waiting up to `blockMs`; `client` is a connection of its own (the read blocks it). */
+  async read(client: Redis, consumer: string, count: number, blockMs: number): Promise<StreamEntry[]> {
+    const reply = (await client.xreadgroup("GROUP", CONSUMER_GROUP, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", keys.events.stream(), ">")) as
+      | Array<[string, Array<[string, string[]]>]>
+      | null;
+    return (reply?.[0]?.[1] ?? []).map(toEntry);
+  }
+
+  /**
+   * Entries left pending longer than `idleMs` (their processing failed, or their consumer died),
+   * claimed for `consumer`, with how many times each has now been delivered.
+   */
+  async claimStale(consumer: string, idleMs: number, count: number): Promise<Array<StreamEntry & { deliveries: number }>> {
+    const pending = (await redisCall(this.redis.xpending(keys.events.stream(), CONSUMER_GROUP, "IDLE", idleMs, "-", "+", count))) as Array<[string, string, number, number]>;
+    if (pending.length === 0) return [];
+    const deliveries = new Map(pending.map(([id, , , n]) => [id, Number(n) + 1]));
+    const claimed = (await redisCall(this.redis.xclaim(keys.events.stream(), CONSUMER_GROUP, consumer, idleMs, ...pending.map(([id]) => id)))) as Array<[string, string[]] | null>;
+    return claimed.filter((e): e is [string, string[]] => e !== null).map((e) => ({ ...toEntry(e), deliveries: deliveries.get(e[0]) ?? 1 }));
+  }
+
+  async begin(eventId: string, entryId: string): Promise<BeginResult> {
+    const [status, outcome] = await redisCall(this.scripts.eventsBegin(keys.events.state(eventId), entryId, TTL_SECONDS));
+    if (status === "DUPLICATE") return { status };
+    return { status: "RUN", outcome: outcome ? (JSON.parse(outcome) as PushDraft[]) : null };
+  }
+
+  /** Remembers what processing decided, so a retry after a crash pushes that rather than deciding again. */
+  async saveOutcome(eventId: string, pushes: readonly PushDraft[]): Promise<void> {
+    await redisCall(this.redis.hset(keys.events.state(eventId), "outcome", JSON.stringify(pushes)));
+  }
+
+  /** Publishes the pushes, appends them to their replay streams, marks the event done and acknowledges its entry: atomically. Returns the cursors. */
+  async finish(eventId: string, entryId: string, pushes: readonly PushDraft[]): Promise<string[]> {
+    const targets = pushes.map((p) => (p.kind === "desk" ? keys.push.agent(p.agentId) : keys.push.customer(p.customerId)));
+    return redisCall(
+      this.scripts.eventsFinish(
+        3 + pushes.length,
+        keys.events.state(eventId),
+        keys.events.stream(),
+        keys.push.all(),
+        ...targets,
+        entryId,
+        CONSUMER_GROUP,
+        this.pushChannel,
+        PUSH_ALL_CAP,
+        PUSH_CUSTOMER_CAP,
+        PUSH_TTL_SECONDS,
+        ...pushes.map(encodePush),
+      ),
+    );
+  }
+
+  /** Records a failure that may pass (the entry stays pending and is retried after the idle time); its message is what parking reports. */
+  async recordFailure(eventId: string, message: string): Promise<void> {
+    await redisCall(this.redis.hset(keys.events.state(eventId), "state", "failed", "error", message));
+  }
+
+  /** The last recorded failure of an event, if it can be read. */
+  async lastError(eventId: string): Promise<string | null> {
+    try {
+      return await redisCall(this.redis.hget(keys.events.state(eventId), "error"));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Sets an entry aside with its error, where operators see it (parkedEvents), and acknowledges it. */
+  async park(entry: StreamEntry, error: string, attempts: number): Promise<void> {
+    const eventId = entry.fields.id ?? "";
+    const fields: string[] = ["entry", entry.entryId, "error", error, "attempts", String(attempts), "parkedAt", new Date().toISOString()];
+    for (const name of ["id", "customerId", "type", "at", "payload"]) {
+      const v = entry.fields[name];
+      if (v !== undefined) fields.push(name, v.slice(0, 4_000));
+    }
+    // Without an event id there is no state to mark: passing the stream key twice tells the script so.
+    const state = eventId ? keys.events.state(eventId) : keys.events.stream();
+    await redisCall(this.scripts.eventsPark(state, keys.events.stream(), keys.events.parked(), entry.entryId, CONSUMER_GROUP, PARKED_CAP, ...fields));
+  }
+
+  /** Acknowledges an entry that needs no processing (a duplicate). */
+  async ack(entryId: string): Promise<void> {
+    await redisCall(this.redis.xack(keys.events.stream(), CONSUMER_GROUP, entryId));
+  }
+
+  /** The most recently parked events, newest first. */
+  async parked(limit: number): Promise<ParkedEvent[]> {
+    const rows = await redisCall(this.redis.xrevrange(keys.events.parked(), "+", "-", "COUNT", limit));
+    return rows.map(([parkedId, raw]) => {
+      const f = fieldsOf(raw);
+      return {
+        parkedId,
+        eventId: f.id || null,
+        customerId: f.customerId ?? null,
+        type: f.type ?? null,
+        at: f.at ?? null,
+        payload: f.payload ?? null,
+        error: f.error ?? "",
+        attempts: Number(f.attempts ?? 0),
+        parkedAt: new Date(f.parkedAt ?? Number(parkedId.split("-")[0])),
+      };
+    });
+  }
+
+  /** Puts parked events back on the stream (after their cause was fixed). Returns the parked ids that were re-queued. */
+  async retryParked(parkedIds: readonly string[]): Promise<string[]> {
+    const done: string[] = [];
+    for (const parkedId of parkedIds) {
+      const [, raw] = (await redisCall(this.redis.xrange(keys.events.parked(), parkedId, parkedId)))[0] ?? [];
+      const eventId = raw ? (fieldsOf(raw).id ?? "") : "";
+      const state = eventId ? keys.events.state(eventId) : keys.events.parked();
+      const id = await redisCall(this.scripts.eventsRetryParked(keys.events.stream(), keys.events.parked(), state, parkedId, TTL_SECONDS));
+      if (id) done.push(parkedId);
+    }
+    return done;
+  }
+
+  async status(): Promise<StreamStatus> {
+    const [length, groups, parked] = await Promise.all([
+      redisCall(this.redis.xlen(keys.events.stream())),
+      redisCall(this.redis.xinfo("GROUPS", keys.events.stream())).catch(() => []) as Promise<unknown[]>,
+      redisCall(this.redis.xlen(keys.events.parked())),
+    ]);
+    const group = (groups as unknown[]).map(fieldsOf).find((g) => g.name === CONSUMER_GROUP);
+    return {
+      length,
+      pending: Number(group?.pending ?? 0),
+      lag: group?.lag === undefined || group.lag === null ? null : Number(group.lag),
+      consumers: Number(group?.consumers ?? 0),
+      parked,
+    };
+  }
+
+  /** Drops acknowledged entries: everything before the oldest pending one (or the last delivered, when none is pending). */
+  async trim(): Promise<void> {
+    const groups = (await redisCall(this.redis.xinfo("GROUPS", keys.events.stream()))) as unknown[];
+    const group = groups.map(fieldsOf).find((g) => g.name === CONSUMER_GROUP);
+    if (!group?.["last-delivered-id"]) return;
+    const pending = (await redisCall(this.redis.xpending(keys.events.stream(), CONSUMER_GROUP))) as [number, string | null, string | null, unknown];
+    const minId = pending[0] > 0 && pending[1] ? pending[1] : group["last-delivered-id"];
+    await redisCall(this.redis.xtrim(keys.events.stream(), "MINID", "~", minId));
+  }
+}
+
+function toEntry([entryId, raw]: [string, string[]]): StreamEntry {
+  return { entryId, fields: fieldsOf(raw) };
+}
+
+/** A flat [name, value, name, value, …] reply (or a RESP3 map) as an object. */
+function fieldsOf(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(raw)) {
+    for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) out[k] = v === null || v === undefined ? "" : String(v);
+    return out;
+  }
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const v = raw[i + 1];
+    out[String(raw[i])] = v === null || v === undefined ? "" : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import { BadUserInputError } from "../errors";
+import { existingCustomerIds } from "../graph/customer";
+import type { GraphSession } from "../graph/db";
+import { checkEvent, type EventProblem, type RawEvent } from "./event-input";
+import type { EventStream, GatewayEvent } from "./event-stream";
+
+/** Most events one ingestEvents call takes; bigger feeds send several batches (or write to the stream). */
+export const MAX_EVENTS_PER_CALL = 1_000;
+
+export type EventStatus = "ACCEPTED" | "DUPLICATE" | "REJECTED";
+
+export interface IngestedEvent {
+  index: number;
+  id: string | null;
+  status: EventStatus;
+  error: EventProblem | null;
+}
+
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  events: IngestedEvent[];
+}
+
+/**
+ * ingestEvents: every event is checked on its own (shape, payload, that its customer exists: one
+ * graph read for the batch); the good ones are queued on the event stream in one Redis script that
+ * also drops ids seen before. A bad event is REJECTED with its reason and the rest still go in.
+ * ACCEPTED means durably queued: the pushes follow asynchronously, from whichever replica consumes it.
+ */
+export async function ingestEvents(stream: EventStream, graph: GraphSession, raws: readonly RawEvent[], now: Date = new Date()): Promise<IngestOutcome> {
+  if (raws.length > MAX_EVENTS_PER_CALL) {
+    throw new BadUserInputError(`events holds ${raws.length} events; send at most ${MAX_EVENTS_PER_CALL} per call (split the batch)`, "events");
+  }
+  const results: IngestedEvent[] = raws.map((raw, index) => ({ index, id: typeof raw.id === "string" ? raw.id : null, status: "ACCEPTED", error: null }));
+  const valid: Array<{ index: number; event: GatewayEvent }> = [];
+  raws.forEach((raw, index) => {
+    const checked = checkEvent(raw, now);
+    if (checked.ok) valid.push({ index, event: checked.event });
+    else reject(results[index], checked.problem);
+  });
+
+  const known = await existingCustomerIds(graph, valid.map((v) => v.event.customerId));
+  const queued = valid.filter((v) => {
+    if (known.has(v.event.customerId)) return true;
+    reject(results[v.index], { code: "NOT_FOUND", field: "customerId", message: `there is no customer with id ${v.event.customerId}; check the id (customer ids look like C0000001)` });
+    return false;
+  });
+
+  const entryIds = await stream.ingest(queued.map((v) => v.event));
+  queued.forEach((v, i) => {
+    const r = results[v.index];
+    if (r && entryIds[i] === null) r.status = "DUPLICATE";
+  });
+  return {
+    accepted: results.filter((r) => r.status === "ACCEPTED").length,
+    duplicates: results.filter((r) => r.status === "DUPLICATE").length,
+    rejected: results.filter((r) => r.status === "REJECTED").length,
+    events: results,
+  };
+}
+
+function reject(result: IngestedEvent | undefined, problem: EventProblem): void {
+  if (!result) return;
+  result.status = "REJECTED";
+  result.error = problem;
+}

@@ -1,0 +1,169 @@
+import type { Redis } from "ioredis";
+import type { ChannelCode } from "../graph/model";
+import type { Logger } from "../logger";
+import { redisCall } from "../redis/client";
+import { keys } from "../redis/keys";
+import { decodePush, type Push } from "./push";
+import { Subscriber } from "./subscriber";
+
+/** What a subscription receives; filtering happens here, on the server, before anything is rendered. */
+export type Route =
+  | { kind: "customer"; customerId: string; channel: ChannelCode | null }
+  | { kind: "agent"; agentId: string }
+  | { kind: "feed"; channel: ChannelCode | null; regionId: string | null };
+
+/** Entries read per XRANGE page while replaying. */
+const REPLAY_PAGE = 500;
+
+/**
+ * This replica's end of the push fan-out. Every push is published once on one Redis channel; each
+ * replica receives all of them and routes each to its own subscribers through in-memory indexes
+ * (customer → subscribers, agent → subscribers, feed subscribers with their filters). One channel
+ * means one SUBSCRIBE per replica, confirmed before the first client is served, so a replay that
+ * starts after it cannot miss a push; per-customer channels would need a confirmed SUBSCRIBE per
+ * client before its replay.
+ */
+export class PushHub {
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+  private readonly byCustomer = new Map<string, Set<Registration>>();
+  private readonly byAgent = new Map<string, Set<Registration>>();
+  private readonly feed = new Set<Registration>();
+  private started: Promise<void> | undefined;
+  /** Pushes routed to at least one local subscriber, and subscribers cut off for reading too slowly. */
+  readonly stats = { received: 0, delivered: 0, overflows: 0 };
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+    private readonly capacity: number,
+  ) {
+    this.channel = `${redis.options.keyPrefix ?? ""}${keys.push.channel()}`;
+    this.subscriber = redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
+    this.subscriber.on("error", () => undefined);
+    this.subscriber.on("message", (_channel: string, message: string) => this.route(message));
+  }
+
+  /** Subscribes to the push channel; resolves once Redis confirmed it. */
+  start(): Promise<void> {
+    return (this.started ??= this.subscriber.subscribe(this.channel).then(() => undefined));
+  }
+
+  /** Open subscriptions on this replica. */
+  get size(): number {
+    let n = this.feed.size;
+    for (const set of this.byCustomer.values()) n += set.size;
+    for (const set of this.byAgent.values()) n += set.size;
+    return n;
+  }
+
+  /**
+   * A live subscription: first the pushes after `since` from the route's replay stream, then live
+   * ones, in cursor order without repeats. `onOverflow` is called when the client reads too slowly.
+   */
+  async subscribe(route: Route, since: string | null, onOverflow: (buffered: number) => void): Promise<Subscriber> {
+    await redisCall(this.start());
+    const registration: Registration = { route, held: [], subscriber: undefined as unknown as Subscriber };
+    const index = this.indexOf(route);
+    registration.subscriber = new Subscriber(
+      this.capacity,
+      (buffered) => {
+        this.stats.overflows += 1;
+        this.log.warn({ route, buffered }, "subscriber too slow; closing its socket");
+        onOverflow(buffered);
+      },
+      () => index.remove(registration),
+      since,
+    );
+    index.add(registration);
+    if (since !== null) {
+      try {
+        for await (const push of this.replay(route, since)) registration.subscriber.offer(push);
+      } catch (error) {
+        index.remove(registration);
+        throw error;
+      }
+    }
+    const held = registration.held ?? [];
+    registration.held = null;
+    for (const push of held) registration.subscriber.offer(push);
+    return registration.subscriber;
+  }
+
+  close(): void {
+    this.subscriber.disconnect();
+  }
+
+  private async *replay(route: Route, since: string): AsyncGenerator<Push> {
+    const stream = route.kind === "customer" ? keys.push.customer(route.customerId) : route.kind === "agent" ? keys.push.agent(route.agentId) : keys.push.all();
+    let from = since;
+    for (;;) {
+      const page = await redisCall(this.redis.xrange(stream, `(${from}`, "+", "COUNT", REPLAY_PAGE));
+      for (const [cursor, fields] of page) {
+        const json = fields[1];
+        if (json === undefined) continue;
+        const push = decodePush(cursor, json);
+        if (matches(route, push)) yield push;
+        from = cursor;
+      }
+      if (page.length < REPLAY_PAGE) return;
+    }
+  }
+
+  private route(message: string): void {
+    const bar = message.indexOf("|");
+    let push: Push;
+    try {
+      push = decodePush(message.slice(0, bar), message.slice(bar + 1));
+    } catch (error) {
+      this.log.error({ err: error instanceof Error ? error.message : String(error) }, "undecodable push on the push channel");
+      return;
+    }
+    this.stats.received += 1;
+    const targets = push.kind === "desk" ? this.byAgent.get(push.agentId) : this.byCustomer.get(push.customerId);
+    let delivered = false;
+    for (const r of targets ?? []) delivered = this.deliver(r, push) || delivered;
+    if (push.kind === "offer") for (const r of this.feed) delivered = this.deliver(r, push) || delivered;
+    if (delivered) this.stats.delivered += 1;
+  }
+
+  private deliver(r: Registration, push: Push): boolean {
+    if (!matches(r.route, push)) return false;
+    if (r.held) r.held.push(push);
+    else r.subscriber.offer(push);
+    return true;
+  }
+
+  private indexOf(route: Route): { add(r: Registration): void; remove(r: Registration): void } {
+    if (route.kind === "feed") return { add: (r) => this.feed.add(r), remove: (r) => this.feed.delete(r) };
+    const [map, id] = route.kind === "customer" ? [this.byCustomer, route.customerId] : [this.byAgent, route.agentId];
+    return {
+      add: (r) => map.set(id, (map.get(id) ?? new Set()).add(r)),
+      remove: (r) => {
+        const set = map.get(id);
+        set?.delete(r);
+        if (set?.size === 0) map.delete(id);
+      },
+    };
+  }
+}
+
+interface Registration {
+  route: Route;
+  /** Live pushes that arrived while the replay was being read; null once the subscriber is live. */
+  held: Push[] | null;
+  subscriber: Subscriber;
+}
+
+/** Whether a push belongs to a route (the index already matched the customer or agent). */
+function matches(route: Route, push: Push): boolean {
+  switch (route.kind) {
+    case "agent":
+      return push.kind === "desk" && push.agentId === route.agentId;
+    case "customer":
+      return push.kind === "offer" && push.customerId === route.customerId && (route.channel === null || push.channel === route.channel);
+    case "feed":
+      // Regions nest by id: a district ("R330106") starts with its city's id ("R3301").
+      return push.kind === "offer" && (route.channel === null || push.channel === route.channel) && (route.regionId === null || push.regionId.startsWith(route.regionId));
+  }
+}
