@@ -1,3 +1,4 @@
+import { editDistance } from "../edit-distance";
 import { DEDUP_WINDOW_MS, type GatewayEvent } from "./event-stream";
 import { EVENT_TYPES, isEventType, PayloadError, validatePayload } from "./event-types";
 
@@ -72,8 +73,12 @@ export function rawOfEntry(fields: Record<string, string>): RawEvent | { unreada
 function suggestType(type: unknown): string {
   if (typeof type !== "string") return "";
   const upper = type.toUpperCase().replace(/[\s-]+/g, "_");
-  const hit = EVENT_TYPES.find((t) => t === upper || t.startsWith(upper) || upper.startsWith(t));
-  return hit ? `; did you mean ${hit}?` : "";
+  let best: { type: string; distance: number } | null = null;
+  for (const t of EVENT_TYPES) {
+    const distance = editDistance(upper, t, 3);
+    if (distance <= 3 && (!best || distance < best.distance)) best = { type: t, distance };
+  }
+  return best ? `; did you mean ${best.type}?` : "";
 }
 
 function show(v: unknown): string {

@@ -1,6 +1,7 @@
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/app";
+import type { RealtimeConfig } from "../../src/config";
 import type { GraphConnection } from "../../src/graph/db";
 import { createLogger } from "../../src/logger";
 
@@ -16,11 +17,14 @@ export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
  * A real gateway on a free port; the caller closes it (`after(() => gw.close())`).
  * `overrides` lets a fault test route the gateway through a proxy it can cut.
  */
-export async function startTestGateway(overrides: Partial<{ neo4j: GraphConnection; redisUrl: string }> = {}): Promise<TestGateway> {
-  const services = { ...testServices(), ...overrides };
+export async function startTestGateway(
+  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig> }> = {},
+): Promise<TestGateway> {
+  const { realtime, ...connections } = overrides;
+  const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
-    config: { port: 0, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:` },
+    config: { port: 0, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:`, ...(realtime ? { realtime } : {}) },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
   return new TestGateway(app);

@@ -1,0 +1,315 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Redis } from "ioredis";
+import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
+import { eventId, ingest, LiveClient, openPolicy, processed, testRedis } from "./support/live";
+
+/**
+ * Events in and pushes out, on one gateway: ingestEvents' per-event answers, deduplication, the
+ * desk feed, replay with `since`, server-side filtering, bounded buffers, parking and retries.
+ * Customers C0002900–C0002949 (their trajectories get the decisions these pushes write).
+ */
+
+const DESK = `subscription ($agentId: ID!, $since: String) {
+  deskFeed(agentId: $agentId, since: $since) {
+    cursor agentId callId customerId headline
+    event { id type summary }
+    customer { id name tags { tag { code } } contacts(first: 3) { edges { node { kind channel { code } decision { id } } } } }
+    offers { id channel { code } offer { id name } script reasons { kind text } }
+  }
+}`;
+
+interface DeskData {
+  deskFeed: {
+    cursor: string;
+    agentId: string;
+    callId: string | null;
+    customerId: string;
+    headline: string;
+    event: { id: string; type: string; summary: string };
+    customer: { id: string; name: string; contacts: { edges: Array<{ node: { kind: string; channel: { code: string }; decision: { id: string } | null } }> } };
+    offers: Array<{ id: string; channel: { code: string }; offer: { id: string; name: string }; script: string | null; reasons: Array<{ kind: string; text: string }> }>;
+  };
+}
+
+let gw: TestGateway;
+let redis: Redis;
+let live: LiveClient;
+
+before(async () => {
+  gw = await startTestGateway({ realtime: { retryAfterMs: 300, maxAttempts: 3, pushBuffer: 8 } });
+  redis = testRedis();
+  live = new LiveClient(gw.url);
+  await openPolicy(gw);
+});
+
+after(async () => {
+  await live.close();
+  redis.disconnect();
+  await gw.close();
+});
+
+describe("ingestEvents", () => {
+  test("each bad event gets its own error and the rest of the batch still goes in", async () => {
+    const good = eventId("good");
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const result = await ingest(gw, [
+      { id: good, customerId: "C0002900", type: "PLAN_QUERY", payload: {} },
+      { id: eventId("type"), customerId: "C0002900", type: "DATA_USE", payload: { percent: 95 } },
+      { id: eventId("nobody"), customerId: "C0999999", type: "PLAN_QUERY" },
+      { id: eventId("pct"), customerId: "C0002900", type: "DATA_USAGE", payload: { percent: "ninety" } },
+      { id: eventId("missing"), customerId: "C0002900", type: "LOCATION_ENTER", payload: { place: "杭州东站" } },
+      { id: eventId("area"), customerId: "C0002900", type: "LOCATION_ENTER", payload: { area: "MOON" } },
+      { id: eventId("list"), customerId: "C0002900", type: "PLAN_QUERY", payload: [1, 2] },
+      { id: eventId("future"), customerId: "C0002900", type: "PLAN_QUERY", at: future },
+      { id: "bad id with spaces", customerId: "C0002900", type: "PLAN_QUERY" },
+      { id: good, customerId: "C0002900", type: "PLAN_QUERY", payload: {} },
+    ]);
+    assert.deepEqual([result.accepted, result.duplicates, result.rejected], [1, 1, 8]);
+    const byIndex = result.events.map((e) => [e.status, e.error?.code ?? null, e.error?.field ?? null]);
+    assert.deepEqual(byIndex, [
+      ["ACCEPTED", null, null],
+      ["REJECTED", "BAD_USER_INPUT", "type"],
+      ["REJECTED", "NOT_FOUND", "customerId"],
+      ["REJECTED", "BAD_USER_INPUT", "payload.percent"],
+      ["REJECTED", "BAD_USER_INPUT", "payload.area"],
+      ["REJECTED", "BAD_USER_INPUT", "payload.area"],
+      ["REJECTED", "BAD_USER_INPUT", "payload"],
+      ["REJECTED", "BAD_USER_INPUT", "at"],
+      ["REJECTED", "BAD_USER_INPUT", "id"],
+      ["DUPLICATE", null, null],
+    ]);
+    const messages = result.events.map((e) => e.error?.message ?? "");
+    assert.match(messages[1] ?? "", /type must be one of .*DATA_USAGE.*; got "DATA_USE"; did you mean DATA_USAGE\?/);
+    assert.match(messages[2] ?? "", /no customer with id C0999999/);
+    assert.match(messages[3] ?? "", /payload\.percent must be a number; got the text "ninety"/);
+    assert.match(messages[4] ?? "", /payload\.area is required for LOCATION_ENTER events/);
+    assert.match(messages[5] ?? "", /payload\.area must be one of AIRPORT, TRAIN_STATION/);
+    assert.match(messages[7] ?? "", /more than 5 minutes in the future/);
+    assert.equal((await processed(redis, [good])).get(good), "done");
+  });
+
+  test("more than 1,000 events in one call is refused as a whole, saying how to split", async () => {
+    const events = Array.from({ length: 1_001 }, (_, i) => ({ id: `big-${i}`, customerId: "C0002900", type: "PLAN_QUERY" }));
+    const res = await gw.raw(`mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, { events });
+    assert.equal(res.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(res.errors?.[0]?.message ?? "", /at most 1000 per call/);
+    assert.equal(await redis.exists("events:state:big-0"), 0, "nothing of the refused batch was queued");
+  });
+});
+
+describe("deskFeed", () => {
+  test("a call that connects puts the caller's view and offers on that agent's desk only, and the offers are in the trajectory", async () => {
+    const mine = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-1` });
+    const other = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-2` });
+    await waitForSubscriptions(2);
+    const call = eventId("call");
+    const result = await ingest(gw, [{ id: call, customerId: "C0002901", type: "HOTLINE_CALL_START", payload: { agentId: `A${process.pid}-1`, callId: "CALL-1" } }]);
+    assert.equal(result.accepted, 1);
+    const [update] = (await mine.atLeast(1)).map((d) => d.deskFeed);
+    assert.ok(update);
+    assert.equal(update.agentId, `A${process.pid}-1`);
+    assert.equal(update.callId, "CALL-1");
+    assert.equal(update.customer.id, "C0002901");
+    assert.equal(update.event.id, call);
+    assert.equal(update.event.type, "HOTLINE_CALL_START");
+    assert.match(update.headline, new RegExp(`^${update.customer.name} · \\d{3}\\*{4}\\d{4} · .+客户 · ARPU ¥\\d+`));
+    assert.ok(update.offers.length >= 1 && update.offers.length <= 3, `1–3 offers, got ${update.offers.length}`);
+    for (const o of update.offers) {
+      assert.equal(o.channel.code, "HOTLINE");
+      assert.ok(o.script, "a hotline offer comes with the agent's script");
+      assert.ok(o.reasons.some((r) => r.kind === "SCORE"));
+    }
+    // The view was rendered at push time, after the decisions were written: they lead the trajectory.
+    const presented = update.customer.contacts.edges.map((e) => e.node).filter((n) => n.kind === "OFFER_PRESENTED").map((n) => n.decision?.id);
+    for (const o of update.offers) assert.ok(presented.includes(o.id), `decision ${o.id} is in the trajectory`);
+
+    // The other agent gets its own calls only.
+    const second = eventId("call");
+    await ingest(gw, [{ id: second, customerId: "C0002902", type: "HOTLINE_CALL_START", payload: { agentId: `A${process.pid}-2` } }]);
+    const [theirs] = (await other.atLeast(1)).map((d) => d.deskFeed);
+    assert.equal(theirs?.event.id, second);
+    assert.equal(other.items.length, 1);
+    assert.equal(mine.items.length, 1);
+    mine.dispose();
+    other.dispose();
+    await waitForSubscriptions(0);
+  });
+
+  test("the same event twice, through the API and straight onto the stream, is pushed once", async () => {
+    const agentId = `A${process.pid}-dup`;
+    const desk = live.subscribe<DeskData>(DESK, { agentId });
+    await waitForSubscriptions(1);
+    const call = eventId("twice");
+    const event = { id: call, customerId: "C0002903", type: "HOTLINE_CALL_START", payload: { agentId } };
+    assert.equal((await ingest(gw, [event])).accepted, 1);
+    assert.equal((await ingest(gw, [event])).duplicates, 1);
+    // A feed that resends writes the same event to the stream again.
+    await redis.xadd("events:stream", "*", "id", call, "customerId", "C0002903", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
+    const sentinel = eventId("after");
+    await redis.xadd("events:stream", "*", "id", sentinel, "customerId", "C0002904", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
+    await processed(redis, [call, sentinel]);
+    const updates = (await desk.atLeast(2)).map((d) => d.deskFeed.event.id);
+    assert.deepEqual(updates, [call, sentinel]);
+    desk.dispose();
+    await waitForSubscriptions(0);
+  });
+});
+
+/** Waits until this gateway's router holds exactly `n` subscriptions (they register, and go, asynchronously). Each test ends with none. */
+async function waitForSubscriptions(n: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (gw.app.services.realtime.hub.size !== n) {
+    if (Date.now() > deadline) throw new Error(`${gw.app.services.realtime.hub.size} subscriptions registered, expected ${n}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const LIVE = `subscription ($customerId: ID!, $since: String, $channel: ChannelCode) {
+  liveOffers(customerId: $customerId, since: $since, channel: $channel) {
+    cursor customerId regionId channel
+    event { id type summary }
+    decision { id eventId channel { code } offer { id } strategy { id code } reasons { kind text } }
+  }
+}`;
+
+interface LiveData {
+  liveOffers: {
+    cursor: string;
+    customerId: string;
+    regionId: string;
+    channel: string;
+    event: { id: string; type: string; summary: string };
+    decision: { id: string; eventId: string | null; channel: { code: string }; offer: { id: string }; strategy: { id: string; code: string } | null; reasons: Array<{ kind: string; text: string }> };
+  };
+}
+
+const FEED = `subscription ($channel: ChannelCode, $regionId: ID, $since: String) {
+  offerFeed(channel: $channel, regionId: $regionId, since: $since) { cursor customerId regionId channel event { id } }
+}`;
+
+interface FeedData {
+  offerFeed: { cursor: string; customerId: string; regionId: string; channel: string; event: { id: string } };
+}
+
+/** Customers of this file whose data-usage trigger (ST17: ≥ 90% used, no data add-on) fires; found once. */
+let dataCustomers: string[] = [];
+
+async function dataUsageCustomers(): Promise<string[]> {
+  if (dataCustomers.length > 0) return dataCustomers;
+  const ids = Array.from({ length: 40 }, (_, i) => `C00029${String(10 + i).padStart(2, "0")}`);
+  const held = dataOf(await gw.raw<{ customers: Array<{ id: string; subscriptions: Array<{ product: { kind: string } }> } | null> }>(
+    `query ($ids: [ID!]!) { customers(ids: $ids) { id subscriptions { product { kind } } } }`,
+    { ids },
+  )).customers;
+  dataCustomers = held.filter((c) => c && !c.subscriptions.some((s) => s.product.kind === "DATA_ADDON")).map((c) => c!.id);
+  assert.ok(dataCustomers.length >= 6, `need 6 customers without a data add-on in C0002910–C0002949, found ${dataCustomers.length}`);
+  return dataCustomers;
+}
+
+function dataUsage(customerId: string, percent = 95): { id: string; customerId: string; type: string; payload: { percent: number } } {
+  return { id: eventId("data"), customerId, type: "DATA_USAGE", payload: { percent } };
+}
+
+describe("liveOffers", () => {
+  test("a triggered offer is pushed to the customer, with the event, the strategy and why; a non-matching event pushes nothing", async () => {
+    const [customer] = await dataUsageCustomers();
+    const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
+    await waitForSubscriptions(1);
+    const low = dataUsage(customer!, 40);
+    const high = dataUsage(customer!, 95);
+    await ingest(gw, [low]);
+    await processed(redis, [low.id]);
+    await ingest(gw, [high]);
+    const [push] = (await sub.atLeast(1)).map((d) => d.liveOffers);
+    assert.ok(push);
+    assert.equal(push.event.id, high.id, "the 40% event pushed nothing; the 95% one did");
+    assert.equal(push.customerId, customer);
+    assert.equal(push.decision.eventId, high.id);
+    assert.equal(push.decision.strategy?.code, "MOB-RT-DATA-001");
+    assert.ok(["APP", "SMS"].includes(push.channel));
+    assert.equal(push.decision.channel.code, push.channel);
+    assert.ok(push.decision.reasons.some((r) => r.kind === "TRIGGER" && r.text.includes("95")), JSON.stringify(push.decision.reasons));
+    const trajectory = dataOf(await gw.raw<{ customer: { contacts: { edges: Array<{ node: { kind: string; decision: { id: string } | null } }> } } }>(
+      `query ($id: ID!) { customer(id: $id) { contacts(first: 5) { edges { node { kind decision { id } } } } } }`,
+      { id: customer },
+    )).customer.contacts.edges.map((e) => e.node.decision?.id);
+    assert.ok(trajectory.includes(push.decision.id), "the push is in the customer's trajectory");
+    assert.equal(sub.items.length, 1);
+    sub.dispose();
+    await waitForSubscriptions(0);
+  });
+
+  test("reconnecting with since replays exactly the pushes missed, then continues live", async () => {
+    const [, customer] = await dataUsageCustomers();
+    const first = live.subscribe<LiveData>(LIVE, { customerId: customer });
+    await waitForSubscriptions(1);
+    const e1 = dataUsage(customer!);
+    await ingest(gw, [e1]);
+    const [p1] = (await first.atLeast(1)).map((d) => d.liveOffers);
+    first.dispose();
+    await waitForSubscriptions(0);
+
+    const missed = [dataUsage(customer!), dataUsage(customer!), dataUsage(customer!)];
+    for (const e of missed) await ingest(gw, [e]);
+    await processed(redis, missed.map((e) => e.id));
+
+    const again = live.subscribe<LiveData>(LIVE, { customerId: customer, since: p1!.cursor });
+    await again.atLeast(3);
+    const e5 = dataUsage(customer!);
+    await waitForSubscriptions(1);
+    await ingest(gw, [e5]);
+    const got = (await again.atLeast(4)).map((d) => d.liveOffers);
+    assert.deepEqual(got.map((p) => p.event.id), [...missed.map((e) => e.id), e5.id]);
+    const cursors = got.map((p) => p.cursor);
+    assert.deepEqual([...cursors].sort(compareCursor), cursors, "in cursor order");
+    again.dispose();
+
+    const bad = live.subscribe<LiveData>(LIVE, { customerId: customer, since: "yesterday" });
+    await bad.ended();
+    assert.equal(bad.errors[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(bad.errors[0]?.message ?? "", /since must be the cursor of a push/);
+    const nobody = live.subscribe<LiveData>(LIVE, { customerId: "C0999999" });
+    await nobody.ended();
+    assert.equal(nobody.errors[0]?.extensions?.code, "NOT_FOUND");
+    await waitForSubscriptions(0);
+  });
+});
+
+describe("offerFeed", () => {
+  test("filters on the server by channel and region", async () => {
+    const customers = await dataUsageCustomers();
+    const region = async (id: string): Promise<string> =>
+      dataOf(await gw.raw<{ customer: { region: { id: string } } }>(`query ($id: ID!) { customer(id: $id) { region { id } } }`, { id })).customer.region.id;
+    const a = customers[2]!;
+    const b = customers[3]!;
+    const [regionA, regionB] = [await region(a), await region(b)];
+    const cityA = regionA.slice(0, 5);
+    const all = live.subscribe<FeedData>(FEED, {});
+    const inCityA = live.subscribe<FeedData>(FEED, { regionId: cityA });
+    const wechat = live.subscribe<FeedData>(FEED, { channel: "WECHAT" });
+    await waitForSubscriptions(3);
+    const events = [dataUsage(a), dataUsage(b)];
+    await ingest(gw, events);
+    await processed(redis, events.map((e) => e.id));
+    const seen = (await all.atLeast(2)).map((d) => d.offerFeed);
+    assert.deepEqual(new Set(seen.map((p) => p.event.id)), new Set(events.map((e) => e.id)));
+    const expectedInA = seen.filter((p) => p.regionId.startsWith(cityA)).map((p) => p.event.id);
+    assert.ok(expectedInA.length >= 1);
+    await inCityA.atLeast(expectedInA.length);
+    assert.deepEqual(inCityA.items.map((d) => d.offerFeed.event.id), expectedInA, `only region ${cityA} (b is in ${regionB})`);
+    assert.equal(wechat.items.length, 0, "no push went out on WECHAT");
+
+    const nowhere = live.subscribe<FeedData>(FEED, { regionId: "R9999" });
+    await nowhere.ended();
+    assert.equal(nowhere.errors[0]?.extensions?.code, "NOT_FOUND");
+    for (const s of [all, inCityA, wechat]) s.dispose();
+    await waitForSubscriptions(0);
+  });
+});
+
+function compareCursor(a: string, b: string): number {
+  const [am, as] = a.split("-").map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split("-").map(BigInt) as [bigint, bigint];
+  return am === bm ? Number(as - bs) : Number(am - bm);
+}

@@ -1,0 +1,175 @@
+import { createClient, type Client } from "graphql-ws";
+import { Redis } from "ioredis";
+import WebSocket from "ws";
+import type { TestGateway } from "./gateway";
+import { dataOf } from "./gateway";
+
+/**
+ * A real graphql-ws client holding subscriptions, collecting what each receives, for tests that
+ * wait for pushes (or for their absence, after the event is known to be processed).
+ */
+export class LiveClient {
+  readonly client: Client;
+  /** The close code of the socket, once it closed. */
+  closedWith: number | null = null;
+  private socket: WebSocket | null = null;
+
+  constructor(httpUrl: string) {
+    this.client = createClient({
+      url: httpUrl.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      on: {
+        connected: (socket) => {
+          this.socket = socket as WebSocket;
+        },
+        closed: (event) => {
+          this.closedWith = (event as { code: number }).code;
+        },
+      },
+    });
+  }
+
+  /** Starts a subscription; resolves once the server has it registered (its first message, or `ready` via a no-op round trip). */
+  subscribe<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Collector<T> {
+    const collector = new Collector<T>();
+    collector.dispose = this.client.subscribe<T>(
+      { query, variables },
+      {
+        next: (result) => collector.push(result as { data?: T | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }),
+        error: (error) => collector.fail(error),
+        complete: () => collector.finish(),
+      },
+    );
+    return collector;
+  }
+
+  /** Stops reading from the socket (the kernel buffers fill, then the server's sends stall). */
+  pauseReading(): void {
+    (this.socket as unknown as { _socket: { pause(): void } } | null)?._socket.pause();
+  }
+
+  resumeReading(): void {
+    (this.socket as unknown as { _socket: { resume(): void } } | null)?._socket.resume();
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+export class Collector<T> {
+  readonly items: T[] = [];
+  readonly errors: Array<{ message: string; extensions?: Record<string, unknown> }> = [];
+  completed = false;
+  failure: unknown = null;
+  dispose: () => void = () => undefined;
+  private waiters: Array<() => void> = [];
+
+  push(result: { data?: T | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }): void {
+    if (result.errors?.length) this.errors.push(...result.errors);
+    if (result.data) this.items.push(result.data);
+    this.wake();
+  }
+
+  fail(error: unknown): void {
+    this.failure = error;
+    if (Array.isArray(error)) this.errors.push(...(error as Array<{ message: string; extensions?: Record<string, unknown> }>));
+    this.wake();
+  }
+
+  finish(): void {
+    this.completed = true;
+    this.wake();
+  }
+
+  /** Waits until `n` items arrived (or the subscription ended or failed); throws after `timeoutMs`. */
+  async atLeast(n: number, timeoutMs = 10_000): Promise<T[]> {
+    await this.until(() => this.items.length >= n || this.completed || this.failure !== null || this.errors.length > 0, timeoutMs, `${n} pushes (got ${this.items.length})`);
+    return this.items;
+  }
+
+  /** Waits until the subscription ended (completed, errored, or the socket closed). */
+  async ended(timeoutMs = 10_000): Promise<void> {
+    await this.until(() => this.completed || this.failure !== null || this.errors.length > 0, timeoutMs, "the subscription to end");
+  }
+
+  private until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      const check = (): void => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+        resolve();
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/** A direct Redis connection under the test gateway's key prefix, to look at (or feed) the event stream the way a feed would. */
+export function testRedis(prefix = `test:${process.pid}:`): Redis {
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error("REDIS_URL is not set: run the tests with `npm test`");
+  return new Redis(url, { keyPrefix: prefix });
+}
+
+/** Waits until every event is finished (done or parked) in the pipeline's own bookkeeping. */
+export async function processed(redis: Redis, eventIds: readonly string[], timeoutMs = 15_000): Promise<Map<string, string>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(eventIds.map((id) => redis.hget(`events:state:${id}`, "state")));
+    if (states.every((s) => s === "done" || s === "parked")) return new Map(eventIds.map((id, i) => [id, states[i] as string]));
+    if (Date.now() > deadline) throw new Error(`events not processed within ${timeoutMs} ms: ${eventIds.filter((_, i) => states[i] !== "done" && states[i] !== "parked").join(", ")} (states ${states.join(",")})`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface EventArg {
+  id: string;
+  customerId: string;
+  type: string;
+  at?: string;
+  payload?: unknown;
+}
+
+export const INGEST = `mutation ($events: [EventInput!]!) {
+  ingestEvents(events: $events) { accepted duplicates rejected events { index id status error { code field message } } }
+}`;
+
+export interface IngestData {
+  ingestEvents: {
+    accepted: number;
+    duplicates: number;
+    rejected: number;
+    events: Array<{ index: number; id: string | null; status: string; error: { code: string; field: string; message: string } | null }>;
+  };
+}
+
+export async function ingest(gw: TestGateway, events: EventArg[]): Promise<IngestData["ingestEvents"]> {
+  return dataOf(await gw.raw<IngestData>(INGEST, { events })).ingestEvents;
+}
+
+/** Contact policy for tests that are not about it: no quiet hours (tests run at any hour), caps out of the way. */
+export async function openPolicy(gw: TestGateway): Promise<void> {
+  const input = {
+    quietHours: null,
+    overallCap: { limit: 1000, windowDays: 7 },
+    channelCaps: ["SMS", "APP", "WECHAT", "OUTBOUND_CALL"].map((channel) => ({ channel, limit: 1000, windowDays: 7 })),
+  };
+  dataOf(await gw.raw(`mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`, { input }));
+}
+
+let counter = 0;
+/** A fresh event id for this test process. */
+export function eventId(label: string): string {
+  counter += 1;
+  return `t${process.pid}-${label}-${counter}-${Date.now().toString(36)}`;
+}
