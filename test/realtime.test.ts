@@ -37,7 +37,7 @@ let redis: Redis;
 let live: LiveClient;
 
 before(async () => {
-  gw = await startTestGateway({ realtime: { retryAfterMs: 300, maxAttempts: 3, pushBuffer: 8 } });
+  gw = await startTestGateway({ realtime: { retryAfterMs: 300, maxAttempts: 3, pushBuffer: 8, keepAliveMs: 1_000 } });
   redis = testRedis();
   live = new LiveClient(gw.url);
   await openPolicy(gw);
@@ -313,3 +313,142 @@ function compareCursor(a: string, b: string): number {
   const [bm, bs] = b.split("-").map(BigInt) as [bigint, bigint];
   return am === bm ? Number(as - bs) : Number(am - bm);
 }
+
+const POLICY = `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`;
+
+/** "HH:MM" in Shanghai, `minutes` from now. */
+function shanghai(minutes: number): string {
+  return new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(Date.now() + minutes * 60_000));
+}
+
+describe("contact policy on pushes", () => {
+  test("quiet hours and caps hold: nothing is pushed or written when they say no", async () => {
+    const customer = (await dataUsageCustomers())[4]!;
+    const presented = async (): Promise<number> =>
+      dataOf(await gw.raw<{ customer: { contacts: { totalCount: number } } }>(`query ($id: ID!) { customer(id: $id) { contacts(first: 1, channels: [APP, SMS]) { totalCount } } }`, { id: customer })).customer.contacts.totalCount;
+    const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
+    await waitForSubscriptions(1);
+    try {
+      dataOf(await gw.raw(POLICY, { input: { quietHours: { start: shanghai(-60), end: shanghai(60), timeZone: "Asia/Shanghai", channels: ["APP", "SMS", "WECHAT", "OUTBOUND_CALL"] } } }));
+      const before = await presented();
+      const quiet = dataUsage(customer);
+      await ingest(gw, [quiet]);
+      await processed(redis, [quiet.id]);
+      assert.equal(await presented(), before, "nothing was presented in quiet hours");
+
+      dataOf(await gw.raw(POLICY, { input: { quietHours: null, overallCap: { limit: 1, windowDays: 7 } } }));
+      const first = dataUsage(customer);
+      const second = dataUsage(customer);
+      await ingest(gw, [first]);
+      await processed(redis, [first.id]);
+      await ingest(gw, [second]);
+      await processed(redis, [second.id]);
+      // The seed data may already have contacts in the window; either way at most one push gets through the cap of 1.
+      assert.ok(sub.items.length <= 1);
+      assert.ok(sub.items.every((d) => d.liveOffers.event.id === first.id), "the second event met the cap on every channel");
+      assert.equal(await presented(), before + sub.items.length);
+    } finally {
+      await openPolicy(gw);
+      sub.dispose();
+      await waitForSubscriptions(0);
+    }
+  });
+});
+
+describe("reliable sockets", () => {
+  test("a subscriber that stops reading is cut off with 4413 instead of growing the gateway's memory", async () => {
+    const slow = new LiveClient(gw.url);
+    const customer = "C0002949";
+    const sub = slow.subscribe(`subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { summary } } }`, { id: customer });
+    await waitForSubscriptions(1);
+    slow.pauseReading();
+    const hub = gw.app.services.realtime.hub;
+    const overflows = hub.stats.overflows;
+    const publisher = testRedis("");
+    const fat = "流".repeat(10_000);
+    try {
+      // Straight onto the push channel, as a replica that decided them would: 1,000 pushes of ~30 KB.
+      for (let i = 0; i < 1_000 && hub.stats.overflows === overflows; i++) {
+        const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
+        await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);
+      }
+      const deadline = Date.now() + 10_000;
+      while (hub.stats.overflows === overflows && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(hub.stats.overflows, overflows + 1, "the subscriber's buffer overflowed");
+      slow.resumeReading();
+      await sub.ended(10_000).catch(() => undefined);
+      const closeDeadline = Date.now() + 10_000;
+      while (slow.closedWith === null && Date.now() < closeDeadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(slow.closedWith, 4413);
+      await waitForSubscriptions(0);
+    } finally {
+      publisher.disconnect();
+      await slow.close();
+    }
+  });
+
+  test("keep-alive pings drop a client that stopped answering; one that answers stays", async () => {
+    const { WebSocket } = await import("ws");
+    const open = (autoPong: boolean): Promise<InstanceType<typeof WebSocket>> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(gw.url.replace(/^http/, "ws"), "graphql-transport-ws", { autoPong });
+        ws.once("open", () => resolve(ws));
+        ws.once("error", reject);
+      });
+    const deaf = await open(false);
+    const alive = await open(true);
+    const deafClosed = new Promise<number>((resolve) => deaf.once("close", (code) => resolve(code)));
+    let aliveClosed = false;
+    alive.once("close", () => (aliveClosed = true));
+    assert.equal(await deafClosed, 1006, "terminated without a close frame");
+    assert.equal(aliveClosed, false);
+    alive.close();
+  });
+});
+
+describe("failures", () => {
+  test("an event that keeps failing is retried, then parked with its error; an operator re-queues it once fixed", async () => {
+    const agentId = `A${process.pid}-poison`;
+    const desk = live.subscribe<DeskData>(DESK, { agentId });
+    await waitForSubscriptions(1);
+    const id = eventId("poison");
+    // Its bookkeeping is broken (the state key holds the wrong type): every attempt fails.
+    await redis.set(`events:state:${id}`, "not a hash");
+    const fields = ["id", id, "customerId", "C0002905", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId })];
+    await redis.xadd("events:stream", "*", ...fields);
+    const unknown = eventId("nobody");
+    await redis.xadd("events:stream", "*", "id", unknown, "customerId", "C0999999", "type", "PLAN_QUERY", "at", new Date().toISOString(), "payload", "{}");
+    const garbled = eventId("garbled");
+    await redis.xadd("events:stream", "*", "id", garbled, "customerId", "C0002905", "type", "DATA_USAGE", "at", new Date().toISOString(), "payload", "{percent: 9");
+
+    const PARKED = `{ parkedEvents(first: 20) { parkedId eventId customerId type payload error attempts parkedAt } }`;
+    type Parked = { parkedId: string; eventId: string | null; error: string; attempts: number; payload: string | null };
+    let parked: Parked[] = [];
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      parked = dataOf(await gw.raw<{ parkedEvents: Parked[] }>(PARKED)).parkedEvents;
+      if ([id, unknown, garbled].every((e) => parked.some((p) => p.eventId === e))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const of = (e: string): Parked => parked.find((p) => p.eventId === e) ?? assert.fail(`${e} was not parked: ${JSON.stringify(parked)}`);
+    assert.equal(of(id).attempts, 3, "tried maxAttempts times");
+    assert.match(of(id).error, /gave up after 3 attempts: .*WRONGTYPE/);
+    assert.match(of(unknown).error, /there is no customer with id C0999999/);
+    assert.equal(of(unknown).attempts, 1, "an unknown customer is not retried");
+    assert.match(of(garbled).error, /payload is not valid JSON/);
+    assert.equal(of(garbled).payload, "{percent: 9", "kept as received");
+    assert.equal(desk.items.length, 0);
+
+    await redis.del(`events:state:${id}`);
+    const retried = dataOf(await gw.raw<{ retryParkedEvents: string[] }>(`mutation ($ids: [ID!]!) { retryParkedEvents(parkedIds: $ids) }`, { ids: [of(id).parkedId, "1-1"] })).retryParkedEvents;
+    assert.deepEqual(retried, [of(id).parkedId], "the unknown parked id is skipped");
+    assert.equal((await processed(redis, [id])).get(id), "done");
+    assert.equal((await desk.atLeast(1))[0]?.deskFeed.event.id, id);
+    const after = dataOf(await gw.raw<{ parkedEvents: Parked[] }>(PARKED)).parkedEvents;
+    assert.ok(!after.some((p) => p.eventId === id), "no longer parked");
+    const pipeline = dataOf(await gw.raw<{ eventPipeline: { parked: number; consumers: number; openSubscriptions: number } }>(`{ eventPipeline { parked consumers openSubscriptions } }`)).eventPipeline;
+    assert.ok(pipeline.parked >= 2 && pipeline.consumers >= 1 && pipeline.openSubscriptions === 1, JSON.stringify(pipeline));
+    desk.dispose();
+    await waitForSubscriptions(0);
+  });
+});

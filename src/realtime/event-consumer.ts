@@ -50,6 +50,8 @@ export class EventConsumer {
   private readonly idle = new Set<() => void>();
   /** The last event of each customer in flight: the next one of that customer waits for it. */
   private readonly tails = new Map<string, Promise<void>>();
+  /** The last failure per entry, for parking when the event's own state cannot be read (a fallback; another replica's failures are in the state). */
+  private readonly failures = new Map<string, string>();
   private claimTimer: NodeJS.Timeout | undefined;
   private trimTimer: NodeJS.Timeout | undefined;
 
@@ -120,7 +122,7 @@ export class EventConsumer {
       const entries = await this.stream.claimStale(this.options.consumer, this.options.retryAfterMs, this.options.batch);
       const poisoned = entries.filter((e) => e.deliveries > this.options.maxAttempts);
       for (const e of poisoned) {
-        const error = (e.fields.id ? await this.stream.lastError(e.fields.id) : null) ?? "processing did not finish";
+        const error = (e.fields.id ? await this.stream.lastError(e.fields.id) : null) ?? this.failures.get(e.entryId) ?? "processing did not finish (its replica stopped)";
         await this.park(e, `gave up after ${e.deliveries - 1} attempts: ${error}`, e.deliveries - 1);
       }
       const retry = entries.filter((e) => e.deliveries <= this.options.maxAttempts);
@@ -177,6 +179,7 @@ export class EventConsumer {
         if (pushes.length > 0) await this.stream.saveOutcome(event.id, pushes);
       }
       await this.stream.finish(event.id, entry.entryId, pushes);
+      this.failures.delete(entry.entryId);
       this.stats.processed += 1;
       this.stats.pushed += pushes.length;
     } catch (error) {
@@ -185,6 +188,8 @@ export class EventConsumer {
       try {
         if (permanent) return await this.park(entry, message, attempts);
         this.stats.failures += 1;
+        if (this.failures.size > 10_000) this.failures.clear();
+        this.failures.set(entry.entryId, message);
         this.log.warn({ event: event?.id, entry: entry.entryId, attempts, err: message }, "event processing failed; it will be retried");
         if (event) await this.stream.recordFailure(event.id, `attempt ${attempts}: ${message}`);
       } catch {
@@ -195,6 +200,7 @@ export class EventConsumer {
 
   private async park(entry: StreamEntry, error: string, attempts: number): Promise<void> {
     this.stats.parked += 1;
+    this.failures.delete(entry.entryId);
     this.log.warn({ entry: entry.entryId, event: entry.fields.id, error }, "event parked");
     await this.stream.park(entry, error, attempts);
   }
