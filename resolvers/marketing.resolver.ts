@@ -9,7 +9,7 @@ import type { OfferRecord, SegmentRecord, StrategyRecord } from "../src/graph/ma
 import type { ChannelCode, MarketingStatus } from "../src/graph/model";
 import type { ChannelRecord, ProductRecord } from "../src/graph/records";
 
-/** A change given on update: null fields of the input mean "unchanged", except validUntil where null is open-ended. */
+/** A change given on update: null fields of the input mean "unchanged", except validUntil (null: open-ended) and trigger (null: not triggered). */
 function strip<T extends object>(input: T): T {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as T;
 }

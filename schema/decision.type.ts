@@ -24,6 +24,9 @@ export class Decision {
   @Field(() => DateTimeScalar)
   at!: Date;
 
+  @Field(() => ID, { nullable: true, description: "The real-time event that fired this decision (a push); null for decisions asked for." })
+  eventId!: string | null;
+
   @Field(() => Float, { description: "propensity × value × priority × relevance." })
   score!: number;
 

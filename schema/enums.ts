@@ -1,5 +1,6 @@
 import { registerEnumType } from "type-graphql";
 import { REASON_KINDS, type ReasonKind } from "../src/decision/explain";
+import { EVENT_CATALOGUE, EVENT_TYPES, eventAttributeName, type EventType } from "../src/realtime/event-types";
 import {
   CHANNEL_CODES,
   MARKETING_STATUSES,
@@ -34,6 +35,7 @@ export const ResponseOutcomeEnum = enumOf<ResponseOutcome>(RESPONSE_OUTCOMES);
 
 export const MarketingStatusEnum = enumOf<MarketingStatus>(MARKETING_STATUSES);
 export const ReasonKindEnum = enumOf<ReasonKind>(REASON_KINDS);
+export const EventTypeEnum = enumOf<EventType>(EVENT_TYPES);
 
 export const CIRCLE_RELATIONS = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
 export type CircleRelation = (typeof CIRCLE_RELATIONS)[number];
@@ -48,4 +50,16 @@ registerEnumType(ContactKindEnum, { name: "ContactKind", description: "What happ
 registerEnumType(ResponseOutcomeEnum, { name: "ResponseOutcome", description: "How the customer answered an offer." });
 registerEnumType(CircleRelationEnum, { name: "CircleRelation", description: "Why someone is in a customer's circle." });
 registerEnumType(MarketingStatusEnum, { name: "MarketingStatus", description: "ACTIVE offers and strategies take part in decisions; RETIRED ones are kept for history." });
-registerEnumType(ReasonKindEnum, { name: "ReasonKind", description: "What a decision's reason states: strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group." });
+registerEnumType(ReasonKindEnum, { name: "ReasonKind", description: "What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group." });
+registerEnumType(EventTypeEnum, {
+  name: "EventType",
+  description: "A real-time event the gateway accepts. Each value's description lists the payload fields a strategy trigger's condition may test.",
+  // Operators writing a trigger condition read the fields here: `event.percent >= 90`.
+  valuesConfig: Object.fromEntries(
+    EVENT_TYPES.map((type) => {
+      const info = EVENT_CATALOGUE[type];
+      const fields = Object.entries(info.fields).map(([name, f]) => `${eventAttributeName(name)} (${f.type}${f.values ? `: ${f.values.join(", ")}` : ""})`);
+      return [type, { description: `${info.label}: ${info.description}${fields.length > 0 ? ` Fields: ${fields.join("; ")}.` : ""}` }];
+    }),
+  ),
+});

@@ -1,8 +1,11 @@
-import { Field, Float, ID, InputType } from "type-graphql";
-import { ChannelCodeEnum, LifecycleStageEnum } from "./enums";
+import { Field, Float, ID, InputType, Int } from "type-graphql";
+import { ChannelCodeEnum, EventTypeEnum, LifecycleStageEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
 import type { ChannelCode, LifecycleStage } from "../src/graph/model";
+import type { EventType } from "../src/realtime/event-types";
 import { SEGMENT_EXPRESSION_HELP } from "../src/decision/segment-expression";
+import { MAX_TRIGGER_DELAY_SECONDS, TRIGGER_CONDITION_HELP } from "../src/decision/trigger";
+import { DEFAULT_TRIGGER_MAX_DELAY_SECONDS } from "../src/graph/marketing";
 
 @InputType({ description: "A segment, or the fields of one to change." })
 export class SegmentInput {
@@ -58,6 +61,21 @@ export class OfferInput {
   basePropensity?: number | null;
 }
 
+@InputType({ description: "What fires an event-triggered strategy; given whole (fields left out take their defaults, not the previous trigger's)." })
+export class StrategyTriggerInput {
+  @Field(() => EventTypeEnum)
+  eventType!: EventType;
+
+  @Field(() => String, { nullable: true, description: `${TRIGGER_CONDITION_HELP} Default: empty.` })
+  condition?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `An event older than this many seconds when processed no longer fires the strategy, 1..${MAX_TRIGGER_DELAY_SECONDS}; default ${DEFAULT_TRIGGER_MAX_DELAY_SECONDS}.`,
+  })
+  maxDelaySeconds?: number | null;
+}
+
 @InputType({ description: "A strategy, or the fields of one to change (left out = unchanged)." })
 export class StrategyInput {
   @Field(() => String, { nullable: true, description: "Structured code <LINE>-<SCENARIO>-<STAGE>-<NNN>, e.g. MOB-RET-CHURN-001. Required on create." })
@@ -98,4 +116,11 @@ export class StrategyInput {
 
   @Field(() => String, { nullable: true })
   description?: string | null;
+
+  @Field(() => StrategyTriggerInput, {
+    nullable: true,
+    description:
+      "Makes the strategy event-triggered: it then proposes only when its event fires it, on at least one push channel (APP, SMS, OUTBOUND_CALL, WECHAT). On update: left out = unchanged, null = no longer triggered.",
+  })
+  trigger?: StrategyTriggerInput | null;
 }

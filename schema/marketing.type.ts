@@ -1,7 +1,8 @@
-import { Field, Float, ID, ObjectType } from "type-graphql";
-import { ChannelCodeEnum, LifecycleStageEnum, MarketingStatusEnum } from "./enums";
+import { Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { ChannelCodeEnum, EventTypeEnum, LifecycleStageEnum, MarketingStatusEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
 import type { ChannelCode, LifecycleStage, MarketingStatus } from "../src/graph/model";
+import type { EventType } from "../src/realtime/event-types";
 
 @ObjectType({ description: "A target group defined by an expression over tags and customer attributes." })
 export class Segment {
@@ -66,6 +67,18 @@ export class Offer {
   updatedAt!: Date;
 }
 
+@ObjectType({ description: "What fires an event-triggered strategy: an event type, a condition on the customer and the event, and how late the event may be processed." })
+export class StrategyTrigger {
+  @Field(() => EventTypeEnum)
+  eventType!: EventType;
+
+  @Field(() => String, { description: "Segment expression over the customer and the event's payload (`event.<field>`), e.g. `event.percent >= 90 AND NOT holds(DATA_ADDON)`; empty = always." })
+  condition!: string;
+
+  @Field(() => Int, { description: "An event older than this when processed no longer fires the strategy (its moment has passed)." })
+  maxDelaySeconds!: number;
+}
+
 @ObjectType({ description: "Who gets which offers on which channels: one cell of the strategy cube (business line × scenario × lifecycle stage)." })
 export class Strategy {
   @Field(() => ID)
@@ -103,6 +116,12 @@ export class Strategy {
 
   @Field(() => String)
   description!: string;
+
+  @Field(() => StrategyTrigger, {
+    nullable: true,
+    description: "Set: the strategy proposes only when its event fires it (pushed on its push channels), never in nextBestOffers. Null: an ordinary strategy.",
+  })
+  trigger!: StrategyTrigger | null;
 
   @Field(() => DateTimeScalar)
   updatedAt!: Date;

@@ -147,14 +147,15 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
 }
 
 /**
- * Adds the seeded segments, offers and strategies to a graph seeded before they existed (and the
- * constraints they need). Returns true when it wrote them.
+ * Adds the seeded segments, offers and strategies a graph lacks (by id) to a graph seeded before
+ * they existed, with the constraints they need: a graph without marketing gets all of it, one
+ * seeded by an earlier version the ones added since (the event-triggered strategies). What exists
+ * is never touched, so an operator's edits stay. Returns true when it wrote anything.
  */
 export async function ensureMarketing(graph: Graph): Promise<boolean> {
-  if (await hasMarketing(graph)) return false;
-  await ensureSchema(graph);
-  await seedMarketing(graph, marketingRows());
-  return true;
+  if (!(await hasMarketing(graph))) await ensureSchema(graph);
+  const created = await seedMarketing(graph, marketingRows());
+  return created.segments + created.offers + created.strategies > 0;
 }
 
 /** True when the graph holds at least one customer. */

@@ -5,7 +5,8 @@
  * so a re-seed creates what is missing and never overwrites their edits.
  */
 import type { ChannelCode, LifecycleStage, OfferNode, SegmentNode, StrategyNode } from "../src/graph/model";
-import type { OfferWrite, SegmentWrite, StrategyWrite } from "../src/graph/marketing";
+import { DEFAULT_TRIGGER_MAX_DELAY_SECONDS, type OfferWrite, type SegmentWrite, type StrategyTrigger, type StrategyWrite } from "../src/graph/marketing";
+import type { EventType } from "../src/realtime/event-types";
 import { productByCode } from "./catalogue";
 
 export type SeedSegment = Omit<SegmentNode, "updatedAt">;
@@ -14,10 +15,11 @@ export interface SeedOffer extends Omit<OfferNode, "updatedAt" | "creatives" | "
   creatives: Partial<Record<ChannelCode, string>>;
 }
 
-export interface SeedStrategy extends Omit<StrategyNode, "updatedAt" | "validFrom"> {
+export interface SeedStrategy extends Omit<StrategyNode, "updatedAt" | "validFrom" | "triggerEventType" | "triggerCondition" | "triggerMaxDelaySeconds"> {
   segmentId: string;
   offerIds: string[];
   channels: ChannelCode[];
+  trigger: StrategyTrigger | null;
 }
 
 export const SEGMENTS: readonly SeedSegment[] = [
@@ -33,6 +35,8 @@ export const SEGMENTS: readonly SeedSegment[] = [
   { id: "SG10", code: "ON_THE_GO", name: "通勤及游戏人群", expression: `LIF_COMMUTER OR LIF_GAMING OR LIF_SHORT_VIDEO` },
   { id: "SG11", code: "VOICE_HEAVY", name: "语音高饱和客户", expression: `TEL_VOICE_HEAVY OR TEL_VOICE_OVER` },
   { id: "SG12", code: "NEW_CUSTOMERS", name: "新入网客户", expression: `lifecycleStage = "NEW"` },
+  // Event-triggered strategies target everyone and let their trigger condition carry the rule.
+  { id: "SG13", code: "EVERYONE", name: "全部客户", expression: `ALL` },
 ];
 
 /** A creative per channel from one pitch: SMS and app text for pushes, a script where a person speaks. */
@@ -107,6 +111,8 @@ export const OFFERS: readonly SeedOffer[] = [
   offer("OF38", "OFF-WEEK-PACK", "WEEK-PACK-7D", "15元7天周包", "15元7天10GB，出差旅游必备。", 45, 0.04),
   offer("OF39", "OFF-VOICE-100", "VOICE-ADDON-100", "100分钟语音包", "每月10元加100分钟通话。", 40, 0.04),
   offer("OF40", "OFF-VOICE-300", "VOICE-ADDON-300", "300分钟语音包", "每月20元加300分钟通话。", 60, 0.03),
+  // Proposed only when a store or agent payment fires MOB-RT-PAY-001: the bonus moves the next payment online.
+  offer("OF41", "OFF-RT-PAY-ONLINE", "HOURLY-3H", "线上缴费送流量", "下次在中国移动APP缴费，即送3元3小时畅玩包（2GB），缴费更省心。", 25, 0.08),
 ];
 
 function strategy(
@@ -122,7 +128,31 @@ function strategy(
   priority: number,
   description: string,
 ): SeedStrategy {
-  return { id, code, name, businessLine, scenario, lifecycleStage, segmentId, offerIds, channels, priority, validUntil: null, controlShare: 0.1, status: "ACTIVE", description };
+  return { id, code, name, businessLine, scenario, lifecycleStage, segmentId, offerIds, channels, priority, validUntil: null, controlShare: 0.1, status: "ACTIVE", description, trigger: null };
+}
+
+/**
+ * An event-triggered strategy (DOMAIN, "Real-time event marketing"): scenario REALTIME, any
+ * lifecycle stage, no control group (a push either goes or it does not; pushes in tests must be
+ * deterministic). Uplift of triggered offers is measured by the event pipeline, not by hold-outs here.
+ */
+function triggered(
+  id: string,
+  code: string,
+  name: string,
+  businessLine: string,
+  segmentId: string,
+  trigger: { eventType: EventType; condition: string; maxDelaySeconds?: number },
+  offerIds: string[],
+  channels: ChannelCode[],
+  priority: number,
+  description: string,
+): SeedStrategy {
+  return {
+    ...strategy(id, code, name, businessLine, "REALTIME", null, segmentId, offerIds, channels, priority, description),
+    controlShare: 0,
+    trigger: { eventType: trigger.eventType, condition: trigger.condition, maxDelaySeconds: trigger.maxDelaySeconds ?? DEFAULT_TRIGGER_MAX_DELAY_SECONDS },
+  };
 }
 
 const ALL: ChannelCode[] = ["HOTLINE", "APP", "WEB", "SMS", "OUTBOUND_CALL", "STORE", "WECHAT"];
@@ -141,6 +171,19 @@ export const STRATEGIES: readonly SeedStrategy[] = [
   strategy("ST10", "MOB-XSL-HOURLY-001", "畅玩包", "MOBILE", "CROSS_SELL", "GROWTH", "SG10", ["OF36", "OF37", "OF38"], ["APP", "WECHAT", "SMS", "WEB"], 0.8, "通勤、游戏、短视频人群推荐时长包。"),
   strategy("ST11", "MOB-XSL-VOICE-001", "语音加油包", "MOBILE", "CROSS_SELL", null, "SG11", ["OF39", "OF40"], ALL, 0.9, "语音饱和客户推荐语音包。"),
   strategy("ST12", "MOB-CARE-NEW-001", "新入网关怀", "MOBILE", "CARE", "NEW", "SG12", ["OF29", "OF04", "OF36"], ["APP", "SMS", "WECHAT", "HOTLINE"], 1.0, "新入网客户推荐云盘与流量包，培养使用习惯。"),
+
+  // One per row of the operators' trigger table. A domestic "two cities one family" roaming bundle has
+  // no product in the catalogue, so ROAMING_START only fires for international roaming.
+  triggered("ST13", "MOB-RT-PAY-001", "营业厅缴费引导线上", "MOBILE", "SG13", { eventType: "BILL_PAYMENT", condition: `event.channel IN ("STORE", "AGENT")` }, ["OF41"], ["APP", "SMS"], 1.0, "在营业厅或代理点缴费的客户，推送线上缴费送流量，引导下次线上缴费。"),
+  triggered("ST14", "MOB-RT-LOGIN-001", "营业厅登录5G迁转", "MOBILE", "SG03", { eventType: "APP_LOGIN", condition: `event.channel = "APP"` }, ["OF08", "OF09", "OF10", "OF11"], ["APP"], 1.1, "5G迁转目标客户登录手机营业厅时，在首页显著位置展示5G套餐活动。"),
+  triggered("ST15", "MOB-RT-ROAM-001", "首次漫游通话推漫游包", "MOBILE", "SG13", { eventType: "ROAMING_START", condition: `event.firstCall AND event.international AND NOT holds(ROAMING_PACK)` }, ["OF23", "OF24", "OF25"], ["SMS", "APP"], 1.2, "境外首次漫游通话挂机后，向未订漫游包的客户推送漫游包。"),
+  triggered("ST16", "MOB-RT-PLACE-001", "机场车站商圈时长包", "MOBILE", "SG13", { eventType: "LOCATION_ENTER", condition: `event.area IN ("AIRPORT", "TRAIN_STATION", "BUSINESS_DISTRICT")` }, ["OF36", "OF37"], ["APP", "SMS"], 1.0, "进入机场、火车站、商圈时推送时长流量包。"),
+  triggered("ST17", "MOB-RT-DATA-001", "流量将尽加油包", "MOBILE", "SG13", { eventType: "DATA_USAGE", condition: `event.percent >= 90 AND NOT holds(DATA_ADDON)` }, ["OF04", "OF05", "OF06"], ["APP", "SMS"], 1.3, "套餐流量已用九成且仍在使用流量、未订流量包的客户，下次用流量时推送加油包。"),
+  triggered("ST18", "MOB-RT-FIRST-001", "首次用流量投诉敏感关怀", "MOBILE", "SG13", { eventType: "FIRST_DATA_USE", condition: `VAL_COMPLAINER AND NOT holds(DATA_ADDON)` }, ["OF04", "OF05"], ["APP", "SMS"], 1.2, "投诉敏感客户本月首次使用流量且无流量包时，即时推送流量包，避免超套引发投诉。"),
+  triggered("ST19", "TRM-RT-BROWSE-001", "浏览终端换机推荐", "TERMINAL", "SG13", { eventType: "HANDSET_BROWSE", condition: `TEL_TERM_OLD OR terminalAgeMonths >= 24`, maxDelaySeconds: 300 }, ["OF31", "OF32", "OF33", "OF34"], ["APP", "SMS", "OUTBOUND_CALL"], 1.1, "疑似换机客户浏览终端页面，五分钟内推送合约购机优惠。"),
+  triggered("ST20", "CNT-RT-MUSIC-001", "搜歌推音乐会员", "CONTENT", "SG13", { eventType: "CONTENT_SEARCH", condition: `event.category = "MUSIC"` }, ["OF27"], ["APP"], 1.0, "搜索或收听音乐时推荐咪咕音乐会员。"),
+  triggered("ST21", "CNT-RT-READ-001", "搜书推阅读会员", "CONTENT", "SG13", { eventType: "CONTENT_SEARCH", condition: `event.category = "READING"` }, ["OF30"], ["APP"], 1.0, "搜索小说时推荐咪咕阅读会员。"),
+  triggered("ST22", "CNT-RT-VIDEO-001", "搜剧推视频会员", "CONTENT", "SG13", { eventType: "CONTENT_SEARCH", condition: `event.category = "VIDEO"` }, ["OF26"], ["APP"], 1.0, "搜索影视内容时推荐咪咕视频会员。"),
 ];
 
 /** When the seeded offers and strategies start: the beginning of the year of the data set. */

@@ -67,7 +67,7 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: z
     .string()
     .default("c360:")
-    .refine((p) => /^[A-Za-z0-9_.-]+:$/.test(p), { message: 'REDIS_KEY_PREFIX must be letters, digits, "_", "." or "-" ending with ":", e.g. "c360:".' }),
+    .refine((p) => /^[A-Za-z0-9_.:-]+:$/.test(p), { message: 'REDIS_KEY_PREFIX must be letters, digits, "_", ".", "-" or ":" ending with ":", e.g. "c360:" or "c360:staging:".' }),
   LOG_LEVEL: z
     .string()
     .default("info")

@@ -7,6 +7,8 @@ import type { CustomerRecord, ProductRecord, TagRecord } from "../src/graph/reco
 import { ReferenceData } from "../src/reference";
 import { CUSTOMER_ATTRIBUTES, segmentSubject, type AttributeValue, type SegmentSubject } from "../src/decision/customer-attributes";
 import { compileSegment, segmentVocabulary, SegmentExpressionError, type SegmentVocabulary } from "../src/decision/segment-expression";
+import { triggerVocabulary } from "../src/decision/trigger";
+import { payloadAttributes, validatePayload, type EventType } from "../src/realtime/event-types";
 import { PRODUCTS, TAGS, ageBand, tagNode } from "../seeds/catalogue";
 import { generateChunks, type GeneratedCustomer } from "../seeds/generate";
 import { SEGMENTS } from "../seeds/marketing";
@@ -251,6 +253,81 @@ describe("segment expressions: errors say what is wrong and where", () => {
   });
 });
 
+describe("trigger conditions: event fields as event.<field>", () => {
+  const triggerCompile = (type: EventType, source: string) => compileSegment(source, triggerVocabulary(vocabulary, type), { argument: "trigger.condition" });
+  /** `heavy` as the customer of an event of `type` with this payload (validated, defaults filled). */
+  const withEvent = (type: EventType, payload: Record<string, unknown>): SegmentSubject => ({
+    ...heavy,
+    attributes: { ...heavy.attributes, ...payloadAttributes(validatePayload(type, payload)) },
+  });
+
+  test("numbers, enums and booleans of the payload, next to the customer's tags, attributes and holdings", () => {
+    const usage = triggerCompile("DATA_USAGE", "event.percent >= 90 AND NOT holds(DATA_ADDON)");
+    assert.deepEqual(usage.evaluate(withEvent("DATA_USAGE", { percent: 92 })), { matched: true, because: ["流量已用% 92 ≥ 90", "未持有 DATA_ADDON"] });
+    assert.equal(usage.evaluate(withEvent("DATA_USAGE", { percent: 80 })).matched, false);
+    assert.deepEqual(usage.attributes, ["event.percent"]);
+
+    const place = triggerCompile("LOCATION_ENTER", 'event.area IN ("AIRPORT", "TRAIN_STATION", "BUSINESS_DISTRICT") AND arpu >= 100');
+    assert.deepEqual(place.evaluate(withEvent("LOCATION_ENTER", { area: "AIRPORT", place: "萧山机场" })).because, ["区域类型为 AIRPORT", "ARPU 128 ≥ 100"]);
+    assert.equal(place.evaluate(withEvent("LOCATION_ENTER", { area: "HOSPITAL" })).matched, false);
+
+    const roaming = triggerCompile("ROAMING_START", "event.firstCall AND event.international AND NOT holds(ROAMING_PACK)");
+    assert.deepEqual(roaming.evaluate(withEvent("ROAMING_START", { destination: "香港", international: true })).because, [
+      "首次漫游通话：是",
+      "国际及港澳台漫游：是",
+      "未持有 ROAMING_PACK",
+    ]);
+    assert.equal(roaming.evaluate(withEvent("ROAMING_START", { destination: "北京" })).matched, false, "international defaults to false");
+    assert.equal(triggerCompile("ROAMING_START", "event.firstCall = false").evaluate(withEvent("ROAMING_START", { destination: "香港", firstCall: false })).matched, true);
+
+    assert.equal(triggerCompile("CONTENT_SEARCH", 'event.category = "MUSIC"').evaluate(withEvent("CONTENT_SEARCH", { category: "MUSIC", query: "晴天" })).matched, true);
+    assert.equal(triggerCompile("BILL_PAYMENT", "event.amount>=100&&event.channel!=\"APP\"").evaluate(withEvent("BILL_PAYMENT", { amount: 100, channel: "STORE" })).matched, true, "no spaces needed");
+  });
+
+  test("a field missing from the payload behaves like any missing value", () => {
+    const c = triggerCompile("HANDSET_BROWSE", 'event.brand = "华为"');
+    assert.equal(c.evaluate(withEvent("HANDSET_BROWSE", {})).matched, false);
+    assert.equal(triggerCompile("HANDSET_BROWSE", 'event.brand != "华为"').evaluate(withEvent("HANDSET_BROWSE", {})).matched, true);
+    assert.equal(triggerCompile("DATA_USAGE", "event.percent >= 90").evaluate(heavy).matched, false, "no event at all: nothing to compare");
+  });
+
+  const errors: Array<[type: EventType | null, source: string, message: RegExp, column: number]> = [
+    ["DATA_USAGE", "event.percnt >= 90", /^unknown event field event\.percnt at column 1; did you mean event\.percent\?; this event's fields are event\.percent$/, 1],
+    ["DATA_USAGE", "arpu > 1 AND Event.Percent >= 90", /unknown event field Event\.Percent at column 14; did you mean event\.percent\?/, 14],
+    ["DATA_USAGE", 'event.area = "AIRPORT"', /unknown event field event\.area at column 1; this event's fields are event\.percent/, 1],
+    ["DATA_USAGE", "percent >= 90", /unknown attribute percent at column 1; did you mean event\.percent\? \(event fields are written event\.<field>\); attributes are segment, .*; event fields are event\.percent$/, 1],
+    ["DATA_USAGE", 'event.percent >= "90"', /cannot compare event\.percent \(a number\) with "90" \(text\) at column 18; e\.g\. event\.percent >= 100/, 18],
+    ["DATA_USAGE", "event.percent", /event\.percent at column 1 is a number, not a condition/, 1],
+    ["LOCATION_ENTER", 'event.area = "AIRPRT"', /unknown event\.area value "AIRPRT" at column 14; did you mean AIRPORT\?; event\.area is one of AIRPORT, TRAIN_STATION/, 14],
+    ["LOCATION_ENTER", "event.area = AIRPORT", /AIRPORT looks like a event\.area value, and text values are quoted: event\.area = "AIRPORT"/, 14],
+    ["LOCATION_ENTER", "customer.arpu > 1", /customer\.arpu at column 1 is not a name an expression knows; the only dotted names are event fields/, 1],
+    [null, "event.percent >= 90", /^event\.percent at column 1 is an event field, and event fields are only available in strategy trigger conditions/, 1],
+    [null, "arpu >= 1 OR event.x", /event\.x at column 14 is an event field, and event fields are only available in strategy trigger conditions/, 14],
+  ];
+
+  for (const [type, source, message, column] of errors) {
+    test(`${type ?? "segment"}: ${source}`, () => {
+      assert.throws(
+        () => (type ? triggerCompile(type, source) : compile(source)),
+        (e: unknown) => {
+          assert.ok(e instanceof SegmentExpressionError, `SegmentExpressionError, got ${String(e)}`);
+          assert.match(e.message, message);
+          assert.equal(e.column, column);
+          assert.equal(e.extensions.argument, type ? "trigger.condition" : "segment");
+          return true;
+        },
+      );
+    });
+  }
+
+  test("a trigger vocabulary adds the event's fields and nothing else", () => {
+    const v = triggerVocabulary(vocabulary, "ROAMING_START");
+    assert.deepEqual(Object.keys(v.attributes).filter((a) => a.includes(".")), ["event.destination", "event.international", "event.firstCall"]);
+    assert.equal(v.tags, vocabulary.tags);
+    assert.ok(!Object.keys(vocabulary.attributes).some((a) => a.startsWith("event.")), "segments see no event fields");
+  });
+});
+
 /** The record the read side would return for a generated customer (published and unpublished tags alike). */
 function recordOf(g: GeneratedCustomer): CustomerRecord {
   return {
@@ -317,11 +394,12 @@ describe("segment expressions over the test data set's customers", () => {
     });
   }
 
-  test("every seeded segment compiles and holds some but not all customers", () => {
+  test("every seeded segment compiles and holds some but not all customers (EVERYONE, the event strategies' target, holds all)", () => {
     for (const segment of SEGMENTS) {
       const compiled = compile(segment.expression);
       const matched = generated.filter((g) => compiled.evaluate(subjects.get(g.customer.id)!).matched).length;
-      assert.ok(matched > 0 && matched < generated.length, `${segment.code} (${segment.expression}) holds ${matched} of ${generated.length}`);
+      if (segment.code === "EVERYONE") assert.equal(matched, generated.length);
+      else assert.ok(matched > 0 && matched < generated.length, `${segment.code} (${segment.expression}) holds ${matched} of ${generated.length}`);
     }
   });
 

@@ -65,7 +65,7 @@ export type ProductKind =
   | 'ROAMING_PACK'
   | 'VOICE_ADDON';
 
-/** What a decision's reason states: strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group. */
+/** What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group. */
 export type ReasonKind =
   | 'CONTEXT'
   | 'CONTROL_GROUP'
@@ -74,6 +74,7 @@ export type ReasonKind =
   | 'SCORE'
   | 'SEGMENT'
   | 'STRATEGY'
+  | 'TRIGGER'
   | 'UPGRADE_PATH';
 
 /** How the customer answered an offer. */

@@ -2,7 +2,9 @@ import type { DecisionInputs } from "../graph/decision";
 import type { OfferRecord } from "../graph/marketing";
 import type { ChannelCode } from "../graph/model";
 import type { SegmentSubject } from "./customer-attributes";
+import type { TriggerContext } from "./decide";
 import type { ActiveStrategy, MarketingSnapshot } from "./marketing-catalogue";
+import { matchTrigger, type TriggerMatch } from "./trigger";
 
 /**
  * Where candidate offers come from (DESIGN, "one decision" step 1): the offers of active strategies
@@ -10,7 +12,9 @@ import type { ActiveStrategy, MarketingSnapshot } from "./marketing-catalogue";
  * product; offers of products the customer's family or calling circle adopted; and, once the
  * propensity model knows a product kind well, any other eligible offer of that kind (the
  * operators' "customer → product" matching by machine learning: rules decide alone only until
- * the model has learned enough to propose beyond them). Every candidate here is
+ * the model has learned enough to propose beyond them). Event-triggered strategies take no part in
+ * that: a decision made for an event (a push) has only the offers of the strategies the event fires,
+ * and every other decision none of theirs. Every candidate here is
  * already eligible: its product passed the graph's checks, the offer is active, valid at `at`, sold
  * in the customer's region and has a creative for the channel.
  */
@@ -19,6 +23,8 @@ export interface Candidate {
   strategy: ActiveStrategy | null;
   /** Why the strategy's segment holds the customer (terms that matched). */
   segmentBecause: string[];
+  /** The event that fired the strategy, and why its condition held; absent or null outside event decisions. */
+  trigger?: TriggerMatch | null;
   /** The held product this offer upgrades, when it is on an upgrade path. */
   upgradeFromProductId: string | null;
   familyHolders: number;
@@ -51,13 +57,15 @@ export function collectCandidates(
   at: Date,
   /** True for product kinds the propensity model has learned enough about to propose offers of its own. */
   modelKnows: (productId: string) => boolean = () => false,
+  /** The event this decision is made for; only the strategies it fires then propose. */
+  event: TriggerContext | null = null,
 ): Candidate[] {
   const regionId = inputs.customer.regionId;
   const signal = (productId: string) => inputs.eligible.get(productId);
   const usable = (offer: OfferRecord | undefined): offer is OfferRecord =>
     offer !== undefined && signal(offer.productId) !== undefined && offerAvailable(offer, at, regionId, channel);
   const byKey = new Map<string, Candidate>();
-  const add = (offer: OfferRecord, strategy: ActiveStrategy | null, because: string[]): Candidate => {
+  const add = (offer: OfferRecord, strategy: ActiveStrategy | null, because: string[], trigger: TriggerMatch | null = null): Candidate => {
     const key = `${offer.id}|${strategy?.id ?? ""}`;
     let c = byKey.get(key);
     if (!c) {
@@ -66,6 +74,7 @@ export function collectCandidates(
         offer,
         strategy,
         segmentBecause: because,
+        trigger,
         upgradeFromProductId: null,
         familyHolders: s?.familyHolders ?? 0,
         circleHolders: s?.circleHolders ?? 0,
@@ -76,8 +85,23 @@ export function collectCandidates(
     return c;
   };
 
+  if (event) {
+    for (const strategy of marketing.active) {
+      if (!strategy.trigger || strategy.trigger.eventType !== event.type || !strategy.matcher || !strategyLive(strategy, at, channel)) continue;
+      const match = strategy.matcher.evaluate(subject);
+      if (!match.matched) continue;
+      const fired = matchTrigger(strategy, subject, event, at);
+      if (!fired) continue;
+      for (const offerId of strategy.offerIds) {
+        const offer = marketing.offers.get(offerId);
+        if (usable(offer)) add(offer, strategy, match.because, fired);
+      }
+    }
+    return [...byKey.values()];
+  }
+
   for (const strategy of marketing.active) {
-    if (!strategy.matcher || !strategyLive(strategy, at, channel)) continue;
+    if (strategy.trigger || !strategy.matcher || !strategyLive(strategy, at, channel)) continue;
     const match = strategy.matcher.evaluate(subject);
     if (!match.matched) continue;
     for (const offerId of strategy.offerIds) {

@@ -5,6 +5,7 @@ import type { DecisionInputRequest, DecisionInputs, DecisionWrite } from "../gra
 import type { OfferRecord } from "../graph/marketing";
 import type { ChannelCode, ProductKind } from "../graph/model";
 import type { ChannelRecord, ProductRecord } from "../graph/records";
+import { EVENT_CATALOGUE, type EventPayload, type EventType } from "../realtime/event-types";
 import type { ReferenceData } from "../reference";
 import { collectCandidates, type Candidate } from "./candidates";
 import type { ContactPolicy } from "./contact-policy";
@@ -35,6 +36,21 @@ export interface DecisionContext {
    * app), so the red list, quiet hours and caps do not apply, only the black list and cool-downs.
    */
   push?: boolean;
+  /**
+   * The real-time event this decision is made for. Then only the event-triggered strategies it
+   * fires propose (no upgrade-path, adoption or model candidates); without it, those strategies
+   * take no part.
+   */
+  trigger?: TriggerContext;
+}
+
+/** A real-time event as a decision sees it. */
+export interface TriggerContext {
+  eventId: string;
+  type: EventType;
+  payload: EventPayload;
+  /** When the event happened; a trigger's maxDelaySeconds is measured from it to the decision time. */
+  at: Date;
 }
 
 export interface DecisionRequest {
@@ -55,6 +71,8 @@ export interface Decision extends ScoreParts {
   reasons: Reason[];
   controlGroup: boolean;
   contacted: boolean;
+  /** The real-time event that fired the decision; null for ordinary decisions. */
+  eventId: string | null;
   /** The model's predictors for this customer and offer, kept so the response teaches the model what it saw. */
   features: string[];
 }
@@ -101,7 +119,7 @@ export class Decider {
       const kind = products.get(productId)?.kind;
       return kind !== undefined && this.propensity.kindEvidence(models, kind) >= MODEL_CANDIDATE_EVIDENCE;
     };
-    const candidates = collectCandidates(snapshot, inputs, subject, channel, at, modelKnows);
+    const candidates = collectCandidates(snapshot, inputs, subject, channel, at, modelKnows, context.trigger ?? null);
     const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()));
     const kinds = context.productKinds ?? [];
     const ranked = candidates.map((c): ScoredCandidate => {
@@ -128,6 +146,8 @@ export class Decider {
     const channel = channels.get(req.channel);
     if (!channel) throw new Error(`channel ${req.channel} is missing from the graph's reference data`);
     const customer = inputs.customer;
+    // Most events fire nothing for most customers: no policy round trip for them.
+    if (ranked.length === 0) return [];
 
     const policyOptions = { customerInitiated: !(channel.outbound || req.context?.push === true) };
     const screen = await this.policy.screen({ id: customer.id, dndList: customer.dndList }, req.channel, [...new Set(ranked.map((c) => c.offer.id))], at, policyOptions);
@@ -159,10 +179,11 @@ export class Decider {
         reasons: explain({ candidate: c, parts, estimate: c.estimate, products, familySize: inputs.familySize, tagName, contextKinds: req.context?.productKinds ?? [], controlGroup: control }),
         controlGroup: control,
         contacted: !control,
+        eventId: req.context?.trigger?.eventId ?? null,
         features: c.features,
       };
     });
-    await scope.write(decisions.map(toWrite));
+    await scope.write(decisions.map((d) => toWrite(d, req.context?.trigger)));
     return decisions;
   }
 }
@@ -217,13 +238,15 @@ function newDecisionId(): string {
   return `D${Date.now().toString(36).toUpperCase()}${randomBytes(5).toString("hex").toUpperCase()}`;
 }
 
-function toWrite(d: Decision): DecisionWrite {
+function toWrite(d: Decision, event: TriggerContext | undefined): DecisionWrite {
+  const fired = event ? `，${EVENT_CATALOGUE[event.type].label}触发` : "";
   return {
     id: d.id,
     customerId: d.customerId,
     offerId: d.offer.id,
     productId: d.offer.productId,
     strategyId: d.strategy?.id ?? null,
+    eventId: d.eventId,
     channel: d.channel.code,
     at: d.at,
     score: d.score,
@@ -235,6 +258,6 @@ function toWrite(d: Decision): DecisionWrite {
     controlGroup: d.controlGroup,
     contacted: d.contacted,
     features: d.features,
-    summary: d.controlGroup ? `对照组：${d.offer.name}（未触达）` : `推荐${d.offer.name}${d.strategy ? `（${d.strategy.name}）` : ""}`,
+    summary: d.controlGroup ? `对照组：${d.offer.name}（未触达）` : `推荐${d.offer.name}${d.strategy ? `（${d.strategy.name}${fired}）` : ""}`,
   };
 }

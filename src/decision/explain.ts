@@ -1,9 +1,10 @@
 import type { ProductRecord } from "../graph/records";
 import type { Candidate } from "./candidates";
 import type { PropensityEstimate } from "./propensity";
+import { describeTrigger } from "./trigger";
 
 /** What kind of fact a reason states, so screens can style or filter them. */
-export const REASON_KINDS = ["STRATEGY", "SEGMENT", "GRAPH", "UPGRADE_PATH", "MODEL", "SCORE", "CONTEXT", "CONTROL_GROUP"] as const;
+export const REASON_KINDS = ["STRATEGY", "SEGMENT", "GRAPH", "UPGRADE_PATH", "MODEL", "SCORE", "CONTEXT", "CONTROL_GROUP", "TRIGGER"] as const;
 export type ReasonKind = (typeof REASON_KINDS)[number];
 
 export interface Reason {
@@ -47,8 +48,8 @@ export function describeFeature(feature: string, tagName: (code: string) => stri
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 /**
- * The reasons of one decision, in the order an agent reads them: which strategy and why the
- * customer is in its segment, what the graph shows, how likely the customer is to accept and why,
+ * The reasons of one decision, in the order an agent reads them: the event that fired it (for a
+ * push), which strategy and why the customer is in its segment, what the graph shows, how likely the customer is to accept and why,
  * and how the score was made.
  */
 export function explain(input: {
@@ -65,6 +66,7 @@ export function explain(input: {
   const product = products.get(c.offer.productId);
   const productName = product?.name ?? c.offer.name;
   const reasons: Reason[] = [];
+  if (c.trigger) reasons.push({ kind: "TRIGGER", text: describeTrigger(c.trigger) });
   if (c.strategy) {
     const s = c.strategy;
     reasons.push({

@@ -1,6 +1,7 @@
 import { BadUserInputError, NotFoundError } from "../errors";
 import type { GraphSession } from "../graph/db";
 import {
+  DEFAULT_TRIGGER_MAX_DELAY_SECONDS,
   listMarketing,
   upsertOffer,
   upsertSegment,
@@ -10,12 +11,17 @@ import {
   type OfferWrite,
   type SegmentRecord,
   type StrategyRecord,
+  type StrategyTrigger,
   type StrategyWrite,
 } from "../graph/marketing";
 import { CHANNEL_CODES, type ChannelCode, type LifecycleStage } from "../graph/model";
+import type { ChannelRecord } from "../graph/records";
+import type { EventType } from "../realtime/event-types";
 import type { InvalidationBus } from "../redis/invalidation";
 import type { ReferenceData } from "../reference";
-import { compileSegment, segmentVocabulary } from "./segment-expression";
+import { intInRange } from "../validate";
+import { compileSegment, segmentVocabulary, type SegmentVocabulary } from "./segment-expression";
+import { compileTrigger, MAX_TRIGGER_DELAY_SECONDS } from "./trigger";
 
 /**
  * Creating, changing and retiring segments, offers and strategies. Every change is checked whole
@@ -56,6 +62,16 @@ export interface StrategyChange {
   validUntil?: Date | null;
   controlShare?: number | null;
   description?: string | null;
+  /** Given whole; undefined = unchanged, null = no longer triggered. */
+  trigger?: TriggerChange | null;
+}
+
+export interface TriggerChange {
+  eventType: EventType;
+  /** Default "" (every event of the type). */
+  condition?: string | null;
+  /** Default DEFAULT_TRIGGER_MAX_DELAY_SECONDS. */
+  maxDelaySeconds?: number | null;
 }
 
 /** <LINE>-<SCENARIO>-<STAGE>-<NNN>: upper-case words and a three-digit serial, e.g. MOB-RET-CHURN-001. */
@@ -101,6 +117,24 @@ function window(validFrom: Date, validUntil: Date | null): void {
 function uniqueCode(records: ReadonlyArray<{ id: string; code: string }>, codeValue: string, selfId: string | null, what: string): void {
   const clash = records.find((r) => r.code === codeValue && r.id !== selfId);
   if (clash) fail("code", `${what} code ${codeValue} is already used by ${clash.id}; choose another code.`);
+}
+
+/** A trigger given in a change, checked whole: its condition compiles against the customer's attributes and the event type's payload fields, its delay is in range. */
+function trigger(change: TriggerChange, vocabulary: SegmentVocabulary): StrategyTrigger {
+  const condition = change.condition?.trim() ?? "";
+  compileTrigger(condition, vocabulary, change.eventType, "trigger.condition");
+  const maxDelaySeconds = intInRange("trigger.maxDelaySeconds", change.maxDelaySeconds ?? DEFAULT_TRIGGER_MAX_DELAY_SECONDS, 1, MAX_TRIGGER_DELAY_SECONDS);
+  return { eventType: change.eventType, condition, maxDelaySeconds };
+}
+
+/** An event's offer is sent when the event happens, not waited for: a triggered strategy needs a channel that takes pushes. */
+function pushable(t: StrategyTrigger, channels: readonly ChannelCode[], reference: ReadonlyMap<ChannelCode, ChannelRecord>): void {
+  if (channels.some((c) => reference.get(c)?.push)) return;
+  const push = CHANNEL_CODES.filter((c) => reference.get(c)?.push);
+  fail(
+    "channels",
+    `A strategy triggered by ${t.eventType} events pushes its offer when the event happens, so it must use at least one channel that can receive a push (${push.join(", ")}); it uses only ${channels.join(", ")}.`,
+  );
 }
 
 /** The next id in a family ("ST12" → "ST13"). */
@@ -198,6 +232,14 @@ export class MarketingAdmin {
     const validFrom = change.validFrom ?? existing?.validFrom ?? new Date();
     const validUntil = change.validUntil !== undefined ? change.validUntil : (existing?.validUntil ?? null);
     window(validFrom, validUntil);
+    // A kept trigger's condition is not recompiled (retiring must work even after a tag it names went offline),
+    // but changed channels must still take pushes.
+    let triggerValue: StrategyTrigger | null = existing?.trigger ?? null;
+    if (change.trigger !== undefined) {
+      const [products, tags] = await Promise.all([this.reference.products(), this.reference.tags()]);
+      triggerValue = change.trigger === null ? null : trigger(change.trigger, segmentVocabulary(products, tags));
+    }
+    if (triggerValue) pushable(triggerValue, channels, await this.reference.channels());
     const write: StrategyWrite = {
       id: id ?? nextId(all.strategies, "ST"),
       code: codeValue,
@@ -214,6 +256,7 @@ export class MarketingAdmin {
       segmentId,
       offerIds,
       channels,
+      trigger: triggerValue,
     };
     const saved = await upsertStrategy(graph, write);
     await this.bus.publish("marketing");

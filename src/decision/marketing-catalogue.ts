@@ -2,14 +2,18 @@ import type { Graph } from "../graph/db";
 import { listMarketing, type OfferRecord, type SegmentRecord, type StrategyRecord } from "../graph/marketing";
 import type { ChannelCode } from "../graph/model";
 import type { Logger } from "../logger";
+import type { EventType } from "../realtime/event-types";
 import type { ReferenceData } from "../reference";
 import { compileSegment, segmentVocabulary, type CompiledSegment } from "./segment-expression";
+import { compileTrigger } from "./trigger";
 
-/** A strategy ready to decide with: its segment compiled once. */
-export interface ActiveStrategy extends StrategyRecord {
+/** A strategy ready to decide with: its segment (and trigger condition) compiled once. */
+export interface ActiveStrategy extends Omit<StrategyRecord, "trigger"> {
   segment: SegmentRecord;
   matcher: CompiledSegment | null;
   channelSet: ReadonlySet<ChannelCode>;
+  /** Null for ordinary strategies. `condition` is null when it no longer compiles: the strategy then never fires. */
+  trigger: { eventType: EventType; condition: CompiledSegment | null; maxDelaySeconds: number } | null;
 }
 
 /** Segments, offers and strategies as decisions use them. Immutable; replaced whole on refresh. */
@@ -19,9 +23,13 @@ export interface MarketingSnapshot {
   strategies: Map<string, StrategyRecord>;
   /** ACTIVE strategies, compiled, by id. Validity windows are checked per decision (they depend on its time). */
   active: ActiveStrategy[];
-  /** ACTIVE offers by product id. */
+  /**
+   * ACTIVE offers by product id, for candidates no strategy put forward (upgrade paths, adoption,
+   * the model). Offers that only event-triggered strategies propose are left out: a bill-payment
+   * bonus belongs to the moment of the payment, not to any decision.
+   */
   offersByProduct: Map<string, OfferRecord[]>;
-  /** The products of ACTIVE offers: what the graph is asked to judge eligibility for. */
+  /** The products of ACTIVE offers (event offers included): what the graph is asked to judge eligibility for. */
   candidateProductIds: string[];
 }
 
@@ -71,12 +79,28 @@ export class MarketingCatalogue {
         // A segment can stop compiling when a tag it names is taken offline: its strategy then targets nobody until fixed.
         this.log.warn({ strategy: s.code, segment: segment.code, err: error instanceof Error ? error.message : String(error) }, "segment expression no longer compiles; strategy paused");
       }
-      active.push({ ...s, segment, matcher, channelSet: new Set(s.channels) });
+      let trigger: ActiveStrategy["trigger"] = null;
+      if (s.trigger) {
+        let condition: CompiledSegment | null = null;
+        try {
+          condition = compileTrigger(s.trigger.condition, vocabulary, s.trigger.eventType);
+        } catch (error) {
+          // As with segments: a tag the condition names was taken offline; the strategy fires for nobody until fixed.
+          this.log.warn({ strategy: s.code, event: s.trigger.eventType, err: error instanceof Error ? error.message : String(error) }, "trigger condition no longer compiles; strategy paused");
+        }
+        trigger = { eventType: s.trigger.eventType, condition, maxDelaySeconds: s.trigger.maxDelaySeconds };
+      }
+      active.push({ ...s, segment, matcher, channelSet: new Set(s.channels), trigger });
     }
+    const proposers = new Map<string, boolean[]>();
+    for (const s of records.strategies) for (const id of s.offerIds) proposers.set(id, [...(proposers.get(id) ?? []), s.trigger !== null]);
+    const eventOnly = (o: OfferRecord): boolean => proposers.get(o.id)?.every((triggered) => triggered) ?? false;
     const offersByProduct = new Map<string, OfferRecord[]>();
+    const candidateProductIds = new Set<string>();
     for (const o of records.offers) {
       if (o.status !== "ACTIVE") continue;
-      offersByProduct.set(o.productId, [...(offersByProduct.get(o.productId) ?? []), o]);
+      candidateProductIds.add(o.productId);
+      if (!eventOnly(o)) offersByProduct.set(o.productId, [...(offersByProduct.get(o.productId) ?? []), o]);
     }
     return {
       segments,
@@ -84,7 +108,7 @@ export class MarketingCatalogue {
       strategies: new Map(records.strategies.map((s) => [s.id, s])),
       active,
       offersByProduct,
-      candidateProductIds: [...offersByProduct.keys()].sort(),
+      candidateProductIds: [...candidateProductIds].sort(),
     };
   }
 }

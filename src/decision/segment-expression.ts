@@ -9,6 +9,9 @@
  *                                      score tags through score()
  *   score(VAL_CHURN_SCORE) >= 0.6      a tag's score (any tag)
  *   arpu >= 100                        a customer attribute (lowerCamel, see CUSTOMER_ATTRIBUTES)
+ *   event.percent >= 90                a field of the event that fires a strategy trigger (only in
+ *                                      trigger conditions, whose vocabulary adds src/realtime/event-types.ts
+ *                                      eventAttributes)
  *   lifecycleStage = "CHURN_RISK"      text, including enum values, is always quoted ("…" or '…');
  *                                      a bare UPPER_SNAKE name is always a tag code, never a value
  *   dataUsedMb > dataQuotaMb           two attributes (or scores) of the same type may be compared
@@ -41,6 +44,7 @@
  * the boolean test and, only when it matches, walks the same tree once more to collect the facts
  * that made it true.
  */
+import { editDistance } from "../edit-distance";
 import { BadUserInputError } from "../errors";
 import { PRODUCT_KINDS } from "../graph/model";
 import type { ProductRecord, TagRecord } from "../graph/records";
@@ -312,7 +316,8 @@ const OPERATOR_SPELLINGS: ReadonlyArray<[string, TokenKind, string]> = [
 
 const QUOTES: Readonly<Record<string, string>> = { '"': '"', "'": "'", "“": "”" };
 
-const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
+// A dotted name (event.percent) is one identifier, so the parser sees the whole path at once.
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/y;
 const NUMBER = /-?(?:\d+(?:\.\d+)?|\.\d+)/y;
 const WORDISH = /[-\w.]+/y;
 
@@ -384,6 +389,9 @@ function tokenize(src: string, argument: string): Token[] {
 
 const UPPER_SNAKE = /^[A-Z][A-Z0-9_]*$/;
 const LOWER_CAMEL = /^[a-z][A-Za-z0-9]*$/;
+/** An event field in a trigger condition: `event.<lowerCamel>`. */
+const EVENT_FIELD = /^event\.[a-z][A-Za-z0-9]*$/;
+const EVENT_PREFIX = "event.";
 const KEYWORDS = new Set(["and", "or", "not", "in", "all", "true", "false"]);
 
 /** A reference or literal as parsed, before the context (condition or comparison) decides what it means. */
@@ -714,13 +722,16 @@ class Parser {
       const tag = this.tag(t);
       return { kind: "tag", code: t.text, name: tag.name, valueType: tag.valueType, col: t.col };
     }
+    if (t.text.includes(".")) return this.eventField(t);
     if (LOWER_CAMEL.test(t.text)) {
       const info = Object.hasOwn(this.vocabulary.attributes, t.text) ? this.vocabulary.attributes[t.text] : undefined;
       if (!info) {
-        throw this.error(
-          `unknown attribute ${t.text} at column ${t.col}${this.suggest(t.text, Object.keys(this.vocabulary.attributes), true)}; attributes are ${Object.keys(this.vocabulary.attributes).join(", ")}`,
-          t.col,
-        );
+        const customer = Object.keys(this.vocabulary.attributes).filter((name) => !name.startsWith(EVENT_PREFIX));
+        // `percent` in a trigger condition most likely means the event's field
+        const hint = Object.hasOwn(this.vocabulary.attributes, `${EVENT_PREFIX}${t.text}`)
+          ? `; did you mean ${EVENT_PREFIX}${t.text}? (event fields are written event.<field>)`
+          : this.suggest(t.text, Object.keys(this.vocabulary.attributes), true);
+        throw this.error(`unknown attribute ${t.text} at column ${t.col}${hint}; attributes are ${customer.join(", ")}${this.eventFieldList()}`, t.col);
       }
       this.attributeNames.add(t.text);
       return { kind: "attribute", name: t.text, info, col: t.col };
@@ -730,6 +741,35 @@ class Parser {
       `${t.text} at column ${t.col} is neither a tag code (UPPER_SNAKE, e.g. TEL_DATA_HEAVY) nor a customer attribute (lowerCamel, e.g. arpu)${this.suggest(t.text, names, true)}`,
       t.col,
     );
+  }
+
+  /** `event.<field>`: a field of the triggering event, known only to trigger conditions' vocabularies. */
+  private eventField(t: Token): Operand {
+    const events = Object.keys(this.vocabulary.attributes).filter((name) => name.startsWith(EVENT_PREFIX));
+    const info = EVENT_FIELD.test(t.text) && Object.hasOwn(this.vocabulary.attributes, t.text) ? this.vocabulary.attributes[t.text] : undefined;
+    if (info) {
+      this.attributeNames.add(t.text);
+      return { kind: "attribute", name: t.text, info, col: t.col };
+    }
+    if (!t.text.toLowerCase().startsWith(EVENT_PREFIX)) {
+      throw this.error(
+        `${t.text} at column ${t.col} is not a name an expression knows; the only dotted names are event fields (event.percent) in strategy trigger conditions${this.suggest(t.text, events, true)}`,
+        t.col,
+      );
+    }
+    if (events.length === 0) {
+      throw this.error(
+        `${t.text} at column ${t.col} is an event field, and event fields are only available in strategy trigger conditions (a segment holds customers, whatever event happens)`,
+        t.col,
+      );
+    }
+    throw this.error(`unknown event field ${t.text} at column ${t.col}${this.suggest(t.text, events, true)}; this event's fields are ${events.join(", ")}`, t.col);
+  }
+
+  /** "; event fields are …" when the vocabulary has any (a trigger condition's), else "". */
+  private eventFieldList(): string {
+    const events = Object.keys(this.vocabulary.attributes).filter((name) => name.startsWith(EVENT_PREFIX));
+    return events.length > 0 ? `; event fields are ${events.join(", ")}` : "";
   }
 
   /** The published tag with this code, recorded as referenced; a helpful error otherwise. */
@@ -801,23 +841,4 @@ class Parser {
   private error(message: string, col: number): SegmentExpressionError {
     return new SegmentExpressionError(message, col, this.argument);
   }
-}
-
-/** Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-      row.push(v);
-      rowMin = Math.min(rowMin, v);
-    }
-    if (rowMin > limit) return limit + 1;
-    prev = row;
-  }
-  return prev[b.length]!;
 }

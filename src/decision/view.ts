@@ -9,6 +9,7 @@ export interface DecisionView extends ScoreParts {
   customerId: string;
   offerId: string;
   strategyId: string | null;
+  eventId: string | null;
   channel: ChannelCode;
   at: Date;
   reasons: Reason[];
@@ -24,6 +25,7 @@ export function viewOfDecision(d: Decision): DecisionView {
     customerId: d.customerId,
     offerId: d.offer.id,
     strategyId: d.strategy?.id ?? null,
+    eventId: d.eventId,
     channel: d.channel.code,
     at: d.at,
     score: d.score,
@@ -45,6 +47,7 @@ export function viewOfRecord(r: DecisionRecord): DecisionView {
     customerId: r.customerId,
     offerId: r.offerId,
     strategyId: r.strategyId ?? null,
+    eventId: r.eventId,
     channel: r.channel,
     at: r.at,
     score: r.score,

@@ -137,7 +137,7 @@ export async function writeDecisions(graph: GraphSession, decisions: readonly De
   await graph.write(
     `UNWIND $rows AS r
      CREATE (d:Decision {id: r.id, customerId: r.customerId, offerId: r.offerId, productId: r.productId, strategyId: r.strategyId,
-       channel: r.channel, at: datetime(r.at), score: r.score, propensity: r.propensity, value: r.value, priority: r.priority,
+       eventId: r.eventId, channel: r.channel, at: datetime(r.at), score: r.score, propensity: r.propensity, value: r.value, priority: r.priority,
        relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted})
      WITH d, r WHERE r.contacted
      MATCH (c:Customer {id: r.customerId}), (ch:Channel {code: r.channel}), (p:Product {id: r.productId})
@@ -156,6 +156,8 @@ function toDecision(d: RawDecision): DecisionRecord {
   return {
     ...d,
     outcome: d.outcome ?? null,
+    // a null property is not stored: ordinary decisions have no eventId on the node
+    eventId: d.eventId ?? null,
     features: d.features ?? [],
     at: new Date(d.at),
     respondedAt: d.respondedAt === null || d.respondedAt === undefined ? null : new Date(d.respondedAt),

@@ -1,4 +1,5 @@
-import type { Graph, GraphSession } from "./db";
+import type { EventType } from "../realtime/event-types";
+import { int, type Graph, type GraphSession } from "./db";
 import type { ChannelCode, LifecycleStage, MarketingStatus, OfferNode, SegmentNode, StrategyNode } from "./model";
 
 /**
@@ -17,13 +18,28 @@ export interface OfferRecord extends Omit<OfferNode, "creatives" | "validFrom" |
   updatedAt: Date;
 }
 
-export interface StrategyRecord extends Omit<StrategyNode, "validFrom" | "validUntil" | "updatedAt"> {
+/**
+ * What makes a strategy event-triggered: it proposes its offers only when an event of `eventType`
+ * arrives whose payload and customer satisfy `condition` (a segment expression that may also name
+ * `event.<field>`; empty = always), and only while the event is at most `maxDelaySeconds` old.
+ */
+export interface StrategyTrigger {
+  eventType: EventType;
+  condition: string;
+  maxDelaySeconds: number;
+}
+
+type TriggerProperties = "triggerEventType" | "triggerCondition" | "triggerMaxDelaySeconds";
+
+export interface StrategyRecord extends Omit<StrategyNode, "validFrom" | "validUntil" | "updatedAt" | TriggerProperties> {
   validFrom: Date;
   validUntil: Date | null;
   updatedAt: Date;
   segmentId: string;
   offerIds: string[];
   channels: ChannelCode[];
+  /** Null: an ordinary strategy, a candidate in every decision whose customer its segment holds. */
+  trigger: StrategyTrigger | null;
 }
 
 export interface MarketingRecords {
@@ -34,7 +50,8 @@ export interface MarketingRecords {
 
 type Millis = number;
 type RawOffer = Omit<OfferRecord, "creatives" | "validFrom" | "validUntil" | "updatedAt"> & { creatives: string; validFrom: Millis; validUntil: Millis | null; updatedAt: Millis };
-type RawStrategy = Omit<StrategyRecord, "validFrom" | "validUntil" | "updatedAt"> & { validFrom: Millis; validUntil: Millis | null; updatedAt: Millis };
+type RawStrategy = Omit<StrategyRecord, "validFrom" | "validUntil" | "updatedAt" | "trigger"> &
+  Partial<Pick<StrategyNode, TriggerProperties>> & { validFrom: Millis; validUntil: Millis | null; updatedAt: Millis };
 type RawSegment = Omit<SegmentRecord, "updatedAt"> & { updatedAt: Millis };
 
 const OFFER_PROJECTION = `o {.*, validFrom: o.validFrom.epochMillis, validUntil: o.validUntil.epochMillis, updatedAt: o.updatedAt.epochMillis}`;
@@ -79,9 +96,11 @@ function toOffer(o: RawOffer): OfferRecord {
   };
 }
 
-function toStrategy(s: RawStrategy): StrategyRecord {
+function toStrategy(raw: RawStrategy): StrategyRecord {
+  const { triggerEventType, triggerCondition, triggerMaxDelaySeconds, ...s } = raw;
   return {
     ...s,
+    trigger: triggerEventType ? { eventType: triggerEventType, condition: triggerCondition ?? "", maxDelaySeconds: triggerMaxDelaySeconds ?? DEFAULT_TRIGGER_MAX_DELAY_SECONDS } : null,
     lifecycleStage: s.lifecycleStage ?? null,
     // Relationship order is not stored; sorted, a strategy reads the same on every replica.
     offerIds: [...s.offerIds].sort(),
@@ -132,7 +151,11 @@ export interface StrategyWrite {
   segmentId: string;
   offerIds: string[];
   channels: ChannelCode[];
+  trigger: StrategyTrigger | null;
 }
+
+/** How old an event may be when processed and still fire a trigger, unless the strategy says otherwise. */
+export const DEFAULT_TRIGGER_MAX_DELAY_SECONDS = 600;
 
 const offerParams = (o: OfferWrite): Record<string, unknown> => ({
   ...o,
@@ -141,10 +164,14 @@ const offerParams = (o: OfferWrite): Record<string, unknown> => ({
   validUntil: o.validUntil?.toISOString() ?? null,
 });
 
-const strategyParams = (s: StrategyWrite): Record<string, unknown> => ({
+const strategyParams = ({ trigger, ...s }: StrategyWrite): Record<string, unknown> => ({
   ...s,
   validFrom: s.validFrom.toISOString(),
   validUntil: s.validUntil?.toISOString() ?? null,
+  // null removes the property: an untriggered strategy has none of the three
+  triggerEventType: trigger?.eventType ?? null,
+  triggerCondition: trigger?.condition ?? null,
+  triggerMaxDelaySeconds: trigger ? int(trigger.maxDelaySeconds) : null,
 });
 
 const SET_OFFER = `o.code = r.code, o.name = r.name, o.productId = r.productId, o.creatives = r.creatives,
@@ -155,7 +182,9 @@ const SET_OFFER = `o.code = r.code, o.name = r.name, o.productId = r.productId, 
 const SET_STRATEGY = `s.code = r.code, s.name = r.name, s.businessLine = r.businessLine, s.scenario = r.scenario,
   s.lifecycleStage = r.lifecycleStage, s.priority = r.priority, s.validFrom = datetime(r.validFrom),
   s.validUntil = CASE WHEN r.validUntil IS NULL THEN null ELSE datetime(r.validUntil) END,
-  s.controlShare = r.controlShare, s.status = r.status, s.description = r.description, s.updatedAt = datetime()`;
+  s.controlShare = r.controlShare, s.status = r.status, s.description = r.description,
+  s.triggerEventType = r.triggerEventType, s.triggerCondition = r.triggerCondition, s.triggerMaxDelaySeconds = r.triggerMaxDelaySeconds,
+  s.updatedAt = datetime()`;
 
 /** Re-points a strategy's TARGETS, PROPOSES and USES to exactly what `r` names. */
 const LINK_STRATEGY = `
@@ -174,33 +203,52 @@ const LINK_STRATEGY = `
     UNWIND r.channels AS code MATCH (c:Channel {code: code}) MERGE (s)-[:USES]->(c)
   }`;
 
+/** How many seed rows of each kind a seed run created (the others were there already). */
+export interface SeededMarketing {
+  segments: number;
+  offers: number;
+  strategies: number;
+}
+
 /**
- * The seed's marketing set-up. Creates what is missing and leaves what exists alone, so that an
- * operator's edits survive a re-seed.
+ * The seed's marketing set-up. Creates what is missing by id and leaves what exists alone, so that an
+ * operator's edits survive a re-seed (an offer whose product an operator changed keeps its product).
  */
-export async function seedMarketing(graph: Graph, rows: { segments: SegmentWrite[]; offers: OfferWrite[]; strategies: StrategyWrite[] }): Promise<void> {
+export async function seedMarketing(graph: Graph, rows: { segments: SegmentWrite[]; offers: OfferWrite[]; strategies: StrategyWrite[] }): Promise<SeededMarketing> {
   const session = graph.session();
-  await session.write(`UNWIND $rows AS r MERGE (g:Segment {id: r.id}) ON CREATE SET g.code = r.code, g.name = r.name, g.expression = r.expression, g.updatedAt = datetime()`, {
-    rows: rows.segments,
-  });
-  await session.write(
+  const created = async (statement: string, params: Record<string, unknown>): Promise<number> =>
+    (await session.write<{ created: number }>(statement, params))[0]?.created ?? 0;
+  const segments = await created(
     `UNWIND $rows AS r
+     OPTIONAL MATCH (existing:Segment {id: r.id})
+     WITH r WHERE existing IS NULL
+     MERGE (g:Segment {id: r.id}) ON CREATE SET g.code = r.code, g.name = r.name, g.expression = r.expression, g.updatedAt = datetime()
+     RETURN count(g) AS created`,
+    { rows: rows.segments },
+  );
+  const offers = await created(
+    `UNWIND $rows AS r
+     OPTIONAL MATCH (existing:Offer {id: r.id})
+     WITH r WHERE existing IS NULL
      MERGE (o:Offer {id: r.id})
      ON CREATE SET ${SET_OFFER}
      WITH o, r
      MATCH (p:Product {id: r.productId})
-     MERGE (o)-[:OF]->(p)`,
+     MERGE (o)-[:OF]->(p)
+     RETURN count(o) AS created`,
     { rows: rows.offers.map(offerParams) },
   );
-  await session.write(
+  const strategies = await created(
     `UNWIND $rows AS r
      OPTIONAL MATCH (existing:Strategy {id: r.id})
      WITH r WHERE existing IS NULL
      CREATE (s:Strategy {id: r.id})
      SET ${SET_STRATEGY}
-     ${LINK_STRATEGY}`,
+     ${LINK_STRATEGY}
+     RETURN count(s) AS created`,
     { rows: rows.strategies.map(strategyParams) },
   );
+  return { segments, offers, strategies };
 }
 
 /** True when the graph holds any offer (the marketing set-up has been seeded). */

@@ -35,10 +35,14 @@
  *   (Region)-[:PART_OF]->(Region)
  *   (Offer)-[:OF]->(Product)
  *   (Strategy)-[:TARGETS]->(Segment), (Strategy)-[:PROPOSES]->(Offer), (Strategy)-[:USES]->(Channel)
+ *     A strategy with trigger properties (StrategyNode) is event-triggered: it proposes only when its
+ *     event arrives, never in an ordinary decision.
  *
  * Ids are strings and unique per label (uniqueness constraints); Channel is keyed by `code`.
  * Times are Neo4j DateTime values in UTC.
  */
+
+import type { EventType } from "../realtime/event-types";
 
 export const PRODUCT_KINDS = [
   "PLAN",
@@ -256,6 +260,14 @@ export interface StrategyNode {
   status: MarketingStatus;
   description: string;
   updatedAt: string;
+  /**
+   * An event-triggered strategy has all three trigger properties, any other none (src/graph/marketing.ts
+   * StrategyTrigger): the event type that fires it, its condition (a segment expression that may name
+   * `event.<field>`; "" = always) and how old, in seconds, an event may be when processed and still fire.
+   */
+  triggerEventType?: EventType;
+  triggerCondition?: string;
+  triggerMaxDelaySeconds?: number;
 }
 
 export interface DecisionNode {
@@ -264,6 +276,8 @@ export interface DecisionNode {
   offerId: string;
   productId: string;
   strategyId: string | null;
+  /** The real-time event that fired the decision (a push); absent on the node for ordinary decisions. */
+  eventId: string | null;
   channel: ChannelCode;
   at: string;
   score: number;
