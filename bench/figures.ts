@@ -6,6 +6,7 @@ import { PHASES, PHASE_LABELS } from "./phases";
 import { JVM_THREAD_KINDS } from "./cpu";
 import type { SideMeasurement } from "./measure";
 import type { BenchOptions } from "./options";
+import type { RealtimeRun } from "./realtime";
 import { fixed, type BenchReport, type Column } from "./report";
 
 /**
@@ -327,4 +328,53 @@ export function recordComparison(report: BenchReport, comparison: Comparison): v
 
 function ratioText(ours: number | null, theirs: number | null): string {
   return ours !== null && theirs !== null && Number.isFinite(ours) && Number.isFinite(theirs) && theirs > 0 ? `${(ours / theirs).toFixed(2)}×` : "–";
+}
+
+/** The design budget (DESIGN, "Budgets"): event in → offer on a subscriber's socket. */
+const PUSH_P99_TARGET_MS = 50;
+const PUSH_TARGET_RATE = 500;
+
+const REALTIME_COLUMNS: Column[] = [
+  { key: "setup", title: "gateways, events/s offered" },
+  { key: "sent", title: "events", format: fixed(0) },
+  { key: "pushesPerS", title: "pushes/s", format: fixed(1) },
+  { key: "p50", title: "p50 ms", format: fixed(1) },
+  { key: "p99", title: "p99 ms", format: fixed(1) },
+  { key: "max", title: "max ms", format: fixed(0) },
+  { key: "backlog", title: "backlog at end", format: fixed(0) },
+  { key: "rss", title: "gateway RSS MB" },
+];
+
+/** Event → push latency and sustained rate, per rate, on one gateway and on two. */
+export function recordRealtime(report: BenchReport, run: RealtimeRun): void {
+  const table = report.table(`event in → offer on the socket (${run.subscriptions} liveOffers subscriptions over ${run.connections} connections)`, REALTIME_COLUMNS);
+  for (const l of run.levels) {
+    table.row({
+      setup: `${l.gateways} gateway${l.gateways > 1 ? "s" : ""}, ${l.offeredPerS}/s`,
+      sent: l.sent,
+      pushesPerS: l.pushesPerS,
+      p50: l.p50,
+      p99: l.p99,
+      max: l.max,
+      backlog: l.backlog,
+      rss: l.rssMb.map((mb) => mb.toFixed(0)).join(" + "),
+    });
+  }
+  for (const gateways of [1, 2]) {
+    const levels = run.levels.filter((l) => l.gateways === gateways);
+    const broke = levels.find((l) => l.backlog > l.offeredPerS || l.p99 > 1_000);
+    const atTarget = levels.find((l) => l.offeredPerS === PUSH_TARGET_RATE);
+    report.note(
+      `realtime, ${gateways} gateway(s): ` +
+        (atTarget
+          ? `target p99 < ${PUSH_P99_TARGET_MS} ms at ${PUSH_TARGET_RATE} events/s ${atTarget.p99 < PUSH_P99_TARGET_MS && atTarget.backlog <= atTarget.offeredPerS ? "met" : "MISSED"} (p99 ${atTarget.p99.toFixed(1)} ms, backlog ${atTarget.backlog}); `
+          : `${PUSH_TARGET_RATE} events/s not measured; `) +
+        (broke ? `breaks at ${broke.offeredPerS} events/s (p99 ${broke.p99.toFixed(0)} ms, backlog ${broke.backlog})` : `held every rate measured (up to ${levels.at(-1)?.offeredPerS ?? 0}/s)`) +
+        ".",
+    );
+  }
+  report.note(
+    "realtime: latency runs from sending ingestEvents to the push arriving on the subscriber's socket (so it includes the ingest round trip); every event fires the data top-up trigger, " +
+      "so each is a full decision (graph read, contact policy, a write to the trajectory) plus the push; caps and quiet hours are lifted for the run under a key prefix of its own, removed afterwards.",
+  );
 }

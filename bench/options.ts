@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The parts of the bench that can be run on their own (`--only`). */
-export const SCENARIOS = ["unified-view", "decisions"] as const;
+export const SCENARIOS = ["unified-view", "decisions", "realtime"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What one bench run does; every field has a command-line flag. */
@@ -42,10 +42,17 @@ export interface BenchOptions {
   breakdownSample: number;
   /** Seconds of decision load on a second gateway run under `--cpu-prof` (0: no profile). */
   profileS: number;
+  /** Realtime: open liveOffers subscriptions. */
+  subscriptions: number;
+  /** Realtime: event rates (per second) measured in turn, on one gateway and then on two. */
+  realtimeRates: number[];
+  /** Realtime: measured seconds per rate. */
+  realtimeDurationS: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N]
                       [--decision-concurrency N] [--decision-duration S] [--decision-warmup S] [--breakdown N] [--profile S]
+                      [--subscriptions N] [--realtime-rates LIST] [--realtime-duration S]
   --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
   --customers             customers in the data set (default 100000); seeded once into .data/bench
   --seed                  data-set seed (default 42)
@@ -60,7 +67,11 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --decision-warmup       decisions: most seconds of warm-up; at least --warmup, then until Neo4j's JIT compiler
                           takes under 10% of its CPU over 10 s (default 240)
   --breakdown             decisions: decisions timed phase by phase, one at a time (default 300; 0 skips)
-  --profile               decisions: seconds of load on a second gateway under --cpu-prof, summarised (default 0: off)`;
+  --profile               decisions: seconds of load on a second gateway under --cpu-prof, summarised (default 0: off)
+  --subscriptions         realtime: open liveOffers subscriptions (default 1000)
+  --realtime-rates        realtime: events per second, comma-separated, each measured on one gateway and then on two
+                          (default 100,200,300,500; a rate that builds a backlog ends the list)
+  --realtime-duration     realtime: measured seconds per rate (default 15)`;
 
 /** Parses the command line; throws an Error whose message names the bad flag. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {
@@ -81,6 +92,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       "decision-warmup": { type: "string", default: "240" },
       breakdown: { type: "string", default: "300" },
       profile: { type: "string", default: "0" },
+      subscriptions: { type: "string", default: "1000" },
+      "realtime-rates": { type: "string", default: "100,200,300,500" },
+      "realtime-duration": { type: "string", default: "15" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -99,6 +113,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     decisionWarmupS: intFlag("decision-warmup", values["decision-warmup"], 0, 3_600),
     breakdownSample: intFlag("breakdown", values.breakdown, 0, 100_000),
     profileS: intFlag("profile", values.profile, 0, 600),
+    subscriptions: intFlag("subscriptions", values.subscriptions, 1, 100_000),
+    realtimeRates: values["realtime-rates"].split(",").map((rate) => intFlag("realtime-rates", rate.trim(), 1, 100_000)),
+    realtimeDurationS: intFlag("realtime-duration", values["realtime-duration"], 1, 3_600),
   };
 }
 

@@ -5,7 +5,9 @@
  * - unified-view: the unified view of one customer, our gateway against the Neo4j GraphQL Library
  *   over the same graph (bench/unified-view.ts);
  * - decisions: `nextBestOffers` for one customer on our gateway, with where a decision's time goes
- *   (bench/decisions.ts).
+ *   (bench/decisions.ts);
+ * - realtime: event in → offer on a subscriber's socket, 1,000 subscriptions, on one gateway and
+ *   on two (bench/realtime.ts).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -26,7 +28,8 @@ import { rngFor } from "../seeds/random";
 import { startChildServer, type ChildServer } from "./children";
 import { customerId, ensureDataset } from "./dataset";
 import { runDecisionScenario } from "./decisions";
-import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordSetting, recordUnifiedView } from "./figures";
+import { runRealtimeScenario } from "./realtime";
+import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordRealtime, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { runUnifiedViewScenario } from "./unified-view";
@@ -132,6 +135,9 @@ runMain(
         interference.push([`decisions at concurrency ${level.concurrency}`, level.measured.othersShare]);
         jit.push([`decisions at concurrency ${level.concurrency}`, level.measured.neo4jJitShare]);
       }
+    }
+    if (scenarios.has("realtime")) {
+      recordRealtime(report, await runRealtimeScenario({ opts, neo4jEnv, redisUrl, say }));
     }
     recordInterference(report, interference);
     recordJitWarnings(report, jit);

@@ -12,7 +12,6 @@
  * 5. After learning: step 3 again. Then the training customers are put back as the seed wrote
  *    them and the run's Redis keys removed, so the next run starts from the same state.
  */
-import type { Redis } from "ioredis";
 import type { Services } from "../../src/context";
 import { createContext, decisionScope } from "../../src/context";
 import { arbitrate, Decider, type Decision } from "../../src/decision/decide";
@@ -21,6 +20,7 @@ import { respondToOffer } from "../../src/decision/respond";
 import { createDecisionServices } from "../../src/decision/services";
 import { DEFAULT_REALTIME } from "../../src/config";
 import { createRealtimeServices } from "../../src/realtime/services";
+import { ready, removeKeys } from "../redis-keys";
 import { Graph, type GraphSession } from "../../src/graph/db";
 import { customersWithDecisions, hiddenPreferences, restoreSeededCustomers, seededAcceptances, type SeededHoldings } from "../../src/graph/evaluation";
 import type { ChannelCode, HiddenPreferenceNode, ResponseOutcome } from "../../src/graph/model";
@@ -343,20 +343,6 @@ async function restoreSeeded(session: GraphSession, ids: readonly string[], data
   for (let i = 0; i < rows.length; i += 1_000) await restoreSeededCustomers(session, rows.slice(i, i + 1_000));
 }
 
-/** Removes every key of this run (the prefix is the run's own). */
-async function removeKeys(url: string, prefix: string): Promise<void> {
-  const plain: Redis = createRedis(url, "");
-  try {
-    await ready(plain);
-    const stream = plain.scanStream({ match: `${prefix}*`, count: 1_000 });
-    for await (const batch of stream as AsyncIterable<string[]>) {
-      if (batch.length > 0) await plain.unlink(...batch);
-    }
-  } finally {
-    plain.disconnect();
-  }
-}
-
 /** Runs `fn` over `items` with at most `limit` calls in flight. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -369,14 +355,3 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Resolves once the client can take commands (it has no offline queue: commands before that fail). */
-async function ready(redis: Redis): Promise<void> {
-  if (redis.status === "ready") return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("Redis did not become ready within 10 s")), 10_000);
-    redis.once("ready", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}

@@ -1,0 +1,251 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+import { PROJECT_ROOT } from "../src/paths";
+import { freePort } from "../src/services/ports";
+import { startChildServer, type ChildServer } from "./children";
+import { customerId } from "./dataset";
+import { percentile } from "./load";
+import type { BenchOptions } from "./options";
+import { removeKeys } from "./redis-keys";
+
+/**
+ * Issue 4's scenario: event in → offer on a subscriber's socket. `--subscriptions` liveOffers
+ * subscriptions (1,000) are held open over 50 WebSocket connections; DATA_USAGE events (95% of
+ * quota used: the data top-up trigger fires for customers without a data add-on) arrive through
+ * ingestEvents at a steady rate, each for one subscribed customer; each push is matched to its
+ * event. Latency is from sending the ingestEvents request to the push arriving at the client, so
+ * it includes the ingest round trip (an upper bound of "accepted → received"). Each rate runs on
+ * one gateway, then on two sharing Neo4j and Redis, the subscriptions and the events split
+ * between them.
+ *
+ * The gateways run under a key prefix of their own, with caps and quiet hours out of the way (the
+ * bench measures the pipeline, not the policy), and every key is removed at the end. The
+ * decisions they make are written to the bench graph like any other.
+ */
+
+export interface RealtimeLevel {
+  gateways: number;
+  offeredPerS: number;
+  sent: number;
+  pushes: number;
+  pushesPerS: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Events accepted but not yet finished when the measured window closed (stream lag + pending). */
+  backlog: number;
+  /** Resident memory of each gateway at the end of the level, MB. */
+  rssMb: number[];
+}
+
+export interface RealtimeRun {
+  subscriptions: number;
+  connections: number;
+  levels: RealtimeLevel[];
+}
+
+export interface RealtimeScenarioContext {
+  opts: BenchOptions;
+  neo4jEnv: Record<string, string>;
+  redisUrl: string;
+  say: (line: string) => void;
+}
+
+const CONNECTIONS = 50;
+const TICK_MS = 20;
+const WARMUP_S = 5;
+const DRAIN_MS = 5_000;
+
+export async function runRealtimeScenario(ctx: RealtimeScenarioContext): Promise<RealtimeRun> {
+  const { opts, say } = ctx;
+  const prefix = `benchrt:${Date.now().toString(36)}:`;
+  const gateways: ChildServer[] = [];
+  const sockets: Client[] = [];
+  try {
+    gateways.push(await startRealtimeGateway(ctx, prefix));
+    await openPolicy(gateways[0]!);
+    const customers = await subscribableCustomers(gateways[0]!, opts.subscriptions, say);
+    const levels: RealtimeLevel[] = [];
+    for (const count of [1, 2]) {
+      if (gateways.length < count) gateways.push(await startRealtimeGateway(ctx, prefix));
+      const meter = new PushMeter();
+      sockets.push(...(await openSubscriptions(gateways, customers, meter)));
+      say(`realtime: ${customers.length} subscriptions open on ${count} gateway(s); warming up ${WARMUP_S} s`);
+      await drive(gateways, customers, opts.realtimeRates[0] ?? 100, WARMUP_S, meter);
+      await sleep(DRAIN_MS);
+      for (const rate of opts.realtimeRates) {
+        say(`realtime: ${count} gateway(s), ${rate} events/s for ${opts.realtimeDurationS} s…`);
+        meter.reset();
+        const sent = await drive(gateways, customers, rate, opts.realtimeDurationS, meter);
+        const backlog = await backlogOf(gateways[0]!);
+        const window = meter.latencies.slice();
+        const pushes = window.length;
+        await sleep(DRAIN_MS);
+        const sorted = window.sort((a, b) => a - b);
+        levels.push({
+          gateways: count,
+          offeredPerS: rate,
+          sent,
+          pushes,
+          pushesPerS: pushes / opts.realtimeDurationS,
+          p50: percentile(sorted, 50),
+          p99: percentile(sorted, 99),
+          max: sorted.at(-1) ?? NaN,
+          backlog,
+          rssMb: gateways.map((g) => rssMb(g.pid)),
+        });
+        // A backlog of more than a few seconds of events means this rate is past what the machine sustains; higher ones only queue more.
+        if (backlog > rate * 5) {
+          say(`realtime: ${rate} events/s is not sustained (backlog ${backlog}); skipping higher rates`);
+          await waitForEmpty(gateways[0]!, 120_000);
+          break;
+        }
+      }
+      await Promise.all(sockets.splice(0).map((s) => s.dispose()));
+    }
+    return { subscriptions: customers.length, connections: CONNECTIONS, levels };
+  } finally {
+    await Promise.all(sockets.map((s) => s.dispose()));
+    await Promise.all(gateways.map((g) => g.stop()));
+    await removeKeys(ctx.redisUrl, prefix);
+  }
+}
+
+async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string): Promise<ChildServer> {
+  const port = await freePort();
+  ctx.say(`starting a gateway for the realtime scenario on port ${port}…`);
+  return startChildServer({
+    name: `gateway-rt-${port}`,
+    script: join(PROJECT_ROOT, "dist/src/cli/start.js"),
+    env: { ...ctx.neo4jEnv, REDIS_URL: ctx.redisUrl, REDIS_KEY_PREFIX: prefix, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    graphqlUrl: `http://127.0.0.1:${port}/graphql`,
+    healthUrl: `http://127.0.0.1:${port}/readyz`,
+  });
+}
+
+async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
+  if (body.errors?.length || !body.data) throw new Error(`${gateway.name}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function openPolicy(gateway: ChildServer): Promise<void> {
+  const input = {
+    quietHours: null,
+    overallCap: { limit: 1000, windowDays: 7 },
+    channelCaps: ["SMS", "APP", "WECHAT", "OUTBOUND_CALL"].map((channel) => ({ channel, limit: 1000, windowDays: 7 })),
+  };
+  await gql(gateway, `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`, { input });
+}
+
+/** The first `wanted` customers for whom the data top-up trigger can fire: no data add-on, not on a do-not-disturb list. */
+async function subscribableCustomers(gateway: ChildServer, wanted: number, say: (line: string) => void): Promise<string[]> {
+  const found: string[] = [];
+  for (let from = 1; found.length < wanted; from += 500) {
+    const ids = Array.from({ length: 500 }, (_, i) => customerId(from + i));
+    const { customers } = await gql<{ customers: Array<{ id: string; doNotDisturb: boolean; subscriptions: Array<{ product: { kind: string } }> } | null> }>(
+      gateway,
+      `query ($ids: [ID!]!) { customers(ids: $ids) { id doNotDisturb subscriptions { product { kind } } } }`,
+      { ids },
+    );
+    if (customers.every((c) => c === null)) throw new Error(`only ${found.length} customers qualify for the realtime scenario; seed more`);
+    for (const c of customers) if (c && !c.doNotDisturb && !c.subscriptions.some((s) => s.product.kind === "DATA_ADDON")) found.push(c.id);
+  }
+  say(`realtime: ${wanted} subscribed customers chosen (no data add-on, not do-not-disturb)`);
+  return found.slice(0, wanted);
+}
+
+/** Push arrival times against the events' send times. */
+class PushMeter {
+  readonly sentAt = new Map<string, number>();
+  latencies: number[] = [];
+
+  reset(): void {
+    this.latencies = [];
+  }
+
+  received(eventId: string): void {
+    const sent = this.sentAt.get(eventId);
+    if (sent === undefined) return;
+    this.sentAt.delete(eventId);
+    this.latencies.push(performance.now() - sent);
+  }
+}
+
+/** Subscriptions spread over CONNECTIONS sockets, the sockets spread over the gateways; resolves once every gateway has registered its share. */
+async function openSubscriptions(gateways: readonly ChildServer[], customers: readonly string[], meter: PushMeter): Promise<Client[]> {
+  const clients = Array.from({ length: CONNECTIONS }, (_, i) =>
+    createClient({ url: gateways[i % gateways.length]!.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined }),
+  );
+  customers.forEach((customerId, i) => {
+    clients[i % CONNECTIONS]!.subscribe<{ liveOffers: { event: { id: string } } }>(
+      { query: `subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { id } decision { id } } }`, variables: { id: customerId } },
+      { next: (r) => r.data && meter.received(r.data.liveOffers.event.id), error: () => undefined, complete: () => undefined },
+    );
+  });
+  const expected = gateways.map((_, g) => customers.filter((_, i) => (i % CONNECTIONS) % gateways.length === g).length);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const open = await Promise.all(gateways.map(async (g) => (await gql<{ eventPipeline: { openSubscriptions: number } }>(g, `{ eventPipeline { openSubscriptions } }`)).eventPipeline.openSubscriptions));
+    if (open.every((n, g) => n >= (expected[g] ?? 0))) return clients;
+    if (Date.now() > deadline) throw new Error(`subscriptions did not all register: ${open.join(", ")} of ${expected.join(", ")}`);
+    await sleep(200);
+  }
+}
+
+let eventSeq = 0;
+
+/** Sends DATA_USAGE events at `rate` per second for `seconds`, round-robin over the customers and the gateways; returns how many were sent. */
+async function drive(gateways: readonly ChildServer[], customers: readonly string[], rate: number, seconds: number, meter: PushMeter): Promise<number> {
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let sent = 0;
+  const inFlight = new Set<Promise<void>>();
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    if (due > sent) {
+      const events = Array.from({ length: due - sent }, () => {
+        eventSeq += 1;
+        return { id: `bench-${process.pid}-${eventSeq}`, customerId: customers[eventSeq % customers.length]!, type: "DATA_USAGE", payload: { percent: 95 } };
+      });
+      const gateway = gateways[eventSeq % gateways.length]!;
+      const at = performance.now();
+      for (const e of events) meter.sentAt.set(e.id, at);
+      sent = due;
+      const request = gql(gateway, `mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, { events }).then(
+        () => undefined,
+        () => undefined,
+      );
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
+    }
+    await sleep(TICK_MS);
+  }
+  await Promise.all(inFlight);
+  return sent;
+}
+
+async function backlogOf(gateway: ChildServer): Promise<number> {
+  const { eventPipeline } = await gql<{ eventPipeline: { lag: number | null; pending: number } }>(gateway, `{ eventPipeline { lag pending } }`);
+  return (eventPipeline.lag ?? 0) + eventPipeline.pending;
+}
+
+async function waitForEmpty(gateway: ChildServer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await backlogOf(gateway)) > 0 && Date.now() < deadline) await sleep(500);
+}
+
+function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
