@@ -145,8 +145,8 @@ async function openPolicy(gateway: ChildServer): Promise<void> {
 /** The first `wanted` customers for whom the data top-up trigger can fire: no data add-on, not on a do-not-disturb list. */
 async function subscribableCustomers(gateway: ChildServer, wanted: number, say: (line: string) => void): Promise<string[]> {
   const found: string[] = [];
-  for (let from = 1; found.length < wanted; from += 500) {
-    const ids = Array.from({ length: 500 }, (_, i) => customerId(from + i));
+  for (let from = 1; found.length < wanted; from += 100) {
+    const ids = Array.from({ length: 100 }, (_, i) => customerId(from + i));
     const { customers } = await gql<{ customers: Array<{ id: string; doNotDisturb: boolean; subscriptions: Array<{ product: { kind: string } }> } | null> }>(
       gateway,
       `query ($ids: [ID!]!) { customers(ids: $ids) { id doNotDisturb subscriptions { product { kind } } } }`,

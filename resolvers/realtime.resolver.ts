@@ -19,7 +19,7 @@ import { intInRange } from "../src/validate";
 type OfferRoot = OfferPush & { cursor: string };
 type DeskRoot = DeskPush & { cursor: string };
 
-const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$/;
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 /** Opens a subscription on this replica's push router, after checking `since`. */
 function live(ctx: GatewayContext, route: Route, since: string | null | undefined): Promise<AsyncIterable<Push>> {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
+import { print } from "graphql";
+import { LiveOffersDocument, type LiveOffersSubscription } from "../schema/generated/operations";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 import { eventId, ingest, LiveClient, openPolicy, processed, testRedis } from "./support/live";
 
@@ -215,7 +217,9 @@ describe("liveOffers", () => {
   test("a triggered offer is pushed to the customer, with the event, the strategy and why; a non-matching event pushes nothing", async () => {
     const [customer] = await dataUsageCustomers();
     const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
-    await waitForSubscriptions(1);
+    // The app's own document (schema/operations/realtime.graphql) sees the same push.
+    const app = live.subscribe<LiveOffersSubscription>(print(LiveOffersDocument), { customerId: customer });
+    await waitForSubscriptions(2);
     const low = dataUsage(customer!, 40);
     const high = dataUsage(customer!, 95);
     await ingest(gw, [low]);
@@ -236,7 +240,12 @@ describe("liveOffers", () => {
     )).customer.contacts.edges.map((e) => e.node.decision?.id);
     assert.ok(trajectory.includes(push.decision.id), "the push is in the customer's trajectory");
     assert.equal(sub.items.length, 1);
+    const [seen] = (await app.atLeast(1)).map((d) => d.liveOffers);
+    assert.equal(seen?.cursor, push.cursor);
+    assert.equal(seen?.decision.id, push.decision.id);
+    assert.ok(seen?.decision.offer.name);
     sub.dispose();
+    app.dispose();
     await waitForSubscriptions(0);
   });
 

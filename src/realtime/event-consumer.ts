@@ -94,6 +94,7 @@ export class EventConsumer {
 
   private async readLoop(): Promise<void> {
     let grouped = false;
+    let failingSince: number | null = null;
     while (this.running) {
       try {
         if (!grouped) {
@@ -103,11 +104,15 @@ export class EventConsumer {
         await this.roomFor(this.options.batch);
         if (!this.running) break;
         const entries = await this.stream.read(this.reader, this.options.consumer, this.options.batch, BLOCK_MS);
+        failingSince = null;
         if (entries.length > 0) this.dispatch(entries.map((e) => ({ ...e, deliveries: 1 })));
       } catch (error) {
         if (!this.running) break;
         if (error instanceof Error && error.message.includes("NOGROUP")) grouped = false;
-        this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "reading the event stream failed; retrying in 1 s");
+        // Connecting at start-up fails a moment; say so only when it lasts.
+        failingSince ??= Date.now();
+        const level = Date.now() - failingSince > 5_000 ? "warn" : "debug";
+        this.log[level]({ err: error instanceof Error ? error.message : String(error) }, "reading the event stream failed; retrying in 1 s");
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
@@ -143,6 +148,8 @@ export class EventConsumer {
     // Entries ingestEvents wrote were checked at the door; a feed's are checked here, their customers in one read.
     const unchecked = checked.filter((c) => c.entry.fields.checked !== "1" && !("unreadable" in c.raw)).map((c) => String((c.raw as { customerId?: unknown }).customerId ?? ""));
     const known = unchecked.length > 0 ? existingCustomerIds(session, unchecked) : Promise.resolve(new Set<string>());
+    // Awaited only by the entries that need it; a failure reaches those (and is retried), not the process.
+    known.catch(() => undefined);
     for (const { entry, raw } of checked) {
       this.inFlight += 1;
       const key = "unreadable" in raw ? entry.entryId : String(raw.customerId ?? entry.entryId);

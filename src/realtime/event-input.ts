@@ -20,7 +20,7 @@ export interface EventProblem {
 
 export type Checked = { ok: true; event: GatewayEvent } | { ok: false; problem: EventProblem };
 
-const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$/;
+const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const CUSTOMER_ID = /^C\d{7,}$/;
 /** Clocks of feeds drift; an event this far in the future is a bad timestamp, not drift. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;

@@ -1,6 +1,8 @@
+import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import { Redis } from "ioredis";
 import WebSocket from "ws";
+import { IngestEventsDocument } from "../../schema/generated/operations";
 import type { TestGateway } from "./gateway";
 import { dataOf } from "./gateway";
 
@@ -142,9 +144,8 @@ export interface EventArg {
   payload?: unknown;
 }
 
-export const INGEST = `mutation ($events: [EventInput!]!) {
-  ingestEvents(events: $events) { accepted duplicates rejected events { index id status error { code field message } } }
-}`;
+/** The front lines' own document (schema/operations/realtime.graphql). */
+export const INGEST = print(IngestEventsDocument);
 
 export interface IngestData {
   ingestEvents: {
