@@ -341,6 +341,8 @@ const REALTIME_COLUMNS: Column[] = [
   { key: "p50", title: "p50 ms", format: fixed(1) },
   { key: "p99", title: "p99 ms", format: fixed(1) },
   { key: "max", title: "max ms", format: fixed(0) },
+  { key: "sentP50", title: "p50 from send", format: fixed(1) },
+  { key: "sentP99", title: "p99 from send", format: fixed(1) },
   { key: "backlog", title: "backlog at end", format: fixed(0) },
   { key: "rss", title: "gateway RSS MB" },
 ];
@@ -356,6 +358,8 @@ export function recordRealtime(report: BenchReport, run: RealtimeRun): void {
       p50: l.p50,
       p99: l.p99,
       max: l.max,
+      sentP50: l.sentP50,
+      sentP99: l.sentP99,
       backlog: l.backlog,
       rss: l.rssMb.map((mb) => mb.toFixed(0)).join(" + "),
     });
@@ -374,7 +378,7 @@ export function recordRealtime(report: BenchReport, run: RealtimeRun): void {
     );
   }
   report.note(
-    "realtime: latency runs from sending ingestEvents to the push arriving on the subscriber's socket (so it includes the ingest round trip); every event fires the data top-up trigger, " +
+    "realtime: p50/p99/max run from the gateway accepting the event (event.acceptedAt) to the push arriving on the subscriber's socket; 'from send' starts when the client sends ingestEvents (adding the ingest round trip). Every event fires the data top-up trigger, " +
       "so each is a full decision (graph read, contact policy, a write to the trajectory) plus the push; caps and quiet hours are lifted for the run under a key prefix of its own, removed afterwards.",
   );
 }

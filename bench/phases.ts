@@ -93,11 +93,8 @@ export async function decisionBreakdown(opts: {
       const session = graph.session();
       const scope: DecisionScope = {
         inputs: new DataLoader<DecisionInputRequest, DecisionInputs | null, string>(
-          async (reqs) => {
-            const found = await timed("neo4jRead", () => decisionInputs(session, reqs), "read");
-            return reqs.map((r) => found.get(r.customerId) ?? null);
-          },
-          { cacheKeyFn: (r) => r.customerId, cache: false },
+          (reqs) => timed("neo4jRead", () => decisionInputs(session, reqs), "read"),
+          { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}`, cache: false },
         ),
         write: (rows: readonly DecisionWrite[]) => timed("neo4jWrite", () => writeDecisions(session, rows), "write"),
       };

@@ -16,8 +16,9 @@ import { removeKeys } from "./redis-keys";
  * subscriptions (1,000) are held open over 50 WebSocket connections; DATA_USAGE events (95% of
  * quota used: the data top-up trigger fires for customers without a data add-on) arrive through
  * ingestEvents at a steady rate, each for one subscribed customer; each push is matched to its
- * event. Latency is from sending the ingestEvents request to the push arriving at the client, so
- * it includes the ingest round trip (an upper bound of "accepted → received"). Each rate runs on
+ * event. Latency is measured twice: from the gateway accepting the event (`event.acceptedAt`, its
+ * entry in the event stream, to the millisecond) to the push arriving at the client, and from the
+ * client sending the ingestEvents request (which adds the ingest round trip). Each rate runs on
  * one gateway, then on two sharing Neo4j and Redis, the subscriptions and the events split
  * between them.
  *
@@ -32,9 +33,13 @@ export interface RealtimeLevel {
   sent: number;
   pushes: number;
   pushesPerS: number;
+  /** Accepted → received. */
   p50: number;
   p99: number;
   max: number;
+  /** Sent → received. */
+  sentP50: number;
+  sentP99: number;
   /** Events accepted but not yet finished when the measured window closed (stream lag + pending). */
   backlog: number;
   /** Resident memory of each gateway at the end of the level, MB. */
@@ -56,7 +61,8 @@ export interface RealtimeScenarioContext {
 
 const CONNECTIONS = 50;
 const TICK_MS = 20;
-const WARMUP_S = 5;
+/** Warm-up of the second phase (the first warms up for --warmup: a fresh Neo4j compiles its queries for a while). */
+const SECOND_WARMUP_S = 5;
 const DRAIN_MS = 5_000;
 
 export async function runRealtimeScenario(ctx: RealtimeScenarioContext): Promise<RealtimeRun> {
@@ -73,18 +79,19 @@ export async function runRealtimeScenario(ctx: RealtimeScenarioContext): Promise
       if (gateways.length < count) gateways.push(await startRealtimeGateway(ctx, prefix));
       const meter = new PushMeter();
       sockets.push(...(await openSubscriptions(gateways, customers, meter)));
-      say(`realtime: ${customers.length} subscriptions open on ${count} gateway(s); warming up ${WARMUP_S} s`);
-      await drive(gateways, customers, opts.realtimeRates[0] ?? 100, WARMUP_S, meter);
+      const warmupS = count === 1 ? Math.max(opts.warmupS, SECOND_WARMUP_S) : SECOND_WARMUP_S;
+      say(`realtime: ${customers.length} subscriptions open on ${count} gateway(s); warming up ${warmupS} s`);
+      await drive(gateways, customers, opts.realtimeRates[0] ?? 100, warmupS, meter);
       await sleep(DRAIN_MS);
       for (const rate of opts.realtimeRates) {
         say(`realtime: ${count} gateway(s), ${rate} events/s for ${opts.realtimeDurationS} s…`);
         meter.reset();
         const sent = await drive(gateways, customers, rate, opts.realtimeDurationS, meter);
         const backlog = await backlogOf(gateways[0]!);
-        const window = meter.latencies.slice();
-        const pushes = window.length;
+        const sorted = meter.latencies.slice().sort((a, b) => a - b);
+        const fromSend = meter.fromSend.slice().sort((a, b) => a - b);
+        const pushes = sorted.length;
         await sleep(DRAIN_MS);
-        const sorted = window.sort((a, b) => a - b);
         levels.push({
           gateways: count,
           offeredPerS: rate,
@@ -94,6 +101,8 @@ export async function runRealtimeScenario(ctx: RealtimeScenarioContext): Promise
           p50: percentile(sorted, 50),
           p99: percentile(sorted, 99),
           max: sorted.at(-1) ?? NaN,
+          sentP50: percentile(fromSend, 50),
+          sentP99: percentile(fromSend, 99),
           backlog,
           rssMb: gateways.map((g) => rssMb(g.pid)),
         });
@@ -159,20 +168,25 @@ async function subscribableCustomers(gateway: ChildServer, wanted: number, say: 
   return found.slice(0, wanted);
 }
 
-/** Push arrival times against the events' send times. */
+/** Push arrival times against the events' acceptance (gateway clock, same machine) and send times. */
 class PushMeter {
   readonly sentAt = new Map<string, number>();
+  /** Accepted → received, ms. */
   latencies: number[] = [];
+  /** Sent → received, ms. */
+  fromSend: number[] = [];
 
   reset(): void {
     this.latencies = [];
+    this.fromSend = [];
   }
 
-  received(eventId: string): void {
+  received(eventId: string, acceptedAt: string): void {
     const sent = this.sentAt.get(eventId);
     if (sent === undefined) return;
     this.sentAt.delete(eventId);
-    this.latencies.push(performance.now() - sent);
+    this.fromSend.push(performance.now() - sent);
+    this.latencies.push(Date.now() - Date.parse(acceptedAt));
   }
 }
 
@@ -182,9 +196,9 @@ async function openSubscriptions(gateways: readonly ChildServer[], customers: re
     createClient({ url: gateways[i % gateways.length]!.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined }),
   );
   customers.forEach((customerId, i) => {
-    clients[i % CONNECTIONS]!.subscribe<{ liveOffers: { event: { id: string } } }>(
-      { query: `subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { id } decision { id } } }`, variables: { id: customerId } },
-      { next: (r) => r.data && meter.received(r.data.liveOffers.event.id), error: () => undefined, complete: () => undefined },
+    clients[i % CONNECTIONS]!.subscribe<{ liveOffers: { event: { id: string; acceptedAt: string } } }>(
+      { query: `subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { id acceptedAt } decision { id } } }`, variables: { id: customerId } },
+      { next: (r) => r.data && meter.received(r.data.liveOffers.event.id, r.data.liveOffers.event.acceptedAt), error: () => undefined, complete: () => undefined },
     );
   });
   const expected = gateways.map((_, g) => customers.filter((_, i) => (i % CONNECTIONS) % gateways.length === g).length);

@@ -85,8 +85,11 @@ export class EventSummary {
   @Field(() => EventTypeEnum)
   type!: EventType;
 
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: "When it happened, as the feed said." })
   at!: Date;
+
+  @Field(() => DateTimeScalar, { description: "When the gateway accepted it (to the millisecond): the push's delay is measured from here." })
+  acceptedAt!: Date;
 
   @Field(() => String, { description: "In words, e.g. 流量使用（流量已用% 92）." })
   summary!: string;

@@ -13,7 +13,7 @@ import { inControlGroup } from "./control-group";
 import { segmentSubject } from "./customer-attributes";
 import { explain, type Reason, type ScoreParts } from "./explain";
 import { customerFeatures, graphFeatures } from "./features";
-import type { ActiveStrategy, MarketingCatalogue } from "./marketing-catalogue";
+import { productsToJudge, type ActiveStrategy, type MarketingCatalogue } from "./marketing-catalogue";
 import type { PropensityEstimate, PropensityModel } from "./propensity";
 
 /**
@@ -111,7 +111,7 @@ export class Decider {
   async rank(scope: DecisionScope, customerId: string, channel: ChannelCode, context: DecisionContext = {}): Promise<{ inputs: DecisionInputs; ranked: ScoredCandidate[] }> {
     const at = context.at ?? new Date();
     const [snapshot, products, tags] = await Promise.all([this.marketing.snapshot(), this.reference.products(), this.reference.tags()]);
-    const inputs = await scope.inputs.load({ customerId, productIds: snapshot.candidateProductIds });
+    const inputs = await scope.inputs.load({ customerId, productIds: productsToJudge(snapshot, context.trigger?.type) });
     if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the id (customer ids look like C0000001).`);
     const subject = segmentSubject(inputs.customer, products, tags, { familyMember: inputs.familySize > 0 });
     const models = await this.propensity.models();

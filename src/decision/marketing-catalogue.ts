@@ -31,6 +31,16 @@ export interface MarketingSnapshot {
   offersByProduct: Map<string, OfferRecord[]>;
   /** The products of ACTIVE offers (event offers included): what the graph is asked to judge eligibility for. */
   candidateProductIds: string[];
+  /**
+   * Per event type, the products of the offers its triggered strategies propose: all a decision
+   * for that event can offer, so its graph read judges only these (a handful, not the catalogue).
+   */
+  triggeredProductIds: ReadonlyMap<EventType, string[]>;
+}
+
+/** The products whose eligibility a decision needs judged: those its event can offer, or every candidate. */
+export function productsToJudge(snapshot: MarketingSnapshot, eventType: EventType | undefined): string[] {
+  return eventType ? (snapshot.triggeredProductIds.get(eventType) ?? []) : snapshot.candidateProductIds;
 }
 
 /**
@@ -102,6 +112,16 @@ export class MarketingCatalogue {
       candidateProductIds.add(o.productId);
       if (!eventOnly(o)) offersByProduct.set(o.productId, [...(offersByProduct.get(o.productId) ?? []), o]);
     }
+    const triggered = new Map<EventType, Set<string>>();
+    for (const s of active) {
+      if (!s.trigger) continue;
+      const products = triggered.get(s.trigger.eventType) ?? new Set<string>();
+      for (const id of s.offerIds) {
+        const offer = offers.get(id);
+        if (offer?.status === "ACTIVE") products.add(offer.productId);
+      }
+      triggered.set(s.trigger.eventType, products);
+    }
     return {
       segments,
       offers,
@@ -109,6 +129,7 @@ export class MarketingCatalogue {
       active,
       offersByProduct,
       candidateProductIds: [...candidateProductIds].sort(),
+      triggeredProductIds: new Map([...triggered].map(([type, ids]) => [type, [...ids].sort()])),
     };
   }
 }

@@ -74,33 +74,34 @@ const DECISION_INPUTS = `
       size([holdings IN family WHERE p.id IN holdings]),
       size([holdings IN circle WHERE p.id IN holdings])]) AS eligible
   }
-  WITH c, size(family) AS familySize, size(circle) AS circleSize, eligible,
+  WITH r, c, size(family) AS familySize, size(circle) AS circleSize, eligible,
        [(c)-[:SUBSCRIBES]->(h:Product)-[:UPGRADES_TO]->(u:Product) | [h.id, u.id]] AS upgrades
-  ${CUSTOMER_PROFILE_PROJECTION}, familySize, circleSize, eligible, upgrades`;
+  ${CUSTOMER_PROFILE_PROJECTION}, familySize, circleSize, eligible, upgrades, r.i AS i`;
 
-export async function decisionInputs(graph: GraphSession, requests: readonly DecisionInputRequest[]): Promise<Map<string, DecisionInputs>> {
+/** The inputs of each request, in the order asked (null for an unknown customer); one customer may be asked about different products. */
+export async function decisionInputs(graph: GraphSession, requests: readonly DecisionInputRequest[]): Promise<Array<DecisionInputs | null>> {
   const rows = await graph.read<{
     c: CustomerNode & { profile: RawProfile };
     familySize: number;
     circleSize: number;
     eligible: Array<[string, number, number]>;
     upgrades: Array<[string, string]>;
+    i: number;
   }>(
     DECISION_INPUTS,
-    { requests: requests.map((r) => ({ customerId: r.customerId, productIds: r.productIds })), mainKinds: MAIN_PLAN_KINDS },
+    { requests: requests.map((r, i) => ({ customerId: r.customerId, productIds: r.productIds, i })), mainKinds: MAIN_PLAN_KINDS },
   );
-  return new Map(
-    rows.map((row) => [
-      row.c.id,
-      {
-        customer: withProfile(row.c),
-        familySize: row.familySize,
-        circleSize: row.circleSize,
-        upgrades: row.upgrades,
-        eligible: new Map(row.eligible.map(([productId, familyHolders, circleHolders]) => [productId, { productId, familyHolders, circleHolders }])),
-      },
-    ]),
-  );
+  const out: Array<DecisionInputs | null> = requests.map(() => null);
+  for (const row of rows) {
+    out[row.i] = {
+      customer: withProfile(row.c),
+      familySize: row.familySize,
+      circleSize: row.circleSize,
+      upgrades: row.upgrades,
+      eligible: new Map(row.eligible.map(([productId, familyHolders, circleHolders]) => [productId, { productId, familyHolders, circleHolders }])),
+    };
+  }
+  return out;
 }
 
 /** A decision as written; `summary` is the trajectory line of its contact. */

@@ -38,12 +38,9 @@ export function createLoaders(graph: GraphSession): Loaders {
     });
   });
   const decisionInputsLoader = new DataLoader<DecisionInputRequest, DecisionInputs | null, string>(
-    async (reqs) => {
-      const found = await decisionInputs(graph, reqs);
-      return reqs.map((r) => found.get(r.customerId) ?? null);
-    },
-    // Every request of one GraphQL operation asks about the same candidate products, so the customer is the key.
-    { cacheKeyFn: (r) => r.customerId },
+    (reqs) => decisionInputs(graph, reqs),
+    // A customer's ordinary decisions ask about every candidate product, an event's about the few it can offer: both are part of the key.
+    { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}` },
   );
   const decision = new DataLoader<string, DecisionRecord | null>(async (ids) => {
     const found = await decisionsByIds(graph, ids);

@@ -48,6 +48,8 @@ export class EventConsumer {
   private loops: Promise<void>[] = [];
   private inFlight = 0;
   private readonly idle = new Set<() => void>();
+  /** Entry ids being processed here. */
+  private readonly working = new Set<string>();
   /** The last event of each customer in flight: the next one of that customer waits for it. */
   private readonly tails = new Map<string, Promise<void>>();
   /** The last failure per entry, for parking when the event's own state cannot be read (a fallback; another replica's failures are in the state). */
@@ -124,7 +126,7 @@ export class EventConsumer {
     if (this.claiming || !this.running || this.inFlight >= this.options.maxInFlight) return;
     this.claiming = true;
     try {
-      const entries = await this.stream.claimStale(this.options.consumer, this.options.retryAfterMs, this.options.batch);
+      const entries = await this.stream.claimStale(this.options.consumer, this.options.retryAfterMs, this.options.batch, this.working);
       const poisoned = entries.filter((e) => e.deliveries > this.options.maxAttempts);
       for (const e of poisoned) {
         const error = (e.fields.id ? await this.stream.lastError(e.fields.id) : null) ?? this.failures.get(e.entryId) ?? "processing did not finish (its replica stopped)";
@@ -152,11 +154,13 @@ export class EventConsumer {
     known.catch(() => undefined);
     for (const { entry, raw } of checked) {
       this.inFlight += 1;
+      this.working.add(entry.entryId);
       const key = "unreadable" in raw ? entry.entryId : String(raw.customerId ?? entry.entryId);
       const previous = this.tails.get(key) ?? Promise.resolve();
       const run = previous.then(() => this.handle(entry, raw, known, scope));
       const tail = run.finally(() => {
         this.inFlight -= 1;
+        this.working.delete(entry.entryId);
         if (this.tails.get(key) === tail) this.tails.delete(key);
         if (this.inFlight <= this.options.maxInFlight - this.options.batch || this.inFlight === 0) for (const wake of this.idle) wake();
       });
@@ -172,17 +176,19 @@ export class EventConsumer {
       const checked = checkEvent(raw, new Date(entryTime(entry)));
       if (!checked.ok) return await this.park(entry, `${checked.problem.field}: ${checked.problem.message}`, 0);
       event = checked.event;
-      const begin = await this.stream.begin(event.id, entry.entryId);
+      const begin = await this.stream.begin(event.id, entry.entryId, this.options.retryAfterMs);
       if (begin.status === "DUPLICATE") {
         this.stats.duplicates += 1;
         return await this.stream.ack(entry.entryId);
       }
+      // Another replica is still on it (slower than retryAfterMs, but alive): it acknowledges the entry when done.
+      if (begin.status === "BUSY") return;
       let pushes = begin.outcome;
       if (!pushes) {
         if (entry.fields.checked !== "1" && !(await known).has(event.customerId)) {
           return await this.park(entry, `customerId: there is no customer with id ${event.customerId}`, attempts);
         }
-        pushes = await this.processor.process(event, scope);
+        pushes = await this.processor.process(event, scope, new Date(entryTime(entry)));
         if (pushes.length > 0) await this.stream.saveOutcome(event.id, pushes);
       }
       await this.stream.finish(event.id, entry.entryId, pushes);

@@ -6,7 +6,8 @@ import { NotFoundError } from "../errors";
 import type { DecisionInputs } from "../graph/decision";
 import type { ChannelCode } from "../graph/model";
 import type { ReferenceData } from "../reference";
-import { describeEvent } from "./event-types";
+import { productsToJudge } from "../decision/marketing-catalogue";
+import { describeEvent, type EventType } from "./event-types";
 import type { GatewayEvent } from "./event-stream";
 import type { EventRef, PushDraft } from "./push";
 
@@ -31,8 +32,9 @@ export class EventProcessor {
     private readonly reference: ReferenceData,
   ) {}
 
-  async process(event: GatewayEvent, scope: DecisionScope, now: Date = new Date()): Promise<PushDraft[]> {
-    const ref: EventRef = { id: event.id, type: event.type, at: event.at, summary: describeEvent(event.type, event.payload) };
+  /** `acceptedAt`: when the event stream took the event in. */
+  async process(event: GatewayEvent, scope: DecisionScope, acceptedAt: Date, now: Date = new Date()): Promise<PushDraft[]> {
+    const ref: EventRef = { id: event.id, type: event.type, at: event.at, acceptedAt, summary: describeEvent(event.type, event.payload) };
     if (event.type === "HOTLINE_CALL_START") return this.desk(event, ref, scope, now);
     return this.triggered(event, ref, scope, now);
   }
@@ -60,7 +62,7 @@ export class EventProcessor {
     const strategies = snapshot.active.filter((s) => s.trigger?.eventType === event.type);
     if (strategies.length === 0) return [];
     const allowed = [...new Set(strategies.flatMap((s) => s.channels))].filter((c) => channels.get(c)?.push === true);
-    const inputs = await this.inputs(event.customerId, scope);
+    const inputs = await this.inputs(event.customerId, scope, event.type);
     const rules = await this.decisions.policy.current();
     const customer = inputs.customer;
     const order: ChannelCode[] = this.decisions.policy.channelOrder({ dndList: customer.dndList ?? null, preferredChannels: customer.profile?.preferredChannels ?? [] }, allowed, rules);
@@ -74,10 +76,10 @@ export class EventProcessor {
     return [];
   }
 
-  private async inputs(customerId: string, scope: DecisionScope): Promise<DecisionInputs> {
+  /** The decision's own read (same loader, same products asked): no extra round trip. `eventType` for a triggered decision, none for the desk's. */
+  private async inputs(customerId: string, scope: DecisionScope, eventType?: EventType): Promise<DecisionInputs> {
     const snapshot = await this.decisions.marketing.snapshot();
-    // The decision's own read, from the same per-batch loader: no extra round trip.
-    const inputs = await scope.inputs.load({ customerId, productIds: snapshot.candidateProductIds });
+    const inputs = await scope.inputs.load({ customerId, productIds: productsToJudge(snapshot, eventType) });
     if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the event's customerId.`);
     return inputs;
   }

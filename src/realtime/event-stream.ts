@@ -41,7 +41,7 @@ export interface StreamEntry {
   fields: Record<string, string>;
 }
 
-export type BeginResult = { status: "DUPLICATE" } | { status: "RUN"; outcome: PushDraft[] | null };
+export type BeginResult = { status: "DUPLICATE" } | { status: "BUSY" } | { status: "RUN"; outcome: PushDraft[] | null };
 
 export interface ParkedEvent {
   parkedId: string;
@@ -87,19 +87,23 @@ return out
 `;
 
 /**
- * KEYS: state; ARGV: entry id, ttl seconds. -> {status, outcome}
+ * KEYS: state; ARGV: entry id, ttl seconds, lease ms. -> {status, outcome}
  * An event's first entry owns it; another entry with the same event id is a duplicate, as is
- * anything after the event was done or parked.
+ * anything after the event was done or parked. While one consumer holds the lease (it began
+ * less than `lease` ago and has not failed), another that claimed the entry is told BUSY.
  */
 const BEGIN_LUA = `
-local h = redis.call('HMGET', KEYS[1], 'entry', 'state', 'outcome')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local h = redis.call('HMGET', KEYS[1], 'entry', 'state', 'outcome', 'lease')
 if not h[1] then
-  redis.call('HSET', KEYS[1], 'entry', ARGV[1], 'state', 'processing')
+  redis.call('HSET', KEYS[1], 'entry', ARGV[1], 'state', 'processing', 'lease', now + tonumber(ARGV[3]))
   redis.call('EXPIRE', KEYS[1], ARGV[2])
   return {'RUN', ''}
 end
 if h[2] == 'done' or h[2] == 'parked' or h[1] ~= ARGV[1] then return {'DUPLICATE', ''} end
-redis.call('HSET', KEYS[1], 'state', 'processing')
+if h[2] == 'processing' and tonumber(h[4] or '0') > now then return {'BUSY', ''} end
+redis.call('HSET', KEYS[1], 'state', 'processing', 'lease', now + tonumber(ARGV[3]))
 return {'RUN', h[3] or ''}
 `;
 
@@ -214,17 +218,21 @@ export class EventStream {
    * Entries left pending longer than `idleMs` (their processing failed, or their consumer died),
    * claimed for `consumer`, with how many times each has now been delivered.
    */
-  async claimStale(consumer: string, idleMs: number, count: number): Promise<Array<StreamEntry & { deliveries: number }>> {
-    const pending = (await redisCall(this.redis.xpending(keys.events.stream(), CONSUMER_GROUP, "IDLE", idleMs, "-", "+", count))) as Array<[string, string, number, number]>;
+  async claimStale(consumer: string, idleMs: number, count: number, inFlight: ReadonlySet<string>): Promise<Array<StreamEntry & { deliveries: number }>> {
+    const listed = (await redisCall(this.redis.xpending(keys.events.stream(), CONSUMER_GROUP, "IDLE", idleMs, "-", "+", count))) as Array<[string, string, number, number]>;
+    // Entries this consumer is still working on are slow, not abandoned.
+    const pending = listed.filter(([id]) => !inFlight.has(id));
     if (pending.length === 0) return [];
     const deliveries = new Map(pending.map(([id, , , n]) => [id, Number(n) + 1]));
     const claimed = (await redisCall(this.redis.xclaim(keys.events.stream(), CONSUMER_GROUP, consumer, idleMs, ...pending.map(([id]) => id)))) as Array<[string, string[]] | null>;
     return claimed.filter((e): e is [string, string[]] => e !== null).map((e) => ({ ...toEntry(e), deliveries: deliveries.get(e[0]) ?? 1 }));
   }
 
-  async begin(eventId: string, entryId: string): Promise<BeginResult> {
-    const [status, outcome] = await redisCall(this.scripts.eventsBegin(keys.events.state(eventId), entryId, TTL_SECONDS));
+  /** Takes an event for processing for `leaseMs` (another consumer that claims it meanwhile is told BUSY). */
+  async begin(eventId: string, entryId: string, leaseMs: number): Promise<BeginResult> {
+    const [status, outcome] = await redisCall(this.scripts.eventsBegin(keys.events.state(eventId), entryId, TTL_SECONDS, leaseMs));
     if (status === "DUPLICATE") return { status };
+    if (status === "BUSY") return { status };
     return { status: "RUN", outcome: outcome ? (JSON.parse(outcome) as PushDraft[]) : null };
   }
 

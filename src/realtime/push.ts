@@ -13,6 +13,8 @@ export interface EventRef {
   id: string;
   type: EventType;
   at: Date;
+  /** When the gateway accepted it (its entry in the event stream). */
+  acceptedAt: Date;
   /** In words, e.g. "流量使用（流量已用% 92）". */
   summary: string;
 }
@@ -51,7 +53,7 @@ export function encodePush(p: PushDraft): string {
   return JSON.stringify(p);
 }
 
-const DATE_FIELDS = new Set(["at", "respondedAt"]);
+const DATE_FIELDS = new Set(["at", "acceptedAt", "respondedAt"]);
 
 export function decodePush(cursor: string, json: string): Push {
   const draft = JSON.parse(json, (key, value: unknown) => (DATE_FIELDS.has(key) && typeof value === "string" ? new Date(value) : value)) as PushDraft;
