@@ -190,25 +190,54 @@ class PushMeter {
   }
 }
 
-/** Subscriptions spread over CONNECTIONS sockets, the sockets spread over the gateways; resolves once every gateway has registered its share. */
+/**
+ * Subscriptions spread over CONNECTIONS sockets, the sockets over the gateways: the sockets connect
+ * first, then the subscriptions open a hundred at a time, each wave registered before the next (as
+ * clients arrive in practice; a thousand at once on a cold replica is a reconnection storm, another test).
+ */
 async function openSubscriptions(gateways: readonly ChildServer[], customers: readonly string[], meter: PushMeter): Promise<Client[]> {
+  let connected = 0;
+  const failures: string[] = [];
   const clients = Array.from({ length: CONNECTIONS }, (_, i) =>
-    createClient({ url: gateways[i % gateways.length]!.url.replace(/^http/, "ws"), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined }),
+    createClient({
+      url: gateways[i % gateways.length]!.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      onNonLazyError: (error) => failures.push(`connection: ${JSON.stringify(error)}`),
+      on: { connected: () => void (connected += 1) },
+    }),
   );
-  customers.forEach((customerId, i) => {
-    clients[i % CONNECTIONS]!.subscribe<{ liveOffers: { event: { id: string; acceptedAt: string } } }>(
-      { query: `subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { id acceptedAt } decision { id } } }`, variables: { id: customerId } },
-      { next: (r) => r.data && meter.received(r.data.liveOffers.event.id, r.data.liveOffers.event.acceptedAt), error: () => undefined, complete: () => undefined },
-    );
-  });
-  const expected = gateways.map((_, g) => customers.filter((_, i) => (i % CONNECTIONS) % gateways.length === g).length);
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    const open = await Promise.all(gateways.map(async (g) => (await gql<{ eventPipeline: { openSubscriptions: number } }>(g, `{ eventPipeline { openSubscriptions } }`)).eventPipeline.openSubscriptions));
-    if (open.every((n, g) => n >= (expected[g] ?? 0))) return clients;
-    if (Date.now() > deadline) throw new Error(`subscriptions did not all register: ${open.join(", ")} of ${expected.join(", ")}`);
-    await sleep(200);
+  while (connected < CONNECTIONS) {
+    if (Date.now() > deadline || failures.length > 0) throw new Error(`only ${connected} of ${CONNECTIONS} sockets connected: ${failures.slice(0, 3).join("; ")}`);
+    await sleep(50);
   }
+  const open = async (): Promise<number[]> =>
+    Promise.all(gateways.map(async (g) => (await gql<{ eventPipeline: { openSubscriptions: number } }>(g, `{ eventPipeline { openSubscriptions } }`)).eventPipeline.openSubscriptions));
+  const base = await open();
+  const expected = gateways.map(() => 0);
+  for (let from = 0; from < customers.length; from += 100) {
+    customers.slice(from, from + 100).forEach((customerId, k) => {
+      const c = (from + k) % CONNECTIONS;
+      expected[c % gateways.length]! += 1;
+      clients[c]!.subscribe<{ liveOffers: { event: { id: string; acceptedAt: string } } }>(
+        { query: `subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { id acceptedAt } decision { id } } }`, variables: { id: customerId } },
+        {
+          next: (r) => r.data && meter.received(r.data.liveOffers.event.id, r.data.liveOffers.event.acceptedAt),
+          error: (error) => failures.push(`${customerId}: ${JSON.stringify(error).slice(0, 200)}`),
+          complete: () => undefined,
+        },
+      );
+    });
+    for (;;) {
+      const now = await open();
+      if (now.every((n, g) => n - (base[g] ?? 0) >= (expected[g] ?? 0))) break;
+      if (failures.length > 0 || Date.now() > deadline) throw new Error(`subscriptions did not all open (${now.join(", ")} of ${expected.join(", ")}): ${failures.slice(0, 3).join("; ")}`);
+      await sleep(50);
+    }
+  }
+  return clients;
 }
 
 let eventSeq = 0;

@@ -34,7 +34,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const http: Server = createServer(app);
 
   const wss = new WebSocketServer({ server: http, path: "/graphql" });
-  const wsServer = useServer({ schema, context: (ctx) => createContext(services, undefined, ctx.extra.socket) }, wss);
+  const wsServer = useServer(
+    {
+      schema,
+      context: (ctx) => createContext(services, undefined, ctx.extra.socket),
+      // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
+      // is too short for a busy replica (it closes them with 4408 and they reconnect again, a storm).
+      connectionInitWaitTimeout: 15_000,
+    },
+    wss,
+  );
   const stopKeepAlive = keepAlive(wss, services.realtime.config.keepAliveMs);
 
   const apollo = new ApolloServer<GatewayContext>({

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
+import { eventId, INGEST, processed, testRedis } from "./support/live";
 import { CuttableProxy } from "./support/proxy";
 
 /** Polls `check` until it holds or `ms` pass; outages and recoveries are asynchronous by nature. */
@@ -26,6 +27,7 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     gw = await startTestGateway({
       neo4j: { ...real.neo4j, uri: neo4jProxy.through(real.neo4j.uri) },
       redisUrl: redisProxy.through(real.redisUrl),
+      realtime: { retryAfterMs: 300, maxAttempts: 2 },
     });
   });
   after(async () => {
@@ -74,5 +76,29 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     await redisProxy.restore();
     await eventually("readiness after Redis returns", async () => (await ready()).status === 200);
     await eventually("decisions after Redis returns", async () => (await decide()).data?.nextBestOffers.length === 1);
+  });
+
+  test("events during a Neo4j outage: ingestEvents fails fast, stream events wait and are processed once it is back, not parked", async () => {
+    const redis = testRedis();
+    try {
+      await neo4jProxy.cut();
+      const started = Date.now();
+      const res = await gw.raw(INGEST, { events: [{ id: eventId("down"), customerId: "C0002960", type: "PLAN_QUERY" }] });
+      assert.equal(res.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(res.errors));
+      assert.ok(Date.now() - started < 5_000, "the error comes fast");
+      // A feed writes to the stream directly; Redis is up, so the event is taken in.
+      const id = eventId("waits");
+      await redis.xadd("events:stream", "*", "id", id, "customerId", "C0002960", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId: "A-outage" }));
+      await eventually("the first attempt to fail", async () => (await redis.hget(`events:state:${id}`, "state")) === "failed");
+      // Many times the retry interval (300 ms × 2 attempts): had retries continued, it would be parked by now.
+      await new Promise((r) => setTimeout(r, 2_000));
+      assert.equal(await redis.hget(`events:state:${id}`, "state"), "failed", "waiting for Neo4j, not parked");
+      await neo4jProxy.restore();
+      assert.equal((await processed(redis, [id], 20_000)).get(id), "done");
+      const pushed = (await redis.xrange("push:agent:A-outage", "-", "+")).map(([, f]) => (JSON.parse(f[1] ?? "{}") as { event: { id: string } }).event.id);
+      assert.deepEqual(pushed, [id]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -1,11 +1,12 @@
 import type { Redis } from "ioredis";
 import type { DecisionScope } from "../decision/decide";
 import type { DecisionServices } from "../decision/services";
-import { GatewayError } from "../errors";
+import { GatewayError, ServiceUnavailableError } from "../errors";
 import { existingCustomerIds } from "../graph/customer";
 import type { Graph } from "../graph/db";
 import { createLoaders } from "../loaders";
 import type { Logger } from "../logger";
+import { pingRedis } from "../redis/client";
 import type { EventProcessor } from "./event-processor";
 import { checkEvent, rawOfEntry } from "./event-input";
 import type { EventStream, GatewayEvent, StreamEntry } from "./event-stream";
@@ -32,6 +33,7 @@ export interface ConsumerStats {
 }
 
 const BLOCK_MS = 1_000;
+const OUTAGE_PROBE_MS = 1_000;
 const TRIM_EVERY_MS = 10_000;
 
 /**
@@ -54,6 +56,8 @@ export class EventConsumer {
   private readonly tails = new Map<string, Promise<void>>();
   /** The last failure per entry, for parking when the event's own state cannot be read (a fallback; another replica's failures are in the state). */
   private readonly failures = new Map<string, string>();
+  /** Set when processing met an outage: reading and claiming wait until Neo4j and Redis answer again, so events are not spent (and parked) on retries that cannot succeed. */
+  private outage = false;
   private claimTimer: NodeJS.Timeout | undefined;
   private trimTimer: NodeJS.Timeout | undefined;
 
@@ -62,7 +66,7 @@ export class EventConsumer {
     private readonly processor: EventProcessor,
     private readonly graph: Graph,
     private readonly decisions: DecisionServices,
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly log: Logger,
     private readonly options: ConsumerOptions,
   ) {
@@ -126,6 +130,7 @@ export class EventConsumer {
     if (this.claiming || !this.running || this.inFlight >= this.options.maxInFlight) return;
     this.claiming = true;
     try {
+      if (!(await this.servicesUp())) return;
       const entries = await this.stream.claimStale(this.options.consumer, this.options.retryAfterMs, this.options.batch, this.working);
       const poisoned = entries.filter((e) => e.deliveries > this.options.maxAttempts);
       for (const e of poisoned) {
@@ -198,6 +203,7 @@ export class EventConsumer {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof GatewayError && (error.extensions.code === "BAD_USER_INPUT" || error.extensions.code === "NOT_FOUND");
+      if (error instanceof ServiceUnavailableError) this.outage = true;
       try {
         if (permanent) return await this.park(entry, message, attempts);
         this.stats.failures += 1;
@@ -208,6 +214,22 @@ export class EventConsumer {
       } catch {
         // Redis is down: the entry stays pending and is claimed again once it is back.
       }
+    }
+  }
+
+  /** True unless an outage was seen and Neo4j or Redis still does not answer (probed at most once per call). */
+  private async servicesUp(): Promise<boolean> {
+    if (!this.outage) return true;
+    try {
+      await Promise.all([
+        Promise.race([this.graph.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), OUTAGE_PROBE_MS))]),
+        pingRedis(this.redis, OUTAGE_PROBE_MS),
+      ]);
+      this.outage = false;
+      this.log.info("Neo4j and Redis answer again; event processing resumes");
+      return true;
+    } catch {
+      return false;
     }
   }
 
