@@ -16,7 +16,7 @@ const DESK = `subscription ($agentId: ID!, $since: String) {
   deskFeed(agentId: $agentId, since: $since) {
     cursor agentId callId customerId headline
     event { id type summary }
-    customer { id name tags { tag { code } } contacts(first: 3) { edges { node { kind channel { code } decision { id } } } } }
+    customer { id name tags { tag { code } } contacts(first: 3) { edges { node { kind summary } } } }
     offers { id channel { code } offer { id name } script reasons { kind text } }
   }
 }`;
@@ -29,7 +29,7 @@ interface DeskData {
     customerId: string;
     headline: string;
     event: { id: string; type: string; summary: string };
-    customer: { id: string; name: string; contacts: { edges: Array<{ node: { kind: string; channel: { code: string }; decision: { id: string } | null } }> } };
+    customer: { id: string; name: string; contacts: { edges: Array<{ node: { kind: string; summary: string } }> } };
     offers: Array<{ id: string; channel: { code: string }; offer: { id: string; name: string }; script: string | null; reasons: Array<{ kind: string; text: string }> }>;
   };
 }
@@ -122,8 +122,12 @@ describe("deskFeed", () => {
       assert.ok(o.script, "a hotline offer comes with the agent's script");
       assert.ok(o.reasons.some((r) => r.kind === "SCORE"));
     }
-    // The view was rendered at push time, after the decisions were written: they lead the trajectory.
-    const presented = update.customer.contacts.edges.map((e) => e.node).filter((n) => n.kind === "OFFER_PRESENTED").map((n) => n.decision?.id);
+    // The decisions are written to the trajectory right after the push goes out; the event is done once they are.
+    await processed(redis, [call]);
+    const presented = dataOf(await gw.raw<{ customer: { contacts: { edges: Array<{ node: { kind: string; channel: { code: string }; decision: { id: string } | null } }> } } }>(
+      `query ($id: ID!) { customer(id: $id) { contacts(first: 5) { edges { node { kind channel { code } decision { id } } } } } }`,
+      { id: "C0002901" },
+    )).customer.contacts.edges.map((e) => e.node).filter((n) => n.kind === "OFFER_PRESENTED" && n.channel.code === "HOTLINE").map((n) => n.decision?.id);
     for (const o of update.offers) assert.ok(presented.includes(o.id), `decision ${o.id} is in the trajectory`);
 
     // The other agent gets its own calls only.
@@ -234,6 +238,7 @@ describe("liveOffers", () => {
     assert.ok(["APP", "SMS"].includes(push.channel));
     assert.equal(push.decision.channel.code, push.channel);
     assert.ok(push.decision.reasons.some((r) => r.kind === "TRIGGER" && r.text.includes("95")), JSON.stringify(push.decision.reasons));
+    await processed(redis, [high.id]);
     const trajectory = dataOf(await gw.raw<{ customer: { contacts: { edges: Array<{ node: { kind: string; decision: { id: string } | null } }> } } }>(
       `query ($id: ID!) { customer(id: $id) { contacts(first: 5) { edges { node { kind decision { id } } } } } }`,
       { id: customer },

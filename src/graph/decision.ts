@@ -137,6 +137,9 @@ export async function writeDecisions(graph: GraphSession, decisions: readonly De
   if (decisions.length === 0) return;
   await graph.write(
     `UNWIND $rows AS r
+     // A retry of an event's write (its first attempt may have committed before the replica died) writes nothing twice.
+     OPTIONAL MATCH (done:Decision {id: r.id})
+     WITH r WHERE done IS NULL
      CREATE (d:Decision {id: r.id, customerId: r.customerId, offerId: r.offerId, productId: r.productId, strategyId: r.strategyId,
        eventId: r.eventId, channel: r.channel, at: datetime(r.at), score: r.score, propensity: r.propensity, value: r.value, priority: r.priority,
        relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted})

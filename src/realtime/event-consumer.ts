@@ -3,6 +3,7 @@ import type { DecisionScope } from "../decision/decide";
 import type { DecisionServices } from "../decision/services";
 import { GatewayError, ServiceUnavailableError } from "../errors";
 import { existingCustomerIds } from "../graph/customer";
+import type { DecisionWrite } from "../graph/decision";
 import type { Graph } from "../graph/db";
 import { createLoaders } from "../loaders";
 import type { Logger } from "../logger";
@@ -39,7 +40,7 @@ const TRIM_EVERY_MS = 10_000;
 /**
  * This replica's consumer of the event stream. Reads new entries in the group, processes them
  * (several customers at once, one customer's events in order), and every `retryAfterMs / 2`
- * claims entries left pending too long. Only a finished event is acknowledged (EventStream.finish);
+ * claims entries left pending too long. Only a finished event is acknowledged (EventStream.done, after its pushes and writes);
  * one that fails stays pending and is retried, and after `maxAttempts` it is parked. Events that
  * can never succeed (unknown customer, bad payload) are parked at once.
  */
@@ -188,18 +189,22 @@ export class EventConsumer {
       }
       // Another replica is still on it (slower than retryAfterMs, but alive): it acknowledges the entry when done.
       if (begin.status === "BUSY") return;
-      let pushes = begin.outcome;
-      if (!pushes) {
+      let outcome = begin.pushed;
+      if (!outcome) {
         if (entry.fields.checked !== "1" && !(await known).has(event.customerId)) {
           return await this.park(entry, `customerId: there is no customer with id ${event.customerId}`, attempts);
         }
-        pushes = await this.processor.process(event, scope, new Date(entryTime(entry)));
-        if (pushes.length > 0) await this.stream.saveOutcome(event.id, pushes);
+        // The decisions are written after the push goes out (EventStream.publish keeps them until then).
+        const writes: DecisionWrite[] = [];
+        const deferred: DecisionScope = { inputs: scope.inputs, write: async (rows) => void writes.push(...rows) };
+        outcome = { pushes: await this.processor.process(event, deferred, new Date(entryTime(entry))), writes };
+        if (outcome.pushes.length > 0 || writes.length > 0) await this.stream.publish(event.id, outcome);
       }
-      await this.stream.finish(event.id, entry.entryId, pushes);
+      if (outcome.writes.length > 0) await scope.write(outcome.writes);
+      await this.stream.done(event.id, entry.entryId);
       this.failures.delete(entry.entryId);
       this.stats.processed += 1;
-      this.stats.pushed += pushes.length;
+      if (!begin.pushed) this.stats.pushed += outcome.pushes.length;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof GatewayError && (error.extensions.code === "BAD_USER_INPUT" || error.extensions.code === "NOT_FOUND");

@@ -2,7 +2,8 @@ import type { Redis } from "ioredis";
 import { redisCall } from "../redis/client";
 import { keys } from "../redis/keys";
 import type { EventPayload, EventType } from "./event-types";
-import { encodePush, type PushDraft } from "./push";
+import type { DecisionWrite } from "../graph/decision";
+import { encodePush, reviveDates, type PushDraft } from "./push";
 
 /**
  * The inbound event stream in Redis and the bookkeeping that makes its processing idempotent.
@@ -17,9 +18,11 @@ import { encodePush, type PushDraft } from "./push";
  *
  * Per event id, `events:state:<id>` records which entry owns the event and how far it got. It is
  * the dedup record: a second copy of an event (a feed's retry, a client's resend) is acknowledged
- * without being processed, and a retry of a half-done event reuses the decision it already made
- * (the stored outcome) rather than deciding twice. The pushes, the replay streams, the state and
- * the acknowledgement are written by one script: an event is pushed once or not at all.
+ * without being processed. Processing runs decide → publish → write → done: the pushes go out
+ * before the decisions are written to the trajectory, so the Neo4j commit is not on the push's
+ * path. Publishing stores the outcome (pushes and writes), appends the replay entries and
+ * publishes in one script, once per event; a retry after it only writes (idempotent by decision
+ * id) and acknowledges. An event is pushed once, and its decisions written once.
  */
 
 export const CONSUMER_GROUP = "gateway";
@@ -41,7 +44,14 @@ export interface StreamEntry {
   fields: Record<string, string>;
 }
 
-export type BeginResult = { status: "DUPLICATE" } | { status: "BUSY" } | { status: "RUN"; outcome: PushDraft[] | null };
+/** What processing an event decided: its pushes, and the decisions to write to the trajectory once they are out. */
+export interface Outcome {
+  pushes: PushDraft[];
+  writes: DecisionWrite[];
+}
+
+/** RUN with an outcome: the event was pushed before, and only its writes and acknowledgement remain. */
+export type BeginResult = { status: "DUPLICATE" } | { status: "BUSY" } | { status: "RUN"; pushed: Outcome | null };
 
 export interface ParkedEvent {
   parkedId: string;
@@ -90,7 +100,8 @@ return out
  * KEYS: state; ARGV: entry id, ttl seconds, lease ms. -> {status, outcome}
  * An event's first entry owns it; another entry with the same event id is a duplicate, as is
  * anything after the event was done or parked. While one consumer holds the lease (it began
- * less than `lease` ago and has not failed), another that claimed the entry is told BUSY.
+ * less than `lease` ago and has not failed), another that claimed the entry is told BUSY. An
+ * event already pushed comes back with its outcome: only its writes remain.
  */
 const BEGIN_LUA = `
 local t = redis.call('TIME')
@@ -102,35 +113,35 @@ if not h[1] then
   return {'RUN', ''}
 end
 if h[2] == 'done' or h[2] == 'parked' or h[1] ~= ARGV[1] then return {'DUPLICATE', ''} end
-if h[2] == 'processing' and tonumber(h[4] or '0') > now then return {'BUSY', ''} end
-redis.call('HSET', KEYS[1], 'state', 'processing', 'lease', now + tonumber(ARGV[3]))
-return {'RUN', h[3] or ''}
+if (h[2] == 'processing' or h[2] == 'pushed') and tonumber(h[4] or '0') > now then return {'BUSY', ''} end
+redis.call('HSET', KEYS[1], 'lease', now + tonumber(ARGV[3]))
+if h[2] == 'pushed' then return {'RUN', h[3] or ''} end
+redis.call('HSET', KEYS[1], 'state', 'processing')
+return {'RUN', ''}
 `;
 
 /**
- * KEYS: state, stream, push:all, then one target stream per push; ARGV: entry id, group, pub/sub
- * channel, push:all cap, target cap, target ttl, then one JSON per push. -> the pushes' cursors
- * The cursor is the push's id in push:all; the target stream reuses it, so one cursor is valid in
- * every stream the push is in.
+ * KEYS: state, push:all, then one target stream per push; ARGV: outcome JSON, pub/sub channel,
+ * push:all cap, target cap, target ttl, then one JSON per push. -> the pushes' cursors
+ * Stores the outcome (so a retry writes what was pushed rather than deciding again), appends each
+ * push to push:all (its id there is the cursor) and to its replay stream under the same id, so
+ * one cursor is valid in every stream the push is in, and publishes it. Once per event.
  */
-const FINISH_LUA = `
-if redis.call('HGET', KEYS[1], 'state') == 'done' then
-  redis.call('XACK', KEYS[2], ARGV[2], ARGV[1])
-  return {}
-end
+const PUBLISH_LUA = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'pushed' or state == 'done' then return {} end
+redis.call('HSET', KEYS[1], 'outcome', ARGV[1])
 local out = {}
-for i = 4, #KEYS do
+for i = 3, #KEYS do
   local json = ARGV[3 + i]
-  local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'p', json)
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'p', json)
   -- pcall: fails only when the target holds a later id than push:all (push:all was deleted); the push still goes out
-  redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', ARGV[5], id, 'p', json)
-  redis.call('EXPIRE', KEYS[i], ARGV[6])
-  redis.call('PUBLISH', ARGV[3], id .. '|' .. json)
+  redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', ARGV[4], id, 'p', json)
+  redis.call('EXPIRE', KEYS[i], ARGV[5])
+  redis.call('PUBLISH', ARGV[2], id .. '|' .. json)
   out[#out + 1] = id
 end
-redis.call('HSET', KEYS[1], 'state', 'done')
-redis.call('HDEL', KEYS[1], 'outcome', 'error')
-redis.call('XACK', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'pushed')
 return out
 `;
 
@@ -165,7 +176,7 @@ return id
 interface StreamScripts {
   eventsIngest(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
   eventsBegin(...args: Array<string | number>): Promise<[string, string]>;
-  eventsFinish(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
+  eventsPublish(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
   eventsPark(...args: Array<string | number>): Promise<number>;
   eventsRetryParked(...args: Array<string | number>): Promise<string>;
 }
@@ -180,7 +191,7 @@ export class EventStream {
     if (!("eventsIngest" in redis)) {
       redis.defineCommand("eventsIngest", { lua: INGEST_LUA });
       redis.defineCommand("eventsBegin", { lua: BEGIN_LUA, numberOfKeys: 1 });
-      redis.defineCommand("eventsFinish", { lua: FINISH_LUA });
+      redis.defineCommand("eventsPublish", { lua: PUBLISH_LUA });
       redis.defineCommand("eventsPark", { lua: PARK_LUA, numberOfKeys: 3 });
       redis.defineCommand("eventsRetryParked", { lua: RETRY_LUA, numberOfKeys: 3 });
     }
@@ -233,26 +244,20 @@ export class EventStream {
     const [status, outcome] = await redisCall(this.scripts.eventsBegin(keys.events.state(eventId), entryId, TTL_SECONDS, leaseMs));
     if (status === "DUPLICATE") return { status };
     if (status === "BUSY") return { status };
-    return { status: "RUN", outcome: outcome ? (JSON.parse(outcome) as PushDraft[]) : null };
+    return { status: "RUN", pushed: outcome ? decodeOutcome(outcome) : null };
   }
 
-  /** Remembers what processing decided, so a retry after a crash pushes that rather than deciding again. */
-  async saveOutcome(eventId: string, pushes: readonly PushDraft[]): Promise<void> {
-    await redisCall(this.redis.hset(keys.events.state(eventId), "outcome", JSON.stringify(pushes)));
-  }
-
-  /** Publishes the pushes, appends them to their replay streams, marks the event done and acknowledges its entry: atomically. Returns the cursors. */
-  async finish(eventId: string, entryId: string, pushes: readonly PushDraft[]): Promise<string[]> {
+  /** Sends the pushes out (replay streams and pub/sub) and keeps the outcome, atomically and once per event. Returns the cursors. */
+  async publish(eventId: string, outcome: Outcome): Promise<string[]> {
+    const { pushes } = outcome;
     const targets = pushes.map((p) => (p.kind === "desk" ? keys.push.agent(p.agentId) : keys.push.customer(p.customerId)));
     return redisCall(
-      this.scripts.eventsFinish(
-        3 + pushes.length,
+      this.scripts.eventsPublish(
+        2 + pushes.length,
         keys.events.state(eventId),
-        keys.events.stream(),
         keys.push.all(),
         ...targets,
-        entryId,
-        CONSUMER_GROUP,
+        JSON.stringify(outcome),
         this.pushChannel,
         PUSH_ALL_CAP,
         PUSH_CUSTOMER_CAP,
@@ -260,6 +265,12 @@ export class EventStream {
         ...pushes.map(encodePush),
       ),
     );
+  }
+
+  /** Marks the event done and acknowledges its entry (after its writes are committed). */
+  async done(eventId: string, entryId: string): Promise<void> {
+    const state = keys.events.state(eventId);
+    await redisCall(this.redis.multi().hset(state, "state", "done").hdel(state, "outcome", "error", "lease").xack(keys.events.stream(), CONSUMER_GROUP, entryId).exec());
   }
 
   /** Records a failure that may pass (the entry stays pending and is retried after the idle time); its message is what parking reports. */
@@ -351,6 +362,10 @@ export class EventStream {
     const minId = pending[0] > 0 && pending[1] ? pending[1] : group["last-delivered-id"];
     await redisCall(this.redis.xtrim(keys.events.stream(), "MINID", "~", minId));
   }
+}
+
+function decodeOutcome(json: string): Outcome {
+  return JSON.parse(json, reviveDates) as Outcome;
 }
 
 function toEntry([entryId, raw]: [string, string[]]): StreamEntry {

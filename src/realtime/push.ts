@@ -55,9 +55,13 @@ export function encodePush(p: PushDraft): string {
 
 const DATE_FIELDS = new Set(["at", "acceptedAt", "respondedAt"]);
 
+/** A JSON.parse reviver for what the realtime pipeline stores: its time fields back to Dates. */
+export function reviveDates(key: string, value: unknown): unknown {
+  return DATE_FIELDS.has(key) && typeof value === "string" ? new Date(value) : value;
+}
+
 export function decodePush(cursor: string, json: string): Push {
-  const draft = JSON.parse(json, (key, value: unknown) => (DATE_FIELDS.has(key) && typeof value === "string" ? new Date(value) : value)) as PushDraft;
-  return { ...draft, cursor };
+  return { ...(JSON.parse(json, reviveDates) as PushDraft), cursor };
 }
 
 /** Stream entry ids ("<ms>-<seq>") in order; false when either is malformed. */
