@@ -89,10 +89,11 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
       // A feed writes to the stream directly; Redis is up, so the event is taken in.
       const id = eventId("waits");
       await redis.xadd("events:stream", "*", "id", id, "customerId", "C0002960", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId: "A-outage" }));
-      await eventually("the first attempt to fail", async () => (await redis.hget(`events:state:${id}`, "state")) === "failed");
+      await eventually("the first attempt to fail", async () => (await redis.hget(`events:state:${id}`, "error")) !== null);
       // Many times the retry interval (300 ms × 2 attempts): had retries continued, it would be parked by now.
       await new Promise((r) => setTimeout(r, 2_000));
-      assert.equal(await redis.hget(`events:state:${id}`, "state"), "failed", "waiting for Neo4j, not parked");
+      assert.equal(await redis.hget(`events:state:${id}`, "state"), "processing", "waiting for Neo4j, not parked");
+      assert.match((await redis.hget(`events:state:${id}`, "error")) ?? "", /attempt 1: The graph database is unavailable/);
       await neo4jProxy.restore();
       assert.equal((await processed(redis, [id], 20_000)).get(id), "done");
       const pushed = (await redis.xrange("push:agent:A-outage", "-", "+")).map(([, f]) => (JSON.parse(f[1] ?? "{}") as { event: { id: string } }).event.id);

@@ -465,4 +465,26 @@ describe("failures", () => {
     desk.dispose();
     await waitForSubscriptions(0);
   });
+
+  test("an event that was pushed but not yet written is, on retry, only written: the push is not sent twice", async () => {
+    // What a replica leaves behind when it dies between the push and the trajectory write: the event's state says pushed, with its outcome.
+    const agentId = `A${process.pid}-half`;
+    const id = eventId("half");
+    const decisionId = `DTEST${process.pid}${Date.now().toString(36).toUpperCase()}`;
+    const at = new Date();
+    const push = { kind: "desk", agentId, callId: null, customerId: "C0002906", regionId: "R3301", event: { id, type: "HOTLINE_CALL_START", at, acceptedAt: at, summary: "热线来电" }, headline: "x", decisions: [] };
+    const write = {
+      id: decisionId, customerId: "C0002906", offerId: "OF04", productId: "", strategyId: null, eventId: id, channel: "HOTLINE", at,
+      score: 1, propensity: 0.1, value: 10, priority: 1, relevance: 1, reasons: "[]", controlGroup: false, contacted: true, features: [], summary: "推荐（测试）",
+    };
+    write.productId = dataOf(await gw.raw<{ offers: Array<{ id: string; product: { id: string } }> }>(`{ offers { id product { id } } }`)).offers.find((o) => o.id === "OF04")!.product.id;
+    // The state first, then the entry it names (an explicit id, so the consumer cannot see the entry before its state).
+    const entry = `${Date.now() + 5}-0`;
+    await redis.hset(`events:state:${id}`, "entry", entry, "state", "pushed", "lease", 0, "outcome", JSON.stringify({ pushes: [push], writes: [write] }));
+    await redis.xadd("events:stream", entry, "id", id, "customerId", "C0002906", "type", "HOTLINE_CALL_START", "at", at.toISOString(), "payload", JSON.stringify({ agentId }));
+    assert.equal((await processed(redis, [id])).get(id), "done");
+    assert.equal(await redis.exists(`push:agent:${agentId}`), 0, "not pushed again");
+    const decision = dataOf(await gw.raw<{ decision: { id: string; eventId: string; channel: { code: string } } | null }>(`query ($id: ID!) { decision(id: $id) { id eventId channel { code } } }`, { id: decisionId })).decision;
+    assert.deepEqual(decision, { id: decisionId, eventId: id, channel: { code: "HOTLINE" } });
+  });
 });

@@ -275,7 +275,8 @@ export class EventStream {
 
   /** Records a failure that may pass (the entry stays pending and is retried after the idle time); its message is what parking reports. */
   async recordFailure(eventId: string, message: string): Promise<void> {
-    await redisCall(this.redis.hset(keys.events.state(eventId), "state", "failed", "error", message));
+    // The state stays (an event already pushed must only be written on retry); the lease ends so a retry need not wait for it.
+    await redisCall(this.redis.hset(keys.events.state(eventId), "error", message, "lease", 0));
   }
 
   /** The last recorded failure of an event, if it can be read. */
