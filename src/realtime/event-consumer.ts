@@ -97,6 +97,8 @@ export class EventConsumer {
     this.reader.disconnect();
     await Promise.all(this.loops);
     await this.drained();
+    // Replicas come and go (each start is a new consumer name); a clean stop leaves no name behind in the group.
+    await this.stream.leave(this.options.consumer).catch(() => undefined);
   }
 
   private async readLoop(): Promise<void> {

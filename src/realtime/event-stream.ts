@@ -354,6 +354,12 @@ export class EventStream {
     };
   }
 
+  /** Leaves the group on a clean stop, unless entries are still pending for this consumer (another replica will claim those). */
+  async leave(consumer: string): Promise<void> {
+    const mine = (await redisCall(this.redis.xpending(keys.events.stream(), CONSUMER_GROUP, "-", "+", 1, consumer))) as unknown[];
+    if (mine.length === 0) await redisCall(this.redis.xgroup("DELCONSUMER", keys.events.stream(), CONSUMER_GROUP, consumer));
+  }
+
   /** Drops acknowledged entries: everything before the oldest pending one (or the last delivered, when none is pending). */
   async trim(): Promise<void> {
     const groups = (await redisCall(this.redis.xinfo("GROUPS", keys.events.stream()))) as unknown[];
