@@ -401,6 +401,29 @@ describe("reliable sockets", () => {
     }
   });
 
+  test("a replay longer than the subscriber's buffer is read as fast as the client takes it, not cut off", async () => {
+    const agentId = `A${process.pid}-replay`;
+    const call = (i: number) => ({ id: eventId("r"), customerId: `C00029${20 + (i % 10)}`, type: "HOTLINE_CALL_START", payload: { agentId } });
+    const first = live.subscribe<DeskData>(DESK, { agentId });
+    await waitForSubscriptions(1);
+    const e0 = call(0);
+    await ingest(gw, [e0]);
+    const cursor = (await first.atLeast(1))[0]!.deskFeed.cursor;
+    first.dispose();
+    await waitForSubscriptions(0);
+    // 12 missed updates; this gateway lets a subscription hold 8.
+    const missed = Array.from({ length: 12 }, (_, i) => call(i + 1));
+    await ingest(gw, missed);
+    await processed(redis, missed.map((e) => e.id));
+    const again = live.subscribe<DeskData>(DESK, { agentId, since: cursor });
+    const got = (await again.atLeast(12)).map((d) => d.deskFeed.event.id);
+    assert.deepEqual(new Set(got), new Set(missed.map((e) => e.id)));
+    assert.equal(got.length, 12);
+    assert.equal(live.closedWith, null, "not cut off");
+    again.dispose();
+    await waitForSubscriptions(0);
+  });
+
   test("keep-alive pings drop a client that stopped answering; one that answers stays", async () => {
     const { WebSocket } = await import("ws");
     const open = (autoPong: boolean): Promise<InstanceType<typeof WebSocket>> =>

@@ -44,9 +44,16 @@ export class PushHub {
     this.subscriber.on("message", (_channel: string, message: string) => this.route(message));
   }
 
-  /** Subscribes to the push channel; resolves once Redis confirmed it. */
+  /** Subscribes to the push channel; resolves once Redis confirmed it. A failure (Redis down) is tried again on the next call. */
   start(): Promise<void> {
-    return (this.started ??= this.subscriber.subscribe(this.channel).then(() => undefined));
+    this.started ??= redisCall(this.subscriber.subscribe(this.channel)).then(
+      () => undefined,
+      (error: unknown) => {
+        this.started = undefined;
+        throw error;
+      },
+    );
+    return this.started;
   }
 
   /** Open subscriptions on this replica. */
@@ -59,35 +66,27 @@ export class PushHub {
 
   /**
    * A live subscription: first the pushes after `since` from the route's replay stream, then live
-   * ones, in cursor order without repeats. `onOverflow` is called when the client reads too slowly.
+   * ones, in cursor order without repeats. It is registered before its replay is read, so nothing
+   * published meanwhile is missed. `onOverflow` is called when the client reads too slowly.
    */
   async subscribe(route: Route, since: string | null, onOverflow: (buffered: number) => void): Promise<Subscriber> {
-    await redisCall(this.start());
-    const registration: Registration = { route, held: [], subscriber: undefined as unknown as Subscriber };
+    await this.start();
     const index = this.indexOf(route);
-    registration.subscriber = new Subscriber(
+    let registration: Registration | null = null;
+    const subscriber = new Subscriber(
       this.capacity,
       (buffered) => {
         this.stats.overflows += 1;
         this.log.warn({ route, buffered }, "subscriber too slow; closing its socket");
         onOverflow(buffered);
       },
-      () => index.remove(registration),
+      () => registration && index.remove(registration),
       since,
+      since === null ? null : this.replay(route, since),
     );
+    registration = { route, subscriber };
     index.add(registration);
-    if (since !== null) {
-      try {
-        for await (const push of this.replay(route, since)) registration.subscriber.offer(push);
-      } catch (error) {
-        index.remove(registration);
-        throw error;
-      }
-    }
-    const held = registration.held ?? [];
-    registration.held = null;
-    for (const push of held) registration.subscriber.offer(push);
-    return registration.subscriber;
+    return subscriber;
   }
 
   close(): void {
@@ -129,8 +128,7 @@ export class PushHub {
 
   private deliver(r: Registration, push: Push): boolean {
     if (!matches(r.route, push)) return false;
-    if (r.held) r.held.push(push);
-    else r.subscriber.offer(push);
+    r.subscriber.offer(push);
     return true;
   }
 
@@ -150,8 +148,6 @@ export class PushHub {
 
 interface Registration {
   route: Route;
-  /** Live pushes that arrived while the replay was being read; null once the subscriber is live. */
-  held: Push[] | null;
   subscriber: Subscriber;
 }
 
