@@ -4,6 +4,7 @@ import { Graph, type GraphConnection } from "./graph/db";
 import type { Logger } from "./logger";
 import { createDecisionServices } from "./decision/services";
 import { createRealtimeServices } from "./realtime/services";
+import type { Redis } from "ioredis";
 import { createRedis } from "./redis/client";
 import { ReferenceData } from "./reference";
 import { startGateway, type RunningGateway } from "./server";
@@ -31,6 +32,7 @@ export async function openApp(opts: {
   const realtime = createRealtimeServices(graph, reference, redis, decisions, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
   const services: Services = { graph, redis, reference, log: opts.log, decisions, realtime };
   try {
+    await connected(redis, REDIS_CONNECT_WAIT_MS);
     const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
     realtime.start();
     let closing: Promise<void> | undefined;
@@ -52,4 +54,25 @@ export async function openApp(opts: {
     await graph.close();
     throw error;
   }
+}
+
+/** How long start-up waits for Redis before serving anyway (requests needing it then fail fast until it is back). */
+const REDIS_CONNECT_WAIT_MS = 3_000;
+
+/**
+ * Resolves once the client is connected, or after `ms` in any case: without an offline queue, a
+ * request arriving in the milliseconds before the first connection would otherwise fail with
+ * SERVICE_UNAVAILABLE although Redis is up.
+ */
+function connected(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    redis.once("ready", done);
+    function done(): void {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      resolve();
+    }
+  });
 }
