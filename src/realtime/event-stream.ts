@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import { redisCall } from "../redis/client";
 import { keys } from "../redis/keys";
-import type { EventPayload, EventType } from "./event-types";
 import type { DecisionWrite } from "../graph/decision";
+import type { EventPayload, EventType } from "./event-types";
 import { encodePush, reviveDates, type PushDraft } from "./push";
 
 /**
@@ -10,8 +10,9 @@ import { encodePush, reviveDates, type PushDraft } from "./push";
  *
  * Feeds (and ingestEvents) XADD entries to `events:stream` with the fields id, customerId, type,
  * at (ISO 8601), payload (JSON). Every gateway reads it in the consumer group "gateway", so each
- * entry goes to one replica; an entry is acknowledged only once its pushes are out, so a replica
- * that dies mid-batch leaves its entries pending and another claims them (XAUTOCLAIM).
+ * entry goes to one replica; an entry is acknowledged only once its pushes are out and its
+ * decisions written, so a replica that dies mid-batch leaves its entries pending and another
+ * claims them (XPENDING + XCLAIM).
  *
  * Retries count deliveries in the consumer group (XPENDING), not in our own state, so an event
  * whose very bookkeeping fails is still parked after `maxAttempts`.
