@@ -13,7 +13,6 @@ import { ingestEvents, type IngestOutcome } from "../src/realtime/ingest";
 import { CURSOR, type DeskPush, type OfferPush, type Push } from "../src/realtime/push";
 import type { Route } from "../src/realtime/push-hub";
 import type { ParkedEvent as ParkedRecord } from "../src/realtime/event-stream";
-import { CLOSE_SLOW_CONSUMER } from "../src/realtime/subscriber";
 import { intInRange } from "../src/validate";
 
 type OfferRoot = OfferPush & { cursor: string };
@@ -26,9 +25,7 @@ function live(ctx: GatewayContext, route: Route, since: string | null | undefine
   if (since !== null && since !== undefined && !CURSOR.test(since)) {
     throw new BadUserInputError(`since must be the cursor of a push received earlier, such as "1732280000000-0"; got "${since.slice(0, 40)}"`, "since");
   }
-  return ctx.realtime.hub.subscribe(route, since ?? null, (buffered) =>
-    ctx.socket?.close(CLOSE_SLOW_CONSUMER, `too slow: ${buffered} pushes waiting; reconnect with since=<last cursor>`),
-  );
+  return ctx.realtime.hub.subscribe(route, since ?? null, (code, reason) => ctx.socket?.close(code, reason));
 }
 
 /**

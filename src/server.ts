@@ -7,6 +7,7 @@ import express, { type ErrorRequestHandler } from "express";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
+import { CLOSE_SERVICE_RESTART } from "./close-codes";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { pingRedis } from "./redis/client";
 
@@ -24,8 +25,7 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** WebSocket close code "Service Restart": clients should reconnect, to another replica if they can. */
-export const CLOSE_SERVICE_RESTART = 1012;
+export { CLOSE_SERVICE_RESTART } from "./close-codes";
 
 /** HTTP and WebSocket GraphQL on one port at /graphql, plus /healthz and /readyz. */
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {

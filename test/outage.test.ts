@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
-import { eventId, INGEST, processed, testRedis } from "./support/live";
+import { eventId, INGEST, LiveClient, processed, testRedis } from "./support/live";
 import { CuttableProxy } from "./support/proxy";
 
 /** Polls `check` until it holds or `ms` pass; outages and recoveries are asynchronous by nature. */
@@ -100,6 +100,33 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
       assert.deepEqual(pushed, [id]);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  test("Redis down: live subscribers are told to reconnect (1012) rather than silently miss pushes; subscribing works again once it is back", async () => {
+    const DESK = `subscription { deskFeed(agentId: "A-redis-outage") { cursor } }`;
+    const hub = gw.app.services.realtime.hub;
+    const before = new LiveClient(gw.url);
+    const during = new LiveClient(gw.url);
+    const afterwards = new LiveClient(gw.url);
+    try {
+      before.subscribe(DESK);
+      await eventually("the subscription to register", async () => hub.size === 1);
+      await redisProxy.cut();
+      await eventually("its socket to close with 1012", async () => before.closedWith === 1012, 10_000);
+      assert.equal(hub.size, 0);
+      const refused = during.subscribe(DESK);
+      await refused.ended();
+      assert.equal(refused.errors[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(refused.errors));
+      await redisProxy.restore();
+      await eventually("readiness after Redis returns", async () => (await ready()).status === 200);
+      await eventually("a new subscription", async () => {
+        if (hub.size === 0) afterwards.subscribe(DESK);
+        await new Promise((r) => setTimeout(r, 300));
+        return hub.size >= 1;
+      });
+    } finally {
+      await Promise.all([before.close(), during.close(), afterwards.close()]);
     }
   });
 });

@@ -1,6 +1,8 @@
 import type { Redis } from "ioredis";
 import type { ChannelCode } from "../graph/model";
 import type { Logger } from "../logger";
+import { CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER } from "../close-codes";
+import { ServiceUnavailableError } from "../errors";
 import { redisCall } from "../redis/client";
 import { keys } from "../redis/keys";
 import { decodePush, type Push } from "./push";
@@ -42,17 +44,30 @@ export class PushHub {
     this.subscriber = redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
     this.subscriber.on("error", () => undefined);
     this.subscriber.on("message", (_channel: string, message: string) => this.route(message));
+    // Pushes published while the channel is down never reach this replica: its subscribers are told to
+    // reconnect with `since`, and catch up from the replay streams, rather than silently miss them.
+    this.subscriber.on("close", () => {
+      if (!this.started) return;
+      this.started = undefined;
+      this.dropAll(CLOSE_SERVICE_RESTART, "push feed interrupted; reconnect with since=<last cursor>");
+    });
   }
 
-  /** Subscribes to the push channel; resolves once Redis confirmed it. A failure (Redis down) is tried again on the next call. */
+  /** Subscribes to the push channel; resolves once Redis confirmed it. While the channel is down, fails fast (and is tried again on the next call). */
   start(): Promise<void> {
-    this.started ??= redisCall(this.subscriber.subscribe(this.channel)).then(
-      () => undefined,
-      (error: unknown) => {
-        this.started = undefined;
-        throw error;
-      },
-    );
+    if (!this.started) {
+      if (this.subscriber.status === "reconnecting" || this.subscriber.status === "close") {
+        return Promise.reject(new ServiceUnavailableError("redis", "the push channel is reconnecting"));
+      }
+      const started = redisCall(this.subscriber.subscribe(this.channel)).then(
+        () => undefined,
+        (error: unknown) => {
+          if (this.started === started) this.started = undefined;
+          throw error;
+        },
+      );
+      this.started = started;
+    }
     return this.started;
   }
 
@@ -67,9 +82,10 @@ export class PushHub {
   /**
    * A live subscription: first the pushes after `since` from the route's replay stream, then live
    * ones, in cursor order without repeats. It is registered before its replay is read, so nothing
-   * published meanwhile is missed. `onOverflow` is called when the client reads too slowly.
+   * published meanwhile is missed. `drop(code, reason)` closes the client's socket: when it reads
+   * too slowly (4413), or when this replica's push channel broke (1012).
    */
-  async subscribe(route: Route, since: string | null, onOverflow: (buffered: number) => void): Promise<Subscriber> {
+  async subscribe(route: Route, since: string | null, drop: (code: number, reason: string) => void): Promise<Subscriber> {
     await this.start();
     const index = this.indexOf(route);
     let registration: Registration | null = null;
@@ -78,15 +94,25 @@ export class PushHub {
       (buffered) => {
         this.stats.overflows += 1;
         this.log.warn({ route, buffered }, "subscriber too slow; closing its socket");
-        onOverflow(buffered);
+        drop(CLOSE_SLOW_CONSUMER, `too slow: ${buffered} pushes waiting; reconnect with since=<last cursor>`);
       },
       () => registration && index.remove(registration),
       since,
       since === null ? null : this.replay(route, since),
     );
-    registration = { route, subscriber };
+    registration = { route, subscriber, drop };
     index.add(registration);
     return subscriber;
+  }
+
+  /** Ends every subscription on this replica and closes their sockets with `code`. */
+  private dropAll(code: number, reason: string): void {
+    const all = [...this.feed, ...[...this.byCustomer.values(), ...this.byAgent.values()].flatMap((set) => [...set])];
+    if (all.length > 0) this.log.warn({ subscriptions: all.length, code }, "push channel lost; closing subscribers' sockets so they reconnect with since");
+    for (const r of all) {
+      r.subscriber.cancel();
+      r.drop(code, reason);
+    }
   }
 
   close(): void {
@@ -149,6 +175,7 @@ export class PushHub {
 interface Registration {
   route: Route;
   subscriber: Subscriber;
+  drop: (code: number, reason: string) => void;
 }
 
 /** Whether a push belongs to a route (the index already matched the customer or agent). */

@@ -54,6 +54,11 @@ export class Subscriber implements AsyncIterableIterator<Push> {
     return this.buffer.length;
   }
 
+  /** Ends the subscription from the server's side (the caller closes the client's socket). */
+  cancel(): void {
+    this.end();
+  }
+
   async next(): Promise<IteratorResult<Push>> {
     for (;;) {
       if (this.done) return { value: undefined, done: true };
@@ -104,6 +109,3 @@ export class Subscriber implements AsyncIterableIterator<Push> {
     this.onEnd();
   }
 }
-
-/** WebSocket close code for a subscriber that read too slowly: its buffer filled. Clients reconnect with `since` and catch up from the replay stream. */
-export const CLOSE_SLOW_CONSUMER = 4413;

@@ -1,0 +1,7 @@
+/** WebSocket close codes the gateway uses, so clients know what to do next. */
+
+/** "Service Restart": reconnect (to another replica if there is one) and resubscribe with `since`. */
+export const CLOSE_SERVICE_RESTART = 1012;
+
+/** A subscriber read too slowly and its buffer filled: reconnect with `since` and catch up from the replay stream. */
+export const CLOSE_SLOW_CONSUMER = 4413;
