@@ -340,16 +340,15 @@ export class EventStream {
   }
 
   async status(): Promise<StreamStatus> {
-    const [length, groups, parked] = await Promise.all([
+    const [length, group, parked] = await Promise.all([
       redisCall(this.redis.xlen(keys.events.stream())),
-      redisCall(this.redis.xinfo("GROUPS", keys.events.stream())).catch(() => []) as Promise<unknown[]>,
+      this.group().catch(() => undefined),
       redisCall(this.redis.xlen(keys.events.parked())),
     ]);
-    const group = (groups as unknown[]).map(fieldsOf).find((g) => g.name === CONSUMER_GROUP);
     return {
       length,
       pending: Number(group?.pending ?? 0),
-      lag: group?.lag === undefined || group.lag === null ? null : Number(group.lag),
+      lag: group?.lag ? Number(group.lag) : null,
       consumers: Number(group?.consumers ?? 0),
       parked,
     };
@@ -361,10 +360,15 @@ export class EventStream {
     if (mine.length === 0) await redisCall(this.redis.xgroup("DELCONSUMER", keys.events.stream(), CONSUMER_GROUP, consumer));
   }
 
+  /** The consumer group's XINFO fields (pending, lag, consumers, last-delivered-id); undefined before it exists. */
+  private async group(): Promise<Record<string, string> | undefined> {
+    const groups = (await redisCall(this.redis.xinfo("GROUPS", keys.events.stream()))) as unknown[];
+    return groups.map(fieldsOf).find((g) => g.name === CONSUMER_GROUP);
+  }
+
   /** Drops acknowledged entries: everything before the oldest pending one (or the last delivered, when none is pending). */
   async trim(): Promise<void> {
-    const groups = (await redisCall(this.redis.xinfo("GROUPS", keys.events.stream()))) as unknown[];
-    const group = groups.map(fieldsOf).find((g) => g.name === CONSUMER_GROUP);
+    const group = await this.group();
     if (!group?.["last-delivered-id"]) return;
     const pending = (await redisCall(this.redis.xpending(keys.events.stream(), CONSUMER_GROUP))) as [number, string | null, string | null, unknown];
     const minId = pending[0] > 0 && pending[1] ? pending[1] : group["last-delivered-id"];

@@ -33,7 +33,7 @@ export class PushHub {
   private readonly feed = new Set<Registration>();
   private started: Promise<void> | undefined;
   /** Pushes routed to at least one local subscriber, and subscribers cut off for reading too slowly. */
-  readonly stats = { received: 0, delivered: 0, overflows: 0 };
+  readonly stats = { overflows: 0 };
 
   constructor(
     private readonly redis: Redis,
@@ -144,18 +144,13 @@ export class PushHub {
       this.log.error({ err: error instanceof Error ? error.message : String(error) }, "undecodable push on the push channel");
       return;
     }
-    this.stats.received += 1;
     const targets = push.kind === "desk" ? this.byAgent.get(push.agentId) : this.byCustomer.get(push.customerId);
-    let delivered = false;
-    for (const r of targets ?? []) delivered = this.deliver(r, push) || delivered;
-    if (push.kind === "offer") for (const r of this.feed) delivered = this.deliver(r, push) || delivered;
-    if (delivered) this.stats.delivered += 1;
+    for (const r of targets ?? []) this.deliver(r, push);
+    if (push.kind === "offer") for (const r of this.feed) this.deliver(r, push);
   }
 
-  private deliver(r: Registration, push: Push): boolean {
-    if (!matches(r.route, push)) return false;
-    r.subscriber.offer(push);
-    return true;
+  private deliver(r: Registration, push: Push): void {
+    if (matches(r.route, push)) r.subscriber.offer(push);
   }
 
   private indexOf(route: Route): { add(r: Registration): void; remove(r: Registration): void } {

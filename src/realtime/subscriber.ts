@@ -29,29 +29,22 @@ export class Subscriber implements AsyncIterableIterator<Push> {
     this.replay = replay ? replay[Symbol.asyncIterator]() : null;
   }
 
-  /** Queues a live push for the client; false when the subscriber is gone (ended or cut off). */
-  offer(push: Push): boolean {
-    if (this.done) return false;
+  /** Queues a live push for the client (nothing, once the subscriber has ended). */
+  offer(push: Push): void {
+    if (this.done) return;
     if (this.waiting && !this.replay) {
-      if (!this.isNew(push)) return true;
+      if (!this.isNew(push)) return;
       const resolve = this.waiting;
       this.waiting = null;
-      this.last = push.cursor;
-      resolve({ value: push, done: false });
-      return true;
+      resolve(this.handOut(push));
+      return;
     }
     this.buffer.push(push);
     if (this.buffer.length > this.capacity) {
       const buffered = this.buffer.length;
       this.end();
       this.onOverflow(buffered);
-      return false;
     }
-    return true;
-  }
-
-  get buffered(): number {
-    return this.buffer.length;
   }
 
   /** Ends the subscription from the server's side (the caller closes the client's socket). */
