@@ -293,6 +293,23 @@ describe("strategies, offers and segments", () => {
       }
     });
 
+    test("creates at the same moment get an id each (none overwrites another); the same code twice is BAD_USER_INPUT for one", async () => {
+      const tag = process.pid.toString(36).toUpperCase();
+      const created = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => gw.raw<{ createSegment: { id: string; code: string } }>(CREATE_SEGMENT, { input: { code: `TEST_RACE_${tag}_${i}`, name: `并发${i}`, expression: "ALL" } })),
+      );
+      const segments = created.map((r) => dataOf(r).createSegment);
+      assert.equal(new Set(segments.map((g) => g.id)).size, 6, JSON.stringify(segments));
+      const stored = dataOf(await gw.raw<{ segments: Array<{ id: string; code: string }> }>(`{ segments { id code } }`)).segments;
+      for (const g of segments) assert.ok(stored.some((x) => x.id === g.id && x.code === g.code), `${g.code} is stored under ${g.id}`);
+
+      const same = await Promise.all(
+        Array.from({ length: 3 }, () => gw.raw(CREATE_SEGMENT, { input: { code: `TEST_SAME_${tag}`, name: "同码", expression: "ALL" } })),
+      );
+      assert.equal(same.filter((r) => !r.errors).length, 1, JSON.stringify(same.map((r) => r.errors)));
+      for (const r of same.filter((x) => x.errors)) assert.equal(r.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    });
+
     test("changing something that does not exist is NOT_FOUND", async () => {
       const e = errorOf(await gw.raw(`mutation { retireStrategy(id: "ST999") { id } }`));
       assert.equal(e.code, "NOT_FOUND");

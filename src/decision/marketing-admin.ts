@@ -3,9 +3,11 @@ import type { GraphSession } from "../graph/db";
 import {
   DEFAULT_TRIGGER_MAX_DELAY_SECONDS,
   listMarketing,
-  upsertOffer,
-  upsertSegment,
-  upsertStrategy,
+  writeOffer,
+  writeSegment,
+  writeStrategy,
+  duplicateOf,
+  type WriteMode,
   type MarketingRecords,
   type OfferRecord,
   type OfferWrite,
@@ -147,6 +149,36 @@ function nextId(records: ReadonlyArray<{ id: string }>, prefix: string): string 
   return `${prefix}${String(max + 1).padStart(2, "0")}`;
 }
 
+/** Concurrent creates that chose the same next id: each retry takes the one after. */
+const CREATE_ATTEMPTS = 10;
+
+/**
+ * Saves a change: an update in place, or a create under the next free id. Two operators creating at
+ * once both see the same next id; the graph's uniqueness constraint refuses the second, which then
+ * takes the id after (and a code taken meanwhile is the caller's BAD_USER_INPUT, as if checked first).
+ */
+async function save<T>(
+  id: string | null,
+  records: ReadonlyArray<{ id: string }>,
+  prefix: string,
+  what: string,
+  codeValue: string,
+  write: (id: string, mode: WriteMode) => Promise<T>,
+): Promise<T> {
+  if (id) return write(id, "update");
+  let next = nextId(records, prefix);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write(next, "create");
+    } catch (error) {
+      const duplicate = duplicateOf(error);
+      if (duplicate === "code") fail("code", `${what} code ${codeValue} was just taken by another change; choose another code.`);
+      if (duplicate !== "id" || attempt >= CREATE_ATTEMPTS) throw error;
+      next = nextId([{ id: next }], prefix);
+    }
+  }
+}
+
 export class MarketingAdmin {
   constructor(
     private readonly reference: ReferenceData,
@@ -166,7 +198,8 @@ export class MarketingAdmin {
     const expression = change.expression ?? existing?.expression ?? "";
     const [products, tags] = await Promise.all([this.reference.products(), this.reference.tags()]);
     compileSegment(expression, segmentVocabulary(products, tags), { argument: "expression" });
-    const saved = await upsertSegment(graph, { id: id ?? nextId(all.segments, "SG"), code: codeValue, name: text("name", change.name ?? existing?.name, 100), expression });
+    const name = text("name", change.name ?? existing?.name, 100);
+    const saved = await save(id, all.segments, "SG", "Segment", codeValue, (segmentId, mode) => writeSegment(graph, { id: segmentId, code: codeValue, name, expression }, mode));
     await this.bus.publish("marketing");
     return saved;
   }
@@ -192,8 +225,7 @@ export class MarketingAdmin {
     const validFrom = change.validFrom ?? existing?.validFrom ?? new Date();
     const validUntil = change.validUntil !== undefined ? change.validUntil : (existing?.validUntil ?? null);
     window(validFrom, validUntil);
-    const write: OfferWrite = {
-      id: id ?? nextId(all.offers, "OF"),
+    const write: Omit<OfferWrite, "id"> = {
       code: codeValue,
       name: text("name", change.name ?? existing?.name, 100),
       productId,
@@ -206,7 +238,7 @@ export class MarketingAdmin {
       basePropensity: number("basePropensity", change.basePropensity ?? existing?.basePropensity ?? 0.03, 0, 1, true),
       status: status ?? existing?.status ?? "ACTIVE",
     };
-    const saved = await upsertOffer(graph, write);
+    const saved = await save(id, all.offers, "OF", "Offer", codeValue, (offerId, mode) => writeOffer(graph, { ...write, id: offerId }, mode));
     await this.bus.publish("marketing");
     return saved;
   }
@@ -240,8 +272,7 @@ export class MarketingAdmin {
       triggerValue = change.trigger === null ? null : trigger(change.trigger, segmentVocabulary(products, tags));
     }
     if (triggerValue) pushable(triggerValue, channels, await this.reference.channels());
-    const write: StrategyWrite = {
-      id: id ?? nextId(all.strategies, "ST"),
+    const write: Omit<StrategyWrite, "id"> = {
       code: codeValue,
       name: text("name", change.name ?? existing?.name, 100),
       businessLine: code("businessLine", change.businessLine ?? existing?.businessLine, CODE, "MOBILE"),
@@ -258,7 +289,7 @@ export class MarketingAdmin {
       channels,
       trigger: triggerValue,
     };
-    const saved = await upsertStrategy(graph, write);
+    const saved = await save(id, all.strategies, "ST", "Strategy", codeValue, (strategyId, mode) => writeStrategy(graph, { ...write, id: strategyId }, mode));
     await this.bus.publish("marketing");
     return saved;
   }

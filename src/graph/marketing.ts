@@ -1,3 +1,4 @@
+import { Neo4jError } from "neo4j-driver";
 import type { EventType } from "../realtime/event-types";
 import { int, type Graph, type GraphSession } from "./db";
 import type { ChannelCode, LifecycleStage, MarketingStatus, OfferNode, SegmentNode, StrategyNode } from "./model";
@@ -257,20 +258,37 @@ export async function hasMarketing(graph: Graph): Promise<boolean> {
   return Boolean(rows[0]?.n);
 }
 
-export async function upsertSegment(graph: GraphSession, s: SegmentWrite): Promise<SegmentRecord> {
+/**
+ * How a marketing write finds its node: "create" makes a new one, and the id and code uniqueness
+ * constraints refuse a concurrent create that chose the same id or code (see duplicateOf);
+ * "update" changes an existing one and never creates.
+ */
+export type WriteMode = "create" | "update";
+
+function node(mode: WriteMode, variable: string, label: string, id: string): string {
+  return mode === "create" ? `CREATE (${variable}:${label} {id: ${id}})` : `MATCH (${variable}:${label} {id: ${id}})`;
+}
+
+/** The property ("id" or "code") whose uniqueness constraint refused a create; null for any other error. */
+export function duplicateOf(error: unknown): "id" | "code" | null {
+  if (!(error instanceof Neo4jError) || error.code !== "Neo.ClientError.Schema.ConstraintValidationFailed") return null;
+  return /property `code`/.test(error.message) ? "code" : /property `id`/.test(error.message) ? "id" : null;
+}
+
+export async function writeSegment(graph: GraphSession, s: SegmentWrite, mode: WriteMode): Promise<SegmentRecord> {
   const rows = await graph.write<{ g: RawSegment }>(
-    `MERGE (g:Segment {id: $r.id}) SET g.code = $r.code, g.name = $r.name, g.expression = $r.expression, g.updatedAt = datetime()
+    `${node(mode, "g", "Segment", "$r.id")} SET g.code = $r.code, g.name = $r.name, g.expression = $r.expression, g.updatedAt = datetime()
      RETURN ${SEGMENT_PROJECTION} AS g`,
     { r: s },
   );
   return toSegment(must(rows[0]).g);
 }
 
-export async function upsertOffer(graph: GraphSession, o: OfferWrite): Promise<OfferRecord> {
+export async function writeOffer(graph: GraphSession, o: OfferWrite, mode: WriteMode): Promise<OfferRecord> {
   const rows = await graph.write<{ o: RawOffer }>(
     `WITH $r AS r
      MATCH (p:Product {id: r.productId})
-     MERGE (o:Offer {id: r.id})
+     ${node(mode, "o", "Offer", "r.id")}
      SET ${SET_OFFER}
      WITH o, p
      CALL (o, p) { OPTIONAL MATCH (o)-[old:OF]->(other) WHERE other <> p DELETE old }
@@ -281,10 +299,10 @@ export async function upsertOffer(graph: GraphSession, o: OfferWrite): Promise<O
   return toOffer(must(rows[0]).o);
 }
 
-export async function upsertStrategy(graph: GraphSession, s: StrategyWrite): Promise<StrategyRecord> {
+export async function writeStrategy(graph: GraphSession, s: StrategyWrite, mode: WriteMode): Promise<StrategyRecord> {
   const rows = await graph.write<{ s: RawStrategy }>(
     `WITH $r AS r
-     MERGE (s:Strategy {id: r.id})
+     ${node(mode, "s", "Strategy", "r.id")}
      SET ${SET_STRATEGY}
      ${LINK_STRATEGY}
      RETURN ${STRATEGY_PROJECTION} AS s`,
