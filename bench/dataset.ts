@@ -1,6 +1,6 @@
-import { datasetCounts, datasetPresence } from "../src/graph/bench";
-import { Graph, type GraphConnection } from "../src/graph/db";
-import { ensureMarketing, seedGraph } from "../seeds";
+import { datasetCounts, datasetPresence } from "./graph";
+import { Graph, type GraphConnection } from "../src/platform/neo4j";
+import { ensureMarketing, seedGraph } from "../seeds/index";
 
 /** The customer id of the n-th generated customer ("C0000001" for 1), as the seed names them. */
 export function customerId(n: number): string {

@@ -1,12 +1,12 @@
 import DataLoader from "dataloader";
 import type { Logger } from "pino";
-import { Decider, type DecisionScope } from "../src/decision/decide";
-import type { ContactPolicy } from "../src/decision/contact-policy";
-import { createDecisionServices } from "../src/decision/services";
+import { Decider, type DecisionScope } from "../src/decisioning/decide";
+import type { ContactPolicy } from "../src/contact-policy/policy";
+import { createDecisionServices } from "../src/decisioning/services";
 import { decisionInputs, writeDecisions, type DecisionInputRequest, type DecisionInputs, type DecisionWrite } from "../src/graph/decision";
-import { Graph, type GraphConnection } from "../src/graph/db";
-import { createRedis } from "../src/redis/client";
-import { ReferenceData } from "../src/reference";
+import { Graph, type GraphConnection } from "../src/platform/neo4j";
+import { createRedis } from "../src/platform/redis";
+import { ReferenceData } from "../src/customer360/reference";
 import { processCpuMs } from "./cpu";
 import { percentile } from "./load";
 

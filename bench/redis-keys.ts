@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { createRedis } from "../src/redis/client";
+import { createRedis } from "../src/platform/redis";
 
 /** Resolves once the client is connected (bench clients are made before Redis is known to be up). */
 export async function ready(redis: Redis): Promise<void> {

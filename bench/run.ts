@@ -20,10 +20,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
-import { runMain } from "../src/cli/run-main";
-import { PROJECT_ROOT } from "../src/paths";
-import { ensureServices } from "../src/services/environment";
-import { freePort } from "../src/services/ports";
+import { runMain } from "../src/platform/run-main";
+import { PROJECT_ROOT } from "../src/platform/paths";
+import { ensureServices } from "../src/main/launch/environment";
+import { freePort } from "../src/main/launch/ports";
 import { rngFor } from "../seeds/random";
 import { startChildServer, type ChildServer } from "./children";
 import { customerId, ensureDataset } from "./dataset";

@@ -8,13 +8,13 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entries = {
-  start: "dist/src/cli/start.js",
-  test: "dist/src/cli/test.js",
-  seed: "dist/src/cli/seed.js",
-  services: "dist/src/cli/services.js",
+  start: "dist/src/main/start.js",
+  test: "dist/test/run.js",
+  seed: "dist/seeds/cli.js",
+  services: "dist/src/main/services.js",
   bench: "dist/bench/run.js",
-  evaluate: "dist/src/cli/evaluate.js",
-  schema: "dist/src/cli/emit-schema.js",
+  evaluate: "dist/bench/evaluate/cli.js",
+  schema: "dist/src/main/emit-schema.js",
 };
 
 const [command, ...args] = process.argv.slice(2);

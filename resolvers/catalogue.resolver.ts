@@ -2,8 +2,8 @@ import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { Channel } from "../schema/channel.type";
 import { ProductKindEnum } from "../schema/enums";
 import { Product } from "../schema/product.type";
-import type { GatewayContext } from "../src/context";
-import type { ProductKind } from "../src/graph/model";
+import type { GatewayContext } from "../src/server/context";
+import type { ProductKind } from "../src/domain/vocabulary";
 import type { ChannelRecord, ProductRecord } from "../src/graph/records";
 
 @Resolver(() => Product)

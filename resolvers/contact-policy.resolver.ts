@@ -1,8 +1,8 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { ContactPolicy, ContactPolicyInput } from "../schema/contact-policy.type";
-import type { GatewayContext } from "../src/context";
-import type { ContactPolicyConfig } from "../src/decision/contact-policy";
-import { CHANNEL_CODES } from "../src/graph/model";
+import type { GatewayContext } from "../src/server/context";
+import type { ContactPolicyConfig } from "../src/contact-policy/policy";
+import { CHANNEL_CODES } from "../src/domain/vocabulary";
 
 @Resolver(() => ContactPolicy)
 export class ContactPolicyResolver {

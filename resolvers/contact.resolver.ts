@@ -2,10 +2,10 @@ import { Ctx, FieldResolver, Int, Resolver, Root } from "type-graphql";
 import { Channel } from "../schema/channel.type";
 import { Contact, ContactConnection } from "../schema/contact.type";
 import { Product } from "../schema/product.type";
-import type { GatewayContext } from "../src/context";
+import type { GatewayContext } from "../src/server/context";
 import type { ContactRecord } from "../src/graph/contact";
 import type { ChannelRecord, ProductRecord } from "../src/graph/records";
-import type { ContactConnectionRoot } from "../src/trajectory";
+import type { ContactConnectionRoot } from "../src/customer360/trajectory";
 
 @Resolver(() => ContactConnection)
 export class ContactConnectionResolver {

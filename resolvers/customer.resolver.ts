@@ -6,13 +6,13 @@ import { ContactConnection } from "../schema/contact.type";
 import { CircleMember, Customer, Holding, Terminal, UsageSummary } from "../schema/customer.type";
 import { Region } from "../schema/region.type";
 import { CustomerTag } from "../schema/tag.type";
-import type { GatewayContext } from "../src/context";
-import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, usageSummary } from "../src/customer";
+import type { GatewayContext } from "../src/server/context";
+import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, usageSummary } from "../src/customer360/customer";
 import type { ChannelRecord, CustomerProfile, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
-import { selectsField } from "../src/selection";
+import { selectsField } from "../src/server/selection";
 import type { CircleMemberRecord } from "../src/graph/customer";
-import { pageRequest, toConnection, type ContactConnectionRoot } from "../src/trajectory";
-import { intInRange, listOfAtMost } from "../src/validate";
+import { pageRequest, toConnection, type ContactConnectionRoot } from "../src/customer360/trajectory";
+import { intInRange, listOfAtMost } from "../src/platform/validate";
 
 const MAX_CUSTOMERS_PER_REQUEST = 100;
 

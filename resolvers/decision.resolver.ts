@@ -5,14 +5,14 @@ import { Customer } from "../schema/customer.type";
 import { Decision, DecisionContextInput, NextBestOffersArgs } from "../schema/decision.type";
 import { ResponseOutcomeEnum } from "../schema/enums";
 import { Offer, Strategy } from "../schema/marketing.type";
-import { decisionScope, type GatewayContext } from "../src/context";
-import { respondToOffer } from "../src/decision/respond";
-import { viewOfDecision, viewOfRecord, type DecisionView } from "../src/decision/view";
+import { decisionScope, type GatewayContext } from "../src/server/context";
+import { respondToOffer } from "../src/decisioning/respond";
+import { viewOfDecision, viewOfRecord, type DecisionView } from "../src/decisioning/view";
 import type { ContactRecord } from "../src/graph/contact";
 import type { OfferRecord, StrategyRecord } from "../src/graph/marketing";
-import type { ChannelCode, ResponseOutcome } from "../src/graph/model";
+import type { ChannelCode, ResponseOutcome } from "../src/domain/vocabulary";
 import type { ChannelRecord, CustomerRecord } from "../src/graph/records";
-import { intInRange } from "../src/validate";
+import { intInRange } from "../src/platform/validate";
 
 const MAX_PLACEMENTS = 10;
 

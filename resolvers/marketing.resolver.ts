@@ -4,9 +4,9 @@ import { MarketingStatusEnum } from "../schema/enums";
 import { OfferInput, SegmentInput, StrategyInput } from "../schema/marketing.inputs";
 import { Creative, Offer, Segment, Strategy } from "../schema/marketing.type";
 import { Product } from "../schema/product.type";
-import type { GatewayContext } from "../src/context";
+import type { GatewayContext } from "../src/server/context";
 import type { OfferRecord, SegmentRecord, StrategyRecord } from "../src/graph/marketing";
-import type { ChannelCode, MarketingStatus } from "../src/graph/model";
+import type { ChannelCode, MarketingStatus } from "../src/domain/vocabulary";
 import type { ChannelRecord, ProductRecord } from "../src/graph/records";
 
 /** A change given on update: null fields of the input mean "unchanged", except validUntil (null: open-ended) and trigger (null: not triggered). */

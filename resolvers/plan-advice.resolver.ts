@@ -1,8 +1,8 @@
 import { Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import { Customer } from "../schema/customer.type";
 import { PlanAdvice } from "../schema/plan-advice.type";
-import type { GatewayContext } from "../src/context";
-import { planAdvice, productsToCheck, type PlanAdviceResult } from "../src/decision/plan-advice";
+import type { GatewayContext } from "../src/server/context";
+import { planAdvice, productsToCheck, type PlanAdviceResult } from "../src/advice/plan-advice";
 import type { CustomerRecord } from "../src/graph/records";
 
 @Resolver(() => Customer)

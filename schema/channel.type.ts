@@ -1,6 +1,6 @@
 import { Field, ObjectType } from "type-graphql";
 import { ChannelCodeEnum } from "./enums";
-import type { ChannelCode } from "../src/graph/model";
+import type { ChannelCode } from "../src/domain/vocabulary";
 
 @ObjectType({ description: "A contact channel (触点)." })
 export class Channel {

@@ -1,7 +1,7 @@
 import { Field, InputType, Int, ObjectType } from "type-graphql";
 import { ChannelCodeEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
-import type { ChannelCode } from "../src/graph/model";
+import type { ChannelCode } from "../src/domain/vocabulary";
 
 @ObjectType({ description: "At most `limit` contacts on one channel within any rolling `windowDays` days." })
 export class ChannelCap {

@@ -1,7 +1,7 @@
 import { ArgsType, Field, Int } from "type-graphql";
 import { ChannelCodeEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
-import type { ChannelCode } from "../src/graph/model";
+import type { ChannelCode } from "../src/domain/vocabulary";
 
 /** Arguments of Customer.contacts, in the contract's order. */
 @ArgsType()

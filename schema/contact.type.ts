@@ -3,7 +3,7 @@ import { Channel } from "./channel.type";
 import { ContactKindEnum, ResponseOutcomeEnum } from "./enums";
 import { Product } from "./product.type";
 import { DateTimeScalar } from "./scalars";
-import type { ContactKind, ResponseOutcome } from "../src/graph/model";
+import type { ContactKind, ResponseOutcome } from "../src/domain/vocabulary";
 
 @ObjectType({ description: "One entry of the contact trajectory (接触轨迹)." })
 export class Contact {

@@ -2,7 +2,7 @@ import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { CircleRelationEnum, LifecycleStageEnum, MarketSegmentEnum, ValueTierEnum, type CircleRelation } from "./enums";
 import { Product } from "./product.type";
 import { DateTimeScalar } from "./scalars";
-import type { LifecycleStage, MarketSegment, ValueTier } from "../src/graph/model";
+import type { LifecycleStage, MarketSegment, ValueTier } from "../src/domain/vocabulary";
 
 @ObjectType({ description: "This month's usage against the held quota, and three-month averages." })
 export class UsageSummary {

@@ -1,8 +1,8 @@
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType } from "type-graphql";
 import { ChannelCodeEnum, ProductKindEnum, ReasonKindEnum, ResponseOutcomeEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
-import type { ReasonKind } from "../src/decision/explain";
-import type { ChannelCode, ProductKind, ResponseOutcome } from "../src/graph/model";
+import type { ReasonKind } from "../src/decisioning/explain";
+import type { ChannelCode, ProductKind, ResponseOutcome } from "../src/domain/vocabulary";
 
 @ObjectType({ description: "One reason behind a decision, in words a front-line agent can read." })
 export class Reason {

@@ -1,24 +1,7 @@
 import { registerEnumType } from "type-graphql";
-import { REASON_KINDS, type ReasonKind } from "../src/decision/explain";
-import { EVENT_CATALOGUE, EVENT_TYPES, eventAttributeName, type EventType } from "../src/realtime/event-types";
-import {
-  CHANNEL_CODES,
-  MARKETING_STATUSES,
-  CONTACT_KINDS,
-  LIFECYCLE_STAGES,
-  MARKET_SEGMENTS,
-  PRODUCT_KINDS,
-  RESPONSE_OUTCOMES,
-  VALUE_TIERS,
-  type ChannelCode,
-  type ContactKind,
-  type LifecycleStage,
-  type MarketingStatus,
-  type MarketSegment,
-  type ProductKind,
-  type ResponseOutcome,
-  type ValueTier,
-} from "../src/graph/model";
+import { REASON_KINDS, type ReasonKind } from "../src/decisioning/explain";
+import { EVENT_CATALOGUE, EVENT_TYPES, eventAttributeName, type EventType } from "../src/domain/events";
+import { CHANNEL_CODES, MARKETING_STATUSES, CONTACT_KINDS, LIFECYCLE_STAGES, MARKET_SEGMENTS, PRODUCT_KINDS, RESPONSE_OUTCOMES, VALUE_TIERS, type ChannelCode, type ContactKind, type LifecycleStage, type MarketingStatus, type MarketSegment, type ProductKind, type ResponseOutcome, type ValueTier } from "../src/domain/vocabulary";
 
 /** type-graphql wants an enum-like object; the graph model's string unions are the source of truth. */
 function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {

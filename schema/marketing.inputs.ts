@@ -1,10 +1,10 @@
 import { Field, Float, ID, InputType, Int } from "type-graphql";
 import { ChannelCodeEnum, EventTypeEnum, LifecycleStageEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
-import type { ChannelCode, LifecycleStage } from "../src/graph/model";
-import type { EventType } from "../src/realtime/event-types";
-import { SEGMENT_EXPRESSION_HELP } from "../src/decision/segment-expression";
-import { MAX_TRIGGER_DELAY_SECONDS, TRIGGER_CONDITION_HELP } from "../src/decision/trigger";
+import type { ChannelCode, LifecycleStage } from "../src/domain/vocabulary";
+import type { EventType } from "../src/domain/events";
+import { SEGMENT_EXPRESSION_HELP } from "../src/segments/expression";
+import { MAX_TRIGGER_DELAY_SECONDS, TRIGGER_CONDITION_HELP } from "../src/marketing/trigger";
 import { DEFAULT_TRIGGER_MAX_DELAY_SECONDS } from "../src/graph/marketing";
 
 @InputType({ description: "A segment, or the fields of one to change." })

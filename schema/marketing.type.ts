@@ -1,8 +1,8 @@
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { ChannelCodeEnum, EventTypeEnum, LifecycleStageEnum, MarketingStatusEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
-import type { ChannelCode, LifecycleStage, MarketingStatus } from "../src/graph/model";
-import type { EventType } from "../src/realtime/event-types";
+import type { ChannelCode, LifecycleStage, MarketingStatus } from "../src/domain/vocabulary";
+import type { EventType } from "../src/domain/events";
 
 @ObjectType({ description: "A target group defined by an expression over tags and customer attributes." })
 export class Segment {

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { ProductKindEnum } from "./enums";
-import type { ProductKind } from "../src/graph/model";
+import type { ProductKind } from "../src/domain/vocabulary";
 
 @ObjectType({ description: "A product of the catalogue: plan, add-on, pack, broadband, IPTV, handset or content." })
 export class Product {

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
-import type { ChannelCode } from "../src/graph/model";
-import type { EventType } from "../src/realtime/event-types";
-import { EVENT_TYPES } from "../src/realtime/event-types";
+import type { ChannelCode } from "../src/domain/vocabulary";
+import type { EventType } from "../src/domain/events";
+import { EVENT_TYPES } from "../src/domain/events";
 import { ChannelCodeEnum, EventTypeEnum } from "./enums";
 import { DateTimeScalar, JSONScalar } from "./scalars";
 

@@ -6,18 +6,8 @@
  *
  * Codes and enums are English; what front lines read (names, definitions) is Chinese.
  */
-import type {
-  ChannelCode,
-  ChannelNode,
-  ContactNode,
-  CustomerNode,
-  MarketSegment,
-  ProductKind,
-  ProductNode,
-  RegionNode,
-  TagNode,
-  TagStatus,
-} from "../src/graph/model";
+import type { ChannelNode, ContactNode, CustomerNode, ProductNode, RegionNode, TagNode } from "../src/graph/model";
+import type { ChannelCode, MarketSegment, ProductKind, TagStatus } from "../src/domain/vocabulary";
 
 // ───────────────────────────── regions ─────────────────────────────
 

@@ -6,21 +6,9 @@
  * the chunks produced for it. Customer Cn depends only on (seed, n, asOf) and on its cohort's
  * structure (see ./structure), so the first N customers of a larger data set equal a data set of N.
  */
-import type {
-  ChannelCode,
-  ContactKind,
-  ContactNode,
-  CustomerNode,
-  GroupKind,
-  GroupNode,
-  HiddenPreferenceNode,
-  LifecycleStage,
-  MarketSegment,
-  ProductKind,
-  ProductNode,
-  ResponseOutcome,
-} from "../src/graph/model";
-import { CHANNEL_CODES, PRODUCT_KINDS } from "../src/graph/model";
+import type { ContactNode, CustomerNode, GroupNode, HiddenPreferenceNode, ProductNode } from "../src/graph/model";
+import type { ChannelCode, ContactKind, GroupKind, LifecycleStage, MarketSegment, ProductKind, ResponseOutcome } from "../src/domain/vocabulary";
+import { CHANNEL_CODES, PRODUCT_KINDS } from "../src/domain/vocabulary";
 import {
   TAGS,
   TERMINALS,

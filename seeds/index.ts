@@ -2,12 +2,11 @@
  * Seeding a graph with the synthetic operator data set: schema, catalogue, then customers in
  * chunks, generated on this thread while Neo4j writes the previous chunk.
  */
-import type { Graph } from "../src/graph/db";
-import { ensureSchema, hasCustomers, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "../src/graph/seed";
+import type { Graph } from "../src/platform/neo4j";
+import { ensureSchema, hasCustomers, hasMarketing, seedMarketing, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "./load";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
 import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk, type GeneratedCustomer } from "./generate";
 import { COHORT_SIZE } from "./structure";
-import { hasMarketing, seedMarketing } from "../src/graph/marketing";
 import { marketingRows } from "./marketing";
 
 export { generateChunks, generateCustomerById, startOfUtcDay } from "./generate";

@@ -4,9 +4,10 @@
  * them together. Seeded once; operators change them through the strategy mutations afterwards,
  * so a re-seed creates what is missing and never overwrites their edits.
  */
-import type { ChannelCode, LifecycleStage, OfferNode, SegmentNode, StrategyNode } from "../src/graph/model";
+import type { OfferNode, SegmentNode, StrategyNode } from "../src/graph/model";
+import type { ChannelCode, LifecycleStage } from "../src/domain/vocabulary";
 import { DEFAULT_TRIGGER_MAX_DELAY_SECONDS, type OfferWrite, type SegmentWrite, type StrategyTrigger, type StrategyWrite } from "../src/graph/marketing";
-import type { EventType } from "../src/realtime/event-types";
+import type { EventType } from "../src/domain/events";
 import { productByCode } from "./catalogue";
 
 export type SeedSegment = Omit<SegmentNode, "updatedAt">;

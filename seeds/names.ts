@@ -2,7 +2,8 @@
  * Chinese display text for the synthetic data set: people's names, enterprise names and the
  * one-sentence contact summaries front lines read in a trajectory.
  */
-import type { ChannelCode, ProductNode, ResponseOutcome } from "../src/graph/model";
+import type { ProductNode } from "../src/graph/model";
+import type { ChannelCode, ResponseOutcome } from "../src/domain/vocabulary";
 import { WeightedTable, type Rng } from "./random";
 
 /** Surnames weighted roughly as in Zhejiang (陈, 王, 张, 李, 吴, 徐 … lead). */

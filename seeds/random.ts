@@ -1,4 +1,4 @@
-import { hash32 } from "../src/hash";
+import { hash32 } from "../src/platform/hash";
 
 /**
  * A small, fast, seeded pseudo-random generator for the synthetic data set.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseFlags, wholeNumberFlag } from "../src/cli/args";
+import { parseFlags, wholeNumberFlag } from "../src/platform/cli-args";
 
 describe("command-line flags (npm run seed, npm run evaluate)", () => {
   test("string flags, --help, and unknown flags answered with the usage", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, loadConfig } from "../src/config";
+import { ConfigError, loadConfig } from "../src/platform/config";
 
 test("defaults apply when nothing is set", () => {
   const config = loadConfig({});

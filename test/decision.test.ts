@@ -3,8 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument, TrajectoryDocument } from "../schema/generated/operations";
 import { canHold, isMainPlan, productById, REQUIRES } from "../seeds/catalogue";
 import { generateCustomerById } from "../seeds/generate";
-import { createContext, decisionScope } from "../src/context";
-import { inControlGroup } from "../src/decision/control-group";
+import { createContext, decisionScope } from "../src/server/context";
+import { inControlGroup } from "../src/decisioning/control-group";
 import { TEST_DATA } from "./support/data";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { PRODUCTS, REQUIRES, productByCode } from "../seeds/catalogue";
 import { customerId, generateCustomerById } from "../seeds/generate";
-import { MIN_SAVING_YUAN, monthlyCost, planAdvice, productsToCheck, type PlanCustomer } from "../src/decision/plan-advice";
+import { MIN_SAVING_YUAN, monthlyCost, planAdvice, productsToCheck, type PlanCustomer } from "../src/advice/plan-advice";
 import type { CustomerNode } from "../src/graph/model";
 import type { ProductRecord } from "../src/graph/records";
 import { TEST_DATA } from "./support/data";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
-import { createContext, decisionScope } from "../src/context";
-import type { ChannelCode } from "../src/graph/model";
-import { validatePayload, type EventType } from "../src/realtime/event-types";
+import { createContext, decisionScope } from "../src/server/context";
+import type { ChannelCode } from "../src/domain/vocabulary";
+import { validatePayload, type EventType } from "../src/domain/events";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 import { eventId, ingest, LiveClient, openPolicy, processed, testRedis, type EventArg } from "./support/live";
 

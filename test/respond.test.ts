@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument, RespondToOfferDocument, TrajectoryDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { productById } from "../seeds/catalogue";
-import { createContext, decisionScope } from "../src/context";
+import { createContext, decisionScope } from "../src/server/context";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 
 // This file decides for, and answers on behalf of, customers C0002600–C0002899 only.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { PROJECT_ROOT } from "../src/paths";
+import { PROJECT_ROOT } from "../src/platform/paths";
 import { printGatewaySchema } from "../schema/print";
 
 test("schema/schema.graphql is what the code-first schema prints (run `npm run schema` if not)", async () => {

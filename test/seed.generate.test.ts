@@ -16,7 +16,7 @@ import {
   valueTierOf,
 } from "../seeds/catalogue";
 import { contactWindow, generateChunks, generateCustomerById, type GeneratedChunk, type GeneratedCustomer, type GenerateOptions } from "../seeds/generate";
-import { CHANNEL_CODES, PRODUCT_KINDS } from "../src/graph/model";
+import { CHANNEL_CODES, PRODUCT_KINDS } from "../src/domain/vocabulary";
 
 const asOf = new Date("2026-11-22T00:00:00.000Z");
 const opts = (customers: number, seed = 42): GenerateOptions => ({ seed, customers, asOf });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Graph } from "../src/graph/db";
-import { datasetCounts } from "../src/graph/bench";
-import { SeedConflictError, seedGraph } from "../seeds";
+import { Graph } from "../src/platform/neo4j";
+import { datasetCounts } from "../bench/graph";
+import { SeedConflictError, seedGraph } from "../seeds/index";
 import { TEST_DATA } from "./support/data";
 import { testServices } from "./support/gateway";
 

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument } from "../schema/generated/operations";
-import { ensureMarketing } from "../seeds";
+import { ensureMarketing } from "../seeds/index";
 import { PRODUCTS } from "../seeds/catalogue";
 import { STRATEGIES } from "../seeds/marketing";
-import { createContext, decisionScope } from "../src/context";
-import { segmentSubject } from "../src/decision/customer-attributes";
-import type { TriggerContext } from "../src/decision/decide";
-import { Graph } from "../src/graph/db";
-import { EVENT_TYPES, validatePayload, type EventType } from "../src/realtime/event-types";
+import { createContext, decisionScope } from "../src/server/context";
+import { segmentSubject } from "../src/segments/attributes";
+import type { TriggerContext } from "../src/decisioning/decide";
+import { Graph } from "../src/platform/neo4j";
+import { EVENT_TYPES, validatePayload, type EventType } from "../src/domain/events";
 import { dataOf, startTestGateway, testServices, type GraphQLResponse, type TestGateway } from "./support/gateway";
 
 // Decisions written here are for customers C0002000–C0002049 only; the strategies created here are

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument, RespondToOfferDocument, TrajectoryDocument } from "../schema/generated/operations";
 import { productByCode } from "../seeds/catalogue";
 import { STRATEGIES } from "../seeds/marketing";
-import { inControlGroup } from "../src/decision/control-group";
+import { inControlGroup } from "../src/decisioning/control-group";
 import { dataOf, startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
 
 // Strategies created here are valid from 2030 only, so the decisions other test files make now

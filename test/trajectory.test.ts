@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { TrajectoryDocument, type ChannelCode, type TrajectoryQuery } from "../schema/generated/operations";
-import { Graph } from "../src/graph/db";
+import { Graph } from "../src/platform/neo4j";
 import { contactPageIndexRowsRead } from "../src/graph/contact";
-import { pageRequest } from "../src/trajectory";
+import { pageRequest } from "../src/customer360/trajectory";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
 
 type Edge = NonNullable<TrajectoryQuery["customer"]>["contacts"]["edges"][number];

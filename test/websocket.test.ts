@@ -4,7 +4,7 @@ import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { UnifiedViewDocument, type UnifiedViewQuery } from "../schema/generated/operations";
-import { CLOSE_SERVICE_RESTART } from "../src/server";
+import { CLOSE_SERVICE_RESTART } from "../src/server/server";
 import { startTestGateway } from "./support/gateway";
 
 function wsClient(httpUrl: string, onClosed?: (code: number) => void): Client {

@@ -1,8 +1,8 @@
-import type { ScoredCandidate } from "../../src/decision/decide";
-import { offerAvailable } from "../../src/decision/candidates";
+import type { ScoredCandidate } from "../../src/decisioning/decide";
+import { offerAvailable } from "../../src/decisioning/candidates";
 import type { DecisionInputs } from "../../src/graph/decision";
 import type { OfferRecord } from "../../src/graph/marketing";
-import type { ChannelCode } from "../../src/graph/model";
+import type { ChannelCode } from "../../src/domain/vocabulary";
 import type { Rng } from "../../seeds/random";
 
 /**

@@ -12,24 +12,25 @@
  * 5. After learning: step 3 again. Then the training customers are put back as the seed wrote
  *    them and the run's Redis keys removed, so the next run starts from the same state.
  */
-import type { Services } from "../../src/context";
-import { createContext, decisionScope } from "../../src/context";
-import { arbitrate, Decider, type Decision } from "../../src/decision/decide";
-import { PropensityModel } from "../../src/decision/propensity";
-import { respondToOffer } from "../../src/decision/respond";
-import { createDecisionServices } from "../../src/decision/services";
-import { DEFAULT_REALTIME } from "../../src/config";
+import type { Services } from "../../src/server/context";
+import { createContext, decisionScope } from "../../src/server/context";
+import { arbitrate, Decider, type Decision } from "../../src/decisioning/decide";
+import { PropensityModel } from "../../src/decisioning/propensity";
+import { respondToOffer } from "../../src/decisioning/respond";
+import { createDecisionServices } from "../../src/decisioning/services";
+import { DEFAULT_REALTIME } from "../../src/platform/config";
 import { createRealtimeServices } from "../../src/realtime/services";
 import { ready, removeKeys } from "../redis-keys";
-import { Graph, type GraphSession } from "../../src/graph/db";
-import { customersWithDecisions, hiddenPreferences, restoreSeededCustomers, seededAcceptances, type SeededHoldings } from "../../src/graph/evaluation";
-import type { ChannelCode, HiddenPreferenceNode, ResponseOutcome } from "../../src/graph/model";
+import { Graph, type GraphSession } from "../../src/platform/neo4j";
+import { customersWithDecisions, hiddenPreferences, restoreSeededCustomers, seededAcceptances, type SeededHoldings } from "./graph";
+import type { HiddenPreferenceNode } from "../../src/graph/model";
+import type { ChannelCode, ResponseOutcome } from "../../src/domain/vocabulary";
 import type { ProductRecord } from "../../src/graph/records";
-import { latestSeedRun } from "../../src/graph/seed";
-import type { Logger } from "../../src/logger";
-import { createRedis } from "../../src/redis/client";
-import { ReferenceData } from "../../src/reference";
-import { ensureServices } from "../../src/services/environment";
+import { latestSeedRun } from "../../seeds/load";
+import type { Logger } from "../../src/platform/logger";
+import { createRedis } from "../../src/platform/redis";
+import { ReferenceData } from "../../src/customer360/reference";
+import { ensureServices } from "../../src/main/launch/environment";
 import { customerIndex, generateChunks } from "../../seeds/generate";
 import { rngFor } from "../../seeds/random";
 import { ensureDataset } from "../dataset";

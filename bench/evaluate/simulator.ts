@@ -1,4 +1,5 @@
-import type { HiddenPreferenceNode, ProductKind, ResponseOutcome } from "../../src/graph/model";
+import type { HiddenPreferenceNode } from "../../src/graph/model";
+import type { ProductKind, ResponseOutcome } from "../../src/domain/vocabulary";
 import type { Rng } from "../../seeds/random";
 
 /**

@@ -1,4 +1,4 @@
-import type { GraphSession } from "./db";
+import type { GraphSession } from "../platform/neo4j";
 import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "./records";
 
 /** The product catalogue, ordered by kind then fee. */

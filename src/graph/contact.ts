@@ -1,5 +1,5 @@
-import { int, type GraphSession, type ProfiledPlan } from "./db";
-import type { ChannelCode, ContactKind, ResponseOutcome } from "./model";
+import { int, type GraphSession, type ProfiledPlan } from "../platform/neo4j";
+import type { ChannelCode, ContactKind, ResponseOutcome } from "../domain/vocabulary";
 import { toDate } from "./records";
 
 /** One page request of a customer's trajectory, newest first. Times are epoch milliseconds. */

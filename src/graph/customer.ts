@@ -1,5 +1,6 @@
-import { int, type GraphSession } from "./db";
-import type { ChannelCode, CustomerNode } from "./model";
+import { int, type GraphSession } from "../platform/neo4j";
+import type { CustomerNode } from "./model";
+import type { ChannelCode } from "../domain/vocabulary";
 import type { CustomerRecord } from "./records";
 import { toDate } from "./records";
 

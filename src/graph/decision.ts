@@ -1,5 +1,6 @@
-import type { GraphSession } from "./db";
-import type { CustomerNode, DecisionNode, ResponseOutcome } from "./model";
+import type { GraphSession } from "../platform/neo4j";
+import type { CustomerNode, DecisionNode } from "./model";
+import type { ResponseOutcome } from "../domain/vocabulary";
 import { CUSTOMER_PROFILE_PROJECTION, withProfile, type RawProfile } from "./customer";
 import type { CustomerRecord } from "./records";
 

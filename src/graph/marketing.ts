@@ -1,7 +1,8 @@
 import { Neo4jError } from "neo4j-driver";
-import type { EventType } from "../realtime/event-types";
-import { int, type Graph, type GraphSession } from "./db";
-import type { ChannelCode, LifecycleStage, MarketingStatus, OfferNode, SegmentNode, StrategyNode } from "./model";
+import type { EventType } from "../domain/events";
+import { int, type Graph, type GraphSession } from "../platform/neo4j";
+import type { OfferNode, SegmentNode, StrategyNode } from "./model";
+import type { ChannelCode, LifecycleStage, MarketingStatus } from "../domain/vocabulary";
 
 /**
  * Segments, offers and strategies: written by the seed and the strategy mutations, read whole by
@@ -158,14 +159,14 @@ export interface StrategyWrite {
 /** How old an event may be when processed and still fire a trigger, unless the strategy says otherwise. */
 export const DEFAULT_TRIGGER_MAX_DELAY_SECONDS = 600;
 
-const offerParams = (o: OfferWrite): Record<string, unknown> => ({
+export const offerParams = (o: OfferWrite): Record<string, unknown> => ({
   ...o,
   creatives: JSON.stringify(o.creatives),
   validFrom: o.validFrom.toISOString(),
   validUntil: o.validUntil?.toISOString() ?? null,
 });
 
-const strategyParams = ({ trigger, ...s }: StrategyWrite): Record<string, unknown> => ({
+export const strategyParams = ({ trigger, ...s }: StrategyWrite): Record<string, unknown> => ({
   ...s,
   validFrom: s.validFrom.toISOString(),
   validUntil: s.validUntil?.toISOString() ?? null,
@@ -175,12 +176,12 @@ const strategyParams = ({ trigger, ...s }: StrategyWrite): Record<string, unknow
   triggerMaxDelaySeconds: trigger ? int(trigger.maxDelaySeconds) : null,
 });
 
-const SET_OFFER = `o.code = r.code, o.name = r.name, o.productId = r.productId, o.creatives = r.creatives,
+export const SET_OFFER = `o.code = r.code, o.name = r.name, o.productId = r.productId, o.creatives = r.creatives,
   o.validFrom = datetime(r.validFrom), o.validUntil = CASE WHEN r.validUntil IS NULL THEN null ELSE datetime(r.validUntil) END,
   o.regionIds = r.regionIds, o.value = r.value, o.priority = r.priority, o.basePropensity = r.basePropensity,
   o.status = r.status, o.updatedAt = datetime()`;
 
-const SET_STRATEGY = `s.code = r.code, s.name = r.name, s.businessLine = r.businessLine, s.scenario = r.scenario,
+export const SET_STRATEGY = `s.code = r.code, s.name = r.name, s.businessLine = r.businessLine, s.scenario = r.scenario,
   s.lifecycleStage = r.lifecycleStage, s.priority = r.priority, s.validFrom = datetime(r.validFrom),
   s.validUntil = CASE WHEN r.validUntil IS NULL THEN null ELSE datetime(r.validUntil) END,
   s.controlShare = r.controlShare, s.status = r.status, s.description = r.description,
@@ -188,7 +189,7 @@ const SET_STRATEGY = `s.code = r.code, s.name = r.name, s.businessLine = r.busin
   s.updatedAt = datetime()`;
 
 /** Re-points a strategy's TARGETS, PROPOSES and USES to exactly what `r` names. */
-const LINK_STRATEGY = `
+export const LINK_STRATEGY = `
   WITH s, r
   CALL (s, r) {
     OPTIONAL MATCH (s)-[old:TARGETS|PROPOSES|USES]->()
@@ -203,60 +204,6 @@ const LINK_STRATEGY = `
   CALL (s, r) {
     UNWIND r.channels AS code MATCH (c:Channel {code: code}) MERGE (s)-[:USES]->(c)
   }`;
-
-/** How many seed rows of each kind a seed run created (the others were there already). */
-export interface SeededMarketing {
-  segments: number;
-  offers: number;
-  strategies: number;
-}
-
-/**
- * The seed's marketing set-up. Creates what is missing by id and leaves what exists alone, so that an
- * operator's edits survive a re-seed (an offer whose product an operator changed keeps its product).
- */
-export async function seedMarketing(graph: Graph, rows: { segments: SegmentWrite[]; offers: OfferWrite[]; strategies: StrategyWrite[] }): Promise<SeededMarketing> {
-  const session = graph.session();
-  const created = async (statement: string, params: Record<string, unknown>): Promise<number> =>
-    (await session.write<{ created: number }>(statement, params))[0]?.created ?? 0;
-  const segments = await created(
-    `UNWIND $rows AS r
-     OPTIONAL MATCH (existing:Segment {id: r.id})
-     WITH r WHERE existing IS NULL
-     MERGE (g:Segment {id: r.id}) ON CREATE SET g.code = r.code, g.name = r.name, g.expression = r.expression, g.updatedAt = datetime()
-     RETURN count(g) AS created`,
-    { rows: rows.segments },
-  );
-  const offers = await created(
-    `UNWIND $rows AS r
-     OPTIONAL MATCH (existing:Offer {id: r.id})
-     WITH r WHERE existing IS NULL
-     MERGE (o:Offer {id: r.id})
-     ON CREATE SET ${SET_OFFER}
-     WITH o, r
-     MATCH (p:Product {id: r.productId})
-     MERGE (o)-[:OF]->(p)
-     RETURN count(o) AS created`,
-    { rows: rows.offers.map(offerParams) },
-  );
-  const strategies = await created(
-    `UNWIND $rows AS r
-     OPTIONAL MATCH (existing:Strategy {id: r.id})
-     WITH r WHERE existing IS NULL
-     CREATE (s:Strategy {id: r.id})
-     SET ${SET_STRATEGY}
-     ${LINK_STRATEGY}
-     RETURN count(s) AS created`,
-    { rows: rows.strategies.map(strategyParams) },
-  );
-  return { segments, offers, strategies };
-}
-
-/** True when the graph holds any offer (the marketing set-up has been seeded). */
-export async function hasMarketing(graph: Graph): Promise<boolean> {
-  const rows = await graph.session().read<{ n: number }>("MATCH (o:Offer) RETURN count(o) > 0 AS n LIMIT 1");
-  return Boolean(rows[0]?.n);
-}
 
 /**
  * How a marketing write finds its node: "create" makes a new one, and the id and code uniqueness

@@ -42,53 +42,8 @@
  * Times are Neo4j DateTime values in UTC.
  */
 
-import type { EventType } from "../realtime/event-types";
-
-export const PRODUCT_KINDS = [
-  "PLAN",
-  "FAMILY_PLAN",
-  "DATA_ADDON",
-  "VOICE_ADDON",
-  "HOURLY_PACK",
-  "ROAMING_PACK",
-  "BROADBAND",
-  "IPTV",
-  "HANDSET",
-  "CONTENT",
-] as const;
-export type ProductKind = (typeof PRODUCT_KINDS)[number];
-
-export const CHANNEL_CODES = ["HOTLINE", "APP", "WEB", "SMS", "OUTBOUND_CALL", "STORE", "WECHAT"] as const;
-export type ChannelCode = (typeof CHANNEL_CODES)[number];
-
-export const MARKET_SEGMENTS = ["INDIVIDUAL", "FAMILY", "ENTERPRISE"] as const;
-export type MarketSegment = (typeof MARKET_SEGMENTS)[number];
-
-export const VALUE_TIERS = ["LOW", "MEDIUM", "HIGH", "PREMIUM"] as const;
-export type ValueTier = (typeof VALUE_TIERS)[number];
-
-export const LIFECYCLE_STAGES = ["NEW", "GROWTH", "MATURE", "DECLINE", "CHURN_RISK"] as const;
-export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
-
-export const CONTACT_KINDS = [
-  "CONSULTATION", // asked something (bill, plan, coverage)
-  "HANDLING", // business handled: order, change, cancellation
-  "COMPLAINT",
-  "OFFER_PRESENTED",
-  "OFFER_RESPONSE", // the customer answered an offer; `outcome` says how
-] as const;
-export type ContactKind = (typeof CONTACT_KINDS)[number];
-
-export const RESPONSE_OUTCOMES = ["ACCEPTED", "DECLINED", "IGNORED", "CLICKED"] as const;
-export type ResponseOutcome = (typeof RESPONSE_OUTCOMES)[number];
-
-export const GROUP_KINDS = ["FAMILY", "VNET", "ENTERPRISE"] as const;
-export type GroupKind = (typeof GROUP_KINDS)[number];
-
-export const TAG_STATUSES = ["DRAFT", "PENDING_APPROVAL", "APPROVED", "PUBLISHED", "OFFLINE"] as const;
-export type TagStatus = (typeof TAG_STATUSES)[number];
-
-export type RegionLevel = "PROVINCE" | "CITY" | "DISTRICT";
+import type { EventType } from "../domain/events";
+import type { ChannelCode, ContactKind, GroupKind, LifecycleStage, MarketSegment, MarketingStatus, ProductKind, RegionLevel, ResponseOutcome, TagStatus, ValueTier } from "../domain/vocabulary";
 
 export interface RegionNode {
   id: string; // "R33" province, "R3301" city, "R330102" district
@@ -210,9 +165,6 @@ export interface SeedRunNode {
   /** Version of the generator that wrote the data set; a different version refuses to extend it. */
   generatorVersion?: number;
 }
-
-export const MARKETING_STATUSES = ["ACTIVE", "RETIRED"] as const;
-export type MarketingStatus = (typeof MARKETING_STATUSES)[number];
 
 export interface SegmentNode {
   id: string; // "SG01" …

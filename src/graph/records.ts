@@ -1,4 +1,5 @@
-import type { ChannelCode, ChannelNode, CustomerNode, ProductNode, RegionNode, TagNode } from "./model";
+import type { ChannelNode, CustomerNode, ProductNode, RegionNode, TagNode } from "./model";
+import type { ChannelCode } from "../domain/vocabulary";
 
 /**
  * What the read side hands to resolvers: graph node properties with times as JS Dates.

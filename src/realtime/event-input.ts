@@ -1,6 +1,6 @@
-import { editDistance } from "../edit-distance";
+import { editDistance } from "../platform/edit-distance";
 import { DEDUP_WINDOW_MS, type GatewayEvent } from "./event-stream";
-import { EVENT_TYPES, isEventType, PayloadError, validatePayload } from "./event-types";
+import { EVENT_TYPES, isEventType, PayloadError, validatePayload } from "../domain/events";
 
 /** An event as it arrives (from ingestEvents or a stream entry), nothing trusted yet. */
 export interface RawEvent {

@@ -1,13 +1,13 @@
-import { maskMsisdn } from "../customer";
-import type { Decision, DecisionScope } from "../decision/decide";
-import type { DecisionServices } from "../decision/services";
-import { viewOfDecision } from "../decision/view";
-import { NotFoundError } from "../errors";
+import { maskMsisdn } from "../customer360/customer";
+import type { Decision, DecisionScope } from "../decisioning/decide";
+import type { DecisionServices } from "../decisioning/services";
+import { viewOfDecision } from "../decisioning/view";
+import { NotFoundError } from "../platform/errors";
 import type { DecisionInputs } from "../graph/decision";
-import type { ChannelCode } from "../graph/model";
-import type { ReferenceData } from "../reference";
-import { productsToJudge } from "../decision/marketing-catalogue";
-import { describeEvent, type EventType } from "./event-types";
+import type { ChannelCode } from "../domain/vocabulary";
+import type { ReferenceData } from "../customer360/reference";
+import { productsToJudge } from "../marketing/catalogue";
+import { describeEvent, type EventType } from "../domain/events";
 import type { GatewayEvent } from "./event-stream";
 import type { EventRef, PushDraft } from "./push";
 

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
-import { redisCall } from "../redis/client";
-import { keys } from "../redis/keys";
+import { redisCall } from "../platform/redis";
+import { keys } from "../platform/keys";
 import type { DecisionWrite } from "../graph/decision";
-import type { EventPayload, EventType } from "./event-types";
+import type { EventPayload, EventType } from "../domain/events";
 import { encodePush, reviveDates, type PushDraft } from "./push";
 
 /**

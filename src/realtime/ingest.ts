@@ -1,6 +1,6 @@
-import { BadUserInputError } from "../errors";
+import { BadUserInputError } from "../platform/errors";
 import { existingCustomerIds } from "../graph/customer";
-import type { GraphSession } from "../graph/db";
+import type { GraphSession } from "../platform/neo4j";
 import { checkEvent, type EventProblem, type RawEvent } from "./event-input";
 import type { EventStream, GatewayEvent } from "./event-stream";
 

@@ -1,10 +1,10 @@
 import type { Redis } from "ioredis";
-import type { ChannelCode } from "../graph/model";
-import type { Logger } from "../logger";
-import { CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER } from "../close-codes";
-import { ServiceUnavailableError } from "../errors";
-import { redisCall } from "../redis/client";
-import { keys } from "../redis/keys";
+import type { ChannelCode } from "../domain/vocabulary";
+import type { Logger } from "../platform/logger";
+import { CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER } from "../platform/close-codes";
+import { ServiceUnavailableError } from "../platform/errors";
+import { redisCall } from "../platform/redis";
+import { keys } from "../platform/keys";
 import { decodePush, type Push } from "./push";
 import { Subscriber } from "./subscriber";
 

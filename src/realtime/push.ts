@@ -1,6 +1,6 @@
-import type { ChannelCode } from "../graph/model";
-import type { DecisionView } from "../decision/view";
-import type { EventType } from "./event-types";
+import type { ChannelCode } from "../domain/vocabulary";
+import type { DecisionView } from "../decisioning/view";
+import type { EventType } from "../domain/events";
 
 /**
  * What a push carries, as it travels through Redis (pub/sub and the replay streams) to every

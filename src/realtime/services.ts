@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
-import type { RealtimeConfig } from "../config";
-import type { DecisionServices } from "../decision/services";
-import type { Graph } from "../graph/db";
-import type { Logger } from "../logger";
-import type { ReferenceData } from "../reference";
+import type { RealtimeConfig } from "../platform/config";
+import type { DecisionServices } from "../decisioning/services";
+import type { Graph } from "../platform/neo4j";
+import type { Logger } from "../platform/logger";
+import type { ReferenceData } from "../customer360/reference";
 import { EventConsumer } from "./event-consumer";
 import { EventProcessor } from "./event-processor";
 import { EventStream } from "./event-stream";

@@ -1,9 +1,9 @@
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { openApp, type App } from "../../src/app";
-import type { RealtimeConfig } from "../../src/config";
-import type { GraphConnection } from "../../src/graph/db";
-import { createLogger } from "../../src/logger";
+import { openApp, type App } from "../../src/main/app";
+import type { RealtimeConfig } from "../../src/platform/config";
+import type { GraphConnection } from "../../src/platform/neo4j";
+import { createLogger } from "../../src/platform/logger";
 
 /** Neo4j and Redis of this test run, started once by `npm test` (src/cli/test.ts). */
 export function testServices(): { neo4j: GraphConnection; redisUrl: string } {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { PROJECT_ROOT } from "../../src/paths";
+import { PROJECT_ROOT } from "../../src/platform/paths";
 import { testServices } from "./gateway";
 
 /** A gateway in a process of its own (`npm start`'s entry point), sharing this test's Neo4j, Redis and key prefix: another replica. */

@@ -1,0 +1,58 @@
+import { pino } from "pino";
+import { DEFAULT_EVALUATE_OPTIONS, runEvaluation, type EvaluateOptions } from "./run";
+import { parseFlags, wholeNumberFlag } from "../../src/platform/cli-args";
+import { runMain } from "../../src/platform/run-main";
+
+/**
+ * `npm run evaluate -- [--customers N] [--seed S] [--test N] [--train N]`: our decisions against a
+ * popularity and a random baseline for customers simulated from the seed's hidden preferences,
+ * before and after the model learned (bench/evaluate/run.ts). The table goes to stdout, progress
+ * and logs to stderr.
+ */
+
+const USAGE = "usage: npm run evaluate -- [--customers N] [--seed S] [--test N] [--train N]";
+
+/** Parses the command line, or returns the one sentence that says what is wrong with it. */
+export function parseEvaluateArgs(argv: readonly string[]): EvaluateOptions | { error: string } {
+  const parsed = parseFlags(argv, ["customers", "seed", "test", "train"], USAGE);
+  if ("error" in parsed) return parsed;
+  const { values } = parsed;
+  const opts = { ...DEFAULT_EVALUATE_OPTIONS };
+  const limits: Record<keyof EvaluateOptions, [number, number]> = {
+    customers: [2, 10_000_000],
+    seed: [0, 0xffffffff],
+    test: [1, 1_000_000],
+    train: [0, 1_000_000],
+  };
+  for (const key of Object.keys(limits) as Array<keyof EvaluateOptions>) {
+    const text = values[key];
+    if (text === undefined) continue;
+    const n = wholeNumberFlag(key, text, ...limits[key]);
+    if (typeof n !== "number") return n;
+    opts[key] = n;
+  }
+  if (opts.test + opts.train > opts.customers) {
+    return { error: `--test (${opts.test}) and --train (${opts.train}) together must not exceed --customers (${opts.customers}); lower them or seed more customers.` };
+  }
+  return opts;
+}
+
+const parsed = parseEvaluateArgs(process.argv.slice(2));
+if ("error" in parsed) {
+  console.error(parsed.error);
+  process.exit(2);
+}
+const opts = parsed;
+
+runMain(
+  async (onStop) => {
+    // Logs go to stderr with the progress lines; stdout carries only the table.
+    const log = pino({ name: "evaluate", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
+    const say = (line: string): void => {
+      process.stderr.write(`${line}\n`);
+    };
+    const report = await runEvaluation(opts, { log, say, onStop });
+    console.log(`\n${report}\n`);
+  },
+  { exitWhenDone: true },
+);

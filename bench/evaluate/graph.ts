@@ -1,0 +1,92 @@
+import type { GraphSession } from "../../src/platform/neo4j";
+import { type HiddenPreferenceNode } from "../../src/graph/model";
+import { PRODUCT_KINDS, type ProductKind } from "../../src/domain/vocabulary";
+
+/**
+ * The evaluation's reads and its clean-up (`npm run evaluate`, bench/evaluate): ground truth the
+ * gateway never serves, what the seeded trajectory says is popular, and putting customers the
+ * training phase decided for back as the seed wrote them, so that every run starts from the same
+ * graph and the same seed prints the same table.
+ */
+
+/** Hidden affinities of the given customers (the seed's ground truth); customers without one are left out. */
+export async function hiddenPreferences(graph: GraphSession, customerIds: readonly string[]): Promise<Map<string, HiddenPreferenceNode>> {
+  const rows = await graph.read<{ h: Record<string, unknown> }>(
+    `MATCH (h:HiddenPreference) WHERE h.customerId IN $ids
+     RETURN h {.*} AS h`,
+    { ids: customerIds },
+  );
+  const out = new Map<string, HiddenPreferenceNode>();
+  for (const { h } of rows) {
+    const pref = { customerId: String(h.customerId) } as HiddenPreferenceNode;
+    for (const kind of PRODUCT_KINDS) pref[kind as ProductKind] = Number(h[kind] ?? 0);
+    out.set(pref.customerId, pref);
+  }
+  return out;
+}
+
+/**
+ * ACCEPTED responses per product in the seeded trajectory: what a "most popular first" policy
+ * would know. Contacts written by decisions (they carry a decisionId) are not the seed's and are
+ * left out, so leftovers of an interrupted run change nothing.
+ */
+export async function seededAcceptances(graph: GraphSession): Promise<Map<string, number>> {
+  const rows = await graph.read<{ productId: string; accepted: number }>(
+    `MATCH (k:Contact {kind: 'OFFER_RESPONSE', outcome: 'ACCEPTED'})
+     WHERE k.decisionId IS NULL AND k.productId IS NOT NULL
+     RETURN k.productId AS productId, count(*) AS accepted`,
+  );
+  return new Map(rows.map((r) => [r.productId, r.accepted]));
+}
+
+/** A customer's holdings as the seed generated them: [product id, since (epoch ms)]. */
+export interface SeededHoldings {
+  customerId: string;
+  holdings: Array<[string, number]>;
+}
+
+/** Customers with decisions in the graph: what an earlier, interrupted evaluation left behind. */
+export async function customersWithDecisions(graph: GraphSession): Promise<string[]> {
+  const rows = await graph.read<{ id: string }>(`MATCH (d:Decision) RETURN DISTINCT d.customerId AS id ORDER BY id`);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Puts customers back as the seed wrote them: their subscriptions become the seeded holdings again
+ * (an accepted offer added one and may have dropped what it excludes), and the contacts decisions
+ * wrote and the decisions go. Decisions go last, so a clean-up cut short is found again by
+ * {@link customersWithDecisions}. Returns the decisions removed.
+ */
+export async function restoreSeededCustomers(graph: GraphSession, customers: readonly SeededHoldings[]): Promise<number> {
+  if (customers.length === 0) return 0;
+  const ids = customers.map((c) => c.customerId);
+  await graph.write(
+    `UNWIND $rows AS r
+     MATCH (c:Customer {id: r.customerId})
+     CALL (c, r) {
+       OPTIONAL MATCH (c)-[s:SUBSCRIBES]->(p:Product)
+       WHERE NOT p.id IN [h IN r.holdings | h[0]]
+       DELETE s
+     }
+     CALL (c, r) {
+       UNWIND r.holdings AS h
+       MATCH (p:Product {id: h[0]})
+       MERGE (c)-[s:SUBSCRIBES]->(p)
+       SET s.since = datetime({epochMillis: toInteger(h[1])})
+     }`,
+    { rows: customers },
+  );
+  await graph.write(
+    `UNWIND $ids AS id
+     MATCH (:Customer {id: id})-[:HAD]->(k:Contact) WHERE k.decisionId IS NOT NULL
+     DETACH DELETE k`,
+    { ids },
+  );
+  const removed = await graph.write<{ decisions: number }>(
+    `MATCH (d:Decision) WHERE d.customerId IN $ids
+     DETACH DELETE d
+     RETURN count(*) AS decisions`,
+    { ids },
+  );
+  return removed[0]?.decisions ?? 0;
+}

@@ -1,0 +1,539 @@
+import type { Redis } from "ioredis";
+import { GatewayError, ServiceUnavailableError } from "../platform/errors";
+import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
+import { keys } from "../platform/keys";
+import {
+  DAY_MS,
+  DEFAULT_POLICY,
+  DEFAULT_RULES,
+  capsFor,
+  mergeRules,
+  parseRules,
+  quietUntil,
+  type CapScope,
+  type ContactPolicyConfig,
+  type ContactPolicyInput,
+  type ContactPolicyRules,
+} from "./rules";
+
+export type { ContactPolicyConfig, ContactPolicyInput, ContactPolicyRules } from "./rules";
+
+/**
+ * The contact policy at decision time (接触管理): do-not-disturb lists, quiet hours, frequency caps
+ * in rolling windows and offer cool-downs, over counters in Redis that every replica shares and
+ * that survive restarts (the server runs with appendonly).
+ *
+ * A decision asks twice: `screen` before scoring (read only: may this customer be contacted on
+ * this channel now, and which offers are cooling down?) and `reserve` once it knows how many
+ * offers it will send, which counts them atomically in one Lua script, so concurrent decisions for
+ * one customer never send more than a cap allows. Times are always the caller's `at`, never the
+ * Redis clock, so windows are exact in tests and in replays.
+ *
+ * Counters: one sorted set per customer and capped channel holds decision ids scored by the time
+ * they were sent; a cap counts the entries of its channels newer than `at - window`. Entries older
+ * than the channel's longest window are trimmed on write and the key expires after that window,
+ * so memory stays bounded. Uncapped channels (hotline, store, web by default) record nothing.
+ * Every key of one customer carries the hash tag {customerId}, so the scripts run in one slot of
+ * a Redis Cluster.
+ */
+
+export type BlockCode = "DND_BLACK" | "DND_RED" | "QUIET_HOURS" | "CAP_REACHED";
+
+/** The cap that stopped a contact and when it will allow one again. */
+export interface FrequencyCapInfo {
+  scope: "CHANNEL" | "OVERALL";
+  channels: ChannelCode[];
+  limit: number;
+  windowDays: number;
+  /** Contacts counted in the window at the time asked. */
+  used: number;
+  /** When the oldest counted contact leaves the window; null when the limit is 0 (never). */
+  nextAvailableAt: Date | null;
+}
+
+export interface PolicyBlock {
+  code: BlockCode;
+  /** For the agent or operator: what stops the contact and until when, in Chinese and English. */
+  message: string;
+  /** When the block lifts (quiet hours end, cap frees up); null for do-not-disturb lists and caps of 0. */
+  until: Date | null;
+  cap: FrequencyCapInfo | null;
+}
+
+export interface CoolDown {
+  until: Date;
+  reason: "DECLINED" | "IGNORED";
+}
+
+export interface PolicyScreen {
+  blocked: PolicyBlock | null;
+  /** Offers (of those asked about) that must not be proposed yet. Empty when blocked by DND or quiet hours (nothing is read then). */
+  coolingDown: Map<string, CoolDown>;
+}
+
+export interface ContactOptions {
+  /**
+   * The customer started this contact (opened the app, called the hotline, walked into a store):
+   * the red list, quiet hours and caps are for contacts the operator starts, so only the black
+   * list and cool-downs apply, and `reserve` records nothing.
+   */
+  customerInitiated?: boolean;
+}
+
+export interface PolicyCustomer {
+  id: string;
+  dndList: "RED" | "BLACK" | null;
+}
+
+/** How long an in-process copy of the policy is trusted: every replica sees a change within this. */
+const CONFIG_TTL_MS = 1_000;
+/** Concurrent policy changes retry their merge this many times before giving up. */
+const SAVE_ATTEMPTS = 5;
+
+export class ContactPolicy {
+  private cached: { config: ContactPolicyConfig; readAt: number } | undefined;
+  private loading: Promise<ContactPolicyConfig> | undefined;
+  private readonly scripts: PolicyScripts;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly configTtlMs = CONFIG_TTL_MS,
+  ) {
+    this.scripts = defineScripts(redis);
+  }
+
+  /**
+   * The current policy, read from Redis at most once per second per process. While Redis cannot
+   * be reached the last policy read is kept (nobody can change it then), so contacts that need no
+   * counters (an inbound channel, no offers to check) are still screened.
+   */
+  async current(): Promise<ContactPolicyConfig> {
+    if (this.cached && Date.now() - this.cached.readAt <= this.configTtlMs) return this.cached.config;
+    if (!this.loading) {
+      const readAt = Date.now();
+      this.loading = this.load()
+        .then(
+          (config) => {
+            this.cached = { config, readAt };
+            return config;
+          },
+          (error: unknown) => {
+            if (error instanceof ServiceUnavailableError && this.cached) return this.cached.config;
+            throw error;
+          },
+        )
+        .finally(() => {
+          this.loading = undefined;
+        });
+    }
+    return this.loading;
+  }
+
+  /**
+   * Merges `input` over the stored policy, validates the result (BadUserInputError naming the field
+   * and its allowed range) and stores it as the next version. Concurrent changes do not overwrite
+   * each other: each merges over the version it read, and a save that lost the race merges again.
+   */
+  async update(input: ContactPolicyInput, by?: string): Promise<ContactPolicyConfig> {
+    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
+      const stored = await this.load();
+      const rules = mergeRules(stored, input);
+      const updatedAt = new Date();
+      const next: ContactPolicyConfig = { ...rules, version: stored.version + 1, updatedAt, updatedBy: by ?? null };
+      const saved = await redisCall(
+        this.scripts.contactPolicySave(keys.policy.config(), String(stored.version), String(next.version), JSON.stringify(rules), updatedAt.toISOString(), by ?? ""),
+      );
+      if (saved === 1) {
+        this.cached = { config: next, readAt: Date.now() };
+        return next;
+      }
+    }
+    throw new ServiceUnavailableError("redis", `the contact policy changed ${SAVE_ATTEMPTS} times while this change was being saved`);
+  }
+
+  /**
+   * Before scoring: may `customer` be contacted on `channel` at `at`, and which of `offerIds` are
+   * cooling down? Reads only, in at most one Redis round trip (none when a do-not-disturb list or
+   * quiet hours already block). Order of precedence: black list, red list, quiet hours, caps.
+   */
+  async screen(customer: PolicyCustomer, channel: ChannelCode, offerIds: readonly string[], at: Date, options: ContactOptions = {}): Promise<PolicyScreen> {
+    const config = await this.current();
+    const coolingDown = new Map<string, CoolDown>();
+    const early = this.dndOrQuiet(config, customer, channel, at, options);
+    if (early) return { blocked: early, coolingDown };
+
+    const caps = options.customerInitiated ? [] : capsFor(config, channel);
+    const offers = [...new Set(offerIds)];
+    if (caps.length === 0 && offers.length === 0) return { blocked: null, coolingDown };
+
+    const customerKeys = new KeyList([keys.policy.cooldowns(customer.id)]);
+    const capArgs = capArguments(caps, customer.id, customerKeys);
+    const reply = (await redisCall(
+      this.scripts.contactPolicyScreen(customerKeys.length, ...customerKeys.all, at.getTime(), ...capArgs, offers.length, ...offers),
+    )) as Array<number | string | null>;
+
+    const blocked = capBlock(caps, reply, channel, config);
+    offers.forEach((offerId, i) => {
+      const cool = parseCoolDown(reply[3 + i]);
+      if (cool && cool.until.getTime() > at.getTime()) coolingDown.set(offerId, cool);
+    });
+    return { blocked, coolingDown };
+  }
+
+  /**
+   * Records contacts on `channel` for as many of `decisionIds` as the caps allow, atomically, and
+   * returns how many were granted: always the first `granted` ids. When fewer than asked,
+   * `limitedBy` is the cap that stopped it. A decision id already recorded on the channel counts as
+   * granted again without counting twice, so a retried decision is idempotent. DND and quiet hours
+   * are `screen`'s job; a channel without caps, or a customer-initiated contact, grants everything
+   * and records nothing.
+   */
+  async reserve(
+    customerId: string,
+    channel: ChannelCode,
+    decisionIds: readonly string[],
+    at: Date,
+    options: ContactOptions = {},
+  ): Promise<{ granted: number; limitedBy: FrequencyCapInfo | null }> {
+    const config = await this.current();
+    const caps = options.customerInitiated ? [] : capsFor(config, channel);
+    if (caps.length === 0 || decisionIds.length === 0) return { granted: decisionIds.length, limitedBy: null };
+
+    const customerKeys = new KeyList([keys.policy.contacts(customerId, channel)]);
+    const capArgs = capArguments(caps, customerId, customerKeys);
+    const retentionMs = Math.max(...caps.map((c) => c.windowDays)) * DAY_MS;
+    const reply = (await redisCall(
+      this.scripts.contactPolicyReserve(customerKeys.length, ...customerKeys.all, at.getTime(), retentionMs, ...capArgs, decisionIds.length, ...decisionIds),
+    )) as number[];
+    const granted = reply[0] ?? 0;
+    return { granted, limitedBy: granted < decisionIds.length ? capInfo(caps, reply, 1) : null };
+  }
+
+  /**
+   * Counts a customer's response to an offer for cool-downs: DECLINED cools the offer down for
+   * `declineCooldownDays`; the `ignoreLimit`-th IGNORED within `ignoreWindowDays` cools it down for
+   * `ignoreCooldownDays`. Idempotent per decision id: the first response recorded for a decision wins.
+   */
+  async recordResponse(customerId: string, offerId: string, outcome: ResponseOutcome, at: Date, decisionId: string): Promise<void> {
+    const config = await this.current();
+    const rememberMs = Math.max(1, config.declineCooldownDays, config.ignoreWindowDays, config.ignoreCooldownDays) * DAY_MS;
+    await redisCall(
+      this.scripts.contactPolicyRespond(
+        keys.policy.responses(customerId),
+        keys.policy.cooldowns(customerId),
+        keys.policy.ignored(customerId, offerId),
+        at.getTime(),
+        decisionId,
+        offerId,
+        outcome,
+        config.declineCooldownDays * DAY_MS,
+        config.ignoreWindowDays * DAY_MS,
+        config.ignoreLimit,
+        config.ignoreCooldownDays * DAY_MS,
+        rememberMs,
+      ),
+    );
+  }
+
+  /** See {@link channelOrder}. */
+  channelOrder(customer: ChannelOrderCustomer, allowed: readonly ChannelCode[], config: ContactPolicyRules): ChannelCode[] {
+    return channelOrder(customer, allowed, config);
+  }
+
+  /** The stored policy (default when none), bypassing the cache. */
+  private async load(): Promise<ContactPolicyConfig> {
+    const stored = await redisCall(this.redis.hgetall(keys.policy.config()));
+    if (!stored.rules) return DEFAULT_POLICY;
+    let rules: ContactPolicyRules;
+    try {
+      // Fields added to the policy after it was stored take their defaults.
+      rules = parseRules({ ...DEFAULT_RULES, ...(JSON.parse(stored.rules) as object) });
+    } catch (error) {
+      throw new Error(`The stored contact policy (version ${stored.version}) is invalid: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return { ...rules, version: Number(stored.version), updatedAt: stored.updatedAt ? new Date(stored.updatedAt) : null, updatedBy: stored.updatedBy || null };
+  }
+
+  private dndOrQuiet(config: ContactPolicyRules, customer: PolicyCustomer, channel: ChannelCode, at: Date, options: ContactOptions): PolicyBlock | null {
+    if (customer.dndList === "BLACK") {
+      return { code: "DND_BLACK", message: "免打扰黑名单客户，任何渠道均不接触。Do-not-disturb black list: no contact on any channel.", until: null, cap: null };
+    }
+    if (options.customerInitiated) return null;
+    if (customer.dndList === "RED" && config.redListChannels.includes(channel)) {
+      return {
+        code: "DND_RED",
+        message: `免打扰红名单客户，不通过 ${channel} 主动接触。Do-not-disturb red list: no contact by ${channel}.`,
+        until: null,
+        cap: null,
+      };
+    }
+    const quietEnd = quietUntil(config, channel, at);
+    if (quietEnd && config.quietHours) {
+      const q = config.quietHours;
+      return {
+        code: "QUIET_HOURS",
+        message: `免打扰时段 ${q.start}–${q.end}（${q.timeZone}），${q.end} 后再通过 ${channel} 接触。Quiet hours ${q.start}–${q.end} ${q.timeZone}: no ${channel} contact before ${q.end}.`,
+        until: quietEnd,
+        cap: null,
+      };
+    }
+    return null;
+  }
+}
+
+export interface ChannelOrderCustomer {
+  dndList: "RED" | "BLACK" | null;
+  /** Most preferred first (PREFERS rank). */
+  preferredChannels: readonly ChannelCode[];
+}
+
+/**
+ * The channels to use for a customer, best first: the customer's preferred channels (when the
+ * policy honours preference), then the policy's channel priority; only channels in `allowed` that
+ * the customer's do-not-disturb list permits (none for the black list).
+ */
+export function channelOrder(customer: ChannelOrderCustomer, allowed: readonly ChannelCode[], rules: ContactPolicyRules): ChannelCode[] {
+  if (customer.dndList === "BLACK") return [];
+  const order = rules.honourPreference ? [...customer.preferredChannels, ...rules.channelPriority] : rules.channelPriority;
+  return [...new Set(order)].filter((c) => allowed.includes(c) && !(customer.dndList === "RED" && rules.redListChannels.includes(c)));
+}
+
+// ───────────────────────────── helpers ─────────────────────────────
+
+/** The KEYS of one script call: each key once, addressed by its 1-based index. */
+class KeyList {
+  constructor(readonly all: string[]) {}
+  get length(): number {
+    return this.all.length;
+  }
+  indexOf(key: string): number {
+    let i = this.all.indexOf(key);
+    if (i < 0) i = this.all.push(key) - 1;
+    return i + 1;
+  }
+}
+
+/** Caps as script arguments: count, then per cap its limit, window (ms) and the KEYS indexes of its channels. */
+function capArguments(caps: readonly CapScope[], customerId: string, customerKeys: KeyList): number[] {
+  const args: number[] = [caps.length];
+  for (const cap of caps) {
+    const indexes = cap.channels.map((ch) => customerKeys.indexOf(keys.policy.contacts(customerId, ch)));
+    args.push(cap.limit, cap.windowDays * DAY_MS, indexes.length, ...indexes);
+  }
+  return args;
+}
+
+/** Reads the script's [cap index (1-based, 0 = none full), contacts counted, frees up at (ms, 0 = never)] from `offset`. */
+function capInfo(caps: readonly CapScope[], reply: ReadonlyArray<number | string | null>, offset: number): FrequencyCapInfo | null {
+  const cap = caps[Number(reply[offset]) - 1];
+  if (!cap) return null;
+  const freeAt = Number(reply[offset + 2]);
+  return { scope: cap.scope, channels: cap.channels, limit: cap.limit, windowDays: cap.windowDays, used: Number(reply[offset + 1]), nextAvailableAt: freeAt > 0 ? new Date(freeAt) : null };
+}
+
+function capBlock(caps: readonly CapScope[], reply: ReadonlyArray<number | string | null>, channel: ChannelCode, config: ContactPolicyRules): PolicyBlock | null {
+  const cap = capInfo(caps, reply, 0);
+  if (!cap) return null;
+  const zone = config.quietHours?.timeZone ?? "Asia/Shanghai";
+  const next = cap.nextAvailableAt ? localTime(cap.nextAvailableAt, zone) : null;
+  const where = cap.scope === "CHANNEL" ? channel : `${cap.channels.join("/")} 合计`;
+  const whereEn = cap.scope === "CHANNEL" ? `on ${channel}` : `on ${cap.channels.join(", ")} together`;
+  return {
+    code: "CAP_REACHED",
+    message:
+      `接触频次已满：${where} 每 ${cap.windowDays} 天最多 ${cap.limit} 次，已 ${cap.used} 次` +
+      (next ? `，${next} 后可再接触。` : "。") +
+      `Frequency cap reached: at most ${cap.limit} ${cap.limit === 1 ? "contact" : "contacts"} ${whereEn} per ${cap.windowDays} days; ${cap.used} made` +
+      (next ? `; next possible at ${next}.` : "."),
+    until: cap.nextAvailableAt,
+    cap,
+  };
+}
+
+function parseCoolDown(value: number | string | null | undefined): CoolDown | null {
+  if (typeof value !== "string") return null;
+  const [until, reason] = value.split("|");
+  return reason === "DECLINED" || reason === "IGNORED" ? { until: new Date(Number(until)), reason } : null;
+}
+
+function localTime(at: Date, zone: string): string {
+  const f = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  return `${f.format(at)} (${zone})`;
+}
+
+/** Redis failures become SERVICE_UNAVAILABLE; errors a script raised (bugs) stay as they are. */
+async function redisCall<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (error) {
+    if (error instanceof GatewayError || (error instanceof Error && error.name === "ReplyError")) throw error;
+    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
+  }
+}
+
+// ───────────────────────────── Lua ─────────────────────────────
+
+type Arg = string | number;
+interface PolicyScripts {
+  contactPolicyScreen(numKeys: number, ...args: Arg[]): Promise<unknown>;
+  contactPolicyReserve(numKeys: number, ...args: Arg[]): Promise<unknown>;
+  contactPolicyRespond(...args: Arg[]): Promise<unknown>;
+  contactPolicySave(...args: Arg[]): Promise<unknown>;
+}
+
+/** Shared by the screen and reserve scripts, so both count a cap the same way. */
+const CAP_LUA = `
+local function num(x) return string.format('%.0f', x) end
+
+-- ARGV from o: number of caps, then per cap: limit, window (ms), number of keys, KEYS indexes
+local function readCaps(o)
+  local caps = {}
+  local n = tonumber(ARGV[o]); o = o + 1
+  for i = 1, n do
+    local cap = { limit = tonumber(ARGV[o]), window = tonumber(ARGV[o + 1]), keys = {} }
+    local nk = tonumber(ARGV[o + 2]); o = o + 3
+    for j = 1, nk do cap.keys[j] = KEYS[tonumber(ARGV[o])]; o = o + 1 end
+    caps[i] = cap
+  end
+  return caps, o
+end
+
+-- times of the contacts a cap counts at 'at', oldest first; the window excludes its start
+local function counted(cap, at)
+  local times = {}
+  for _, key in ipairs(cap.keys) do
+    local e = redis.call('ZRANGEBYSCORE', key, '(' .. num(at - cap.window), '+inf', 'WITHSCORES')
+    for k = 2, #e, 2 do times[#times + 1] = tonumber(e[k]) end
+  end
+  table.sort(times)
+  return times
+end
+
+-- of the full caps, the one that frees up last: its index (0 = none full), count and free time (0 = never)
+local function fullest(caps, times)
+  local best, count, free = 0, 0, -1
+  for i, cap in ipairs(caps) do
+    local n = #times[i]
+    if n >= cap.limit then
+      local f = math.huge
+      if cap.limit > 0 then f = times[i][n - cap.limit + 1] + cap.window end
+      if f > free then best, count, free = i, n, f end
+    end
+  end
+  if free == math.huge or free < 0 then free = 0 end
+  return best, count, free
+end
+`;
+
+/** KEYS: cool-downs hash, contact sets; ARGV: at, caps, number of offers, offer ids. -> {cap, count, free, cool-down per offer} */
+const SCREEN_LUA = `${CAP_LUA}
+local at = tonumber(ARGV[1])
+local caps, o = readCaps(2)
+local times = {}
+for i, cap in ipairs(caps) do times[i] = counted(cap, at) end
+local best, count, free = fullest(caps, times)
+local result = { best, count, free }
+local n = tonumber(ARGV[o])
+if n > 0 then
+  local values = redis.call('HMGET', KEYS[1], unpack(ARGV, o + 1, o + n))
+  for k = 1, n do result[3 + k] = values[k] end
+end
+return result
+`;
+
+/** KEYS: the channel's contact set first, then the other channels' sets; ARGV: at, retention (ms), caps, number of ids, ids. -> {granted, cap, count, free} */
+const RESERVE_LUA = `${CAP_LUA}
+local at = tonumber(ARGV[1])
+local retention = tonumber(ARGV[2])
+local caps, o = readCaps(3)
+local own = KEYS[1]
+redis.call('ZREMRANGEBYSCORE', own, '-inf', num(at - retention))
+local times = {}
+for i, cap in ipairs(caps) do times[i] = counted(cap, at) end
+local n = tonumber(ARGV[o])
+local granted, added = 0, 0
+for d = 1, n do
+  local id = ARGV[o + d]
+  if not redis.call('ZSCORE', own, id) then
+    if fullest(caps, times) > 0 then break end
+    redis.call('ZADD', own, at, id)
+    for i = 1, #caps do
+      local t = times[i]
+      t[#t + 1] = at
+      table.sort(t)
+    end
+    added = added + 1
+  end
+  granted = granted + 1
+end
+if added > 0 then redis.call('PEXPIRE', own, retention) end
+if granted < n then
+  local best, count, free = fullest(caps, times)
+  return { granted, best, count, free }
+end
+return { granted, 0, 0, 0 }
+`;
+
+/**
+ * KEYS: responses set, cool-downs hash, the offer's ignores set; ARGV: at, decision id, offer id,
+ * outcome, decline cool-down, ignore window, ignore limit, ignore cool-down, how long responses are remembered (ms).
+ * -> 1 when counted, 0 when the decision already had a response
+ */
+const RESPOND_LUA = `
+local function num(x) return string.format('%.0f', x) end
+local at, id, offer, outcome = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+local remember = tonumber(ARGV[9])
+if redis.call('ZSCORE', KEYS[1], id) then return 0 end
+redis.call('ZADD', KEYS[1], at, id)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', num(at - remember))
+redis.call('PEXPIRE', KEYS[1], remember)
+
+local function untilOf(value) return tonumber(string.match(value, '^(%d+)')) end
+local function coolDown(ms, reason)
+  if ms <= 0 then return end
+  local untilMs = at + ms
+  local current = redis.call('HGET', KEYS[2], offer)
+  if current and untilOf(current) >= untilMs then return end
+  redis.call('HSET', KEYS[2], offer, num(untilMs) .. '|' .. reason)
+  -- drop ended cool-downs; the hash lives as long as its longest one
+  local all = redis.call('HGETALL', KEYS[2])
+  local longest = 0
+  for k = 1, #all, 2 do
+    local u = untilOf(all[k + 1])
+    if u <= at then redis.call('HDEL', KEYS[2], all[k]) elseif u - at > longest then longest = u - at end
+  end
+  redis.call('PEXPIRE', KEYS[2], num(longest))
+end
+
+if outcome == 'DECLINED' then
+  coolDown(tonumber(ARGV[5]), 'DECLINED')
+elseif outcome == 'IGNORED' then
+  local window = tonumber(ARGV[6])
+  redis.call('ZADD', KEYS[3], at, id)
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', num(at - window))
+  if redis.call('ZCOUNT', KEYS[3], '(' .. num(at - window), '+inf') >= tonumber(ARGV[7]) then
+    -- the ignores that triggered this cool-down are spent; counting starts afresh after it
+    redis.call('DEL', KEYS[3])
+    coolDown(tonumber(ARGV[8]), 'IGNORED')
+  else
+    redis.call('PEXPIRE', KEYS[3], window)
+  end
+end
+return 1
+`;
+
+/** KEYS: config hash; ARGV: expected version, new version, rules JSON, updatedAt, updatedBy. -> 1 saved, 0 lost a race */
+const SAVE_LUA = `
+if (redis.call('HGET', KEYS[1], 'version') or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'rules', ARGV[3], 'updatedAt', ARGV[4], 'updatedBy', ARGV[5])
+return 1
+`;
+
+/** Registers the scripts on the client (EVALSHA, falling back to EVAL once per connection; keys get the client's prefix). */
+function defineScripts(redis: Redis): PolicyScripts {
+  redis.defineCommand("contactPolicyScreen", { lua: SCREEN_LUA, readOnly: true });
+  redis.defineCommand("contactPolicyReserve", { lua: RESERVE_LUA });
+  redis.defineCommand("contactPolicyRespond", { lua: RESPOND_LUA, numberOfKeys: 3 });
+  redis.defineCommand("contactPolicySave", { lua: SAVE_LUA, numberOfKeys: 1 });
+  return redis as unknown as PolicyScripts;
+}

@@ -1,0 +1,54 @@
+import { BadUserInputError } from "../platform/errors";
+import type { Principal } from "../server/context";
+import { USAGE_COUNT_FIELDS } from "../graph/model";
+import type { CustomerRecord, RegionRecord } from "../graph/records";
+
+/** Who may see a full MSISDN; everyone else gets it masked. */
+export function canSeeMsisdn(principal: Principal): boolean {
+  return principal.permissions.has("pii:read");
+}
+
+/** "13812345678" → "138****5678", as Chinese operators print numbers on shared screens. */
+export function maskMsisdn(msisdn: string): string {
+  return msisdn.length === 11 ? `${msisdn.slice(0, 3)}****${msisdn.slice(7)}` : "*".repeat(msisdn.length);
+}
+
+/** Accepts "13812345678", "+86 138-1234-5678" and the like; anything else is bad input. */
+export function normaliseMsisdn(input: string): string {
+  const digits = input.replace(/[\s-]/g, "").replace(/^(\+86|0086)/, "");
+  if (!/^1\d{10}$/.test(digits)) {
+    throw new BadUserInputError(`\`msisdn\` must be an 11-digit mobile number starting with 1 (optionally +86); got "${input.slice(0, 32)}".`, "msisdn");
+  }
+  return digits;
+}
+
+export interface RegionView {
+  id: string;
+  name: string;
+  level: string;
+  parent: RegionView | null;
+}
+
+/** A region with its parents, from the reference map (no round trip). */
+export function regionChain(regions: Map<string, RegionRecord>, id: string): RegionView {
+  const seen = new Set<string>();
+  const build = (regionId: string): RegionView => {
+    const r = regions.get(regionId);
+    if (!r || seen.has(regionId)) return { id: regionId, name: regionId, level: "UNKNOWN", parent: null };
+    seen.add(regionId);
+    return { id: r.id, name: r.name, level: r.level, parent: r.parentId ? build(r.parentId) : null };
+  };
+  return build(id);
+}
+
+export type UsageView = Pick<CustomerRecord, (typeof USAGE_COUNT_FIELDS)[number]> & { month: string; dataUsedPercent: number };
+
+/** This month's usage of a customer; counts are whole numbers as the schema's Int wants. */
+export function usageSummary(c: CustomerRecord): UsageView {
+  const counts = Object.fromEntries(USAGE_COUNT_FIELDS.map((k) => [k, Math.round(c[k])])) as Pick<CustomerRecord, (typeof USAGE_COUNT_FIELDS)[number]>;
+  return {
+    ...counts,
+    month: c.usageMonth,
+    dataUsedPercent: c.dataQuotaMb > 0 ? Math.round((1000 * c.dataUsedMb) / c.dataQuotaMb) / 10 : 0,
+  };
+}

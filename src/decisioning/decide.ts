@@ -1,0 +1,263 @@
+import { randomBytes } from "node:crypto";
+import type DataLoader from "dataloader";
+import { NotFoundError } from "../platform/errors";
+import type { DecisionInputRequest, DecisionInputs, DecisionWrite } from "../graph/decision";
+import type { OfferRecord } from "../graph/marketing";
+import type { ChannelCode, ProductKind } from "../domain/vocabulary";
+import type { ChannelRecord, ProductRecord } from "../graph/records";
+import { EVENT_CATALOGUE, type EventPayload, type EventType } from "../domain/events";
+import type { ReferenceData } from "../customer360/reference";
+import { collectCandidates, type Candidate } from "./candidates";
+import type { ContactPolicy } from "../contact-policy/policy";
+import { inControlGroup } from "./control-group";
+import { segmentSubject } from "../segments/attributes";
+import { explain, type Reason, type ScoreParts } from "./explain";
+import { customerFeatures, graphFeatures } from "./features";
+import { productsToJudge, type ActiveStrategy, type MarketingCatalogue } from "../marketing/catalogue";
+import type { PropensityEstimate, PropensityModel } from "./propensity";
+
+/**
+ * One decision (DESIGN, "one decision"): candidates → eligibility (in the graph read) → contact
+ * policy → score → arbitration → control groups → contact caps → written to the trajectory.
+ *
+ * Round trips for one customer: one Neo4j read (customer, eligibility and graph signals together),
+ * one Redis read (policy screen; the model is a per-process snapshot), one Redis script (caps), one
+ * Neo4j write. Within a GraphQL request the reads and writes of many customers are batched.
+ */
+
+export interface DecisionContext {
+  /** When the decision is made; defaults to now. Policy windows and validity are judged at this time. */
+  at?: Date;
+  /** Product kinds the current situation is about (the customer asked about data, browsed handsets). */
+  productKinds?: readonly ProductKind[];
+  /**
+   * The offer goes to the customer unasked (an app push, a WeChat message). Outbound channels (SMS,
+   * outbound calls) always are; otherwise the customer started the contact (called, opened the
+   * app), so the red list, quiet hours and caps do not apply, only the black list and cool-downs.
+   */
+  push?: boolean;
+  /**
+   * The real-time event this decision is made for. Then only the event-triggered strategies it
+   * fires propose (no upgrade-path, adoption or model candidates); without it, those strategies
+   * take no part.
+   */
+  trigger?: TriggerContext;
+}
+
+/** A real-time event as a decision sees it. */
+export interface TriggerContext {
+  eventId: string;
+  type: EventType;
+  payload: EventPayload;
+  /** When the event happened; a trigger's maxDelaySeconds is measured from it to the decision time. */
+  at: Date;
+}
+
+export interface DecisionRequest {
+  customerId: string;
+  channel: ChannelCode;
+  limit: number;
+  context?: DecisionContext;
+}
+
+/** A decision just made: its parts as objects (the stored form, DecisionView, names them by id). */
+export interface Decision extends ScoreParts {
+  id: string;
+  customerId: string;
+  offer: OfferRecord;
+  strategy: ActiveStrategy | null;
+  channel: ChannelRecord;
+  at: Date;
+  reasons: Reason[];
+  controlGroup: boolean;
+  contacted: boolean;
+  /** The real-time event that fired the decision; null for ordinary decisions. */
+  eventId: string | null;
+  /** The model's predictors for this customer and offer, kept so the response teaches the model what it saw. */
+  features: string[];
+}
+
+/** A ranked, eligible candidate before arbitration (also what evaluation compares against). */
+export interface ScoredCandidate extends Candidate {
+  features: string[];
+  estimate: PropensityEstimate;
+  score: number;
+  priority: number;
+  relevance: number;
+}
+
+/** What a decision needs per request: batched graph reads (see src/loaders) and the writer. */
+export interface DecisionScope {
+  inputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
+  /** Resolves when the decisions are committed (group commit across requests, see decision-writer.ts). */
+  write: (rows: readonly DecisionWrite[]) => Promise<void>;
+}
+
+/** Responses a product kind's model needs before it proposes offers no rule or graph signal put forward. */
+const MODEL_CANDIDATE_EVIDENCE = 200;
+
+/** How much a candidate whose product kind matches the context counts more. */
+const CONTEXT_RELEVANCE = 1.5;
+
+export class Decider {
+  constructor(
+    private readonly reference: ReferenceData,
+    private readonly marketing: MarketingCatalogue,
+    readonly propensity: PropensityModel,
+    readonly policy: ContactPolicy,
+  ) {}
+
+  /** Every eligible candidate for the customer on the channel, scored, best first; no policy, nothing written. */
+  async rank(scope: DecisionScope, customerId: string, channel: ChannelCode, context: DecisionContext = {}): Promise<{ inputs: DecisionInputs; ranked: ScoredCandidate[] }> {
+    const at = context.at ?? new Date();
+    const [snapshot, products, tags] = await Promise.all([this.marketing.snapshot(), this.reference.products(), this.reference.tags()]);
+    const inputs = await scope.inputs.load({ customerId, productIds: productsToJudge(snapshot, context.trigger?.type) });
+    if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the id (customer ids look like C0000001).`);
+    const subject = segmentSubject(inputs.customer, products, tags, { familyMember: inputs.familySize > 0 });
+    const models = await this.propensity.models();
+    const modelKnows = (productId: string): boolean => {
+      const kind = products.get(productId)?.kind;
+      return kind !== undefined && this.propensity.kindEvidence(models, kind) >= MODEL_CANDIDATE_EVIDENCE;
+    };
+    const candidates = collectCandidates(snapshot, inputs, subject, channel, at, modelKnows, context.trigger ?? null);
+    const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()));
+    const kinds = context.productKinds ?? [];
+    const ranked = candidates.map((c): ScoredCandidate => {
+      const features = [...base, ...graphFeatures(inputs.eligible.get(c.offer.productId), inputs.familySize)];
+      const product = products.get(c.offer.productId);
+      const estimate = this.propensity.estimate(models, c.offer.id, product?.kind ?? "UNKNOWN", features, priorPropensity(c, inputs.familySize));
+      const relevance = product && kinds.includes(product.kind) ? CONTEXT_RELEVANCE : 1;
+      const priority = c.offer.priority * (c.strategy?.priority ?? 1);
+      return { ...c, features, estimate, priority, relevance, score: estimate.propensity * c.offer.value * priority * relevance };
+    });
+    ranked.sort(byRank);
+    return { inputs, ranked };
+  }
+
+  /** Decides for one customer on one channel: at most `limit` placements, written to the trajectory. */
+  async decide(scope: DecisionScope, req: DecisionRequest): Promise<Decision[]> {
+    const at = req.context?.at ?? new Date();
+    const [{ inputs, ranked }, channels, products, tags] = await Promise.all([
+      this.rank(scope, req.customerId, req.channel, { ...req.context, at }),
+      this.reference.channels(),
+      this.reference.products(),
+      this.reference.tags(),
+    ]);
+    const channel = channels.get(req.channel);
+    if (!channel) throw new Error(`channel ${req.channel} is missing from the graph's reference data`);
+    const customer = inputs.customer;
+    // Most events fire nothing for most customers: no policy round trip for them.
+    if (ranked.length === 0) return [];
+
+    const policyOptions = { customerInitiated: !(channel.outbound || req.context?.push === true) };
+    const screen = await this.policy.screen({ id: customer.id, dndList: customer.dndList }, req.channel, [...new Set(ranked.map((c) => c.offer.id))], at, policyOptions);
+    if (screen.blocked) return [];
+    const picks = arbitrate(
+      ranked.filter((c) => !screen.coolingDown.has(c.offer.id)),
+      req.limit,
+      products,
+    );
+
+    const decided = picks.map((c) => ({ c, id: newDecisionId(), control: c.strategy !== null && inControlGroup(c.strategy.id, customer.id, c.strategy.controlShare) }));
+    const toContact = decided.filter((d) => !d.control);
+    const { granted } = toContact.length > 0 ? await this.policy.reserve(customer.id, req.channel, toContact.map((d) => d.id), at, policyOptions) : { granted: 0 };
+    const contacted = new Set(toContact.slice(0, granted).map((d) => d.id));
+    const kept = decided.filter((d) => d.control || contacted.has(d.id));
+
+    const tagNames = new Map([...tags.values()].map((t) => [t.code, t.name]));
+    const tagName = (code: string): string | undefined => tagNames.get(code);
+    const decisions = kept.map(({ c, id, control }): Decision => {
+      const parts = { score: c.score, propensity: c.estimate.propensity, value: c.offer.value, priority: c.priority, relevance: c.relevance };
+      return {
+        id,
+        customerId: customer.id,
+        offer: c.offer,
+        strategy: c.strategy,
+        channel,
+        at,
+        ...parts,
+        reasons: explain({ candidate: c, parts, estimate: c.estimate, products, familySize: inputs.familySize, tagName, contextKinds: req.context?.productKinds ?? [], controlGroup: control }),
+        controlGroup: control,
+        contacted: !control,
+        eventId: req.context?.trigger?.eventId ?? null,
+        features: c.features,
+      };
+    });
+    await scope.write(decisions.map((d) => toWrite(d, req.context?.trigger)));
+    return decisions;
+  }
+}
+
+/**
+ * The prior before an offer has evidence: the offer's base rate, raised for a customer a strategy
+ * targets, whose family or calling circle adopted the product, or who is one step below it on an
+ * upgrade path. Logit adjustments, so the result stays a probability.
+ */
+export function priorPropensity(c: Candidate, familySize: number): number {
+  const base = Math.min(0.95, Math.max(0.001, c.offer.basePropensity));
+  let logit = Math.log(base / (1 - base));
+  if (c.strategy) logit += 0.5;
+  if (familySize > 0) logit += (1.2 * c.familyHolders) / familySize;
+  logit += 0.25 * Math.min(c.circleHolders, 4);
+  if (c.upgradeFromProductId) logit += 0.3;
+  return 1 / (1 + Math.exp(-logit));
+}
+
+/** Best first; ties go to the higher business priority, then the lower offer id, then strategy id: the same answer every time. */
+function byRank(a: ScoredCandidate, b: ScoredCandidate): number {
+  return b.score - a.score || b.priority - a.priority || cmp(a.offer.id, b.offer.id) || cmp(a.strategy?.id ?? "", b.strategy?.id ?? "");
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Fills up to `limit` placements from the ranking: one strategy per placement (推荐策略唯一性: a
+ * strategy speaks through its best offer only), one offer per product kind (two plans or two
+ * broadband speeds at once would contradict each other), and each product once.
+ * Offers without a strategy (upgrade paths, graph adoption) compete like one strategy per kind.
+ */
+export function arbitrate(ranked: readonly ScoredCandidate[], limit: number, products: ReadonlyMap<string, ProductRecord>): ScoredCandidate[] {
+  const picks: ScoredCandidate[] = [];
+  const strategies = new Set<string>();
+  const kinds = new Set<string>();
+  for (const c of ranked) {
+    if (picks.length >= limit) break;
+    const kind = products.get(c.offer.productId)?.kind ?? c.offer.productId;
+    const group = c.strategy?.id ?? `organic:${kind}`;
+    if (strategies.has(group) || kinds.has(kind)) continue;
+    strategies.add(group);
+    kinds.add(kind);
+    picks.push(c);
+  }
+  return picks;
+}
+
+function newDecisionId(): string {
+  return `D${Date.now().toString(36).toUpperCase()}${randomBytes(5).toString("hex").toUpperCase()}`;
+}
+
+function toWrite(d: Decision, event: TriggerContext | undefined): DecisionWrite {
+  const fired = event ? `，${EVENT_CATALOGUE[event.type].label}触发` : "";
+  return {
+    id: d.id,
+    customerId: d.customerId,
+    offerId: d.offer.id,
+    productId: d.offer.productId,
+    strategyId: d.strategy?.id ?? null,
+    eventId: d.eventId,
+    channel: d.channel.code,
+    at: d.at,
+    score: d.score,
+    propensity: d.propensity,
+    value: d.value,
+    priority: d.priority,
+    relevance: d.relevance,
+    reasons: JSON.stringify(d.reasons),
+    controlGroup: d.controlGroup,
+    contacted: d.contacted,
+    features: d.features,
+    summary: d.controlGroup ? `对照组：${d.offer.name}（未触达）` : `推荐${d.offer.name}${d.strategy ? `（${d.strategy.name}${fired}）` : ""}`,
+  };
+}

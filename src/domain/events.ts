@@ -1,0 +1,230 @@
+import type { AttributeInfo, AttributeValue } from "./attributes";
+
+/**
+ * The real-time events the gateway accepts (API.md "Event types"), and the payload each carries.
+ *
+ * One table serves three purposes: validating payloads at the door (ingestEvents and the Redis
+ * Stream), naming what a strategy trigger's condition may test (`event.percent >= 90`), and
+ * phrasing the event in the reasons an agent reads ("事件：流量已用 92%").
+ */
+
+export const EVENT_TYPES = [
+  "LOCATION_ENTER",
+  "DATA_USAGE",
+  "ROAMING_START",
+  "FIRST_DATA_USE",
+  "APP_LOGIN",
+  "HOTLINE_CALL_START",
+  "BILL_PAYMENT",
+  "PLAN_QUERY",
+  "HANDSET_BROWSE",
+  "CONTENT_SEARCH",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const AREA_KINDS = ["AIRPORT", "TRAIN_STATION", "BUSINESS_DISTRICT", "SCENIC_SPOT", "STADIUM", "CAMPUS", "HOSPITAL", "SHOPPING_MALL"] as const;
+export const PAYMENT_CHANNELS = ["STORE", "AGENT", "APP", "WEB", "WECHAT", "BANK", "AUTOPAY"] as const;
+export const CONTENT_CATEGORIES = ["MUSIC", "READING", "VIDEO", "GAME"] as const;
+
+/** One payload field: its type, whether it must be present, and what it may hold. */
+export interface PayloadField {
+  type: "number" | "string" | "boolean";
+  label: string;
+  description: string;
+  required?: boolean;
+  /** Used when the field is absent, so conditions see a value rather than "missing". */
+  default?: string | number | boolean;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Longest text accepted. */
+  maxLength?: number;
+}
+
+export interface EventTypeInfo {
+  label: string;
+  description: string;
+  fields: Readonly<Record<string, PayloadField>>;
+}
+
+const text = (label: string, description: string, extra: Partial<PayloadField> = {}): PayloadField => ({ type: "string", label, description, maxLength: 200, ...extra });
+
+export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeInfo>> = {
+  LOCATION_ENTER: {
+    label: "进入区域",
+    description: "The customer's phone entered an area the location feed watches.",
+    fields: {
+      area: text("区域类型", "Kind of area entered.", { required: true, values: AREA_KINDS }),
+      place: text("地点", "Name of the place, e.g. 杭州东站."),
+    },
+  },
+  DATA_USAGE: {
+    label: "流量使用",
+    description: "The customer is using data; the usage feed reports how much of the month's quota is used.",
+    fields: {
+      percent: { type: "number", label: "流量已用%", description: "Percent of the month's data quota used (may exceed 100).", required: true, min: 0, max: 10_000 },
+    },
+  },
+  ROAMING_START: {
+    label: "漫游通话",
+    description: "A call while roaming, reported by signalling at hang-up.",
+    fields: {
+      destination: text("漫游地", "Where the customer is roaming, e.g. 香港 or 北京.", { required: true }),
+      international: { type: "boolean", label: "国际及港澳台漫游", description: "Outside the mainland.", default: false },
+      firstCall: { type: "boolean", label: "首次漫游通话", description: "The first call of this trip.", default: true },
+    },
+  },
+  FIRST_DATA_USE: {
+    label: "首次使用流量",
+    description: "The first data session of a customer who has not used data this month.",
+    fields: {
+      app: text("应用", "The app that opened the session."),
+    },
+  },
+  APP_LOGIN: {
+    label: "登录营业厅",
+    description: "The customer logged in to the app or the web hall.",
+    fields: {
+      channel: text("渠道", "Which hall.", { values: ["APP", "WEB"], default: "APP" }),
+    },
+  },
+  HOTLINE_CALL_START: {
+    label: "热线来电",
+    description: "A 10086 call connected to an agent; the agent's desktop gets the caller's view and offers.",
+    fields: {
+      agentId: text("坐席", "The agent the call connected to.", { required: true, maxLength: 64 }),
+      callId: text("通话", "The call's id in the contact centre.", { maxLength: 64 }),
+    },
+  },
+  BILL_PAYMENT: {
+    label: "缴费",
+    description: "The customer paid a bill.",
+    fields: {
+      amount: { type: "number", label: "缴费金额", description: "Amount paid, yuan.", required: true, min: 0, max: 1_000_000 },
+      channel: text("缴费渠道", "Where the customer paid.", { required: true, values: PAYMENT_CHANNELS }),
+    },
+  },
+  PLAN_QUERY: {
+    label: "套餐查询",
+    description: "The customer looked up their plan or balance.",
+    fields: {
+      channel: text("渠道", "Where the query was made.", { values: ["APP", "WEB", "SMS", "HOTLINE", "WECHAT"], default: "APP" }),
+    },
+  },
+  HANDSET_BROWSE: {
+    label: "浏览终端",
+    description: "The customer browsed a handset page.",
+    fields: {
+      brand: text("品牌", "Brand of the handset browsed."),
+      model: text("机型", "Model of the handset browsed."),
+    },
+  },
+  CONTENT_SEARCH: {
+    label: "内容搜索",
+    description: "The customer searched for or listened to content in an app.",
+    fields: {
+      category: text("内容类型", "Kind of content.", { required: true, values: CONTENT_CATEGORIES }),
+      query: text("搜索词", "What was searched."),
+    },
+  },
+};
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** The attribute name a trigger condition uses for a payload field: `event.percent`. */
+export function eventAttributeName(field: string): string {
+  return `event.${field}`;
+}
+
+/** What a trigger condition on this event type may reference beyond the customer's attributes. */
+export function eventAttributes(type: EventType): Record<string, AttributeInfo> {
+  const out: Record<string, AttributeInfo> = {};
+  for (const [name, f] of Object.entries(EVENT_CATALOGUE[type].fields)) {
+    out[eventAttributeName(name)] = { type: f.type, label: f.label, description: f.description, ...(f.values ? { values: f.values } : {}) };
+  }
+  return out;
+}
+
+/** A payload that passed validation: every declared field present (defaults filled) or null. */
+export type EventPayload = Readonly<Record<string, string | number | boolean | null>>;
+
+/** A payload problem: the field (as `payload.x`) and what to do about it. */
+export class PayloadError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Checks a payload against its type's fields. Fields the type does not declare are kept out of the
+ * result (feeds add fields over time; a condition can only test declared ones) but do not fail.
+ */
+export function validatePayload(type: EventType, payload: unknown): EventPayload {
+  const info = EVENT_CATALOGUE[type];
+  if (payload !== undefined && payload !== null && (typeof payload !== "object" || Array.isArray(payload))) {
+    throw new PayloadError(`payload of a ${type} event must be an object such as ${example(type)}; got ${describe(payload)}`, "payload");
+  }
+  const given = (payload ?? {}) as Record<string, unknown>;
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [name, f] of Object.entries(info.fields)) {
+    const field = `payload.${name}`;
+    const v = given[name];
+    if (v === undefined || v === null) {
+      if (f.required) throw new PayloadError(`${field} is required for ${type} events (${f.description}), e.g. ${example(type)}`, field);
+      out[name] = f.default ?? null;
+      continue;
+    }
+    if (typeof v !== f.type) throw new PayloadError(`${field} must be a ${f.type}; got ${describe(v)}`, field);
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new PayloadError(`${field} must be a finite number; got ${String(v)}`, field);
+      if ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)) {
+        throw new PayloadError(`${field} must be between ${f.min ?? "-∞"} and ${f.max ?? "∞"}; got ${v}`, field);
+      }
+    }
+    if (typeof v === "string") {
+      if (f.values && !f.values.includes(v)) throw new PayloadError(`${field} must be one of ${f.values.join(", ")}; got "${v.slice(0, 40)}"`, field);
+      if (f.maxLength !== undefined && v.length > f.maxLength) throw new PayloadError(`${field} is ${v.length} characters long; keep it under ${f.maxLength}`, field);
+    }
+    out[name] = v as string | number | boolean;
+  }
+  return out;
+}
+
+/** The payload as trigger conditions see it: `event.<field>` attributes. */
+export function payloadAttributes(payload: EventPayload): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [name, v] of Object.entries(payload)) out[eventAttributeName(name)] = v;
+  return out;
+}
+
+/** A one-line description of an event for reasons and trajectory summaries, e.g. "流量使用（流量已用% 92）". */
+export function describeEvent(type: EventType, payload: EventPayload): string {
+  const info = EVENT_CATALOGUE[type];
+  const parts = Object.entries(info.fields)
+    .filter(([name]) => payload[name] !== null && payload[name] !== undefined && name !== "agentId" && name !== "callId")
+    .map(([name, f]) => `${f.label} ${show(payload[name] ?? null)}`);
+  return parts.length > 0 ? `${info.label}（${parts.join("，")}）` : info.label;
+}
+
+function show(v: string | number | boolean | null): string {
+  if (typeof v === "boolean") return v ? "是" : "否";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(1);
+  return v ?? "无";
+}
+
+function example(type: EventType): string {
+  const fields = Object.entries(EVENT_CATALOGUE[type].fields).filter(([, f]) => f.required);
+  const sample = fields.map(([name, f]) => `"${name}": ${f.type === "number" ? "92" : f.type === "boolean" ? "true" : `"${f.values?.[0] ?? "…"}"`}`);
+  return `{${sample.join(", ")}}`;
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "string") return `the text "${v.slice(0, 40)}"`;
+  return `${typeof v} ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`;
+}

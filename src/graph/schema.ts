@@ -1,0 +1,51 @@
+/**
+ * The constraints and indexes the gateway's statements rely on: one per lookup, so every read
+ * starts from an index. Written by seeding and by anything that creates a graph from scratch.
+ */
+import neo4j from "neo4j-driver";
+import type { Graph } from "../platform/neo4j";
+import { CONTACT_TRAJECTORY_INDEX } from "./model";
+
+/** Constraints (each also an index) and lookup indexes, all idempotent. */
+export const SCHEMA: readonly string[] = [
+  "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (c:Customer) REQUIRE c.id IS UNIQUE",
+  "CREATE CONSTRAINT customer_msisdn IF NOT EXISTS FOR (c:Customer) REQUIRE c.msisdn IS UNIQUE",
+  "CREATE CONSTRAINT product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.id IS UNIQUE",
+  "CREATE CONSTRAINT product_code IF NOT EXISTS FOR (p:Product) REQUIRE p.code IS UNIQUE",
+  "CREATE CONSTRAINT channel_code IF NOT EXISTS FOR (c:Channel) REQUIRE c.code IS UNIQUE",
+  "CREATE CONSTRAINT tag_id IF NOT EXISTS FOR (t:Tag) REQUIRE t.id IS UNIQUE",
+  "CREATE CONSTRAINT tag_code IF NOT EXISTS FOR (t:Tag) REQUIRE t.code IS UNIQUE",
+  "CREATE CONSTRAINT region_id IF NOT EXISTS FOR (r:Region) REQUIRE r.id IS UNIQUE",
+  "CREATE CONSTRAINT group_id IF NOT EXISTS FOR (g:Group) REQUIRE g.id IS UNIQUE",
+  "CREATE CONSTRAINT contact_id IF NOT EXISTS FOR (k:Contact) REQUIRE k.id IS UNIQUE",
+  "CREATE CONSTRAINT hidden_preference_customer IF NOT EXISTS FOR (h:HiddenPreference) REQUIRE h.customerId IS UNIQUE",
+  "CREATE CONSTRAINT seed_run_id IF NOT EXISTS FOR (s:SeedRun) REQUIRE s.id IS UNIQUE",
+  "CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (g:Segment) REQUIRE g.id IS UNIQUE",
+  "CREATE CONSTRAINT segment_code IF NOT EXISTS FOR (g:Segment) REQUIRE g.code IS UNIQUE",
+  "CREATE CONSTRAINT offer_id IF NOT EXISTS FOR (o:Offer) REQUIRE o.id IS UNIQUE",
+  "CREATE CONSTRAINT offer_code IF NOT EXISTS FOR (o:Offer) REQUIRE o.code IS UNIQUE",
+  "CREATE CONSTRAINT strategy_id IF NOT EXISTS FOR (s:Strategy) REQUIRE s.id IS UNIQUE",
+  "CREATE CONSTRAINT strategy_code IF NOT EXISTS FOR (s:Strategy) REQUIRE s.code IS UNIQUE",
+  "CREATE CONSTRAINT decision_id IF NOT EXISTS FOR (d:Decision) REQUIRE d.id IS UNIQUE",
+  // A customer's trajectory page, newest first, is a backwards seek on this composite range index.
+  `CREATE RANGE INDEX ${CONTACT_TRAJECTORY_INDEX} IF NOT EXISTS FOR (k:Contact) ON (k.customerId, k.at)`,
+  "CREATE RANGE INDEX decision_customer_at IF NOT EXISTS FOR (d:Decision) ON (d.customerId, d.at)",
+  "CREATE RANGE INDEX decision_strategy IF NOT EXISTS FOR (d:Decision) ON (d.strategyId)",
+  "CREATE RANGE INDEX customer_segment IF NOT EXISTS FOR (c:Customer) ON (c.segment)",
+  "CREATE RANGE INDEX customer_lifecycle_stage IF NOT EXISTS FOR (c:Customer) ON (c.lifecycleStage)",
+  "CREATE RANGE INDEX customer_value_tier IF NOT EXISTS FOR (c:Customer) ON (c.valueTier)",
+  "CREATE RANGE INDEX customer_region IF NOT EXISTS FOR (c:Customer) ON (c.regionId)",
+  "CREATE RANGE INDEX customer_arpu IF NOT EXISTS FOR (c:Customer) ON (c.arpu)",
+  "CREATE RANGE INDEX tag_level1 IF NOT EXISTS FOR (t:Tag) ON (t.level1)",
+  "CREATE RANGE INDEX tag_status IF NOT EXISTS FOR (t:Tag) ON (t.status)",
+  "CREATE RANGE INDEX product_kind IF NOT EXISTS FOR (p:Product) ON (p.kind)",
+  "CREATE RANGE INDEX group_kind IF NOT EXISTS FOR (g:Group) ON (g.kind)",
+  "CREATE RANGE INDEX region_level IF NOT EXISTS FOR (r:Region) ON (r.level)",
+];
+
+/** Creates every constraint and index the gateway relies on and waits until they are online. */
+export async function ensureSchema(graph: Graph, timeoutSeconds = 300): Promise<void> {
+  const session = graph.session();
+  for (const statement of SCHEMA) await session.write(statement);
+  await session.write("CALL db.awaitIndexes($timeout)", { timeout: neo4j.int(timeoutSeconds) });
+}

@@ -1,0 +1,78 @@
+import { DEFAULT_REALTIME, type Config, type RealtimeConfig } from "../platform/config";
+import type { Services } from "../server/context";
+import { Graph, type GraphConnection } from "../platform/neo4j";
+import type { Logger } from "../platform/logger";
+import { createDecisionServices } from "../decisioning/services";
+import { createRealtimeServices } from "../realtime/services";
+import type { Redis } from "ioredis";
+import { createRedis } from "../platform/redis";
+import { ReferenceData } from "../customer360/reference";
+import { startGateway, type RunningGateway } from "../server/server";
+import { buildGatewaySchema } from "../../schema/build";
+
+/** A gateway process's moving parts, opened in order and closed in reverse. */
+export interface App {
+  gateway: RunningGateway;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Connects to Neo4j and Redis and serves the schema; `close` drains and disconnects. */
+export async function openApp(opts: {
+  neo4j: GraphConnection;
+  redisUrl: string;
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig> };
+  log: Logger;
+}): Promise<App> {
+  const graph = Graph.connect(opts.neo4j);
+  const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
+  redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
+  const reference = new ReferenceData(graph);
+  const decisions = createDecisionServices(graph, reference, redis, opts.log);
+  const realtime = createRealtimeServices(graph, reference, redis, decisions, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
+  const services: Services = { graph, redis, reference, log: opts.log, decisions, realtime };
+  try {
+    await connected(redis, REDIS_CONNECT_WAIT_MS);
+    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
+    realtime.start();
+    let closing: Promise<void> | undefined;
+    return {
+      gateway,
+      services,
+      close: () =>
+        (closing ??= (async () => {
+          await gateway.close();
+          await realtime.stop();
+          decisions.bus.close();
+          redis.disconnect();
+          await graph.close();
+        })()),
+    };
+  } catch (error) {
+    decisions.bus.close();
+    redis.disconnect();
+    await graph.close();
+    throw error;
+  }
+}
+
+/** How long start-up waits for Redis before serving anyway (requests needing it then fail fast until it is back). */
+const REDIS_CONNECT_WAIT_MS = 3_000;
+
+/**
+ * Resolves once the client is connected, or after `ms` in any case: without an offline queue, a
+ * request arriving in the milliseconds before the first connection would otherwise fail with
+ * SERVICE_UNAVAILABLE although Redis is up.
+ */
+function connected(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    redis.once("ready", done);
+    function done(): void {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      resolve();
+    }
+  });
+}

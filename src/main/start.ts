@@ -1,0 +1,48 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { loadConfig } from "../platform/config";
+import { createLogger } from "../platform/logger";
+import { PROJECT_ROOT } from "../platform/paths";
+import { runMain } from "../platform/run-main";
+import { openApp } from "./app";
+import { ensureServices } from "./launch/environment";
+
+/**
+ * `npm start`: Neo4j and Redis (launched unless NEO4J_URI / REDIS_URL are set), the demo data set
+ * when the graph is empty, then the gateway. Seeding runs as a child process (`seeds/cli.ts
+ * --if-empty`), so nothing the gateway runs imports the seeds.
+ */
+runMain(async (onStop) => {
+  const config = loadConfig();
+  const log = createLogger("gateway", config.logLevel);
+  const services = await ensureServices({ profile: "dev", log });
+  onStop(() => services.stop());
+  log.info(
+    { NEO4J_URI: services.neo4j.uri, REDIS_URL: services.redisUrl },
+    "services ready; point another gateway at them by setting NEO4J_URI and REDIS_URL to these values",
+  );
+
+  const seeded = await runChild(join(PROJECT_ROOT, "dist/seeds/cli.js"), ["--if-empty", "--customers", String(config.demo.customers), "--seed", String(config.demo.seed)], {
+    NEO4J_URI: services.neo4j.uri,
+    NEO4J_USERNAME: services.neo4j.username,
+    NEO4J_PASSWORD: services.neo4j.password,
+    ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
+  });
+  if (seeded !== 0) throw new Error(`seeding the demo data set failed (exit ${seeded}); see the lines above`);
+
+  const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config, log });
+  onStop(async () => {
+    log.info("stopping: draining requests and closing sockets");
+    await app.close();
+  });
+  log.info({ url: app.gateway.url }, "gateway ready; try: query { customer(id: \"C0000001\") { name } }");
+});
+
+/** Runs a compiled script of this checkout with extra environment; resolves with its exit code. */
+function runChild(script: string, args: readonly string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--enable-source-maps", script, ...args], { stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}

@@ -1,4 +1,0 @@
-import { resolve } from "node:path";
-
-/** The repository root, whether running from dist/src (compiled) or src (type-checked only). */
-export const PROJECT_ROOT = resolve(__dirname, __dirname.includes("/dist/") ? "../.." : "..");

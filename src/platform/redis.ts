@@ -1,0 +1,48 @@
+import { Redis } from "ioredis";
+import { GatewayError, ServiceUnavailableError } from "./errors";
+
+/**
+ * The gateway's Redis connection. Commands fail at once while Redis is down (no offline queue)
+ * so requests get SERVICE_UNAVAILABLE instead of hanging; the client keeps reconnecting in the
+ * background and recovers by itself. All keys carry `keyPrefix` (see ./keys.ts for the scheme).
+ */
+export function createRedis(url: string, keyPrefix: string): Redis {
+  return new Redis(url, {
+    keyPrefix,
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+}
+
+/** Resolves when Redis answers PING within `timeoutMs`; throws ServiceUnavailableError otherwise. */
+export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (error) {
+    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Awaits a Redis command, turning a connection failure (Redis down, the offline queue refused)
+ * into SERVICE_UNAVAILABLE. Redis's own replies (a script error) stay what they are: bugs, not outages.
+ */
+export async function redisCall<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (error) {
+    if (error instanceof GatewayError || (error instanceof Error && error.name === "ReplyError")) throw error;
+    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
+  }
+}

@@ -1,0 +1,198 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express, { type ErrorRequestHandler } from "express";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer, type WebSocket } from "ws";
+import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
+import { createContext, type GatewayContext, type Services } from "./context";
+import { pingRedis } from "../platform/redis";
+
+export interface GatewayOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  port: number;
+  host: string;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Drains HTTP, closes sockets with 1012 (reconnect elsewhere), stops accepting work. */
+  close(): Promise<void>;
+}
+
+export { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
+
+/** HTTP and WebSocket GraphQL on one port at /graphql, plus /healthz and /readyz. */
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const { schema, services } = opts;
+  const app = express();
+  const http: Server = createServer(app);
+
+  const wss = new WebSocketServer({ server: http, path: "/graphql" });
+  const wsServer = useServer(
+    {
+      schema,
+      context: (ctx) => createContext(services, undefined, ctx.extra.socket),
+      // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
+      // is too short for a busy replica (it closes them with 4408 and they reconnect again, a storm).
+      connectionInitWaitTimeout: 15_000,
+    },
+    wss,
+  );
+  const stopKeepAlive = keepAlive(wss, services.realtime.config.keepAliveMs);
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(services),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              stopKeepAlive();
+              for (const client of wss.clients) client.close(CLOSE_SERVICE_RESTART, "gateway shutting down; reconnect");
+              await wsServer.dispose();
+            },
+          };
+        },
+      },
+      roundTripHeader,
+      okStatusForJsonClients,
+    ],
+  });
+  await apollo.start();
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    const [neo4j, redis] = await Promise.allSettled([withTimeout(services.graph.ping(), 1_500), pingRedis(services.redis, 1_500)]);
+    const state = { neo4j: describe(neo4j), redis: describe(redis) };
+    const ready = neo4j.status === "fulfilled" && redis.status === "fulfilled";
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", ...state });
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, { context: async () => createContext(services) }),
+  );
+  app.use(requestErrors);
+
+  await new Promise<void>((resolve) => http.listen(opts.port, opts.host, resolve));
+  const port = (http.address() as AddressInfo).port;
+  const shownHost = opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
+  return {
+    url: `http://${shownHost}:${port}/graphql`,
+    port,
+    close: async () => {
+      await apollo.stop();
+    },
+  };
+}
+
+/**
+ * WebSocket keep-alive: a ping every `intervalMs`; a socket that did not answer the previous one is
+ * dropped, so dead connections (a phone that lost signal) do not hold subscriptions for ever, and
+ * proxies see traffic on idle ones.
+ */
+function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
+  const answered = new WeakMap<WebSocket, boolean>();
+  wss.on("connection", (socket) => {
+    answered.set(socket, true);
+    socket.on("pong", () => answered.set(socket, true));
+  });
+  const timer = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (answered.get(socket) === false) {
+        socket.terminate();
+        continue;
+      }
+      answered.set(socket, false);
+      socket.ping();
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** A body that is not JSON (or too large) gets a GraphQL-shaped 400, not Express's HTML page. */
+const requestErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
+  if (res.headersSent || !error.status || error.status >= 500) return next(error);
+  const message =
+    error.type === "entity.parse.failed"
+      ? "The request body is not valid JSON; send {\"query\": \"...\", \"variables\": {...}} with content-type application/json."
+      : error.type === "entity.too.large"
+        ? "The request body is larger than 1 MB; send smaller batches."
+        : (error.message ?? "Bad request.");
+  res.status(error.status).json({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+};
+
+/** Reports the Bolt round trips a request cost, for benchmarks and operators (`x-bolt-round-trips`). */
+const roundTripHeader: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, response }) {
+        response.http.headers.set("x-bolt-round-trips", String(contextValue.graph.counter.queries));
+      },
+    };
+  },
+};
+
+/**
+ * GraphQL over HTTP: a client that only accepts `application/json` expects 200 even when the
+ * document does not parse or validate (the errors are in the body); 4xx is for
+ * `application/graphql-response+json` clients. Apollo answers 400 to both, so we fix the former.
+ */
+const okStatusForJsonClients: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart({ request }) {
+    const accept = request.http?.headers.get("accept") ?? "";
+    if (accept.includes("application/graphql-response+json")) return {};
+    return {
+      async willSendResponse({ response }) {
+        if (response.http.status === 400 && response.body.kind === "single" && response.body.singleResult.errors) {
+          response.http.status = 200;
+        }
+      },
+    };
+  },
+};
+
+/**
+ * A value in the document that its scalar rejects (a malformed DateTime literal) is the caller's
+ * bad input, the same as a bad variable, not a malformed query: give both BAD_USER_INPUT.
+ */
+function formatError(services: Services) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? error.originalError : undefined;
+    const code = formatted.extensions?.code;
+    if (code === "GRAPHQL_VALIDATION_FAILED" && original && !(original instanceof GraphQLError && original.extensions?.code)) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
+    }
+    if (code === "INTERNAL_SERVER_ERROR") {
+      services.log.error({ err: original ?? error, path: formatted.path }, "unexpected error in a resolver");
+      return { ...formatted, message: "Internal error; it has been logged. Retry, and report it if it persists." };
+    }
+    return formatted;
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+function describe(result: PromiseSettledResult<unknown>): string {
+  return result.status === "fulfilled" ? "ok" : result.reason instanceof Error ? result.reason.message : String(result.reason);
+}

@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Graph } from "../src/platform/neo4j";
+import { createLogger } from "../src/platform/logger";
+import { PROJECT_ROOT } from "../src/platform/paths";
+import { ensureServices } from "../src/main/launch/environment";
+import { seedGraph } from "../seeds/index";
+import { TEST_DATA } from "./support/data";
+import { runMain } from "../src/platform/run-main";
+
+/**
+ * `npm test`: one real Neo4j and one real Redis for the whole run (fresh, throw-away, unless
+ * NEO4J_URI / REDIS_URL point elsewhere), the test data set seeded once, then node's test
+ * runner over dist/test. Pass file name fragments to run only some files: `npm test -- trajectory`.
+ */
+runMain(
+  async (onStop) => {
+    // Service start-up (and the first fetch of Neo4j from Maven Central) logs its progress at info.
+    const log = createLogger("test", process.env.LOG_LEVEL ?? "info");
+    const started = Date.now();
+    const services = await ensureServices({ profile: "test", log });
+    onStop(() => services.stop());
+
+    const graph = Graph.connect(services.neo4j);
+    try {
+      const seeded = await seedGraph(graph, { customers: TEST_DATA.customers, seed: TEST_DATA.seed, asOf: new Date(TEST_DATA.asOf) });
+      console.error(`test services up and ${seeded.customers} customers seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } finally {
+      await graph.close();
+    }
+
+    const dir = join(PROJECT_ROOT, "dist/test");
+    const only = process.argv.slice(2);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".test.js") && (only.length === 0 || only.some((o) => f.includes(o))))
+      .map((f) => join(dir, f));
+    const env = {
+      ...process.env,
+      NEO4J_URI: services.neo4j.uri,
+      NEO4J_USERNAME: services.neo4j.username,
+      NEO4J_PASSWORD: services.neo4j.password,
+      REDIS_URL: services.redisUrl,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
+    };
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=2", ...files], { stdio: "inherit", env });
+      child.on("exit", (c) => resolve(c ?? 1));
+    });
+    process.exitCode = code;
+  },
+  { exitWhenDone: true },
+);
