@@ -1,6 +1,6 @@
 import { Neo4jError } from "neo4j-driver";
 import type { EventType } from "../domain/events";
-import { int, type Graph, type GraphSession } from "../platform/neo4j";
+import { int, type GraphSession } from "../platform/neo4j";
 import type { OfferNode, SegmentNode, StrategyNode } from "./model";
 import type { ChannelCode, LifecycleStage, MarketingStatus } from "../domain/vocabulary";
 
