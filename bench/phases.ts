@@ -2,11 +2,11 @@ import DataLoader from "dataloader";
 import type { Logger } from "pino";
 import { Decider, type DecisionScope } from "../src/decisioning/decide";
 import type { ContactPolicy } from "../src/contact-policy/policy";
-import { createDecisionServices } from "../src/decisioning/services";
+import { wireServices } from "../src/main/wiring";
+import { DEFAULT_REALTIME } from "../src/platform/config";
 import { decisionInputs, writeDecisions, type DecisionInputRequest, type DecisionInputs, type DecisionWrite } from "../src/graph/decision";
 import { Graph, type GraphConnection } from "../src/platform/neo4j";
 import { createRedis } from "../src/platform/redis";
-import { ReferenceData } from "../src/customer360/reference";
 import { processCpuMs } from "./cpu";
 import { percentile } from "./load";
 
@@ -73,8 +73,8 @@ export async function decisionBreakdown(opts: {
   const graph = Graph.connect(opts.neo4j);
   const redis = createRedis(opts.redisUrl, opts.redisKeyPrefix);
   try {
-    const reference = new ReferenceData(graph);
-    const services = createDecisionServices(graph, reference, redis, opts.log);
+    const services = wireServices(graph, redis, opts.log, DEFAULT_REALTIME);
+    const reference = services.reference;
     try {
       let current: Record<Phase, number> = blank();
       const cpu = { read: 0, write: 0, known: opts.neo4jPid !== undefined };
@@ -98,7 +98,7 @@ export async function decisionBreakdown(opts: {
         ),
         write: (rows: readonly DecisionWrite[]) => timed("neo4jWrite", () => writeDecisions(session, rows), "write"),
       };
-      const decider = new Decider(reference, services.marketing, services.propensity, timedPolicy(services.policy, timed));
+      const decider = new Decider(reference, services.marketing.catalogue, services.decisioning.propensity, timedPolicy(services.contactPolicy, timed));
 
       // Untimed decisions first: reference data, the marketing snapshot and the model load once per
       // process, and this process's driver and decision code are as cold as a fresh gateway's.

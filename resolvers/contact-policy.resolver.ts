@@ -8,13 +8,13 @@ import { CHANNEL_CODES } from "../src/domain/vocabulary";
 export class ContactPolicyResolver {
   @Query(() => ContactPolicy, { description: "The contact policy in force (the built-in default until someone changes it)." })
   async contactPolicy(@Ctx() ctx: GatewayContext): Promise<ContactPolicy> {
-    return view(await ctx.decisions.policy.current());
+    return view(await ctx.contactPolicy.current());
   }
 
   // Anyone may change the policy until the security work lands; it should then need a permission.
   @Mutation(() => ContactPolicy, { description: "Changes the contact policy; every gateway replica applies it within a second." })
   async setContactPolicy(@Ctx() ctx: GatewayContext, @Arg("input", () => ContactPolicyInput) input: ContactPolicyInput): Promise<ContactPolicy> {
-    return view(await ctx.decisions.policy.update(input, ctx.principal.id));
+    return view(await ctx.contactPolicy.update(input, ctx.principal.id));
   }
 }
 

@@ -5,8 +5,7 @@ import { Customer } from "../schema/customer.type";
 import { Decision, DecisionContextInput, NextBestOffersArgs } from "../schema/decision.type";
 import { ResponseOutcomeEnum } from "../schema/enums";
 import { Offer, Strategy } from "../schema/marketing.type";
-import { decisionScope, type GatewayContext } from "../src/server/context";
-import { respondToOffer } from "../src/decisioning/respond";
+import type { GatewayContext } from "../src/server/context";
 import { viewOfDecision, viewOfRecord, type DecisionView } from "../src/decisioning/view";
 import type { ContactRecord } from "../src/graph/contact";
 import type { OfferRecord, StrategyRecord } from "../src/graph/marketing";
@@ -18,7 +17,7 @@ const MAX_PLACEMENTS = 10;
 
 async function decide(ctx: GatewayContext, customerId: string, channel: ChannelCode, limit: number, context?: DecisionContextInput | null): Promise<DecisionView[]> {
   intInRange("limit", limit, 1, MAX_PLACEMENTS);
-  const decisions = await ctx.decisions.decider.decide(decisionScope(ctx), {
+  const decisions = await ctx.decisioning.decide(ctx, {
     customerId,
     channel,
     limit,
@@ -48,7 +47,7 @@ export class DecisionResolver {
 
   @Query(() => Decision, { nullable: true, description: "A decision made earlier, with its outcome once answered." })
   async decision(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<DecisionView | null> {
-    const d = await ctx.loaders.decision.load(id);
+    const d = await ctx.decisioning.decision(ctx, id);
     return d ? viewOfRecord(d) : null;
   }
 
@@ -61,32 +60,20 @@ export class DecisionResolver {
     @Arg("outcome", () => ResponseOutcomeEnum) outcome: ResponseOutcome,
     @Ctx() ctx: GatewayContext,
   ): Promise<DecisionView> {
-    const [snapshot, products] = await Promise.all([ctx.decisions.marketing.snapshot(), ctx.reference.products()]);
-    const d = await respondToOffer(
-      {
-        graph: ctx.graph,
-        load: (id) => ctx.loaders.decision.load(id),
-        policy: ctx.decisions.policy,
-        propensity: ctx.decisions.propensity,
-        offerName: (id) => snapshot.offers.get(id)?.name ?? id,
-        productKind: (id) => products.get(id)?.kind ?? "UNKNOWN",
-      },
-      decisionId,
-      outcome,
-    );
+    const d = await ctx.decisioning.respond(ctx, decisionId, outcome);
     return viewOfRecord(d);
   }
 
   @FieldResolver(() => Offer)
   async offer(@Root() d: DecisionView, @Ctx() ctx: GatewayContext): Promise<OfferRecord> {
-    const offer = (await ctx.decisions.marketing.snapshot()).offers.get(d.offerId);
+    const offer = await ctx.marketing.offer(d.offerId);
     if (!offer) throw new Error(`decision ${d.id} names offer ${d.offerId}, which is not in the graph`);
     return offer;
   }
 
   @FieldResolver(() => Strategy, { nullable: true, description: "The strategy that won the placement; null for upgrade-path and circle-adoption offers." })
   async strategy(@Root() d: DecisionView, @Ctx() ctx: GatewayContext): Promise<StrategyRecord | null> {
-    return d.strategyId ? ((await ctx.decisions.marketing.snapshot()).strategies.get(d.strategyId) ?? null) : null;
+    return d.strategyId ? ctx.marketing.strategy(d.strategyId) : null;
   }
 
   @FieldResolver(() => Channel)
@@ -122,7 +109,7 @@ export class ContactDecisionResolver {
   @FieldResolver(() => Decision, { nullable: true, description: "The decision behind an offer presented or answered through the gateway." })
   async decision(@Root() k: ContactRecord, @Ctx() ctx: GatewayContext): Promise<DecisionView | null> {
     if (!k.decisionId) return null;
-    const d = await ctx.loaders.decision.load(k.decisionId);
+    const d = await ctx.decisioning.decision(ctx, k.decisionId);
     return d ? viewOfRecord(d) : null;
   }
 }

@@ -18,41 +18,41 @@ function strip<T extends object>(input: T): T {
 export class StrategyResolver {
   @Query(() => [Strategy], { description: "Strategies, optionally of one status." })
   async strategies(@Ctx() ctx: GatewayContext, @Arg("status", () => MarketingStatusEnum, { nullable: true }) status?: MarketingStatus | null): Promise<StrategyRecord[]> {
-    const all = [...(await ctx.decisions.marketing.snapshot()).strategies.values()];
-    return status ? all.filter((s) => s.status === status) : all;
+    return ctx.marketing.strategies(status);
   }
 
   @Query(() => Strategy, { nullable: true })
   async strategy(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<StrategyRecord | null> {
-    return (await ctx.decisions.marketing.snapshot()).strategies.get(id) ?? null;
+    return ctx.marketing.strategy(id);
   }
 
   @Mutation(() => Strategy, { description: "Creates a strategy (ACTIVE). Codes, segment, offers, channels and windows are checked; bad ones are BAD_USER_INPUT naming the field." })
   createStrategy(@Arg("input", () => StrategyInput) input: StrategyInput, @Ctx() ctx: GatewayContext): Promise<StrategyRecord> {
-    return ctx.decisions.admin.saveStrategy(ctx.graph, null, strip({ ...input }));
+    return ctx.marketing.saveStrategy(ctx, null, strip({ ...input }));
   }
 
   @Mutation(() => Strategy, { description: "Changes the fields given; the rest stay." })
   updateStrategy(@Arg("id", () => ID) id: string, @Arg("input", () => StrategyInput) input: StrategyInput, @Ctx() ctx: GatewayContext): Promise<StrategyRecord> {
-    return ctx.decisions.admin.saveStrategy(ctx.graph, id, strip({ ...input }));
+    return ctx.marketing.saveStrategy(ctx, id, strip({ ...input }));
   }
 
   @Mutation(() => Strategy, { description: "Takes a strategy out of decisions; it stays for history and evaluation." })
   retireStrategy(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<StrategyRecord> {
-    return ctx.decisions.admin.saveStrategy(ctx.graph, id, {}, "RETIRED");
+    return ctx.marketing.saveStrategy(ctx, id, {}, "RETIRED");
   }
 
   @FieldResolver(() => Segment)
   async segment(@Root() s: StrategyRecord, @Ctx() ctx: GatewayContext): Promise<SegmentRecord> {
-    const segment = (await ctx.decisions.marketing.snapshot()).segments.get(s.segmentId);
+    const segment = await ctx.marketing.segment(s.segmentId);
     if (!segment) throw new Error(`strategy ${s.id} targets segment ${s.segmentId}, which is not in the graph`);
     return segment;
   }
 
   @FieldResolver(() => [Offer])
   async offers(@Root() s: StrategyRecord, @Ctx() ctx: GatewayContext): Promise<OfferRecord[]> {
-    const offers = (await ctx.decisions.marketing.snapshot()).offers;
-    return s.offerIds.flatMap((id) => offers.get(id) ?? []);
+    const offers = await ctx.marketing.offers();
+    const byId = new Map(offers.map((o) => [o.id, o]));
+    return s.offerIds.flatMap((id) => byId.get(id) ?? []);
   }
 
   @FieldResolver(() => [Channel])
@@ -66,23 +66,22 @@ export class StrategyResolver {
 export class OfferResolver {
   @Query(() => [Offer], { description: "Offers, optionally of one status." })
   async offers(@Ctx() ctx: GatewayContext, @Arg("status", () => MarketingStatusEnum, { nullable: true }) status?: MarketingStatus | null): Promise<OfferRecord[]> {
-    const all = [...(await ctx.decisions.marketing.snapshot()).offers.values()];
-    return status ? all.filter((o) => o.status === status) : all;
+    return ctx.marketing.offers(status);
   }
 
   @Mutation(() => Offer)
   createOffer(@Arg("input", () => OfferInput) input: OfferInput, @Ctx() ctx: GatewayContext): Promise<OfferRecord> {
-    return ctx.decisions.admin.saveOffer(ctx.graph, null, strip({ ...input }));
+    return ctx.marketing.saveOffer(ctx, null, strip({ ...input }));
   }
 
   @Mutation(() => Offer, { description: "Changes the fields given; the rest stay." })
   updateOffer(@Arg("id", () => ID) id: string, @Arg("input", () => OfferInput) input: OfferInput, @Ctx() ctx: GatewayContext): Promise<OfferRecord> {
-    return ctx.decisions.admin.saveOffer(ctx.graph, id, strip({ ...input }));
+    return ctx.marketing.saveOffer(ctx, id, strip({ ...input }));
   }
 
   @Mutation(() => Offer, { description: "Takes an offer out of decisions; strategies proposing it skip it." })
   retireOffer(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<OfferRecord> {
-    return ctx.decisions.admin.saveOffer(ctx.graph, id, {}, "RETIRED");
+    return ctx.marketing.saveOffer(ctx, id, {}, "RETIRED");
   }
 
   @FieldResolver(() => Product)
@@ -102,16 +101,16 @@ export class OfferResolver {
 export class SegmentResolver {
   @Query(() => [Segment])
   async segments(@Ctx() ctx: GatewayContext): Promise<SegmentRecord[]> {
-    return [...(await ctx.decisions.marketing.snapshot()).segments.values()];
+    return ctx.marketing.segments();
   }
 
   @Mutation(() => Segment, { description: "Creates a segment; its expression is parsed and type-checked (BAD_USER_INPUT with the column when wrong)." })
   createSegment(@Arg("input", () => SegmentInput) input: SegmentInput, @Ctx() ctx: GatewayContext): Promise<SegmentRecord> {
-    return ctx.decisions.admin.saveSegment(ctx.graph, null, strip({ ...input }));
+    return ctx.marketing.saveSegment(ctx, null, strip({ ...input }));
   }
 
   @Mutation(() => Segment)
   updateSegment(@Arg("id", () => ID) id: string, @Arg("input", () => SegmentInput) input: SegmentInput, @Ctx() ctx: GatewayContext): Promise<SegmentRecord> {
-    return ctx.decisions.admin.saveSegment(ctx.graph, id, strip({ ...input }));
+    return ctx.marketing.saveSegment(ctx, id, strip({ ...input }));
   }
 }

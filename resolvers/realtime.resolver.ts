@@ -9,7 +9,7 @@ import { BadUserInputError, NotFoundError } from "../src/platform/errors";
 import type { ChannelCode } from "../src/domain/vocabulary";
 import type { CustomerRecord } from "../src/graph/records";
 import { createLoaders } from "../src/customer360/loaders";
-import { ingestEvents, type IngestOutcome } from "../src/realtime/ingest";
+import type { IngestOutcome } from "../src/realtime/ingest";
 import { CURSOR, type DeskPush, type OfferPush, type Push } from "../src/realtime/push";
 import type { Route } from "../src/realtime/push-hub";
 import type { ParkedEvent as ParkedRecord } from "../src/realtime/event-stream";
@@ -25,7 +25,7 @@ function live(ctx: GatewayContext, route: Route, since: string | null | undefine
   if (since !== null && since !== undefined && !CURSOR.test(since)) {
     throw new BadUserInputError(`since must be the cursor of a push received earlier, such as "1732280000000-0"; got "${since.slice(0, 40)}"`, "since");
   }
-  return ctx.realtime.hub.subscribe(route, since ?? null, (code, reason) => ctx.socket?.close(code, reason));
+  return ctx.realtime.subscribe(route, since ?? null, (code, reason) => ctx.socket?.close(code, reason));
 }
 
 /**
@@ -49,13 +49,13 @@ export class RealtimeResolver {
       "Takes a batch of events (at most 1,000). Each is checked on its own: a bad one is REJECTED with its reason and the rest still go in. Deduplicated by event id. Accepted events are queued durably; offers follow on the subscriptions.",
   })
   ingestEvents(@Arg("events", () => [EventInput]) events: EventInput[], @Ctx() ctx: GatewayContext): Promise<IngestOutcome> {
-    return ingestEvents(ctx.realtime.stream, ctx.graph, events);
+    return ctx.realtime.ingest(ctx, events);
   }
 
   @Query(() => [ParkedEvent], { description: "Events that could not be processed (after retries, or refused outright), newest first." })
   parkedEvents(@Arg("first", () => Int, { defaultValue: 50 }) first: number, @Ctx() ctx: GatewayContext): Promise<ParkedRecord[]> {
     intInRange("first", first, 1, 1_000);
-    return ctx.realtime.stream.parked(first);
+    return ctx.realtime.parked(first);
   }
 
   @Mutation(() => [ID], { description: "Puts parked events back on the stream once their cause is fixed; returns the parked ids re-queued (unknown ids are skipped)." })
@@ -63,13 +63,13 @@ export class RealtimeResolver {
     if (parkedIds.length > 1_000) throw new BadUserInputError(`parkedIds holds ${parkedIds.length} ids; retry at most 1000 at a time`, "parkedIds");
     const bad = parkedIds.find((id) => !CURSOR.test(id));
     if (bad !== undefined) throw new BadUserInputError(`"${bad.slice(0, 40)}" is not a parked id; take them from parkedEvents`, "parkedIds");
-    return ctx.realtime.stream.retryParked(parkedIds);
+    return ctx.realtime.retryParked(parkedIds);
   }
 
   @Query(() => EventPipeline, { description: "The event stream's backlog, pending and parked events, and this replica's open subscriptions." })
   async eventPipeline(@Ctx() ctx: GatewayContext): Promise<EventPipeline> {
-    const s = await ctx.realtime.stream.status();
-    return { streamLength: s.length, pending: s.pending, lag: s.lag, consumers: s.consumers, parked: s.parked, openSubscriptions: ctx.realtime.hub.size };
+    const s = await ctx.realtime.pipeline();
+    return { streamLength: s.length, pending: s.pending, lag: s.lag, consumers: s.consumers, parked: s.parked, openSubscriptions: s.openSubscriptions };
   }
 
   @Subscription(() => LiveOffer, {

@@ -397,7 +397,7 @@ describe("contactPolicy over GraphQL", () => {
     assert.deepEqual(changed.channelPriority, ["SMS", "HOTLINE", "APP", "WEB", "OUTBOUND_CALL", "STORE", "WECHAT"]);
     assert.deepEqual(dataOf(await gw.raw<{ contactPolicy: Record<string, unknown> }>(`{ contactPolicy { ${FIELDS} } }`)).contactPolicy, changed);
 
-    const policy = gw.app.services.decisions.policy;
+    const policy = gw.app.services.contactPolicy;
     assert.equal((await policy.reserve("C0002140", "SMS", ["d1", "d2", "d3"], T0)).granted, 2, "the gateway's own policy applies the new cap");
   });
 

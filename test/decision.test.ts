@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument, TrajectoryDocument } from "../schema/generated/operations";
 import { canHold, isMainPlan, productById, REQUIRES } from "../seeds/catalogue";
 import { generateCustomerById } from "../seeds/generate";
-import { createContext, decisionScope } from "../src/server/context";
+import { createContext } from "../src/server/context";
 import { inControlGroup } from "../src/decisioning/control-group";
 import { TEST_DATA } from "./support/data";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
@@ -40,10 +40,10 @@ describe("next best offers", () => {
   after(() => gw.close());
 
   test("no candidate is held, excluded by a holding, or missing a requirement (50 customers, every ranked candidate)", async () => {
-    const { decider } = gw.app.services.decisions;
+    const decider = gw.app.services.decisioning;
     let checked = 0;
     for (const id of ids(2200, 50)) {
-      const scope = decisionScope(createContext(gw.app.services));
+      const scope = createContext(gw.app.services);
       const { inputs, ranked } = await decider.rank(scope, id, "HOTLINE");
       const held = new Set(inputs.customer.profile?.holdings.map((h) => h.productId));
       assert.deepEqual(held, new Set(generated(id).holdings.map((h) => h.productId)), `${id}: holdings as seeded`);
@@ -107,9 +107,9 @@ describe("next best offers", () => {
   });
 
   test("family adoption shows as a graph path with the right counts", async () => {
-    const { decider } = gw.app.services.decisions;
+    const decider = gw.app.services.decisioning;
     for (const id of ids(2300, 40)) {
-      const { inputs, ranked } = await decider.rank(decisionScope(createContext(gw.app.services)), id, "HOTLINE");
+      const { inputs, ranked } = await decider.rank(createContext(gw.app.services), id, "HOTLINE");
       for (const c of ranked.filter((x) => x.familyHolders > 0)) {
         assert.ok(c.familyHolders <= inputs.familySize);
         const members = generated(id).memberships.filter((m) => m.kind === "FAMILY");
@@ -160,10 +160,10 @@ describe("next best offers", () => {
   describe("contact policy on the decision path", () => {
     test("50 concurrent SMS decisions for one customer send exactly the weekly cap of one", async () => {
       // A customer whose SMS placement is not held back as a control group (that one is never sent).
-      const { decider } = gw.app.services.decisions;
+      const decider = gw.app.services.decisioning;
       let id: string | undefined;
       for (const x of ids(2370, 30).filter((c) => generated(c).customer.dndList === null)) {
-        const [top] = (await decider.rank(decisionScope(createContext(gw.app.services)), x, "SMS")).ranked;
+        const [top] = (await decider.rank(createContext(gw.app.services), x, "SMS")).ranked;
         if (top && !(top.strategy && inControlGroup(top.strategy.id, x, top.strategy.controlShare))) {
           id = x;
           break;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
-import { createContext, decisionScope } from "../src/server/context";
+import { createContext } from "../src/server/context";
 import type { ChannelCode } from "../src/domain/vocabulary";
 import { validatePayload, type EventType } from "../src/domain/events";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
@@ -82,11 +82,11 @@ after(async () => {
  */
 async function fires(row: Row, customerId: string, payload: Record<string, unknown>): Promise<boolean> {
   const services = gw.app.services;
-  const scope = decisionScope(createContext(services));
+  const scope = createContext(services);
   const at = new Date();
   const trigger = { eventId: "probe", type: row.type, payload: validatePayload(row.type, payload), at };
   for (const { code } of strategies.get(row.code)?.channels ?? []) {
-    const { ranked } = await services.decisions.decider.rank(scope, customerId, code, { at, push: true, trigger });
+    const { ranked } = await services.decisioning.rank(scope, customerId, code, { at, push: true, trigger });
     if (ranked.some((c) => c.strategy?.code === row.code)) return true;
   }
   return false;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { NextBestOffersDocument, RespondToOfferDocument, TrajectoryDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { productById } from "../seeds/catalogue";
-import { createContext, decisionScope } from "../src/server/context";
+import { createContext } from "../src/server/context";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 
 // This file decides for, and answers on behalf of, customers C0002600–C0002899 only.
@@ -96,10 +96,10 @@ describe("respondToOffer", () => {
   });
 
   test("learning: an offer that many customers accepted ranks higher than before for a customer who never answered", async () => {
-    const { decider } = gw.app.services.decisions;
+    const decider = gw.app.services.decisioning;
     const probe = "C0002899";
     const rankOf = async (offerId: string): Promise<{ index: number; propensity: number; evidence: number }> => {
-      const { ranked } = await decider.rank(decisionScope(createContext(gw.app.services)), probe, "WEB");
+      const { ranked } = await decider.rank(createContext(gw.app.services), probe, "WEB");
       const index = ranked.findIndex((c) => c.offer.id === offerId);
       const c = ranked[index];
       assert.ok(c, `${offerId} is a candidate for ${probe}`);
@@ -110,7 +110,7 @@ describe("respondToOffer", () => {
     for (const id of ids(2700, 120)) {
       made.push(...dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "WEB", limit: 10 })).nextBestOffers.filter((d) => d.contacted));
     }
-    const { ranked } = await decider.rank(decisionScope(createContext(gw.app.services)), probe, "WEB");
+    const { ranked } = await decider.rank(createContext(gw.app.services), probe, "WEB");
     const frequency = new Map<string, number>();
     for (const d of made) frequency.set(d.offer.id, (frequency.get(d.offer.id) ?? 0) + 1);
     const target = ranked

@@ -4,7 +4,7 @@ import { NextBestOffersDocument } from "../schema/generated/operations";
 import { ensureMarketing } from "../seeds/index";
 import { PRODUCTS } from "../seeds/catalogue";
 import { STRATEGIES } from "../seeds/marketing";
-import { createContext, decisionScope } from "../src/server/context";
+import { createContext } from "../src/server/context";
 import { segmentSubject } from "../src/segments/attributes";
 import type { TriggerContext } from "../src/decisioning/decide";
 import { Graph } from "../src/platform/neo4j";
@@ -51,7 +51,7 @@ describe("event-triggered strategies", () => {
   after(() => gw.close());
 
   const rank = async (customerId: string, channel: "APP" | "SMS" | "HOTLINE", context: { trigger?: TriggerContext; at?: Date } = {}) =>
-    gw.app.services.decisions.decider.rank(decisionScope(createContext(gw.app.services)), customerId, channel, { at: DAYTIME, ...context });
+    gw.app.services.decisioning.rank(createContext(gw.app.services), customerId, channel, { at: DAYTIME, ...context });
 
   test("the seed has an active triggered strategy for every row of the operators' trigger table, each able to push, without a control group", async () => {
     const res = await gw.raw<{
@@ -72,7 +72,7 @@ describe("event-triggered strategies", () => {
     const content = triggered.filter((s) => s.trigger?.eventType === "CONTENT_SEARCH").map((s) => s.trigger?.condition);
     assert.deepEqual(content.sort(), ['event.category = "MUSIC"', 'event.category = "READING"', 'event.category = "VIDEO"']);
     assert.equal(triggered.find((s) => s.trigger?.eventType === "HANDSET_BROWSE")?.trigger?.maxDelaySeconds, 300, "a handset offer within five minutes");
-    const snapshot = await gw.app.services.decisions.marketing.snapshot();
+    const snapshot = await gw.app.services.marketing.snapshot();
     for (const s of snapshot.active.filter((a) => a.trigger)) assert.ok(s.trigger?.condition, `${s.code}: its condition compiles`);
   });
 
@@ -88,12 +88,12 @@ describe("event-triggered strategies", () => {
     } finally {
       await graph.close();
     }
-    gw.app.services.decisions.marketing.invalidate();
+    gw.app.services.marketing.catalogue.invalidate();
     assert.deepEqual(await updatedAt(), before);
   });
 
   test("no decision asked for (no event) proposes through a triggered strategy or its event-only offer", async () => {
-    const snapshot = await gw.app.services.decisions.marketing.snapshot();
+    const snapshot = await gw.app.services.marketing.snapshot();
     const st14 = snapshot.active.find((s) => s.code === "MOB-RT-LOGIN-001");
     assert.ok(st14?.matcher && st14.trigger);
     const [products, tags] = await Promise.all([gw.app.services.reference.products(), gw.app.services.reference.tags()]);
@@ -169,11 +169,11 @@ describe("event-triggered strategies", () => {
   });
 
   test("a decision made for an event gives the event as its first reason and keeps the event's id", async () => {
-    const { decider } = gw.app.services.decisions;
+    const decider = gw.app.services.decisioning;
     let made: { id: string; reasons: Array<{ kind: string; text: string }>; eventId: string | null } | undefined;
     for (const id of MINE.slice(20)) {
       const trigger = { ...event("DATA_USAGE", { percent: 92 }), eventId: `E-TEST-${id}` };
-      const decisions = await decider.decide(decisionScope(createContext(gw.app.services)), { customerId: id, channel: "APP", limit: 3, context: { at: DAYTIME, push: true, trigger } });
+      const decisions = await decider.decide(createContext(gw.app.services), { customerId: id, channel: "APP", limit: 3, context: { at: DAYTIME, push: true, trigger } });
       const [d] = decisions;
       if (!d) continue;
       assert.equal(decisions.length, 1, "one strategy fires, and it speaks through one offer");
@@ -197,8 +197,8 @@ describe("event-triggered strategies", () => {
   });
 
   test("an event that fires nothing decides nothing", async () => {
-    const { decider } = gw.app.services.decisions;
-    const decisions = await decider.decide(decisionScope(createContext(gw.app.services)), {
+    const decider = gw.app.services.decisioning;
+    const decisions = await decider.decide(createContext(gw.app.services), {
       customerId: "C0002002",
       channel: "APP",
       limit: 3,
@@ -256,7 +256,7 @@ describe("event-triggered strategies", () => {
     test("trigger: null removes it; the strategy is an ordinary one again", async () => {
       const removed = dataOf(await gw.raw<{ updateStrategy: { trigger: TriggerView | null; channels: Array<{ code: string }> } }>(UPDATE_STRATEGY, { id: strategyId, input: { trigger: null } })).updateStrategy;
       assert.equal(removed.trigger, null);
-      const snapshot = await gw.app.services.decisions.marketing.snapshot();
+      const snapshot = await gw.app.services.marketing.snapshot();
       assert.equal(snapshot.strategies.get(strategyId)?.trigger, null);
       assert.equal(snapshot.active.find((s) => s.id === strategyId)?.trigger, null);
       // Without a trigger a strategy may use channels that take no pushes.

@@ -12,14 +12,12 @@
  * 5. After learning: step 3 again. Then the training customers are put back as the seed wrote
  *    them and the run's Redis keys removed, so the next run starts from the same state.
  */
-import type { Services } from "../../src/server/context";
-import { createContext, decisionScope } from "../../src/server/context";
+import { createContext, type Services } from "../../src/server/context";
+import { wireServices } from "../../src/main/wiring";
 import { arbitrate, Decider, type Decision } from "../../src/decisioning/decide";
 import { PropensityModel } from "../../src/decisioning/propensity";
 import { respondToOffer } from "../../src/decisioning/respond";
-import { createDecisionServices } from "../../src/decisioning/services";
 import { DEFAULT_REALTIME } from "../../src/platform/config";
-import { createRealtimeServices } from "../../src/realtime/services";
 import { ready, removeKeys } from "../redis-keys";
 import { Graph, type GraphSession } from "../../src/platform/neo4j";
 import { customersWithDecisions, hiddenPreferences, restoreSeededCustomers, seededAcceptances, type SeededHoldings } from "./graph";
@@ -29,7 +27,6 @@ import type { ProductRecord } from "../../src/graph/records";
 import { latestSeedRun } from "../../seeds/load";
 import type { Logger } from "../../src/platform/logger";
 import { createRedis } from "../../src/platform/redis";
-import { ReferenceData } from "../../src/customer360/reference";
 import { ensureServices } from "../../src/main/launch/environment";
 import { customerIndex, generateChunks } from "../../seeds/generate";
 import { rngFor } from "../../seeds/random";
@@ -109,13 +106,10 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
     redis.disconnect();
   });
   await ready(redis);
-  const reference = new ReferenceData(graph);
-  const decisions = createDecisionServices(graph, reference, redis, log);
-  onStop(async () => decisions.bus.close());
   // Evaluation decides directly; the event consumer and push router are built (the context names them) but never started.
-  const realtime = createRealtimeServices(graph, reference, redis, decisions, log, DEFAULT_REALTIME);
-  const services: Services = { graph, reference, redis, log, decisions, realtime };
-  await decisions.propensity.reset();
+  const services = wireServices(graph, redis, log, DEFAULT_REALTIME);
+  onStop(async () => services.bus.close());
+  await services.decisioning.propensity.reset();
 
   const seedRun = await latestSeedRun(graph);
   if (!seedRun?.asOf) throw new Error("the graph holds no completed seed run with an as-of date; run `npm run seed` or remove .data/evaluate and run again");
@@ -134,8 +128,8 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
 
   const sets = splitCustomers(opts.seed, opts.customers, opts.test, opts.train);
   const prefs = await hiddenPreferences(session, [...sets.test, ...sets.train]);
-  const products = await reference.products();
-  const snapshot = await decisions.marketing.snapshot();
+  const products = await services.reference.products();
+  const snapshot = await services.marketing.snapshot();
   const seeded = await seededAcceptances(session);
   const run: Run = { services, products, prefs, at, seed: opts.seed };
   lap("preparation");
@@ -194,15 +188,15 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
   const decider = freshDecider(run.services);
   const tallies = Object.fromEntries(POLICIES.map((p) => [p, new PolicyTally()])) as Record<PolicyName, PolicyTally>;
   const untargeted = Object.fromEntries(UNTARGETED_POLICIES.map((p) => [p, new PolicyTally()])) as Record<UntargetedPolicyName, PolicyTally>;
-  const offers = [...(await run.services.decisions.marketing.snapshot()).offers.values()];
+  const offers = [...(await run.services.marketing.snapshot()).offers.values()];
   const concordance = { score: new Concordance(), propensity: new Concordance() };
   const calibration = new Calibration();
   let withoutCandidates = 0;
   const pool = { candidates: 0, kinds: 0, fewKinds: 0, allKinds: 0 };
   for (let i = 0; i < ids.length; i += RANK_BATCH) {
     const batch = ids.slice(i, i + RANK_BATCH);
-    const scope = decisionScope(createContext(run.services));
-    const ranks = await Promise.all(batch.map((id) => decider.rank(scope, id, CHANNEL, { at: run.at })));
+    const scope = createContext(run.services);
+    const ranks = await Promise.all(batch.map((id) => decider.rank(run.services.decisioning.scope(scope), id, CHANNEL, { at: run.at })));
     batch.forEach((id, j) => {
       const rank = ranks[j];
       const ranked = rank?.ranked ?? [];
@@ -257,8 +251,8 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
 /** Real decisions for the training customers, answered by the simulator through respondToOffer. */
 async function train(run: Run, ids: readonly string[], say: (line: string) => void): Promise<{ training: TrainingResult; accepted: Map<string, number> }> {
   const started = Date.now();
-  const { decisions } = run.services;
-  const snapshot = await decisions.marketing.snapshot();
+  const { contactPolicy } = run.services;
+  const snapshot = await run.services.marketing.snapshot();
   const accepted = new Map<string, number>();
   const t: TrainingResult = { customers: ids.length, decisions: 0, controlGroup: 0, answered: 0, accepted: 0, offersWithEvidence: 0, offers: 0, seconds: 0 };
   let tenth = 0;
@@ -266,12 +260,12 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
     const batch = ids.slice(i, i + TRAIN_BATCH);
     const ctx = createContext(run.services);
     const decider = freshDecider(run.services);
-    const made = await Promise.all(batch.map((customerId) => decider.decide(decisionScope(ctx), { customerId, channel: CHANNEL, limit: LIMIT, context: { at: run.at } })));
+    const made = await Promise.all(batch.map((customerId) => decider.decide(run.services.decisioning.scope(ctx), { customerId, channel: CHANNEL, limit: LIMIT, context: { at: run.at } })));
     const deps = {
       graph: ctx.graph,
       load: (id: string) => ctx.loaders.decision.load(id),
-      policy: decisions.policy,
-      propensity: decisions.propensity,
+      policy: contactPolicy,
+      propensity: run.services.decisioning.propensity,
       offerName: (id: string) => snapshot.offers.get(id)?.name ?? id,
       productKind: (id: string) => run.products.get(id)?.kind ?? "UNKNOWN",
     };
@@ -316,8 +310,7 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
  * last batch's answers would depend on timing, and the same seed would not give the same table.
  */
 function freshDecider(services: Services): Decider {
-  const d = services.decisions;
-  return new Decider(services.reference, d.marketing, new PropensityModel(services.redis), d.policy);
+  return new Decider(services.reference, services.marketing.catalogue, new PropensityModel(services.redis), services.contactPolicy);
 }
 
 function kindOf(run: Run, d: Decision): ProductRecord["kind"] | undefined {

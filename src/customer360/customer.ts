@@ -1,5 +1,5 @@
 import { BadUserInputError } from "../platform/errors";
-import type { Principal } from "../server/context";
+import type { Principal } from "../auth/principal";
 import { USAGE_COUNT_FIELDS } from "../graph/model";
 import type { CustomerRecord, RegionRecord } from "../graph/records";
 

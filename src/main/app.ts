@@ -2,11 +2,9 @@ import { DEFAULT_REALTIME, type Config, type RealtimeConfig } from "../platform/
 import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
-import { createDecisionServices } from "../decisioning/services";
-import { createRealtimeServices } from "../realtime/services";
+import { wireServices } from "./wiring";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
-import { ReferenceData } from "../customer360/reference";
 import { startGateway, type RunningGateway } from "../server/server";
 import { buildGatewaySchema } from "../../schema/build";
 
@@ -27,10 +25,8 @@ export async function openApp(opts: {
   const graph = Graph.connect(opts.neo4j);
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
-  const reference = new ReferenceData(graph);
-  const decisions = createDecisionServices(graph, reference, redis, opts.log);
-  const realtime = createRealtimeServices(graph, reference, redis, decisions, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
-  const services: Services = { graph, redis, reference, log: opts.log, decisions, realtime };
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
+  const { realtime, bus } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
     const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
@@ -43,13 +39,13 @@ export async function openApp(opts: {
         (closing ??= (async () => {
           await gateway.close();
           await realtime.stop();
-          decisions.bus.close();
+          bus.close();
           redis.disconnect();
           await graph.close();
         })()),
     };
   } catch (error) {
-    decisions.bus.close();
+    bus.close();
     redis.disconnect();
     await graph.close();
     throw error;

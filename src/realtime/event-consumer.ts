@@ -1,11 +1,11 @@
 import type { Redis } from "ioredis";
 import type { DecisionScope } from "../decisioning/decide";
-import type { DecisionServices } from "../decisioning/services";
+import type { DecisioningService } from "../decisioning/service";
+import type { RequestScope } from "../customer360/scope";
+import type { Graph } from "../platform/neo4j";
 import { GatewayError, ServiceUnavailableError } from "../platform/errors";
 import { existingCustomerIds } from "../graph/customer";
 import type { DecisionWrite } from "../graph/decision";
-import type { Graph } from "../platform/neo4j";
-import { createLoaders } from "../customer360/loaders";
 import type { Logger } from "../platform/logger";
 import { pingRedis } from "../platform/redis";
 import type { EventProcessor } from "./event-processor";
@@ -65,8 +65,11 @@ export class EventConsumer {
   constructor(
     private readonly stream: EventStream,
     private readonly processor: EventProcessor,
+    /** Opens the scope a batch of events is decided in: the same factory a GraphQL request's context comes from. */
+    private readonly openScope: () => RequestScope,
+    /** Probed while waiting out an outage. */
     private readonly graph: Graph,
-    private readonly decisions: DecisionServices,
+    private readonly decisioning: DecisioningService,
     private readonly redis: Redis,
     private readonly log: Logger,
     private readonly options: ConsumerOptions,
@@ -151,9 +154,9 @@ export class EventConsumer {
 
   /** Starts processing a read's entries: they share one decision scope (one graph read for all their customers). */
   private dispatch(entries: ReadonlyArray<StreamEntry & { deliveries: number }>): void {
-    const session = this.graph.session();
-    const loaders = createLoaders(session);
-    const scope: DecisionScope = { inputs: loaders.decisionInputs, write: (rows) => this.decisions.writer.write(rows, session.counter) };
+    const request = this.openScope();
+    const session = request.graph;
+    const scope: DecisionScope = this.decisioning.scope(request);
     const checked = entries.map((entry) => ({ entry, raw: rawOfEntry(entry.fields) }));
     // Entries ingestEvents wrote were checked at the door; a feed's are checked here, their customers in one read.
     const unchecked = checked.filter((c) => c.entry.fields.checked !== "1" && !("unreadable" in c.raw)).map((c) => String((c.raw as { customerId?: unknown }).customerId ?? ""));

@@ -1,6 +1,8 @@
 import { maskMsisdn } from "../customer360/customer";
 import type { Decision, DecisionScope } from "../decisioning/decide";
-import type { DecisionServices } from "../decisioning/services";
+import type { DecisioningService } from "../decisioning/service";
+import type { MarketingService } from "../marketing/service";
+import type { ContactPolicy } from "../contact-policy/policy";
 import { viewOfDecision } from "../decisioning/view";
 import { NotFoundError } from "../platform/errors";
 import type { DecisionInputs } from "../graph/decision";
@@ -28,7 +30,9 @@ const STAGE_LABEL: Record<string, string> = { NEW: "新入网", GROWTH: "成长�
  */
 export class EventProcessor {
   constructor(
-    private readonly decisions: DecisionServices,
+    private readonly decisioning: DecisioningService,
+    private readonly marketing: MarketingService,
+    private readonly policy: ContactPolicy,
     private readonly reference: ReferenceData,
   ) {}
 
@@ -41,7 +45,7 @@ export class EventProcessor {
 
   private async desk(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date): Promise<PushDraft[]> {
     if (now.getTime() - event.at.getTime() > DESK_MAX_DELAY_MS) return [];
-    const decisions = await this.decisions.decider.decide(scope, { customerId: event.customerId, channel: "HOTLINE", limit: DESK_OFFERS, context: { at: now } });
+    const decisions = await this.decisioning.decider.decide(scope, { customerId: event.customerId, channel: "HOTLINE", limit: DESK_OFFERS, context: { at: now } });
     const inputs = await this.inputs(event.customerId, scope);
     return [
       {
@@ -58,18 +62,18 @@ export class EventProcessor {
   }
 
   private async triggered(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date): Promise<PushDraft[]> {
-    const [snapshot, channels] = await Promise.all([this.decisions.marketing.snapshot(), this.reference.channels()]);
+    const [snapshot, channels] = await Promise.all([this.marketing.snapshot(), this.reference.channels()]);
     const strategies = snapshot.active.filter((s) => s.trigger?.eventType === event.type);
     if (strategies.length === 0) return [];
     const allowed = [...new Set(strategies.flatMap((s) => s.channels))].filter((c) => channels.get(c)?.push === true);
     const inputs = await this.inputs(event.customerId, scope, event.type);
-    const rules = await this.decisions.policy.current();
+    const rules = await this.policy.current();
     const customer = inputs.customer;
-    const order: ChannelCode[] = this.decisions.policy.channelOrder({ dndList: customer.dndList ?? null, preferredChannels: customer.profile?.preferredChannels ?? [] }, allowed, rules);
+    const order: ChannelCode[] = this.policy.channelOrder({ dndList: customer.dndList ?? null, preferredChannels: customer.profile?.preferredChannels ?? [] }, allowed, rules);
     const trigger = { eventId: event.id, type: event.type, payload: event.payload, at: event.at };
     for (const channel of order) {
       // A capped or quiet channel yields nothing; the next channel in the customer's order may still be open.
-      const decided = await this.decisions.decider.decide(scope, { customerId: event.customerId, channel, limit: 1, context: { at: now, push: true, trigger } });
+      const decided = await this.decisioning.decider.decide(scope, { customerId: event.customerId, channel, limit: 1, context: { at: now, push: true, trigger } });
       if (decided.length === 0) continue;
       return decided.filter(shown).map((d) => ({ kind: "offer", customerId: customer.id, regionId: customer.regionId, channel, event: ref, decision: viewOfDecision(d) }));
     }
@@ -78,7 +82,7 @@ export class EventProcessor {
 
   /** The decision's own read (same loader, same products asked): no extra round trip. `eventType` for a triggered decision, none for the desk's. */
   private async inputs(customerId: string, scope: DecisionScope, eventType?: EventType): Promise<DecisionInputs> {
-    const snapshot = await this.decisions.marketing.snapshot();
+    const snapshot = await this.marketing.snapshot();
     const inputs = await scope.inputs.load({ customerId, productIds: productsToJudge(snapshot, eventType) });
     if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the event's customerId.`);
     return inputs;

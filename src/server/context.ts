@@ -1,35 +1,40 @@
 import type { Redis } from "ioredis";
-import type { DecisionScope } from "../decisioning/decide";
-import type { DecisionServices } from "../decisioning/services";
-import type { Graph, GraphSession } from "../platform/neo4j";
-import { createLoaders, type Loaders } from "../customer360/loaders";
-import type { Logger } from "../platform/logger";
-import type { RealtimeServices } from "../realtime/services";
+import type { AdviceService } from "../advice/service";
+import { ANONYMOUS, type Principal } from "../auth/principal";
+import type { ContactPolicy } from "../contact-policy/policy";
 import type { ReferenceData } from "../customer360/reference";
+import { openScope, type RequestScope } from "../customer360/scope";
+import type { DecisioningService } from "../decisioning/service";
+import type { MarketingService } from "../marketing/service";
+import type { Graph } from "../platform/neo4j";
+import type { Logger } from "../platform/logger";
+import type { RealtimeService } from "../realtime/service";
 
-/**
- * Who is asking. Everyone is anonymous until the security work lands; resolvers that must
- * restrict data (MSISDN masking today) ask the principal, so that work has one seam to fill.
- */
-export interface Principal {
-  id: string;
-  kind: "ANONYMOUS" | "AGENT" | "SERVICE";
-  /** Permissions such as "pii:read" (see the unmasked MSISDN). */
-  permissions: ReadonlySet<string>;
-}
-
-export const ANONYMOUS: Principal = { id: "anonymous", kind: "ANONYMOUS", permissions: new Set() };
-
-/** What every resolver receives. Built per request (HTTP) or per operation (WebSocket). */
-export interface GatewayContext {
-  principal: Principal;
-  graph: GraphSession;
-  loaders: Loaders;
-  reference: ReferenceData;
+/** The process-wide parts: connections and one service object per domain room. */
+export interface Services {
+  graph: Graph;
   redis: Redis;
   log: Logger;
-  decisions: DecisionServices;
-  realtime: RealtimeServices;
+  reference: ReferenceData;
+  marketing: MarketingService;
+  contactPolicy: ContactPolicy;
+  decisioning: DecisioningService;
+  advice: AdviceService;
+  realtime: RealtimeService;
+}
+
+/**
+ * What every resolver receives: the request's scope (who asks, its graph session and loaders) and
+ * the domain services it may call. Resolvers call a service; they never reach for a connection.
+ */
+export interface GatewayContext extends RequestScope {
+  log: Logger;
+  reference: ReferenceData;
+  marketing: MarketingService;
+  contactPolicy: ContactPolicy;
+  decisioning: DecisioningService;
+  advice: AdviceService;
+  realtime: RealtimeService;
   /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
   socket?: LiveSocket;
 }
@@ -39,32 +44,20 @@ export interface LiveSocket {
   close(code: number, reason: string): void;
 }
 
-/** Process-wide parts the context is built from. */
-export interface Services {
-  graph: Graph;
-  reference: ReferenceData;
-  redis: Redis;
-  log: Logger;
-  decisions: DecisionServices;
-  realtime: RealtimeServices;
-}
-
+/**
+ * The one context factory: per HTTP request, per WebSocket operation, and (as the gateway's own
+ * principal) per batch of events the consumer decides for.
+ */
 export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket): GatewayContext {
-  const graph = services.graph.session();
   return {
-    principal,
-    graph,
-    loaders: createLoaders(graph),
-    reference: services.reference,
-    redis: services.redis,
+    ...openScope(services.graph, principal),
     log: services.log,
-    decisions: services.decisions,
+    reference: services.reference,
+    marketing: services.marketing,
+    contactPolicy: services.contactPolicy,
+    decisioning: services.decisioning,
+    advice: services.advice,
     realtime: services.realtime,
     ...(socket ? { socket } : {}),
   };
-}
-
-/** The batched graph reads and writes decisions of one request share. */
-export function decisionScope(ctx: GatewayContext): DecisionScope {
-  return { inputs: ctx.loaders.decisionInputs, write: (rows) => ctx.decisions.writer.write(rows, ctx.graph.counter) };
 }

@@ -1,0 +1,46 @@
+import type { Redis } from "ioredis";
+import { AdviceService } from "../advice/service";
+import { EVENT_PROCESSOR } from "../auth/principal";
+import { ContactPolicy } from "../contact-policy/policy";
+import { ReferenceData } from "../customer360/reference";
+import { DecisioningService } from "../decisioning/service";
+import { MarketingService } from "../marketing/service";
+import type { RealtimeConfig } from "../platform/config";
+import { InvalidationBus } from "../platform/invalidation";
+import type { Logger } from "../platform/logger";
+import type { Graph } from "../platform/neo4j";
+import { RealtimeService } from "../realtime/service";
+import { createContext, type Services } from "../server/context";
+
+/** The services and the invalidation bus that keeps their caches in step across replicas. */
+export interface Wired extends Services {
+  bus: InvalidationBus;
+}
+
+/**
+ * Builds every domain service in dependency order (reference data → marketing → contact policy →
+ * decisioning → advice → real time) on one graph and one Redis. Used by the gateway and by tools
+ * (bench, evaluation) that decide without serving.
+ */
+export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig): Wired {
+  const bus = new InvalidationBus(redis);
+  const reference = new ReferenceData(graph);
+  bus.on("reference", () => reference.invalidate());
+  const marketing = new MarketingService(graph, reference, bus, log);
+  const contactPolicy = new ContactPolicy(redis);
+  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
+  const advice = new AdviceService(reference);
+  const services: Wired = { graph, redis, log, bus, reference, marketing, contactPolicy, decisioning, advice } as Wired;
+  services.realtime = new RealtimeService({
+    graph,
+    redis,
+    reference,
+    marketing,
+    decisioning,
+    policy: contactPolicy,
+    log,
+    config: realtimeConfig,
+    openScope: () => createContext(services, EVENT_PROCESSOR),
+  });
+  return services;
+}

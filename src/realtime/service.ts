@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Redis } from "ioredis";
+import type { ContactPolicy } from "../contact-policy/policy";
+import type { ReferenceData } from "../customer360/reference";
+import type { RequestScope } from "../customer360/scope";
+import type { DecisioningService } from "../decisioning/service";
+import type { MarketingService } from "../marketing/service";
+import type { RealtimeConfig } from "../platform/config";
+import type { Logger } from "../platform/logger";
+import type { Graph } from "../platform/neo4j";
+import { EventConsumer } from "./event-consumer";
+import type { RawEvent } from "./event-input";
+import { EventProcessor } from "./event-processor";
+import { EventStream, type ParkedEvent, type StreamStatus } from "./event-stream";
+import { ingestEvents, type IngestOutcome } from "./ingest";
+import type { Push } from "./push";
+import { PushHub, type Route } from "./push-hub";
+
+/** What the rest of the gateway needs from real time, built once per process. */
+export interface RealtimeDeps {
+  graph: Graph;
+  redis: Redis;
+  reference: ReferenceData;
+  marketing: MarketingService;
+  decisioning: DecisioningService;
+  policy: ContactPolicy;
+  log: Logger;
+  config: RealtimeConfig;
+  /** Opens the scope a batch of consumed events is decided in (the request-context factory, as the gateway's own principal). */
+  openScope: () => RequestScope;
+}
+
+/**
+ * The real-time room's face: events in (ingest), the pipeline's state and parked events for
+ * operators, and subscriptions on this replica's push router. Owns the event stream, this
+ * replica's consumer of it and the push hub; see ./PROTOCOL.md for what clients can rely on.
+ */
+export class RealtimeService {
+  readonly stream: EventStream;
+  readonly consumer: EventConsumer;
+  readonly hub: PushHub;
+  readonly config: RealtimeConfig;
+  private readonly log: Logger;
+
+  constructor(deps: RealtimeDeps) {
+    this.config = deps.config;
+    this.log = deps.log;
+    this.stream = new EventStream(deps.redis);
+    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference);
+    this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
+      consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+      retryAfterMs: deps.config.retryAfterMs,
+      maxAttempts: deps.config.maxAttempts,
+      batch: 64,
+      maxInFlight: 256,
+    });
+    this.hub = new PushHub(deps.redis, deps.log, deps.config.pushBuffer);
+  }
+
+  /** Checks each event on its own and queues the good ones durably (deduplicated by id). */
+  ingest(scope: RequestScope, events: readonly RawEvent[]): Promise<IngestOutcome> {
+    return ingestEvents(this.stream, scope.graph, events);
+  }
+
+  /** Events that could not be processed, newest first. */
+  parked(first: number): Promise<ParkedEvent[]> {
+    return this.stream.parked(first);
+  }
+
+  /** Puts parked events back on the stream; returns the ids re-queued. */
+  retryParked(parkedIds: readonly string[]): Promise<string[]> {
+    return this.stream.retryParked(parkedIds);
+  }
+
+  /** The stream's backlog and this replica's open subscriptions. */
+  async pipeline(): Promise<StreamStatus & { openSubscriptions: number }> {
+    return { ...(await this.stream.status()), openSubscriptions: this.hub.size };
+  }
+
+  /** Opens a subscription on this replica's push router: replay after `since`, then live. */
+  subscribe(route: Route, since: string | null, close: (code: number, reason: string) => void): Promise<AsyncIterable<Push>> {
+    return this.hub.subscribe(route, since, close);
+  }
+
+  /** Starts consuming in the background (a gateway starts while Redis is down, and catches up when it is back). */
+  start(): void {
+    this.consumer.start();
+    this.hub.start().catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "subscribing to the push channel failed; retried on the next subscription"));
+  }
+
+  /** Stops consuming (finishing the events in flight) and leaves the push channel. */
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    this.hub.close();
+  }
+}
