@@ -13,4 +13,5 @@ export default tseslint.config(
     },
   },
   { files: ["ops/**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
+  { files: [".dependency-cruiser.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable" } } },
 );

@@ -27,6 +27,8 @@ if (!entry) {
 run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], needsInstall(), "installing dependencies (npm ci)");
 if (command === "test") run("npx", ["graphql-codegen", "--config", "codegen.yml", "--silent"], true, "generating typed operations (codegen)");
 run("npx", ["tsc", "-p", "tsconfig.json"], true, "compiling TypeScript");
+// The layering of DESIGN.md: no import cycles, no import upwards (.dependency-cruiser.cjs).
+if (command === "test") run("npx", ["depcruise", "src", "resolvers", "schema", "seeds", "bench", "test", "--config", ".dependency-cruiser.cjs", "--output-type", "err"], true, "checking the layering (dependency-cruiser)");
 
 const child = spawn(process.execPath, ["--enable-source-maps", join(root, entry), ...args], { cwd: root, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

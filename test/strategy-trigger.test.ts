@@ -6,7 +6,7 @@ import { PRODUCTS } from "../seeds/catalogue";
 import { STRATEGIES } from "../seeds/marketing";
 import { createContext } from "../src/server/context";
 import { segmentSubject } from "../src/segments/attributes";
-import type { TriggerContext } from "../src/decisioning/decide";
+import type { TriggerContext } from "../src/decisioning/trigger-match";
 import { Graph } from "../src/platform/neo4j";
 import { EVENT_TYPES, validatePayload, type EventType } from "../src/domain/events";
 import { dataOf, startTestGateway, testServices, type GraphQLResponse, type TestGateway } from "./support/gateway";

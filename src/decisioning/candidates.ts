@@ -2,9 +2,8 @@ import type { DecisionInputs } from "../graph/decision";
 import type { OfferRecord } from "../graph/marketing";
 import type { ChannelCode } from "../domain/vocabulary";
 import type { SegmentSubject } from "../segments/attributes";
-import type { TriggerContext } from "./decide";
+import { matchTrigger, type TriggerContext, type TriggerMatch } from "./trigger-match";
 import type { ActiveStrategy, MarketingSnapshot } from "../marketing/catalogue";
-import { matchTrigger, type TriggerMatch } from "../marketing/trigger";
 
 /**
  * Where candidate offers come from (DESIGN, "one decision" step 1): the offers of active strategies

@@ -5,9 +5,10 @@ import type { DecisionInputRequest, DecisionInputs, DecisionWrite } from "../gra
 import type { OfferRecord } from "../graph/marketing";
 import type { ChannelCode, ProductKind } from "../domain/vocabulary";
 import type { ChannelRecord, ProductRecord } from "../graph/records";
-import { EVENT_CATALOGUE, type EventPayload, type EventType } from "../domain/events";
+import { EVENT_CATALOGUE } from "../domain/events";
 import type { ReferenceData } from "../customer360/reference";
 import { collectCandidates, type Candidate } from "./candidates";
+import type { TriggerContext } from "./trigger-match";
 import type { ContactPolicy } from "../contact-policy/policy";
 import { inControlGroup } from "./control-group";
 import { segmentSubject } from "../segments/attributes";
@@ -42,15 +43,6 @@ export interface DecisionContext {
    * take no part.
    */
   trigger?: TriggerContext;
-}
-
-/** A real-time event as a decision sees it. */
-export interface TriggerContext {
-  eventId: string;
-  type: EventType;
-  payload: EventPayload;
-  /** When the event happened; a trigger's maxDelaySeconds is measured from it to the decision time. */
-  at: Date;
 }
 
 export interface DecisionRequest {

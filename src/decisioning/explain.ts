@@ -1,7 +1,7 @@
 import type { ProductRecord } from "../graph/records";
 import type { Candidate } from "./candidates";
 import type { PropensityEstimate } from "./propensity";
-import { describeTrigger } from "../marketing/trigger";
+import { describeTrigger } from "./trigger-match";
 
 /** What kind of fact a reason states, so screens can style or filter them. */
 export const REASON_KINDS = ["STRATEGY", "SEGMENT", "GRAPH", "UPGRADE_PATH", "MODEL", "SCORE", "CONTEXT", "CONTROL_GROUP", "TRIGGER"] as const;
