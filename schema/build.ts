@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
-import { buildSchema, type PubSub } from "type-graphql";
+import { buildSchema, getMetadataStorage, type PubSub } from "type-graphql";
 import { CatalogueResolver } from "../resolvers/catalogue.resolver";
 import { ContactConnectionResolver, ContactResolver } from "../resolvers/contact.resolver";
 import { ContactPolicyResolver } from "../resolvers/contact-policy.resolver";
@@ -12,6 +12,7 @@ import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../reso
 
 /** The gateway's one schema, code first. Emitted to schema/schema.graphql by `npm run schema`. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
+  argumentsInDeclaredOrder();
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
@@ -34,3 +35,21 @@ const NO_TOPICS: PubSub = {
     throw new Error("topic pub/sub is not used: subscriptions declare their own subscribe function");
   },
 };
+
+/**
+ * TypeScript runs parameter decorators last to first, so type-graphql collects a method's
+ * arguments in reverse and the SDL read `nextBestOffers(context, channel, limit, customerId)`.
+ * Putting each method's parameters back in their declared order (type-graphql calls the method by
+ * each parameter's index, so only the schema's order changes) makes the schema read as written.
+ */
+function argumentsInDeclaredOrder(): void {
+  const params = getMetadataStorage().params;
+  const groups = new Map<unknown, Map<string, typeof params>>();
+  for (const p of params) {
+    const byMethod = groups.get(p.target) ?? new Map<string, typeof params>();
+    groups.set(p.target, byMethod);
+    byMethod.set(p.methodName, [...(byMethod.get(p.methodName) ?? []), p]);
+  }
+  const ordered = [...groups.values()].flatMap((byMethod) => [...byMethod.values()].flatMap((group) => [...group].sort((a, b) => a.index - b.index)));
+  params.splice(0, params.length, ...ordered);
+}
