@@ -9,31 +9,30 @@ import type { ChannelRecord, ProductRecord } from "../src/graph/records";
 @Resolver(() => Product)
 export class CatalogueResolver {
   @Query(() => [Product], { description: "The product catalogue, optionally of one kind." })
-  async products(
+  products(
     @Ctx() ctx: GatewayContext,
     @Arg("kind", () => ProductKindEnum, { nullable: true }) kind?: ProductKind | null,
   ): Promise<ProductRecord[]> {
-    const all = [...(await ctx.reference.products()).values()];
-    return kind ? all.filter((p) => p.kind === kind) : all;
+    return ctx.customers.products(kind);
   }
 
   @Query(() => [Channel], { description: "The seven contact channels." })
-  async channels(@Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
-    return [...(await ctx.reference.channels()).values()];
+  channels(@Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
+    return ctx.customers.channels();
   }
 
   @FieldResolver(() => [Product], { description: "Plans this product upgrades to (the upgrade ladder)." })
   upgradesTo(@Root() p: ProductRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord[]> {
-    return ctx.loaders.related.UPGRADES_TO.load(p.id);
+    return ctx.customers.related(ctx, p, "UPGRADES_TO");
   }
 
   @FieldResolver(() => [Product], { description: "Products a customer must hold before taking this one." })
   requires(@Root() p: ProductRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord[]> {
-    return ctx.loaders.related.REQUIRES.load(p.id);
+    return ctx.customers.related(ctx, p, "REQUIRES");
   }
 
   @FieldResolver(() => [Product], { description: "Products that cannot be held together with this one." })
   excludes(@Root() p: ProductRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord[]> {
-    return ctx.loaders.related.EXCLUDES.load(p.id);
+    return ctx.customers.related(ctx, p, "EXCLUDES");
   }
 }

@@ -20,14 +20,12 @@ export class ContactConnectionResolver {
 @Resolver(() => Contact)
 export class ContactResolver {
   @FieldResolver(() => Channel)
-  async channel(@Root() contact: ContactRecord, @Ctx() ctx: GatewayContext): Promise<ChannelRecord> {
-    const channel = (await ctx.reference.channels()).get(contact.channel);
-    if (!channel) throw new Error(`Contact ${contact.id} names channel ${contact.channel}, which is not in the graph.`);
-    return channel;
+  channel(@Root() contact: ContactRecord, @Ctx() ctx: GatewayContext): Promise<ChannelRecord> {
+    return ctx.customers.channel(contact.channel, `contact ${contact.id}`);
   }
 
   @FieldResolver(() => Product, { nullable: true })
-  async product(@Root() contact: ContactRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord | null> {
-    return contact.productId ? ((await ctx.reference.products()).get(contact.productId) ?? null) : null;
+  product(@Root() contact: ContactRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord | null> {
+    return ctx.customers.contactProduct(contact);
   }
 }

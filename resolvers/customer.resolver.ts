@@ -7,45 +7,38 @@ import { CircleMember, Customer, Holding, Terminal, UsageSummary } from "../sche
 import { Region } from "../schema/region.type";
 import { CustomerTag } from "../schema/tag.type";
 import type { GatewayContext } from "../src/server/context";
-import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, usageSummary } from "../src/customer360/customer";
-import type { ChannelRecord, CustomerProfile, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
+import { usageSummary } from "../src/customer360/customer";
+import { MAX_CUSTOMERS_PER_REQUEST } from "../src/customer360/service";
+import type { ChannelRecord, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
 import { selectsField } from "../src/server/selection";
 import type { CircleMemberRecord } from "../src/graph/customer";
-import { pageRequest, toConnection, type ContactConnectionRoot } from "../src/customer360/trajectory";
-import { intInRange, listOfAtMost } from "../src/platform/validate";
-
-const MAX_CUSTOMERS_PER_REQUEST = 100;
+import type { ContactConnectionRoot } from "../src/customer360/trajectory";
 
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Query(() => Customer, { nullable: true, description: "One customer by id; null when there is no such customer." })
   customer(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<CustomerRecord | null> {
-    return ctx.loaders.customer.load(id);
+    return ctx.customers.customer(ctx, id);
   }
 
   @Query(() => Customer, { nullable: true, description: "The customer behind a phone number: what a 10086 desk has when a call comes in." })
   customerByMsisdn(@Arg("msisdn", () => String) msisdn: string, @Ctx() ctx: GatewayContext): Promise<CustomerRecord | null> {
-    return ctx.loaders.customerByMsisdn.load(normaliseMsisdn(msisdn));
+    return ctx.customers.customerByMsisdn(ctx, msisdn);
   }
 
   @Query(() => [Customer], { nullable: "items", description: `Customers in the order asked, null where unknown; at most ${MAX_CUSTOMERS_PER_REQUEST} ids.` })
-  async customers(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: GatewayContext): Promise<Array<CustomerRecord | null>> {
-    listOfAtMost("ids", ids, MAX_CUSTOMERS_PER_REQUEST);
-    const found = await ctx.loaders.customer.loadMany(ids);
-    return found.map((c) => {
-      if (c instanceof Error) throw c;
-      return c;
-    });
+  customers(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: GatewayContext): Promise<Array<CustomerRecord | null>> {
+    return ctx.customers.customers(ctx, ids);
   }
 
   @FieldResolver(() => String, { description: "Masked (138****5678) unless the caller may see personal data." })
   msisdn(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): string {
-    return canSeeMsisdn(ctx.principal) ? c.msisdn : maskMsisdn(c.msisdn);
+    return ctx.customers.msisdn(ctx, c);
   }
 
   @FieldResolver(() => Region, { description: "The district the customer lives in, with its city and province as parents." })
-  async region(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<Region> {
-    return regionChain(await ctx.reference.regions(), c.regionId);
+  region(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<Region> {
+    return ctx.customers.region(c);
   }
 
   @FieldResolver(() => UsageSummary)
@@ -59,64 +52,40 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => [Holding], { description: "Products held, oldest first." })
-  async subscriptions(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<HoldingRecord[]> {
-    const [profile, products] = await Promise.all([profileOf(c, ctx), ctx.reference.products()]);
-    return profile.holdings.flatMap((h) => {
-      const product = products.get(h.productId);
-      return product ? [{ product, since: h.since }] : [];
-    });
+  subscriptions(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<HoldingRecord[]> {
+    return ctx.customers.holdings(ctx, c);
   }
 
   @FieldResolver(() => [CustomerTag], { description: "Published tags only, optionally of one level-1 family." })
-  async tags(
+  tags(
     @Root() c: CustomerRecord,
     @Ctx() ctx: GatewayContext,
     @Arg("level1", () => String, { nullable: true }) level1?: string | null,
   ): Promise<CustomerTagRecord[]> {
-    const [profile, tags] = await Promise.all([profileOf(c, ctx), ctx.reference.tags()]);
-    return profile.tags.flatMap((t) => {
-      const tag = tags.get(t.tagId);
-      if (!tag || tag.status !== "PUBLISHED" || (level1 && tag.level1 !== level1)) return [];
-      return [{ tag, value: t.value, score: t.score, at: t.at }];
-    }).sort((a, b) => compare(a.tag.level1, b.tag.level1) || compare(a.tag.level2, b.tag.level2) || compare(a.tag.id, b.tag.id));
+    return ctx.customers.tags(ctx, c, level1);
   }
 
   @FieldResolver(() => [Channel], { description: "Channels the customer prefers, most preferred first." })
-  async preferredChannels(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
-    const [profile, channels] = await Promise.all([profileOf(c, ctx), ctx.reference.channels()]);
-    return profile.preferredChannels.flatMap((code) => channels.get(code) ?? []);
+  preferredChannels(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
+    return ctx.customers.preferredChannels(ctx, c);
   }
 
   @FieldResolver(() => [CircleMember], { description: "Family, V-net and calling circle, strongest tie first." })
-  async circle(
+  circle(
     @Root() c: CustomerRecord,
     @Ctx() ctx: GatewayContext,
     @Arg("limit", () => Int, { defaultValue: 10 }) limit: number,
   ): Promise<Array<CircleMemberRecord & { relation: CircleMemberRecord["relations"][number] }>> {
-    intInRange("limit", limit, 1, 50);
-    const members = await ctx.loaders.circle.load({ key: `${c.id}|${limit}`, customerId: c.id, limit });
-    return members.map((m) => ({ ...m, relation: m.relations[0] ?? "CALLS" }));
+    return ctx.customers.circle(ctx, c, limit);
   }
 
   @FieldResolver(() => ContactConnection, { description: "The contact trajectory, newest first, cursor paged." })
-  async contacts(
+  contacts(
     @Root() c: CustomerRecord,
     @Ctx() ctx: GatewayContext,
     @Args(() => ContactsArgs) args: ContactsArgs,
     @Info() info: GraphQLResolveInfo,
   ): Promise<ContactConnectionRoot> {
-    const page = pageRequest(c.id, args, selectsField(info, "totalCount"));
-    return toConnection(await ctx.loaders.contactPage.load(page), page);
+    return ctx.customers.contacts(ctx, c, args, selectsField(info, "totalCount"));
   }
-}
-
-const NO_PROFILE: CustomerProfile = { holdings: [], tags: [], preferredChannels: [] };
-
-/** The profile read with the customer, or (for circle members, read without one) through the loader. */
-async function profileOf(c: CustomerRecord, ctx: GatewayContext): Promise<CustomerProfile> {
-  return c.profile ?? (await ctx.loaders.customer.load(c.id))?.profile ?? NO_PROFILE;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

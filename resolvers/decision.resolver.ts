@@ -78,9 +78,7 @@ export class DecisionResolver {
 
   @FieldResolver(() => Channel)
   async channel(@Root() d: DecisionView, @Ctx() ctx: GatewayContext): Promise<ChannelRecord> {
-    const channel = (await ctx.reference.channels()).get(d.channel);
-    if (!channel) throw new Error(`decision ${d.id} names channel ${d.channel}, which is not in the graph`);
-    return channel;
+    return ctx.customers.channel(d.channel, `decision ${d.id}`);
   }
 
   @FieldResolver(() => String, { nullable: true, description: "What the screen shows or the customer receives on this channel; null for control-group decisions." })

@@ -57,8 +57,7 @@ export class StrategyResolver {
 
   @FieldResolver(() => [Channel])
   async channels(@Root() s: StrategyRecord, @Ctx() ctx: GatewayContext): Promise<ChannelRecord[]> {
-    const channels = await ctx.reference.channels();
-    return s.channels.flatMap((c) => channels.get(c) ?? []);
+    return Promise.all(s.channels.map((c) => ctx.customers.channel(c, `strategy ${s.id}`)));
   }
 }
 
@@ -86,7 +85,7 @@ export class OfferResolver {
 
   @FieldResolver(() => Product)
   async product(@Root() o: OfferRecord, @Ctx() ctx: GatewayContext): Promise<ProductRecord> {
-    const product = (await ctx.reference.products()).get(o.productId);
+    const product = await ctx.customers.product(o.productId);
     if (!product) throw new Error(`offer ${o.id} proposes product ${o.productId}, which is not in the graph`);
     return product;
   }

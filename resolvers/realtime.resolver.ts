@@ -8,7 +8,7 @@ import type { DecisionView } from "../src/decisioning/view";
 import { BadUserInputError, NotFoundError } from "../src/platform/errors";
 import type { ChannelCode } from "../src/domain/vocabulary";
 import type { CustomerRecord } from "../src/graph/records";
-import { createLoaders } from "../src/customer360/loaders";
+import { renewLoaders } from "../src/customer360/scope";
 import type { IngestOutcome } from "../src/realtime/ingest";
 import { CURSOR, type DeskPush, type OfferPush, type Push } from "../src/realtime/push";
 import type { Route } from "../src/realtime/push-hub";
@@ -28,16 +28,9 @@ function live(ctx: GatewayContext, route: Route, since: string | null | undefine
   return ctx.realtime.subscribe(route, since ?? null, (code, reason) => ctx.socket?.close(code, reason));
 }
 
-/**
- * A subscription's context lives as long as the subscription; each push starts with fresh loaders
- * so the customer view it renders is read now, and the cache does not grow with every push.
- */
-function freshLoaders(ctx: GatewayContext): void {
-  ctx.loaders = createLoaders(ctx.graph);
-}
 
 async function customerOrThrow(ctx: GatewayContext, customerId: string): Promise<CustomerRecord> {
-  const customer = await ctx.loaders.customer.load(customerId);
+  const customer = await ctx.customers.customer(ctx, customerId);
   if (!customer) throw new NotFoundError(`There is no customer with id ${customerId}; check the id (customer ids look like C0000001).`);
   return customer;
 }
@@ -89,7 +82,7 @@ export class RealtimeResolver {
     @Arg("since", () => String, { nullable: true }) _since?: string | null,
     @Arg("channel", () => ChannelCodeEnum, { nullable: true }) _channel?: ChannelCode | null,
   ): OfferRoot {
-    freshLoaders(ctx);
+    renewLoaders(ctx);
     return push;
   }
 
@@ -108,7 +101,7 @@ export class RealtimeResolver {
     @Arg("agentId", () => ID) _agentId: string,
     @Arg("since", () => String, { nullable: true }) _since?: string | null,
   ): DeskRoot {
-    freshLoaders(ctx);
+    renewLoaders(ctx);
     return push;
   }
 
@@ -118,7 +111,7 @@ export class RealtimeResolver {
     subscribe: async ({ args, context }) => {
       const a = args as { channel?: ChannelCode | null; regionId?: string | null; since?: string | null };
       const ctx = context as GatewayContext;
-      if (a.regionId && !(await ctx.reference.regions()).has(a.regionId)) {
+      if (a.regionId && !(await ctx.customers.regionExists(a.regionId))) {
         throw new NotFoundError(`There is no region with id ${a.regionId}; use a province, city or district id such as R3301.`);
       }
       return live(ctx, { kind: "feed", channel: a.channel ?? null, regionId: a.regionId ?? null }, a.since);
@@ -131,7 +124,7 @@ export class RealtimeResolver {
     @Arg("regionId", () => ID, { nullable: true }) _regionId?: string | null,
     @Arg("since", () => String, { nullable: true }) _since?: string | null,
   ): OfferRoot {
-    freshLoaders(ctx);
+    renewLoaders(ctx);
     return push;
   }
 }

@@ -20,3 +20,11 @@ export function openScope(graph: Graph, principal: Principal): RequestScope {
   const session = graph.session();
   return { principal, graph: session, loaders: createLoaders(session) };
 }
+
+/**
+ * Gives a long-lived scope (a subscription's) fresh loaders: each push renders the customer as
+ * read now, and the cache does not grow with every push.
+ */
+export function renewLoaders(scope: RequestScope): void {
+  scope.loaders = createLoaders(scope.graph);
+}

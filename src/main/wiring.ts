@@ -3,6 +3,7 @@ import { AdviceService } from "../advice/service";
 import { EVENT_PROCESSOR } from "../auth/principal";
 import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
+import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
 import { MarketingService } from "../marketing/service";
 import type { RealtimeConfig } from "../platform/config";
@@ -26,11 +27,12 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const bus = new InvalidationBus(redis);
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
+  const customers = new Customer360Service(reference);
   const marketing = new MarketingService(graph, reference, bus, log);
   const contactPolicy = new ContactPolicy(redis);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
   const advice = new AdviceService(reference);
-  const services: Wired = { graph, redis, log, bus, reference, marketing, contactPolicy, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, bus, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -3,6 +3,7 @@ import type { AdviceService } from "../advice/service";
 import { ANONYMOUS, type Principal } from "../auth/principal";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { ReferenceData } from "../customer360/reference";
+import type { Customer360Service } from "../customer360/service";
 import { openScope, type RequestScope } from "../customer360/scope";
 import type { DecisioningService } from "../decisioning/service";
 import type { MarketingService } from "../marketing/service";
@@ -16,6 +17,7 @@ export interface Services {
   redis: Redis;
   log: Logger;
   reference: ReferenceData;
+  customers: Customer360Service;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
   decisioning: DecisioningService;
@@ -29,7 +31,7 @@ export interface Services {
  */
 export interface GatewayContext extends RequestScope {
   log: Logger;
-  reference: ReferenceData;
+  customers: Customer360Service;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
   decisioning: DecisioningService;
@@ -52,7 +54,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
   return {
     ...openScope(services.graph, principal),
     log: services.log,
-    reference: services.reference,
+    customers: services.customers,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
     decisioning: services.decisioning,
