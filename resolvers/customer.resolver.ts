@@ -8,6 +8,7 @@ import { Region } from "../schema/region.type";
 import { CustomerTag } from "../schema/tag.type";
 import type { GatewayContext } from "../src/server/context";
 import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, usageSummary } from "../src/customer360/customer";
+import { isServedTag } from "../src/customer360/published";
 import type { ChannelRecord, CustomerProfile, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
 import { selectsField } from "../src/server/selection";
 import type { CircleMemberRecord } from "../src/graph/customer";
@@ -76,7 +77,7 @@ export class CustomerResolver {
     const [profile, tags] = await Promise.all([profileOf(c, ctx), ctx.reference.tags()]);
     return profile.tags.flatMap((t) => {
       const tag = tags.get(t.tagId);
-      if (!tag || tag.status !== "PUBLISHED" || (level1 && tag.level1 !== level1)) return [];
+      if (!tag || !isServedTag(tag) || (level1 && tag.level1 !== level1)) return [];
       return [{ tag, value: t.value, score: t.score, at: t.at }];
     }).sort((a, b) => compare(a.tag.level1, b.tag.level1) || compare(a.tag.level2, b.tag.level2) || compare(a.tag.id, b.tag.id));
   }

@@ -51,6 +51,7 @@ import type { ProductRecord, TagRecord } from "../graph/records";
 import type { SegmentSubject } from "./attributes";
 import type { AttributeInfo, AttributeType, AttributeValue } from "../domain/attributes";
 import { CUSTOMER_ATTRIBUTES } from "./attributes";
+import { isServedTag } from "../customer360/published";
 
 /** What an expression may reference. */
 export interface SegmentVocabulary {
@@ -106,7 +107,7 @@ const MAX_DEPTH = 40;
 /** The vocabulary of the current reference data: published tags, every product kind, the catalogue's codes. */
 export function segmentVocabulary(products: ReadonlyMap<string, ProductRecord>, tags: ReadonlyMap<string, TagRecord>): SegmentVocabulary {
   const published = new Map<string, { name: string; valueType: TagRecord["valueType"] }>();
-  for (const t of tags.values()) if (t.status === "PUBLISHED") published.set(t.code, { name: t.name, valueType: t.valueType });
+  for (const t of tags.values()) if (isServedTag(t)) published.set(t.code, { name: t.name, valueType: t.valueType });
   return {
     attributes: CUSTOMER_ATTRIBUTES,
     tags: published,
