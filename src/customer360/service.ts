@@ -5,6 +5,7 @@ import type { CircleMemberRecord } from "../graph/customer";
 import type { ChannelRecord, CustomerProfile, CustomerRecord, CustomerTagRecord, HoldingRecord, ProductRecord } from "../graph/records";
 import { intInRange, listOfAtMost } from "../platform/validate";
 import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, type RegionView } from "./customer";
+import { isServedTag } from "./published";
 import type { ReferenceData } from "./reference";
 import type { RequestScope } from "./scope";
 import { pageRequest, toConnection, type ContactConnectionRoot, type ContactsArgs } from "./trajectory";
@@ -72,7 +73,7 @@ export class Customer360Service {
     return profile.tags
       .flatMap((t) => {
         const tag = tags.get(t.tagId);
-        if (!tag || tag.status !== "PUBLISHED" || (level1 && tag.level1 !== level1)) return [];
+        if (!tag || !isServedTag(tag) || (level1 && tag.level1 !== level1)) return [];
         return [{ tag, value: t.value, score: t.score, at: t.at }];
       })
       .sort((a, b) => compare(a.tag.level1, b.tag.level1) || compare(a.tag.level2, b.tag.level2) || compare(a.tag.id, b.tag.id));

@@ -170,7 +170,7 @@ export interface SegmentNode {
   id: string; // "SG01" …
   code: string; // "CHURN_RISK"
   name: string;
-  /** A segment expression (src/decision/segment-expression.ts), e.g. `TEL_DATA_SAT_HIGH AND arpu >= 50`. */
+  /** A segment expression (src/segments/expression/), e.g. `TEL_DATA_SAT_HIGH AND arpu >= 50`. */
   expression: string;
   updatedAt: string;
 }

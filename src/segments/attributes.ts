@@ -1,9 +1,10 @@
 import { CHANNEL_CODES, LIFECYCLE_STAGES, MARKET_SEGMENTS, VALUE_TIERS } from "../domain/vocabulary";
 import type { AttributeInfo, AttributeValue } from "../domain/attributes";
 import type { CustomerRecord, ProductRecord, TagRecord } from "../graph/records";
+import { isServedTag } from "../customer360/published";
 
 /**
- * The customer attributes a segment expression can reference (see ./segment-expression), and the
+ * The customer attributes a segment expression can reference (see ./expression), and the
  * subject an expression is evaluated against: one customer's attributes, published tags and holdings,
  * computed once per decision and shared by every strategy's segment.
  */
@@ -125,7 +126,7 @@ export interface SegmentSubject {
 
 /**
  * The subject of one customer read with its profile. `products` and `tags` are the reference data by
- * id (src/reference.ts); tags that are not PUBLISHED are left out, as the read side hides them, and a
+ * id (src/customer360/reference.ts); tags that are not served (isServedTag) are left out, as the read side hides them, and a
  * holding of a product missing from the catalogue is ignored.
  */
 export function segmentSubject(
@@ -144,7 +145,7 @@ export function segmentSubject(
   const carried = new Map<string, { value: string | null; score: number | null }>();
   for (const t of profile.tags) {
     const tag = tags.get(t.tagId);
-    if (tag?.status === "PUBLISHED") carried.set(tag.code, { value: t.value, score: t.score });
+    if (tag && isServedTag(tag)) carried.set(tag.code, { value: t.value, score: t.score });
   }
 
   const heldKinds = new Set<string>();
