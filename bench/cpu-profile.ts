@@ -150,7 +150,7 @@ function ownerOf(url: string, functionName: string): string {
   }
   const ours = /\/dist\/(.+)\.js$/.exec(url)?.[1];
   if (ours) {
-    if (ours.startsWith("src/decision/")) return `ours: ${ours}.ts`;
+    if (/^src\/(decisioning|contact-policy|segments|marketing)\//.test(ours)) return `ours: ${ours}.ts`;
     return `ours: ${ours.split("/").slice(0, 2).join("/")}`;
   }
   return "other";

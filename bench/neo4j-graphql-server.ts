@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (!uri) throw new Error("NEO4J_URI is not set; the bench starts this server with the bench database's URI.");
   const database = process.env.NEO4J_DATABASE || undefined;
   const driver = neo4j.driver(uri, neo4j.auth.basic(process.env.NEO4J_USERNAME ?? "neo4j", process.env.NEO4J_PASSWORD ?? ""), {
-    // The same pool ceiling as our gateway (src/graph/db.ts), so neither side wins on connections.
+    // The same pool ceiling as our gateway (src/platform/neo4j.ts), so neither side wins on connections.
     maxConnectionPoolSize: 64,
     userAgent: "c360-bench-neo4j-graphql",
   });

@@ -15,7 +15,7 @@
  *    loop (they do share the machine's cores, as they would share a node).
  * 3. Each scenario in turn; the unified view first, as decisions write to the graph.
  * 4. One printout (bench/report.ts) on stdout; progress goes to stderr.
- * Everything started here is stopped at the end, on failure and on Ctrl-C (src/cli/run-main.ts).
+ * Everything started here is stopped at the end, on failure and on Ctrl-C (src/platform/run-main.ts).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,7 +72,7 @@ runMain(
       say(`starting our gateway on port ${port}…`);
       return startChildServer({
         name: "gateway",
-        script: join(PROJECT_ROOT, "dist/src/cli/start.js"),
+        script: join(PROJECT_ROOT, "dist/src/main/start.js"),
         env: { ...neo4jEnv, REDIS_URL: redisUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
         graphqlUrl: `http://127.0.0.1:${port}/graphql`,
         // Ready, not just alive: it answers 200 only once Neo4j and Redis do.

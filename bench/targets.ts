@@ -3,7 +3,7 @@ import { UnifiedViewDocument } from "../schema/generated/operations";
 import { LIBRARY_UNIFIED_VIEW } from "./library/unified-view";
 import type { LoadTarget } from "./load";
 
-/** The header in which our gateway reports a request's Bolt round trips (src/server.ts). */
+/** The header in which our gateway reports a request's Bolt round trips (src/server/server.ts). */
 export const ROUND_TRIP_HEADER = "x-bolt-round-trips";
 
 const OUR_QUERY = JSON.stringify(print(UnifiedViewDocument));

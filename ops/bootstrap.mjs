@@ -2,7 +2,7 @@
 // The npm scripts' front door: makes a fresh clone runnable (dependencies, compiled output),
 // then hands over to the compiled entry point. Plain Node, no dependencies, so it runs first.
 import { spawnSync, spawn } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,6 +26,7 @@ if (!entry) {
 
 run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], needsInstall(), "installing dependencies (npm ci)");
 if (command === "test") run("npx", ["graphql-codegen", "--config", "codegen.yml", "--silent"], true, "generating typed operations (codegen)");
+dropStaleOutput(join(root, "dist"));
 run("npx", ["tsc", "-p", "tsconfig.json"], true, "compiling TypeScript");
 // The layering of DESIGN.md: no import cycles, no import upwards (.dependency-cruiser.cjs).
 if (command === "test") run("npx", ["depcruise", "src", "resolvers", "schema", "seeds", "bench", "test", "--config", ".dependency-cruiser.cjs", "--output-type", "err"], true, "checking the layering (dependency-cruiser)");
@@ -33,6 +34,22 @@ if (command === "test") run("npx", ["depcruise", "src", "resolvers", "schema", "
 const child = spawn(process.execPath, ["--enable-source-maps", join(root, entry), ...args], { cwd: root, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+/**
+ * tsc never deletes what it emitted for a source that was since moved or deleted, and a stale
+ * dist/x.js shadows a new dist/x/index.js: remove compiled files whose source is gone.
+ */
+function dropStaleOutput(dir) {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) dropStaleOutput(path);
+    else if (/\.js(\.map)?$/.test(entry.name)) {
+      const source = join(root, path.slice(join(root, "dist").length).replace(/\.js(\.map)?$/, ".ts"));
+      if (!existsSync(source)) rmSync(path);
+    }
+  }
+}
 
 function needsInstall() {
   const marker = join(root, "node_modules/.package-lock.json");

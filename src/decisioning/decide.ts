@@ -78,10 +78,10 @@ export interface ScoredCandidate extends Candidate {
   relevance: number;
 }
 
-/** What a decision needs per request: batched graph reads (see src/loaders) and the writer. */
+/** What a decision needs per request: batched graph reads (see src/customer360/loaders.ts) and the writer. */
 export interface DecisionScope {
   inputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
-  /** Resolves when the decisions are committed (group commit across requests, see decision-writer.ts). */
+  /** Resolves when the decisions are committed (group commit across requests, see writer.ts). */
   write: (rows: readonly DecisionWrite[]) => Promise<void>;
 }
 

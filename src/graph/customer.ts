@@ -7,7 +7,7 @@ import { toDate } from "./records";
 /**
  * Customers with their profile (holdings, tags, channel preferences) in one statement for the
  * whole batch: pattern comprehensions keep it one row per customer. Products and tags come back
- * as ids; their properties are reference data (src/reference.ts).
+ * as ids; their properties are reference data (src/customer360/reference.ts).
  */
 export const CUSTOMER_PROFILE_PROJECTION = `
   RETURN c {.*, profile: {

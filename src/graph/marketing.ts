@@ -6,7 +6,7 @@ import type { ChannelCode, LifecycleStage, MarketingStatus } from "../domain/voc
 
 /**
  * Segments, offers and strategies: written by the seed and the strategy mutations, read whole by
- * the marketing catalogue (src/decision/marketing-catalogue.ts), which every decision uses.
+ * the marketing catalogue (src/marketing/catalogue.ts), which every decision uses.
  */
 
 export interface SegmentRecord extends Omit<SegmentNode, "updatedAt"> {

@@ -46,7 +46,7 @@ export function productsToJudge(snapshot: MarketingSnapshot, eventType: EventTyp
 /**
  * The marketing set-up of the gateway, read from the graph in one statement and kept per process
  * (they change by the hour, decisions happen by the millisecond). A change through the strategy
- * mutations invalidates it on every replica (src/redis/invalidation.ts); the TTL bounds staleness
+ * mutations invalidates it on every replica (src/platform/invalidation.ts); the TTL bounds staleness
  * if an invalidation is missed.
  */
 export class MarketingCatalogue {

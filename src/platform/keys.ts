@@ -26,11 +26,11 @@ export const keys = {
   instance: (instanceId: string): string => `gateway:instance:${instanceId}`,
   /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data. */
   invalidation: (): string => "gateway:invalidate",
-  /** Propensity model (src/decision/propensity.ts): counts per offer ("OF01") and per product kind ("kind:PLAN"), the set of models with counts, and a marker per counted decision. */
+  /** Propensity model (src/decisioning/propensity.ts): counts per offer ("OF01") and per product kind ("kind:PLAN"), the set of models with counts, and a marker per counted decision. */
   model: (offerId: string): string => `model:nb:${offerId}`,
   modelOffers: (): string => "model:offers",
   modelApplied: (decisionId: string): string => `model:applied:${decisionId}`,
-  /** Contact policy (src/decision/contact-policy.ts): one customer's keys share the {customerId} tag for its scripts. */
+  /** Contact policy (src/contact-policy/policy.ts): one customer's keys share the {customerId} tag for its scripts. */
   policy: {
     config: (): string => "policy:config",
     contacts: (customerId: string, channel: string): string => `policy:customer:{${customerId}}:contacts:${channel}`,
