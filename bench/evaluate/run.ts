@@ -1,5 +1,5 @@
 /**
- * `npm run evaluate` (entry point src/cli/evaluate.ts): how good our decisions are for customers
+ * `npm run evaluate` (entry point bench/evaluate/cli.ts): how good our decisions are for customers
  * who answer according to the hidden preferences the seed stored.
  *
  * 1. Neo4j and Redis for the evaluate profile (.data/evaluate), the data set seeded unless there;

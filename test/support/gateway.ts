@@ -5,7 +5,7 @@ import type { RealtimeConfig } from "../../src/platform/config";
 import type { GraphConnection } from "../../src/platform/neo4j";
 import { createLogger } from "../../src/platform/logger";
 
-/** Neo4j and Redis of this test run, started once by `npm test` (src/cli/test.ts). */
+/** Neo4j and Redis of this test run, started once by `npm test` (test/run.ts). */
 export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
   const uri = process.env.NEO4J_URI;
   const redisUrl = process.env.REDIS_URL;
