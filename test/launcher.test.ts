@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -213,5 +213,25 @@ describe("launchers stop their whole tree on a signal", () => {
     // Not our child any more: the kernel sends it SIGTERM (its parent-death signal) and it shuts down.
     await within(closed, 10_000, `Redis on port ${redisPort} to go with its launcher`);
     assert.equal(await refused(redisPort), true, "Redis does not outlive its launcher");
+  });
+
+  test("npm start on a busy port exits at once, non-zero, with one sentence naming the port, before launching anything", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const started = Date.now();
+      const l = launch(START, { PORT: String(port) });
+      const { code } = await l.exit(10_000);
+      assert.notEqual(code, 0);
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+      assert.ok(
+        l.lines.includes(`Port ${port} is already in use (another gateway?); stop it or set PORT to a free port.`),
+        `output:\n${l.lines.join("\n")}`,
+      );
+      assert.equal(l.indexOf(/Redis ready|EADDRINUSE|^\s+at /), -1, "nothing launched, no stack trace");
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+    }
   });
 });

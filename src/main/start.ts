@@ -4,7 +4,7 @@ import { loadConfig } from "../platform/config";
 import { createLogger } from "../platform/logger";
 import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
-import { openApp } from "./app";
+import { ensurePortFree } from "../server/listen";
 import { ensureServices } from "./launch/environment";
 import { childStopper } from "./launch/process";
 
@@ -19,6 +19,8 @@ import { childStopper } from "./launch/process";
 runMain(async (onStop, stopping) => {
   const config = loadConfig();
   const log = createLogger("gateway", config.logLevel);
+  // A second `npm start` on a busy port should say so at once, not after launching and seeding.
+  await ensurePortFree(config.port, config.host);
   const services = await ensureServices({ profile: "dev", log });
   onStop(() => services.stop());
   log.info(
@@ -41,6 +43,9 @@ runMain(async (onStop, stopping) => {
   if (stopping.aborted) return;
   if (seeded !== 0) throw new Error(`seeding the demo data set failed (exit ${seeded}); see the lines above`);
 
+  // Loaded only now: the schema, Apollo and the domain modules take a second or two to load, which
+  // a start that fails on its configuration or port should not wait for.
+  const { openApp } = await import("./app.js");
   const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config, log });
   onStop(async () => {
     log.info("stopping: draining requests and closing sockets");

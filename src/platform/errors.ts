@@ -35,3 +35,12 @@ export class ServiceUnavailableError extends GatewayError {
     });
   }
 }
+
+/**
+ * A reason the process cannot start that the operator fixes outside the code (a port already in
+ * use, an address the host does not have). Not a GraphQL error: the command-line runner prints its
+ * one sentence, without a stack trace, and exits non-zero.
+ */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
+}

@@ -1,4 +1,5 @@
 import { ConfigError } from "./config";
+import { StartupError } from "./errors";
 
 type Stopper = () => Promise<void>;
 
@@ -11,8 +12,8 @@ export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 /**
  * Runs a command-line entry point: stoppers registered along the way run one after the other, in
  * reverse order of registration (the gateway drains before the Redis and Neo4j it uses stop), on
- * SIGTERM, SIGINT, SIGHUP, failure or, with `exitWhenDone`, completion. A configuration error prints its
- * sentences without a stack trace. `main`'s second argument is aborted once
+ * SIGTERM, SIGINT, SIGHUP, failure or, with `exitWhenDone`, completion. A configuration or start-up
+ * error prints its sentences without a stack trace. `main`'s second argument is aborted once
  * stopping has begun.
  *
  * A stop signal usually arrives more than once: Ctrl-C signals the whole foreground process group,
@@ -45,7 +46,7 @@ export function runMain(main: (onStop: (stop: Stopper) => void, stopping: AbortS
     (error: unknown) => {
       // Once a signal is stopping us, the start-up steps it interrupted fail; that is not news.
       if (stopping) return;
-      if (error instanceof ConfigError) console.error(error.message);
+      if (error instanceof ConfigError || error instanceof StartupError) console.error(error.message);
       else console.error(error instanceof Error ? (error.stack ?? error.message) : error);
       void stopAll(error instanceof ConfigError ? 2 : 1);
     },

@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { pingRedis } from "../platform/redis";
+import { listen } from "./listen";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -33,7 +34,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = express();
   const http: Server = createServer(app);
 
-  const wss = new WebSocketServer({ server: http, path: "/graphql" });
+  // noServer: the upgrade listener is ours, so an error of the HTTP server (a busy port) reaches
+  // `listen` below instead of the WebSocket server, where graphql-ws would log it and start-up hang.
+  const wss = new WebSocketServer({ noServer: true, path: "/graphql" });
+  http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
   const wsServer = useServer(
     {
       schema,
@@ -85,7 +89,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   );
   app.use(requestErrors);
 
-  await new Promise<void>((resolve) => http.listen(opts.port, opts.host, resolve));
+  try {
+    await listen(http, opts.port, opts.host);
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
   const port = (http.address() as AddressInfo).port;
   const shownHost = opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
   return {
