@@ -68,6 +68,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         },
       },
       roundTripHeader,
+      subscriptionsOverWebSocket,
       okStatusForJsonClients,
     ],
   });
@@ -149,6 +150,29 @@ const roundTripHeader: ApolloServerPlugin<GatewayContext> = {
     return {
       async willSendResponse({ contextValue, response }) {
         response.http.headers.set("x-bolt-round-trips", String(contextValue.graph.counter.queries));
+      },
+    };
+  },
+};
+
+/**
+ * Subscriptions live on the WebSocket (graphql-ws) at the same path; over HTTP, graphql-js would run
+ * the subscription field as a query and fail with INTERNAL_SERVER_ERROR and a logged stack trace.
+ * It is the client's mistake of transport, not of its arguments, so it gets BAD_REQUEST (the code we
+ * and Apollo give a malformed HTTP request) with status 400, which `okStatusForJsonClients` turns
+ * into 200 for clients that accept only `application/json`, as for any other request error.
+ */
+const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart({ request }) {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== "subscription") return;
+        const headers = request.http?.headers;
+        const secure = headers?.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+        const where = `${secure ? "wss" : "ws"}://${headers?.get("host") ?? "localhost"}/graphql`;
+        throw new GraphQLError(`Subscriptions are served over WebSocket (graphql-ws) at ${where}; HTTP serves queries and mutations.`, {
+          extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+        });
       },
     };
   },
