@@ -6,7 +6,7 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express, { type ErrorRequestHandler } from "express";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { pingRedis } from "../platform/redis";
@@ -47,8 +47,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       connectionInitWaitTimeout: 15_000,
     },
     wss,
+    // graphql-ws's own keep-alive: a ping every WS_KEEPALIVE_MS; a socket whose pong has not come
+    // back within as long again is terminated, so dead connections (a phone that lost signal) do not
+    // hold subscriptions for ever, and proxies see traffic on idle ones.
+    services.realtime.config.keepAliveMs,
   );
-  const stopKeepAlive = keepAlive(wss, services.realtime.config.keepAliveMs);
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -60,7 +63,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         async serverWillStart() {
           return {
             async drainServer() {
-              stopKeepAlive();
               for (const client of wss.clients) client.close(CLOSE_SERVICE_RESTART, "gateway shutting down; reconnect");
               await wsServer.dispose();
             },
@@ -105,31 +107,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       await apollo.stop();
     },
   };
-}
-
-/**
- * WebSocket keep-alive: a ping every `intervalMs`; a socket that did not answer the previous one is
- * dropped, so dead connections (a phone that lost signal) do not hold subscriptions for ever, and
- * proxies see traffic on idle ones.
- */
-function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
-  const answered = new WeakMap<WebSocket, boolean>();
-  wss.on("connection", (socket) => {
-    answered.set(socket, true);
-    socket.on("pong", () => answered.set(socket, true));
-  });
-  const timer = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (answered.get(socket) === false) {
-        socket.terminate();
-        continue;
-      }
-      answered.set(socket, false);
-      socket.ping();
-    }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** A body that is not JSON (or too large) gets a GraphQL-shaped 400, not Express's HTML page. */
