@@ -6,7 +6,7 @@ import { openApp, type App } from "../src/main/app";
 import { StartupError } from "../src/platform/errors";
 import { testServices } from "./support/gateway";
 
-/** The HTTP side of the gateway: how it starts on a busy port, what it says to a subscription. */
+/** The HTTP side of the gateway: how it starts on a busy port, what it says to a subscription, its headers. */
 
 /** A logger whose lines the test reads, to check what was (not) logged. */
 function capturingLogger(): { log: pino.Logger; lines: Array<{ level: number; msg: string }> } {
@@ -73,5 +73,15 @@ describe("HTTP", () => {
     assert.equal(res.status, 200);
     const body = (await res.json()) as { errors: Array<{ extensions: { code: string } }> };
     assert.equal(body.errors[0]?.extensions.code, "BAD_REQUEST");
+  });
+
+  test("responses do not advertise the framework (no X-Powered-By)", async () => {
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ channels { code } }" }) });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    assert.equal(res.headers.get("x-powered-by"), null);
+    const health = await fetch(new URL("/healthz", url));
+    await health.arrayBuffer();
+    assert.equal(health.headers.get("x-powered-by"), null);
   });
 });

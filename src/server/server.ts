@@ -32,6 +32,8 @@ export { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { schema, services } = opts;
   const app = express();
+  // Express answers "X-Powered-By: Express" by default: it tells a scanner what to try, a client nothing.
+  app.disable("x-powered-by");
   const http: Server = createServer(app);
 
   // noServer: the upgrade listener is ours, so an error of the HTTP server (a busy port) reaches
