@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 
-/** The `extensions.code` values front lines can rely on (see shared/API.md). */
+/** The `extensions.code` values front lines can rely on (docs/API.md). */
 export type ErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "SERVICE_UNAVAILABLE";
 
 /** Base of every error the gateway raises on purpose: a message a person can act on and a typed code. */
