@@ -57,10 +57,8 @@ function needsInstall() {
 
 /** Runs a preparation step; a failure ends here with one sentence, a stop signal quietly. */
 async function step(cmd, cmdArgs, when, what) {
-  if (!when || stopSignal) {
-    if (stopSignal) process.exit(0);
-    return;
-  }
+  if (stopSignal) process.exit(0);
+  if (!when) return;
   console.error(`> ${what}`);
   const { code, signal } = await runChild(cmd, cmdArgs);
   if (stopSignal) process.exit(0);
