@@ -12,6 +12,14 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Every child server started and not yet stopped, so a stop signal mid-scenario stops them all. */
+const running = new Set<ChildServer>();
+
+/** Stops every child server still running (scenarios stop their own; this is for SIGTERM, Ctrl-C, failures). */
+export async function stopChildServers(): Promise<void> {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
 /**
  * Starts `node [nodeArgs] <script>` with `env` added and resolves when `healthUrl` answers 200. Its output
  * goes to our stderr, prefixed with its name, so the figures on stdout stay clean; the last lines
@@ -43,7 +51,16 @@ export async function startChildServer(opts: {
   relay(child.stdout);
   relay(child.stderr);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const server: ChildServer = { name: opts.name, url: opts.graphqlUrl, pid: child.pid, stop: (graceMs) => stopChild(child, exited, graceMs) };
+  const server: ChildServer = {
+    name: opts.name,
+    url: opts.graphqlUrl,
+    pid: child.pid,
+    stop: async (graceMs) => {
+      await stopChild(child, exited, graceMs);
+      running.delete(server);
+    },
+  };
+  running.add(server);
 
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   let spawnError: Error | undefined;

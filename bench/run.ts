@@ -15,7 +15,7 @@
  *    loop (they do share the machine's cores, as they would share a node).
  * 3. Each scenario in turn; the unified view first, as decisions write to the graph.
  * 4. One printout (bench/report.ts) on stdout; progress goes to stderr.
- * Everything started here is stopped at the end, on failure and on Ctrl-C (src/platform/run-main.ts).
+ * Everything started here is stopped at the end, on failure, on Ctrl-C and on SIGTERM (src/platform/run-main.ts).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ import { PROJECT_ROOT } from "../src/platform/paths";
 import { ensureServices } from "../src/main/launch/environment";
 import { freePort } from "../src/main/launch/ports";
 import { rngFor } from "../seeds/random";
-import { startChildServer, type ChildServer } from "./children";
+import { startChildServer, stopChildServers, type ChildServer } from "./children";
 import { customerId, ensureDataset } from "./dataset";
 import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
@@ -56,6 +56,8 @@ runMain(
     say("starting Neo4j and Redis (profile bench, data in .data/bench)…");
     const services = await ensureServices({ profile: "bench", log });
     onStop(() => services.stop());
+    // Registered after the services, so run before them: whatever gateway a scenario still has up stops first.
+    onStop(() => stopChildServers());
     const redisUrl = services.redisUrl;
     if (!redisUrl) throw new Error("the bench needs Redis, and ensureServices returned none");
 

@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // The npm scripts' front door: makes a fresh clone runnable (dependencies, compiled output),
 // then hands over to the compiled entry point. Plain Node, no dependencies, so it runs first.
-import { spawnSync, spawn } from "node:child_process";
+//
+// Signals: npm runs us through `sh -c "exec node ops/bootstrap.mjs …"` (the `exec` in package.json
+// makes us npm's direct child, so the SIGTERM npm forwards reaches us rather than a shell that would
+// die and leave us running). We forward SIGTERM, SIGINT and SIGHUP to the step running (npm ci, tsc,
+// the entry point) and exit only once it has: the entry point then stops its own tree in order.
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,16 +29,28 @@ if (!entry) {
   process.exit(2);
 }
 
-run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], needsInstall(), "installing dependencies (npm ci)");
-if (command === "test") run("npx", ["graphql-codegen", "--config", "codegen.yml", "--silent"], true, "generating typed operations (codegen)");
-dropStaleOutput(join(root, "dist"));
-run("npx", ["tsc", "-p", "tsconfig.json"], true, "compiling TypeScript");
-// The layering of DESIGN.md: no import cycles, no import upwards (.dependency-cruiser.cjs).
-if (command === "test") run("npx", ["depcruise", "src", "resolvers", "schema", "seeds", "bench", "test", "--config", ".dependency-cruiser.cjs", "--output-type", "err"], true, "checking the layering (dependency-cruiser)");
+/** The child running now, and the stop signal we received, if any. */
+let current = null;
+let stopSignal = null;
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
+  process.on(signal, () => {
+    // Ctrl-C reaches the child straight from the terminal too, and npm forwards what it gets: one
+    // forward per signal is enough (the entry point ignores repeats anyway).
+    if (stopSignal === signal) return;
+    stopSignal = signal;
+    current?.kill(signal);
+  });
+}
 
-const child = spawn(process.execPath, ["--enable-source-maps", join(root, entry), ...args], { cwd: root, stdio: "inherit" });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+await step("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], needsInstall(), "installing dependencies (npm ci)");
+if (command === "test") await step("npx", ["graphql-codegen", "--config", "codegen.yml", "--silent"], true, "generating typed operations (codegen)");
+dropStaleOutput(join(root, "dist"));
+await step("npx", ["tsc", "-p", "tsconfig.json"], true, "compiling TypeScript");
+// The layering of DESIGN.md: no import cycles, no import upwards (.dependency-cruiser.cjs).
+if (command === "test") await step("npx", ["depcruise", "src", "resolvers", "schema", "seeds", "bench", "test", "--config", ".dependency-cruiser.cjs", "--output-type", "err"], true, "checking the layering (dependency-cruiser)");
+
+const { code, signal } = await runChild(process.execPath, ["--enable-source-maps", join(root, entry), ...args]);
+process.exit(code ?? (signal ? 1 : 0));
 
 /**
  * tsc never deletes what it emitted for a source that was since moved or deleted, and a stale
@@ -57,12 +74,31 @@ function needsInstall() {
   return statSync(join(root, "package-lock.json")).mtimeMs > statSync(marker).mtimeMs;
 }
 
-function run(cmd, cmdArgs, when, what) {
+/** Runs a preparation step; a failure ends here with one sentence, a stop signal quietly. */
+async function step(cmd, cmdArgs, when, what) {
+  if (stopSignal) process.exit(0);
   if (!when) return;
   console.error(`> ${what}`);
-  const result = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) {
-    console.error(`${what} failed (exit ${result.status ?? result.signal}); fix the error above and run the command again.`);
-    process.exit(result.status || 1);
+  const { code, signal } = await runChild(cmd, cmdArgs);
+  if (stopSignal) process.exit(0);
+  if (code !== 0) {
+    console.error(`${what} failed (exit ${code ?? signal}); fix the error above and run the command again.`);
+    process.exit(code || 1);
   }
+}
+
+/** Spawns a child in our terminal and resolves when it has exited; stop signals go to it meanwhile. */
+function runChild(cmd, cmdArgs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: "inherit" });
+    current = child;
+    child.once("error", (error) => {
+      console.error(`could not run ${cmd}: ${error.message}`);
+      resolve({ code: 127, signal: null });
+    });
+    child.once("exit", (code, signal) => {
+      current = null;
+      resolve({ code, signal });
+    });
+  });
 }

@@ -8,6 +8,7 @@
  */
 import type { ChannelNode, ContactNode, CustomerNode, ProductNode, RegionNode, TagNode } from "../src/graph/model";
 import type { ChannelCode, MarketSegment, ProductKind, TagStatus } from "../src/domain/vocabulary";
+import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../src/domain/labels";
 
 // ───────────────────────────── regions ─────────────────────────────
 
@@ -517,15 +518,6 @@ export function valueTierOf(arpu: number): CustomerNode["valueTier"] {
   return "PREMIUM";
 }
 
-const VALUE_TIER_NAMES: Record<CustomerNode["valueTier"], string> = { LOW: "低价值", MEDIUM: "中价值", HIGH: "高价值", PREMIUM: "顶级价值" };
-const LIFECYCLE_NAMES: Record<CustomerNode["lifecycleStage"], string> = {
-  NEW: "新入网期",
-  GROWTH: "成长期",
-  MATURE: "成熟期",
-  DECLINE: "衰退期",
-  CHURN_RISK: "流失预警期",
-};
-
 function countContacts(s: TagSubject, pred: (c: ContactNode) => boolean): number {
   let n = 0;
   for (const c of s.contacts) if (pred(c)) n += 1;
@@ -931,7 +923,7 @@ const TAG_SPECS: readonly TagSpec[] = [
   {
     code: "VAL_LIFECYCLE", name: "生命周期阶段", level1: V, level2: "Lifecycle", valueType: "CATEGORY",
     definition: "新入网期：在网≤6个月；流失预警期：流失预警评分≥0.4；衰退期：ARPU较3个月前下降≥15%；成长期：在网≤36个月或ARPU较3个月前上升≥10%；其余为成熟期（按此顺序判定）。",
-    evaluate: (s) => category(LIFECYCLE_NAMES[s.customer.lifecycleStage]),
+    evaluate: (s) => category(LIFECYCLE_STAGE_LABELS[s.customer.lifecycleStage]),
   },
   {
     code: "VAL_NEW", name: "新入网客户", level1: V, level2: "Lifecycle", valueType: "FLAG",
@@ -946,7 +938,7 @@ const TAG_SPECS: readonly TagSpec[] = [
   {
     code: "VAL_TIER", name: "价值等级", level1: V, level2: "Value", valueType: "CATEGORY",
     definition: "按近3个月月均移动ARPU（不含宽带、魔百和）分档：<40元低价值，40-99元中价值，100-199元高价值，≥200元顶级价值。",
-    evaluate: (s) => category(VALUE_TIER_NAMES[s.customer.valueTier]),
+    evaluate: (s) => category(VALUE_TIER_LABELS[s.customer.valueTier]),
   },
   {
     code: "VAL_HIGH", name: "高价值客户", level1: V, level2: "Value", valueType: "FLAG",

@@ -5,6 +5,8 @@ import { print } from "graphql";
 import { LiveOffersDocument, type LiveOffersSubscription } from "../schema/generated/operations";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 import { eventId, ingest, LiveClient, openPolicy, processed, testRedis } from "./support/live";
+import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../src/domain/labels";
+import type { LifecycleStage, ValueTier } from "../src/domain/vocabulary";
 
 /**
  * Events in and pushes out, on one gateway: ingestEvents' per-event answers, deduplication, the
@@ -16,7 +18,7 @@ const DESK = `subscription ($agentId: ID!, $since: String) {
   deskFeed(agentId: $agentId, since: $since) {
     cursor agentId callId customerId headline
     event { id type summary }
-    customer { id name tags { tag { code } } contacts(first: 3) { edges { node { kind summary } } } }
+    customer { id name valueTier lifecycleStage tags { tag { code } } contacts(first: 3) { edges { node { kind summary } } } }
     offers { id channel { code } offer { id name } script reasons { kind text } }
   }
 }`;
@@ -29,7 +31,7 @@ interface DeskData {
     customerId: string;
     headline: string;
     event: { id: string; type: string; summary: string };
-    customer: { id: string; name: string; contacts: { edges: Array<{ node: { kind: string; summary: string } }> } };
+    customer: { id: string; name: string; valueTier: ValueTier; lifecycleStage: LifecycleStage; contacts: { edges: Array<{ node: { kind: string; summary: string } }> } };
     offers: Array<{ id: string; channel: { code: string }; offer: { id: string; name: string }; script: string | null; reasons: Array<{ kind: string; text: string }> }>;
   };
 }
@@ -116,6 +118,10 @@ describe("deskFeed", () => {
     assert.equal(update.event.id, call);
     assert.equal(update.event.type, "HOTLINE_CALL_START");
     assert.match(update.headline, new RegExp(`^${update.customer.name} · \\d{3}\\*{4}\\d{4} · .+客户 · ARPU ¥\\d+`));
+    // The tier and stage in the agent's words, never the enum's (it once read "MEDIUM客户").
+    assert.ok(update.headline.includes(` · ${VALUE_TIER_LABELS[update.customer.valueTier]}客户 · `), update.headline);
+    assert.ok(update.headline.includes(` · ${LIFECYCLE_STAGE_LABELS[update.customer.lifecycleStage]}`), update.headline);
+    assert.ok(!update.headline.includes(update.customer.valueTier), update.headline);
     assert.ok(update.offers.length >= 1 && update.offers.length <= 3, `1–3 offers, got ${update.offers.length}`);
     for (const o of update.offers) {
       assert.equal(o.channel.code, "HOTLINE");

@@ -8,6 +8,7 @@ import { ensureServices } from "../src/main/launch/environment";
 import { seedGraph } from "../seeds/index";
 import { TEST_DATA } from "./support/data";
 import { runMain } from "../src/platform/run-main";
+import { childStopper } from "../src/main/launch/process";
 
 /**
  * `npm test`: one real Neo4j and one real Redis for the whole run (fresh, throw-away, unless
@@ -15,7 +16,7 @@ import { runMain } from "../src/platform/run-main";
  * runner over dist/test. Pass file name fragments to run only some files: `npm test -- trajectory`.
  */
 runMain(
-  async (onStop) => {
+  async (onStop, stopping) => {
     // Service start-up (and the first fetch of Neo4j from Maven Central) logs its progress at info.
     const log = createLogger("test", process.env.LOG_LEVEL ?? "info");
     const started = Date.now();
@@ -43,8 +44,12 @@ runMain(
       REDIS_URL: services.redisUrl,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     };
+    if (stopping.aborted) return;
     const code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=2", ...files], { stdio: "inherit", env });
+      // Stopped (SIGTERM, Ctrl-C): the tests stop before the services they use.
+      const stop = childStopper(child);
+      onStop(() => stop(10_000));
       child.on("exit", (c) => resolve(c ?? 1));
     });
     process.exitCode = code;

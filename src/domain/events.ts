@@ -1,7 +1,7 @@
 import type { AttributeInfo, AttributeValue } from "./attributes";
 
 /**
- * The real-time events the gateway accepts (API.md "Event types"), and the payload each carries.
+ * The real-time events the gateway accepts (docs/API.md, "Event types"), and the payload each carries.
  *
  * One table serves three purposes: validating payloads at the door (ingestEvents and the Redis
  * Stream), naming what a strategy trigger's condition may test (`event.percent >= 90`), and

@@ -4,17 +4,23 @@ import { loadConfig } from "../platform/config";
 import { createLogger } from "../platform/logger";
 import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
-import { openApp } from "./app";
+import { ensurePortFree } from "../server/listen";
 import { ensureServices } from "./launch/environment";
+import { childStopper } from "./launch/process";
 
 /**
  * `npm start`: Neo4j and Redis (launched unless NEO4J_URI / REDIS_URL are set), the demo data set
  * when the graph is empty, then the gateway. Seeding runs as a child process (`seeds/cli.ts
  * --if-empty`), so nothing the gateway runs imports the seeds.
+ *
+ * SIGTERM, SIGINT or SIGHUP stop it in order: the gateway drains (requests finish, sockets close
+ * with 1012), then the Redis and Neo4j this process launched stop (src/platform/run-main.ts).
  */
-runMain(async (onStop) => {
+runMain(async (onStop, stopping) => {
   const config = loadConfig();
   const log = createLogger("gateway", config.logLevel);
+  // A second `npm start` on a busy port should say so at once, not after launching and seeding.
+  await ensurePortFree(config.port, config.host);
   const services = await ensureServices({ profile: "dev", log });
   onStop(() => services.stop());
   log.info(
@@ -22,26 +28,43 @@ runMain(async (onStop) => {
     "services ready; point another gateway at them by setting NEO4J_URI and REDIS_URL to these values",
   );
 
-  const seeded = await runChild(join(PROJECT_ROOT, "dist/seeds/cli.js"), ["--if-empty", "--customers", String(config.demo.customers), "--seed", String(config.demo.seed)], {
-    NEO4J_URI: services.neo4j.uri,
-    NEO4J_USERNAME: services.neo4j.username,
-    NEO4J_PASSWORD: services.neo4j.password,
-    ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
-  });
+  const seeded = await runChild(
+    join(PROJECT_ROOT, "dist/seeds/cli.js"),
+    ["--if-empty", "--customers", String(config.demo.customers), "--seed", String(config.demo.seed)],
+    {
+      NEO4J_URI: services.neo4j.uri,
+      NEO4J_USERNAME: services.neo4j.username,
+      NEO4J_PASSWORD: services.neo4j.password,
+      ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
+    },
+    onStop,
+  );
+  // Stopped while seeding: the stop hooks are already stopping the services; start nothing more.
+  if (stopping.aborted) return;
   if (seeded !== 0) throw new Error(`seeding the demo data set failed (exit ${seeded}); see the lines above`);
 
+  // Loaded only now: the schema, Apollo and the domain modules take a second or two to load, which
+  // a start that fails on its configuration or port should not wait for.
+  const { openApp } = await import("./app.js");
   const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config, log });
   onStop(async () => {
     log.info("stopping: draining requests and closing sockets");
     await app.close();
+    log.info("gateway stopped");
   });
   log.info({ url: app.gateway.url }, "gateway ready; try: query { customer(id: \"C0000001\") { name } }");
 });
 
-/** Runs a compiled script of this checkout with extra environment; resolves with its exit code. */
-function runChild(script: string, args: readonly string[], env: Record<string, string>): Promise<number> {
+/**
+ * Runs a compiled script of this checkout with extra environment; resolves with its exit code.
+ * A stop signal meanwhile stops it first (registered with `onStop`), so the Neo4j it writes to is
+ * not stopped under it.
+ */
+function runChild(script: string, args: readonly string[], env: Record<string, string>, onStop: (stop: () => Promise<void>) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--enable-source-maps", script, ...args], { stdio: "inherit", env: { ...process.env, ...env } });
+    const stop = childStopper(child);
+    onStop(() => stop(30_000));
     child.on("error", reject);
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });

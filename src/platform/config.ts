@@ -20,7 +20,7 @@ export interface RealtimeConfig {
   maxAttempts: number;
   /** Pushes one subscription may have waiting before its socket is closed (4413): PUSH_BUFFER. */
   pushBuffer: number;
-  /** WebSocket ping interval; a socket that missed one is dropped: WS_KEEPALIVE_MS. */
+  /** WebSocket ping interval; a socket whose pong is not back within as long again is dropped: WS_KEEPALIVE_MS. */
   keepAliveMs: number;
 }
 

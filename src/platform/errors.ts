@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 
-/** The `extensions.code` values front lines can rely on (see shared/API.md). */
+/** The `extensions.code` values front lines can rely on (docs/API.md). */
 export type ErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "SERVICE_UNAVAILABLE";
 
 /** Base of every error the gateway raises on purpose: a message a person can act on and a typed code. */
@@ -34,4 +34,13 @@ export class ServiceUnavailableError extends GatewayError {
       service,
     });
   }
+}
+
+/**
+ * A reason the process cannot start that the operator fixes outside the code (a port already in
+ * use, an address the host does not have). Not a GraphQL error: the command-line runner prints its
+ * one sentence, without a stack trace, and exits non-zero.
+ */
+export class StartupError extends Error {
+  override readonly name = "StartupError";
 }

@@ -6,7 +6,9 @@ import type { ContactPolicy } from "../contact-policy/policy";
 import { viewOfDecision } from "../decisioning/view";
 import { NotFoundError } from "../platform/errors";
 import type { DecisionInputs } from "../graph/decision";
+import type { CustomerRecord } from "../graph/records";
 import type { ChannelCode } from "../domain/vocabulary";
+import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../domain/labels";
 import type { ReferenceData } from "../customer360/reference";
 import { productsToJudge } from "../marketing/catalogue";
 import { describeEvent, type EventType } from "../domain/events";
@@ -18,8 +20,6 @@ const DESK_MAX_DELAY_MS = 2 * 60_000;
 /** Offers on an agent's desk when a call connects (the pull API's default). */
 const DESK_OFFERS = 3;
 
-const VALUE_TIER_LABEL: Record<string, string> = { PLATINUM: "钻石", GOLD: "金卡", SILVER: "银卡", STANDARD: "普通" };
-const STAGE_LABEL: Record<string, string> = { NEW: "新入网", GROWTH: "成长期", MATURE: "成熟期", DECLINE: "衰退期", CHURN_RISK: "流失预警" };
 
 /**
  * What one event causes, decided once (by the replica that processes it), whatever the number of
@@ -55,7 +55,7 @@ export class EventProcessor {
         customerId: event.customerId,
         regionId: inputs.customer.regionId,
         event: ref,
-        headline: headline(inputs),
+        headline: headline(inputs.customer),
         decisions: decisions.filter(shown).map(viewOfDecision),
       },
     ];
@@ -94,11 +94,10 @@ function shown(d: Decision): boolean {
   return d.contacted && !d.controlGroup;
 }
 
-/** The line an agent reads first when the call connects. */
-function headline(inputs: DecisionInputs): string {
-  const c = inputs.customer;
+/** The line an agent reads first when the call connects, e.g. "张** · 138****0001 · 中价值客户 · ARPU ¥68 · 成熟期 · 流量已用 42%". */
+export function headline(c: Pick<CustomerRecord, "name" | "msisdn" | "valueTier" | "arpu" | "lifecycleStage" | "dataUsedMb" | "dataQuotaMb">): string {
   const usage = c.dataQuotaMb > 0 ? `流量已用 ${Math.round((c.dataUsedMb / c.dataQuotaMb) * 100)}%` : null;
-  return [c.name, maskMsisdn(c.msisdn), `${VALUE_TIER_LABEL[c.valueTier] ?? c.valueTier}客户`, `ARPU ¥${Math.round(c.arpu)}`, STAGE_LABEL[c.lifecycleStage] ?? c.lifecycleStage, usage]
+  return [c.name, maskMsisdn(c.msisdn), `${VALUE_TIER_LABELS[c.valueTier]}客户`, `ARPU ¥${Math.round(c.arpu)}`, LIFECYCLE_STAGE_LABELS[c.lifecycleStage], usage]
     .filter((part): part is string => part !== null)
     .join(" · ");
 }

@@ -38,7 +38,7 @@ export interface DeskPush {
   customerId: string;
   regionId: string;
   event: EventRef;
-  /** One line an agent reads first, e.g. "张** · 138****0001 · 全球通 · ARPU ¥128 · 流失预警". */
+  /** One line an agent reads first, e.g. "张** · 138****0001 · 高价值客户 · ARPU ¥128 · 流失预警期 · 流量已用 93%". */
   headline: string;
   decisions: DecisionView[];
 }

@@ -6,10 +6,11 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express, { type ErrorRequestHandler } from "express";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { pingRedis } from "../platform/redis";
+import { listen } from "./listen";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -31,9 +32,14 @@ export { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { schema, services } = opts;
   const app = express();
+  // Express answers "X-Powered-By: Express" by default: it tells a scanner what to try, a client nothing.
+  app.disable("x-powered-by");
   const http: Server = createServer(app);
 
-  const wss = new WebSocketServer({ server: http, path: "/graphql" });
+  // noServer: the upgrade listener is ours, so an error of the HTTP server (a busy port) reaches
+  // `listen` below instead of the WebSocket server, where graphql-ws would log it and start-up hang.
+  const wss = new WebSocketServer({ noServer: true, path: "/graphql" });
+  http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
   const wsServer = useServer(
     {
       schema,
@@ -43,8 +49,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       connectionInitWaitTimeout: 15_000,
     },
     wss,
+    // graphql-ws's own keep-alive: a ping every WS_KEEPALIVE_MS; a socket whose pong has not come
+    // back within as long again is terminated, so dead connections (a phone that lost signal) do not
+    // hold subscriptions for ever, and proxies see traffic on idle ones.
+    services.realtime.config.keepAliveMs,
   );
-  const stopKeepAlive = keepAlive(wss, services.realtime.config.keepAliveMs);
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -56,7 +65,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         async serverWillStart() {
           return {
             async drainServer() {
-              stopKeepAlive();
               for (const client of wss.clients) client.close(CLOSE_SERVICE_RESTART, "gateway shutting down; reconnect");
               await wsServer.dispose();
             },
@@ -64,6 +72,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         },
       },
       roundTripHeader,
+      subscriptionsOverWebSocket,
       okStatusForJsonClients,
     ],
   });
@@ -85,7 +94,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   );
   app.use(requestErrors);
 
-  await new Promise<void>((resolve) => http.listen(opts.port, opts.host, resolve));
+  try {
+    await listen(http, opts.port, opts.host);
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
   const port = (http.address() as AddressInfo).port;
   const shownHost = opts.host === "0.0.0.0" || opts.host === "::" ? "localhost" : opts.host;
   return {
@@ -95,31 +109,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       await apollo.stop();
     },
   };
-}
-
-/**
- * WebSocket keep-alive: a ping every `intervalMs`; a socket that did not answer the previous one is
- * dropped, so dead connections (a phone that lost signal) do not hold subscriptions for ever, and
- * proxies see traffic on idle ones.
- */
-function keepAlive(wss: WebSocketServer, intervalMs: number): () => void {
-  const answered = new WeakMap<WebSocket, boolean>();
-  wss.on("connection", (socket) => {
-    answered.set(socket, true);
-    socket.on("pong", () => answered.set(socket, true));
-  });
-  const timer = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (answered.get(socket) === false) {
-        socket.terminate();
-        continue;
-      }
-      answered.set(socket, false);
-      socket.ping();
-    }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** A body that is not JSON (or too large) gets a GraphQL-shaped 400, not Express's HTML page. */
@@ -140,6 +129,29 @@ const roundTripHeader: ApolloServerPlugin<GatewayContext> = {
     return {
       async willSendResponse({ contextValue, response }) {
         response.http.headers.set("x-bolt-round-trips", String(contextValue.graph.counter.queries));
+      },
+    };
+  },
+};
+
+/**
+ * Subscriptions live on the WebSocket (graphql-ws) at the same path; over HTTP, graphql-js would run
+ * the subscription field as a query and fail with INTERNAL_SERVER_ERROR and a logged stack trace.
+ * It is the client's mistake of transport, not of its arguments, so it gets BAD_REQUEST (the code we
+ * and Apollo give a malformed HTTP request) with status 400, which `okStatusForJsonClients` turns
+ * into 200 for clients that accept only `application/json`, as for any other request error.
+ */
+const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart({ request }) {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== "subscription") return;
+        const headers = request.http?.headers;
+        const secure = headers?.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
+        const where = `${secure ? "wss" : "ws"}://${headers?.get("host") ?? "localhost"}/graphql`;
+        throw new GraphQLError(`Subscriptions are served over WebSocket (graphql-ws) at ${where}; HTTP serves queries and mutations.`, {
+          extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+        });
       },
     };
   },

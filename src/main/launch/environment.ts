@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { GraphConnection } from "../../platform/neo4j";
 import { createLogger, type Logger } from "../../platform/logger";
 import { PROJECT_ROOT } from "../../platform/paths";
@@ -7,8 +7,8 @@ import { startNeo4j } from "./neo4j";
 import { startRedis } from "./redis";
 
 /**
- * Where services live per use: `dev` (npm start, npm run seed, npm run services) keeps its data
- * in .data/dev and shares one running pair between commands; `test` gets a fresh throw-away store
+ * Where services live per use, under DATA_DIR (default: .data in the checkout): `dev` (npm start,
+ * npm run seed, npm run services) keeps its data in .data/dev and shares one running pair between commands; `test` gets a fresh throw-away store
  * per run; `bench` keeps its large seeded store in .data/bench so it is seeded once; `evaluate`
  * (npm run evaluate) keeps its own in .data/evaluate, since its runs write decisions and responses.
  */
@@ -43,9 +43,8 @@ export async function ensureServices(opts: { profile: Profile; redis?: boolean; 
   const log = opts.log ?? createLogger("services");
   const wantRedis = opts.redis ?? true;
   const shared = opts.profile !== "test";
-  const root = shared
-    ? join(PROJECT_ROOT, ".data", opts.profile)
-    : mkdtempSync(join(ensureDir(join(PROJECT_ROOT, ".data")), "test-"));
+  const dataDir = resolve(PROJECT_ROOT, process.env.DATA_DIR || ".data");
+  const root = shared ? join(dataDir, opts.profile) : mkdtempSync(join(ensureDir(dataDir), "test-"));
   const statePath = join(root, "services.json");
   const state: StateFile = shared ? readState(statePath) : {};
   const stops: Array<() => Promise<void>> = [];
@@ -64,7 +63,10 @@ export async function ensureServices(opts: { profile: Profile; redis?: boolean; 
       return { uri: state.neo4jUri, username: "neo4j", password: "" };
     }
     const neo4j = await startNeo4j({ dataDir: join(root, "neo4j"), log, ...sizes });
-    stops.push(neo4j.stop);
+    stops.push(async () => {
+      log.info({ uri: neo4j.uri }, "stopping Neo4j");
+      await neo4j.stop();
+    });
     state.neo4jUri = neo4j.uri;
     state.neo4jPid = neo4j.pid;
     return { uri: neo4j.uri, username: "neo4j", password: "" };
@@ -78,7 +80,10 @@ export async function ensureServices(opts: { profile: Profile; redis?: boolean; 
       return state.redisUrl;
     }
     const redis = await startRedis({ dataDir: join(root, "redis"), log });
-    stops.push(redis.stop);
+    stops.push(async () => {
+      log.info({ url: redis.url }, "stopping Redis");
+      await redis.stop();
+    });
     state.redisUrl = redis.url;
     state.redisPid = redis.pid;
     return redis.url;

@@ -96,6 +96,8 @@ export async function startNeo4j(opts: Neo4jOptions): Promise<RunningNeo4j> {
   const started = Date.now();
   const proc: OwnedProcess = await spawnUntilReady("Neo4j", "java", args, {
     ready: (line) => line.startsWith("NEO4J_READY "),
+    // The launcher exits on EOF of its stdin (ops/neo4j Neo4jLauncher.exitWhenParentGoes).
+    parentDeath: "stdin",
     timeoutMs: 180_000,
   });
   const uri = `bolt://127.0.0.1:${port}`;

@@ -48,10 +48,11 @@ export async function startRedis(opts: { dataDir: string; port?: number; log: Lo
   ];
   const proc = await spawnUntilReady("redis-server", binary, args, {
     ready: (line) => line.includes("Ready to accept connections"),
+    parentDeath: "signal",
     timeoutMs: 30_000,
   });
   const url = `redis://127.0.0.1:${port}`;
-  opts.log.info({ url }, "Redis ready");
+  opts.log.info({ url, pid: proc.child.pid }, "Redis ready");
   return { url, pid: proc.child.pid ?? 0, stop: () => proc.stop(10_000) };
 }
 
