@@ -1,8 +1,10 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { leftover } from "./leftovers";
 
 /**
  * A TCP forwarder between the gateway and a real service, so a test can cut the line (every
- * connection dropped, new ones refused, as when a server dies) and later restore it.
+ * connection dropped, new ones refused, as when a server dies) and later restore it. Cut for good
+ * with the test (or file) that started it.
  */
 export class CuttableProxy {
   private server: Server | undefined;
@@ -16,7 +18,7 @@ export class CuttableProxy {
 
   static async start(target: string): Promise<CuttableProxy> {
     const url = new URL(target);
-    const proxy = new CuttableProxy(url.hostname, Number(url.port));
+    const proxy = leftover("proxy", new CuttableProxy(url.hostname, Number(url.port)), (p) => p.cut());
     await proxy.listen();
     return proxy;
   }
