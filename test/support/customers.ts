@@ -58,6 +58,19 @@ export async function freshIds(count: number, options: FreshOptions = {}): Promi
   return (await freshCustomers(count, options)).map((g) => g.customer.id);
 }
 
+/**
+ * Fresh customers one at a time, for "the first customer for whom…" loops: written `batch` at a
+ * time (default 10) as the loop asks for more, at most `max` in all.
+ */
+export async function* freshSequence(max: number, options: FreshOptions & { batch?: number } = {}): AsyncGenerator<GeneratedCustomer> {
+  for (let given = 0; given < max; ) {
+    for (const g of await freshCustomers(Math.min(options.batch ?? 10, max - given), options)) {
+      given += 1;
+      yield g;
+    }
+  }
+}
+
 // ───────────────────────────── where they come from ─────────────────────────────
 
 /** The data set the fresh customers are taken from, in order: the test data set's customers after the seeded ones. */
