@@ -41,3 +41,19 @@ function timedOut(error: unknown, what: string, timeoutMs: number): Error {
   }
   return new Error(`${prefix}: ${String(error)}`);
 }
+
+/**
+ * `promise`, or a failure naming `what` once `timeoutMs` pass: for awaiting an event (a socket
+ * closing, a message) that a broken server might never send, without hanging the file.
+ */
+export async function within<T>(promise: Promise<T>, { what, timeoutMs = 10_000 }: Omit<EventuallyOptions, "intervalMs">): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: did not happen within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
