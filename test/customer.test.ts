@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { UnifiedViewByMsisdnDocument, UnifiedViewDocument, type CustomerViewFragment } from "../schema/generated/operations";
 import { TAGS } from "../seeds/catalogue";
 import { generateCustomerById, type GeneratedCustomer } from "../seeds/generate";
@@ -71,7 +71,6 @@ describe("the unified view is what was seeded", () => {
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   test("C0000001, the id the README names", async () => {
     const view = dataOf(await gw.request(UnifiedViewDocument, { id: "C0000001" })).customer;
@@ -131,7 +130,6 @@ describe("the catalogue", () => {
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   test("products of every kind, filterable by kind, with their rules", async () => {
     const all = dataOf(await gw.raw(`{ products { id kind monthlyFee upgradesTo { id } requires { id } excludes { id } } }`)) as {
