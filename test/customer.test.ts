@@ -3,6 +3,7 @@ import { before, describe, test } from "node:test";
 import { UnifiedViewByMsisdnDocument, UnifiedViewDocument, type CustomerViewFragment } from "../schema/generated/operations";
 import { TAGS } from "../seeds/catalogue";
 import { generateCustomerById, type GeneratedCustomer } from "../seeds/generate";
+import { freshCustomer } from "./support/customers";
 import { TEST_DATA } from "./support/data";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 
@@ -100,6 +101,14 @@ describe("the unified view is what was seeded", () => {
     }
     const familyView = dataOf(await gw.request(UnifiedViewDocument, { id: family.customer.id })).customer;
     assert.equal(familyView?.circle[0]?.relation, "FAMILY", "family members are the strongest ties");
+  });
+
+  test("a customer a test writes for itself (./support/customers) reads back as generated, under its new ids, family included", async () => {
+    const g = await freshCustomer({ withFamily: true, where: (_, family) => family.length >= 3 });
+    const view = dataOf(await gw.request(UnifiedViewDocument, { id: g.customer.id })).customer;
+    assert.ok(view, g.customer.id);
+    assertMatchesSeed(view, g);
+    assert.equal(view.circle[0]?.relation, "FAMILY", "its family was written with it");
   });
 
   test("customerByMsisdn finds the caller from the number a call arrives with, in any common format", async () => {
