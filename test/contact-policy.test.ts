@@ -258,26 +258,20 @@ describe("persistence and the stored policy", () => {
 
   test("counts survive a Redis restart (appendonly)", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "c360-policy-redis-"));
+    teardown("the throw-away Redis's data directory", () => rmSync(dataDir, { recursive: true, force: true }));
     const log = createLogger("test-redis", "silent");
-    let server = await startRedis({ dataDir, log });
-    try {
-      const firstClient = await connect(server.url, PREFIX);
-      const first = new ContactPolicy(firstClient);
-      await first.reserve("C0002131", "SMS", ["d1"], T0);
-      await first.update({ ignoreLimit: 3 });
-      firstClient.disconnect();
-      await server.stop();
+    const server = leftover("throw-away Redis", await startRedis({ dataDir, log }), (r) => r.stop());
+    const firstClient = await connect(server.url, PREFIX);
+    const first = new ContactPolicy(firstClient);
+    await first.reserve("C0002131", "SMS", ["d1"], T0);
+    await first.update({ ignoreLimit: 3 });
+    firstClient.disconnect();
+    await server.stop();
 
-      server = await startRedis({ dataDir, log });
-      const secondClient = await connect(server.url, PREFIX);
-      const afterRestart = new ContactPolicy(secondClient);
-      assert.equal((await afterRestart.current()).ignoreLimit, 3);
-      assert.equal((await afterRestart.reserve("C0002131", "SMS", ["d2"], later(T0, DAY))).granted, 0);
-      secondClient.disconnect();
-    } finally {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const restarted = leftover("throw-away Redis, restarted", await startRedis({ dataDir, log }), (r) => r.stop());
+    const afterRestart = new ContactPolicy(await connect(restarted.url, PREFIX));
+    assert.equal((await afterRestart.current()).ignoreLimit, 3);
+    assert.equal((await afterRestart.reserve("C0002131", "SMS", ["d2"], later(T0, DAY))).granted, 0);
   });
 
   test("memory stays bounded: every counter expires after its longest window; uncapped channels store nothing", async () => {

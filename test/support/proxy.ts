@@ -11,7 +11,8 @@ export class CuttableProxy {
   private readonly sockets = new Set<Socket>();
   port = 0;
 
-  constructor(
+  /** Use {@link CuttableProxy.start}, which also registers the proxy for teardown. */
+  private constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
   ) {}
