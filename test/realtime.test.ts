@@ -51,7 +51,6 @@ before(async () => {
 });
 
 const freshId = async (): Promise<string> => (await freshCustomer()).customer.id;
-const waitForSubscriptions = (n: number): Promise<void> => subscriptionsOn(gw, n);
 
 describe("ingestEvents", () => {
   test("each bad event gets its own error and the rest of the batch still goes in", async () => {
@@ -108,7 +107,7 @@ describe("deskFeed", () => {
   test("a call that connects puts the caller's view and offers on that agent's desk only, and the offers are in the trajectory", async () => {
     const mine = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-1` });
     const other = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-2` });
-    await waitForSubscriptions(2);
+    await subscriptionsOn(gw, 2);
     const caller = await freshId();
     const otherCaller = await freshId();
     const call = eventId("call");
@@ -145,13 +144,13 @@ describe("deskFeed", () => {
     assert.equal(mine.items.length, 1);
     mine.dispose();
     other.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("the same event twice, through the API and straight onto the stream, is pushed once", async () => {
     const agentId = `A${process.pid}-dup`;
     const desk = live.subscribe<DeskData>(DESK, { agentId });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     const caller = await freshId();
     const nextCaller = await freshId();
     const call = eventId("twice");
@@ -166,7 +165,7 @@ describe("deskFeed", () => {
     const updates = (await desk.atLeast(2)).map((d) => d.deskFeed.event.id);
     assert.deepEqual(updates, [call, sentinel]);
     desk.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 });
 
@@ -216,7 +215,7 @@ describe("liveOffers", () => {
     const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
     // The app's own document (schema/operations/realtime.graphql) sees the same push.
     const app = live.subscribe<LiveOffersSubscription>(print(LiveOffersDocument), { customerId: customer });
-    await waitForSubscriptions(2);
+    await subscriptionsOn(gw, 2);
     const low = dataUsage(customer!, 40);
     const high = dataUsage(customer!, 95);
     await ingest(gw, [low]);
@@ -244,18 +243,18 @@ describe("liveOffers", () => {
     assert.ok(seen?.decision.offer.name);
     sub.dispose();
     app.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("reconnecting with since replays exactly the pushes missed, then continues live", async () => {
     const [, customer] = await dataUsageCustomers();
     const first = live.subscribe<LiveData>(LIVE, { customerId: customer });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     const e1 = dataUsage(customer!);
     await ingest(gw, [e1]);
     const [p1] = (await first.atLeast(1)).map((d) => d.liveOffers);
     first.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
 
     const missed = [dataUsage(customer!), dataUsage(customer!), dataUsage(customer!)];
     for (const e of missed) await ingest(gw, [e]);
@@ -264,7 +263,7 @@ describe("liveOffers", () => {
     const again = live.subscribe<LiveData>(LIVE, { customerId: customer, since: p1!.cursor });
     await again.atLeast(3);
     const e5 = dataUsage(customer!);
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     await ingest(gw, [e5]);
     const got = (await again.atLeast(4)).map((d) => d.liveOffers);
     assert.deepEqual(got.map((p) => p.event.id), [...missed.map((e) => e.id), e5.id]);
@@ -279,7 +278,7 @@ describe("liveOffers", () => {
     const nobody = live.subscribe<LiveData>(LIVE, { customerId: "C0999999" });
     await nobody.ended();
     assert.equal(nobody.errors[0]?.extensions?.code, "NOT_FOUND");
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 });
 
@@ -295,7 +294,7 @@ describe("offerFeed", () => {
     const all = live.subscribe<FeedData>(FEED, {});
     const inCityA = live.subscribe<FeedData>(FEED, { regionId: cityA });
     const wechat = live.subscribe<FeedData>(FEED, { channel: "WECHAT" });
-    await waitForSubscriptions(3);
+    await subscriptionsOn(gw, 3);
     const events = [dataUsage(a), dataUsage(b)];
     await ingest(gw, events);
     await processed(redis, events.map((e) => e.id));
@@ -311,7 +310,7 @@ describe("offerFeed", () => {
     await nowhere.ended();
     assert.equal(nowhere.errors[0]?.extensions?.code, "NOT_FOUND");
     for (const s of [all, inCityA, wechat]) s.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 });
 
@@ -334,7 +333,7 @@ describe("contact policy on pushes", () => {
     const presented = async (): Promise<number> =>
       dataOf(await gw.raw<{ customer: { contacts: { totalCount: number } } }>(`query ($id: ID!) { customer(id: $id) { contacts(first: 1, channels: [APP, SMS]) { totalCount } } }`, { id: customer })).customer.contacts.totalCount;
     const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     try {
       dataOf(await gw.raw(POLICY, { input: { quietHours: { start: shanghai(-60), end: shanghai(60), timeZone: "Asia/Shanghai", channels: ["APP", "SMS", "WECHAT", "OUTBOUND_CALL"] } } }));
       const before = await presented();
@@ -357,7 +356,7 @@ describe("contact policy on pushes", () => {
     } finally {
       await openPolicy(gw);
       sub.dispose();
-      await waitForSubscriptions(0);
+      await subscriptionsOn(gw, 0);
     }
   });
 });
@@ -367,7 +366,7 @@ describe("reliable sockets", () => {
     const slow = new LiveClient(gw.url);
     const customer = await freshId();
     const sub = slow.subscribe(`subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { summary } } }`, { id: customer });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     slow.pauseReading();
     const hub = gw.app.services.realtime.hub;
     const overflows = hub.stats.overflows;
@@ -383,7 +382,7 @@ describe("reliable sockets", () => {
     slow.resumeReading();
     await sub.ended(10_000).catch(() => undefined);
     assert.equal(await within(slow.closed, { what: "the slow subscriber's socket to close" }), 4413);
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("a replay longer than the subscriber's buffer is read as fast as the client takes it, not cut off", async () => {
@@ -391,12 +390,12 @@ describe("reliable sockets", () => {
     const callers = await freshIds(10);
     const call = (i: number) => ({ id: eventId("r"), customerId: callers[i % callers.length]!, type: "HOTLINE_CALL_START", payload: { agentId } });
     const first = live.subscribe<DeskData>(DESK, { agentId });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     const e0 = call(0);
     await ingest(gw, [e0]);
     const cursor = (await first.atLeast(1))[0]!.deskFeed.cursor;
     first.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
     // 12 missed updates; this gateway lets a subscription hold 8.
     const missed = Array.from({ length: 12 }, (_, i) => call(i + 1));
     await ingest(gw, missed);
@@ -407,7 +406,7 @@ describe("reliable sockets", () => {
     assert.equal(got.length, 12);
     assert.equal(live.closedWith, null, "not cut off");
     again.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("keep-alive pings drop a client that stopped answering; one that answers stays", async () => {
@@ -433,7 +432,7 @@ describe("failures", () => {
   test("an event that keeps failing is retried, then parked with its error; an operator re-queues it once fixed", async () => {
     const agentId = `A${process.pid}-poison`;
     const desk = live.subscribe<DeskData>(DESK, { agentId });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     const customerId = await freshId();
     const id = eventId("poison");
     // Its bookkeeping is broken (the state key holds the wrong type): every attempt fails.
@@ -475,7 +474,7 @@ describe("failures", () => {
     const pipeline = dataOf(await gw.raw<{ eventPipeline: { parked: number; consumers: number; openSubscriptions: number } }>(`{ eventPipeline { parked consumers openSubscriptions } }`)).eventPipeline;
     assert.ok(pipeline.parked >= 2 && pipeline.consumers >= 1 && pipeline.openSubscriptions === 1, JSON.stringify(pipeline));
     desk.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("an event that was pushed but not yet written is, on retry, only written: the push is not sent twice", async () => {
