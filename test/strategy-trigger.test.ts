@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { NextBestOffersDocument } from "../schema/generated/operations";
 import { ensureMarketing } from "../seeds/index";
 import { PRODUCTS } from "../seeds/catalogue";
@@ -10,6 +10,7 @@ import type { TriggerContext } from "../src/decisioning/decide";
 import { EVENT_TYPES, validatePayload, type EventType } from "../src/domain/events";
 import { freshCustomer, freshIds } from "./support/customers";
 import { dataOf, startTestGateway, testGraph, type GraphQLResponse, type TestGateway } from "./support/gateway";
+import { teardown } from "./support/leftovers";
 
 // Decisions written here are for fresh customers of this file's own; the strategies created here are
 // valid from 2032 and retired at the end, so other test files' decisions never see them.
@@ -219,9 +220,6 @@ describe("event-triggered strategies", () => {
       controlShare: 0,
       validFrom: FUTURE,
     };
-    after(async () => {
-      if (strategyId) dataOf(await gw.raw(`mutation($id: ID!) { retireStrategy(id: $id) { id } }`, { id: strategyId }));
-    });
 
     test("create with a trigger and read it back; defaults: maxDelaySeconds 600", async () => {
       const created = dataOf(
@@ -230,6 +228,8 @@ describe("event-triggered strategies", () => {
         }),
       ).createStrategy;
       strategyId = created.id;
+      // Used by the next tests, retired when the file is done (before its gateway closes: registered after it).
+      teardown("the test strategy", async () => dataOf(await gw.raw(`mutation($id: ID!) { retireStrategy(id: $id) { id } }`, { id: strategyId })), { scope: "file" });
       assert.deepEqual(created.trigger, { eventType: "DATA_USAGE", condition: "event.percent >= 80 AND NOT holds(DATA_ADDON)", maxDelaySeconds: 600 });
       const read = dataOf(await gw.raw<{ strategy: { trigger: TriggerView | null } | null }>(`query($id: ID!) { strategy(id: $id) { ${TRIGGER_FIELDS} } }`, { id: strategyId })).strategy;
       assert.deepEqual(read?.trigger, created.trigger);
