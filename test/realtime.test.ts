@@ -450,7 +450,8 @@ describe("failures", () => {
     const parked = await eventually(
       async () => {
         const list = dataOf(await gw.raw<{ parkedEvents: Parked[] }>(PARKED)).parkedEvents;
-        assert.deepEqual([id, unknown, garbled].filter((e) => !list.some((p) => p.eventId === e)), [], "not parked yet");
+        const waiting = [id, unknown, garbled].filter((e) => !list.some((p) => p.eventId === e));
+        assert.deepEqual(waiting, [], `not parked yet: ${waiting.join(", ")}`);
         return list;
       },
       { what: "the three failing events to be parked", timeoutMs: 15_000, intervalMs: 100 },

@@ -163,7 +163,7 @@ export function processed(redis: Redis, eventIds: readonly string[], timeoutMs =
     async () => {
       const states = await Promise.all(eventIds.map((id) => redis.hget(`events:state:${id}`, "state")));
       const unfinished = eventIds.flatMap((id, i) => (states[i] === "done" || states[i] === "parked" ? [] : [`${id}: ${states[i] ?? "no state"}`]));
-      assert.deepEqual(unfinished, [], "every event done or parked");
+      assert.deepEqual(unfinished, [], `still unfinished: ${unfinished.join(", ")}`);
       return new Map(eventIds.map((id, i) => [id, states[i] as string]));
     },
     { what: `${eventIds.length} event(s) processed`, timeoutMs },
@@ -175,7 +175,7 @@ export function processed(redis: Redis, eventIds: readonly string[], timeoutMs =
  * a moment after the client's message, and the server sends nothing when they do.
  */
 export function subscriptionsOn(gw: TestGateway, n: number, timeoutMs = 5_000): Promise<void> {
-  return eventually(() => assert.equal(gw.app.services.realtime.hub.size, n, "subscriptions registered"), { what: `${n} subscription(s) on the gateway`, timeoutMs });
+  return eventually(() => assert.equal(gw.app.services.realtime.hub.size, n), { what: `${n} subscription(s) on the gateway`, timeoutMs });
 }
 
 export interface EventArg {
