@@ -261,6 +261,50 @@ export function generateCustomerById(opts: GenerateOptions, id: string): Generat
   return new Context(opts).customer(cohort, n, contactsBefore(opts.seed, n));
 }
 
+/**
+ * Customers `indices` of a data set (any order, any cohorts), each exactly as
+ * {@link generateCustomerById} regenerates it, with the groups they are members of, named as the
+ * seed names them: rows for writing a few customers on their own, as tests do with customers of
+ * the data set's extension beyond what was seeded. Each cohort is built once. A customer's `calls`
+ * still lists its edges to customers left out; the writer drops an edge whose other end is absent.
+ */
+export function generateCustomers(opts: GenerateOptions, indices: readonly number[]): { customers: GeneratedCustomer[]; groups: GroupNode[] } {
+  validate(opts);
+  const ctx = new Context(opts);
+  const cohorts = new Map<number, Cohort>();
+  const cohortFor = (n: number): Cohort => {
+    const c = cohortOf(n);
+    let cohort = cohorts.get(c);
+    if (!cohort) cohorts.set(c, (cohort = buildCohort(opts.seed, c, opts.customers)));
+    return cohort;
+  };
+  // Contact ids continue from the customers before: counted on from the previous index, not from the cohort's start each time.
+  let at = { index: 0, before: 0 };
+  const contactsUpTo = (n: number): number => {
+    if (cohortOf(n) !== cohortOf(at.index) || n < at.index) at = { index: n, before: contactsBefore(opts.seed, n) };
+    for (; at.index < n; at.index++) at.before += contactCount(opts.seed, at.index);
+    return at.before;
+  };
+  const byIndex = new Map<number, GeneratedCustomer>();
+  for (const n of [...indices].sort((a, b) => a - b)) {
+    if (!Number.isSafeInteger(n) || n < 1 || n > opts.customers) throw new RangeError(`customer index ${n} is not in a data set of ${opts.customers} customers`);
+    byIndex.set(n, ctx.customer(cohortFor(n), n, contactsUpTo(n)));
+  }
+  const customers = indices.map((n) => byIndex.get(n) as GeneratedCustomer);
+  const wanted = new Set(customers.flatMap((g) => g.memberships.map((m) => m.groupId)));
+  const groups: GroupNode[] = [];
+  for (const cohort of cohorts.values()) {
+    // A family is named after its head, who may not be among the customers asked for.
+    const names = new Map([...byIndex].map(([n, g]) => [n, g.customer.name]));
+    for (const f of cohort.families) {
+      const head = f.existing[0];
+      if (head && wanted.has(f.groupId) && !names.has(head.index)) names.set(head.index, ctx.customer(cohort, head.index, contactsBefore(opts.seed, head.index)).customer.name);
+    }
+    groups.push(...cohortGroups(cohort, names).filter((g) => wanted.has(g.id)));
+  }
+  return { customers, groups };
+}
+
 /** The groups of a cohort that have members in the data set, named after their head or firm. */
 function cohortGroups(cohort: Cohort, names: ReadonlyMap<number, string>): GroupNode[] {
   const out: GroupNode[] = [];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { TrajectoryDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
 
@@ -14,7 +14,6 @@ describe("bad input gets BAD_USER_INPUT with a message a person can act on", () 
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   test("first: 1000 names the allowed range", async () => {
     const { message, code } = onlyError(await gw.request(TrajectoryDocument, { id: "C0000001", first: 1000 }));

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { ContactPolicy, channelOrder, type PolicyCustomer } from "../src/contact-policy/policy";
 import { DEFAULT_RULES } from "../src/contact-policy/rules";
@@ -12,10 +12,13 @@ import { createLogger } from "../src/platform/logger";
 import { createRedis } from "../src/platform/redis";
 import { keys } from "../src/platform/keys";
 import { startRedis } from "../src/main/launch/redis";
+import { eventually } from "./support/eventually";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
+import { leftover, teardown } from "./support/leftovers";
 import { CuttableProxy } from "./support/proxy";
 
-// Only Redis state is touched; the ids are this file's range anyway (C0002100–C0002199).
+// Only Redis state is touched, and every test has a key prefix of its own (freshPolicy): the
+// customer ids are labels in it, never looked up in the graph, so any will do.
 const DAY = 86_400_000;
 /** Monday 2026-11-16 10:00 in Shanghai: outside the default quiet hours. */
 const T0 = new Date("2026-11-16T02:00:00Z");
@@ -24,12 +27,11 @@ const customer = (id: string, dndList: PolicyCustomer["dndList"] = null): Policy
 const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
 const PREFIX = `test:${process.pid}:`;
-const leftovers: Redis[] = [];
 let prefixes = 0;
 
+/** A client as the gateway makes them (no offline queue), closed with the test that opened it. */
 async function connect(url: string, prefix: string): Promise<Redis> {
-  const redis = createRedis(url, prefix);
-  leftovers.push(redis);
+  const redis = leftover("Redis client", createRedis(url, prefix), (r) => r.disconnect());
   if (redis.status !== "ready") await once(redis, "ready");
   return redis;
 }
@@ -40,12 +42,16 @@ async function freshPolicy(): Promise<{ policy: ContactPolicy; prefix: string }>
   return { policy: new ContactPolicy(await connect(testServices().redisUrl, prefix)), prefix };
 }
 
-after(async () => {
-  // Remove what this file wrote (its prefixes only), then close every client it opened.
-  const admin = await connect(testServices().redisUrl, "");
-  const stale = await admin.keys(`${PREFIX}policy*`);
-  if (stale.length) await admin.del(...stale);
-  for (const redis of leftovers) redis.disconnect();
+teardown("this file's policy keys", async () => {
+  // Remove what this file wrote: its prefixes only.
+  const admin = createRedis(testServices().redisUrl, "");
+  try {
+    if (admin.status !== "ready") await once(admin, "ready");
+    const stale = await admin.keys(`${PREFIX}policy*`);
+    if (stale.length) await admin.del(...stale);
+  } finally {
+    admin.disconnect();
+  }
 });
 
 describe("frequency caps", () => {
@@ -252,26 +258,20 @@ describe("persistence and the stored policy", () => {
 
   test("counts survive a Redis restart (appendonly)", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "c360-policy-redis-"));
+    teardown("the throw-away Redis's data directory", () => rmSync(dataDir, { recursive: true, force: true }));
     const log = createLogger("test-redis", "silent");
-    let server = await startRedis({ dataDir, log });
-    try {
-      const firstClient = await connect(server.url, PREFIX);
-      const first = new ContactPolicy(firstClient);
-      await first.reserve("C0002131", "SMS", ["d1"], T0);
-      await first.update({ ignoreLimit: 3 });
-      firstClient.disconnect();
-      await server.stop();
+    const server = leftover("throw-away Redis", await startRedis({ dataDir, log }), (r) => r.stop());
+    const firstClient = await connect(server.url, PREFIX);
+    const first = new ContactPolicy(firstClient);
+    await first.reserve("C0002131", "SMS", ["d1"], T0);
+    await first.update({ ignoreLimit: 3 });
+    firstClient.disconnect();
+    await server.stop();
 
-      server = await startRedis({ dataDir, log });
-      const secondClient = await connect(server.url, PREFIX);
-      const afterRestart = new ContactPolicy(secondClient);
-      assert.equal((await afterRestart.current()).ignoreLimit, 3);
-      assert.equal((await afterRestart.reserve("C0002131", "SMS", ["d2"], later(T0, DAY))).granted, 0);
-      secondClient.disconnect();
-    } finally {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const restarted = leftover("throw-away Redis, restarted", await startRedis({ dataDir, log }), (r) => r.stop());
+    const afterRestart = new ContactPolicy(await connect(restarted.url, PREFIX));
+    assert.equal((await afterRestart.current()).ignoreLimit, 3);
+    assert.equal((await afterRestart.reserve("C0002131", "SMS", ["d2"], later(T0, DAY))).granted, 0);
   });
 
   test("memory stays bounded: every counter expires after its longest window; uncapped channels store nothing", async () => {
@@ -298,24 +298,19 @@ describe("persistence and the stored policy", () => {
 
   test("Redis down: counting fails fast with SERVICE_UNAVAILABLE; the last policy read still screens inbound contacts", async () => {
     const proxy = await CuttableProxy.start(testServices().redisUrl);
-    try {
-      const client = await connect(proxy.through(testServices().redisUrl), `${PREFIX}policy${++prefixes}:`);
-      client.on("error", () => undefined); // it reconnects in vain until disconnected below
-      const policy = new ContactPolicy(client, 0);
-      await policy.current();
-      await proxy.cut();
-      const started = Date.now();
-      await assert.rejects(policy.reserve("C0002133", "SMS", ["d1"], T0), (error: Error & { extensions?: Record<string, unknown> }) => {
-        assert.equal(error.extensions?.code, "SERVICE_UNAVAILABLE");
-        return true;
-      });
-      assert.ok(Date.now() - started < 3_000, "fails fast");
-      assert.deepEqual(await policy.screen(customer("C0002133"), "HOTLINE", [], T0), { blocked: null, coolingDown: new Map() });
-      assert.equal((await policy.screen(customer("C0002133", "RED"), "SMS", [], T0)).blocked?.code, "DND_RED");
-      client.disconnect();
-    } finally {
-      await proxy.cut();
-    }
+    const client = await connect(proxy.through(testServices().redisUrl), `${PREFIX}policy${++prefixes}:`);
+    client.on("error", () => undefined); // it reconnects in vain until the test's teardown disconnects it
+    const policy = new ContactPolicy(client, 0);
+    await policy.current();
+    await proxy.cut();
+    const started = Date.now();
+    await assert.rejects(policy.reserve("C0002133", "SMS", ["d1"], T0), (error: Error & { extensions?: Record<string, unknown> }) => {
+      assert.equal(error.extensions?.code, "SERVICE_UNAVAILABLE");
+      return true;
+    });
+    assert.ok(Date.now() - started < 3_000, "fails fast");
+    assert.deepEqual(await policy.screen(customer("C0002133"), "HOTLINE", [], T0), { blocked: null, coolingDown: new Map() });
+    assert.equal((await policy.screen(customer("C0002133", "RED"), "SMS", [], T0)).blocked?.code, "DND_RED");
   });
 
   test("a change merges over the current policy and reaches other replicas within a second", async () => {
@@ -329,8 +324,9 @@ describe("persistence and the stored policy", () => {
     assert.deepEqual(changed.channelCaps, { SMS: { limit: 2, windowDays: 14 }, OUTBOUND_CALL: { limit: 1, windowDays: 30 }, APP: { limit: 3, windowDays: 7 } });
     assert.deepEqual(changed.quietHours, { ...DEFAULT_RULES.quietHours, timeZone: "Asia/Urumqi" });
 
+    // Polled: the replica's cached copy expires on its own (≤ 1 s); nothing announces it.
     const started = Date.now();
-    while ((await replica.current()).version !== 1) await new Promise((r) => setTimeout(r, 20));
+    await eventually(async () => assert.equal((await replica.current()).version, 1), { what: "the change on the other replica", timeoutMs: 1_500 });
     assert.ok(Date.now() - started <= 1_500, `seen after ${Date.now() - started} ms (cache ≤ 1 s, plus polling under load)`);
   });
 
@@ -371,7 +367,6 @@ describe("contactPolicy over GraphQL", () => {
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   const FIELDS = `version updatedBy redListChannels channelCaps { channel limit windowDays } overallCap { channels limit windowDays }
     quietHours { start end timeZone channels } declineCooldownDays ignoreLimit ignoreWindowDays ignoreCooldownDays channelPriority honourPreference`;

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { UnifiedViewByMsisdnDocument, UnifiedViewDocument, type CustomerViewFragment } from "../schema/generated/operations";
 import { TAGS } from "../seeds/catalogue";
 import { generateCustomerById, type GeneratedCustomer } from "../seeds/generate";
+import { freshCustomer } from "./support/customers";
 import { TEST_DATA } from "./support/data";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 
@@ -71,7 +72,6 @@ describe("the unified view is what was seeded", () => {
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   test("C0000001, the id the README names", async () => {
     const view = dataOf(await gw.request(UnifiedViewDocument, { id: "C0000001" })).customer;
@@ -103,6 +103,14 @@ describe("the unified view is what was seeded", () => {
     assert.equal(familyView?.circle[0]?.relation, "FAMILY", "family members are the strongest ties");
   });
 
+  test("a customer a test writes for itself (./support/customers) reads back as generated, under its new ids, family included", async () => {
+    const g = await freshCustomer({ withFamily: true, where: (_, family) => family.length >= 3 });
+    const view = dataOf(await gw.request(UnifiedViewDocument, { id: g.customer.id })).customer;
+    assert.ok(view, g.customer.id);
+    assertMatchesSeed(view, g);
+    assert.equal(view.circle[0]?.relation, "FAMILY", "its family was written with it");
+  });
+
   test("customerByMsisdn finds the caller from the number a call arrives with, in any common format", async () => {
     const g = expected("C0000042");
     const m = g.customer.msisdn;
@@ -131,7 +139,6 @@ describe("the catalogue", () => {
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   test("products of every kind, filterable by kind, with their rules", async () => {
     const all = dataOf(await gw.raw(`{ products { id kind monthlyFee upgradesTo { id } requires { id } excludes { id } } }`)) as {

@@ -1,20 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { NextBestOffersDocument, TrajectoryDocument } from "../schema/generated/operations";
 import { canHold, isMainPlan, productById, REQUIRES } from "../seeds/catalogue";
-import { generateCustomerById } from "../seeds/generate";
 import { createContext } from "../src/server/context";
 import { inControlGroup } from "../src/decisioning/control-group";
-import { TEST_DATA } from "./support/data";
+import { freshCustomer, freshCustomers, freshIds } from "./support/customers";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 
-// This file decides for (and so writes to the trajectories of) customers C0002200–C0002399 only.
-const ids = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `C${String(from + i).padStart(7, "0")}`);
-const generated = (id: string) => {
-  const g = generateCustomerById({ seed: TEST_DATA.seed, customers: TEST_DATA.customers, asOf: new Date(TEST_DATA.asOf) }, id);
-  if (!g) throw new Error(`no customer ${id} in the test data set`);
-  return g;
-};
+// Deciding writes to the customer's trajectory (and counts against its contact caps): every test
+// decides for fresh customers of its own (./support/customers).
+
 /** A weekday 11:00 in Beijing: outside quiet hours. */
 const DAYTIME = "2026-11-23T03:00:00.000Z";
 
@@ -37,16 +32,16 @@ describe("next best offers", () => {
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   test("no candidate is held, excluded by a holding, or missing a requirement (50 customers, every ranked candidate)", async () => {
     const decider = gw.app.services.decisioning;
     let checked = 0;
-    for (const id of ids(2200, 50)) {
+    for (const g of await freshCustomers(50)) {
+      const id = g.customer.id;
       const scope = createContext(gw.app.services);
       const { inputs, ranked } = await decider.rank(scope, id, "HOTLINE");
       const held = new Set(inputs.customer.profile?.holdings.map((h) => h.productId));
-      assert.deepEqual(held, new Set(generated(id).holdings.map((h) => h.productId)), `${id}: holdings as seeded`);
+      assert.deepEqual(held, new Set(g.holdings.map((h) => h.productId)), `${id}: holdings as generated`);
       for (const c of ranked) {
         assert.ok(!held.has(c.offer.productId), `${id} holds ${c.offer.productId} yet was offered ${c.offer.code}`);
         assert.ok(allowed(c.offer.productId, held), `${id} (holding ${[...held].join(",")}) cannot take ${c.offer.productId} (${c.offer.code})`);
@@ -57,7 +52,8 @@ describe("next best offers", () => {
   });
 
   test("placements: at most `limit`, best first, one strategy and one product kind each, the same answer when asked again", async () => {
-    for (const id of ids(2250, 15)) {
+    // Not black-listed: those get no offers to compare.
+    for (const id of await freshIds(15, { where: (g) => g.customer.dndList !== "BLACK" })) {
       const first = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 5 })).nextBestOffers;
       const again = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 5 })).nextBestOffers;
       assert.ok(first.length <= 5);
@@ -78,7 +74,8 @@ describe("next best offers", () => {
 
   test("every decision explains itself: strategy and segment, score parts that multiply out, a script on agent channels", async () => {
     let graphReasons = 0;
-    for (const id of ids(2270, 25)) {
+    // With their families: a family member holding the offer is a reason.
+    for (const id of await freshIds(25, { withFamily: true })) {
       const decisions = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 3 })).nextBestOffers;
       for (const d of decisions) {
         assert.ok(Math.abs(d.score - d.propensity * d.value * d.priority * d.relevance) < 1e-9, "score = propensity × value × priority × relevance");
@@ -108,11 +105,12 @@ describe("next best offers", () => {
 
   test("family adoption shows as a graph path with the right counts", async () => {
     const decider = gw.app.services.decisioning;
-    for (const id of ids(2300, 40)) {
+    for (const g of await freshCustomers(40, { withFamily: true })) {
+      const id = g.customer.id;
       const { inputs, ranked } = await decider.rank(createContext(gw.app.services), id, "HOTLINE");
       for (const c of ranked.filter((x) => x.familyHolders > 0)) {
         assert.ok(c.familyHolders <= inputs.familySize);
-        const members = generated(id).memberships.filter((m) => m.kind === "FAMILY");
+        const members = g.memberships.filter((m) => m.kind === "FAMILY");
         assert.ok(members.length > 0, `${id} has family holders, so it is in a family`);
         return;
       }
@@ -121,7 +119,7 @@ describe("next best offers", () => {
   });
 
   test("a decision is written to the trajectory as an offer presented, and the contact links back to it", async () => {
-    const id = "C0002320";
+    const id = (await freshCustomer()).customer.id;
     const [d] = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "APP", limit: 1 })).nextBestOffers;
     assert.ok(d, "a decision");
     const page = dataOf(await gw.request(TrajectoryDocument, { id, first: 5 })).customer?.contacts;
@@ -136,7 +134,7 @@ describe("next best offers", () => {
   });
 
   test("context relevance: offers of the kinds the situation is about count 1.5×", async () => {
-    const id = "C0002330";
+    const id = (await freshCustomer()).customer.id;
     const plain = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "WEB", limit: 10 })).nextBestOffers;
     const kind = plain[plain.length - 1]?.offer.product.kind;
     assert.ok(kind);
@@ -148,12 +146,13 @@ describe("next best offers", () => {
   });
 
   test("a unified view of 20 customers with their offers costs a bounded number of round trips", async () => {
-    const res = await gw.raw(`query($ids: [ID!]!) { customers(ids: $ids) { id nextBestOffers(channel: HOTLINE, limit: 2) { id offer { name } } } }`, { ids: ids(2340, 20) });
+    const twenty = await freshIds(20);
+    const res = await gw.raw(`query($ids: [ID!]!) { customers(ids: $ids) { id nextBestOffers(channel: HOTLINE, limit: 2) { id offer { name } } } }`, { ids: twenty });
     dataOf(res);
     // customers, decision inputs (one statement for all 20), and the writes: group-committed, so one
     // transaction, or two when the first customer's decisions are already being written as the rest arrive.
     assert.ok(res.roundTrips <= 4, `expected at most 4 Bolt round trips, got ${res.roundTrips}`);
-    const single = await gw.request(NextBestOffersDocument, { customerId: "C0002361", channel: "HOTLINE" });
+    const single = await gw.request(NextBestOffersDocument, { customerId: (await freshCustomer()).customer.id, channel: "HOTLINE" });
     assert.ok(single.roundTrips <= 2, `one decision: read and write, got ${single.roundTrips}`);
   });
 
@@ -162,12 +161,10 @@ describe("next best offers", () => {
       // A customer whose SMS placement is not held back as a control group (that one is never sent).
       const decider = gw.app.services.decisioning;
       let id: string | undefined;
-      for (const x of ids(2370, 30).filter((c) => generated(c).customer.dndList === null)) {
+      for (let tries = 0; tries < 30 && !id; tries++) {
+        const x = (await freshCustomer({ where: (g) => g.customer.dndList === null })).customer.id;
         const [top] = (await decider.rank(createContext(gw.app.services), x, "SMS")).ranked;
-        if (top && !(top.strategy && inControlGroup(top.strategy.id, x, top.strategy.controlShare))) {
-          id = x;
-          break;
-        }
+        if (top && !(top.strategy && inControlGroup(top.strategy.id, x, top.strategy.controlShare))) id = x;
       }
       assert.ok(id, "a customer to send an SMS to");
       const answers = await Promise.all(
@@ -181,8 +178,7 @@ describe("next best offers", () => {
     });
 
     test("quiet hours hold pushes back but not a customer's own call", async () => {
-      const id = ids(2380, 20).find((x) => generated(x).customer.dndList === null);
-      assert.ok(id);
+      const id = (await freshCustomer({ where: (g) => g.customer.dndList === null })).customer.id;
       const night = "2026-11-23T14:30:00.000Z"; // 22:30 in Beijing
       assert.deepEqual(dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "SMS", context: { at: night } })).nextBestOffers, []);
       assert.deepEqual(dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "APP", context: { at: night, push: true } })).nextBestOffers, []);
@@ -190,10 +186,9 @@ describe("next best offers", () => {
     });
 
     test("do-not-disturb: the red list gets no outbound offers, the black list none at all", async () => {
-      const all = ids(2000, 400).map((id) => ({ id, dnd: generated(id).customer.dndList }));
-      const red = all.find((c) => c.dnd === "RED" && Number(c.id.slice(1)) >= 2200);
-      const black = all.find((c) => c.dnd === "BLACK" && Number(c.id.slice(1)) >= 2200);
-      assert.ok(red && black, "the test data has red- and black-listed customers in this range");
+      // Picked from the generated customers (about 3% are on a list), so the rest of their data fits.
+      const red = (await freshCustomer({ where: (g) => g.customer.dndList === "RED" })).customer;
+      const black = (await freshCustomer({ where: (g) => g.customer.dndList === "BLACK" })).customer;
       assert.deepEqual(dataOf(await gw.request(NextBestOffersDocument, { customerId: red.id, channel: "SMS", context: { at: DAYTIME } })).nextBestOffers, []);
       assert.deepEqual(dataOf(await gw.request(NextBestOffersDocument, { customerId: red.id, channel: "OUTBOUND_CALL", context: { at: DAYTIME } })).nextBestOffers, []);
       assert.ok(dataOf(await gw.request(NextBestOffersDocument, { customerId: red.id, channel: "HOTLINE", context: { at: DAYTIME } })).nextBestOffers.length > 0);
@@ -211,15 +206,16 @@ describe("next best offers", () => {
     });
 
     test("limit outside 1..10 is BAD_USER_INPUT naming the range", async () => {
+      const customerId = (await freshCustomer()).customer.id;
       for (const limit of [0, 11, -3]) {
-        const res = await gw.request(NextBestOffersDocument, { customerId: "C0002200", channel: "APP", limit });
+        const res = await gw.request(NextBestOffersDocument, { customerId, channel: "APP", limit });
         assert.equal(res.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
         assert.match(res.errors?.[0]?.message ?? "", /between 1 and 10/);
       }
     });
 
     test("an unknown channel is rejected by validation", async () => {
-      const res = await gw.raw(`{ nextBestOffers(customerId: "C0002200", channel: FAX) { id } }`);
+      const res = await gw.raw(`query ($id: ID!) { nextBestOffers(customerId: $id, channel: FAX) { id } }`, { id: (await freshCustomer()).customer.id });
       assert.ok(res.errors?.[0]?.message.includes("FAX"));
     });
   });

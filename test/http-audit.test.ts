@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { serverAudits } from "graphql-http";
 import { startTestGateway, type TestGateway } from "./support/gateway";
 
@@ -8,7 +8,6 @@ describe("GraphQL over HTTP compliance (graphql-http serverAudits)", () => {
   before(async () => {
     gw = await startTestGateway();
   });
-  after(() => gw.close());
 
   test("no errors and no warnings against the running server", async () => {
     const problems: string[] = [];

@@ -1,19 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { before, describe, test } from "node:test";
 import { NextBestOffersDocument, UnifiedViewDocument } from "../schema/generated/operations";
+import { freshCustomer } from "./support/customers";
+import { eventually, within } from "./support/eventually";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
-import { eventId, INGEST, LiveClient, processed, testRedis } from "./support/live";
+import { eventId, INGEST, LiveClient, processed, subscriptionsOn, testRedis, type Collector } from "./support/live";
 import { CuttableProxy } from "./support/proxy";
 
-/** Polls `check` until it holds or `ms` pass; outages and recoveries are asynchronous by nature. */
-async function eventually(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.fail(`${what} did not happen within ${ms} ms`);
-}
+/** Outages and recoveries are noticed by health checks and reconnects on their own schedule: polled, within 20 s. */
+const RECOVERY = { timeoutMs: 20_000 };
 
 describe("service outages fail fast, show in /readyz, and heal by themselves", () => {
   let gw: TestGateway;
@@ -29,10 +25,6 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
       redisUrl: redisProxy.through(real.redisUrl),
       realtime: { retryAfterMs: 300, maxAttempts: 2 },
     });
-  });
-  after(async () => {
-    await gw.close();
-    await Promise.all([neo4jProxy.cut(), redisProxy.cut()]);
   });
 
   const ready = async (): Promise<{ status: number; body: Record<string, string> }> => {
@@ -57,16 +49,17 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     assert.equal(down.body.redis, "ok");
 
     await neo4jProxy.restore();
-    await eventually("readiness after Neo4j returns", async () => (await ready()).status === 200);
+    await eventually(async () => assert.equal((await ready()).status, 200), { what: "readiness after Neo4j returns", ...RECOVERY });
     assert.equal(dataOf(await gw.request(UnifiedViewDocument, { id: "C0000003" })).customer?.id, "C0000003");
   });
 
   test("Redis down: decisions fail fast with SERVICE_UNAVAILABLE, /readyz red, and both come back", async () => {
-    // C0002398 is in the decision tests' range: deciding writes to its trajectory.
-    const decide = () => gw.request(NextBestOffersDocument, { customerId: "C0002398", channel: "HOTLINE", limit: 1 });
+    // Deciding writes to the customer's trajectory: a fresh customer of this file's own.
+    const customerId = (await freshCustomer({ where: (g) => g.customer.dndList !== "BLACK" })).customer.id;
+    const decide = () => gw.request(NextBestOffersDocument, { customerId, channel: "HOTLINE", limit: 1 });
     assert.equal(dataOf(await decide()).nextBestOffers.length, 1);
     await redisProxy.cut();
-    await eventually("readiness to notice Redis is gone", async () => (await ready()).status === 503);
+    await eventually(async () => assert.equal((await ready()).status, 503), { what: "readiness to notice Redis is gone", ...RECOVERY });
     assert.notEqual((await ready()).body.redis, "ok");
     const started = Date.now();
     const res = await decide();
@@ -74,33 +67,32 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     assert.match(res.errors?.[0]?.message ?? "", /Redis is unavailable/);
     assert.ok(Date.now() - started < 5_000, "the error comes fast");
     await redisProxy.restore();
-    await eventually("readiness after Redis returns", async () => (await ready()).status === 200);
-    await eventually("decisions after Redis returns", async () => (await decide()).data?.nextBestOffers.length === 1);
+    await eventually(async () => assert.equal((await ready()).status, 200), { what: "readiness after Redis returns", ...RECOVERY });
+    await eventually(async () => assert.equal((await decide()).data?.nextBestOffers.length, 1), { what: "decisions after Redis returns", ...RECOVERY });
   });
 
   test("events during a Neo4j outage: ingestEvents fails fast, stream events wait and are processed once it is back, not parked", async () => {
     const redis = testRedis();
-    try {
-      await neo4jProxy.cut();
-      const started = Date.now();
-      const res = await gw.raw(INGEST, { events: [{ id: eventId("down"), customerId: "C0002960", type: "PLAN_QUERY" }] });
-      assert.equal(res.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(res.errors));
-      assert.ok(Date.now() - started < 5_000, "the error comes fast");
-      // A feed writes to the stream directly; Redis is up, so the event is taken in.
-      const id = eventId("waits");
-      await redis.xadd("events:stream", "*", "id", id, "customerId", "C0002960", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId: "A-outage" }));
-      await eventually("the first attempt to fail", async () => (await redis.hget(`events:state:${id}`, "error")) !== null);
-      // Many times the retry interval (300 ms × 2 attempts): had retries continued, it would be parked by now.
-      await new Promise((r) => setTimeout(r, 2_000));
-      assert.equal(await redis.hget(`events:state:${id}`, "state"), "processing", "waiting for Neo4j, not parked");
-      assert.match((await redis.hget(`events:state:${id}`, "error")) ?? "", /attempt 1: The graph database is unavailable/);
-      await neo4jProxy.restore();
-      assert.equal((await processed(redis, [id], 20_000)).get(id), "done");
-      const pushed = (await redis.xrange("push:agent:A-outage", "-", "+")).map(([, f]) => (JSON.parse(f[1] ?? "{}") as { event: { id: string } }).event.id);
-      assert.deepEqual(pushed, [id]);
-    } finally {
-      redis.disconnect();
-    }
+    // The caller exists before Neo4j goes; its trajectory gets the decisions: a fresh customer of this file's own.
+    const customerId = (await freshCustomer()).customer.id;
+    await neo4jProxy.cut();
+    const started = Date.now();
+    const res = await gw.raw(INGEST, { events: [{ id: eventId("down"), customerId, type: "PLAN_QUERY" }] });
+    assert.equal(res.errors?.[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(res.errors));
+    assert.ok(Date.now() - started < 5_000, "the error comes fast");
+    // A feed writes to the stream directly; Redis is up, so the event is taken in.
+    const id = eventId("waits");
+    await redis.xadd("events:stream", "*", "id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId: "A-outage" }));
+    await eventually(async () => assert.notEqual(await redis.hget(`events:state:${id}`, "error"), null), { what: "the first attempt to fail", ...RECOVERY });
+    // A fixed wait on purpose: what is tested is that nothing happens meanwhile. Many times the retry
+    // interval (300 ms × 2 attempts): had retries continued, the event would be parked by now.
+    await sleep(2_000);
+    assert.equal(await redis.hget(`events:state:${id}`, "state"), "processing", "waiting for Neo4j, not parked");
+    assert.match((await redis.hget(`events:state:${id}`, "error")) ?? "", /attempt 1: The graph database is unavailable/);
+    await neo4jProxy.restore();
+    assert.equal((await processed(redis, [id], 20_000)).get(id), "done");
+    const pushed = (await redis.xrange("push:agent:A-outage", "-", "+")).map(([, f]) => (JSON.parse(f[1] ?? "{}") as { event: { id: string } }).event.id);
+    assert.deepEqual(pushed, [id]);
   });
 
   test("Redis down: live subscribers are told to reconnect (1012) rather than silently miss pushes; subscribing works again once it is back", async () => {
@@ -109,24 +101,24 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     const before = new LiveClient(gw.url);
     const during = new LiveClient(gw.url);
     const afterwards = new LiveClient(gw.url);
-    try {
-      before.subscribe(DESK);
-      await eventually("the subscription to register", async () => hub.size === 1);
-      await redisProxy.cut();
-      await eventually("its socket to close with 1012", async () => before.closedWith === 1012, 10_000);
-      assert.equal(hub.size, 0);
-      const refused = during.subscribe(DESK);
-      await refused.ended();
-      assert.equal(refused.errors[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(refused.errors));
-      await redisProxy.restore();
-      await eventually("readiness after Redis returns", async () => (await ready()).status === 200);
-      await eventually("a new subscription", async () => {
-        if (hub.size === 0) afterwards.subscribe(DESK);
-        await new Promise((r) => setTimeout(r, 300));
-        return hub.size >= 1;
-      });
-    } finally {
-      await Promise.all([before.close(), during.close(), afterwards.close()]);
-    }
+    before.subscribe(DESK);
+    await subscriptionsOn(gw, 1, RECOVERY.timeoutMs);
+    await redisProxy.cut();
+    assert.equal(await within(before.closed, { what: "its socket to close" }), 1012);
+    assert.equal(hub.size, 0);
+    const refused = during.subscribe(DESK);
+    await refused.ended();
+    assert.equal(refused.errors[0]?.extensions?.code, "SERVICE_UNAVAILABLE", JSON.stringify(refused.errors));
+    await redisProxy.restore();
+    await eventually(async () => assert.equal((await ready()).status, 200), { what: "readiness after Redis returns", ...RECOVERY });
+    // Until the push channel is subscribed again a new subscription is refused: try again each time one is.
+    let attempt: Collector<Record<string, unknown>> = afterwards.subscribe(DESK);
+    await eventually(
+      () => {
+        if (attempt.over) attempt = afterwards.subscribe(DESK);
+        assert.equal(hub.size, 1);
+      },
+      { what: "a new subscription", ...RECOVERY },
+    );
   });
 });

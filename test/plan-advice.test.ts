@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { PRODUCTS, REQUIRES, productByCode } from "../seeds/catalogue";
 import { customerId, generateCustomerById } from "../seeds/generate";
 import { MIN_SAVING_YUAN, monthlyCost, planAdvice, productsToCheck, type PlanCustomer } from "../src/advice/plan-advice";
@@ -228,7 +228,6 @@ describe("Customer.planAdvice through the gateway", () => {
     );
     products = new Map(dataOf(res).products.map((p) => [p.id, p]));
   });
-  after(() => gw.close());
 
   async function adviceOf(ids: string[]): Promise<ApiCustomer[]> {
     const res = await gw.raw<{ customers: Array<ApiCustomer | null> }>(ADVICE_QUERY, { ids });

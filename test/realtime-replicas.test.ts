@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
-import { startTestGateway, type TestGateway } from "./support/gateway";
-import { eventId, ingest, LiveClient, openPolicy, processed, testRedis } from "./support/live";
+import { freshIds } from "./support/customers";
+import { eventually } from "./support/eventually";
+import { dataOf, postGraphQL, startTestGateway, type TestGateway } from "./support/gateway";
+import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis } from "./support/live";
 import { startGatewayProcess, type GatewayProcess } from "./support/process-gateway";
 
 /**
  * Two replicas sharing Neo4j and Redis: this test's in-process gateway (B) and a gateway process
  * (A). B's consumer is stopped, so every event is decided on A; whatever reaches a subscriber on B
- * crossed from A through Redis. Customers C0002950–C0002998.
+ * crossed from A through Redis. The callers are fresh customers of this file's own.
  */
 
 const DESK = `subscription ($agentId: ID!) { deskFeed(agentId: $agentId) { cursor customerId event { id } offers { id } } }`;
@@ -28,38 +30,30 @@ before(async () => {
   redis = testRedis();
 });
 
-after(async () => {
-  redis.disconnect();
-  await a.stop().catch(() => undefined);
-  await b.close();
-});
+/** Subscriptions open on replica A, asked over HTTP: its hub is in another process. */
+async function openOnA(): Promise<number> {
+  return dataOf(await postGraphQL<{ eventPipeline: { openSubscriptions: number } }>(a.url, "{ eventPipeline { openSubscriptions } }")).eventPipeline.openSubscriptions;
+}
 
 describe("across replicas", () => {
   test("an event ingested on one gateway and decided on another reaches subscribers on both, decided once", async () => {
     const agentId = `A${process.pid}-x`;
-    const onB = new LiveClient(b.url);
-    const onA = new LiveClient(a.url);
-    try {
-      const subB = onB.subscribe<DeskData>(DESK, { agentId });
-      const subA = onA.subscribe<DeskData>(DESK, { agentId });
-      await until(() => b.app.services.realtime.hub.size === 1, "B's subscription");
-      await new Promise((r) => setTimeout(r, 300)); // A's subscription registers in its own process
-      const events = ["C0002950", "C0002951", "C0002952"].map((customerId) => ({ id: eventId("x"), customerId, type: "HOTLINE_CALL_START", payload: { agentId } }));
-      assert.equal((await ingest(b, events)).accepted, 3, "ingested on B, whose consumer is stopped");
-      const gotB = (await subB.atLeast(3)).map((d) => d.deskFeed);
-      const gotA = (await subA.atLeast(3)).map((d) => d.deskFeed);
-      assert.deepEqual(new Set(gotB.map((u) => u.event.id)), new Set(events.map((e) => e.id)));
-      assert.deepEqual(gotA, gotB, "the same pushes, cursors and decisions on both replicas: decided once");
-      assert.equal(b.app.services.realtime.consumer.stats.processed, 0, "B decided none of them");
-    } finally {
-      await onA.close();
-      await onB.close();
-    }
+    const subB = new LiveClient(b.url).subscribe<DeskData>(DESK, { agentId });
+    const subA = new LiveClient(a.url).subscribe<DeskData>(DESK, { agentId });
+    await subscriptionsOn(b, 1);
+    await eventually(async () => assert.equal(await openOnA(), 1), { what: "the subscription on replica A" });
+    const events = (await freshIds(3)).map((customerId) => ({ id: eventId("x"), customerId, type: "HOTLINE_CALL_START", payload: { agentId } }));
+    assert.equal((await ingest(b, events)).accepted, 3, "ingested on B, whose consumer is stopped");
+    const gotB = (await subB.atLeast(3)).map((d) => d.deskFeed);
+    const gotA = (await subA.atLeast(3)).map((d) => d.deskFeed);
+    assert.deepEqual(new Set(gotB.map((u) => u.event.id)), new Set(events.map((e) => e.id)));
+    assert.deepEqual(gotA, gotB, "the same pushes, cursors and decisions on both replicas: decided once");
+    assert.equal(b.app.services.realtime.consumer.stats.processed, 0, "B decided none of them");
   });
 
   test("a replica killed mid-batch loses no event, and no event is pushed twice", async () => {
     const agentId = `A${process.pid}-kill`;
-    const customers = Array.from({ length: 49 }, (_, i) => `C00029${50 + i}`);
+    const customers = await freshIds(49);
     const ids: string[] = [];
     for (let i = 0; i < 300; i++) {
       const id = eventId("k");
@@ -67,7 +61,7 @@ describe("across replicas", () => {
       await redis.xadd("events:stream", "*", "id", id, "customerId", customers[i % customers.length]!, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
     }
     // Let A get going, then kill it while it holds entries it has not finished.
-    await until(async () => (await redis.xlen(`push:agent:${agentId}`)) >= 20, "A's first pushes", 30_000);
+    await eventually(async () => assert.ok((await redis.xlen(`push:agent:${agentId}`)) >= 20), { what: "A's first pushes", timeoutMs: 30_000 });
     await a.kill();
     const pending = (await redis.xpending("events:stream", "gateway")) as [number, string | null, string | null, Array<[string, string]> | null];
     const heldByTheDead = Number(pending[0]);
@@ -86,11 +80,3 @@ describe("across replicas", () => {
     assert.ok(b.app.services.realtime.consumer.stats.processed > 0, "B took over");
   });
 });
-
-async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

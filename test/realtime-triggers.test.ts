@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { createContext } from "../src/server/context";
 import type { ChannelCode } from "../src/domain/vocabulary";
 import { validatePayload, type EventType } from "../src/domain/events";
+import { freshIds } from "./support/customers";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
-import { eventId, ingest, LiveClient, openPolicy, processed, testRedis, type EventArg } from "./support/live";
+import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis, type EventArg } from "./support/live";
 
 /**
  * Every row of the operators' trigger table (DOMAIN, "Real-time event marketing"), end to end:
  * the event goes in through ingestEvents and the offer comes out on liveOffers, for a customer the
  * row is meant for; the same event with the rule not met (payload or customer) pushes nothing.
- * Customers C0002050–C0002099.
+ * The customers are fresh ones of this file's own: the pushes are written to their trajectories.
  */
 
 interface Row {
@@ -39,8 +40,6 @@ const ROWS: Row[] = [
   { code: "CNT-RT-VIDEO-001", type: "CONTENT_SEARCH", yes: { category: "VIDEO", query: "繁花" }, no: { category: "GAME" }, customerRule: false },
 ];
 
-const CUSTOMERS = Array.from({ length: 50 }, (_, i) => `C00020${50 + i}`);
-
 const LIVE = `subscription ($customerId: ID!) {
   liveOffers(customerId: $customerId) { event { id type } channel decision { eventId offer { id } strategy { code } reasons { kind text } } }
 }`;
@@ -59,6 +58,8 @@ let gw: TestGateway;
 let redis: Redis;
 let live: LiveClient;
 let strategies: Map<string, StrategyInfo>;
+/** The customers the rows pick from, each used once. */
+let customers: string[];
 const used = new Set<string>();
 
 before(async () => {
@@ -68,12 +69,7 @@ before(async () => {
   await openPolicy(gw);
   const list = dataOf(await gw.raw<{ strategies: StrategyInfo[] }>(`{ strategies { code channels { code } offers { id } trigger { eventType condition maxDelaySeconds } } }`)).strategies;
   strategies = new Map(list.map((s) => [s.code, s]));
-});
-
-after(async () => {
-  await live.close();
-  redis.disconnect();
-  await gw.close();
+  customers = await freshIds(50);
 });
 
 /**
@@ -93,14 +89,14 @@ async function fires(row: Row, customerId: string, payload: Record<string, unkno
 }
 
 async function pick(row: Row, wanted: boolean): Promise<string> {
-  for (const id of CUSTOMERS) {
+  for (const id of customers) {
     if (used.has(id)) continue;
     if ((await fires(row, id, row.yes)) === wanted) {
       used.add(id);
       return id;
     }
   }
-  throw new Error(`no customer in C0002050–C0002099 for whom ${row.code} ${wanted ? "fires" : "does not fire"}`);
+  throw new Error(`no customer of the ${customers.length} for whom ${row.code} ${wanted ? "fires" : "does not fire"}`);
 }
 
 describe("the operators' trigger table", () => {
@@ -117,7 +113,7 @@ describe("the operators' trigger table", () => {
       const other = row.customerRule ? await pick(row, false) : null;
       const forMatch = live.subscribe<LiveData>(LIVE, { customerId: match });
       const forOther = other ? live.subscribe<LiveData>(LIVE, { customerId: other }) : null;
-      await until(() => gw.app.services.realtime.hub.size === (other ? 2 : 1));
+      await subscriptionsOn(gw, other ? 2 : 1);
 
       const hit: EventArg = { id: eventId("yes"), customerId: match, type: row.type, payload: row.yes };
       const events: EventArg[] = [hit];
@@ -144,15 +140,7 @@ describe("the operators' trigger table", () => {
       assert.equal(forOther?.items.length ?? 0, 0, "nothing for a customer the rule excludes");
       forMatch.dispose();
       forOther?.dispose();
-      await until(() => gw.app.services.realtime.hub.size === 0);
+      await subscriptionsOn(gw, 0);
     });
   }
 });
-
-async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for the subscriptions");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

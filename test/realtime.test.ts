@@ -1,17 +1,22 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { print } from "graphql";
 import { LiveOffersDocument, type LiveOffersSubscription } from "../schema/generated/operations";
+import { PRODUCTS } from "../seeds/catalogue";
+import { freshCustomer, freshCustomers, freshIds } from "./support/customers";
+import { eventually, within } from "./support/eventually";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
-import { eventId, ingest, LiveClient, openPolicy, processed, testRedis } from "./support/live";
+import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis } from "./support/live";
+import { leftover } from "./support/leftovers";
 import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../src/domain/labels";
 import type { LifecycleStage, ValueTier } from "../src/domain/vocabulary";
 
 /**
  * Events in and pushes out, on one gateway: ingestEvents' per-event answers, deduplication, the
  * desk feed, replay with `since`, server-side filtering, bounded buffers, parking and retries.
- * Customers C0002900–C0002949 (their trajectories get the decisions these pushes write).
+ * The customers are fresh ones of this file's own (their trajectories get the decisions these
+ * pushes write).
  */
 
 const DESK = `subscription ($agentId: ID!, $since: String) {
@@ -47,27 +52,24 @@ before(async () => {
   await openPolicy(gw);
 });
 
-after(async () => {
-  await live.close();
-  redis.disconnect();
-  await gw.close();
-});
+const freshId = async (): Promise<string> => (await freshCustomer()).customer.id;
 
 describe("ingestEvents", () => {
   test("each bad event gets its own error and the rest of the batch still goes in", async () => {
     const good = eventId("good");
     const future = new Date(Date.now() + 3_600_000).toISOString();
+    const customerId = await freshId();
     const result = await ingest(gw, [
-      { id: good, customerId: "C0002900", type: "PLAN_QUERY", payload: {} },
-      { id: eventId("type"), customerId: "C0002900", type: "DATA_USE", payload: { percent: 95 } },
+      { id: good, customerId, type: "PLAN_QUERY", payload: {} },
+      { id: eventId("type"), customerId, type: "DATA_USE", payload: { percent: 95 } },
       { id: eventId("nobody"), customerId: "C0999999", type: "PLAN_QUERY" },
-      { id: eventId("pct"), customerId: "C0002900", type: "DATA_USAGE", payload: { percent: "ninety" } },
-      { id: eventId("missing"), customerId: "C0002900", type: "LOCATION_ENTER", payload: { place: "杭州东站" } },
-      { id: eventId("area"), customerId: "C0002900", type: "LOCATION_ENTER", payload: { area: "MOON" } },
-      { id: eventId("list"), customerId: "C0002900", type: "PLAN_QUERY", payload: [1, 2] },
-      { id: eventId("future"), customerId: "C0002900", type: "PLAN_QUERY", at: future },
-      { id: "bad id with spaces", customerId: "C0002900", type: "PLAN_QUERY" },
-      { id: good, customerId: "C0002900", type: "PLAN_QUERY", payload: {} },
+      { id: eventId("pct"), customerId, type: "DATA_USAGE", payload: { percent: "ninety" } },
+      { id: eventId("missing"), customerId, type: "LOCATION_ENTER", payload: { place: "杭州东站" } },
+      { id: eventId("area"), customerId, type: "LOCATION_ENTER", payload: { area: "MOON" } },
+      { id: eventId("list"), customerId, type: "PLAN_QUERY", payload: [1, 2] },
+      { id: eventId("future"), customerId, type: "PLAN_QUERY", at: future },
+      { id: "bad id with spaces", customerId, type: "PLAN_QUERY" },
+      { id: good, customerId, type: "PLAN_QUERY", payload: {} },
     ]);
     assert.deepEqual([result.accepted, result.duplicates, result.rejected], [1, 1, 8]);
     const byIndex = result.events.map((e) => [e.status, e.error?.code ?? null, e.error?.field ?? null]);
@@ -94,7 +96,8 @@ describe("ingestEvents", () => {
   });
 
   test("more than 1,000 events in one call is refused as a whole, saying how to split", async () => {
-    const events = Array.from({ length: 1_001 }, (_, i) => ({ id: `big-${i}`, customerId: "C0002900", type: "PLAN_QUERY" }));
+    const customerId = await freshId();
+    const events = Array.from({ length: 1_001 }, (_, i) => ({ id: `big-${i}`, customerId, type: "PLAN_QUERY" }));
     const res = await gw.raw(`mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, { events });
     assert.equal(res.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
     assert.match(res.errors?.[0]?.message ?? "", /at most 1000 per call/);
@@ -106,15 +109,17 @@ describe("deskFeed", () => {
   test("a call that connects puts the caller's view and offers on that agent's desk only, and the offers are in the trajectory", async () => {
     const mine = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-1` });
     const other = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-2` });
-    await waitForSubscriptions(2);
+    await subscriptionsOn(gw, 2);
+    const caller = await freshId();
+    const otherCaller = await freshId();
     const call = eventId("call");
-    const result = await ingest(gw, [{ id: call, customerId: "C0002901", type: "HOTLINE_CALL_START", payload: { agentId: `A${process.pid}-1`, callId: "CALL-1" } }]);
+    const result = await ingest(gw, [{ id: call, customerId: caller, type: "HOTLINE_CALL_START", payload: { agentId: `A${process.pid}-1`, callId: "CALL-1" } }]);
     assert.equal(result.accepted, 1);
     const [update] = (await mine.atLeast(1)).map((d) => d.deskFeed);
     assert.ok(update);
     assert.equal(update.agentId, `A${process.pid}-1`);
     assert.equal(update.callId, "CALL-1");
-    assert.equal(update.customer.id, "C0002901");
+    assert.equal(update.customer.id, caller);
     assert.equal(update.event.id, call);
     assert.equal(update.event.type, "HOTLINE_CALL_START");
     assert.match(update.headline, new RegExp(`^${update.customer.name} · \\d{3}\\*{4}\\d{4} · .+客户 · ARPU ¥\\d+`));
@@ -132,50 +137,43 @@ describe("deskFeed", () => {
     await processed(redis, [call]);
     const presented = dataOf(await gw.raw<{ customer: { contacts: { edges: Array<{ node: { kind: string; channel: { code: string }; decision: { id: string } | null } }> } } }>(
       `query ($id: ID!) { customer(id: $id) { contacts(first: 5) { edges { node { kind channel { code } decision { id } } } } } }`,
-      { id: "C0002901" },
+      { id: caller },
     )).customer.contacts.edges.map((e) => e.node).filter((n) => n.kind === "OFFER_PRESENTED" && n.channel.code === "HOTLINE").map((n) => n.decision?.id);
     for (const o of update.offers) assert.ok(presented.includes(o.id), `decision ${o.id} is in the trajectory`);
 
     // The other agent gets its own calls only.
     const second = eventId("call");
-    await ingest(gw, [{ id: second, customerId: "C0002902", type: "HOTLINE_CALL_START", payload: { agentId: `A${process.pid}-2` } }]);
+    await ingest(gw, [{ id: second, customerId: otherCaller, type: "HOTLINE_CALL_START", payload: { agentId: `A${process.pid}-2` } }]);
     const [theirs] = (await other.atLeast(1)).map((d) => d.deskFeed);
     assert.equal(theirs?.event.id, second);
     assert.equal(other.items.length, 1);
     assert.equal(mine.items.length, 1);
     mine.dispose();
     other.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("the same event twice, through the API and straight onto the stream, is pushed once", async () => {
     const agentId = `A${process.pid}-dup`;
     const desk = live.subscribe<DeskData>(DESK, { agentId });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
+    const caller = await freshId();
+    const nextCaller = await freshId();
     const call = eventId("twice");
-    const event = { id: call, customerId: "C0002903", type: "HOTLINE_CALL_START", payload: { agentId } };
+    const event = { id: call, customerId: caller, type: "HOTLINE_CALL_START", payload: { agentId } };
     assert.equal((await ingest(gw, [event])).accepted, 1);
     assert.equal((await ingest(gw, [event])).duplicates, 1);
     // A feed that resends writes the same event to the stream again.
-    await redis.xadd("events:stream", "*", "id", call, "customerId", "C0002903", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
+    await redis.xadd("events:stream", "*", "id", call, "customerId", caller, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
     const sentinel = eventId("after");
-    await redis.xadd("events:stream", "*", "id", sentinel, "customerId", "C0002904", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
+    await redis.xadd("events:stream", "*", "id", sentinel, "customerId", nextCaller, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
     await processed(redis, [call, sentinel]);
     const updates = (await desk.atLeast(2)).map((d) => d.deskFeed.event.id);
     assert.deepEqual(updates, [call, sentinel]);
     desk.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 });
-
-/** Waits until this gateway's router holds exactly `n` subscriptions (they register, and go, asynchronously). Each test ends with none. */
-async function waitForSubscriptions(n: number): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (gw.app.services.realtime.hub.size !== n) {
-    if (Date.now() > deadline) throw new Error(`${gw.app.services.realtime.hub.size} subscriptions registered, expected ${n}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const LIVE = `subscription ($customerId: ID!, $since: String, $channel: ChannelCode) {
   liveOffers(customerId: $customerId, since: $since, channel: $channel) {
@@ -204,19 +202,13 @@ interface FeedData {
   offerFeed: { cursor: string; customerId: string; regionId: string; channel: string; event: { id: string } };
 }
 
-/** Customers of this file whose data-usage trigger (ST17: ≥ 90% used, no data add-on) fires; found once. */
-let dataCustomers: string[] = [];
+const DATA_ADDONS = new Set(PRODUCTS.filter((p) => p.kind === "DATA_ADDON").map((p) => p.id));
 
-async function dataUsageCustomers(): Promise<string[]> {
-  if (dataCustomers.length > 0) return dataCustomers;
-  const ids = Array.from({ length: 40 }, (_, i) => `C00029${String(10 + i).padStart(2, "0")}`);
-  const held = dataOf(await gw.raw<{ customers: Array<{ id: string; subscriptions: Array<{ product: { kind: string } }> } | null> }>(
-    `query ($ids: [ID!]!) { customers(ids: $ids) { id subscriptions { product { kind } } } }`,
-    { ids },
-  )).customers;
-  dataCustomers = held.filter((c) => c && !c.subscriptions.some((s) => s.product.kind === "DATA_ADDON")).map((c) => c!.id);
-  assert.ok(dataCustomers.length >= 6, `need 6 customers without a data add-on in C0002910–C0002949, found ${dataCustomers.length}`);
-  return dataCustomers;
+/** Customers whose data-usage trigger (ST17: ≥ 90% used, no data add-on) fires: fresh ones without a data add-on, made once. */
+let dataCustomers: Promise<string[]> | null = null;
+
+function dataUsageCustomers(): Promise<string[]> {
+  return (dataCustomers ??= freshCustomers(6, { where: (g) => !g.holdings.some((h) => DATA_ADDONS.has(h.productId)) }).then((list) => list.map((g) => g.customer.id)));
 }
 
 function dataUsage(customerId: string, percent = 95): { id: string; customerId: string; type: string; payload: { percent: number } } {
@@ -229,7 +221,7 @@ describe("liveOffers", () => {
     const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
     // The app's own document (schema/operations/realtime.graphql) sees the same push.
     const app = live.subscribe<LiveOffersSubscription>(print(LiveOffersDocument), { customerId: customer });
-    await waitForSubscriptions(2);
+    await subscriptionsOn(gw, 2);
     const low = dataUsage(customer!, 40);
     const high = dataUsage(customer!, 95);
     await ingest(gw, [low]);
@@ -257,18 +249,18 @@ describe("liveOffers", () => {
     assert.ok(seen?.decision.offer.name);
     sub.dispose();
     app.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("reconnecting with since replays exactly the pushes missed, then continues live", async () => {
     const [, customer] = await dataUsageCustomers();
     const first = live.subscribe<LiveData>(LIVE, { customerId: customer });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     const e1 = dataUsage(customer!);
     await ingest(gw, [e1]);
     const [p1] = (await first.atLeast(1)).map((d) => d.liveOffers);
     first.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
 
     const missed = [dataUsage(customer!), dataUsage(customer!), dataUsage(customer!)];
     for (const e of missed) await ingest(gw, [e]);
@@ -277,7 +269,7 @@ describe("liveOffers", () => {
     const again = live.subscribe<LiveData>(LIVE, { customerId: customer, since: p1!.cursor });
     await again.atLeast(3);
     const e5 = dataUsage(customer!);
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     await ingest(gw, [e5]);
     const got = (await again.atLeast(4)).map((d) => d.liveOffers);
     assert.deepEqual(got.map((p) => p.event.id), [...missed.map((e) => e.id), e5.id]);
@@ -292,7 +284,7 @@ describe("liveOffers", () => {
     const nobody = live.subscribe<LiveData>(LIVE, { customerId: "C0999999" });
     await nobody.ended();
     assert.equal(nobody.errors[0]?.extensions?.code, "NOT_FOUND");
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 });
 
@@ -308,7 +300,7 @@ describe("offerFeed", () => {
     const all = live.subscribe<FeedData>(FEED, {});
     const inCityA = live.subscribe<FeedData>(FEED, { regionId: cityA });
     const wechat = live.subscribe<FeedData>(FEED, { channel: "WECHAT" });
-    await waitForSubscriptions(3);
+    await subscriptionsOn(gw, 3);
     const events = [dataUsage(a), dataUsage(b)];
     await ingest(gw, events);
     await processed(redis, events.map((e) => e.id));
@@ -324,7 +316,7 @@ describe("offerFeed", () => {
     await nowhere.ended();
     assert.equal(nowhere.errors[0]?.extensions?.code, "NOT_FOUND");
     for (const s of [all, inCityA, wechat]) s.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 });
 
@@ -347,7 +339,7 @@ describe("contact policy on pushes", () => {
     const presented = async (): Promise<number> =>
       dataOf(await gw.raw<{ customer: { contacts: { totalCount: number } } }>(`query ($id: ID!) { customer(id: $id) { contacts(first: 1, channels: [APP, SMS]) { totalCount } } }`, { id: customer })).customer.contacts.totalCount;
     const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     try {
       dataOf(await gw.raw(POLICY, { input: { quietHours: { start: shanghai(-60), end: shanghai(60), timeZone: "Asia/Shanghai", channels: ["APP", "SMS", "WECHAT", "OUTBOUND_CALL"] } } }));
       const before = await presented();
@@ -370,7 +362,7 @@ describe("contact policy on pushes", () => {
     } finally {
       await openPolicy(gw);
       sub.dispose();
-      await waitForSubscriptions(0);
+      await subscriptionsOn(gw, 0);
     }
   });
 });
@@ -378,45 +370,38 @@ describe("contact policy on pushes", () => {
 describe("reliable sockets", () => {
   test("a subscriber that stops reading is cut off with 4413 instead of growing the gateway's memory", async () => {
     const slow = new LiveClient(gw.url);
-    const customer = "C0002949";
+    const customer = await freshId();
     const sub = slow.subscribe(`subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { summary } } }`, { id: customer });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     slow.pauseReading();
     const hub = gw.app.services.realtime.hub;
     const overflows = hub.stats.overflows;
     const publisher = testRedis("");
     const fat = "流".repeat(10_000);
-    try {
-      // Straight onto the push channel, as a replica that decided them would: 1,000 pushes of ~30 KB.
-      for (let i = 0; i < 1_000 && hub.stats.overflows === overflows; i++) {
-        const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
-        await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);
-      }
-      const deadline = Date.now() + 10_000;
-      while (hub.stats.overflows === overflows && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(hub.stats.overflows, overflows + 1, "the subscriber's buffer overflowed");
-      slow.resumeReading();
-      await sub.ended(10_000).catch(() => undefined);
-      const closeDeadline = Date.now() + 10_000;
-      while (slow.closedWith === null && Date.now() < closeDeadline) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(slow.closedWith, 4413);
-      await waitForSubscriptions(0);
-    } finally {
-      publisher.disconnect();
-      await slow.close();
+    // Straight onto the push channel, as a replica that decided them would: 1,000 pushes of ~30 KB.
+    for (let i = 0; i < 1_000 && hub.stats.overflows === overflows; i++) {
+      const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
+      await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);
     }
+    // Polled: the hub counts overflows without announcing them.
+    await eventually(() => assert.equal(hub.stats.overflows, overflows + 1, "the subscriber's buffer overflowed"), { what: "the slow subscriber's buffer to overflow" });
+    slow.resumeReading();
+    await sub.ended(10_000).catch(() => undefined);
+    assert.equal(await within(slow.closed, { what: "the slow subscriber's socket to close" }), 4413);
+    await subscriptionsOn(gw, 0);
   });
 
   test("a replay longer than the subscriber's buffer is read as fast as the client takes it, not cut off", async () => {
     const agentId = `A${process.pid}-replay`;
-    const call = (i: number) => ({ id: eventId("r"), customerId: `C00029${20 + (i % 10)}`, type: "HOTLINE_CALL_START", payload: { agentId } });
+    const callers = await freshIds(10);
+    const call = (i: number) => ({ id: eventId("r"), customerId: callers[i % callers.length]!, type: "HOTLINE_CALL_START", payload: { agentId } });
     const first = live.subscribe<DeskData>(DESK, { agentId });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
     const e0 = call(0);
     await ingest(gw, [e0]);
     const cursor = (await first.atLeast(1))[0]!.deskFeed.cursor;
     first.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
     // 12 missed updates; this gateway lets a subscription hold 8.
     const missed = Array.from({ length: 12 }, (_, i) => call(i + 1));
     await ingest(gw, missed);
@@ -427,14 +412,14 @@ describe("reliable sockets", () => {
     assert.equal(got.length, 12);
     assert.equal(live.closedWith, null, "not cut off");
     again.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("keep-alive pings drop a client that stopped answering; one that answers stays", async () => {
     const { WebSocket } = await import("ws");
     const open = (autoPong: boolean): Promise<InstanceType<typeof WebSocket>> =>
       new Promise((resolve, reject) => {
-        const ws = new WebSocket(gw.url.replace(/^http/, "ws"), "graphql-transport-ws", { autoPong });
+        const ws = leftover("raw WebSocket", new WebSocket(gw.url.replace(/^http/, "ws"), "graphql-transport-ws", { autoPong }), (socket) => socket.terminate());
         ws.once("open", () => resolve(ws));
         ws.once("error", reject);
       });
@@ -443,9 +428,9 @@ describe("reliable sockets", () => {
     const deafClosed = new Promise<number>((resolve) => deaf.once("close", (code) => resolve(code)));
     let aliveClosed = false;
     alive.once("close", () => (aliveClosed = true));
-    assert.equal(await deafClosed, 1006, "terminated without a close frame");
+    // A wall-clock wait by nature: the gateway pings every second (keepAliveMs) and gives up on a socket after a silent interval.
+    assert.equal(await within(deafClosed, { what: "the deaf client to be dropped" }), 1006, "terminated without a close frame");
     assert.equal(aliveClosed, false);
-    alive.close();
   });
 });
 
@@ -453,26 +438,30 @@ describe("failures", () => {
   test("an event that keeps failing is retried, then parked with its error; an operator re-queues it once fixed", async () => {
     const agentId = `A${process.pid}-poison`;
     const desk = live.subscribe<DeskData>(DESK, { agentId });
-    await waitForSubscriptions(1);
+    await subscriptionsOn(gw, 1);
+    const customerId = await freshId();
     const id = eventId("poison");
     // Its bookkeeping is broken (the state key holds the wrong type): every attempt fails.
     await redis.set(`events:state:${id}`, "not a hash");
-    const fields = ["id", id, "customerId", "C0002905", "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId })];
+    const fields = ["id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId })];
     await redis.xadd("events:stream", "*", ...fields);
     const unknown = eventId("nobody");
     await redis.xadd("events:stream", "*", "id", unknown, "customerId", "C0999999", "type", "PLAN_QUERY", "at", new Date().toISOString(), "payload", "{}");
     const garbled = eventId("garbled");
-    await redis.xadd("events:stream", "*", "id", garbled, "customerId", "C0002905", "type", "DATA_USAGE", "at", new Date().toISOString(), "payload", "{percent: 9");
+    await redis.xadd("events:stream", "*", "id", garbled, "customerId", customerId, "type", "DATA_USAGE", "at", new Date().toISOString(), "payload", "{percent: 9");
 
     const PARKED = `{ parkedEvents(first: 20) { parkedId eventId customerId type payload error attempts parkedAt } }`;
     type Parked = { parkedId: string; eventId: string | null; error: string; attempts: number; payload: string | null };
-    let parked: Parked[] = [];
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      parked = dataOf(await gw.raw<{ parkedEvents: Parked[] }>(PARKED)).parkedEvents;
-      if ([id, unknown, garbled].every((e) => parked.some((p) => p.eventId === e))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Polled: parking (after three attempts 300 ms apart for the first) announces nothing.
+    const parked = await eventually(
+      async () => {
+        const list = dataOf(await gw.raw<{ parkedEvents: Parked[] }>(PARKED)).parkedEvents;
+        const waiting = [id, unknown, garbled].filter((e) => !list.some((p) => p.eventId === e));
+        assert.deepEqual(waiting, [], `not parked yet: ${waiting.join(", ")}`);
+        return list;
+      },
+      { what: "the three failing events to be parked", timeoutMs: 15_000, intervalMs: 100 },
+    );
     const of = (e: string): Parked => parked.find((p) => p.eventId === e) ?? assert.fail(`${e} was not parked: ${JSON.stringify(parked)}`);
     assert.equal(of(id).attempts, 3, "tried maxAttempts times");
     assert.match(of(id).error, /gave up after 3 attempts: .*WRONGTYPE/);
@@ -492,25 +481,26 @@ describe("failures", () => {
     const pipeline = dataOf(await gw.raw<{ eventPipeline: { parked: number; consumers: number; openSubscriptions: number } }>(`{ eventPipeline { parked consumers openSubscriptions } }`)).eventPipeline;
     assert.ok(pipeline.parked >= 2 && pipeline.consumers >= 1 && pipeline.openSubscriptions === 1, JSON.stringify(pipeline));
     desk.dispose();
-    await waitForSubscriptions(0);
+    await subscriptionsOn(gw, 0);
   });
 
   test("an event that was pushed but not yet written is, on retry, only written: the push is not sent twice", async () => {
     // What a replica leaves behind when it dies between the push and the trajectory write: the event's state says pushed, with its outcome.
     const agentId = `A${process.pid}-half`;
+    const customerId = await freshId();
     const id = eventId("half");
     const decisionId = `DTEST${process.pid}${Date.now().toString(36).toUpperCase()}`;
     const at = new Date();
-    const push = { kind: "desk", agentId, callId: null, customerId: "C0002906", regionId: "R3301", event: { id, type: "HOTLINE_CALL_START", at, acceptedAt: at, summary: "热线来电" }, headline: "x", decisions: [] };
+    const push = { kind: "desk", agentId, callId: null, customerId, regionId: "R3301", event: { id, type: "HOTLINE_CALL_START", at, acceptedAt: at, summary: "热线来电" }, headline: "x", decisions: [] };
     const write = {
-      id: decisionId, customerId: "C0002906", offerId: "OF04", productId: "", strategyId: null, eventId: id, channel: "HOTLINE", at,
+      id: decisionId, customerId, offerId: "OF04", productId: "", strategyId: null, eventId: id, channel: "HOTLINE", at,
       score: 1, propensity: 0.1, value: 10, priority: 1, relevance: 1, reasons: "[]", controlGroup: false, contacted: true, features: [], summary: "推荐（测试）",
     };
     write.productId = dataOf(await gw.raw<{ offers: Array<{ id: string; product: { id: string } }> }>(`{ offers { id product { id } } }`)).offers.find((o) => o.id === "OF04")!.product.id;
     // The state first, then the entry it names (an explicit id, so the consumer cannot see the entry before its state).
     const entry = `${Date.now() + 5}-0`;
     await redis.hset(`events:state:${id}`, "entry", entry, "state", "pushed", "lease", 0, "outcome", JSON.stringify({ pushes: [push], writes: [write] }));
-    await redis.xadd("events:stream", entry, "id", id, "customerId", "C0002906", "type", "HOTLINE_CALL_START", "at", at.toISOString(), "payload", JSON.stringify({ agentId }));
+    await redis.xadd("events:stream", entry, "id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", at.toISOString(), "payload", JSON.stringify({ agentId }));
     assert.equal((await processed(redis, [id])).get(id), "done");
     assert.equal(await redis.exists(`push:agent:${agentId}`), 0, "not pushed again");
     const decision = dataOf(await gw.raw<{ decision: { id: string; eventId: string; channel: { code: string } } | null }>(`query ($id: ID!) { decision(id: $id) { id eventId channel { code } } }`, { id: decisionId })).decision;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { UnifiedViewBatchDocument } from "../schema/generated/operations";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 
@@ -11,7 +11,6 @@ describe("unified view cost in Bolt round trips", () => {
     gw = await startTestGateway();
     dataOf(await gw.request(UnifiedViewBatchDocument, { ids: ids(1) })); // loads process-wide reference data once
   });
-  after(() => gw.close());
 
   test("50 customers cost the same bounded number of round trips as 1", async () => {
     const one = await gw.request(UnifiedViewBatchDocument, { ids: ids(1, 100) });

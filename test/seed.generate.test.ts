@@ -15,7 +15,7 @@ import {
   tagByCode,
   valueTierOf,
 } from "../seeds/catalogue";
-import { contactWindow, generateChunks, generateCustomerById, type GeneratedChunk, type GeneratedCustomer, type GenerateOptions } from "../seeds/generate";
+import { contactWindow, customerIndex, generateChunks, generateCustomerById, generateCustomers, type GeneratedChunk, type GeneratedCustomer, type GenerateOptions } from "../seeds/generate";
 import { CHANNEL_CODES, PRODUCT_KINDS } from "../src/domain/vocabulary";
 
 const asOf = new Date("2026-11-22T00:00:00.000Z");
@@ -63,6 +63,22 @@ describe("determinism", () => {
     assert.equal(generateCustomerById(BIG, "C0010001"), null, "beyond the data set");
     assert.equal(generateCustomerById(BIG, "C0000000"), null);
     assert.equal(generateCustomerById(BIG, "nobody"), null);
+  });
+
+  test("generateCustomers gives any few customers as the chunks did, with their groups named as the chunks name them", () => {
+    const heads = new Set(big.flatMap((g) => g.memberships.filter((m) => m.kind === "FAMILY" && m.role === "HEAD").map((m) => m.groupId)));
+    // A family member without its head: the family is still named after the head.
+    const member = big.find((g) => g.memberships.some((m) => m.kind === "FAMILY" && m.role === "MEMBER" && heads.has(m.groupId)));
+    const vnet = big.find((g) => g.customer.id > "C0005000" && g.memberships.some((m) => m.kind === "VNET"));
+    assert.ok(member && vnet);
+    const indices = [9999, 2, 1, 1000, 1001, customerIndex(member.customer.id)!, customerIndex(vnet.customer.id)!, 4567];
+    const { customers, groups } = generateCustomers(BIG, indices);
+    assert.deepEqual(customers, indices.map((n) => big[n - 1]), "each customer as generated, in the order asked");
+    const chunkGroups = new Map(bigChunks.flatMap((c) => c.groups).map((g) => [g.id, g]));
+    const memberOf = new Set(customers.flatMap((g) => g.memberships.map((m) => m.groupId)));
+    assert.deepEqual(new Set(groups.map((g) => g.id)), memberOf, "exactly the groups they are members of");
+    for (const g of groups) assert.deepEqual(g, chunkGroups.get(g.id), g.id);
+    assert.throws(() => generateCustomers(BIG, [10_001]), /customer index 10001 is not in a data set of 10000 customers/);
   });
 });
 

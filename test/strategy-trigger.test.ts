@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { NextBestOffersDocument } from "../schema/generated/operations";
 import { ensureMarketing } from "../seeds/index";
 import { PRODUCTS } from "../seeds/catalogue";
@@ -7,14 +7,13 @@ import { STRATEGIES } from "../seeds/marketing";
 import { createContext } from "../src/server/context";
 import { segmentSubject } from "../src/segments/attributes";
 import type { TriggerContext } from "../src/decisioning/trigger-match";
-import { Graph } from "../src/platform/neo4j";
 import { EVENT_TYPES, validatePayload, type EventType } from "../src/domain/events";
-import { dataOf, startTestGateway, testServices, type GraphQLResponse, type TestGateway } from "./support/gateway";
+import { freshCustomer, freshIds } from "./support/customers";
+import { dataOf, startTestGateway, testGraph, type GraphQLResponse, type TestGateway } from "./support/gateway";
+import { teardown } from "./support/leftovers";
 
-// Decisions written here are for customers C0002000–C0002049 only; the strategies created here are
+// Decisions written here are for fresh customers of this file's own; the strategies created here are
 // valid from 2032 and retired at the end, so other test files' decisions never see them.
-const ids = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `C${String(from + i).padStart(7, "0")}`);
-const MINE = ids(2000, 50);
 const FUTURE = "2032-01-01T00:00:00.000Z";
 /** A weekday 11:00 in Beijing: outside quiet hours, so pushes may go. */
 const DAYTIME = new Date("2026-11-23T03:00:00.000Z");
@@ -45,10 +44,12 @@ interface TriggerView {
 
 describe("event-triggered strategies", () => {
   let gw: TestGateway;
+  /** Fifty customers the tests rank (and, a few, decide) for. */
+  let mine: string[];
   before(async () => {
     gw = await startTestGateway();
+    mine = await freshIds(50);
   });
-  after(() => gw.close());
 
   const rank = async (customerId: string, channel: "APP" | "SMS" | "HOTLINE", context: { trigger?: TriggerContext; at?: Date } = {}) =>
     gw.app.services.decisioning.rank(createContext(gw.app.services), customerId, channel, { at: DAYTIME, ...context });
@@ -82,12 +83,7 @@ describe("event-triggered strategies", () => {
     const updatedAt = async (): Promise<string[]> =>
       dataOf(await gw.raw<{ strategies: Array<{ id: string; updatedAt: string }> }>(`{ strategies { id updatedAt } }`)).strategies.filter((s) => seedIds.has(s.id)).map((s) => `${s.id} ${s.updatedAt}`);
     const before = await updatedAt();
-    const graph = Graph.connect(testServices().neo4j);
-    try {
-      assert.equal(await ensureMarketing(graph), false);
-    } finally {
-      await graph.close();
-    }
+    assert.equal(await ensureMarketing(testGraph()), false);
     gw.app.services.marketing.catalogue.invalidate();
     assert.deepEqual(await updatedAt(), before);
   });
@@ -98,7 +94,7 @@ describe("event-triggered strategies", () => {
     assert.ok(st14?.matcher && st14.trigger);
     const [products, tags] = await Promise.all([gw.app.services.reference.products(), gw.app.services.reference.tags()]);
     let inCampaign = 0;
-    for (const id of MINE) {
+    for (const id of mine) {
       for (const channel of ["APP", "SMS"] as const) {
         const { inputs, ranked } = await rank(id, channel);
         assert.ok(!ranked.some((c) => c.strategy?.trigger), `${id} on ${channel}: ${ranked.filter((c) => c.strategy?.trigger).map((c) => c.strategy?.code).join(", ")}`);
@@ -108,7 +104,7 @@ describe("event-triggered strategies", () => {
     }
     assert.ok(inCampaign > 0, "some of these customers are in the 5G campaign's segment, which MOB-RT-LOGIN-001 shows on login only");
     const triggeredIds = new Set(STRATEGIES.filter((s) => s.trigger).map((s) => s.id));
-    for (const id of MINE.slice(0, 5)) {
+    for (const id of mine.slice(0, 5)) {
       const decisions = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "APP", limit: 10, context: { at: DAYTIME.toISOString() } })).nextBestOffers;
       assert.ok(!decisions.some((d) => d.strategy && triggeredIds.has(d.strategy.id)), id);
       // String(): the typed documents are generated from the schema as it was before TRIGGER existed
@@ -119,7 +115,7 @@ describe("event-triggered strategies", () => {
   test("with an event, the only candidates are the offers of the strategies it fires: type, condition, segment, channel and age", async () => {
     let fired = 0;
     let holders = 0;
-    for (const id of MINE) {
+    for (const id of mine) {
       const { inputs, ranked } = await rank(id, "APP", { trigger: event("DATA_USAGE", { percent: 95 }) });
       const holdsAddon = (inputs.customer.profile?.holdings ?? []).some((h) => DATA_ADDONS.has(h.productId));
       if (holdsAddon) {
@@ -140,7 +136,7 @@ describe("event-triggered strategies", () => {
 
     const some = async (trigger: TriggerContext, channel: "APP" | "SMS" | "HOTLINE" = "APP"): Promise<number> => {
       let n = 0;
-      for (const id of MINE.slice(0, 20)) n += (await rank(id, channel, { trigger })).ranked.length;
+      for (const id of mine.slice(0, 20)) n += (await rank(id, channel, { trigger })).ranked.length;
       return n;
     };
     assert.equal(await some(event("DATA_USAGE", { percent: 50 })), 0, "below 90% nothing fires");
@@ -151,7 +147,7 @@ describe("event-triggered strategies", () => {
     assert.equal(await some(event("HANDSET_BROWSE", { brand: "华为" }, 301)), 0, "a handset offer within five minutes, not six");
 
     let musicFired = 0;
-    for (const id of MINE.slice(0, 20)) {
+    for (const id of mine.slice(0, 20)) {
       const { ranked } = await rank(id, "APP", { trigger: event("CONTENT_SEARCH", { category: "MUSIC", query: "晴天" }) });
       assert.ok(ranked.every((c) => c.offer.id === "OF27" && c.strategy?.code === "CNT-RT-MUSIC-001"), id);
       musicFired += ranked.length;
@@ -159,7 +155,7 @@ describe("event-triggered strategies", () => {
     assert.ok(musicFired > 0, "a song search proposes the music membership");
 
     let bonus = 0;
-    for (const id of MINE.slice(0, 20)) {
+    for (const id of mine.slice(0, 20)) {
       const store = await rank(id, "SMS", { trigger: event("BILL_PAYMENT", { amount: 100, channel: "STORE" }) });
       assert.ok(store.ranked.every((c) => c.offer.id === "OF41"), id);
       bonus += store.ranked.length;
@@ -171,7 +167,7 @@ describe("event-triggered strategies", () => {
   test("a decision made for an event gives the event as its first reason and keeps the event's id", async () => {
     const decider = gw.app.services.decisioning;
     let made: { id: string; reasons: Array<{ kind: string; text: string }>; eventId: string | null } | undefined;
-    for (const id of MINE.slice(20)) {
+    for (const id of mine.slice(20)) {
       const trigger = { ...event("DATA_USAGE", { percent: 92 }), eventId: `E-TEST-${id}` };
       const decisions = await decider.decide(createContext(gw.app.services), { customerId: id, channel: "APP", limit: 3, context: { at: DAYTIME, push: true, trigger } });
       const [d] = decisions;
@@ -182,14 +178,18 @@ describe("event-triggered strategies", () => {
       made = { id: d.id, reasons: d.reasons, eventId: d.eventId };
       break;
     }
-    assert.ok(made, "some customer of C0002020–C0002049 was pushed a data top-up");
+    assert.ok(made, "some customer of the last 30 was pushed a data top-up");
     assert.deepEqual(made.reasons[0], { kind: "TRIGGER", text: "事件触发：流量使用（流量已用% 92）；条件：流量已用% 92 ≥ 90，未持有 DATA_ADDON" });
     assert.equal(made.reasons[1]?.kind, "STRATEGY");
     const read = dataOf(await gw.raw<{ decision: { eventId: string | null; reasons: Array<{ kind: string }> } | null }>(`query($id: ID!) { decision(id: $id) { eventId reasons { kind } } }`, { id: made.id })).decision;
     assert.equal(read?.eventId, made.eventId, "the stored decision names its event");
     assert.equal(read?.reasons[0]?.kind, "TRIGGER");
 
-    const [ordinary] = dataOf(await gw.raw<{ nextBestOffers: Array<{ id: string; eventId: string | null }> }>(`{ nextBestOffers(customerId: "C0002001", channel: HOTLINE, limit: 1) { id eventId } }`)).nextBestOffers;
+    const [ordinary] = dataOf(
+      await gw.raw<{ nextBestOffers: Array<{ id: string; eventId: string | null }> }>(`query ($id: ID!) { nextBestOffers(customerId: $id, channel: HOTLINE, limit: 1) { id eventId } }`, {
+        id: (await freshCustomer()).customer.id,
+      }),
+    ).nextBestOffers;
     assert.ok(ordinary);
     assert.equal(ordinary.eventId, null);
     const stored = dataOf(await gw.raw<{ decision: { eventId: string | null } | null }>(`query($id: ID!) { decision(id: $id) { eventId } }`, { id: ordinary.id })).decision;
@@ -199,7 +199,7 @@ describe("event-triggered strategies", () => {
   test("an event that fires nothing decides nothing", async () => {
     const decider = gw.app.services.decisioning;
     const decisions = await decider.decide(createContext(gw.app.services), {
-      customerId: "C0002002",
+      customerId: (await freshCustomer()).customer.id,
       channel: "APP",
       limit: 3,
       context: { at: DAYTIME, push: true, trigger: event("DATA_USAGE", { percent: 10 }) },
@@ -220,9 +220,6 @@ describe("event-triggered strategies", () => {
       controlShare: 0,
       validFrom: FUTURE,
     };
-    after(async () => {
-      if (strategyId) dataOf(await gw.raw(`mutation($id: ID!) { retireStrategy(id: $id) { id } }`, { id: strategyId }));
-    });
 
     test("create with a trigger and read it back; defaults: maxDelaySeconds 600", async () => {
       const created = dataOf(
@@ -231,6 +228,8 @@ describe("event-triggered strategies", () => {
         }),
       ).createStrategy;
       strategyId = created.id;
+      // Used by the next tests, retired when the file is done (before its gateway closes: registered after it).
+      teardown("the test strategy", async () => dataOf(await gw.raw(`mutation($id: ID!) { retireStrategy(id: $id) { id } }`, { id: strategyId })), { scope: "file" });
       assert.deepEqual(created.trigger, { eventType: "DATA_USAGE", condition: "event.percent >= 80 AND NOT holds(DATA_ADDON)", maxDelaySeconds: 600 });
       const read = dataOf(await gw.raw<{ strategy: { trigger: TriggerView | null } | null }>(`query($id: ID!) { strategy(id: $id) { ${TRIGGER_FIELDS} } }`, { id: strategyId })).strategy;
       assert.deepEqual(read?.trigger, created.trigger);

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { TrajectoryDocument, type ChannelCode, type TrajectoryQuery } from "../schema/generated/operations";
-import { Graph } from "../src/platform/neo4j";
 import { contactPageIndexRowsRead } from "../src/graph/contact";
 import { pageRequest } from "../src/customer360/trajectory";
-import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
+import { dataOf, startTestGateway, testGraph, type TestGateway } from "./support/gateway";
 
 type Edge = NonNullable<TrajectoryQuery["customer"]>["contacts"]["edges"][number];
 
@@ -29,7 +28,6 @@ describe("contact trajectory paging", () => {
     all = everything.customer?.contacts.edges ?? [];
     assert.equal(all.length, best.n);
   });
-  after(() => gw.close());
 
   test("pages cover the whole history once, newest first, with no gaps or duplicates", async () => {
     for (const size of [1, 3, 7]) {
@@ -80,19 +78,15 @@ describe("contact trajectory paging", () => {
   });
 
   test("a page reads index entries in proportion to its size, not to the history", async () => {
-    const graph = Graph.connect(testServices().neo4j);
-    try {
-      for (const first of [1, 5]) {
-        const page = pageRequest(busiest, { first });
-        const read = await contactPageIndexRowsRead(graph.session(), page);
-        // first + 1 rows are asked for (to know whether there is a next page); PartialTop may read one more tie group.
-        assert.ok(read <= first + 3, `a page of ${first} read ${read} index entries of a history of ${all.length}`);
-      }
-      const second = pageRequest(busiest, { first: 2, after: all[9]!.cursor });
-      assert.ok((await contactPageIndexRowsRead(graph.session(), second)) <= 5, "resuming after a cursor seeks, it does not scan");
-    } finally {
-      await graph.close();
+    const graph = testGraph();
+    for (const first of [1, 5]) {
+      const page = pageRequest(busiest, { first });
+      const read = await contactPageIndexRowsRead(graph.session(), page);
+      // first + 1 rows are asked for (to know whether there is a next page); PartialTop may read one more tie group.
+      assert.ok(read <= first + 3, `a page of ${first} read ${read} index entries of a history of ${all.length}`);
     }
+    const second = pageRequest(busiest, { first: 2, after: all[9]!.cursor });
+    assert.ok((await contactPageIndexRowsRead(graph.session(), second)) <= 5, "resuming after a cursor seeks, it does not scan");
   });
 
   test("a customer without contacts in the window gets an empty page", async () => {

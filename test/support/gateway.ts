@@ -2,8 +2,9 @@ import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/main/app";
 import type { RealtimeConfig } from "../../src/platform/config";
-import type { GraphConnection } from "../../src/platform/neo4j";
+import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import { createLogger } from "../../src/platform/logger";
+import { leftover, type LeftoverOptions } from "./leftovers";
 
 /** Neo4j and Redis of this test run, started once by `npm test` (test/run.ts). */
 export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
@@ -14,8 +15,9 @@ export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
 }
 
 /**
- * A real gateway on a free port; the caller closes it (`after(() => gw.close())`).
- * `overrides` lets a fault test route the gateway through a proxy it can cut.
+ * A real gateway on a free port, closed with the test that started it (or, started outside a
+ * test, after the file: see ./leftovers). `overrides` lets a fault test route the gateway through
+ * a proxy it can cut.
  */
 export async function startTestGateway(
   overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig> }> = {},
@@ -27,7 +29,12 @@ export async function startTestGateway(
     config: { port: 0, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:`, ...(realtime ? { realtime } : {}) },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
-  return new TestGateway(app);
+  return leftover("test gateway", new TestGateway(app), (gw) => gw.close());
+}
+
+/** A connection to the test run's Neo4j, closed with the test (or file) that opened it. */
+export function testGraph(options: LeftoverOptions = {}): Graph {
+  return leftover("graph connection", Graph.connect(testServices().neo4j), (graph) => graph.close(), options);
 }
 
 export interface GraphQLResponse<T> {
@@ -41,6 +48,7 @@ export interface GraphQLResponse<T> {
 export class TestGateway {
   constructor(readonly app: App) {}
 
+  /** Drains and disconnects; safe to call again (the teardown list calls it once more). */
   close(): Promise<void> {
     return this.app.close();
   }
@@ -59,15 +67,20 @@ export class TestGateway {
   }
 
   /** Sends a query string (for documents that are deliberately not typed, such as bad input). */
-  async raw<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
-    const res = await fetch(this.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as Omit<GraphQLResponse<TData>, "status" | "roundTrips" | "headers">;
-    return { ...body, status: res.status, roundTrips: Number(res.headers.get("x-bolt-round-trips") ?? NaN), headers: res.headers };
+  raw<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
+    return postGraphQL<TData>(this.url, query, variables);
   }
+}
+
+/** POSTs a query string to a gateway at `url` (one in this process or another), as a front-line client would. */
+export async function postGraphQL<TData = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Omit<GraphQLResponse<TData>, "status" | "roundTrips" | "headers">;
+  return { ...body, status: res.status, roundTrips: Number(res.headers.get("x-bolt-round-trips") ?? NaN), headers: res.headers };
 }
 
 /** The data of a response that must have succeeded; fails loudly with the errors otherwise. */

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import { Redis } from "ioredis";
@@ -5,18 +6,26 @@ import WebSocket from "ws";
 import { IngestEventsDocument } from "../../schema/generated/operations";
 import type { TestGateway } from "./gateway";
 import { dataOf } from "./gateway";
+import { eventually } from "./eventually";
+import { leftover, type LeftoverOptions } from "./leftovers";
 
 /**
  * A real graphql-ws client holding subscriptions, collecting what each receives, for tests that
- * wait for pushes (or for their absence, after the event is known to be processed).
+ * wait for pushes (or for their absence, after the event is known to be processed). Closed with
+ * the test that opened it (see ./leftovers).
  */
 export class LiveClient {
   readonly client: Client;
   /** The close code of the socket, once it closed. */
   closedWith: number | null = null;
+  /** Resolves with the close code when the socket first closes, whoever closed it. */
+  readonly closed: Promise<number>;
   private socket: WebSocket | null = null;
+  private disposing: Promise<void> | null = null;
 
   constructor(httpUrl: string) {
+    let onClosed: (code: number) => void = () => undefined;
+    this.closed = new Promise((resolve) => (onClosed = resolve));
     this.client = createClient({
       url: httpUrl.replace(/^http/, "ws"),
       webSocketImpl: WebSocket,
@@ -30,12 +39,17 @@ export class LiveClient {
         },
         closed: (event) => {
           this.closedWith = (event as { code: number }).code;
+          onClosed(this.closedWith);
         },
       },
     });
+    leftover("WebSocket client", this, (live) => live.close());
   }
 
-  /** Starts a subscription; resolves once the server has it registered (its first message, or `ready` via a no-op round trip). */
+  /**
+   * Starts a subscription and returns at once: the server registers it a moment later, with
+   * nothing sent to say so (see {@link subscriptionsOn} to wait for that).
+   */
   subscribe<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Collector<T> {
     const collector = new Collector<T>();
     collector.dispose = this.client.subscribe<T>(
@@ -58,11 +72,13 @@ export class LiveClient {
     (this.socket as unknown as { _socket: { resume(): void } } | null)?._socket.resume();
   }
 
-  async close(): Promise<void> {
-    await this.client.dispose();
+  /** Closes the socket; safe to call again. */
+  close(): Promise<void> {
+    return (this.disposing ??= Promise.resolve(this.client.dispose()));
   }
 }
 
+/** What one subscription received; pushes wake whoever awaits a count of them (no polling). */
 export class Collector<T> {
   readonly items: T[] = [];
   readonly errors: Array<{ message: string; extensions?: Record<string, unknown> }> = [];
@@ -88,21 +104,30 @@ export class Collector<T> {
     this.wake();
   }
 
+  /** True once the subscription completed, errored, or its socket closed. */
+  get over(): boolean {
+    return this.completed || this.failure !== null || this.errors.length > 0;
+  }
+
   /** Waits until `n` items arrived (or the subscription ended or failed); throws after `timeoutMs`. */
   async atLeast(n: number, timeoutMs = 10_000): Promise<T[]> {
-    await this.until(() => this.items.length >= n || this.completed || this.failure !== null || this.errors.length > 0, timeoutMs, `${n} pushes (got ${this.items.length})`);
+    await this.when(() => this.items.length >= n || this.over, timeoutMs, () => `${n} pushes (got ${this.items.length})`);
     return this.items;
   }
 
   /** Waits until the subscription ended (completed, errored, or the socket closed). */
   async ended(timeoutMs = 10_000): Promise<void> {
-    await this.until(() => this.completed || this.failure !== null || this.errors.length > 0, timeoutMs, "the subscription to end");
+    await this.when(() => this.over, timeoutMs, () => "the subscription to end");
   }
 
-  private until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  /** Resolves when `done` holds, checked whenever something arrives. */
+  private when(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`));
+      }, timeoutMs);
       const check = (): void => {
         if (!done()) return;
         clearTimeout(timer);
@@ -118,22 +143,39 @@ export class Collector<T> {
   }
 }
 
-/** A direct Redis connection under the test gateway's key prefix, to look at (or feed) the event stream the way a feed would. */
-export function testRedis(prefix = `test:${process.pid}:`): Redis {
+/**
+ * A direct Redis connection under the test gateway's key prefix, to look at (or feed) the event
+ * stream the way a feed would; disconnected with the test (or file) that opened it.
+ */
+export function testRedis(prefix = `test:${process.pid}:`, options: LeftoverOptions = {}): Redis {
   const url = process.env.REDIS_URL;
   if (!url) throw new Error("REDIS_URL is not set: run the tests with `npm test`");
-  return new Redis(url, { keyPrefix: prefix });
+  return leftover("Redis client", new Redis(url, { keyPrefix: prefix }), (redis) => redis.disconnect(), options);
 }
 
-/** Waits until every event is finished (done or parked) in the pipeline's own bookkeeping. */
-export async function processed(redis: Redis, eventIds: readonly string[], timeoutMs = 15_000): Promise<Map<string, string>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const states = await Promise.all(eventIds.map((id) => redis.hget(`events:state:${id}`, "state")));
-    if (states.every((s) => s === "done" || s === "parked")) return new Map(eventIds.map((id, i) => [id, states[i] as string]));
-    if (Date.now() > deadline) throw new Error(`events not processed within ${timeoutMs} ms: ${eventIds.filter((_, i) => states[i] !== "done" && states[i] !== "parked").join(", ")} (states ${states.join(",")})`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/**
+ * Waits until every event is finished (done or parked) in the pipeline's own bookkeeping, and
+ * returns each event's state. Polled: the state is a Redis hash that announces nothing, and the
+ * replica that processes the event may be another process.
+ */
+export function processed(redis: Redis, eventIds: readonly string[], timeoutMs = 15_000): Promise<Map<string, string>> {
+  return eventually(
+    async () => {
+      const states = await Promise.all(eventIds.map((id) => redis.hget(`events:state:${id}`, "state")));
+      const unfinished = eventIds.flatMap((id, i) => (states[i] === "done" || states[i] === "parked" ? [] : [`${id}: ${states[i] ?? "no state"}`]));
+      assert.deepEqual(unfinished, [], `still unfinished: ${unfinished.join(", ")}`);
+      return new Map(eventIds.map((id, i) => [id, states[i] as string]));
+    },
+    { what: `${eventIds.length} event(s) processed`, timeoutMs },
+  );
+}
+
+/**
+ * Waits until the gateway's push hub holds exactly `n` subscriptions: they register (and go)
+ * a moment after the client's message, and the server sends nothing when they do.
+ */
+export function subscriptionsOn(gw: TestGateway, n: number, timeoutMs = 5_000): Promise<void> {
+  return eventually(() => assert.equal(gw.app.services.realtime.hub.size, n), { what: `${n} subscription(s) on the gateway`, timeoutMs });
 }
 
 export interface EventArg {

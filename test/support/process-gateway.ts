@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { PROJECT_ROOT } from "../../src/platform/paths";
 import { testServices } from "./gateway";
+import { leftover } from "./leftovers";
 
 /** A gateway in a process of its own (`npm start`'s entry point), sharing this test's Neo4j, Redis and key prefix: another replica. */
 export interface GatewayProcess {
@@ -14,6 +15,7 @@ export interface GatewayProcess {
   kill(): Promise<void>;
 }
 
+/** Starts `npm start`'s entry point as another replica; stopped with the test (or file) that started it, even when it never got ready. */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const { neo4j, redisUrl } = testServices();
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "dist/src/main/start.js")], {
@@ -32,11 +34,19 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  leftover("gateway process", child, stop);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the gateway process did not report ready within 60 s")), 60_000);
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`the gateway process exited (${code}) before it was ready: ${stderr.slice(-2000)}`)));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the gateway process exited (${code}) before it was ready: ${stderr.slice(-2000)}`));
+    });
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const m = /"url":"(http:\/\/[^"]+)".*gateway ready/.exec(line);
       if (m?.[1]) {
@@ -48,10 +58,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
   return {
     url,
     child,
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
+    stop,
     async kill() {
       child.kill("SIGKILL");
       await exited;

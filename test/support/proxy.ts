@@ -1,22 +1,25 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { leftover } from "./leftovers";
 
 /**
  * A TCP forwarder between the gateway and a real service, so a test can cut the line (every
- * connection dropped, new ones refused, as when a server dies) and later restore it.
+ * connection dropped, new ones refused, as when a server dies) and later restore it. Cut for good
+ * with the test (or file) that started it.
  */
 export class CuttableProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
 
-  constructor(
+  /** Use {@link CuttableProxy.start}, which also registers the proxy for teardown. */
+  private constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
   ) {}
 
   static async start(target: string): Promise<CuttableProxy> {
     const url = new URL(target);
-    const proxy = new CuttableProxy(url.hostname, Number(url.port));
+    const proxy = leftover("proxy", new CuttableProxy(url.hostname, Number(url.port)), (p) => p.cut());
     await proxy.listen();
     return proxy;
   }
