@@ -1,7 +1,9 @@
 import type { Redis } from "ioredis";
-import { GatewayError, ServiceUnavailableError } from "../platform/errors";
+import { ServiceUnavailableError } from "../platform/errors";
+import { redisCall } from "../platform/redis";
 import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
 import { keys } from "../platform/keys";
+import { Memo } from "../platform/cache";
 import {
   DAY_MS,
   DEFAULT_POLICY,
@@ -91,15 +93,16 @@ const CONFIG_TTL_MS = 1_000;
 const SAVE_ATTEMPTS = 5;
 
 export class ContactPolicy {
-  private cached: { config: ContactPolicyConfig; readAt: number } | undefined;
-  private loading: Promise<ContactPolicyConfig> | undefined;
+  private readonly config: Memo<ContactPolicyConfig>;
   private readonly scripts: PolicyScripts;
 
   constructor(
     private readonly redis: Redis,
-    private readonly configTtlMs = CONFIG_TTL_MS,
+    configTtlMs = CONFIG_TTL_MS,
   ) {
     this.scripts = defineScripts(redis);
+    // While Redis cannot be reached nobody can change the policy, so the last one read stays right.
+    this.config = new Memo(() => this.load(), configTtlMs, { staleOnError: (error) => error instanceof ServiceUnavailableError });
   }
 
   /**
@@ -107,26 +110,8 @@ export class ContactPolicy {
    * be reached the last policy read is kept (nobody can change it then), so contacts that need no
    * counters (an inbound channel, no offers to check) are still screened.
    */
-  async current(): Promise<ContactPolicyConfig> {
-    if (this.cached && Date.now() - this.cached.readAt <= this.configTtlMs) return this.cached.config;
-    if (!this.loading) {
-      const readAt = Date.now();
-      this.loading = this.load()
-        .then(
-          (config) => {
-            this.cached = { config, readAt };
-            return config;
-          },
-          (error: unknown) => {
-            if (error instanceof ServiceUnavailableError && this.cached) return this.cached.config;
-            throw error;
-          },
-        )
-        .finally(() => {
-          this.loading = undefined;
-        });
-    }
-    return this.loading;
+  current(): Promise<ContactPolicyConfig> {
+    return this.config.get();
   }
 
   /**
@@ -144,7 +129,7 @@ export class ContactPolicy {
         this.scripts.contactPolicySave(keys.policy.config(), String(stored.version), String(next.version), JSON.stringify(rules), updatedAt.toISOString(), by ?? ""),
       );
       if (saved === 1) {
-        this.cached = { config: next, readAt: Date.now() };
+        this.config.set(next);
         return next;
       }
     }
@@ -359,16 +344,6 @@ function parseCoolDown(value: number | string | null | undefined): CoolDown | nu
 function localTime(at: Date, zone: string): string {
   const f = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   return `${f.format(at)} (${zone})`;
-}
-
-/** Redis failures become SERVICE_UNAVAILABLE; errors a script raised (bugs) stay as they are. */
-async function redisCall<T>(command: Promise<T>): Promise<T> {
-  try {
-    return await command;
-  } catch (error) {
-    if (error instanceof GatewayError || (error instanceof Error && error.name === "ReplyError")) throw error;
-    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
-  }
 }
 
 // ───────────────────────────── Lua ─────────────────────────────

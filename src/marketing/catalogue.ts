@@ -1,4 +1,5 @@
 import type { Graph } from "../platform/neo4j";
+import { Memo } from "../platform/cache";
 import { listMarketing, type OfferRecord, type SegmentRecord, type StrategyRecord } from "../graph/marketing";
 import type { ChannelCode } from "../domain/vocabulary";
 import type { Logger } from "../platform/logger";
@@ -46,31 +47,27 @@ export function productsToJudge(snapshot: MarketingSnapshot, eventType: EventTyp
 /**
  * The marketing set-up of the gateway, read from the graph in one statement and kept per process
  * (they change by the hour, decisions happen by the millisecond). A change through the strategy
- * mutations invalidates it on every replica (src/redis/invalidation.ts); the TTL bounds staleness
+ * mutations invalidates it on every replica (src/platform/invalidation.ts); the TTL bounds staleness
  * if an invalidation is missed.
  */
 export class MarketingCatalogue {
-  private memo: { expires: number; value: Promise<MarketingSnapshot> } | undefined;
+  private readonly memo: Memo<MarketingSnapshot>;
 
   constructor(
     private readonly graph: Graph,
     private readonly reference: ReferenceData,
     private readonly log: Logger,
-    private readonly ttlMs = 60_000,
-  ) {}
+    ttlMs = 60_000,
+  ) {
+    this.memo = new Memo(() => this.load(), ttlMs);
+  }
 
   snapshot(): Promise<MarketingSnapshot> {
-    if (this.memo && Date.now() < this.memo.expires) return this.memo.value;
-    const memo = { expires: Date.now() + this.ttlMs, value: this.load() };
-    memo.value.catch(() => {
-      memo.expires = 0;
-    });
-    this.memo = memo;
-    return memo.value;
+    return this.memo.get();
   }
 
   invalidate(): void {
-    this.memo = undefined;
+    this.memo.invalidate();
   }
 
   private async load(): Promise<MarketingSnapshot> {
