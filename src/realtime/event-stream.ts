@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { redisCall } from "../platform/redis";
 import { keys } from "../platform/keys";
+import type { PubSub } from "../platform/pubsub";
 import type { DecisionWrite } from "../graph/decision";
 import type { EventPayload, EventType } from "../domain/events";
 import { encodePush, reviveDates, type PushDraft } from "./push";
@@ -188,7 +189,10 @@ export class EventStream {
   private readonly scripts: StreamScripts;
   private readonly pushChannel: string;
 
-  constructor(private readonly redis: Redis) {
+  constructor(
+    private readonly redis: Redis,
+    pubsub: PubSub,
+  ) {
     if (!("eventsIngest" in redis)) {
       redis.defineCommand("eventsIngest", { lua: INGEST_LUA });
       redis.defineCommand("eventsBegin", { lua: BEGIN_LUA, numberOfKeys: 1 });
@@ -197,7 +201,7 @@ export class EventStream {
       redis.defineCommand("eventsRetryParked", { lua: RETRY_LUA, numberOfKeys: 3 });
     }
     this.scripts = redis as unknown as StreamScripts;
-    this.pushChannel = `${redis.options.keyPrefix ?? ""}${keys.push.channel()}`;
+    this.pushChannel = pubsub.channel(keys.push.channel());
   }
 
   /** Creates the consumer group (from the stream's start, so events queued before any gateway ran are processed). */
