@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { redisCall } from "../platform/redis";
 import { keys } from "../platform/keys";
 import { Memo } from "../platform/cache";
+import { defineScripts } from "../platform/scripts";
 import { FEATURE_CARDINALITY } from "./features";
 
 /**
@@ -41,16 +42,6 @@ export interface PropensityEstimate {
 
 type Counts = Map<string, number>;
 
-/** KEYS: marker, offer model, kind model, set of models. ARGV: class, offer model id, kind model id, marker TTL, features… */
-const LEARN_SCRIPT = `
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[4]) == false then return 0 end
-for k = 2, 3 do
-  redis.call('HINCRBY', KEYS[k], 'n' .. ARGV[1], 1)
-  for i = 5, #ARGV do redis.call('HINCRBY', KEYS[k], ARGV[1] .. '|' .. ARGV[i], 1) end
-end
-redis.call('SADD', KEYS[4], ARGV[2], ARGV[3])
-return 1`;
-
 interface LearningRedis extends Redis {
   propensityLearn(marker: string, offerModel: string, kindModel: string, models: string, positive: string, offerModelId: string, kindModelId: string, ttl: string, ...features: string[]): Promise<number>;
 }
@@ -66,7 +57,7 @@ export class PropensityModel {
     private readonly redis: Redis,
     refreshMs = 1_000,
   ) {
-    if (!("propensityLearn" in redis)) redis.defineCommand("propensityLearn", { numberOfKeys: 4, lua: LEARN_SCRIPT });
+    defineScripts(redis, [{ name: "propensityLearn", files: ["src/decisioning/scripts/learn.lua"], numberOfKeys: 4 }]);
     this.snapshot = new Memo(() => this.load(), refreshMs, { staleWhileRevalidate: true });
   }
 
