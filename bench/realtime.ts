@@ -164,7 +164,7 @@ async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string
   ctx.say(`starting a gateway for the realtime scenario on port ${port}…`);
   return startChildServer({
     name: `gateway-rt-${port}`,
-    script: join(PROJECT_ROOT, "dist/src/cli/start.js"),
+    script: join(PROJECT_ROOT, "dist/src/main/start.js"),
     env: { ...ctx.neo4jEnv, REDIS_URL: ctx.redisUrl, REDIS_KEY_PREFIX: prefix, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
     healthUrl: `http://127.0.0.1:${port}/readyz`,

@@ -72,7 +72,7 @@ runMain(
       say(`starting our gateway on port ${port}…`);
       return startChildServer({
         name: "gateway",
-        script: join(PROJECT_ROOT, "dist/src/cli/start.js"),
+        script: join(PROJECT_ROOT, "dist/src/main/start.js"),
         env: { ...neo4jEnv, REDIS_URL: redisUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
         graphqlUrl: `http://127.0.0.1:${port}/graphql`,
         // Ready, not just alive: it answers 200 only once Neo4j and Redis do.

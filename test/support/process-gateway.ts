@@ -16,7 +16,7 @@ export interface GatewayProcess {
 
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const { neo4j, redisUrl } = testServices();
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "dist/src/cli/start.js")], {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, "dist/src/main/start.js")], {
     env: {
       ...process.env,
       NEO4J_URI: neo4j.uri,
