@@ -33,7 +33,8 @@ export class NotFoundError extends GatewayError {
 export class ServiceUnavailableError extends GatewayError {
   readonly code = "SERVICE_UNAVAILABLE" as const;
   constructor(readonly service: "neo4j" | "redis", detail: string) {
-    super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${detail}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
+    // Driver messages often end with a full stop of their own.
+    super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${detail.replace(/\.+$/, "")}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
       service,
     });
   }
