@@ -130,7 +130,7 @@ export async function decisionBreakdown(opts: {
         neo4jCpuMs: cpu.known && opts.sample > 0 ? { read: cpu.read / opts.sample, write: cpu.write / opts.sample } : null,
       };
     } finally {
-      services.bus.close();
+      services.pubsub.close();
     }
   } finally {
     redis.disconnect();

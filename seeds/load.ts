@@ -8,9 +8,10 @@
  * chunk's last statement writes hidden preferences, so a chunk whose last customer has one is
  * complete and skipped.
  */
-import neo4j, { Neo4jError } from "neo4j-driver";
+import neo4j from "neo4j-driver";
 import type { CallEdge, GeneratedCustomer, Holding } from "./generate";
 import type { Graph } from "../src/platform/neo4j";
+import { ServiceUnavailableError } from "../src/platform/errors";
 import type { ChannelNode, ContactNode, GroupNode, HiddenPreferenceNode, ProductNode, RegionNode, SeedRunNode, TagNode } from "../src/graph/model";
 import { USAGE_COUNT_FIELDS } from "../src/graph/model";
 export { ensureSchema } from "../src/graph/schema";
@@ -318,14 +319,17 @@ export async function writeActivity(graph: Graph, chunk: ChunkRows, mode: Mode):
   await retrying(() => graph.session().write(PREFERENCES, { rows: preferences }));
 }
 
-/** Transient failures (a deadlock between the two pipelined writers, a lock timeout) are retried a few times. */
+/**
+ * Transient failures (a deadlock between the two pipelined writers, a lock timeout, a moment
+ * without a free connection) are retried a few times: the executor reports them, after the
+ * driver's own retries, as ServiceUnavailableError, which the driver deems safe to retry too.
+ */
 async function retrying<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
-      const code = error instanceof Neo4jError ? error.code : "";
-      if (attempt >= attempts || !code.startsWith("Neo.TransientError.")) throw error;
+      if (attempt >= attempts || !(error instanceof ServiceUnavailableError)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   }

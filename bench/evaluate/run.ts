@@ -108,7 +108,7 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
   await ready(redis);
   // Evaluation decides directly; the event consumer and push router are built (the context names them) but never started.
   const services = wireServices(graph, redis, log, DEFAULT_REALTIME);
-  onStop(async () => services.bus.close());
+  onStop(async () => services.pubsub.close());
   await services.decisioning.propensity.reset();
 
   const seedRun = await latestSeedRun(graph);

@@ -1,7 +1,10 @@
 import type { Redis } from "ioredis";
-import { GatewayError, ServiceUnavailableError } from "../platform/errors";
+import { ServiceUnavailableError } from "../platform/errors";
+import { redisCall } from "../platform/redis";
+import { defineScripts } from "../platform/scripts";
 import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
 import { keys } from "../platform/keys";
+import { Memo } from "../platform/cache";
 import {
   DAY_MS,
   DEFAULT_POLICY,
@@ -91,15 +94,16 @@ const CONFIG_TTL_MS = 1_000;
 const SAVE_ATTEMPTS = 5;
 
 export class ContactPolicy {
-  private cached: { config: ContactPolicyConfig; readAt: number } | undefined;
-  private loading: Promise<ContactPolicyConfig> | undefined;
+  private readonly config: Memo<ContactPolicyConfig>;
   private readonly scripts: PolicyScripts;
 
   constructor(
     private readonly redis: Redis,
-    private readonly configTtlMs = CONFIG_TTL_MS,
+    configTtlMs = CONFIG_TTL_MS,
   ) {
-    this.scripts = defineScripts(redis);
+    this.scripts = definePolicyScripts(redis);
+    // While Redis cannot be reached nobody can change the policy, so the last one read stays right.
+    this.config = new Memo(() => this.load(), configTtlMs, { staleOnError: (error) => error instanceof ServiceUnavailableError });
   }
 
   /**
@@ -107,26 +111,8 @@ export class ContactPolicy {
    * be reached the last policy read is kept (nobody can change it then), so contacts that need no
    * counters (an inbound channel, no offers to check) are still screened.
    */
-  async current(): Promise<ContactPolicyConfig> {
-    if (this.cached && Date.now() - this.cached.readAt <= this.configTtlMs) return this.cached.config;
-    if (!this.loading) {
-      const readAt = Date.now();
-      this.loading = this.load()
-        .then(
-          (config) => {
-            this.cached = { config, readAt };
-            return config;
-          },
-          (error: unknown) => {
-            if (error instanceof ServiceUnavailableError && this.cached) return this.cached.config;
-            throw error;
-          },
-        )
-        .finally(() => {
-          this.loading = undefined;
-        });
-    }
-    return this.loading;
+  current(): Promise<ContactPolicyConfig> {
+    return this.config.get();
   }
 
   /**
@@ -144,7 +130,7 @@ export class ContactPolicy {
         this.scripts.contactPolicySave(keys.policy.config(), String(stored.version), String(next.version), JSON.stringify(rules), updatedAt.toISOString(), by ?? ""),
       );
       if (saved === 1) {
-        this.cached = { config: next, readAt: Date.now() };
+        this.config.set(next);
         return next;
       }
     }
@@ -361,16 +347,6 @@ function localTime(at: Date, zone: string): string {
   return `${f.format(at)} (${zone})`;
 }
 
-/** Redis failures become SERVICE_UNAVAILABLE; errors a script raised (bugs) stay as they are. */
-async function redisCall<T>(command: Promise<T>): Promise<T> {
-  try {
-    return await command;
-  } catch (error) {
-    if (error instanceof GatewayError || (error instanceof Error && error.name === "ReplyError")) throw error;
-    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
-  }
-}
-
 // ───────────────────────────── Lua ─────────────────────────────
 
 type Arg = string | number;
@@ -381,159 +357,14 @@ interface PolicyScripts {
   contactPolicySave(...args: Arg[]): Promise<unknown>;
 }
 
-/** Shared by the screen and reserve scripts, so both count a cap the same way. */
-const CAP_LUA = `
-local function num(x) return string.format('%.0f', x) end
-
--- ARGV from o: number of caps, then per cap: limit, window (ms), number of keys, KEYS indexes
-local function readCaps(o)
-  local caps = {}
-  local n = tonumber(ARGV[o]); o = o + 1
-  for i = 1, n do
-    local cap = { limit = tonumber(ARGV[o]), window = tonumber(ARGV[o + 1]), keys = {} }
-    local nk = tonumber(ARGV[o + 2]); o = o + 3
-    for j = 1, nk do cap.keys[j] = KEYS[tonumber(ARGV[o])]; o = o + 1 end
-    caps[i] = cap
-  end
-  return caps, o
-end
-
--- times of the contacts a cap counts at 'at', oldest first; the window excludes its start
-local function counted(cap, at)
-  local times = {}
-  for _, key in ipairs(cap.keys) do
-    local e = redis.call('ZRANGEBYSCORE', key, '(' .. num(at - cap.window), '+inf', 'WITHSCORES')
-    for k = 2, #e, 2 do times[#times + 1] = tonumber(e[k]) end
-  end
-  table.sort(times)
-  return times
-end
-
--- of the full caps, the one that frees up last: its index (0 = none full), count and free time (0 = never)
-local function fullest(caps, times)
-  local best, count, free = 0, 0, -1
-  for i, cap in ipairs(caps) do
-    local n = #times[i]
-    if n >= cap.limit then
-      local f = math.huge
-      if cap.limit > 0 then f = times[i][n - cap.limit + 1] + cap.window end
-      if f > free then best, count, free = i, n, f end
-    end
-  end
-  if free == math.huge or free < 0 then free = 0 end
-  return best, count, free
-end
-`;
-
-/** KEYS: cool-downs hash, contact sets; ARGV: at, caps, number of offers, offer ids. -> {cap, count, free, cool-down per offer} */
-const SCREEN_LUA = `${CAP_LUA}
-local at = tonumber(ARGV[1])
-local caps, o = readCaps(2)
-local times = {}
-for i, cap in ipairs(caps) do times[i] = counted(cap, at) end
-local best, count, free = fullest(caps, times)
-local result = { best, count, free }
-local n = tonumber(ARGV[o])
-if n > 0 then
-  local values = redis.call('HMGET', KEYS[1], unpack(ARGV, o + 1, o + n))
-  for k = 1, n do result[3 + k] = values[k] end
-end
-return result
-`;
-
-/** KEYS: the channel's contact set first, then the other channels' sets; ARGV: at, retention (ms), caps, number of ids, ids. -> {granted, cap, count, free} */
-const RESERVE_LUA = `${CAP_LUA}
-local at = tonumber(ARGV[1])
-local retention = tonumber(ARGV[2])
-local caps, o = readCaps(3)
-local own = KEYS[1]
-redis.call('ZREMRANGEBYSCORE', own, '-inf', num(at - retention))
-local times = {}
-for i, cap in ipairs(caps) do times[i] = counted(cap, at) end
-local n = tonumber(ARGV[o])
-local granted, added = 0, 0
-for d = 1, n do
-  local id = ARGV[o + d]
-  if not redis.call('ZSCORE', own, id) then
-    if fullest(caps, times) > 0 then break end
-    redis.call('ZADD', own, at, id)
-    for i = 1, #caps do
-      local t = times[i]
-      t[#t + 1] = at
-      table.sort(t)
-    end
-    added = added + 1
-  end
-  granted = granted + 1
-end
-if added > 0 then redis.call('PEXPIRE', own, retention) end
-if granted < n then
-  local best, count, free = fullest(caps, times)
-  return { granted, best, count, free }
-end
-return { granted, 0, 0, 0 }
-`;
-
-/**
- * KEYS: responses set, cool-downs hash, the offer's ignores set; ARGV: at, decision id, offer id,
- * outcome, decline cool-down, ignore window, ignore limit, ignore cool-down, how long responses are remembered (ms).
- * -> 1 when counted, 0 when the decision already had a response
- */
-const RESPOND_LUA = `
-local function num(x) return string.format('%.0f', x) end
-local at, id, offer, outcome = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local remember = tonumber(ARGV[9])
-if redis.call('ZSCORE', KEYS[1], id) then return 0 end
-redis.call('ZADD', KEYS[1], at, id)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', num(at - remember))
-redis.call('PEXPIRE', KEYS[1], remember)
-
-local function untilOf(value) return tonumber(string.match(value, '^(%d+)')) end
-local function coolDown(ms, reason)
-  if ms <= 0 then return end
-  local untilMs = at + ms
-  local current = redis.call('HGET', KEYS[2], offer)
-  if current and untilOf(current) >= untilMs then return end
-  redis.call('HSET', KEYS[2], offer, num(untilMs) .. '|' .. reason)
-  -- drop ended cool-downs; the hash lives as long as its longest one
-  local all = redis.call('HGETALL', KEYS[2])
-  local longest = 0
-  for k = 1, #all, 2 do
-    local u = untilOf(all[k + 1])
-    if u <= at then redis.call('HDEL', KEYS[2], all[k]) elseif u - at > longest then longest = u - at end
-  end
-  redis.call('PEXPIRE', KEYS[2], num(longest))
-end
-
-if outcome == 'DECLINED' then
-  coolDown(tonumber(ARGV[5]), 'DECLINED')
-elseif outcome == 'IGNORED' then
-  local window = tonumber(ARGV[6])
-  redis.call('ZADD', KEYS[3], at, id)
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', num(at - window))
-  if redis.call('ZCOUNT', KEYS[3], '(' .. num(at - window), '+inf') >= tonumber(ARGV[7]) then
-    -- the ignores that triggered this cool-down are spent; counting starts afresh after it
-    redis.call('DEL', KEYS[3])
-    coolDown(tonumber(ARGV[8]), 'IGNORED')
-  else
-    redis.call('PEXPIRE', KEYS[3], window)
-  end
-end
-return 1
-`;
-
-/** KEYS: config hash; ARGV: expected version, new version, rules JSON, updatedAt, updatedBy. -> 1 saved, 0 lost a race */
-const SAVE_LUA = `
-if (redis.call('HGET', KEYS[1], 'version') or '0') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[2], 'rules', ARGV[3], 'updatedAt', ARGV[4], 'updatedBy', ARGV[5])
-return 1
-`;
-
-/** Registers the scripts on the client (EVALSHA, falling back to EVAL once per connection; keys get the client's prefix). */
-function defineScripts(redis: Redis): PolicyScripts {
-  redis.defineCommand("contactPolicyScreen", { lua: SCREEN_LUA, readOnly: true });
-  redis.defineCommand("contactPolicyReserve", { lua: RESERVE_LUA });
-  redis.defineCommand("contactPolicyRespond", { lua: RESPOND_LUA, numberOfKeys: 3 });
-  redis.defineCommand("contactPolicySave", { lua: SAVE_LUA, numberOfKeys: 1 });
+/** Registers the scripts (./scripts/*.lua; screen and reserve share caps.lua) on the client. */
+function definePolicyScripts(redis: Redis): PolicyScripts {
+  const dir = "src/contact-policy/scripts";
+  defineScripts(redis, [
+    { name: "contactPolicyScreen", files: [`${dir}/caps.lua`, `${dir}/screen.lua`], readOnly: true },
+    { name: "contactPolicyReserve", files: [`${dir}/caps.lua`, `${dir}/reserve.lua`] },
+    { name: "contactPolicyRespond", files: [`${dir}/respond.lua`], numberOfKeys: 3 },
+    { name: "contactPolicySave", files: [`${dir}/save.lua`], numberOfKeys: 1 },
+  ]);
   return redis as unknown as PolicyScripts;
 }

@@ -1,4 +1,5 @@
 import type { Graph } from "../platform/neo4j";
+import { Memo } from "../platform/cache";
 import { listChannels, listProducts, listRegions, listTags } from "../graph/catalogue";
 import type { ChannelCode } from "../domain/vocabulary";
 import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "../graph/records";
@@ -11,66 +12,38 @@ import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "../g
  * should call `invalidate()` on every replica.
  */
 export class ReferenceData {
-  private channelsMemo: Memo<Map<ChannelCode, ChannelRecord>> | undefined;
-  private regionsMemo: Memo<Map<string, RegionRecord>> | undefined;
-  private productsMemo: Memo<Map<string, ProductRecord>> | undefined;
-  private tagsMemo: Memo<Map<string, TagRecord>> | undefined;
+  private readonly channelsMemo: Memo<Map<ChannelCode, ChannelRecord>>;
+  private readonly regionsMemo: Memo<Map<string, RegionRecord>>;
+  private readonly productsMemo: Memo<Map<string, ProductRecord>>;
+  private readonly tagsMemo: Memo<Map<string, TagRecord>>;
 
-  constructor(
-    private readonly graph: Graph,
-    private readonly ttlMs = 5 * 60_000,
-  ) {}
+  constructor(graph: Graph, ttlMs = 5 * 60_000) {
+    this.channelsMemo = new Memo(async () => new Map((await listChannels(graph.session())).map((c) => [c.code, c])), ttlMs);
+    this.regionsMemo = new Memo(async () => new Map((await listRegions(graph.session())).map((r) => [r.id, r])), ttlMs);
+    this.productsMemo = new Memo(async () => new Map((await listProducts(graph.session())).map((p) => [p.id, p])), ttlMs);
+    this.tagsMemo = new Memo(async () => new Map((await listTags(graph.session())).map((t) => [t.id, t])), ttlMs);
+  }
 
   channels(): Promise<Map<ChannelCode, ChannelRecord>> {
-    this.channelsMemo = this.fresh(this.channelsMemo, async () => {
-      const list = await listChannels(this.graph.session());
-      return new Map(list.map((c) => [c.code, c]));
-    });
-    return this.channelsMemo.value;
+    return this.channelsMemo.get();
   }
 
   regions(): Promise<Map<string, RegionRecord>> {
-    this.regionsMemo = this.fresh(this.regionsMemo, async () => {
-      const list = await listRegions(this.graph.session());
-      return new Map(list.map((r) => [r.id, r]));
-    });
-    return this.regionsMemo.value;
+    return this.regionsMemo.get();
   }
 
   /** Products by id, in catalogue order (kind, then fee). */
   products(): Promise<Map<string, ProductRecord>> {
-    this.productsMemo = this.fresh(this.productsMemo, async () => {
-      const list = await listProducts(this.graph.session());
-      return new Map(list.map((p) => [p.id, p]));
-    });
-    return this.productsMemo.value;
+    return this.productsMemo.get();
   }
 
   /** Every tag by id, whatever its status. */
   tags(): Promise<Map<string, TagRecord>> {
-    this.tagsMemo = this.fresh(this.tagsMemo, async () => {
-      const list = await listTags(this.graph.session());
-      return new Map(list.map((t) => [t.id, t]));
-    });
-    return this.tagsMemo.value;
+    return this.tagsMemo.get();
   }
 
   /** Forgets everything; the next request reads it again. */
   invalidate(): void {
-    this.channelsMemo = this.regionsMemo = this.productsMemo = this.tagsMemo = undefined;
+    for (const memo of [this.channelsMemo, this.regionsMemo, this.productsMemo, this.tagsMemo]) memo.invalidate();
   }
-
-  private fresh<T>(memo: Memo<T> | undefined, load: () => Promise<T>): Memo<T> {
-    if (memo && Date.now() < memo.expires) return memo;
-    const next: Memo<T> = { expires: Date.now() + this.ttlMs, value: load() };
-    next.value.catch(() => {
-      next.expires = 0;
-    });
-    return next;
-  }
-}
-
-interface Memo<T> {
-  expires: number;
-  value: Promise<T>;
 }

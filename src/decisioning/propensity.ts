@@ -1,6 +1,8 @@
 import type { Redis } from "ioredis";
 import { redisCall } from "../platform/redis";
 import { keys } from "../platform/keys";
+import { Memo } from "../platform/cache";
+import { defineScripts } from "../platform/scripts";
 import { FEATURE_CARDINALITY } from "./features";
 
 /**
@@ -40,16 +42,6 @@ export interface PropensityEstimate {
 
 type Counts = Map<string, number>;
 
-/** KEYS: marker, offer model, kind model, set of models. ARGV: class, offer model id, kind model id, marker TTL, features… */
-const LEARN_SCRIPT = `
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[4]) == false then return 0 end
-for k = 2, 3 do
-  redis.call('HINCRBY', KEYS[k], 'n' .. ARGV[1], 1)
-  for i = 5, #ARGV do redis.call('HINCRBY', KEYS[k], ARGV[1] .. '|' .. ARGV[i], 1) end
-end
-redis.call('SADD', KEYS[4], ARGV[2], ARGV[3])
-return 1`;
-
 interface LearningRedis extends Redis {
   propensityLearn(marker: string, offerModel: string, kindModel: string, models: string, positive: string, offerModelId: string, kindModelId: string, ttl: string, ...features: string[]): Promise<number>;
 }
@@ -58,32 +50,23 @@ interface LearningRedis extends Redis {
 const kindModelId = (kind: string): string => `kind:${kind}`;
 
 export class PropensityModel {
-  private snapshot: { at: number; models: Map<string, Counts> } | null = null;
-  private refreshing: Promise<Map<string, Counts>> | null = null;
-  /** Bumped by every local learn: a refresh that started before it must not stand as fresh without it. */
-  private generation = 0;
+  /** Stale-while-revalidate: the hot path never waits for Redis once a snapshot exists. */
+  private readonly snapshot: Memo<Map<string, Counts>>;
 
   constructor(
     private readonly redis: Redis,
-    private readonly refreshMs = 1_000,
+    refreshMs = 1_000,
   ) {
-    if (!("propensityLearn" in redis)) redis.defineCommand("propensityLearn", { numberOfKeys: 4, lua: LEARN_SCRIPT });
+    defineScripts(redis, [{ name: "propensityLearn", files: ["src/decisioning/scripts/learn.lua"], numberOfKeys: 4 }]);
+    this.snapshot = new Memo(() => this.load(), refreshMs, { staleWhileRevalidate: true });
   }
 
   /** The counts of every offer with evidence; fresh within `refreshMs`. A stale snapshot is served while one refresh runs. */
-  async models(): Promise<Map<string, Counts>> {
-    const now = Date.now();
-    if (this.snapshot && now - this.snapshot.at < this.refreshMs) return this.snapshot.models;
-    const refresh = this.refreshing ?? (this.refreshing = this.load().finally(() => (this.refreshing = null)));
-    if (this.snapshot) {
-      refresh.catch(() => undefined);
-      return this.snapshot.models;
-    }
-    return refresh;
+  models(): Promise<Map<string, Counts>> {
+    return this.snapshot.get();
   }
 
   private async load(): Promise<Map<string, Counts>> {
-    const generation = this.generation;
     const offerIds = await redisCall(this.redis.smembers(keys.modelOffers()));
     const pipeline = this.redis.pipeline();
     for (const id of offerIds) pipeline.hgetall(keys.model(id));
@@ -96,12 +79,6 @@ export class PropensityModel {
       for (const [field, value] of Object.entries(hash as Record<string, string>)) counts.set(field, Number(value));
       models.set(id, counts);
     });
-    // Learned here while loading: the read may have missed it, so keep it stale (the local counts were added to the old snapshot).
-    if (generation !== this.generation && this.snapshot) {
-      this.snapshot.at = 0;
-      return this.snapshot.models;
-    }
-    this.snapshot = { at: Date.now(), models };
     return models;
   }
 
@@ -143,8 +120,10 @@ export class PropensityModel {
       ),
     );
     if (applied === 1) {
-      this.generation += 1;
-      if (this.snapshot) for (const id of [offerId, kindId]) count(this.snapshot.models, id, positive, features);
+      // Counted into this process's snapshot at once; a refresh already reading may have missed it, so that refresh is not taken.
+      this.snapshot.update((models) => {
+        for (const id of [offerId, kindId]) count(models, id, positive, features);
+      });
     }
     return applied === 1;
   }
@@ -154,7 +133,7 @@ export class PropensityModel {
     const offerIds = await this.redis.smembers(keys.modelOffers());
     if (offerIds.length > 0) await this.redis.del(...offerIds.map((id) => keys.model(id)));
     await this.redis.del(keys.modelOffers());
-    this.snapshot = null;
+    this.snapshot.invalidate();
   }
 }
 

@@ -1,4 +1,3 @@
-import { Neo4jError } from "neo4j-driver";
 import type { EventType } from "../domain/events";
 import { int, type GraphSession } from "../platform/neo4j";
 import type { OfferNode, SegmentNode, StrategyNode } from "./model";
@@ -207,19 +206,13 @@ export const LINK_STRATEGY = `
 
 /**
  * How a marketing write finds its node: "create" makes a new one, and the id and code uniqueness
- * constraints refuse a concurrent create that chose the same id or code (see duplicateOf);
- * "update" changes an existing one and never creates.
+ * constraints refuse a concurrent create that chose the same id or code (the executor raises
+ * ConstraintViolationError naming the property); "update" changes an existing one and never creates.
  */
 export type WriteMode = "create" | "update";
 
 function node(mode: WriteMode, variable: string, label: string, id: string): string {
   return mode === "create" ? `CREATE (${variable}:${label} {id: ${id}})` : `MATCH (${variable}:${label} {id: ${id}})`;
-}
-
-/** The property ("id" or "code") whose uniqueness constraint refused a create; null for any other error. */
-export function duplicateOf(error: unknown): "id" | "code" | null {
-  if (!(error instanceof Neo4jError) || error.code !== "Neo.ClientError.Schema.ConstraintValidationFailed") return null;
-  return /property `code`/.test(error.message) ? "code" : /property `id`/.test(error.message) ? "id" : null;
 }
 
 export async function writeSegment(graph: GraphSession, s: SegmentWrite, mode: WriteMode): Promise<SegmentRecord> {

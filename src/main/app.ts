@@ -26,7 +26,7 @@ export async function openApp(opts: {
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
-  const { realtime, bus } = services;
+  const { realtime, pubsub } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
     const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
@@ -39,13 +39,13 @@ export async function openApp(opts: {
         (closing ??= (async () => {
           await gateway.close();
           await realtime.stop();
-          bus.close();
+          pubsub.close();
           redis.disconnect();
           await graph.close();
         })()),
     };
   } catch (error) {
-    bus.close();
+    pubsub.close();
     redis.disconnect();
     await graph.close();
     throw error;

@@ -10,12 +10,15 @@ import type { RealtimeConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
+import { PubSub } from "../platform/pubsub";
 import { RealtimeService } from "../realtime/service";
 import { createContext, type Services } from "../server/context";
 
-/** The services and the invalidation bus that keeps their caches in step across replicas. */
+/** The services, the invalidation bus that keeps their caches in step across replicas, and the pub/sub connection both listen on. */
 export interface Wired extends Services {
   bus: InvalidationBus;
+  /** The process's one Redis pub/sub connection: whoever wired the services closes it (`pubsub.close()`) on shutdown. */
+  pubsub: PubSub;
 }
 
 /**
@@ -24,7 +27,8 @@ export interface Wired extends Services {
  * (bench, evaluation) that decide without serving.
  */
 export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig): Wired {
-  const bus = new InvalidationBus(redis);
+  const pubsub = new PubSub(redis, log);
+  const bus = new InvalidationBus(pubsub);
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
   const customers = new Customer360Service(reference);
@@ -32,10 +36,11 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const contactPolicy = new ContactPolicy(redis);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
   const advice = new AdviceService(reference);
-  const services: Wired = { graph, redis, log, bus, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,
+    pubsub,
     reference,
     marketing,
     decisioning,

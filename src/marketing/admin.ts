@@ -1,4 +1,4 @@
-import { BadUserInputError, NotFoundError } from "../platform/errors";
+import { BadUserInputError, ConstraintViolationError, NotFoundError } from "../platform/errors";
 import type { GraphSession } from "../platform/neo4j";
 import {
   DEFAULT_TRIGGER_MAX_DELAY_SECONDS,
@@ -6,7 +6,6 @@ import {
   writeOffer,
   writeSegment,
   writeStrategy,
-  duplicateOf,
   type WriteMode,
   type MarketingRecords,
   type OfferRecord,
@@ -171,7 +170,7 @@ async function save<T>(
     try {
       return await write(next, "create");
     } catch (error) {
-      const duplicate = duplicateOf(error);
+      const duplicate = error instanceof ConstraintViolationError ? error.property : null;
       if (duplicate === "code") fail("code", `${what} code ${codeValue} was just taken by another change; choose another code.`);
       if (duplicate !== "id" || attempt >= CREATE_ATTEMPTS) throw error;
       next = nextId([{ id: next }], prefix);

@@ -1,4 +1,5 @@
 import type { Graph } from "../platform/neo4j";
+import { Memo } from "../platform/cache";
 import { listMarketing, type OfferRecord, type SegmentRecord, type StrategyRecord } from "../graph/marketing";
 import type { ChannelCode } from "../domain/vocabulary";
 import type { Logger } from "../platform/logger";
@@ -50,27 +51,23 @@ export function productsToJudge(snapshot: MarketingSnapshot, eventType: EventTyp
  * if an invalidation is missed.
  */
 export class MarketingCatalogue {
-  private memo: { expires: number; value: Promise<MarketingSnapshot> } | undefined;
+  private readonly memo: Memo<MarketingSnapshot>;
 
   constructor(
     private readonly graph: Graph,
     private readonly reference: ReferenceData,
     private readonly log: Logger,
-    private readonly ttlMs = 60_000,
-  ) {}
+    ttlMs = 60_000,
+  ) {
+    this.memo = new Memo(() => this.load(), ttlMs);
+  }
 
   snapshot(): Promise<MarketingSnapshot> {
-    if (this.memo && Date.now() < this.memo.expires) return this.memo.value;
-    const memo = { expires: Date.now() + this.ttlMs, value: this.load() };
-    memo.value.catch(() => {
-      memo.expires = 0;
-    });
-    this.memo = memo;
-    return memo.value;
+    return this.memo.get();
   }
 
   invalidate(): void {
-    this.memo = undefined;
+    this.memo.invalidate();
   }
 
   private async load(): Promise<MarketingSnapshot> {

@@ -1,7 +1,10 @@
 import { GraphQLError } from "graphql";
 
-/** The `extensions.code` values front lines can rely on (docs/API.md). */
-export type ErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "SERVICE_UNAVAILABLE";
+/**
+ * The `extensions.code` values front lines can rely on (docs/API.md). CONFLICT is what a
+ * graph constraint violation reads as when no caller gave it a meaning of its own.
+ */
+export type ErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "SERVICE_UNAVAILABLE" | "CONFLICT";
 
 /** Base of every error the gateway raises on purpose: a message a person can act on and a typed code. */
 export abstract class GatewayError extends GraphQLError {
@@ -30,8 +33,37 @@ export class NotFoundError extends GatewayError {
 export class ServiceUnavailableError extends GatewayError {
   readonly code = "SERVICE_UNAVAILABLE" as const;
   constructor(readonly service: "neo4j" | "redis", detail: string) {
-    super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${detail}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
+    // Driver messages often end with a full stop of their own.
+    super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${detail.replace(/\.+$/, "")}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
       service,
+    });
+  }
+}
+
+/**
+ * The graph refused a write because it would break a constraint (a uniqueness constraint: another
+ * node already holds the value; an existence or type constraint). Raised by the Neo4j executor
+ * (src/platform/neo4j.ts), never by hand: what it means is the caller's to decide (a code taken
+ * meanwhile is the user's BAD_USER_INPUT, an id taken by a concurrent create a reason to take the
+ * next one), so callers test `error instanceof ConstraintViolationError && error.property === "code"`.
+ * One that escapes reads as CONFLICT: the change clashes with data already in the graph.
+ */
+export class ConstraintViolationError extends GatewayError {
+  readonly code = "CONFLICT" as const;
+  /**
+   * @param label the node label (or relationship type) the constraint is on; null when Neo4j's message did not name one
+   * @param property the (first) property the constraint is on; null when Neo4j's message did not name one
+   * @param detail Neo4j's own sentence, e.g. "Node(42) already exists with label `Strategy` and property `code` = 'X'"
+   */
+  constructor(
+    readonly label: string | null,
+    readonly property: string | null,
+    detail: string,
+  ) {
+    const what = label && property ? `${label}.${property}` : (label ?? property ?? "the data");
+    super(`The change conflicts with a constraint on ${what}: ${detail}. Use a different value, or change the existing one instead.`, "CONFLICT", {
+      ...(label ? { label } : {}),
+      ...(property ? { property } : {}),
     });
   }
 }

@@ -1,27 +1,20 @@
-import type { Redis } from "ioredis";
 import { keys } from "./keys";
+import type { PubSub } from "./pubsub";
 
 export type InvalidationTopic = "reference" | "marketing";
 
 /**
  * Tells every replica to drop a cache when this one changed what it holds (a strategy edited, a
- * tag published). Redis pub/sub on one channel; a replica that misses a message (Redis down at
- * that moment) still refreshes when its cache's TTL runs out.
+ * tag published). Redis pub/sub on one channel, through the process's pub/sub connection; a
+ * replica that misses a message (Redis down at that moment) still refreshes when its cache's TTL
+ * runs out.
  */
 export class InvalidationBus {
-  private readonly subscriber: Redis;
-  private readonly channel: string;
   private readonly handlers = new Map<InvalidationTopic, Array<() => void>>();
 
-  constructor(private readonly redis: Redis) {
-    // Pub/sub channels are not keys, so the client's key prefix is not applied: add it here so deployments sharing a Redis stay apart.
-    this.channel = `${redis.options.keyPrefix ?? ""}${keys.invalidation()}`;
-    this.subscriber = redis.duplicate({ enableOfflineQueue: true });
-    this.subscriber.on("error", () => undefined);
-    this.subscriber.on("message", (_channel: string, topic: string) => {
-      for (const handler of this.handlers.get(topic as InvalidationTopic) ?? []) handler();
-    });
-    this.subscriber.subscribe(this.channel).catch(() => undefined);
+  constructor(private readonly pubsub: PubSub) {
+    // Not awaited: until Redis confirms (or while it is down) the caches' TTLs bound staleness; the pub/sub owner subscribes again when Redis is back.
+    pubsub.subscribe(keys.invalidation(), (topic) => this.drop(topic as InvalidationTopic)).catch(() => undefined);
   }
 
   on(topic: InvalidationTopic, handler: () => void): void {
@@ -30,11 +23,11 @@ export class InvalidationBus {
 
   /** Drops the cache here at once and on every other replica within a Redis round trip. */
   async publish(topic: InvalidationTopic): Promise<void> {
-    for (const handler of this.handlers.get(topic) ?? []) handler();
-    await this.redis.publish(this.channel, topic);
+    this.drop(topic);
+    await this.pubsub.publish(keys.invalidation(), topic);
   }
 
-  close(): void {
-    this.subscriber.disconnect();
+  private drop(topic: InvalidationTopic): void {
+    for (const handler of this.handlers.get(topic) ?? []) handler();
   }
 }

@@ -24,7 +24,7 @@
  */
 export const keys = {
   instance: (instanceId: string): string => `gateway:instance:${instanceId}`,
-  /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data. */
+  /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data (./pubsub.ts adds the prefix). */
   invalidation: (): string => "gateway:invalidate",
   /** Propensity model (src/decisioning/propensity.ts): counts per offer ("OF01") and per product kind ("kind:PLAN"), the set of models with counts, and a marker per counted decision. */
   model: (offerId: string): string => `model:nb:${offerId}`,
@@ -48,7 +48,7 @@ export const keys = {
     all: (): string => "push:all",
     customer: (customerId: string): string => `push:customer:${customerId}`,
     agent: (agentId: string): string => `push:agent:${agentId}`,
-    /** Pub/sub channel (not a key: the caller adds the prefix). */
+    /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
     channel: (): string => "push",
   },
 } as const;

@@ -1,7 +1,7 @@
 import neo4j, { type Driver, Neo4jError, type ProfiledPlan } from "neo4j-driver";
 
 export type { ProfiledPlan };
-import { ServiceUnavailableError } from "./errors";
+import { ConstraintViolationError, ServiceUnavailableError } from "./errors";
 
 export interface GraphConnection {
   uri: string;
@@ -26,12 +26,9 @@ export function int(value: number): ReturnType<typeof neo4j.int> {
   return neo4j.int(value);
 }
 
-/** Neo4j codes that mean "the server is not there" rather than "your query is wrong". */
-const UNAVAILABLE_CODES = new Set(["ServiceUnavailable", "SessionExpired", "Neo.TransientError.General.DatabaseUnavailable"]);
-
 /**
  * The one database seam. Every Cypher statement in the gateway runs through `read` or `write`,
- * which pick the routing, count round trips and turn driver outages into SERVICE_UNAVAILABLE.
+ * which pick the routing, count round trips and map driver errors once (see {@link mapDriverError}).
  */
 export class Graph {
   private constructor(
@@ -130,9 +127,52 @@ export class GraphSession {
   }
 }
 
-function mapDriverError(error: unknown): unknown {
-  if (error instanceof Neo4jError && UNAVAILABLE_CODES.has(error.code)) {
-    return new ServiceUnavailableError("neo4j", firstLine(error.message));
+/** Neo4j codes that mean "the server is not there" rather than "your query is wrong". */
+const UNAVAILABLE_CODES = new Set(["ServiceUnavailable", "SessionExpired", "Neo.TransientError.General.DatabaseUnavailable"]);
+
+/**
+ * Transactions the server ended before they finished: timed out (`TransactionTimedOut`, and
+ * `…TimedOutClientConfiguration` when the client set the timeout), or terminated by an operator or
+ * a shutdown (the driver reports 5.x's `Neo.TransientError.Transaction.Terminated` and
+ * `LockClientStopped` as ClientErrors, see neo4j-driver-bolt-connection's response handler).
+ */
+const ENDED_TRANSACTION = /^Neo\.ClientError\.Transaction\.(TransactionTimedOut\w*|Terminated|LockClientStopped)$/;
+
+/**
+ * The driver raises these without a server code ("N/A"): every connection of the pool stayed busy
+ * (or none could be opened) for `connectionAcquisitionTimeout`, or the driver was closed under the
+ * request (the gateway shutting down).
+ */
+const POOL_MESSAGES = /^(Connection acquisition timed out|Pool is closed)/;
+
+/**
+ * Every driver error the gateway knows, mapped once, here. Callers see typed errors only:
+ * - Neo4j unreachable (ServiceUnavailable, SessionExpired, DatabaseUnavailable), no pooled
+ *   connection free in time, a transaction the server timed out or terminated, and any other
+ *   transient error (deadlock, lock timeout, memory pressure, a leader switch) that outlived the
+ *   driver's own retries → {@link ServiceUnavailableError} (SERVICE_UNAVAILABLE: retry shortly);
+ * - a constraint the write would break → {@link ConstraintViolationError}, with the label and
+ *   property parsed from Neo4j's message, for the caller to give a meaning.
+ * Anything else (a Cypher syntax error: a bug) is returned as it came.
+ */
+export function mapDriverError(error: unknown): unknown {
+  if (!(error instanceof Neo4jError)) return error;
+  const { code } = error;
+  const detail = firstLine(error.message);
+  if (UNAVAILABLE_CODES.has(code)) return new ServiceUnavailableError("neo4j", detail);
+  if (POOL_MESSAGES.test(error.message)) {
+    return new ServiceUnavailableError("neo4j", `it is busy or unreachable, no connection to it could be had (${detail})`);
+  }
+  if (code === "Neo.ClientError.Schema.ConstraintValidationFailed") {
+    const [, label = null] = /(?:label|type) `([^`]+)`/.exec(error.message) ?? [];
+    const [, property = null] = /propert(?:y|ies) \(?`([^`]+)`/.exec(error.message) ?? [];
+    return new ConstraintViolationError(label, property, detail);
+  }
+  if (ENDED_TRANSACTION.test(code)) {
+    return new ServiceUnavailableError("neo4j", `it ended the transaction before it finished (${code}: ${detail})`);
+  }
+  if (code.startsWith("Neo.TransientError.")) {
+    return new ServiceUnavailableError("neo4j", `it is busy, the request failed for a transient reason (${code}: ${detail})`);
   }
   return error;
 }

@@ -1,6 +1,8 @@
 import type { Redis } from "ioredis";
 import { redisCall } from "../platform/redis";
 import { keys } from "../platform/keys";
+import type { PubSub } from "../platform/pubsub";
+import { defineScripts } from "../platform/scripts";
 import type { DecisionWrite } from "../graph/decision";
 import type { EventPayload, EventType } from "../domain/events";
 import { encodePush, reviveDates, type PushDraft } from "./push";
@@ -80,99 +82,8 @@ const PUSH_ALL_CAP = 10_000;
 const PUSH_CUSTOMER_CAP = 100;
 const PUSH_TTL_SECONDS = 7 * 24 * 3600;
 
-/** KEYS: stream, state per event; ARGV: ttl seconds, then per event id, customerId, type, at, payload. -> entry id or "" (duplicate) per event */
-const INGEST_LUA = `
-local out = {}
-for i = 2, #KEYS do
-  local a = 2 + (i - 2) * 5
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    out[#out + 1] = ''
-  else
-    local id = redis.call('XADD', KEYS[1], '*', 'id', ARGV[a], 'customerId', ARGV[a + 1], 'type', ARGV[a + 2], 'at', ARGV[a + 3], 'payload', ARGV[a + 4], 'checked', '1')
-    redis.call('HSET', KEYS[i], 'entry', id, 'state', 'queued')
-    redis.call('EXPIRE', KEYS[i], ARGV[1])
-    out[#out + 1] = id
-  end
-end
-return out
-`;
-
-/**
- * KEYS: state; ARGV: entry id, ttl seconds, lease ms. -> {status, outcome}
- * An event's first entry owns it; another entry with the same event id is a duplicate, as is
- * anything after the event was done or parked. While one consumer holds the lease (it began
- * less than `lease` ago and has not failed), another that claimed the entry is told BUSY. An
- * event already pushed comes back with its outcome: only its writes remain.
- */
-const BEGIN_LUA = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local h = redis.call('HMGET', KEYS[1], 'entry', 'state', 'outcome', 'lease')
-if not h[1] then
-  redis.call('HSET', KEYS[1], 'entry', ARGV[1], 'state', 'processing', 'lease', now + tonumber(ARGV[3]))
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-  return {'RUN', ''}
-end
-if h[2] == 'done' or h[2] == 'parked' or h[1] ~= ARGV[1] then return {'DUPLICATE', ''} end
-if (h[2] == 'processing' or h[2] == 'pushed') and tonumber(h[4] or '0') > now then return {'BUSY', ''} end
-redis.call('HSET', KEYS[1], 'lease', now + tonumber(ARGV[3]))
-if h[2] == 'pushed' then return {'RUN', h[3] or ''} end
-redis.call('HSET', KEYS[1], 'state', 'processing')
-return {'RUN', ''}
-`;
-
-/**
- * KEYS: state, push:all, then one target stream per push; ARGV: outcome JSON, pub/sub channel,
- * push:all cap, target cap, target ttl, then one JSON per push. -> the pushes' cursors
- * Stores the outcome (so a retry writes what was pushed rather than deciding again), appends each
- * push to push:all (its id there is the cursor) and to its replay stream under the same id, so
- * one cursor is valid in every stream the push is in, and publishes it. Once per event.
- */
-const PUBLISH_LUA = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'pushed' or state == 'done' then return {} end
-redis.call('HSET', KEYS[1], 'outcome', ARGV[1])
-local out = {}
-for i = 3, #KEYS do
-  local json = ARGV[3 + i]
-  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'p', json)
-  -- pcall: fails only when the target holds a later id than push:all (push:all was deleted); the push still goes out
-  redis.pcall('XADD', KEYS[i], 'MAXLEN', '~', ARGV[4], id, 'p', json)
-  redis.call('EXPIRE', KEYS[i], ARGV[5])
-  redis.call('PUBLISH', ARGV[2], id .. '|' .. json)
-  out[#out + 1] = id
-end
-redis.call('HSET', KEYS[1], 'state', 'pushed')
-return out
-`;
-
-/** KEYS: state (may be absent for an entry without an id), stream, parked; ARGV: entry id, group, cap, then the parked entry's field/value pairs. */
-const PARK_LUA = `
-local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
--- pcall: a state key that is not a hash (the very thing that may have failed the event) must not keep it from being parked
-if KEYS[1] ~= KEYS[2] then redis.pcall('HSET', KEYS[1], 'state', 'parked') end
-redis.call('XACK', KEYS[2], ARGV[2], ARGV[1])
-return 1
-`;
-
-/** KEYS: stream, parked, state; ARGV: parked id, ttl. Re-queues a parked event as new (validated again). -> new entry id or "" when the parked entry is gone */
-const RETRY_LUA = `
-local e = redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1])
-if #e == 0 then return '' end
-local f = {}
-local src = e[1][2]
-for i = 1, #src, 2 do f[src[i]] = src[i + 1] end
-local id = redis.call('XADD', KEYS[1], '*', 'id', f['id'] or '', 'customerId', f['customerId'] or '', 'type', f['type'] or '', 'at', f['at'] or '', 'payload', f['payload'] or '')
-if f['id'] and f['id'] ~= '' then
-  redis.call('DEL', KEYS[3])
-  redis.call('HSET', KEYS[3], 'entry', id, 'state', 'queued')
-  redis.call('EXPIRE', KEYS[3], ARGV[2])
-end
-redis.call('XDEL', KEYS[2], ARGV[1])
-return id
-`;
+/** The scripts' folder, from the repository root (see src/platform/scripts.ts). */
+const SCRIPTS = "src/realtime/scripts";
 
 interface StreamScripts {
   eventsIngest(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
@@ -188,16 +99,20 @@ export class EventStream {
   private readonly scripts: StreamScripts;
   private readonly pushChannel: string;
 
-  constructor(private readonly redis: Redis) {
-    if (!("eventsIngest" in redis)) {
-      redis.defineCommand("eventsIngest", { lua: INGEST_LUA });
-      redis.defineCommand("eventsBegin", { lua: BEGIN_LUA, numberOfKeys: 1 });
-      redis.defineCommand("eventsPublish", { lua: PUBLISH_LUA });
-      redis.defineCommand("eventsPark", { lua: PARK_LUA, numberOfKeys: 3 });
-      redis.defineCommand("eventsRetryParked", { lua: RETRY_LUA, numberOfKeys: 3 });
-    }
+  constructor(
+    private readonly redis: Redis,
+    pubsub: PubSub,
+  ) {
+    // ./scripts/*.lua: each says what its KEYS and ARGV are. Ingest and publish take a variable number of keys (passed first).
+    defineScripts(redis, [
+      { name: "eventsIngest", files: [`${SCRIPTS}/ingest.lua`] },
+      { name: "eventsBegin", files: [`${SCRIPTS}/begin.lua`], numberOfKeys: 1 },
+      { name: "eventsPublish", files: [`${SCRIPTS}/publish.lua`] },
+      { name: "eventsPark", files: [`${SCRIPTS}/park.lua`], numberOfKeys: 3 },
+      { name: "eventsRetryParked", files: [`${SCRIPTS}/retry-parked.lua`], numberOfKeys: 3 },
+    ]);
     this.scripts = redis as unknown as StreamScripts;
-    this.pushChannel = `${redis.options.keyPrefix ?? ""}${keys.push.channel()}`;
+    this.pushChannel = pubsub.channel(keys.push.channel());
   }
 
   /** Creates the consumer group (from the stream's start, so events queued before any gateway ran are processed). */

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import type { ChannelCode } from "../domain/vocabulary";
 import type { Logger } from "../platform/logger";
+import type { PubSub } from "../platform/pubsub";
 import { CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER } from "../platform/close-codes";
-import { ServiceUnavailableError } from "../platform/errors";
 import { redisCall } from "../platform/redis";
 import { keys } from "../platform/keys";
 import { decodePush, type Push } from "./push";
@@ -26,49 +26,27 @@ const REPLAY_PAGE = 500;
  * client before its replay.
  */
 export class PushHub {
-  private readonly subscriber: Redis;
-  private readonly channel: string;
   private readonly byCustomer = new Map<string, Set<Registration>>();
   private readonly byAgent = new Map<string, Set<Registration>>();
   private readonly feed = new Set<Registration>();
-  private started: Promise<void> | undefined;
-  /** Pushes routed to at least one local subscriber, and subscribers cut off for reading too slowly. */
+  private readonly onPush = (message: string): void => this.route(message);
+  /** Subscribers cut off for reading too slowly. */
   readonly stats = { overflows: 0 };
 
   constructor(
+    private readonly pubsub: PubSub,
     private readonly redis: Redis,
     private readonly log: Logger,
     private readonly capacity: number,
   ) {
-    this.channel = `${redis.options.keyPrefix ?? ""}${keys.push.channel()}`;
-    this.subscriber = redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
-    this.subscriber.on("error", () => undefined);
-    this.subscriber.on("message", (_channel: string, message: string) => this.route(message));
     // Pushes published while the channel is down never reach this replica: its subscribers are told to
     // reconnect with `since`, and catch up from the replay streams, rather than silently miss them.
-    this.subscriber.on("close", () => {
-      if (!this.started) return;
-      this.started = undefined;
-      this.dropAll(CLOSE_SERVICE_RESTART, "push feed interrupted; reconnect with since=<last cursor>");
-    });
+    pubsub.onLost(() => this.dropAll(CLOSE_SERVICE_RESTART, "push feed interrupted; reconnect with since=<last cursor>"));
   }
 
   /** Subscribes to the push channel; resolves once Redis confirmed it. While the channel is down, fails fast (and is tried again on the next call). */
   start(): Promise<void> {
-    if (!this.started) {
-      if (this.subscriber.status === "reconnecting" || this.subscriber.status === "close") {
-        return Promise.reject(new ServiceUnavailableError("redis", "the push channel is reconnecting"));
-      }
-      const started = redisCall(this.subscriber.subscribe(this.channel)).then(
-        () => undefined,
-        (error: unknown) => {
-          if (this.started === started) this.started = undefined;
-          throw error;
-        },
-      );
-      this.started = started;
-    }
-    return this.started;
+    return this.pubsub.subscribe(keys.push.channel(), this.onPush);
   }
 
   /** Open subscriptions on this replica. */
@@ -113,10 +91,6 @@ export class PushHub {
       r.subscriber.cancel();
       r.drop(code, reason);
     }
-  }
-
-  close(): void {
-    this.subscriber.disconnect();
   }
 
   private async *replay(route: Route, since: string): AsyncGenerator<Push> {

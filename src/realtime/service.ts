@@ -8,6 +8,7 @@ import type { DecisioningService } from "../decisioning/service";
 import type { MarketingService } from "../marketing/service";
 import type { RealtimeConfig } from "../platform/config";
 import type { Logger } from "../platform/logger";
+import type { PubSub } from "../platform/pubsub";
 import type { Graph } from "../platform/neo4j";
 import { EventConsumer } from "./event-consumer";
 import type { RawEvent } from "./event-input";
@@ -21,6 +22,8 @@ import { PushHub, type Route } from "./push-hub";
 export interface RealtimeDeps {
   graph: Graph;
   redis: Redis;
+  /** The process's pub/sub connection (pushes reach this replica's subscribers through it). */
+  pubsub: PubSub;
   reference: ReferenceData;
   marketing: MarketingService;
   decisioning: DecisioningService;
@@ -46,7 +49,7 @@ export class RealtimeService {
   constructor(deps: RealtimeDeps) {
     this.config = deps.config;
     this.log = deps.log;
-    this.stream = new EventStream(deps.redis);
+    this.stream = new EventStream(deps.redis, deps.pubsub);
     const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference);
     this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
@@ -55,7 +58,7 @@ export class RealtimeService {
       batch: 64,
       maxInFlight: 256,
     });
-    this.hub = new PushHub(deps.redis, deps.log, deps.config.pushBuffer);
+    this.hub = new PushHub(deps.pubsub, deps.redis, deps.log, deps.config.pushBuffer);
   }
 
   /** Checks each event on its own and queues the good ones durably (deduplicated by id). */
@@ -89,9 +92,8 @@ export class RealtimeService {
     this.hub.start().catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "subscribing to the push channel failed; retried on the next subscription"));
   }
 
-  /** Stops consuming (finishing the events in flight) and leaves the push channel. */
+  /** Stops consuming (finishing the events in flight). The push channel is the pub/sub owner's to close, with the process. */
   async stop(): Promise<void> {
     await this.consumer.stop();
-    this.hub.close();
   }
 }

@@ -1,0 +1,117 @@
+import type { Redis } from "ioredis";
+import { ServiceUnavailableError } from "./errors";
+import type { Logger } from "./logger";
+import { redisCall } from "./redis";
+
+/**
+ * The process's one Redis pub/sub connection. A connection in subscriber mode can do nothing
+ * else, so it is a second connection beside the command client; every module that listens on a
+ * channel (cache invalidation, the push fan-out) registers a handler here instead of opening its
+ * own.
+ *
+ * What listeners can rely on:
+ * - `subscribe` resolves once Redis confirmed the SUBSCRIBE on the current connection: a message
+ *   published after that reaches the handler. While the connection is down it fails fast with
+ *   SERVICE_UNAVAILABLE rather than wait for Redis.
+ * - A connection that drops loses every message published until it is back. `onLost` listeners
+ *   hear of it when it drops (the push hub tells its subscribers to reconnect and replay); on
+ *   reconnecting, every channel with handlers is subscribed again, whether or not anybody asks,
+ *   so a channel first asked for during an outage is listened to once Redis is back.
+ * - Channel names carry the client's key prefix (pub/sub channels are not keys, so the client
+ *   does not add it): deployments sharing one Redis stay apart.
+ */
+export class PubSub {
+  private readonly connection: Redis;
+  /** Handlers by channel as sent to Redis (prefixed). */
+  private readonly handlers = new Map<string, Set<(message: string) => void>>();
+  /** Per channel, the SUBSCRIBE sent on the current connection (pending or confirmed); cleared when it drops. */
+  private readonly subscribed = new Map<string, Promise<void>>();
+  private readonly lostListeners = new Set<() => void>();
+  /** Whether the connection reached "ready" since it last dropped: only then is something lost when it drops. */
+  private wasReady = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {
+    // The offline queue lets a SUBSCRIBE asked for while the first connection is still being made
+    // wait for it; later outages fail fast (see `confirm`). Resubscribing is ours, not ioredis's:
+    // it only resubscribes channels it saw confirmed, and we must know when each is confirmed again.
+    this.connection = redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false });
+    // The command client reports the same outage; one warning per failed reconnect is enough.
+    this.connection.on("error", () => undefined);
+    this.connection.on("message", (channel: string, message: string) => this.deliver(channel, message));
+    this.connection.on("ready", () => {
+      this.wasReady = true;
+      for (const channel of this.handlers.keys()) this.confirm(channel).catch(() => undefined);
+    });
+    this.connection.on("close", () => {
+      this.subscribed.clear();
+      if (!this.wasReady) return;
+      this.wasReady = false;
+      for (const listener of this.lostListeners) listener();
+    });
+  }
+
+  /** A channel's name as sent to Redis (for a script that PUBLISHes itself). */
+  channel(name: string): string {
+    return `${this.redis.options.keyPrefix ?? ""}${name}`;
+  }
+
+  /**
+   * Calls `onMessage` with every message on channel `name` from now on, and resolves once Redis
+   * confirmed the subscription (again, after a dropped connection). Calling it again with the same
+   * handler adds nothing; it only waits for the confirmation. Fails fast with SERVICE_UNAVAILABLE
+   * while the connection is down (the handler stays registered, and is subscribed once it is back).
+   */
+  subscribe(name: string, onMessage: (message: string) => void): Promise<void> {
+    const channel = this.channel(name);
+    const handlers = this.handlers.get(channel) ?? new Set();
+    this.handlers.set(channel, handlers.add(onMessage));
+    return this.confirm(channel);
+  }
+
+  /** Calls `listener` each time the connection drops after it was up: messages published until it is back are lost. */
+  onLost(listener: () => void): void {
+    this.lostListeners.add(listener);
+  }
+
+  /** Publishes `message` on channel `name` (through the command client: a subscriber connection cannot publish). */
+  async publish(name: string, message: string): Promise<void> {
+    await redisCall(this.redis.publish(this.channel(name), message));
+  }
+
+  /** Closes the connection; `onLost` listeners hear of it as of any drop. */
+  close(): void {
+    this.connection.disconnect();
+  }
+
+  private confirm(channel: string): Promise<void> {
+    const sent = this.subscribed.get(channel);
+    if (sent) return sent;
+    const status = this.connection.status;
+    if (status === "reconnecting" || status === "close" || status === "end") {
+      return Promise.reject(new ServiceUnavailableError("redis", status === "end" ? "the pub/sub connection is closed" : "the pub/sub connection is reconnecting"));
+    }
+    const subscribing: Promise<void> = redisCall(this.connection.subscribe(channel)).then(
+      () => undefined,
+      (error: unknown) => {
+        if (this.subscribed.get(channel) === subscribing) this.subscribed.delete(channel);
+        throw error;
+      },
+    );
+    this.subscribed.set(channel, subscribing);
+    return subscribing;
+  }
+
+  private deliver(channel: string, message: string): void {
+    for (const handler of this.handlers.get(channel) ?? []) {
+      try {
+        handler(message);
+      } catch (error) {
+        // One listener's bug must neither starve the others nor reach ioredis's reply parser.
+        this.log.error({ channel, err: error instanceof Error ? error.message : String(error) }, "pub/sub handler failed");
+      }
+    }
+  }
+}
