@@ -119,7 +119,7 @@ export async function compareAnswers(ours: LoadTarget, theirs: LoadTarget, ids: 
 }
 
 async function post<T>(target: LoadTarget, id: string): Promise<{ data: T; bytes: number }> {
-  const res = await fetch(target.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: target.body(id) });
+  const res = await fetch(target.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json", ...target.headers }, body: target.body(id) });
   const text = await res.text();
   const problem = target.check(res.status, text, id);
   if (problem) throw new Error(`${target.name} failed for ${id}: ${problem}`);

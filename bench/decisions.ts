@@ -182,7 +182,7 @@ async function firstDecision(target: LoadTarget, nextId: () => string): Promise<
   const id = nextId();
   const res = await fetch(target.url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers: { "content-type": "application/json", accept: "application/json", ...target.headers },
     body: target.body(id),
     signal: AbortSignal.timeout(120_000),
   });

@@ -11,6 +11,8 @@ export interface LoadTarget {
    * response inside the load generator, so it must be cheap (string tests, no JSON parse).
    */
   check(status: number, body: string, id: string): string | null;
+  /** Extra request headers (our gateway's bearer token). */
+  headers?: Record<string, string>;
   /** A response header holding a per-request count to average (our `x-bolt-round-trips`). */
   countHeader?: string;
   /**
@@ -78,7 +80,7 @@ export function runLoad(target: LoadTarget, opts: { concurrency: number; duratio
           {
             method: "POST",
             path: url.pathname,
-            headers: { "content-type": "application/json", accept: "application/json" },
+            headers: { "content-type": "application/json", accept: "application/json", ...target.headers },
             setupRequest: (request, context) => {
               // The context lives with the connection until its next request, so onResponse
               // below can tell which customer this answer was meant to be about.

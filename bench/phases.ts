@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import { bearer } from "./auth";
 import type { Logger } from "pino";
 import { Decider, type DecisionScope } from "../src/decisioning/decide";
 import type { ContactPolicy } from "../src/contact-policy/policy";
@@ -156,10 +157,10 @@ async function httpOneAtATime(url: string, body: (id: string) => string, n: numb
   const times: number[] = [];
   let trips = 0;
   let tripSamples = 0;
-  for (let i = 0; i < UNTIMED; i++) await (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: body(nextId()) })).text();
+  for (let i = 0; i < UNTIMED; i++) await (await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...bearer("AGENT") }, body: body(nextId()) })).text();
   for (let i = 0; i < n; i++) {
     const start = performance.now();
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: body(nextId()) });
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json", ...bearer("AGENT") }, body: body(nextId()) });
     const text = await res.text();
     times.push(performance.now() - start);
     if (!res.ok || text.includes('"errors":')) throw new Error(`the gateway failed a decision during the breakdown: HTTP ${res.status} ${text.slice(0, 200)}`);

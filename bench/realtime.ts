@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { BENCH_AUTH_SECRET, bearer } from "./auth";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "graphql-ws";
@@ -165,14 +166,14 @@ async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string
   return startChildServer({
     name: `gateway-rt-${port}`,
     script: join(PROJECT_ROOT, "dist/src/main/start.js"),
-    env: { ...ctx.neo4jEnv, REDIS_URL: ctx.redisUrl, REDIS_KEY_PREFIX: prefix, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    env: { ...ctx.neo4jEnv, AUTH_SECRET: BENCH_AUTH_SECRET, REDIS_URL: ctx.redisUrl, REDIS_KEY_PREFIX: prefix, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
     healthUrl: `http://127.0.0.1:${port}/readyz`,
   });
 }
 
 async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...bearer("SERVICE") }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
   if (body.errors?.length || !body.data) throw new Error(`${gateway.name}: ${JSON.stringify(body.errors)}`);
   return body.data;
@@ -240,6 +241,7 @@ async function openSubscriptions(gateways: readonly ChildServer[], customers: re
       webSocketImpl: WebSocket,
       lazy: false,
       retryAttempts: 0,
+      connectionParams: bearer("SERVICE"),
       onNonLazyError: (error) => failures.push(`connection: ${JSON.stringify(error)}`),
       on: { connected: () => void (connected += 1) },
     }),

@@ -17,6 +17,7 @@
  * 4. One printout (bench/report.ts) on stdout; progress goes to stderr.
  * Everything started here is stopped at the end, on failure, on Ctrl-C and on SIGTERM (src/platform/run-main.ts).
  */
+import { BENCH_AUTH_SECRET, prepareBenchTokens } from "./auth";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -62,6 +63,7 @@ runMain(
     if (!redisUrl) throw new Error("the bench needs Redis, and ensureServices returned none");
 
     const dataset = await ensureDataset(services.neo4j, opts, say);
+    await prepareBenchTokens();
 
     const neo4jEnv: Record<string, string> = {
       NEO4J_URI: services.neo4j.uri,
@@ -75,7 +77,7 @@ runMain(
       return startChildServer({
         name: "gateway",
         script: join(PROJECT_ROOT, "dist/src/main/start.js"),
-        env: { ...neo4jEnv, REDIS_URL: redisUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+        env: { ...neo4jEnv, AUTH_SECRET: BENCH_AUTH_SECRET, REDIS_URL: redisUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
         graphqlUrl: `http://127.0.0.1:${port}/graphql`,
         // Ready, not just alive: it answers 200 only once Neo4j and Redis do.
         healthUrl: `http://127.0.0.1:${port}/readyz`,

@@ -2,6 +2,7 @@ import { print } from "graphql";
 import { UnifiedViewDocument } from "../schema/generated/operations";
 import { LIBRARY_UNIFIED_VIEW } from "./library/unified-view";
 import type { LoadTarget } from "./load";
+import { bearer } from "./auth";
 
 /** The header in which our gateway reports a request's Bolt round trips (src/server/server.ts). */
 export const ROUND_TRIP_HEADER = "x-bolt-round-trips";
@@ -46,6 +47,7 @@ export function ourTarget(url: string): LoadTarget {
     body: bodyWith(OUR_QUERY, "UnifiedView"),
     check: checker((id) => `"customer":{"id":${JSON.stringify(id)}`),
     countHeader: ROUND_TRIP_HEADER,
+    headers: bearer("AGENT"),
   };
 }
 
@@ -78,6 +80,7 @@ export function decisionTarget(url: string): LoadTarget {
     body: bodyWith(NBO_QUERY, "Nbo"),
     check: checker(() => `"nextBestOffers":[`),
     countHeader: ROUND_TRIP_HEADER,
+    headers: bearer("AGENT"),
     // One "propensity" key per placement; cheaper than parsing every answer.
     bodyCount: (body) => body.split('"propensity":').length - 1,
   };

@@ -20,6 +20,8 @@ const entries = {
   bench: "dist/bench/run.js",
   evaluate: "dist/bench/evaluate/cli.js",
   schema: "dist/src/main/emit-schema.js",
+  token: "dist/src/main/token.js",
+  permissions: "dist/src/main/permissions-doc.js",
 };
 
 const [command, ...args] = process.argv.slice(2);

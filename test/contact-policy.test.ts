@@ -386,7 +386,7 @@ describe("contactPolicy over GraphQL", () => {
     const input = { channelCaps: [{ channel: "SMS", limit: 2, windowDays: 7 }], overallCap: null, quietHours: { end: "09:00" }, channelPriority: ["SMS"] };
     const changed = dataOf(await gw.raw<{ setContactPolicy: Record<string, unknown> }>(set, { input })).setContactPolicy;
     assert.equal(changed.version, 1);
-    assert.equal(changed.updatedBy, "anonymous");
+    assert.equal(changed.updatedBy, "test:operator", "the change is signed by the token's subject");
     assert.equal(changed.overallCap, null);
     assert.deepEqual((changed.quietHours as { end: string }).end, "09:00");
     assert.deepEqual(changed.channelPriority, ["SMS", "HOTLINE", "APP", "WEB", "OUTBOUND_CALL", "STORE", "WECHAT"]);

@@ -20,7 +20,7 @@ function assertMatchesSeed(view: CustomerViewFragment, g: GeneratedCustomer): vo
   const c = g.customer;
   assert.equal(view.id, c.id);
   assert.equal(view.name, c.name);
-  assert.equal(view.msisdn, `${c.msisdn.slice(0, 3)}****${c.msisdn.slice(7)}`, "anonymous callers see a masked MSISDN");
+  assert.equal(view.msisdn, `${c.msisdn.slice(0, 3)}****${c.msisdn.slice(7)}`, "callers without pii:read see a masked MSISDN");
   assert.equal(view.segment, c.segment);
   assert.equal(view.tenureMonths, c.tenureMonths);
   assert.equal(view.arpu, c.arpu);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { tokenFor } from "./support/auth";
 import { setTimeout as sleep } from "node:timers/promises";
 import { before, describe, test } from "node:test";
 import { NextBestOffersDocument, UnifiedViewDocument } from "../schema/generated/operations";
@@ -98,9 +99,10 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
   test("Redis down: live subscribers are told to reconnect (1012) rather than silently miss pushes; subscribing works again once it is back", async () => {
     const DESK = `subscription { deskFeed(agentId: "A-redis-outage") { cursor } }`;
     const hub = gw.app.services.realtime.hub;
-    const before = new LiveClient(gw.url);
-    const during = new LiveClient(gw.url);
-    const afterwards = new LiveClient(gw.url);
+    // The desk feed below is agent A-redis-outage's: its sockets carry that agent's token.
+    const before = new LiveClient(gw.url, tokenFor({ agentId: "A-redis-outage" }));
+    const during = new LiveClient(gw.url, tokenFor({ agentId: "A-redis-outage" }));
+    const afterwards = new LiveClient(gw.url, tokenFor({ agentId: "A-redis-outage" }));
     before.subscribe(DESK);
     await subscriptionsOn(gw, 1, RECOVERY.timeoutMs);
     await redisProxy.cut();

@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { PROJECT_ROOT } from "../src/platform/paths";
 import { startTestGateway, type TestGateway } from "./support/gateway";
+import { TEST_AUTH_SECRET } from "./support/auth";
 
 /**
  * The README's examples run verbatim: every ```sh block that calls curl is run as written by `sh`
@@ -46,7 +47,8 @@ describe("README examples", () => {
       assert.equal((block.match(/\bcurl\b/g) ?? []).length, 1, "one request per block");
       assert.match(block, /localhost:4000\b/, "against the default port");
       const command = block.replaceAll("localhost:4000", `localhost:${gw.app.gateway.port}`);
-      const { stdout } = await run("sh", ["-c", command], { timeout: 15_000 });
+      // The example mints its token with `npm run token`, signed with the secret the test gateway checks.
+      const { stdout } = await run("sh", ["-c", command], { timeout: 120_000, cwd: PROJECT_ROOT, env: { ...process.env, AUTH_SECRET: TEST_AUTH_SECRET } });
       const body = JSON.parse(stdout) as { data?: Record<string, unknown> | null; errors?: unknown[] };
       assert.equal(body.errors, undefined, `no errors: ${stdout.slice(0, 500)}`);
       assert.ok(body.data && Object.values(body.data).some((v) => v !== null && !(Array.isArray(v) && v.length === 0)), `non-empty data: ${stdout.slice(0, 500)}`);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { tokenFor } from "./support/auth";
 import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { freshIds } from "./support/customers";
@@ -38,8 +39,9 @@ async function openOnA(): Promise<number> {
 describe("across replicas", () => {
   test("an event ingested on one gateway and decided on another reaches subscribers on both, decided once", async () => {
     const agentId = `A${process.pid}-x`;
-    const subB = new LiveClient(b.url).subscribe<DeskData>(DESK, { agentId });
-    const subA = new LiveClient(a.url).subscribe<DeskData>(DESK, { agentId });
+    // A desk feed is its agent's own: both sockets carry that agent's token.
+    const subB = new LiveClient(b.url, tokenFor({ agentId })).subscribe<DeskData>(DESK, { agentId });
+    const subA = new LiveClient(a.url, tokenFor({ agentId })).subscribe<DeskData>(DESK, { agentId });
     await subscriptionsOn(b, 1);
     await eventually(async () => assert.equal(await openOnA(), 1), { what: "the subscription on replica A" });
     const events = (await freshIds(3)).map((customerId) => ({ id: eventId("x"), customerId, type: "HOTLINE_CALL_START", payload: { agentId } }));

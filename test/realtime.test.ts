@@ -7,7 +7,8 @@ import { PRODUCTS } from "../seeds/catalogue";
 import { freshCustomer, freshCustomers, freshIds } from "./support/customers";
 import { eventually, within } from "./support/eventually";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
-import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis } from "./support/live";
+import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis, type Collector } from "./support/live";
+import { tokenFor } from "./support/auth";
 import { leftover } from "./support/leftovers";
 import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../src/domain/labels";
 import type { LifecycleStage, ValueTier } from "../src/domain/vocabulary";
@@ -43,6 +44,11 @@ interface DeskData {
 
 let gw: TestGateway;
 let redis: Redis;
+/** A desk subscription on a socket of its own: a desk feed is its agent's alone, so each agent's token opens its own socket. */
+function deskOf(vars: { agentId: string; since?: string }): Collector<DeskData> {
+  return new LiveClient(gw.url, tokenFor({ agentId: vars.agentId })).subscribe<DeskData>(DESK, vars);
+}
+
 let live: LiveClient;
 
 before(async () => {
@@ -107,8 +113,8 @@ describe("ingestEvents", () => {
 
 describe("deskFeed", () => {
   test("a call that connects puts the caller's view and offers on that agent's desk only, and the offers are in the trajectory", async () => {
-    const mine = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-1` });
-    const other = live.subscribe<DeskData>(DESK, { agentId: `A${process.pid}-2` });
+    const mine = deskOf({ agentId: `A${process.pid}-1` });
+    const other = deskOf({ agentId: `A${process.pid}-2` });
     await subscriptionsOn(gw, 2);
     const caller = await freshId();
     const otherCaller = await freshId();
@@ -155,7 +161,7 @@ describe("deskFeed", () => {
 
   test("the same event twice, through the API and straight onto the stream, is pushed once", async () => {
     const agentId = `A${process.pid}-dup`;
-    const desk = live.subscribe<DeskData>(DESK, { agentId });
+    const desk = deskOf({ agentId });
     await subscriptionsOn(gw, 1);
     const caller = await freshId();
     const nextCaller = await freshId();
@@ -395,7 +401,7 @@ describe("reliable sockets", () => {
     const agentId = `A${process.pid}-replay`;
     const callers = await freshIds(10);
     const call = (i: number) => ({ id: eventId("r"), customerId: callers[i % callers.length]!, type: "HOTLINE_CALL_START", payload: { agentId } });
-    const first = live.subscribe<DeskData>(DESK, { agentId });
+    const first = deskOf({ agentId });
     await subscriptionsOn(gw, 1);
     const e0 = call(0);
     await ingest(gw, [e0]);
@@ -406,7 +412,7 @@ describe("reliable sockets", () => {
     const missed = Array.from({ length: 12 }, (_, i) => call(i + 1));
     await ingest(gw, missed);
     await processed(redis, missed.map((e) => e.id));
-    const again = live.subscribe<DeskData>(DESK, { agentId, since: cursor });
+    const again = deskOf({ agentId, since: cursor });
     const got = (await again.atLeast(12)).map((d) => d.deskFeed.event.id);
     assert.deepEqual(new Set(got), new Set(missed.map((e) => e.id)));
     assert.equal(got.length, 12);
@@ -437,7 +443,7 @@ describe("reliable sockets", () => {
 describe("failures", () => {
   test("an event that keeps failing is retried, then parked with its error; an operator re-queues it once fixed", async () => {
     const agentId = `A${process.pid}-poison`;
-    const desk = live.subscribe<DeskData>(DESK, { agentId });
+    const desk = deskOf({ agentId });
     await subscriptionsOn(gw, 1);
     const customerId = await freshId();
     const id = eventId("poison");

@@ -1,3 +1,4 @@
+import { operatorToken, TEST_AUTH_SECRET } from "./support/auth";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe, test } from "node:test";
@@ -16,7 +17,7 @@ function capturingLogger(): { log: pino.Logger; lines: Array<{ level: number; ms
 }
 
 function open(port: number, log: pino.Logger): Promise<App> {
-  return openApp({ ...testServices(), config: { port, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:` }, log });
+  return openApp({ ...testServices(), config: { port, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:`, auth: { secret: TEST_AUTH_SECRET } }, log });
 }
 
 describe("a busy port", () => {
@@ -76,7 +77,7 @@ describe("HTTP", () => {
   });
 
   test("responses do not advertise the framework (no X-Powered-By)", async () => {
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ channels { code } }" }) });
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await operatorToken()}` }, body: JSON.stringify({ query: "{ channels { code } }" }) });
     assert.equal(res.status, 200);
     await res.arrayBuffer();
     assert.equal(res.headers.get("x-powered-by"), null);

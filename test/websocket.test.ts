@@ -8,6 +8,7 @@ import { CLOSE_SERVICE_RESTART } from "../src/server/server";
 import { within } from "./support/eventually";
 import { startTestGateway } from "./support/gateway";
 import { leftover } from "./support/leftovers";
+import { operatorToken } from "./support/auth";
 
 /** A plain graphql-ws client (lazy, as applications use it), disposed with the test. */
 function wsClient(httpUrl: string, onClosed?: (code: number) => void): Client {
@@ -15,6 +16,7 @@ function wsClient(httpUrl: string, onClosed?: (code: number) => void): Client {
     url: httpUrl.replace(/^http/, "ws"),
     webSocketImpl: WebSocket,
     retryAttempts: 0,
+    connectionParams: async () => ({ authorization: `Bearer ${await operatorToken()}` }),
     on: onClosed ? { closed: (event) => onClosed((event as { code: number }).code) } : {},
   });
   return leftover("graphql-ws client", client, (c) => c.dispose());

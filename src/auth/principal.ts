@@ -1,20 +1,49 @@
 /**
- * Who is asking. Built once per HTTP request or WebSocket operation (src/server/context.ts) and
- * carried in every request scope, so the policy the security work adds has one seam to fill:
- * resolvers and services ask the principal, never the transport.
+ * Who is asking. Built once per HTTP request or WebSocket connection from its bearer token
+ * (./tokens.ts) and carried in every request scope, so policy has one seam: resolvers and
+ * services ask the principal, never the transport.
  */
+
+/** The roles tokens carry (docs/API.md): the 10086 desk, the app acting for one customer, the marketing centre, its approvers, event feeds and internal apps, operators. */
+export const ROLES = ["AGENT", "APP", "MARKETER", "APPROVER", "SERVICE", "ADMIN"] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface Principal {
+  /** The token's subject: an agent's login, the app's customer id, a service's name; "anonymous" without a token. */
   id: string;
-  /**
-   * ANONYMOUS until authentication lands; the roles of API.md (AGENT, APP, MARKETER, APPROVER,
-   * SERVICE, ADMIN) after; SYSTEM for the gateway's own work (processing events from the stream).
-   */
-  kind: "ANONYMOUS" | "AGENT" | "APP" | "MARKETER" | "APPROVER" | "SERVICE" | "ADMIN" | "SYSTEM";
+  /** Empty for anonymous callers. A person may hold several (a marketing lead who also approves). */
+  roles: ReadonlySet<Role>;
+  /** Region ids (city or district) an AGENT or SERVICE works in; empty: no region scope given. */
+  regions: readonly string[];
+  /** The agent id an AGENT's desk subscribes under (deskFeed). */
+  agentId: string | null;
+  /** The customer an APP token acts for. */
+  customerId: string | null;
+  /** When the token stops being valid; null for the gateway's own principals. */
+  expiresAt: Date | null;
   /** Permissions such as "pii:read" (see the unmasked MSISDN). */
   permissions: ReadonlySet<string>;
 }
 
-export const ANONYMOUS: Principal = Object.freeze({ id: "anonymous", kind: "ANONYMOUS", permissions: new Set<string>() });
+const NONE: ReadonlySet<never> = new Set<never>();
+
+export const ANONYMOUS: Principal = Object.freeze({ id: "anonymous", roles: NONE, regions: [], agentId: null, customerId: null, expiresAt: null, permissions: NONE });
 
 /** The gateway itself, deciding for an event it consumed from the stream. */
-export const EVENT_PROCESSOR: Principal = Object.freeze({ id: "system:event-processor", kind: "SYSTEM", permissions: new Set<string>() });
+export const EVENT_PROCESSOR: Principal = Object.freeze({
+  id: "system:event-processor",
+  roles: NONE,
+  regions: [],
+  agentId: null,
+  customerId: null,
+  expiresAt: null,
+  permissions: NONE,
+});
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+export function isAnonymous(principal: Principal): boolean {
+  return principal.roles.size === 0 && principal !== EVENT_PROCESSOR;
+}

@@ -3,6 +3,7 @@ import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import { wireServices } from "./wiring";
+import { TokenVerifier, type AuthConfig } from "../auth/tokens";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
 import { startGateway, type RunningGateway } from "../server/server";
@@ -19,7 +20,7 @@ export interface App {
 export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
-  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig> };
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; auth: AuthConfig };
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
@@ -29,7 +30,7 @@ export async function openApp(opts: {
   const { realtime, pubsub } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
-    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host });
+    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host, tokens: new TokenVerifier(opts.config.auth) });
     realtime.start();
     let closing: Promise<void> | undefined;
     return {

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { loadConfig } from "../platform/config";
+import { demoTokens, ensureDevSecret } from "./dev-auth";
 import { createLogger } from "../platform/logger";
 import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
@@ -46,13 +47,21 @@ runMain(async (onStop, stopping) => {
   // Loaded only now: the schema, Apollo and the domain modules take a second or two to load, which
   // a start that fails on its configuration or port should not wait for.
   const { openApp } = await import("./app.js");
-  const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config, log });
+  // Development signs with a secret of this checkout's own unless AUTH_SECRET or AUTH_JWKS_URL is
+  // set (production must set one: loadConfig refuses otherwise).
+  const devSecret = !config.auth.secret && !config.auth.jwksUrl ? ensureDevSecret() : null;
+  const auth = devSecret ? { ...config.auth, secret: devSecret } : config.auth;
+  const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config: { ...config, auth }, log });
   onStop(async () => {
     log.info("stopping: draining requests and closing sockets");
     await app.close();
     log.info("gateway stopped");
   });
-  log.info({ url: app.gateway.url }, "gateway ready; try: query { customer(id: \"C0000001\") { name } }");
+  log.info({ url: app.gateway.url }, "gateway ready; every request needs \"Authorization: Bearer <token>\"");
+  if (devSecret) {
+    // One ready token per role (8 hours) for trying it out; `npm run token -- --role ROLE …` mints others.
+    for (const { role, token } of await demoTokens(devSecret, 8 * 3600)) console.log(`${role.padEnd(8)} ${token}`);
+  }
 });
 
 /**

@@ -10,6 +10,10 @@ export interface Config {
   logLevel: string;
   demo: { customers: number; seed: number };
   realtime: RealtimeConfig;
+  /** How bearer tokens are checked; see src/auth/tokens.ts. Unset in development: `npm start` makes a secret. */
+  auth: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
+  /** NODE_ENV=production: no development conveniences (a generated secret, printed tokens). */
+  production: boolean;
 }
 
 /** Real time: the event consumer and the live sockets. */
@@ -78,6 +82,14 @@ const envSchema = z.object({
   EVENT_MAX_ATTEMPTS: intIn("EVENT_MAX_ATTEMPTS", 1, 100, DEFAULT_REALTIME.maxAttempts),
   PUSH_BUFFER: intIn("PUSH_BUFFER", 1, 100_000, DEFAULT_REALTIME.pushBuffer),
   WS_KEEPALIVE_MS: intIn("WS_KEEPALIVE_MS", 1_000, 600_000, DEFAULT_REALTIME.keepAliveMs),
+  AUTH_SECRET: z
+    .string()
+    .optional()
+    .refine((s) => s === undefined || s === "" || s.length >= 32, { message: "AUTH_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)." }),
+  AUTH_JWKS_URL: uriWith("AUTH_JWKS_URL", ["https", "http"]),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 /** Thrown when the environment is invalid: one sentence per bad value, no stack trace needed. */
@@ -95,6 +107,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // An external server nearly always needs credentials; say so now rather than on the first query.
     throw new ConfigError(["NEO4J_PASSWORD must be set when NEO4J_URI points at your own Neo4j server (set it to an empty string if auth is disabled)."]);
   }
+  const production = e.NODE_ENV === "production";
+  if (production && !e.AUTH_SECRET && !e.AUTH_JWKS_URL) {
+    throw new ConfigError(["In production set AUTH_JWKS_URL (your identity provider's keys) or AUTH_SECRET (32+ characters): the gateway does not serve without a way to check tokens."]);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -103,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
     demo: { customers: e.SEED_CUSTOMERS, seed: e.SEED },
+    auth: { secret: e.AUTH_SECRET || undefined, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER || undefined, audience: e.AUTH_AUDIENCE || undefined },
+    production,
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS },
   };
 }

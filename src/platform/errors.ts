@@ -29,6 +29,22 @@ export class NotFoundError extends GatewayError {
   }
 }
 
+/** No valid token came with the request: the client should (re)authenticate. HTTP 401. */
+export class UnauthenticatedError extends GatewayError {
+  readonly code = "UNAUTHENTICATED" as const;
+  constructor(message: string) {
+    super(message, "UNAUTHENTICATED", { http: { status: 401 } });
+  }
+}
+
+/** The principal may not do this; the message says what would allow it. HTTP 403. */
+export class ForbiddenError extends GatewayError {
+  readonly code = "FORBIDDEN" as const;
+  constructor(message: string) {
+    super(message, "FORBIDDEN", { http: { status: 403 } });
+  }
+}
+
 /** A backing service (Neo4j, Redis) cannot be reached; clients may retry, preferably elsewhere. */
 export class ServiceUnavailableError extends GatewayError {
   readonly code = "SERVICE_UNAVAILABLE" as const;

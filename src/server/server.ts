@@ -4,11 +4,15 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type ErrorRequestHandler } from "express";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import { createContext, type GatewayContext, type Services } from "./context";
+import { authorizeOperation } from "../auth/policy";
+import { ANONYMOUS, type Principal } from "../auth/principal";
+import type { TokenVerifier } from "../auth/tokens";
+import { CLOSE_FORBIDDEN } from "../platform/close-codes";
 import { pingRedis } from "../platform/redis";
 import { listen } from "./listen";
 
@@ -17,6 +21,8 @@ export interface GatewayOptions {
   services: Services;
   port: number;
   host: string;
+  /** Checks bearer tokens on HTTP requests and in graphql-ws connection_init. */
+  tokens: TokenVerifier;
 }
 
 export interface RunningGateway {
@@ -40,10 +46,39 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // `listen` below instead of the WebSocket server, where graphql-ws would log it and start-up hang.
   const wss = new WebSocketServer({ noServer: true, path: "/graphql" });
   http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
-  const wsServer = useServer(
+  const wsServer = useServer<Record<string, unknown> | undefined, { principal?: Principal; expiry?: NodeJS.Timeout }>(
     {
       schema,
-      context: (ctx) => createContext(services, undefined, ctx.extra.socket),
+      // The token comes once, in connection_init; a socket whose token is missing or invalid is closed
+      // with 4403 (Forbidden), and one whose token expires is closed with 4403 then, so the client
+      // gets a fresh token and reconnects with `since`.
+      onConnect: async (ctx) => {
+        try {
+          const raw = ctx.connectionParams?.authorization;
+          const principal = await opts.tokens.fromHeader(typeof raw === "string" ? raw : null);
+          ctx.extra.principal = principal;
+          if (principal.expiresAt) {
+            const socket = ctx.extra.socket;
+            ctx.extra.expiry = setTimeout(() => socket.close(CLOSE_FORBIDDEN, "Forbidden: the token expired; get a new one and reconnect with since"), Math.max(0, principal.expiresAt.getTime() - Date.now()));
+            ctx.extra.expiry.unref();
+            socket.once("close", () => clearTimeout(ctx.extra.expiry));
+          }
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch {
+          return undefined; // graphql-ws answers a syntax error itself
+        }
+        const refused = authorizeOperation(ctx.extra.principal ?? ANONYMOUS, schema, document, payload.operationName, payload.variables);
+        return refused ? [refused] : undefined;
+      },
+      context: (ctx) => createContext(services, ctx.extra.principal ?? ANONYMOUS, ctx.extra.socket),
       // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
       // is too short for a busy replica (it closes them with 4408 and they reconnect again, a storm).
       connectionInitWaitTimeout: 15_000,
@@ -73,6 +108,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       },
       roundTripHeader,
       subscriptionsOverWebSocket,
+      authorization,
       okStatusForJsonClients,
     ],
   });
@@ -90,7 +126,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   app.use(
     "/graphql",
     express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, { context: async () => createContext(services) }),
+    expressMiddleware(apollo, {
+      // No header: anonymous, refused by the authorization plugin with UNAUTHENTICATED (unless the
+      // document does not even parse). A header that does not verify: UNAUTHENTICATED at once.
+      context: async ({ req }) => createContext(services, req.headers.authorization ? await opts.tokens.fromHeader(req.headers.authorization) : ANONYMOUS),
+    }),
   );
   app.use(requestErrors);
 
@@ -152,6 +192,18 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
         throw new GraphQLError(`Subscriptions are served over WebSocket (graphql-ws) at ${where}; HTTP serves queries and mutations.`, {
           extensions: { code: "BAD_REQUEST", http: { status: 400 } },
         });
+      },
+    };
+  },
+};
+
+/** The policy (src/auth/policy.ts) before anything executes: the whole operation or nothing. */
+const authorization: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, document, operationName, request, schema }) {
+        const refused = authorizeOperation(contextValue.principal, schema, document, operationName, request.variables);
+        if (refused) throw refused;
       },
     };
   },

@@ -5,6 +5,7 @@ import type { RealtimeConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
+import { operatorToken, TEST_AUTH_SECRET } from "./auth";
 
 /** Neo4j and Redis of this test run, started once by `npm test` (test/run.ts). */
 export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
@@ -26,7 +27,7 @@ export async function startTestGateway(
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
-    config: { port: 0, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:`, ...(realtime ? { realtime } : {}) },
+    config: { port: 0, host: "127.0.0.1", redisKeyPrefix: `test:${process.pid}:`, auth: { secret: TEST_AUTH_SECRET }, ...(realtime ? { realtime } : {}) },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
   return leftover("test gateway", new TestGateway(app), (gw) => gw.close());
@@ -61,22 +62,26 @@ export class TestGateway {
     return new URL(this.url).origin;
   }
 
-  /** Sends a typed document over HTTP POST, as a front-line client would. */
-  async request<TData, TVars>(document: TypedDocumentNode<TData, TVars>, variables?: TVars): Promise<GraphQLResponse<TData>> {
-    return this.raw<TData>(print(document), variables as Record<string, unknown> | undefined);
+  /** Sends a typed document over HTTP POST, as a front-line client would (as the suite's operator unless `token` says who). */
+  async request<TData, TVars>(document: TypedDocumentNode<TData, TVars>, variables?: TVars, token?: string | null): Promise<GraphQLResponse<TData>> {
+    return this.raw<TData>(print(document), variables as Record<string, unknown> | undefined, token);
   }
 
-  /** Sends a query string (for documents that are deliberately not typed, such as bad input). */
-  raw<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
-    return postGraphQL<TData>(this.url, query, variables);
+  /** Sends a query string (for documents that are deliberately not typed, such as bad input); `token` null sends none. */
+  raw<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<TData>> {
+    return postGraphQL<TData>(this.url, query, variables, token);
   }
 }
 
-/** POSTs a query string to a gateway at `url` (one in this process or another), as a front-line client would. */
-export async function postGraphQL<TData = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<TData>> {
+/**
+ * POSTs a query string to a gateway at `url` (one in this process or another), as a front-line
+ * client would: with the suite operator's token unless `token` names another, or is null (none).
+ */
+export async function postGraphQL<TData = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<TData>> {
+  const bearer = token === null ? null : (token ?? (await operatorToken()));
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json" },
+    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as Omit<GraphQLResponse<TData>, "status" | "roundTrips" | "headers">;

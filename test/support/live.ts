@@ -1,3 +1,4 @@
+import { operatorToken } from "./auth";
 import assert from "node:assert/strict";
 import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
@@ -23,7 +24,8 @@ export class LiveClient {
   private socket: WebSocket | null = null;
   private disposing: Promise<void> | null = null;
 
-  constructor(httpUrl: string) {
+  /** `token`: whose socket this is (default: the suite's operator; null sends no token). */
+  constructor(httpUrl: string, token?: string | null | Promise<string>) {
     let onClosed: (code: number) => void = () => undefined;
     this.closed = new Promise((resolve) => (onClosed = resolve));
     this.client = createClient({
@@ -31,6 +33,10 @@ export class LiveClient {
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       lazy: false,
+      connectionParams: async () => {
+        const bearer = token === null ? null : await (token ?? operatorToken());
+        return bearer ? { authorization: `Bearer ${bearer}` } : {};
+      },
       // A close the test provokes (4413) is expected; the default would print it.
       onNonLazyError: () => undefined,
       on: {

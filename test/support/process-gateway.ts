@@ -1,3 +1,4 @@
+import { TEST_AUTH_SECRET } from "./auth";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -21,6 +22,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
   const child = spawn(process.execPath, [join(PROJECT_ROOT, "dist/src/main/start.js")], {
     env: {
       ...process.env,
+      AUTH_SECRET: TEST_AUTH_SECRET,
       NEO4J_URI: neo4j.uri,
       NEO4J_USERNAME: neo4j.username,
       NEO4J_PASSWORD: neo4j.password,

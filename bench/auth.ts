@@ -1,0 +1,25 @@
+import { randomBytes } from "node:crypto";
+import { mintToken } from "../src/auth/tokens";
+
+/**
+ * The bench's gateways check tokens like any other: they are started with this run's own secret,
+ * and the load carries the token of the front line it stands for (a 10086 agent of the province
+ * for the unified view and decisions, an event feed for real time), so the figures include
+ * verifying it on every request.
+ */
+export const BENCH_AUTH_SECRET = randomBytes(32).toString("hex");
+
+const tokens: { AGENT?: string; SERVICE?: string } = {};
+
+/** Mints the run's tokens (once, before any load). */
+export async function prepareBenchTokens(): Promise<void> {
+  tokens.AGENT = await mintToken(BENCH_AUTH_SECRET, { sub: "bench:agent", roles: ["AGENT"], regions: ["R33"], agentId: "bench" }, 12 * 3600);
+  tokens.SERVICE = await mintToken(BENCH_AUTH_SECRET, { sub: "bench:feed", roles: ["SERVICE"], regions: ["R33"] }, 12 * 3600);
+}
+
+/** The Authorization header of `role`'s token. */
+export function bearer(role: "AGENT" | "SERVICE"): { authorization: string } {
+  const token = tokens[role];
+  if (!token) throw new Error("bench tokens are not minted yet: call prepareBenchTokens() first");
+  return { authorization: `Bearer ${token}` };
+}

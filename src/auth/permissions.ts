@@ -1,0 +1,106 @@
+import type { Principal, Role } from "./principal";
+
+/**
+ * The permission matrix: for every root operation of the schema, which roles may call it and, for
+ * some roles, a guard on the arguments (an APP token acts for its own customer only, an agent's
+ * desk feed is the agent's own). Deny by default: an operation missing here is FORBIDDEN for
+ * everyone, and test/permissions.test.ts fails when the schema gains one without a rule.
+ * `npm run permissions` prints this table into docs/SECURITY.md.
+ *
+ * Guards see the operation's arguments as given (variables resolved); they answer null when the
+ * call is allowed, or the sentence that says why not. Data scoping that depends on what is read
+ * (an agent's regions, masking) is applied by the services, inside the statement.
+ */
+
+export type Args = Readonly<Record<string, unknown>>;
+export type Guard = (principal: Principal, args: Args) => string | null;
+
+export interface OperationRule {
+  /** What the operation is for, in the security document. */
+  purpose: string;
+  /** The roles that may call it, each with an optional guard; a role absent here may not. */
+  roles: Partial<Record<Role, Guard | true>>;
+}
+
+/** An APP token acts for one customer: the operation's customer argument must be that one. */
+const ownCustomer =
+  (argument: string): Guard =>
+  (p, args) =>
+    args[argument] === p.customerId ? null : `An APP token acts for customer ${p.customerId ?? "(none)"} only; ${argument} "${String(args[argument])}" is another customer.`;
+
+/** An AGENT's desk feed is the agent's own. */
+const ownAgent: Guard = (p, args) => (args.agentId === p.agentId ? null : `An AGENT token may subscribe to its own desk only (agentId "${p.agentId ?? "(none)"}").`);
+
+/** Simulation inputs (a decision's `context.at`) are for SERVICE and ADMIN: everyone else decides at server time. */
+const noSimulation: Guard = (_p, args) => {
+  const context = args.context as { at?: unknown } | null | undefined;
+  return context?.at !== undefined && context.at !== null ? "context.at (deciding at another time) is for SERVICE and ADMIN tokens; leave it out to decide now." : null;
+};
+
+const both =
+  (...guards: Guard[]): Guard =>
+  (p, args) => {
+    for (const g of guards) {
+      const why = g(p, args);
+      if (why) return why;
+    }
+    return null;
+  };
+
+const EVERYONE = { AGENT: true, APP: true, MARKETER: true, APPROVER: true, SERVICE: true, ADMIN: true } as const;
+const MARKETING_READERS = { MARKETER: true, APPROVER: true, ADMIN: true } as const;
+
+export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
+  "Query.products": { purpose: "The product catalogue.", roles: EVERYONE },
+  "Query.channels": { purpose: "The seven contact channels.", roles: EVERYONE },
+  "Query.contactPolicy": { purpose: "The contact policy in force.", roles: { ...MARKETING_READERS } },
+  "Query.customer": { purpose: "One customer's unified view.", roles: { AGENT: true, APP: ownCustomer("id"), MARKETER: true } },
+  "Query.customers": { purpose: "Several customers' unified views.", roles: { AGENT: true, MARKETER: true } },
+  "Query.customerByMsisdn": { purpose: "The caller behind a phone number (the 10086 desk).", roles: { AGENT: true } },
+  "Query.nextBestOffers": {
+    purpose: "Decide and present offers (writes to the trajectory).",
+    roles: { AGENT: noSimulation, APP: both(ownCustomer("customerId"), noSimulation), SERVICE: true, ADMIN: true },
+  },
+  "Query.decision": { purpose: "A decision made earlier.", roles: { AGENT: true, APP: true, MARKETER: true, SERVICE: true, ADMIN: true } },
+  "Query.strategies": { purpose: "The strategy centre's strategies.", roles: { ...MARKETING_READERS } },
+  "Query.strategy": { purpose: "One strategy.", roles: { ...MARKETING_READERS } },
+  "Query.offers": { purpose: "Offers and their creatives.", roles: { ...MARKETING_READERS } },
+  "Query.segments": { purpose: "Segments and their expressions.", roles: { ...MARKETING_READERS } },
+  "Query.parkedEvents": { purpose: "Events that could not be processed.", roles: { ADMIN: true } },
+  "Query.eventPipeline": { purpose: "The event stream's backlog and consumers.", roles: { SERVICE: true, ADMIN: true } },
+  "Mutation.setContactPolicy": { purpose: "Change caps, quiet hours and channel priority.", roles: { ADMIN: true } },
+  "Mutation.respondToOffer": { purpose: "Record how the customer answered a decision.", roles: { AGENT: true, APP: true, SERVICE: true } },
+  "Mutation.createStrategy": { purpose: "Create a strategy.", roles: { MARKETER: true } },
+  "Mutation.updateStrategy": { purpose: "Change a strategy.", roles: { MARKETER: true } },
+  "Mutation.retireStrategy": { purpose: "Retire a strategy.", roles: { MARKETER: true } },
+  "Mutation.createOffer": { purpose: "Create an offer.", roles: { MARKETER: true } },
+  "Mutation.updateOffer": { purpose: "Change an offer.", roles: { MARKETER: true } },
+  "Mutation.retireOffer": { purpose: "Retire an offer.", roles: { MARKETER: true } },
+  "Mutation.createSegment": { purpose: "Create a segment.", roles: { MARKETER: true } },
+  "Mutation.updateSegment": { purpose: "Change a segment.", roles: { MARKETER: true } },
+  "Mutation.ingestEvents": { purpose: "Feed real-time events in.", roles: { SERVICE: true } },
+  "Mutation.retryParkedEvents": { purpose: "Re-queue parked events.", roles: { ADMIN: true } },
+  "Subscription.liveOffers": { purpose: "Offers pushed to one customer (app, mobile hall; internal apps acting for many).", roles: { APP: ownCustomer("customerId"), SERVICE: true } },
+  "Subscription.deskFeed": { purpose: "An agent's desktop: the caller's view and offers.", roles: { AGENT: ownAgent } },
+  "Subscription.offerFeed": { purpose: "Every pushed offer, for internal apps.", roles: { SERVICE: true } },
+};
+
+/**
+ * Whether `principal` may call the operation at `coordinate` ("Query.customer") with `args`: null
+ * when one of its roles allows it (and that role's guard passes), else why not.
+ */
+export function denial(principal: Principal, coordinate: string, args: Args): string | null {
+  const rule = PERMISSIONS[coordinate];
+  if (!rule) return `${coordinate} has no rule in the permission matrix, so nobody may call it.`;
+  const reasons: string[] = [];
+  for (const role of principal.roles) {
+    const grant = rule.roles[role];
+    if (grant === undefined) continue;
+    const why = grant === true ? null : grant(principal, args);
+    if (why === null) return null;
+    reasons.push(why);
+  }
+  if (reasons.length > 0) return reasons.join(" ");
+  const allowed = Object.keys(rule.roles);
+  return `${coordinate} is for ${allowed.join(", ")} tokens; this one holds ${[...principal.roles].join(", ") || "no role"}.`;
+}
