@@ -11,12 +11,8 @@ import type { Graph } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import type { RealtimeService } from "../realtime/service";
 
-/** The process-wide parts: connections and one service object per domain room. */
-export interface Services {
-  graph: Graph;
-  redis: Redis;
-  log: Logger;
-  reference: ReferenceData;
+/** One service object per domain room: what resolvers may call. */
+export interface DomainServices {
   customers: Customer360Service;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
@@ -25,18 +21,20 @@ export interface Services {
   realtime: RealtimeService;
 }
 
+/** The process-wide parts: connections, reference data and the domain services. */
+export interface Services extends DomainServices {
+  graph: Graph;
+  redis: Redis;
+  log: Logger;
+  reference: ReferenceData;
+}
+
 /**
  * What every resolver receives: the request's scope (who asks, its graph session and loaders) and
  * the domain services it may call. Resolvers call a service; they never reach for a connection.
  */
-export interface GatewayContext extends RequestScope {
+export interface GatewayContext extends RequestScope, DomainServices {
   log: Logger;
-  customers: Customer360Service;
-  marketing: MarketingService;
-  contactPolicy: ContactPolicy;
-  decisioning: DecisioningService;
-  advice: AdviceService;
-  realtime: RealtimeService;
   /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
   socket?: LiveSocket;
 }
