@@ -9,6 +9,7 @@ import { ContactDecisionResolver, CustomerDecisionResolver, DecisionResolver } f
 import { OfferResolver, SegmentResolver, StrategyResolver } from "../resolvers/marketing.resolver";
 import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
+import { SessionResolver } from "../resolvers/session.resolver";
 
 /** The gateway's one schema, code first. Emitted to schema/schema.graphql by `npm run schema`. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
@@ -16,7 +17,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver],
+      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver],
     validate: false,
     pubSub: NO_TOPICS,
   });

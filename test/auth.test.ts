@@ -63,6 +63,8 @@ const SAMPLES: Record<string, string> = {
   "Mutation.updateSegment": 'mutation { updateSegment(id: "SG-none", input: {}) { id } }',
   "Mutation.ingestEvents": "mutation { ingestEvents(events: []) { accepted } }",
   "Mutation.retryParkedEvents": "mutation { retryParkedEvents(parkedIds: []) }",
+  "Query.sessions": '{ sessions(principalId: "nobody") { id } }',
+  "Mutation.revokeSessions": 'mutation { revokeSessions(principalId: "test:nobody") { revokedAt } }',
   "Subscription.liveOffers": 'subscription { liveOffers(customerId: "C9999999") { cursor } }',
   "Subscription.deskFeed": 'subscription { deskFeed(agentId: "A-auth") { cursor } }',
   "Subscription.offerFeed": "subscription { offerFeed { cursor } }",

@@ -80,6 +80,8 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Mutation.updateSegment": { purpose: "Change a segment.", roles: { MARKETER: true } },
   "Mutation.ingestEvents": { purpose: "Feed real-time events in.", roles: { SERVICE: true } },
   "Mutation.retryParkedEvents": { purpose: "Re-queue parked events.", roles: { ADMIN: true } },
+  "Query.sessions": { purpose: "Users' open WebSocket sessions on every replica.", roles: { ADMIN: true } },
+  "Mutation.revokeSessions": { purpose: "End a principal's sessions and void its tokens.", roles: { ADMIN: true } },
   "Subscription.liveOffers": { purpose: "Offers pushed to one customer (app, mobile hall; internal apps acting for many).", roles: { APP: ownCustomer("customerId"), SERVICE: true } },
   "Subscription.deskFeed": { purpose: "An agent's desktop: the caller's view and offers.", roles: { AGENT: ownAgent } },
   "Subscription.offerFeed": { purpose: "Every pushed offer, for internal apps.", roles: { SERVICE: true } },

@@ -27,10 +27,13 @@ export async function openApp(opts: {
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
-  const { realtime, pubsub } = services;
+  const { realtime, pubsub, sessions } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
-    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host, tokens: new TokenVerifier(opts.config.auth) });
+    // Revocations load before the first token is checked.
+    await sessions.start();
+    const tokens = new TokenVerifier(opts.config.auth, (subject, issuedAtMs) => sessions.isRevoked(subject, issuedAtMs));
+    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host, tokens });
     realtime.start();
     let closing: Promise<void> | undefined;
     return {
@@ -40,12 +43,14 @@ export async function openApp(opts: {
         (closing ??= (async () => {
           await gateway.close();
           await realtime.stop();
+          sessions.stop();
           pubsub.close();
           redis.disconnect();
           await graph.close();
         })()),
     };
   } catch (error) {
+    sessions.stop();
     pubsub.close();
     redis.disconnect();
     await graph.close();

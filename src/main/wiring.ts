@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { AdviceService } from "../advice/service";
 import { EVENT_PROCESSOR } from "../auth/principal";
+import { Sessions } from "../auth/sessions";
 import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
 import { Customer360Service } from "../customer360/service";
@@ -36,7 +37,8 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const contactPolicy = new ContactPolicy(redis);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
   const advice = new AdviceService(reference);
-  const services: Wired = { graph, redis, log, pubsub, bus, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
+  const sessions = new Sessions(redis, pubsub, log);
+  const services: Wired = { graph, redis, log, pubsub, bus, sessions, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -18,6 +18,9 @@
  *   push:customer:<id>                   one customer's offers (stream, capped, TTL): liveOffers replay
  *   push:agent:<id>                      one agent's desk updates (stream, capped, TTL): deskFeed replay
  *   push (pub/sub channel)               every push, to every replica, which routes it to its subscribers
+ *   auth:sessions:<replica>              one replica's open WebSocket sessions (hash: session id → JSON; TTL, heartbeat)
+ *   auth:revoked                         token revocations (hash: subject → revoked-at ms; TTL 12 h, the longest token)
+ *   auth:revocations (pub/sub channel)   a revocation, to every replica
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -43,6 +46,13 @@ export const keys = {
     stream: (): string => "events:stream",
     state: (eventId: string): string => `events:state:${eventId}`,
     parked: (): string => "events:parked",
+  },
+  /** Users' sessions and token revocations (src/auth/sessions.ts). */
+  auth: {
+    sessions: (replica: string): string => `auth:sessions:${replica}`,
+    revoked: (): string => "auth:revoked",
+    /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
+    revocations: (): string => "auth:revocations",
   },
   push: {
     all: (): string => "push:all",

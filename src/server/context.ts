@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { AdviceService } from "../advice/service";
 import { ANONYMOUS, type Principal } from "../auth/principal";
+import type { Sessions } from "../auth/sessions";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { ReferenceData } from "../customer360/reference";
 import type { Customer360Service } from "../customer360/service";
@@ -13,6 +14,7 @@ import type { RealtimeService } from "../realtime/service";
 
 /** One service object per domain room: what resolvers may call. */
 export interface DomainServices {
+  sessions: Sessions;
   customers: Customer360Service;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
@@ -52,6 +54,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
   return {
     ...openScope(services.graph, principal),
     log: services.log,
+    sessions: services.sessions,
     customers: services.customers,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,

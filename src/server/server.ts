@@ -46,7 +46,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // `listen` below instead of the WebSocket server, where graphql-ws would log it and start-up hang.
   const wss = new WebSocketServer({ noServer: true, path: "/graphql" });
   http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
-  const wsServer = useServer<Record<string, unknown> | undefined, { principal?: Principal; expiry?: NodeJS.Timeout }>(
+  const wsServer = useServer<Record<string, unknown> | undefined, { principal?: Principal; expiry?: NodeJS.Timeout; session?: string }>(
     {
       schema,
       // The token comes once, in connection_init; a socket whose token is missing or invalid is closed
@@ -57,6 +57,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           const raw = ctx.connectionParams?.authorization;
           const principal = await opts.tokens.fromHeader(typeof raw === "string" ? raw : null);
           ctx.extra.principal = principal;
+          // A session ADMIN can list and end (src/auth/sessions.ts).
+          const session = services.sessions.opened(principal, (code, reason) => ctx.extra.socket.close(code, reason));
+          ctx.extra.session = session;
+          ctx.extra.socket.once("close", () => services.sessions.closed(session));
           if (principal.expiresAt) {
             const socket = ctx.extra.socket;
             ctx.extra.expiry = setTimeout(() => socket.close(CLOSE_FORBIDDEN, "Forbidden: the token expired; get a new one and reconnect with since"), Math.max(0, principal.expiresAt.getTime() - Date.now()));
