@@ -1,5 +1,7 @@
 import type { Redis } from "ioredis";
 import type { AdviceService } from "../advice/service";
+import type { Approvals } from "../approval/service";
+import type { ContactPolicyChanges } from "../contact-policy/changes";
 import { ANONYMOUS, type Principal } from "../auth/principal";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { ReferenceData } from "../customer360/reference";
@@ -18,8 +20,10 @@ export interface Services {
   log: Logger;
   reference: ReferenceData;
   customers: Customer360Service;
+  approvals: Approvals;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
+  contactPolicyChanges: ContactPolicyChanges;
   decisioning: DecisioningService;
   advice: AdviceService;
   realtime: RealtimeService;
@@ -32,8 +36,10 @@ export interface Services {
 export interface GatewayContext extends RequestScope {
   log: Logger;
   customers: Customer360Service;
+  approvals: Approvals;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
+  contactPolicyChanges: ContactPolicyChanges;
   decisioning: DecisioningService;
   advice: AdviceService;
   realtime: RealtimeService;
@@ -55,8 +61,10 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     ...openScope(services.graph, principal),
     log: services.log,
     customers: services.customers,
+    approvals: services.approvals,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
+    contactPolicyChanges: services.contactPolicyChanges,
     decisioning: services.decisioning,
     advice: services.advice,
     realtime: services.realtime,
