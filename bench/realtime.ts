@@ -172,8 +172,8 @@ async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string
   });
 }
 
-async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...bearer("SERVICE") }, body: JSON.stringify({ query, variables }) });
+async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}, as: Parameters<typeof bearer>[0] = "SERVICE"): Promise<T> {
+  const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...bearer(as) }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
   if (body.errors?.length || !body.data) throw new Error(`${gateway.name}: ${JSON.stringify(body.errors)}`);
   return body.data;
@@ -185,7 +185,14 @@ async function openPolicy(gateway: ChildServer): Promise<void> {
     overallCap: { limit: 1000, windowDays: 7 },
     channelCaps: ["SMS", "APP", "WECHAT", "OUTBOUND_CALL"].map((channel) => ({ channel, limit: 1000, windowDays: 7 })),
   };
-  await gql(gateway, `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`, { input });
+  // Maker-checker: one ADMIN proposes, another approves (src/contact-policy/changes.ts).
+  const proposed = await gql<{ setContactPolicy: { pendingChange: { id: string } } }>(
+    gateway,
+    `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { pendingChange { id } } }`,
+    { input },
+    "ADMIN",
+  );
+  await gql(gateway, `mutation ($id: ID!) { approveChange(id: $id) { status } }`, { id: proposed.setContactPolicy.pendingChange.id }, "ADMIN_CHECKER");
 }
 
 /** The first `wanted` customers for whom the data top-up trigger can fire: no data add-on, not on a do-not-disturb list. */

@@ -36,6 +36,15 @@ arguments: an APP token acts for its own customer only (\`customerId\`/\`id\` mu
 customer), an AGENT's desk feed is its own agent id's, and only SERVICE and ADMIN may pass
 simulation inputs (\`context.at\`) to \`nextBestOffers\`.
 
+Maker-checker: a change that reaches customers (a segment, an offer and its creatives, a strategy,
+the contact policy) is a proposal. \`createOffer\`, \`updateStrategy\`, \`setContactPolicy\` and the
+rest check it and store it as a PENDING \`Change\`; nothing takes effect until a second principal
+approves it (\`approveChange\`), which applies it in the same transaction. Beyond the table, the
+service refuses as \`FORBIDDEN\`: the change's author, whatever roles the token holds; a decider
+without the role of the change's kind (APPROVER for segments, offers and strategies; ADMIN for the
+contact policy, which is the check on marketing and so is not an APPROVER's to relax); anyone but
+its author withdrawing it. Every change keeps who proposed it and who decided it, when and why.
+
 ${header}
 ${rows.join("\n")}
 `;

@@ -29,6 +29,18 @@ export class NotFoundError extends GatewayError {
   }
 }
 
+/**
+ * The request is valid but the state it acts on does not allow it now: a change already decided, a
+ * target that already has a change awaiting approval. The message says what stands in the way and
+ * how to clear it.
+ */
+export class ConflictError extends GatewayError {
+  readonly code = "CONFLICT" as const;
+  constructor(message: string) {
+    super(message, "CONFLICT");
+  }
+}
+
 /** No valid token came with the request: the client should (re)authenticate. HTTP 401. */
 export class UnauthenticatedError extends GatewayError {
   readonly code = "UNAUTHENTICATED" as const;

@@ -4,7 +4,7 @@
  * Redis. Domains own their keys and build them only here:
  *
  *   gateway:instance:<instanceId>        liveness of a gateway replica (TTL)
- *   policy:config                        the contact policy (hash: version, rules JSON, updatedAt, updatedBy)
+ *   policy:config                        the contact policy (hash: version, rules JSON, updatedAt, updatedBy, changeId)
  *   policy:customer:{<id>}:contacts:<ch>  contacts on a capped channel (zset: decision id → time, ms)
  *   policy:customer:{<id>}:cooldowns     offers cooling down (hash: offer id → "<until ms>|<reason>")
  *   policy:customer:{<id>}:ignored:<offer>  recent ignores of one offer (zset: decision id → time, ms)

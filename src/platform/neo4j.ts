@@ -19,6 +19,16 @@ export interface QueryCounter {
 type Params = Record<string, unknown>;
 
 /**
+ * Something Cypher runs on: a request's {@link GraphSession} (each statement its own transaction)
+ * or one {@link GraphSession.transaction} (every statement in one, committed together). Graph
+ * modules take this, so the same statement can run alone or as part of a larger atomic change.
+ */
+export interface Cypher {
+  read<T>(cypher: string, params?: Params): Promise<T[]>;
+  write<T>(cypher: string, params?: Params): Promise<T[]>;
+}
+
+/**
  * The driver sends JS numbers as floats; Cypher wants integers for LIMIT, epoch millis and the
  * like. Wrap such parameters with this.
  */
@@ -94,6 +104,38 @@ export class Graph {
     }
   }
 
+  /**
+   * Runs `work` in one write transaction: every statement it runs on the {@link Cypher} it is given
+   * commits together, or none does (an error thrown by `work`, ours or the driver's, rolls it all
+   * back and is rethrown, mapped). The driver retries `work` whole on a transient error (a
+   * deadlock, a leader switch) within `maxTransactionRetryTime`, so `work` must not have effects
+   * outside the transaction that a retry would repeat, or must make them idempotent.
+   */
+  async transaction<T>(work: (tx: Cypher) => Promise<T>, onStatement: () => void = () => undefined): Promise<T> {
+    const session = this.driver.session({ defaultAccessMode: neo4j.session.WRITE, ...(this.database ? { database: this.database } : {}) });
+    try {
+      return await session.executeWrite(async (tx) => {
+        const run = async <R>(cypher: string, params: Params = {}): Promise<R[]> => {
+          onStatement();
+          try {
+            const result = await tx.run(cypher, params);
+            return result.records.map((r) => r.toObject() as R);
+          } catch (error) {
+            // A constraint violation is the caller's to give a meaning (as outside a transaction); every
+            // other driver error stays as it came, so the driver can tell which ones to retry.
+            const mapped = mapDriverError(error);
+            throw mapped instanceof ConstraintViolationError ? mapped : error;
+          }
+        };
+        return work({ read: run, write: run });
+      });
+    } catch (error) {
+      throw mapDriverError(error);
+    } finally {
+      await session.close();
+    }
+  }
+
   /** Resolves when a query can be answered; throws ServiceUnavailableError otherwise. */
   async ping(): Promise<void> {
     await this.run("READ", "RETURN 1 AS ok", {});
@@ -105,7 +147,7 @@ export class Graph {
 }
 
 /** The per-request face of {@link Graph}: same driver, its own round-trip counter. */
-export class GraphSession {
+export class GraphSession implements Cypher {
   constructor(
     private readonly graph: Graph,
     readonly counter: QueryCounter,
@@ -124,6 +166,13 @@ export class GraphSession {
   profile(cypher: string, params: Params = {}): Promise<ProfiledPlan> {
     this.counter.queries += 1;
     return this.graph.profile(cypher, params);
+  }
+
+  /** {@link Graph.transaction}, counting each statement as a round trip of this session. */
+  transaction<T>(work: (tx: Cypher) => Promise<T>): Promise<T> {
+    return this.graph.transaction(work, () => {
+      this.counter.queries += 1;
+    });
   }
 }
 

@@ -1,5 +1,7 @@
 import type { Redis } from "ioredis";
 import type { AdviceService } from "../advice/service";
+import type { Approvals } from "../approval/service";
+import type { ContactPolicyChanges } from "../contact-policy/changes";
 import { ANONYMOUS, type Principal } from "../auth/principal";
 import type { Sessions } from "../auth/sessions";
 import type { ContactPolicy } from "../contact-policy/policy";
@@ -16,8 +18,10 @@ import type { RealtimeService } from "../realtime/service";
 export interface DomainServices {
   sessions: Sessions;
   customers: Customer360Service;
+  approvals: Approvals;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
+  contactPolicyChanges: ContactPolicyChanges;
   decisioning: DecisioningService;
   advice: AdviceService;
   realtime: RealtimeService;
@@ -56,8 +60,10 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     log: services.log,
     sessions: services.sessions,
     customers: services.customers,
+    approvals: services.approvals,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
+    contactPolicyChanges: services.contactPolicyChanges,
     decisioning: services.decisioning,
     advice: services.advice,
     realtime: services.realtime,
