@@ -18,6 +18,8 @@
  *   push:customer:<id>                   one customer's offers (stream, capped, TTL): liveOffers replay
  *   push:agent:<id>                      one agent's desk updates (stream, capped, TTL): deskFeed replay
  *   push (pub/sub channel)               every push, to every replica, which routes it to its subscribers
+ *   rl:<budget>:<principalId>            requests spent in the current minute (reads, decisions, mutations;
+ *                                        rate-limiter-flexible's counter, TTL the window)
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -44,6 +46,8 @@ export const keys = {
     state: (eventId: string): string => `events:state:${eventId}`,
     parked: (): string => "events:parked",
   },
+  /** Rate limits (src/auth/rate-limits.ts): the prefix rate-limiter-flexible puts before ":<principalId>". */
+  rateLimit: (budget: string): string => `rl:${budget}`,
   push: {
     all: (): string => "push:all",
     customer: (customerId: string): string => `push:customer:${customerId}`,
