@@ -27,3 +27,6 @@ export function bearer(role: BenchRole): { authorization: string } {
   if (!token) throw new Error("bench tokens are not minted yet: call prepareBenchTokens() first");
   return { authorization: `Bearer ${token}` };
 }
+
+/** RATE_LIMITS for the bench's gateways: the bench's two principals, with budgets no load reaches. */
+export const BENCH_RATE_LIMITS = "AGENT=1000000000/1000000000/1000000000,SERVICE=1000000000/1000000000/1000000000";

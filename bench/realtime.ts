@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { BENCH_AUTH_SECRET, bearer } from "./auth";
+import { BENCH_AUTH_SECRET, BENCH_RATE_LIMITS, bearer } from "./auth";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "graphql-ws";
@@ -166,7 +166,20 @@ async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string
   return startChildServer({
     name: `gateway-rt-${port}`,
     script: join(PROJECT_ROOT, "dist/src/main/start.js"),
-    env: { ...ctx.neo4jEnv, AUTH_SECRET: BENCH_AUTH_SECRET, REDIS_URL: ctx.redisUrl, REDIS_KEY_PREFIX: prefix, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    env: {
+      ...ctx.neo4jEnv,
+      AUTH_SECRET: BENCH_AUTH_SECRET,
+      REDIS_URL: ctx.redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      // One SERVICE principal holds every subscription (up to 10,000 over 50 sockets): far over the
+      // defaults for one principal (500) and one socket (100), which are for real clients.
+      RATE_LIMITS: BENCH_RATE_LIMITS,
+      WS_MAX_SUBSCRIPTIONS: "100000",
+      WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL: "1000000",
+    },
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
     healthUrl: `http://127.0.0.1:${port}/readyz`,
   });

@@ -1,4 +1,6 @@
-import { DEFAULT_REALTIME, type Config, type RealtimeConfig } from "../platform/config";
+import { DEFAULT_LIMITS, DEFAULT_REALTIME, type Config, type LimitsConfig, type RealtimeConfig } from "../platform/config";
+import { RateLimits } from "../auth/rate-limits";
+import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
@@ -20,7 +22,7 @@ export interface App {
 export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
-  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; auth: AuthConfig };
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; auth: AuthConfig; limits?: Partial<LimitsConfig>; production?: boolean };
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
@@ -32,8 +34,18 @@ export async function openApp(opts: {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
     // Revocations load before the first token is checked.
     await sessions.start();
-    const tokens = new TokenVerifier(opts.config.auth, (subject, issuedAtMs) => sessions.isRevoked(subject, issuedAtMs));
-    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host, tokens });
+    const limits = { ...DEFAULT_LIMITS, ...opts.config.limits };
+    const gateway = await startGateway({
+      schema: await buildGatewaySchema(),
+      services,
+      port: opts.config.port,
+      host: opts.config.host,
+      tokens: new TokenVerifier(opts.config.auth, (subject, issuedAtMs) => sessions.isRevoked(subject, issuedAtMs)),
+      limits,
+      rateLimits: new RateLimits(redis, limits.rateLimits, opts.log),
+      trusted: TrustedDocuments.load(limits.trustedDocuments),
+      production: opts.config.production ?? false,
+    });
     realtime.start();
     let closing: Promise<void> | undefined;
     return {

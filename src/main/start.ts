@@ -51,7 +51,7 @@ runMain(async (onStop, stopping) => {
   // set (production must set one: loadConfig refuses otherwise).
   const devSecret = !config.auth.secret && !config.auth.jwksUrl ? ensureDevSecret() : null;
   const auth = devSecret ? { ...config.auth, secret: devSecret } : config.auth;
-  const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config: { ...config, auth }, log });
+  const app = await openApp({ neo4j: { ...services.neo4j, readTimeoutMs: config.neo4j.readTimeoutMs }, redisUrl: services.redisUrl ?? "", config: { ...config, auth }, log });
   onStop(async () => {
     log.info("stopping: draining requests and closing sockets");
     await app.close();

@@ -21,6 +21,8 @@
  *   auth:sessions:<replica>              one replica's open WebSocket sessions (hash: session id → JSON; TTL, heartbeat)
  *   auth:revoked                         token revocations (hash: subject → revoked-at ms; TTL 12 h, the longest token)
  *   auth:revocations (pub/sub channel)   a revocation, to every replica
+ *   rl:<budget>:<principalId>            requests spent in the current minute (reads, decisions, mutations;
+ *                                        rate-limiter-flexible's counter, TTL the window)
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -54,6 +56,8 @@ export const keys = {
     /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
     revocations: (): string => "auth:revocations",
   },
+  /** Rate limits (src/auth/rate-limits.ts): the prefix rate-limiter-flexible puts before ":<principalId>". */
+  rateLimit: (budget: string): string => `rl:${budget}`,
   push: {
     all: (): string => "push:all",
     customer: (customerId: string): string => `push:customer:${customerId}`,

@@ -54,9 +54,9 @@ export interface LiveSocket {
  * The one context factory: per HTTP request, per WebSocket operation, and (as the gateway's own
  * principal) per batch of events the consumer decides for.
  */
-export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket): GatewayContext {
+export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket, signal?: AbortSignal): GatewayContext {
   return {
-    ...openScope(services.graph, principal),
+    ...openScope(services.graph, principal, signal),
     log: services.log,
     sessions: services.sessions,
     customers: services.customers,
