@@ -209,7 +209,7 @@ function admission(rateLimits: RateLimits): ApolloServerPlugin<GatewayContext> {
         async didResolveOperation({ contextValue, document, operation, request, schema }) {
           if (contextValue.signal?.aborted) throw contextValue.signal.reason as Error;
           if (!operation || operation.operation === "subscription") return;
-          const refused = await admitOperation({ principal: contextValue.principal, schema, document, operation, variables: request.variables, rateLimits });
+          const refused = await admitOperation({ principal: contextValue.principal, schema, document, operation, variables: request.variables, rateLimits, signal: contextValue.signal });
           if (refused) throw refused;
         },
       };
