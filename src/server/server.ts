@@ -65,8 +65,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     validationRules,
     parseOptions,
     introspection: true,
-    // Ids are served from the trusted-documents manifest (persistedDocuments below), not from a
-    // cache any client may fill; batches are refused (batchedRequests below) before Apollo sees them.
+    // Ids are served from the trusted-documents manifest (the trustedDocuments middleware below),
+    // not from a cache any client may fill; batches are refused (batchedRequests) before Apollo sees them.
     persistedQueries: false,
     allowBatchedHttpRequests: false,
     plugins: [
