@@ -78,10 +78,20 @@ export function operationCost(
 ): OperationCost | null {
   const options = { schema, query: document, variables: variables ? { ...variables } : {}, ...(operationName ? { operationName } : {}) };
   let cost: number;
-  let decisions: number;
+  let decisions = 0;
+  // Most operations make no decision: count them (a second pass) only when the first met one.
+  let sawDecision = false;
+  const costEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+    const coordinate = `${type.name}.${field.name}`;
+    const decision = DECISIONS.has(coordinate);
+    if (decision) sawDecision = true;
+    const own = isCompositeType(getNamedType(field.type)) ? 1 : 0;
+    const size = SIZED[coordinate]?.(args) ?? 1;
+    return size * (own + childComplexity) + (decision ? DECISION_COST : 0);
+  };
   try {
     cost = getComplexity({ ...options, estimators: [costEstimator] });
-    decisions = getComplexity({ ...options, estimators: [decisionEstimator] });
+    if (sawDecision) decisions = getComplexity({ ...options, estimators: [decisionEstimator] });
   } catch {
     return null;
   }
@@ -97,13 +107,6 @@ export function operationCost(
   }
   return { cost, decisions };
 }
-
-const costEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  const coordinate = `${type.name}.${field.name}`;
-  const own = isCompositeType(getNamedType(field.type)) ? 1 : 0;
-  const size = SIZED[coordinate]?.(args) ?? 1;
-  return size * (own + childComplexity) + (DECISIONS.has(coordinate) ? DECISION_COST : 0);
-};
 
 /** Counts decision calls, multiplied by the sized lists above them (`customers(ids: …) { nextBestOffers }`). */
 const decisionEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { RLWrapperTimeouts, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimitSetting } from "../platform/config";
 import { ForbiddenError, RateLimitedError } from "../platform/errors";
 import { keys } from "../platform/keys";
@@ -48,7 +48,7 @@ export type Usage = Partial<Record<Budget, number>>;
 export class RateLimits {
   private readonly budgets: Readonly<Record<Role, RoleBudgets>>;
   /** One limiter per budget and allowance: the Redis counter is the principal's, the allowance its roles'. */
-  private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly limiters = new Map<string, RLWrapperTimeouts>();
 
   /**
    * @param setting RATE_LIMITS: "off", or per-role overrides of {@link DEFAULT_RATE_LIMITS}
@@ -125,11 +125,11 @@ export class RateLimits {
     );
   }
 
-  private limiter(budget: Budget, points: number): RateLimiterRedis {
+  private limiter(budget: Budget, points: number): RLWrapperTimeouts {
     const id = `${budget}:${points}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      limiter = new RateLimiterRedis({
+      const redis = new RateLimiterRedis({
         storeClient: this.redis,
         keyPrefix: keys.rateLimit(budget),
         points,
@@ -138,8 +138,14 @@ export class RateLimits {
         rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ keyPrefix: keys.rateLimit(budget), points, duration: RATE_WINDOW_SECONDS }),
       });
+      // A Redis that is up but does not answer (overloaded, a network that drops packets) must not
+      // hold every request: after CHARGE_TIMEOUT_MS the memory limiter answers instead.
+      limiter = new RLWrapperTimeouts({ limiter: redis, timeoutMs: CHARGE_TIMEOUT_MS });
       this.limiters.set(id, limiter);
     }
     return limiter;
   }
 }
+
+/** How long a charge waits for Redis before the per-replica memory limiter decides. */
+const CHARGE_TIMEOUT_MS = 300;

@@ -19,6 +19,8 @@ export async function admitOperation(args: {
   operation: OperationDefinitionNode;
   variables: Readonly<Record<string, unknown>> | null | undefined;
   rateLimits: RateLimits;
+  /** The request's deadline: when it passes first, its reason is the answer. */
+  signal?: AbortSignal | undefined;
 }): Promise<GatewayError | null> {
   const { principal, schema, document, operation, variables } = args;
   const operationName = operation.name?.value;
@@ -27,10 +29,21 @@ export async function admitOperation(args: {
   try {
     const cost = operationCost(schema, document, operationName, variables);
     const kind = operation.operation === "mutation" ? "mutations" : "reads";
-    await args.rateLimits.charge(principal, { [kind]: 1, decisions: cost?.decisions ?? 0 });
+    await untilAborted(args.rateLimits.charge(principal, { [kind]: 1, decisions: cost?.decisions ?? 0 }), args.signal);
     return null;
   } catch (error) {
     if (error instanceof GatewayError) return error;
     throw error;
   }
+}
+
+/** `work`, or the signal's reason if it is aborted first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

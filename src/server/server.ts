@@ -65,8 +65,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     validationRules,
     parseOptions,
     introspection: true,
-    // Ids are served from the trusted-documents manifest (persistedDocuments below), not from a
-    // cache any client may fill; batches are refused (batchedRequests below) before Apollo sees them.
+    // Ids are served from the trusted-documents manifest (the trustedDocuments middleware below),
+    // not from a cache any client may fill; batches are refused (batchedRequests) before Apollo sees them.
     persistedQueries: false,
     allowBatchedHttpRequests: false,
     plugins: [
@@ -209,7 +209,7 @@ function admission(rateLimits: RateLimits): ApolloServerPlugin<GatewayContext> {
         async didResolveOperation({ contextValue, document, operation, request, schema }) {
           if (contextValue.signal?.aborted) throw contextValue.signal.reason as Error;
           if (!operation || operation.operation === "subscription") return;
-          const refused = await admitOperation({ principal: contextValue.principal, schema, document, operation, variables: request.variables, rateLimits });
+          const refused = await admitOperation({ principal: contextValue.principal, schema, document, operation, variables: request.variables, rateLimits, signal: contextValue.signal });
           if (refused) throw refused;
         },
       };

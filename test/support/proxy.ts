@@ -48,11 +48,14 @@ export class CuttableProxy {
   }
 
   async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop listening first, then drop every connection: one accepted between the two (a client
+    // reconnecting every 200 ms) would otherwise stay open, and close() would wait for it for ever.
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await closed;
   }
 
   async restore(): Promise<void> {
@@ -61,6 +64,10 @@ export class CuttableProxy {
 
   private listen(): Promise<void> {
     const server = createServer((client) => {
+      if (this.server !== server) {
+        client.destroy();
+        return;
+      }
       const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
       for (const s of [client, upstream]) {
         this.sockets.add(s);
