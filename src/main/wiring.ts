@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { AdviceService } from "../advice/service";
+import { CallRegister } from "../customer360/calls";
 import { EVENT_PROCESSOR } from "../auth/principal";
 import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
@@ -31,10 +32,11 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const bus = new InvalidationBus(pubsub);
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
-  const customers = new Customer360Service(reference);
+  const calls = new CallRegister(redis, realtimeConfig.callWindowMs);
+  const customers = new Customer360Service(reference, calls);
   const marketing = new MarketingService(graph, reference, bus, log);
   const contactPolicy = new ContactPolicy(redis);
-  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
+  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls);
   const advice = new AdviceService(reference);
   const services: Wired = { graph, redis, log, pubsub, bus, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
@@ -45,6 +47,7 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
     marketing,
     decisioning,
     policy: contactPolicy,
+    calls,
     log,
     config: realtimeConfig,
     openScope: () => createContext(services, EVENT_PROCESSOR),

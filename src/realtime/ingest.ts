@@ -2,7 +2,7 @@ import { BadUserInputError } from "../platform/errors";
 import { existingCustomerIds } from "../graph/customer";
 import type { GraphSession } from "../platform/neo4j";
 import { checkEvent, type EventProblem, type RawEvent } from "./event-input";
-import type { EventStream, GatewayEvent } from "./event-stream";
+import { sourceOfPrincipal, type EventStream, type GatewayEvent } from "./event-stream";
 
 /** Most events one ingestEvents call takes; bigger feeds send several batches (or write to the stream). */
 export const MAX_EVENTS_PER_CALL = 1_000;
@@ -28,15 +28,17 @@ export interface IngestOutcome {
  * graph read for the batch); the good ones are queued on the event stream in one Redis script that
  * also drops ids seen before. A bad event is REJECTED with its reason and the rest still go in.
  * ACCEPTED means durably queued: the pushes follow asynchronously, from whichever replica consumes it.
+ * Ids are deduplicated among the events of the principal that sends them (`principalId`): another
+ * principal sending the same id first does not make this one's event a DUPLICATE.
  */
-export async function ingestEvents(stream: EventStream, graph: GraphSession, raws: readonly RawEvent[], now: Date = new Date()): Promise<IngestOutcome> {
+export async function ingestEvents(stream: EventStream, graph: GraphSession, principalId: string, raws: readonly RawEvent[], now: Date = new Date()): Promise<IngestOutcome> {
   if (raws.length > MAX_EVENTS_PER_CALL) {
     throw new BadUserInputError(`events holds ${raws.length} events; send at most ${MAX_EVENTS_PER_CALL} per call (split the batch)`, "events");
   }
   const results: IngestedEvent[] = raws.map((raw, index) => ({ index, id: typeof raw.id === "string" ? raw.id : null, status: "ACCEPTED", error: null }));
   const valid: Array<{ index: number; event: GatewayEvent }> = [];
   raws.forEach((raw, index) => {
-    const checked = checkEvent(raw, now);
+    const checked = checkEvent(raw, sourceOfPrincipal(principalId), now);
     if (checked.ok) valid.push({ index, event: checked.event });
     else reject(results[index], checked.problem);
   });

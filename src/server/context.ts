@@ -52,7 +52,7 @@ export interface LiveSocket {
  */
 export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket): GatewayContext {
   return {
-    ...openScope(services.graph, principal),
+    ...openScope(services.graph, principal, services.customers.calls),
     log: services.log,
     customers: services.customers,
     marketing: services.marketing,

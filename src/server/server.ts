@@ -15,6 +15,7 @@ import type { TokenVerifier } from "../auth/tokens";
 import { CLOSE_FORBIDDEN } from "../platform/close-codes";
 import { pingRedis } from "../platform/redis";
 import { listen } from "./listen";
+import { selectedCoordinates } from "./selection";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -108,6 +109,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       },
       roundTripHeader,
       subscriptionsOverWebSocket,
+      noWritesOverGet,
       authorization,
       okStatusForJsonClients,
     ],
@@ -190,6 +192,30 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
         const secure = headers?.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https";
         const where = `${secure ? "wss" : "ws"}://${headers?.get("host") ?? "localhost"}/graphql`;
         throw new GraphQLError(`Subscriptions are served over WebSocket (graphql-ws) at ${where}; HTTP serves queries and mutations.`, {
+          extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
+
+/** Fields of queries that write (deciding writes the offers to the trajectory and spends contact caps). */
+const WRITING_QUERY_FIELDS: ReadonlySet<string> = new Set(["Query.nextBestOffers", "Customer.nextBestOffers"]);
+
+/**
+ * A GET must not write: browsers, proxies and prefetchers send GETs on their own, and Apollo's CSRF
+ * prevention lets one through with a mere `apollo-require-preflight` header. Apollo already keeps
+ * mutations off GET; queries that write (nextBestOffers) are refused here, before anything runs,
+ * with BAD_REQUEST (status 400) saying to use POST.
+ */
+const noWritesOverGet: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart({ request }) {
+    if (request.http?.method !== "GET") return {};
+    return {
+      async didResolveOperation({ document, schema }) {
+        const writing = selectedCoordinates(schema, document, WRITING_QUERY_FIELDS);
+        if (writing.length === 0) return;
+        throw new GraphQLError(`${writing.join(" and ")} decides and writes the offers to the trajectory, so it is not served over HTTP GET; send the request with POST.`, {
           extensions: { code: "BAD_REQUEST", http: { status: 400 } },
         });
       },
