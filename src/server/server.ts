@@ -9,7 +9,9 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import { createContext, type GatewayContext, type Services } from "./context";
-import { authorizeOperation } from "../auth/policy";
+import { authorizeOperation, rootArguments } from "../auth/policy";
+import { RequestAccess } from "../customer360/access";
+import type { GatewayError } from "../platform/errors";
 import { ANONYMOUS, type Principal } from "../auth/principal";
 import type { TokenVerifier } from "../auth/tokens";
 import { CLOSE_FORBIDDEN } from "../platform/close-codes";
@@ -69,14 +71,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         let document: DocumentNode;
         try {
           document = parse(payload.query);
         } catch {
           return undefined; // graphql-ws answers a syntax error itself
         }
-        const refused = authorizeOperation(ctx.extra.principal ?? ANONYMOUS, schema, document, payload.operationName, payload.variables);
+        const principal = ctx.extra.principal ?? ANONYMOUS;
+        const refused =
+          authorizeOperation(principal, schema, document, payload.operationName, payload.variables) ??
+          (await refusedByTheMoment(services, new RequestAccess(principal, services.customers.calls), schema, document, payload.operationName, payload.variables));
         return refused ? [refused] : undefined;
       },
       context: (ctx) => createContext(services, ctx.extra.principal ?? ANONYMOUS, ctx.extra.socket),
@@ -110,7 +115,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       roundTripHeader,
       subscriptionsOverWebSocket,
       noWritesOverGet,
-      authorization,
+      authorization(services),
       okStatusForJsonClients,
     ],
   });
@@ -223,17 +228,40 @@ const noWritesOverGet: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
-/** The policy (src/auth/policy.ts) before anything executes: the whole operation or nothing. */
-const authorization: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ contextValue, document, operationName, request, schema }) {
-        const refused = authorizeOperation(contextValue.principal, schema, document, operationName, request.variables);
-        if (refused) throw refused;
-      },
-    };
-  },
-};
+/**
+ * The policy (src/auth/policy.ts) before anything executes: the whole operation or nothing. Then
+ * the refusals that depend on the moment rather than on the arguments alone (an agent's number
+ * lookups against its current call), also for the whole operation, before anything is read.
+ */
+function authorization(services: Services): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operationName, request, schema }) {
+          const refused =
+            authorizeOperation(contextValue.principal, schema, document, operationName, request.variables) ??
+            (await refusedByTheMoment(services, contextValue.access, schema, document, operationName, request.variables));
+          if (refused) throw refused;
+        },
+      };
+    },
+  };
+}
+
+/** Whole-operation refusals that need what the services know now (the services keep the same checks per field). */
+async function refusedByTheMoment(
+  services: Services,
+  access: RequestAccess,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+): Promise<GatewayError | null> {
+  const numbers = rootArguments(schema, document, operationName, variables)
+    .filter((f) => f.coordinate === "Query.customerByMsisdn")
+    .map((f) => f.args.msisdn);
+  return numbers.length > 0 ? services.customers.refusedLookups(access, numbers) : null;
+}
 
 /**
  * GraphQL over HTTP: a client that only accepts `application/json` expects 200 even when the
