@@ -210,18 +210,36 @@ describe("MSISDN and name: masked except for the caller of the agent's current c
     await subscriptionsOn(gw, 0);
   });
 
-  test("10,000 aliases of customerByMsisdn reveal nothing: customers' numbers and strangers' get the same FORBIDDEN, and nothing is read", async () => {
+  test("10,000 aliases of customerByMsisdn reveal nothing: customers' numbers and strangers' get the same FORBIDDEN, at once, and nothing is read", async () => {
     const desk = await agent(`A${process.pid}-flood`, ["R33"]);
-    // Seeded customers' numbers and numbers nobody holds (the 19x range is not issued to the seeded province).
-    const numbers = Array.from({ length: 10_000 }, (_, i) => (i % 2 === 0 ? msisdnFor(TEST_DATA.seed, 1 + (i % TEST_DATA.customers)) : `199${String(i).padStart(8, "0")}`));
-    const document = `{ ${numbers.map((m, i) => `a${i}: customerByMsisdn(msisdn: "${m}") { id msisdn }`).join(" ")} }`;
-    const res = await gw.raw<Record<string, unknown>>(document, undefined, desk);
-    assert.equal(res.roundTrips, 0, "not one graph read");
-    assert.ok(res.data && Object.values(res.data).every((v) => v === null), "no alias answered");
-    assert.equal(res.errors?.length, numbers.length);
-    const messages = new Set(res.errors?.map((e) => `${e.extensions?.code}: ${e.message}`));
-    assert.equal(messages.size, 1, `one answer for every number, customer or not: ${[...messages].join(" | ").slice(0, 300)}`);
-    assert.match([...messages][0] ?? "", /^FORBIDDEN: customerByMsisdn answers for the number of your current caller only/);
+    const flood = (numbers: string[]) => `{ ${numbers.map((m, i) => `a${i}: customerByMsisdn(msisdn: "${m}") { id msisdn }`).join(" ")} }`;
+    // Seeded customers' numbers, and numbers nobody holds (the 199 range is not issued to the seeded province).
+    const customers = Array.from({ length: 10_000 }, (_, i) => msisdnFor(TEST_DATA.seed, 1 + (i % TEST_DATA.customers)));
+    const strangers = Array.from({ length: 10_000 }, (_, i) => `199${String(i).padStart(8, "0")}`);
+    const [held, unheld] = [await gw.raw(flood(customers), undefined, desk), await gw.raw(flood(strangers), undefined, desk)];
+    for (const res of [held, unheld]) {
+      assert.equal(res.roundTrips, 0, "not one graph read");
+      assert.equal(res.data ?? null, null, "refused as a whole, before anything ran");
+      assert.equal(res.errors?.length, 1, "one answer, not 10,000");
+      assert.equal(codeOf(res), "FORBIDDEN");
+      assert.match(res.errors?.[0]?.message ?? "", /^customerByMsisdn answers for the number of your current caller only/);
+    }
+    assert.deepEqual([held.status, held.errors], [unheld.status, unheld.errors], "the same answer whoever holds the numbers");
+  });
+
+  test("on a call: the caller's number alone answers; slipped in among others, the whole operation is refused", async () => {
+    const caller = await freshCustomer();
+    const agentId = `A${process.pid}-slip`;
+    const desk = await agent(agentId, [cityOf(caller)]);
+    await call("START", caller.customer.id, agentId, "CALL-S");
+    const one = await gw.raw<{ a: { id: string } | null }>(`query ($m: String!) { a: customerByMsisdn(msisdn: $m) { id } }`, { m: caller.customer.msisdn }, desk);
+    assert.deepEqual(dataOf(one).a, { id: caller.customer.id });
+    const others = Array.from({ length: 100 }, (_, i) => msisdnFor(TEST_DATA.seed, 1 + i));
+    const slipped = await gw.raw(`{ ${[caller.customer.msisdn, ...others].map((m, i) => `a${i}: customerByMsisdn(msisdn: "${m}") { id }`).join(" ")} }`, undefined, desk);
+    assert.equal(codeOf(slipped), "FORBIDDEN");
+    assert.equal(slipped.data ?? null, null);
+    assert.equal(slipped.roundTrips, 0);
+    await call("END", caller.customer.id, agentId, "CALL-S");
   });
 });
 
