@@ -37,7 +37,7 @@ export class EventInput {
 
 @ObjectType({ description: "Why one event was rejected." })
 export class EventError {
-  @Field(() => String, { description: "BAD_USER_INPUT or NOT_FOUND." })
+  @Field(() => String, { description: "BAD_USER_INPUT, NOT_FOUND, or FORBIDDEN (a customer outside the token's regions)." })
   code!: string;
 
   @Field(() => String, { description: "The field at fault, e.g. type, customerId, payload.percent." })

@@ -65,9 +65,9 @@ async function view(id: string, token: string): Promise<GraphQLResponse<View>> {
 }
 
 /** The call events the contact centre sends (as the suite's operator, a SERVICE among its roles). */
-async function call(kind: "START" | "END", customerId: string, agentId: string, callId: string): Promise<string> {
+async function call(kind: "START" | "END", customerId: string, agentId: string, callId: string, at?: Date): Promise<string> {
   const id = eventId(`call-${kind.toLowerCase()}`);
-  const result = await ingest(gw, [{ id, customerId, type: `HOTLINE_CALL_${kind}`, payload: { agentId, callId } }]);
+  const result = await ingest(gw, [{ id, customerId, type: `HOTLINE_CALL_${kind}`, payload: { agentId, callId }, ...(at ? { at: at.toISOString() } : {}) }]);
   assert.equal(result.accepted, 1, JSON.stringify(result.events));
   await processed(redis, [id]);
   return id;
@@ -148,9 +148,13 @@ describe("MSISDN and name: masked except for the caller of the agent's current c
     // An end naming another call leaves this one on.
     await call("END", id, mineId, "CALL-0");
     assert.deepEqual(await seen(mine), whole);
-    await call("END", id, mineId, "CALL-1");
+    const ended = new Date();
+    await call("END", id, mineId, "CALL-1", ended);
     assert.deepEqual(await seen(mine), { id, name: masked.name, msisdn: masked.msisdn }, "after the call");
     assert.equal(codeOf(await byNumber(mine)), "FORBIDDEN");
+    // A late start of the ended call (a feed's resend under a new id, a retry) does not open it again.
+    await call("START", id, mineId, "CALL-1", new Date(ended.getTime() - 5_000));
+    assert.deepEqual(await seen(mine), { id, name: masked.name, msisdn: masked.msisdn }, "still masked");
   });
 
   test("without HOTLINE_CALL_END the caller is masked again once the call's window passes", async () => {
@@ -414,6 +418,21 @@ describe("events: each principal's ids are its own", () => {
     await eventually(async () => assert.equal(await redis.hget(keys.events.state("token:service:squatter", id), "state"), "done"), { what: "the squatter's event processed under its own id" });
     desk.dispose();
     await subscriptionsOn(gw, 0);
+  });
+});
+
+describe("a feed speaks for its own regions' customers", () => {
+  test("ingestEvents of a SERVICE with regions REJECTS an event of another region's customer as FORBIDDEN: a call it reports would unmask the caller", async () => {
+    const [mine, theirs] = await twoCities();
+    const feed = await only(["SERVICE"], { regions: [cityOf(mine)] });
+    const events = [
+      { id: eventId("own"), customerId: mine.customer.id, type: "PLAN_QUERY" },
+      { id: eventId("foreign"), customerId: theirs.customer.id, type: "HOTLINE_CALL_START", payload: { agentId: `A${process.pid}-foreign` } },
+    ];
+    const result = dataOf(await gw.raw<{ ingestEvents: { accepted: number; rejected: number; events: Array<{ status: string; error: { code: string; field: string; message: string } | null }> } }>(INGEST, { events }, feed)).ingestEvents;
+    assert.deepEqual([result.accepted, result.rejected], [1, 1]);
+    assert.deepEqual(result.events.map((e) => [e.status, e.error?.code ?? null, e.error?.field ?? null]), [["ACCEPTED", null, null], ["REJECTED", "FORBIDDEN", "customerId"]]);
+    assert.match(result.events[1]?.error?.message ?? "", /outside this token's regions/);
   });
 });
 

@@ -18,6 +18,15 @@ export class RequestAccess {
     private readonly calls: CallRegister | null,
   ) {}
 
+  /**
+   * Starts reading the agent's call now (AGENT principals only), so the read overlaps parsing,
+   * validation and authorisation instead of delaying the first statement that needs the scope.
+   */
+  prefetch(): this {
+    this.currentCall().catch(() => undefined);
+    return this;
+  }
+
   /** The same principal's access, to be read again (a subscription's next push). */
   fresh(): RequestAccess {
     return new RequestAccess(this.principal, this.calls);

@@ -52,7 +52,7 @@ export class CallRegister {
   /** The agent's call in progress, or null: one Redis read. */
   async current(agentId: string, now: Date = new Date()): Promise<CurrentCall | null> {
     const h = await redisCall(this.redis.hgetall(keys.calls.current(agentId)));
-    if (!h.customerId || !h.at) return null;
+    if (!h.customerId || !h.at || h.ended) return null;
     const startedAt = new Date(Number(h.at));
     // The key expires at the window's end; this only covers a Redis whose clock runs behind ours.
     if (startedAt.getTime() + this.windowMs <= now.getTime()) return null;

@@ -22,7 +22,7 @@ export interface RequestScope {
 /** A fresh scope on `graph` for `principal`; `calls` tells what an agent's current call unlocks (none: no call counts). */
 export function openScope(graph: Graph, principal: Principal, calls: CallRegister | null = null): RequestScope {
   const session = graph.session();
-  const access = new RequestAccess(principal, calls);
+  const access = new RequestAccess(principal, calls).prefetch();
   return { principal, access, graph: session, loaders: createLoaders(session, access) };
 }
 

@@ -62,6 +62,13 @@ export async function customersByIds(graph: GraphSession, ids: readonly string[]
   return new Map(rows.map((r) => [r.key, scopedRecord(r)]));
 }
 
+/** The district of each of `ids` that is a customer: one index lookup per id, one round trip for the batch. */
+export async function customerRegions(graph: GraphSession, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await graph.read<{ id: string; regionId: string }>(`MATCH (c:Customer) WHERE c.id IN $ids RETURN c.id AS id, c.regionId AS regionId`, { ids: [...new Set(ids)] });
+  return new Map(rows.map((r) => [r.id, r.regionId]));
+}
+
 /** Which of `ids` are customers: one index lookup per id, one round trip for the batch (events are checked at the door). */
 export async function existingCustomerIds(graph: GraphSession, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();

@@ -103,6 +103,9 @@ the caller with the agent's own masking: whole on the call, masked when replayed
   sending token's (\`token:<sub>\`), entries a feed writes to the Redis stream carry a \`source\` field
   (default \`stream\`). Another principal sending an id first no longer turns the real event into a
   DUPLICATE.
+- **Speaking for another region's customers.** \`ingestEvents\` of a SERVICE with regions rejects an
+  event of a customer outside them (\`REJECTED\`, \`FORBIDDEN\`): a \`HOTLINE_CALL_START\` a feed reports
+  unmasks the caller for an agent, so a feed reports its own regions' customers only.
 - **Another region's pushes.** \`offerFeed\` delivers a SERVICE only its regions' pushes, live and
   replayed (the push router drops the rest for that subscriber); \`liveOffers\` of a customer outside
   its regions is FORBIDDEN.

@@ -12,8 +12,8 @@
  *   model:…                              propensity model state (decisioning)
  *   decide:once:<hash>                   one decision request's answer (its decision ids, JSON) or the lock of
  *                                        the request deciding it, for repeats within 5 minutes (decisioning)
- *   call:agent:{<agentId>}               the agent's current call (hash: customerId, msisdn, callId, at), until
- *                                        it ends or its window passes (expires then)
+ *   call:agent:{<agentId>}               the agent's current call (hash: customerId, msisdn, callId, at; ended
+ *                                        once it ended), expiring when its window passes
  *   call:agent:{<agentId>}:recent        customers the agent talked to (zset: customer id → last call, ms; 24 h)
  *   events:stream                        inbound events (stream; consumer group "gateway"; feeds XADD here)
  *   events:state:<eventId>              the processing state of an event a feed wrote to the stream without a

@@ -13,7 +13,7 @@ export interface RawEvent {
 
 /** Why one event was refused: a GraphQL-style code, the field, and what to do. */
 export interface EventProblem {
-  code: "BAD_USER_INPUT" | "NOT_FOUND";
+  code: "BAD_USER_INPUT" | "NOT_FOUND" | "FORBIDDEN";
   field: string;
   message: string;
 }

@@ -64,9 +64,9 @@ export class RealtimeService {
     this.hub = new PushHub(deps.pubsub, deps.redis, deps.log, deps.config.pushBuffer);
   }
 
-  /** Checks each event on its own and queues the good ones durably (deduplicated by id among the principal's own). */
-  ingest(scope: RequestScope, events: readonly RawEvent[]): Promise<IngestOutcome> {
-    return ingestEvents(this.stream, scope.graph, scope.principal.id, events);
+  /** Checks each event on its own and queues the good ones durably (deduplicated by id among the principal's own; customers within its scope only). */
+  async ingest(scope: RequestScope, events: readonly RawEvent[]): Promise<IngestOutcome> {
+    return ingestEvents(this.stream, scope.graph, scope.principal.id, await scope.access.readScope(), events);
   }
 
   /** Events that could not be processed, newest first. */

@@ -2,13 +2,15 @@
 -- KEYS: the agent's current call (hash), the customers it talked to (zset); ARGV: customer id,
 -- msisdn, call id ("" when none), start (ms), end of the call's window (ms), now (ms), how long
 -- calls are remembered (ms). -> 1 when the call is now the agent's current one, 0 otherwise
--- A start older than the call recorded (a late retry of an earlier call) does not replace it;
--- a call whose window has already passed is only remembered.
+-- A start older than the call recorded (a late retry of an earlier call), or not after the end of
+-- the call recorded as ended (a retry of an ended call's start), does not replace it; a call
+-- whose window has already passed is only remembered.
 local at, untilMs, now, memory = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local function num(x) return string.format('%.0f', x) end
 local current = 0
-local recorded = tonumber(redis.call('HGET', KEYS[1], 'at') or '-1')
-if untilMs > now and recorded <= at then
+local h = redis.call('HMGET', KEYS[1], 'at', 'ended')
+local recorded, ended = tonumber(h[1] or '-1'), tonumber(h[2] or '-1')
+if untilMs > now and recorded <= at and ended < at then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'customerId', ARGV[1], 'msisdn', ARGV[2], 'callId', ARGV[3], 'at', num(at))
   redis.call('PEXPIREAT', KEYS[1], num(untilMs))
