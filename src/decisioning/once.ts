@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import DataLoader from "dataloader";
 import type { ChainableCommander, Redis } from "ioredis";
+import { ServiceUnavailableError } from "../platform/errors";
 import { keys } from "../platform/keys";
 import { redisCall } from "../platform/redis";
 import { defineScripts } from "../platform/scripts";
@@ -94,7 +95,9 @@ export class DecideOnce {
     const replies = (await redisCall(pipeline.exec())) ?? [];
     return batch.map((_, i) => {
       const [error, value] = replies[i] ?? [new Error("Redis gave no reply for a pipelined command"), null];
-      return error ?? (value as V);
+      if (!error) return value as V;
+      // A script's own error is a bug; anything else (the connection closed under the pipeline) is an outage.
+      return error.name === "ReplyError" ? error : new ServiceUnavailableError("redis", error.message);
     });
   }
 
