@@ -79,7 +79,7 @@ const CHECKS: Array<[string, Check]> = [
         ...t.callsConnection.edges.map((e) => e.node.id),
         ...t.calledByConnection.edges.map((e) => e.node.id),
       ]);
-      const missing = o.circle.map((m) => m.customer.id).filter((id) => !theirs.has(id));
+      const missing = o.circle.flatMap((m) => (m.customer ? [m.customer.id] : [])).filter((id) => !theirs.has(id));
       return missing.length === 0 ? null : `${o.id}: ${missing.length} of our ${o.circle.length} circle members not in the library's ${theirs.size} ties (${missing.slice(0, 3).join(", ")})`;
     },
   ],

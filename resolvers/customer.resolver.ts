@@ -8,31 +8,41 @@ import { Region } from "../schema/region.type";
 import { CustomerTag } from "../schema/tag.type";
 import type { GatewayContext } from "../src/server/context";
 import { usageSummary } from "../src/customer360/customer";
-import { MAX_CUSTOMERS_PER_REQUEST } from "../src/customer360/service";
+import { MAX_CUSTOMERS_PER_REQUEST, type CircleMemberView } from "../src/customer360/service";
 import type { ChannelRecord, CustomerRecord, CustomerTagRecord, HoldingRecord } from "../src/graph/records";
 import { selectsField } from "../src/server/selection";
-import type { CircleMemberRecord } from "../src/graph/customer";
 import type { ContactConnectionRoot } from "../src/customer360/trajectory";
 
 @Resolver(() => Customer)
 export class CustomerResolver {
-  @Query(() => Customer, { nullable: true, description: "One customer by id; null when there is no such customer." })
+  @Query(() => Customer, { nullable: true, description: "One customer by id; null when there is no such customer, FORBIDDEN when it is outside what you may read (an AGENT: its regions and its current caller)." })
   customer(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<CustomerRecord | null> {
     return ctx.customers.customer(ctx, id);
   }
 
-  @Query(() => Customer, { nullable: true, description: "The customer behind a phone number: what a 10086 desk has when a call comes in." })
+  @Query(() => Customer, {
+    nullable: true,
+    description: "The customer behind a phone number: what a 10086 desk has when a call comes in. For the number of your current caller only (or with pii:read); any other number is FORBIDDEN, customer or not.",
+  })
   customerByMsisdn(@Arg("msisdn", () => String) msisdn: string, @Ctx() ctx: GatewayContext): Promise<CustomerRecord | null> {
     return ctx.customers.customerByMsisdn(ctx, msisdn);
   }
 
-  @Query(() => [Customer], { nullable: "items", description: `Customers in the order asked, null where unknown; at most ${MAX_CUSTOMERS_PER_REQUEST} ids.` })
-  customers(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: GatewayContext): Promise<Array<CustomerRecord | null>> {
+  @Query(() => [Customer], {
+    nullable: "items",
+    description: `Customers in the order asked, null where unknown (and where outside what you may read, with a FORBIDDEN error at that place); at most ${MAX_CUSTOMERS_PER_REQUEST} ids.`,
+  })
+  customers(@Arg("ids", () => [ID]) ids: string[], @Ctx() ctx: GatewayContext): Promise<Array<CustomerRecord | null | Error>> {
     return ctx.customers.customers(ctx, ids);
   }
 
-  @FieldResolver(() => String, { description: "Masked (138****5678) unless the caller may see personal data." })
-  msisdn(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): string {
+  @FieldResolver(() => String, { description: "Masked (张*) unless you may see personal data: an AGENT for the caller of its current call, an APP for its own customer, pii:read." })
+  name(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<string> {
+    return ctx.customers.name(ctx, c);
+  }
+
+  @FieldResolver(() => String, { description: "Masked (138****5678) unless you may see personal data: an AGENT for the caller of its current call, an APP for its own customer, pii:read." })
+  msisdn(@Root() c: CustomerRecord, @Ctx() ctx: GatewayContext): Promise<string> {
     return ctx.customers.msisdn(ctx, c);
   }
 
@@ -75,7 +85,7 @@ export class CustomerResolver {
     @Root() c: CustomerRecord,
     @Ctx() ctx: GatewayContext,
     @Arg("limit", () => Int, { defaultValue: 10 }) limit: number,
-  ): Promise<Array<CircleMemberRecord & { relation: CircleMemberRecord["relations"][number] }>> {
+  ): Promise<CircleMemberView[]> {
     return ctx.customers.circle(ctx, c, limit);
   }
 

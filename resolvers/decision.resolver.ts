@@ -6,7 +6,7 @@ import { Decision, DecisionContextInput, NextBestOffersArgs } from "../schema/de
 import { ResponseOutcomeEnum } from "../schema/enums";
 import { Offer, Strategy } from "../schema/marketing.type";
 import type { GatewayContext } from "../src/server/context";
-import { viewOfDecision, viewOfRecord, type DecisionView } from "../src/decisioning/view";
+import { viewOfRecord, type DecisionView } from "../src/decisioning/view";
 import type { ContactRecord } from "../src/graph/contact";
 import type { OfferRecord, StrategyRecord } from "../src/graph/marketing";
 import type { ChannelCode, ResponseOutcome } from "../src/domain/vocabulary";
@@ -17,7 +17,7 @@ const MAX_PLACEMENTS = 10;
 
 async function decide(ctx: GatewayContext, customerId: string, channel: ChannelCode, limit: number, context?: DecisionContextInput | null): Promise<DecisionView[]> {
   intInRange("limit", limit, 1, MAX_PLACEMENTS);
-  const decisions = await ctx.decisioning.decide(ctx, {
+  return ctx.decisioning.decide(ctx, {
     customerId,
     channel,
     limit,
@@ -27,14 +27,13 @@ async function decide(ctx: GatewayContext, customerId: string, channel: ChannelC
       ...(context?.push ? { push: true } : {}),
     },
   });
-  return decisions.map(viewOfDecision);
 }
 
 @Resolver(() => Decision)
 export class DecisionResolver {
   @Query(() => [Decision], {
     description:
-      "The next best offers for a customer on a channel: at most `limit` placements, one strategy each, under the contact policy, each written to the trajectory. Unknown customer: NOT_FOUND.",
+      "The next best offers for a customer on a channel: at most `limit` placements, one strategy each, under the contact policy, each written to the trajectory. Unknown customer: NOT_FOUND. Safe to repeat: the same request (same token, customer, channel, limit, context) within 5 minutes returns the same decisions and writes nothing. It writes, so it is refused over HTTP GET: send it with POST.",
   })
   nextBestOffers(
     @Arg("customerId", () => ID) customerId: string,
@@ -53,7 +52,7 @@ export class DecisionResolver {
 
   @Mutation(() => Decision, {
     description:
-      "Records how the customer answered a decision. Idempotent: the same outcome again returns the decision unchanged; a different one is BAD_USER_INPUT. ACCEPTED subscribes the customer to the product.",
+      "Records how the customer answered a decision. Idempotent: the same outcome again returns the decision unchanged; a different one is BAD_USER_INPUT. ACCEPTED subscribes the customer to the product. Only for whoever the decision was made with (an APP its customer's, an AGENT HOTLINE decisions of its callers of the last 24 h, a SERVICE its regions'); anyone else is FORBIDDEN and nothing is recorded.",
   })
   async respondToOffer(
     @Arg("decisionId", () => ID) decisionId: string,

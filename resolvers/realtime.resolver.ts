@@ -9,6 +9,8 @@ import { BadUserInputError, NotFoundError } from "../src/platform/errors";
 import type { ChannelCode } from "../src/domain/vocabulary";
 import type { CustomerRecord } from "../src/graph/records";
 import { renewLoaders } from "../src/customer360/scope";
+import { maskName } from "../src/customer360/customer";
+import { headline } from "../src/realtime/event-processor";
 import type { IngestOutcome } from "../src/realtime/ingest";
 import { CURSOR, type DeskPush, type OfferPush, type Push } from "../src/realtime/push";
 import type { Route } from "../src/realtime/push-hub";
@@ -67,7 +69,7 @@ export class RealtimeResolver {
 
   @Subscription(() => LiveOffer, {
     description:
-      "Offers pushed to one customer (the app, the mobile hall) as events trigger them. `since`: the last cursor seen, to receive what was missed first (the last 100 pushes, 7 days). `channel` narrows to one channel.",
+      "Offers pushed to one customer (the app, the mobile hall) as events trigger them: an APP token's own customer, a SERVICE token's customers in its regions (FORBIDDEN otherwise). `since`: the last cursor seen, to receive what was missed first (the last 100 pushes, 7 days). `channel` narrows to one channel.",
     subscribe: async ({ args, context }) => {
       const a = args as { customerId: string; since?: string | null; channel?: ChannelCode | null };
       const ctx = context as GatewayContext;
@@ -88,7 +90,7 @@ export class RealtimeResolver {
 
   @Subscription(() => DeskUpdate, {
     description:
-      "An agent's desktop: when a HOTLINE_CALL_START event names this agent, the caller's view and offers. Only that agent's calls. `since`: the last cursor seen, to receive what was missed.",
+      "An agent's desktop: when a HOTLINE_CALL_START event names this agent, the caller's view and offers, rendered as the agent may see them (the caller unmasked while the call lasts). Only that agent's calls. `since`: the last cursor seen, to receive what was missed.",
     subscribe: ({ args, context }) => {
       const a = args as { agentId: string; since?: string | null };
       if (!AGENT_ID.test(a.agentId)) throw new BadUserInputError(`agentId must be 1–64 letters, digits, "_", ".", ":" or "-"; got "${a.agentId.slice(0, 40)}"`, "agentId");
@@ -107,14 +109,15 @@ export class RealtimeResolver {
 
   @Subscription(() => LiveOffer, {
     description:
-      "Every pushed offer, for internal apps (an SMS gateway, a campaign monitor), filtered on the server by channel and by region (a city id includes its districts). `since` replays from the last 10,000 pushes.",
+      "Every pushed offer of customers in the token's regions, for internal apps (an SMS gateway, a campaign monitor), filtered on the server by channel and by region (a city id includes its districts; a regionId outside the token's regions is FORBIDDEN). `since` replays from the last 10,000 pushes.",
     subscribe: async ({ args, context }) => {
       const a = args as { channel?: ChannelCode | null; regionId?: string | null; since?: string | null };
       const ctx = context as GatewayContext;
       if (a.regionId && !(await ctx.customers.regionExists(a.regionId))) {
         throw new NotFoundError(`There is no region with id ${a.regionId}; use a province, city or district id such as R3301.`);
       }
-      return live(ctx, { kind: "feed", channel: a.channel ?? null, regionId: a.regionId ?? null }, a.since);
+      // The token's regions bound what the feed delivers, whatever the filter asked (the matrix refused a regionId outside them).
+      return live(ctx, { kind: "feed", channel: a.channel ?? null, regionId: a.regionId ?? null, regions: ctx.principal.regions }, a.since);
     },
   })
   offerFeed(
@@ -144,6 +147,16 @@ export class LiveOfferResolver {
 
 @Resolver(() => DeskUpdate)
 export class DeskUpdateResolver {
+  @FieldResolver(() => String, {
+    description: "One line to read first: name, number, tier, ARPU, lifecycle, data used; name and number whole while you are on the call with this caller, masked otherwise.",
+  })
+  async headline(@Root() push: DeskRoot, @Ctx() ctx: GatewayContext): Promise<string> {
+    if (await ctx.access.unmasked(push.customerId)) return headline(await customerOrThrow(ctx, push.customerId), true);
+    // The stored line is masked; its name is masked again for lines stored before names were.
+    const [name = "", ...rest] = push.headline.split(" · ");
+    return [maskName(name), ...rest].join(" · ");
+  }
+
   @FieldResolver(() => Customer, { description: "The caller's unified view: select what the desktop shows (profile, holdings, tags, circle, contacts)." })
   customer(@Root() push: DeskRoot, @Ctx() ctx: GatewayContext): Promise<CustomerRecord> {
     return customerOrThrow(ctx, push.customerId);

@@ -66,7 +66,7 @@ export class Customer {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Masked (张*) unless you may see personal data: an AGENT for the caller of its current call, an APP for its own customer, pii:read." })
   name!: string;
 
   @Field(() => String, { description: "F or M." })
@@ -99,8 +99,17 @@ export class Customer {
 
 @ObjectType({ description: "Someone in a customer's family, V-net or calling circle." })
 export class CircleMember {
-  @Field(() => Customer)
-  customer!: Customer;
+  @Field(() => Customer, {
+    nullable: true,
+    description: "The member's unified view; null when the member is outside what you may read (another region's customer for an AGENT, anyone else for an APP): then only the masked name and number below.",
+  })
+  customer!: Customer | null;
+
+  @Field(() => String, { description: "The member's name, masked (张*) unless you may see it." })
+  name!: string;
+
+  @Field(() => String, { description: "The member's number, masked (138****5678) unless you may see it." })
+  msisdn!: string;
 
   @Field(() => CircleRelationEnum, { description: "The strongest reason this member is in the circle." })
   relation!: CircleRelation;

@@ -11,14 +11,14 @@ registerEnumType(EventStatusEnum, {
   description: "What ingestEvents did with one event.",
   valuesConfig: {
     ACCEPTED: { description: "Queued durably; its pushes follow from whichever replica processes it." },
-    DUPLICATE: { description: "An event with this id was received before (within 7 days); acknowledged, not processed again." },
+    DUPLICATE: { description: "An event with this id was received from you before (within 7 days); acknowledged, not processed again." },
     REJECTED: { description: "Not queued; `error` says why. The rest of the batch is unaffected." },
   },
 });
 
 @InputType({ description: "One event from a feed: location, usage, signalling, business acceptance, the contact centre." })
 export class EventInput {
-  @Field(() => ID, { description: "Unique per event, 1–128 characters; a resend with the same id is recognised for 7 days and not processed twice." })
+  @Field(() => ID, { description: "Unique per event among yours (each token's ids are its own namespace), 1–128 characters; a resend with the same id is recognised for 7 days and not processed twice." })
   id!: string;
 
   @Field(() => ID)
@@ -37,7 +37,7 @@ export class EventInput {
 
 @ObjectType({ description: "Why one event was rejected." })
 export class EventError {
-  @Field(() => String, { description: "BAD_USER_INPUT or NOT_FOUND." })
+  @Field(() => String, { description: "BAD_USER_INPUT, NOT_FOUND, or FORBIDDEN (a customer outside the token's regions)." })
   code!: string;
 
   @Field(() => String, { description: "The field at fault, e.g. type, customerId, payload.percent." })
@@ -127,8 +127,6 @@ export class DeskUpdate {
   @Field(() => ID)
   customerId!: string;
 
-  @Field(() => String, { description: "One line to read first: name, masked number, tier, ARPU, lifecycle, data used." })
-  headline!: string;
 
   @Field(() => EventSummary)
   event!: EventSummary;
@@ -138,6 +136,9 @@ export class DeskUpdate {
 export class ParkedEvent {
   @Field(() => ID, { description: "Quote it in retryParkedEvents once the cause is fixed." })
   parkedId!: string;
+
+  @Field(() => String, { description: 'Who sent it: "token:<subject>" for ingestEvents, the name a feed gave, or "stream". Event ids are unique per source.' })
+  source!: string;
 
   @Field(() => String, { nullable: true })
   eventId!: string | null;

@@ -26,9 +26,18 @@ import { LiveClient } from "./support/live";
 
 const codeOf = (res: GraphQLResponse<unknown>): string | undefined => res.errors?.[0]?.extensions?.code;
 
-/** One token per role, each holding that role only. The APP token acts for a customer that does not exist, so what it may do answers NOT_FOUND rather than writing. */
+/**
+ * One token per role, each holding that role only. The APP token acts for a customer that does not
+ * exist, so what it may do answers NOT_FOUND rather than writing; the AGENT token holds pii:read,
+ * so its customerByMsisdn of an unknown number answers null (without it, only its current caller's
+ * number may be looked up: test/scoping.test.ts).
+ */
 async function roleToken(role: Role): Promise<string> {
-  return mintToken(TEST_AUTH_SECRET, { sub: `test:${role}`, roles: [role], regions: ["R33"], agentId: "A-auth", ...(role === "APP" ? { customerId: "C9999999" } : {}) }, 600);
+  return mintToken(
+    TEST_AUTH_SECRET,
+    { sub: `test:${role}`, roles: [role], regions: ["R33"], agentId: "A-auth", ...(role === "APP" ? { customerId: "C9999999" } : {}), ...(role === "AGENT" ? { permissions: ["pii:read"] } : {}) },
+    600,
+  );
 }
 
 /**
@@ -182,7 +191,7 @@ describe("authentication and the permission matrix", () => {
     const anonymous = new LiveClient(gw.url, null);
     assert.equal(await within(anonymous.closed, { what: "an anonymous socket closed" }), 4403);
 
-    const brief = await mintToken(TEST_AUTH_SECRET, { sub: "svc", roles: ["SERVICE"] }, 2);
+    const brief = await mintToken(TEST_AUTH_SECRET, { sub: "svc", roles: ["SERVICE"], regions: ["R33"] }, 2);
     const live = new LiveClient(gw.url, brief);
     const feed = live.subscribe("subscription { offerFeed { cursor } }");
     // The wall clock is what is under test here: the token lives two seconds.

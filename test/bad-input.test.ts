@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { TrajectoryDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
+import { tokenFor } from "./support/auth";
 
 function onlyError(res: GraphQLResponse<unknown>): { message: string; code: string | undefined } {
   assert.equal(res.errors?.length, 1, `expected one error, got ${JSON.stringify(res.errors)}`);
@@ -56,7 +57,8 @@ describe("bad input gets BAD_USER_INPUT with a message a person can act on", () 
     const bad = onlyError(await gw.raw(`{ customerByMsisdn(msisdn: "12ab") { id } }`));
     assert.equal(bad.code, "BAD_USER_INPUT");
     assert.match(bad.message, /11-digit mobile number/);
-    const unknown = await gw.raw(`{ customerByMsisdn(msisdn: "10000000000") { id } }`);
+    // Any number but the current caller's is FORBIDDEN without pii:read (test/scoping.test.ts): ask with it.
+    const unknown = await gw.raw(`{ customerByMsisdn(msisdn: "10000000000") { id } }`, undefined, await tokenFor({ permissions: ["pii:read"] }));
     assert.deepEqual(unknown.data, { customerByMsisdn: null });
     assert.equal(unknown.errors, undefined);
   });

@@ -6,12 +6,15 @@ import { createContext } from "../src/server/context";
 import { inControlGroup } from "../src/decisioning/control-group";
 import { freshCustomer, freshCustomers, freshIds } from "./support/customers";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
+import { tokenFor } from "./support/auth";
 
 // Deciding writes to the customer's trajectory (and counts against its contact caps): every test
 // decides for fresh customers of its own (./support/customers).
 
 /** A weekday 11:00 in Beijing: outside quiet hours. */
 const DAYTIME = "2026-11-23T03:00:00.000Z";
+/** The suite's operator under another name: its requests are its own, not repeats of the operator's. */
+const otherDesk = tokenFor({ sub: "test:other-desk" });
 
 /** Could a customer holding `held` take `productId`, a main plan replacing the held one? (the seed catalogue's rules, independent of the graph's Cypher) */
 function allowed(productId: string, held: ReadonlySet<string>): boolean {
@@ -55,7 +58,8 @@ describe("next best offers", () => {
     // Not black-listed: those get no offers to compare.
     for (const id of await freshIds(15, { where: (g) => g.customer.dndList !== "BLACK" })) {
       const first = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 5 })).nextBestOffers;
-      const again = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 5 })).nextBestOffers;
+      // The same request again is a repeat (test/scoping.test.ts): the same decisions. Another desk's is decided afresh.
+      const again = dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "HOTLINE", limit: 5 }, await otherDesk)).nextBestOffers;
       assert.ok(first.length <= 5);
       assert.deepEqual(
         again.map((d) => d.offer.id),
@@ -167,9 +171,9 @@ describe("next best offers", () => {
         if (top && !(top.strategy && inControlGroup(top.strategy.id, x, top.strategy.controlShare))) id = x;
       }
       assert.ok(id, "a customer to send an SMS to");
-      const answers = await Promise.all(
-        Array.from({ length: 50 }, () => gw.request(NextBestOffersDocument, { customerId: id, channel: "SMS", limit: 1, context: { at: DAYTIME } })),
-      );
+      // Fifty senders: the same request of one sender is a repeat, which decides once by design.
+      const senders = await Promise.all(Array.from({ length: 50 }, (_, i) => tokenFor({ sub: `test:sms-sender-${i}` })));
+      const answers = await Promise.all(senders.map((token) => gw.request(NextBestOffersDocument, { customerId: id, channel: "SMS", limit: 1, context: { at: DAYTIME } }, token)));
       const sent = answers.flatMap((a) => dataOf(a).nextBestOffers.filter((d) => d.contacted));
       assert.equal(sent.length, 1, "exactly one SMS");
       const page = dataOf(await gw.request(TrajectoryDocument, { id, first: 60, channels: ["SMS"] })).customer?.contacts;

@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import { BadUserInputError } from "../src/platform/errors";
 import type { Graph } from "../src/platform/neo4j";
 import { customersByIds } from "../src/graph/customer";
-import type { CustomerRecord, ProductRecord, TagRecord } from "../src/graph/records";
+import { EVERY_CUSTOMER, type CustomerRecord, type ProductRecord, type TagRecord } from "../src/graph/records";
 import { ReferenceData } from "../src/customer360/reference";
 import { CUSTOMER_ATTRIBUTES, segmentSubject, type SegmentSubject } from "../src/segments/attributes";
 import { compileSegment, segmentVocabulary, SegmentExpressionError, type SegmentVocabulary } from "../src/segments/expression";
@@ -421,10 +421,10 @@ describe("segment expressions over the test data set's customers", () => {
       const [products, tags] = await Promise.all([reference.products(), reference.tags()]);
       // Seeded customers are only read by the tests (those that change customers make their own).
       const ids = generated.filter((_, i) => i % 10 === 0).map((g) => g.customer.id);
-      const read = await customersByIds(graph.session(), ids);
+      const read = await customersByIds(graph.session(), ids, EVERY_CUSTOMER);
       assert.equal(read.size, ids.length);
       for (const id of ids) {
-        const fromGraph = segmentSubject(read.get(id)!, products, tags);
+        const fromGraph = segmentSubject(read.get(id) as CustomerRecord, products, tags);
         const expected = subjects.get(id)!;
         assert.deepEqual(fromGraph.attributes, { ...expected.attributes, familyMember: null }, id);
         assert.deepEqual(fromGraph.tags, expected.tags, id);

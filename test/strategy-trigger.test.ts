@@ -5,6 +5,7 @@ import { ensureMarketing } from "../seeds/index";
 import { PRODUCTS } from "../seeds/catalogue";
 import { STRATEGIES } from "../seeds/marketing";
 import { createContext } from "../src/server/context";
+import { EVENT_PROCESSOR } from "../src/auth/principal";
 import { segmentSubject } from "../src/segments/attributes";
 import type { TriggerContext } from "../src/decisioning/trigger-match";
 import { EVENT_TYPES, validatePayload, type EventType } from "../src/domain/events";
@@ -20,8 +21,8 @@ const FUTURE = "2032-01-01T00:00:00.000Z";
 /** A weekday 11:00 in Beijing: outside quiet hours, so pushes may go. */
 const DAYTIME = new Date("2026-11-23T03:00:00.000Z");
 
-/** Rows of DOMAIN's trigger table: every event type but the two that only feed the agent desktop and plan advice. */
-const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) => t !== "HOTLINE_CALL_START" && t !== "PLAN_QUERY");
+/** Rows of DOMAIN's trigger table: every event type but those that only feed the agent desktop (a call starting and ending) and plan advice. */
+const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) => t !== "HOTLINE_CALL_START" && t !== "HOTLINE_CALL_END" && t !== "PLAN_QUERY");
 const DATA_ADDONS = new Set(PRODUCTS.filter((p) => p.kind === "DATA_ADDON").map((p) => p.id));
 
 function errorOf(res: GraphQLResponse<unknown>): { code: string | undefined; message: string; argument: unknown; column: unknown } {
@@ -168,11 +169,12 @@ describe("event-triggered strategies", () => {
   });
 
   test("a decision made for an event gives the event as its first reason and keeps the event's id", async () => {
-    const decider = gw.app.services.decisioning;
+    const decider = gw.app.services.decisioning.decider;
     let made: { id: string; reasons: Array<{ kind: string; text: string }>; eventId: string | null } | undefined;
     for (const id of mine.slice(20)) {
       const trigger = { ...event("DATA_USAGE", { percent: 92 }), eventId: `E-TEST-${id}` };
-      const decisions = await decider.decide(createContext(gw.app.services), { customerId: id, channel: "APP", limit: 3, context: { at: DAYTIME, push: true, trigger } });
+      // As the event pipeline decides: the gateway's own principal.
+      const decisions = await decider.decide(gw.app.services.decisioning.scope(createContext(gw.app.services, EVENT_PROCESSOR)), { customerId: id, channel: "APP", limit: 3, context: { at: DAYTIME, push: true, trigger } });
       const [d] = decisions;
       if (!d) continue;
       assert.equal(decisions.length, 1, "one strategy fires, and it speaks through one offer");
@@ -200,8 +202,8 @@ describe("event-triggered strategies", () => {
   });
 
   test("an event that fires nothing decides nothing", async () => {
-    const decider = gw.app.services.decisioning;
-    const decisions = await decider.decide(createContext(gw.app.services), {
+    const decider = gw.app.services.decisioning.decider;
+    const decisions = await decider.decide(gw.app.services.decisioning.scope(createContext(gw.app.services, EVENT_PROCESSOR)), {
       customerId: (await freshCustomer()).customer.id,
       channel: "APP",
       limit: 3,

@@ -13,6 +13,7 @@
  *    them and the run's Redis keys removed, so the next run starts from the same state.
  */
 import { createContext, type Services } from "../../src/server/context";
+import { TOOLS } from "../../src/auth/principal";
 import { wireServices } from "../../src/main/wiring";
 import { arbitrate, Decider, type Decision } from "../../src/decisioning/decide";
 import { PropensityModel } from "../../src/decisioning/propensity";
@@ -195,7 +196,7 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
   const pool = { candidates: 0, kinds: 0, fewKinds: 0, allKinds: 0 };
   for (let i = 0; i < ids.length; i += RANK_BATCH) {
     const batch = ids.slice(i, i + RANK_BATCH);
-    const scope = createContext(run.services);
+    const scope = createContext(run.services, TOOLS);
     const ranks = await Promise.all(batch.map((id) => decider.rank(run.services.decisioning.scope(scope), id, CHANNEL, { at: run.at })));
     batch.forEach((id, j) => {
       const rank = ranks[j];
@@ -258,12 +259,15 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
   let tenth = 0;
   for (let i = 0; i < ids.length; i += TRAIN_BATCH) {
     const batch = ids.slice(i, i + TRAIN_BATCH);
-    const ctx = createContext(run.services);
+    // The simulator decides and answers as the gateway's tools, for every customer.
+    const ctx = createContext(run.services, TOOLS);
     const decider = freshDecider(run.services);
     const made = await Promise.all(batch.map((customerId) => decider.decide(run.services.decisioning.scope(ctx), { customerId, channel: CHANNEL, limit: LIMIT, context: { at: run.at } })));
     const deps = {
       graph: ctx.graph,
       load: (id: string) => ctx.loaders.decision.load(id),
+      // The simulated customer answers its own decisions.
+      authorize: async () => undefined,
       policy: contactPolicy,
       propensity: run.services.decisioning.propensity,
       offerName: (id: string) => snapshot.offers.get(id)?.name ?? id,

@@ -1,6 +1,6 @@
 import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
-import type { CustomerRecord } from "../graph/records";
+import { isOutOfScope, type CustomerRecord } from "../graph/records";
 import { planAdvice, productsToCheck, type PlanAdviceResult } from "./plan-advice";
 
 /** The advice room's face: plan optimisation (套餐优化) for a customer. */
@@ -9,7 +9,7 @@ export class AdviceService {
 
   /** The cheapest plan for the customer's usage, or null when the customer holds no main plan. */
   async planAdvice(scope: RequestScope, c: CustomerRecord): Promise<PlanAdviceResult | null> {
-    const [profile, products] = await Promise.all([c.profile ?? scope.loaders.customer.load(c.id).then((r) => r?.profile), this.reference.products()]);
+    const [profile, products] = await Promise.all([c.profile ?? scope.loaders.customer.load(c.id).then((r) => (r && !isOutOfScope(r) ? r.profile : undefined)), this.reference.products()]);
     const heldIds = profile?.holdings.map((h) => h.productId) ?? [];
     // One batched round trip for all customers of the request; none when only a main plan is held.
     const toCheck = productsToCheck(heldIds, products);

@@ -1,4 +1,5 @@
 import type { Principal, Role } from "./principal";
+import { inRegions } from "./regions";
 
 /**
  * The permission matrix: for every root operation of the schema, which roles may call it and, for
@@ -9,9 +10,10 @@ import type { Principal, Role } from "./principal";
  *
  * Guards see the operation's arguments as given (variables resolved); they answer null when the
  * call is allowed, or the sentence that says why not. Data scoping that depends on what is read
- * (an agent's regions, masking) is applied by the services, inside the statement; so are the
- * maker-checker rules that depend on the change decided (src/approval/): never its author, and a
- * decider role of its kind (APPROVER for marketing changes, ADMIN for the contact policy).
+ * (an agent's regions, its current call, masking, who may answer a decision) is applied by the
+ * services, inside the statement where they read (./scope.ts has the rules); so are
+ * the maker-checker rules that depend on the change decided (src/approval/): never its author, and
+ * a decider role of its kind (APPROVER for marketing changes, ADMIN for the contact policy).
  */
 
 export type Args = Readonly<Record<string, unknown>>;
@@ -37,6 +39,14 @@ const ownAgent: Guard = (p, args) => (args.agentId === p.agentId ? null : `An AG
 const noSimulation: Guard = (_p, args) => {
   const context = args.context as { at?: unknown } | null | undefined;
   return context?.at !== undefined && context.at !== null ? "context.at (deciding at another time) is for SERVICE and ADMIN tokens; leave it out to decide now." : null;
+};
+
+/** A feed for a SERVICE token: it needs regions, and a `regionId` filter must lie within them. */
+const ownRegions: Guard = (p, args) => {
+  if (p.regions.length === 0) return "A SERVICE token without regions receives no customer's pushes; ask for a token that names the regions it serves.";
+  const regionId = args.regionId;
+  if (typeof regionId !== "string") return null;
+  return inRegions(regionId, p.regions) ? null : `regionId ${regionId} is outside this token's regions (${p.regions.join(", ")}); ask for one of them or a region within one.`;
 };
 
 const both =
@@ -94,7 +104,7 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Mutation.revokeSessions": { purpose: "End a principal's sessions and void its tokens.", roles: { ADMIN: true } },
   "Subscription.liveOffers": { purpose: "Offers pushed to one customer (app, mobile hall; internal apps acting for many).", roles: { APP: ownCustomer("customerId"), SERVICE: true } },
   "Subscription.deskFeed": { purpose: "An agent's desktop: the caller's view and offers.", roles: { AGENT: ownAgent } },
-  "Subscription.offerFeed": { purpose: "Every pushed offer, for internal apps.", roles: { SERVICE: true } },
+  "Subscription.offerFeed": { purpose: "Every pushed offer of the token's regions, for internal apps.", roles: { SERVICE: ownRegions } },
 };
 
 /**

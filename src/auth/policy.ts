@@ -25,23 +25,43 @@ export function authorizeOperation(
   if (isAnonymous(principal)) {
     return new UnauthenticatedError('Send "Authorization: Bearer <token>" (over WebSocket: {"authorization": "Bearer <token>"} in connection_init); in development `npm run token -- --role AGENT` prints one.');
   }
-  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   const reasons: string[] = [];
+  for (const { coordinate, args } of rootArguments(schema, document, operationName, variables)) {
+    const why = denial(principal, coordinate, args);
+    if (why) reasons.push(why);
+  }
+  return reasons.length > 0 ? new ForbiddenError([...new Set(reasons)].join(" ")) : null;
+}
+
+/**
+ * Every root field the operation selects (through aliases and fragments), as its coordinate
+ * ("Query.customer") and its arguments with variables resolved. Introspection fields, unknown
+ * fields and fields whose arguments do not coerce are left out: validation and execution answer
+ * for those, and no rule could pass on them anyway.
+ */
+export function rootArguments(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+): Array<{ coordinate: string; args: Record<string, unknown> }> {
+  const operation = pickOperation(document, operationName);
+  const root = operation ? schema.getRootType(operation.operation) : undefined;
+  if (!operation || !root) return [];
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const out: Array<{ coordinate: string; args: Record<string, unknown> }> = [];
   for (const field of rootFields(operation.selectionSet, fragments, new Set())) {
     const name = field.name.value;
     if (name === "__typename" || name === "__schema" || name === "__type") continue;
     const definition = (root as GraphQLObjectType).getFields()[name];
-    if (!definition) continue; // validation reports unknown fields
-    let args: Record<string, unknown>;
+    if (!definition) continue;
     try {
-      args = getArgumentValues(definition, field, variables ? { ...variables } : {});
+      out.push({ coordinate: `${root.name}.${name}`, args: getArgumentValues(definition, field, variables ? { ...variables } : {}) });
     } catch {
-      continue; // a bad argument: validation or execution gives BAD_USER_INPUT; no rule can pass on it anyway
+      continue;
     }
-    const why = denial(principal, `${root.name}.${name}`, args);
-    if (why) reasons.push(why);
   }
-  return reasons.length > 0 ? new ForbiddenError([...new Set(reasons)].join(" ")) : null;
+  return out;
 }
 
 function pickOperation(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {

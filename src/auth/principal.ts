@@ -29,7 +29,11 @@ const NONE: ReadonlySet<never> = new Set<never>();
 
 export const ANONYMOUS: Principal = Object.freeze({ id: "anonymous", roles: NONE, regions: [], agentId: null, customerId: null, expiresAt: null, permissions: NONE });
 
-/** The gateway itself, deciding for an event it consumed from the stream. */
+/**
+ * The gateway itself, deciding for an event it consumed from the stream. System principals (ids
+ * "system:…", no roles: no token can make one, since a token needs a role) see every customer and
+ * never unmask anyone; the permission matrix knows none of them, so they never serve a request.
+ */
 export const EVENT_PROCESSOR: Principal = Object.freeze({
   id: "system:event-processor",
   roles: NONE,
@@ -40,10 +44,18 @@ export const EVENT_PROCESSOR: Principal = Object.freeze({
   permissions: NONE,
 });
 
+/** Tools that run the services without serving (benchmarks, the evaluation simulator). */
+export const TOOLS: Principal = Object.freeze({ ...EVENT_PROCESSOR, id: "system:tools" });
+
+/** The gateway's own principals (see {@link EVENT_PROCESSOR}). */
+export function isSystem(principal: Principal): boolean {
+  return principal.roles.size === 0 && principal.id.startsWith("system:");
+}
+
 export function isRole(value: unknown): value is Role {
   return typeof value === "string" && (ROLES as readonly string[]).includes(value);
 }
 
 export function isAnonymous(principal: Principal): boolean {
-  return principal.roles.size === 0 && principal !== EVENT_PROCESSOR;
+  return principal.roles.size === 0 && !isSystem(principal);
 }

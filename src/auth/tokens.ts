@@ -8,9 +8,16 @@ import { isRole, type Principal, type Role } from "./principal";
  * keys (RS/ES, `AUTH_JWKS_URL`, with `AUTH_ISSUER` and `AUTH_AUDIENCE` checked). jose 6 is an ES
  * module; this CommonJS build loads it with `import()`, once.
  *
- * Claims: `sub` (who), `role` or `roles` (ROLES), `regions` (city or district ids an AGENT or
- * SERVICE works in), `agentId` (AGENT), `customerId` (APP; defaults to `sub`), `exp` (required).
+ * Claims: `sub` (who), `role` or `roles` (ROLES), `regions` (province, city or district ids an
+ * AGENT or SERVICE works in), `agentId` (AGENT), `customerId` (APP; defaults to `sub`),
+ * `permissions` (grants beyond the role, see {@link PERMISSION_NAMES}), `exp` (required).
  */
+
+/** Grants a token may carry beyond its roles. `pii:read`: whole MSISDNs and names (AGENT, SERVICE, ADMIN; never for MARKETER). */
+export const PERMISSION_NAMES = ["pii:read"] as const;
+
+/** A region id: province R33, city R3301, district R330102 (regions nest by prefix, so a partial id would over-match). */
+const REGION_ID = /^R\d{2}(?:\d{2}){0,2}$/;
 
 export interface AuthConfig {
   /** HS256 shared secret, at least 32 characters. */
@@ -28,6 +35,7 @@ export interface TokenClaims {
   regions?: readonly string[];
   agentId?: string;
   customerId?: string;
+  permissions?: readonly string[];
 }
 
 /** Longest a token may live: a working shift and a half. */
@@ -116,7 +124,9 @@ function principalOf(payload: Record<string, unknown>): Principal {
   if (roles.length === 0) {
     throw new UnauthenticatedError(`The token names no role the gateway knows (give "role": one of AGENT, APP, MARKETER, APPROVER, SERVICE, ADMIN).`);
   }
-  const regions = Array.isArray(payload.regions) ? payload.regions.filter((r): r is string => typeof r === "string" && /^R\d{2,6}$/.test(r)) : [];
+  const regions = Array.isArray(payload.regions) ? payload.regions.filter((r): r is string => typeof r === "string" && REGION_ID.test(r)) : [];
+  const known: readonly string[] = PERMISSION_NAMES;
+  const permissions = Array.isArray(payload.permissions) ? payload.permissions.filter((p): p is string => typeof p === "string" && known.includes(p)) : [];
   const exp = typeof payload.exp === "number" ? new Date(payload.exp * 1000) : null;
   return {
     id: sub,
@@ -125,6 +135,6 @@ function principalOf(payload: Record<string, unknown>): Principal {
     agentId: typeof payload.agentId === "string" ? payload.agentId : null,
     customerId: typeof payload.customerId === "string" ? payload.customerId : roles.includes("APP") ? sub : null,
     expiresAt: exp,
-    permissions: new Set(),
+    permissions: new Set(permissions),
   };
 }

@@ -1,16 +1,16 @@
 import { BadUserInputError } from "../platform/errors";
-import type { Principal } from "../auth/principal";
 import { USAGE_COUNT_FIELDS } from "../graph/model";
 import type { CustomerRecord, RegionRecord } from "../graph/records";
-
-/** Who may see a full MSISDN; everyone else gets it masked. */
-export function canSeeMsisdn(principal: Principal): boolean {
-  return principal.permissions.has("pii:read");
-}
 
 /** "13812345678" → "138****5678", as Chinese operators print numbers on shared screens. */
 export function maskMsisdn(msisdn: string): string {
   return msisdn.length === 11 ? `${msisdn.slice(0, 3)}****${msisdn.slice(7)}` : "*".repeat(msisdn.length);
+}
+
+/** "张伟" → "张*", "欧阳娜娜" → "欧***": the first character (the surname's) and one star per character hidden. */
+export function maskName(name: string): string {
+  const chars = [...name];
+  return chars.length <= 1 ? "*" : `${chars[0]}${"*".repeat(chars.length - 1)}`;
 }
 
 /** Accepts "13812345678", "+86 138-1234-5678" and the like; anything else is bad input. */

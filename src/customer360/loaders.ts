@@ -2,38 +2,44 @@ import DataLoader from "dataloader";
 import type { GraphSession } from "../platform/neo4j";
 import { relatedProducts, type ProductRelation } from "../graph/catalogue";
 import { contactPages, type ContactPage, type ContactPageRequest } from "../graph/contact";
-import { decisionInputs, decisionsByIds, type DecisionInputRequest, type DecisionInputs, type DecisionRecord } from "../graph/decision";
+import { decisionInputs, decisionsByIds, type DecisionInputRequest, type DecisionInputs, type ScopedDecision } from "../graph/decision";
 import { circles, customersByIds, customersByMsisdns, type CircleMemberRecord, type CircleRequest } from "../graph/customer";
-import type { CustomerRecord, ProductRecord } from "../graph/records";
+import { isOutOfScope, type CustomerRecord, type OutOfScope, type ProductRecord } from "../graph/records";
+import type { RequestAccess } from "./access";
 
 /**
  * One set of loaders per request ("one loader per request"): everything a query asks of many
  * customers is gathered within a tick and fetched in one Bolt round trip per kind of data. A
  * customer comes with its profile (holdings, tags, channel preferences) in the same statement,
  * so the unified view of any number of customers costs three: customers, circles, contact pages.
+ *
+ * Customer reads are scoped: the request's data scope (./access.ts) is a parameter of the
+ * statement, so a customer outside it comes back as its id only ({@link OutOfScope}), and a circle
+ * member outside it without its properties.
  */
 export interface Loaders {
-  customer: DataLoader<string, CustomerRecord | null>;
-  customerByMsisdn: DataLoader<string, CustomerRecord | null>;
+  customer: DataLoader<string, CustomerRecord | OutOfScope | null>;
+  customerByMsisdn: DataLoader<string, CustomerRecord | OutOfScope | null>;
   circle: DataLoader<CircleRequest, CircleMemberRecord[], string>;
   contactPage: DataLoader<ContactPageRequest, ContactPage, string>;
   related: Record<ProductRelation, DataLoader<string, ProductRecord[]>>;
   /** Decision inputs of many customers in one statement (the unified view of 50 asks for 50 decisions). */
   decisionInputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
-  decision: DataLoader<string, DecisionRecord | null>;
+  /** Decisions with whether their customer lies within the request's scope (answering one has rules of its own). */
+  decision: DataLoader<string, ScopedDecision | null>;
 }
 
-export function createLoaders(graph: GraphSession): Loaders {
-  const customer = new DataLoader<string, CustomerRecord | null>(async (ids) => {
-    const found = await customersByIds(graph, ids);
+export function createLoaders(graph: GraphSession, access: RequestAccess): Loaders {
+  const customer = new DataLoader<string, CustomerRecord | OutOfScope | null>(async (ids) => {
+    const found = await customersByIds(graph, ids, await access.readScope());
     return ids.map((id) => found.get(id) ?? null);
   });
-  const customerByMsisdn = new DataLoader<string, CustomerRecord | null>(async (msisdns) => {
-    const found = await customersByMsisdns(graph, msisdns);
+  const customerByMsisdn = new DataLoader<string, CustomerRecord | OutOfScope | null>(async (msisdns) => {
+    const found = await customersByMsisdns(graph, msisdns, await access.readScope());
     return msisdns.map((m) => {
       const c = found.get(m) ?? null;
       // Prime the id loader so the rest of the view does not fetch the same customer again.
-      if (c) customer.prime(c.id, c);
+      if (c && !isOutOfScope(c)) customer.prime(c.id, c);
       return c;
     });
   });
@@ -42,8 +48,8 @@ export function createLoaders(graph: GraphSession): Loaders {
     // A customer's ordinary decisions ask about every candidate product, an event's about the few it can offer: both are part of the key.
     { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}` },
   );
-  const decision = new DataLoader<string, DecisionRecord | null>(async (ids) => {
-    const found = await decisionsByIds(graph, ids);
+  const decision = new DataLoader<string, ScopedDecision | null>(async (ids) => {
+    const found = await decisionsByIds(graph, ids, await access.readScope());
     return ids.map((id) => found.get(id) ?? null);
   });
   return {
@@ -51,7 +57,7 @@ export function createLoaders(graph: GraphSession): Loaders {
     decision,
     customer,
     customerByMsisdn,
-    circle: keyedLoader((reqs) => circles(graph, reqs), []),
+    circle: keyedLoader(async (reqs) => circles(graph, reqs, await access.readScope()), []),
     contactPage: keyedLoader((reqs) => contactPages(graph, reqs), { items: [], total: 0 }),
     related: {
       UPGRADES_TO: listLoader((ids) => relatedProducts(graph, "UPGRADES_TO", ids)),

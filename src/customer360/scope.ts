@@ -1,16 +1,20 @@
 import type { Principal } from "../auth/principal";
 import type { Graph, GraphSession } from "../platform/neo4j";
+import { RequestAccess } from "./access";
+import type { CallRegister } from "./calls";
 import { createLoaders, type Loaders } from "./loaders";
 
 /**
- * What one unit of work runs within: who asks, a graph session that counts its round trips, and
- * the request's DataLoaders (one set per request, so reads of many customers batch and nothing is
- * cached across requests). Every domain service takes one; the GraphQL context is one with the
- * services beside it (src/server/context.ts), and the event consumer opens one per batch through
- * the same factory.
+ * What one unit of work runs within: who asks and what it may see, a graph session that counts
+ * its round trips, and the request's DataLoaders (one set per request, so reads of many customers
+ * batch and nothing is cached across requests). Every domain service takes one; the GraphQL context
+ * is one with the services beside it (src/server/context.ts), and the event consumer opens one per
+ * batch through the same factory.
  */
 export interface RequestScope {
   principal: Principal;
+  /** The principal's data scope and masking, with its current call read once (./access.ts). */
+  access: RequestAccess;
   graph: GraphSession;
   loaders: Loaders;
   /**
@@ -21,16 +25,22 @@ export interface RequestScope {
   signal?: AbortSignal;
 }
 
-/** A fresh scope on `graph` for `principal`; with `signal`, its graph session stops starting statements once aborted. */
-export function openScope(graph: Graph, principal: Principal, signal?: AbortSignal): RequestScope {
+/**
+ * A fresh scope on `graph` for `principal`; `calls` tells what an agent's current call unlocks
+ * (none: no call counts); with `signal`, its graph session stops starting statements once aborted.
+ */
+export function openScope(graph: Graph, principal: Principal, calls: CallRegister | null = null, signal?: AbortSignal): RequestScope {
   const session = graph.session(undefined, signal);
-  return { principal, graph: session, loaders: createLoaders(session), ...(signal ? { signal } : {}) };
+  const access = new RequestAccess(principal, calls).prefetch();
+  return { principal, access, graph: session, loaders: createLoaders(session, access), ...(signal ? { signal } : {}) };
 }
 
 /**
- * Gives a long-lived scope (a subscription's) fresh loaders: each push renders the customer as
- * read now, and the cache does not grow with every push.
+ * Gives a long-lived scope (a subscription's) fresh loaders and a fresh reading of the agent's
+ * call: each push renders the customer as read now, masked as the moment says, and the cache does
+ * not grow with every push.
  */
 export function renewLoaders(scope: RequestScope): void {
-  scope.loaders = createLoaders(scope.graph);
+  scope.access = scope.access.fresh();
+  scope.loaders = createLoaders(scope.graph, scope.access);
 }

@@ -2,9 +2,14 @@ import type { ChannelCode, ProductKind } from "../domain/vocabulary";
 import type { ProductRelation } from "../graph/catalogue";
 import type { ContactRecord } from "../graph/contact";
 import type { CircleMemberRecord } from "../graph/customer";
-import type { ChannelRecord, CustomerProfile, CustomerRecord, CustomerTagRecord, HoldingRecord, ProductRecord } from "../graph/records";
+import { isOutOfScope, type ChannelRecord, type CustomerProfile, type CustomerRecord, type CustomerTagRecord, type HoldingRecord, type OutOfScope, type ProductRecord } from "../graph/records";
+import { describeScope } from "../auth/scope";
+import type { Principal } from "../auth/principal";
+import { ForbiddenError } from "../platform/errors";
 import { intInRange, listOfAtMost } from "../platform/validate";
-import { canSeeMsisdn, maskMsisdn, normaliseMsisdn, regionChain, type RegionView } from "./customer";
+import type { RequestAccess } from "./access";
+import type { CallRegister } from "./calls";
+import { maskMsisdn, maskName, normaliseMsisdn, regionChain, type RegionView } from "./customer";
 import { isServedTag } from "./published";
 import type { ReferenceData } from "./reference";
 import type { RequestScope } from "./scope";
@@ -17,6 +22,23 @@ export const MAX_CIRCLE = 50;
 
 const NO_PROFILE: CustomerProfile = { holdings: [], tags: [], preferredChannels: [] };
 
+/** A circle member as the asker may see it: its view when within the asker's scope (null otherwise), its name and number masked unless the asker may see them. */
+export interface CircleMemberView extends Omit<CircleMemberRecord, "customer"> {
+  customer: CustomerRecord | null;
+  relation: CircleMemberRecord["relations"][number];
+}
+
+function lookupRefused(): ForbiddenError {
+  return new ForbiddenError(
+    "customerByMsisdn answers for the number of your current caller only (the call a HOTLINE_CALL_START event connected to your agent id), or for a token holding pii:read; look other customers up by id.",
+  );
+}
+
+/** FORBIDDEN for a customer outside what the principal may read, saying what it may. */
+export function outOfScope(principal: Principal, customerId: string): ForbiddenError {
+  return new ForbiddenError(`Customer ${customerId} is outside what this token may read: ${describeScope(principal)}.`);
+}
+
 /**
  * The unified view's face (全景视图): customers by id or phone number, what they hold and carry,
  * their circle and their trajectory, and the catalogue it is told in. Reads go through the
@@ -24,30 +46,75 @@ const NO_PROFILE: CustomerProfile = { holdings: [], tags: [], preferredChannels:
  * (channels, regions, products, tags) comes from the per-process cache.
  */
 export class Customer360Service {
-  constructor(readonly reference: ReferenceData) {}
+  constructor(
+    readonly reference: ReferenceData,
+    /** Agents' calls: what an agent's current call lets it see. */
+    readonly calls: CallRegister | null = null,
+  ) {}
 
-  customer(scope: RequestScope, id: string): Promise<CustomerRecord | null> {
-    return scope.loaders.customer.load(id);
+  /**
+   * One customer; null when there is none. A customer outside what the principal may read is
+   * FORBIDDEN, saying what it may: customer ids are no secret (they are numbered), and a desk told
+   * "outside your regions" knows to transfer the call, where a null would read "no such customer".
+   */
+  async customer(scope: RequestScope, id: string): Promise<CustomerRecord | null> {
+    return this.admitted(scope, await scope.loaders.customer.load(id));
   }
 
-  /** The customer behind a phone number, given in any usual notation (BAD_USER_INPUT otherwise). */
-  customerByMsisdn(scope: RequestScope, msisdn: string): Promise<CustomerRecord | null> {
-    return scope.loaders.customerByMsisdn.load(normaliseMsisdn(msisdn));
+  /**
+   * The customer behind a phone number, given in any usual notation (BAD_USER_INPUT otherwise).
+   * Numbers are personal data: an AGENT looks up the number of its current caller only (unless it
+   * holds pii:read), and any other number is FORBIDDEN before anything is read, whether or not it
+   * is a customer's, so asking reveals nothing.
+   */
+  async customerByMsisdn(scope: RequestScope, msisdn: string): Promise<CustomerRecord | null> {
+    const number = normaliseMsisdn(msisdn);
+    if (!(await scope.access.mayLookUp(number))) throw lookupRefused();
+    return this.admitted(scope, await scope.loaders.customerByMsisdn.load(number));
   }
 
-  /** Customers in the order asked, null where unknown. */
-  async customers(scope: RequestScope, ids: readonly string[]): Promise<Array<CustomerRecord | null>> {
+  /**
+   * The refusal of an operation's customerByMsisdn lookups as a whole, before anything runs (one
+   * Redis read at most): 10,000 aliases of it cost one answer, not 10,000 errors, and the answer is
+   * the same whoever holds the numbers. Malformed numbers are left to the field (BAD_USER_INPUT).
+   */
+  async refusedLookups(access: RequestAccess, msisdns: readonly unknown[]): Promise<ForbiddenError | null> {
+    for (const given of msisdns) {
+      let number: string;
+      try {
+        number = normaliseMsisdn(String(given));
+      } catch {
+        continue;
+      }
+      if (!(await access.mayLookUp(number))) return lookupRefused();
+    }
+    return null;
+  }
+
+  /** Customers in the order asked, null where unknown, a FORBIDDEN error in the place of each one outside what the principal may read. */
+  async customers(scope: RequestScope, ids: readonly string[]): Promise<Array<CustomerRecord | null | ForbiddenError>> {
     listOfAtMost("ids", ids, MAX_CUSTOMERS_PER_REQUEST);
     const found = await scope.loaders.customer.loadMany(ids);
     return found.map((c) => {
       if (c instanceof Error) throw c;
-      return c;
+      // graphql-js answers an Error in a list with null at its place and the error at its path.
+      return isOutOfScope(c) ? outOfScope(scope.principal, c.id) : c;
     });
   }
 
+  private admitted(scope: RequestScope, found: CustomerRecord | OutOfScope | null): CustomerRecord | null {
+    if (isOutOfScope(found)) throw outOfScope(scope.principal, found.id);
+    return found;
+  }
+
   /** The phone number as the asker may see it: whole, or masked (138****5678). */
-  msisdn(scope: RequestScope, c: CustomerRecord): string {
-    return canSeeMsisdn(scope.principal) ? c.msisdn : maskMsisdn(c.msisdn);
+  async msisdn(scope: RequestScope, c: Pick<CustomerRecord, "id" | "msisdn">): Promise<string> {
+    return (await scope.access.unmasked(c.id)) ? c.msisdn : maskMsisdn(c.msisdn);
+  }
+
+  /** The name as the asker may see it: whole, or masked (张*). */
+  async name(scope: RequestScope, c: Pick<CustomerRecord, "id" | "name">): Promise<string> {
+    return (await scope.access.unmasked(c.id)) ? c.name : maskName(c.name);
   }
 
   async regionExists(id: string): Promise<boolean> {
@@ -85,11 +152,22 @@ export class Customer360Service {
     return profile.preferredChannels.flatMap((code) => channels.get(code) ?? []);
   }
 
-  /** Family, V-net and calling circle, strongest tie first. */
-  async circle(scope: RequestScope, c: CustomerRecord, limit: number): Promise<Array<CircleMemberRecord & { relation: CircleMemberRecord["relations"][number] }>> {
+  /**
+   * Family, V-net and calling circle, strongest tie first. A member outside what the asker may
+   * read is shown, with its ties, by its masked name and number only (its view is null): an agent
+   * selling a family plan sees that the caller has a family, not who they are.
+   */
+  async circle(scope: RequestScope, c: CustomerRecord, limit: number): Promise<CircleMemberView[]> {
     intInRange("limit", limit, 1, MAX_CIRCLE);
     const members = await scope.loaders.circle.load({ key: `${c.id}|${limit}`, customerId: c.id, limit });
-    return members.map((m) => ({ ...m, relation: m.relations[0] ?? "CALLS" }));
+    return Promise.all(
+      members.map(async (m) => ({
+        ...m,
+        name: m.customer ? await this.name(scope, m.customer) : maskName(m.name),
+        msisdn: m.customer ? await this.msisdn(scope, m.customer) : maskMsisdn(m.msisdn),
+        relation: m.relations[0] ?? "CALLS",
+      })),
+    );
   }
 
   /** One page of the trajectory, newest first; counted only when `withCount` (the client selected totalCount). */
@@ -129,8 +207,10 @@ export class Customer360Service {
   }
 
   /** The profile read with the customer, or (for circle members, read without one) through the loader. */
-  private async profile(scope: RequestScope, c: CustomerRecord): Promise<CustomerProfile> {
-    return c.profile ?? (await scope.loaders.customer.load(c.id))?.profile ?? NO_PROFILE;
+  async profile(scope: RequestScope, c: CustomerRecord): Promise<CustomerProfile> {
+    if (c.profile) return c.profile;
+    const read = await scope.loaders.customer.load(c.id);
+    return (read && !isOutOfScope(read) ? read.profile : undefined) ?? NO_PROFILE;
   }
 }
 

@@ -4,7 +4,7 @@ import { NotFoundError } from "../platform/errors";
 import type { DecisionInputRequest, DecisionInputs, DecisionWrite } from "../graph/decision";
 import type { OfferRecord } from "../graph/marketing";
 import type { ChannelCode, ProductKind } from "../domain/vocabulary";
-import type { ChannelRecord, ProductRecord } from "../graph/records";
+import type { ChannelRecord, CustomerRecord, ProductRecord } from "../graph/records";
 import { EVENT_CATALOGUE } from "../domain/events";
 import type { ReferenceData } from "../customer360/reference";
 import { collectCandidates, type Candidate } from "./candidates";
@@ -83,6 +83,12 @@ export interface DecisionScope {
   inputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
   /** Resolves when the decisions are committed (group commit across requests, see writer.ts). */
   write: (rows: readonly DecisionWrite[]) => Promise<void>;
+  /**
+   * Refuses (throws FORBIDDEN) a customer the asker may not decide for, once the decision's own
+   * read has it (no round trip of its own) and before anything is reserved or written. Absent for
+   * the gateway's own decisions (events).
+   */
+  admit?: (customer: CustomerRecord) => Promise<void>;
 }
 
 /** Responses a product kind's model needs before it proposes offers no rule or graph signal put forward. */
@@ -138,6 +144,7 @@ export class Decider {
     const channel = channels.get(req.channel);
     if (!channel) throw new Error(`channel ${req.channel} is missing from the graph's reference data`);
     const customer = inputs.customer;
+    await scope.admit?.(customer);
     // Most events fire nothing for most customers: no policy round trip for them.
     if (ranked.length === 0) return [];
 

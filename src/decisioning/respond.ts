@@ -1,5 +1,5 @@
 import { BadUserInputError, NotFoundError } from "../platform/errors";
-import { recordResponse, type DecisionRecord } from "../graph/decision";
+import { recordResponse, type DecisionRecord, type ScopedDecision } from "../graph/decision";
 import type { GraphSession } from "../platform/neo4j";
 import type { ResponseOutcome } from "../domain/vocabulary";
 import type { ContactPolicy } from "../contact-policy/policy";
@@ -20,15 +20,30 @@ const POSITIVE: ReadonlySet<ResponseOutcome> = new Set(["ACCEPTED", "CLICKED"]);
  * subscription into the graph) exactly once; then contact-policy cool-downs and the propensity
  * model learn from it. The Redis half is idempotent per decision id and runs on every call, so a
  * client that retries after a Redis outage completes what the first call could not.
+ *
+ * Only whoever the decision was made with may answer it (`authorize`, src/auth/scope.ts): a
+ * stranger's ACCEPTED would subscribe the customer to a paid product and teach the model a lie.
+ * A refusal happens before anything is written.
  */
 export async function respondToOffer(
-  deps: { graph: GraphSession; load: (id: string) => Promise<DecisionRecord | null>; policy: ContactPolicy; propensity: PropensityModel; offerName: (offerId: string) => string; productKind: (productId: string) => string },
+  deps: {
+    graph: GraphSession;
+    load: (id: string) => Promise<ScopedDecision | null>;
+    /** Throws FORBIDDEN when the asker may not answer this decision. */
+    authorize: (found: ScopedDecision) => Promise<void>;
+    policy: ContactPolicy;
+    propensity: PropensityModel;
+    offerName: (offerId: string) => string;
+    productKind: (productId: string) => string;
+  },
   decisionId: string,
   outcome: ResponseOutcome,
   at: Date = new Date(),
 ): Promise<DecisionRecord> {
-  const found = await deps.load(decisionId);
-  if (!found) throw new NotFoundError(`There is no decision with id ${decisionId}; quote the id a nextBestOffers answer gave.`);
+  const scoped = await deps.load(decisionId);
+  if (!scoped) throw new NotFoundError(`There is no decision with id ${decisionId}; quote the id a nextBestOffers answer gave.`);
+  await deps.authorize(scoped);
+  const found = scoped.record;
   if (!found.contacted) {
     throw new BadUserInputError(`Decision ${decisionId} was made for a control-group customer and never presented, so it cannot be answered.`, "decisionId");
   }

@@ -1,14 +1,19 @@
 import type { Redis } from "ioredis";
+import { covers, describeScope, respondDenial } from "../auth/scope";
 import type { ContactPolicy } from "../contact-policy/policy";
+import type { CallRegister } from "../customer360/calls";
 import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
 import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
-import type { DecisionInputs, DecisionRecord } from "../graph/decision";
+import type { DecisionInputs, DecisionRecord, ScopedDecision } from "../graph/decision";
 import type { MarketingService } from "../marketing/service";
+import { ForbiddenError } from "../platform/errors";
 import type { Graph } from "../platform/neo4j";
-import { Decider, type Decision, type DecisionContext, type DecisionRequest, type DecisionScope, type ScoredCandidate } from "./decide";
+import { Decider, type DecisionContext, type DecisionRequest, type DecisionScope, type ScoredCandidate } from "./decide";
+import { DecideOnce, DEFAULT_ONCE, requestHash, type OnceOptions } from "./once";
 import { PropensityModel } from "./propensity";
 import { respondToOffer } from "./respond";
+import { viewOfDecision, viewOfRecord, type DecisionView } from "./view";
 import { DecisionWriter } from "./writer";
 
 /**
@@ -21,6 +26,7 @@ export class DecisioningService {
   readonly propensity: PropensityModel;
   readonly writer: DecisionWriter;
   readonly decider: Decider;
+  readonly once: DecideOnce;
 
   constructor(
     graph: Graph,
@@ -28,20 +34,67 @@ export class DecisioningService {
     private readonly marketing: MarketingService,
     private readonly policy: ContactPolicy,
     redis: Redis,
+    /** Agents' calls: an agent answers the decisions of customers it talked to. */
+    private readonly calls: CallRegister | null = null,
+    onceOptions: OnceOptions = DEFAULT_ONCE,
   ) {
     this.propensity = new PropensityModel(redis);
     this.writer = new DecisionWriter(graph);
     this.decider = new Decider(reference, marketing.catalogue, this.propensity, policy);
+    this.once = new DecideOnce(redis, onceOptions);
   }
 
-  /** The batched reads and the group-commit write a request's decisions share. */
+  /** The batched reads and the group-commit write a request's decisions share, and who it may decide for. */
   scope(scope: RequestScope): DecisionScope {
-    return { inputs: scope.loaders.decisionInputs, write: (rows) => this.writer.write(rows, scope.graph.counter) };
+    return {
+      inputs: scope.loaders.decisionInputs,
+      write: (rows) => this.writer.write(rows, scope.graph.counter),
+      admit: async (customer) => {
+        if (!covers(await scope.access.decideScope(), customer)) {
+          throw new ForbiddenError(`Customer ${customer.id} is outside the customers this token may decide for: ${describeScope(scope.principal)}. Nothing was decided.`);
+        }
+      },
+    };
   }
 
-  /** Decides for one customer on one channel; the decisions are written before this resolves. */
-  decide(scope: RequestScope, request: DecisionRequest): Promise<Decision[]> {
-    return this.decider.decide(this.scope(scope), request);
+  /**
+   * Decides for one customer on one channel; the decisions are written before this resolves. Safe
+   * to repeat (./once.ts): the same request of the same principal within 5 minutes returns the same
+   * decisions, read back from the graph, and writes nothing.
+   */
+  decide(scope: RequestScope, request: DecisionRequest): Promise<DecisionView[]> {
+    const decideNow = async (): Promise<{ result: DecisionView[]; ids: string[] }> => {
+      const made = await this.decider.decide(this.scope(scope), request);
+      return { result: made.map(viewOfDecision), ids: made.map((d) => d.id) };
+    };
+    const context = request.context ?? {};
+    // An event's decisions are made once per event by the pipeline's own bookkeeping.
+    if (context.trigger) return decideNow().then((d) => d.result);
+    const hash = requestHash({
+      principalId: scope.principal.id,
+      customerId: request.customerId,
+      channel: request.channel,
+      limit: request.limit,
+      at: context.at ?? null,
+      productKinds: context.productKinds ?? [],
+      push: context.push === true,
+    });
+    return this.once.run(hash, decideNow, (ids) => this.readBack(scope, ids));
+  }
+
+  /** The decisions a repeated request made the first time, as the asker may read them now. */
+  private async readBack(scope: RequestScope, ids: readonly string[]): Promise<DecisionView[]> {
+    const found = await scope.loaders.decision.loadMany(ids);
+    return found.flatMap((d) => {
+      if (d instanceof Error) throw d;
+      if (!d) return [];
+      return [viewOfRecord(this.readable(scope, d))];
+    });
+  }
+
+  private readable(scope: RequestScope, d: ScopedDecision): DecisionRecord {
+    if (!d.visible) throw new ForbiddenError(`Decision ${d.record.id} is about customer ${d.record.customerId}, outside what this token may read: ${describeScope(scope.principal)}.`);
+    return d.record;
   }
 
   /** Every eligible candidate, scored, best first; no policy, nothing written (evaluation and tests). */
@@ -49,18 +102,30 @@ export class DecisioningService {
     return this.decider.rank(this.scope(scope), customerId, channel, context);
   }
 
-  /** A decision made earlier, with its outcome once answered; null when unknown. */
-  decision(scope: RequestScope, id: string): Promise<DecisionRecord | null> {
-    return scope.loaders.decision.load(id);
+  /** A decision made earlier, with its outcome once answered; null when unknown, FORBIDDEN when its customer is outside what the asker may read. */
+  async decision(scope: RequestScope, id: string): Promise<DecisionRecord | null> {
+    const d = await scope.loaders.decision.load(id);
+    return d ? this.readable(scope, d) : null;
   }
 
-  /** Records the customer's answer once (idempotent); contact policy and the model learn from it. */
+  /**
+   * Records the customer's answer once (idempotent); contact policy and the model learn from it.
+   * Only whoever the decision was made with may answer it (src/auth/scope.ts, respondDenial):
+   * anyone else is FORBIDDEN and nothing is written.
+   */
   async respond(scope: RequestScope, decisionId: string, outcome: ResponseOutcome): Promise<DecisionRecord> {
     const [snapshot, products] = await Promise.all([this.marketing.snapshot(), this.reference.products()]);
+    const calls = this.calls;
     return respondToOffer(
       {
         graph: scope.graph,
         load: (id) => scope.loaders.decision.load(id),
+        authorize: async ({ record, regionId }) => {
+          const why = await respondDenial(scope.principal, { id: record.id, customerId: record.customerId, channel: record.channel, regionId }, (agentId, customerId) =>
+            calls ? calls.talkedTo(agentId, customerId) : Promise.resolve(false),
+          );
+          if (why) throw new ForbiddenError(why);
+        },
         policy: this.policy,
         propensity: this.propensity,
         offerName: (id) => snapshot.offers.get(id)?.name ?? id,

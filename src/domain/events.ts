@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   "FIRST_DATA_USE",
   "APP_LOGIN",
   "HOTLINE_CALL_START",
+  "HOTLINE_CALL_END",
   "BILL_PAYMENT",
   "PLAN_QUERY",
   "HANDSET_BROWSE",
@@ -94,6 +95,14 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeInfo>> = {
     fields: {
       agentId: text("坐席", "The agent the call connected to.", { required: true, maxLength: 64 }),
       callId: text("通话", "The call's id in the contact centre.", { maxLength: 64 }),
+    },
+  },
+  HOTLINE_CALL_END: {
+    label: "热线挂机",
+    description: "A 10086 call ended; from now on the agent sees the caller masked again (without this event, 30 minutes after the call started).",
+    fields: {
+      agentId: text("坐席", "The agent the call was connected to.", { required: true, maxLength: 64 }),
+      callId: text("通话", "The call's id in the contact centre (when given, only that call ends).", { maxLength: 64 }),
     },
   },
   BILL_PAYMENT: {

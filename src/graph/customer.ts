@@ -1,7 +1,7 @@
 import { int, type GraphSession } from "../platform/neo4j";
 import type { CustomerNode } from "./model";
 import type { ChannelCode } from "../domain/vocabulary";
-import type { CustomerRecord } from "./records";
+import type { CustomerRecord, CustomerScope, OutOfScope } from "./records";
 import { toDate } from "./records";
 
 /**
@@ -9,12 +9,43 @@ import { toDate } from "./records";
  * whole batch: pattern comprehensions keep it one row per customer. Products and tags come back
  * as ids; their properties are reference data (src/customer360/reference.ts).
  */
-export const CUSTOMER_PROFILE_PROJECTION = `
-  RETURN c {.*, profile: {
+const CUSTOMER_PROFILE_MAP = `c {.*, profile: {
     holdings: [(c)-[s:SUBSCRIBES]->(p:Product) | [p.id, s.since.epochMillis]],
     tags: [(c)-[h:HAS_TAG]->(t:Tag) | [t.id, h.value, h.score, h.at.epochMillis]],
     preferredChannels: [(c)-[r:PREFERS]->(ch:Channel) | [r.rank, ch.code]]
-  }} AS c`;
+  }}`;
+
+export const CUSTOMER_PROFILE_PROJECTION = `
+  RETURN ${CUSTOMER_PROFILE_MAP} AS c`;
+
+/**
+ * Whether the customer bound to `v` lies within `$scope` (a {@link CustomerScope}): a filter on a
+ * node already found through its index, so scoping never turns a seek into a scan.
+ */
+export function inScope(v: string): string {
+  return `($scope.all OR ${v}.id IN $scope.customerIds OR any(region IN $scope.regions WHERE ${v}.regionId STARTS WITH region))`;
+}
+
+/**
+ * Customers found by `lookup` (a MATCH of `c` through an index), those in `$scope` with their
+ * profile, the others as their id only: their properties never leave the graph.
+ */
+function scopedCustomers(lookup: string, key: string): string {
+  return `${lookup}
+  WITH c, ${inScope("c")} AS visible
+  RETURN ${key} AS key, c.id AS id, CASE WHEN visible THEN ${CUSTOMER_PROFILE_MAP} END AS c`;
+}
+
+/** The statement behind {@link customersByIds} (exported so a test can check its plan seeks the index). */
+export const CUSTOMERS_BY_IDS = scopedCustomers("MATCH (c:Customer) WHERE c.id IN $ids", "c.id");
+/** Keyed by the number asked for (the asker's own input). */
+const CUSTOMERS_BY_MSISDNS = scopedCustomers("MATCH (c:Customer) WHERE c.msisdn IN $msisdns", "c.msisdn");
+
+type ScopedRow = { key: string; id: string; c: (CustomerNode & { profile: RawProfile }) | null };
+
+function scopedRecord(row: ScopedRow): CustomerRecord | OutOfScope {
+  return row.c ? withProfile(row.c) : { outOfScope: true, id: row.id };
+}
 
 export type RawProfile = {
   holdings: Array<[string, number]>;
@@ -22,10 +53,20 @@ export type RawProfile = {
   preferredChannels: Array<[number, ChannelCode]>;
 };
 
-/** Customers by id, one round trip for the whole batch. Missing ids are absent from the map. */
-export async function customersByIds(graph: GraphSession, ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
-  const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(`MATCH (c:Customer) WHERE c.id IN $ids ${CUSTOMER_PROFILE_PROJECTION}`, { ids });
-  return new Map(rows.map((r) => [r.c.id, withProfile(r.c)]));
+/**
+ * Customers by id, one round trip for the whole batch: those within `scope` with their profile,
+ * the others marked out of scope. Missing ids are absent from the map.
+ */
+export async function customersByIds(graph: GraphSession, ids: readonly string[], scope: CustomerScope): Promise<Map<string, CustomerRecord | OutOfScope>> {
+  const rows = await graph.read<ScopedRow>(CUSTOMERS_BY_IDS, { ids, scope });
+  return new Map(rows.map((r) => [r.key, scopedRecord(r)]));
+}
+
+/** The district of each of `ids` that is a customer: one index lookup per id, one round trip for the batch. */
+export async function customerRegions(graph: GraphSession, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await graph.read<{ id: string; regionId: string }>(`MATCH (c:Customer) WHERE c.id IN $ids RETURN c.id AS id, c.regionId AS regionId`, { ids: [...new Set(ids)] });
+  return new Map(rows.map((r) => [r.id, r.regionId]));
 }
 
 /** Which of `ids` are customers: one index lookup per id, one round trip for the batch (events are checked at the door). */
@@ -35,13 +76,10 @@ export async function existingCustomerIds(graph: GraphSession, ids: readonly str
   return new Set(rows.map((r) => r.id));
 }
 
-/** Customers by MSISDN, one round trip for the batch. */
-export async function customersByMsisdns(graph: GraphSession, msisdns: readonly string[]): Promise<Map<string, CustomerRecord>> {
-  const rows = await graph.read<{ c: CustomerNode & { profile: RawProfile } }>(
-    `MATCH (c:Customer) WHERE c.msisdn IN $msisdns ${CUSTOMER_PROFILE_PROJECTION}`,
-    { msisdns },
-  );
-  return new Map(rows.map((r) => [r.c.msisdn, withProfile(r.c)]));
+/** Customers by MSISDN, one round trip for the batch, scoped as {@link customersByIds}. */
+export async function customersByMsisdns(graph: GraphSession, msisdns: readonly string[], scope: CustomerScope): Promise<Map<string, CustomerRecord | OutOfScope>> {
+  const rows = await graph.read<ScopedRow>(CUSTOMERS_BY_MSISDNS, { msisdns, scope });
+  return new Map(rows.map((r) => [r.key, scopedRecord(r)]));
 }
 
 export function withProfile(c: CustomerNode & { profile: RawProfile }): CustomerRecord {
@@ -63,8 +101,14 @@ export interface CircleRequest {
 }
 
 export interface CircleMemberRecord {
-  /** Properties only: a member's profile is read through the customer loader if asked for. */
-  customer: CustomerRecord;
+  /**
+   * Properties only (a member's profile is read through the customer loader if asked for); null
+   * when the member lies outside the asker's scope: then only its name and number are known,
+   * for showing masked.
+   */
+  customer: CustomerRecord | null;
+  name: string;
+  msisdn: string;
   relations: Array<"FAMILY" | "VNET" | "ENTERPRISE" | "CALLS">;
   strength: number;
   callsPerMonth: number;
@@ -75,7 +119,7 @@ export interface CircleMemberRecord {
  * Strength combines independent reasons, 1 − Π(1 − wᵢ): family 0.6, V-net 0.3, enterprise 0.1,
  * calls min(0.9, calls per month / 50). So a family member one calls daily outranks a V-net peer.
  */
-export async function circles(graph: GraphSession, requests: readonly CircleRequest[]): Promise<Map<string, CircleMemberRecord[]>> {
+export async function circles(graph: GraphSession, requests: readonly CircleRequest[], scope: CustomerScope): Promise<Map<string, CircleMemberRecord[]>> {
   const rows = await graph.read<{ key: string; members: CircleMemberRecord[] }>(
     `UNWIND $requests AS r
      MATCH (c:Customer {id: r.customerId})
@@ -93,9 +137,10 @@ export async function circles(graph: GraphSession, requests: readonly CircleRequ
               * (CASE WHEN 'ENTERPRISE' IN relations THEN 0.9 ELSE 1.0 END)
               * (1.0 - CASE WHEN calls / 50.0 > 0.9 THEN 0.9 ELSE calls / 50.0 END) AS strength
      ORDER BY strength DESC, m.id
-     WITH r, collect({customer: m {.*}, relations: relations, strength: strength, callsPerMonth: calls})[0..r.limit] AS members
+     WITH r, collect({customer: CASE WHEN ${inScope("m")} THEN m {.*} END, name: m.name, msisdn: m.msisdn,
+       relations: relations, strength: strength, callsPerMonth: calls})[0..r.limit] AS members
      RETURN r.key AS key, members`,
-    { requests: requests.map((r) => ({ ...r, limit: int(r.limit) })) },
+    { requests: requests.map((r) => ({ ...r, limit: int(r.limit) })), scope },
   );
   const order = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
   return new Map(

@@ -1,8 +1,8 @@
 import type { GraphSession } from "../platform/neo4j";
 import type { CustomerNode, DecisionNode } from "./model";
 import type { ResponseOutcome } from "../domain/vocabulary";
-import { CUSTOMER_PROFILE_PROJECTION, withProfile, type RawProfile } from "./customer";
-import type { CustomerRecord } from "./records";
+import { CUSTOMER_PROFILE_PROJECTION, inScope, withProfile, type RawProfile } from "./customer";
+import type { CustomerRecord, CustomerScope } from "./records";
 
 /**
  * The graph half of a decision: what the customer is, which candidate products the graph allows
@@ -169,9 +169,28 @@ function toDecision(d: RawDecision): DecisionRecord {
   };
 }
 
-export async function decisionsByIds(graph: GraphSession, ids: readonly string[]): Promise<Map<string, DecisionRecord>> {
-  const rows = await graph.read<{ d: RawDecision }>(`MATCH (d:Decision) WHERE d.id IN $ids RETURN ${DECISION_PROJECTION} AS d`, { ids });
-  return new Map(rows.map((r) => [r.d.id, toDecision(r.d)]));
+/** A decision as read, with whether its customer lies within the asker's scope and where that customer lives. */
+export interface ScopedDecision {
+  record: DecisionRecord;
+  /** The customer lies within the scope the statement was given. */
+  visible: boolean;
+  /** The customer's district; null when the customer is gone. */
+  regionId: string | null;
+}
+
+/**
+ * Decisions by id, one round trip for the batch, each with whether its customer lies within
+ * `scope` (the customer found through its unique index). The decision itself is returned either
+ * way: answering one (respondToOffer) has rules of its own (src/auth/scope.ts).
+ */
+export async function decisionsByIds(graph: GraphSession, ids: readonly string[], scope: CustomerScope): Promise<Map<string, ScopedDecision>> {
+  const rows = await graph.read<{ d: RawDecision; regionId: string | null; visible: boolean }>(
+    `MATCH (d:Decision) WHERE d.id IN $ids
+     OPTIONAL MATCH (c:Customer {id: d.customerId})
+     RETURN ${DECISION_PROJECTION} AS d, c.regionId AS regionId, coalesce(${inScope("c")}, false) AS visible`,
+    { ids, scope },
+  );
+  return new Map(rows.map((r) => [r.d.id, { record: toDecision(r.d), visible: r.visible, regionId: r.regionId ?? null }]));
 }
 
 export interface ResponseWrite {

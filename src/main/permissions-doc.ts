@@ -47,8 +47,9 @@ Deny by default: before anything runs, every root field an operation selects (th
 fragments too) is looked up here; an operation without a rule, or none of whose rules the token's
 roles satisfy, is \`FORBIDDEN\` as a whole. "own" means the role is allowed with a guard on the
 arguments: an APP token acts for its own customer only (\`customerId\`/\`id\` must be the token's
-customer), an AGENT's desk feed is its own agent id's, and only SERVICE and ADMIN may pass
-simulation inputs (\`context.at\`) to \`nextBestOffers\`.
+customer), an AGENT's desk feed is its own agent id's, only SERVICE and ADMIN may pass
+simulation inputs (\`context.at\`) to \`nextBestOffers\`, and a SERVICE's \`offerFeed\` needs regions
+and a \`regionId\` within them.
 
 Maker-checker: a change that reaches customers (a segment, an offer and its creatives, a strategy,
 the contact policy) is a proposal. \`createOffer\`, \`updateStrategy\`, \`setContactPolicy\` and the
@@ -168,6 +169,76 @@ are off.
 \`/readyz\` answers \`{"status": "ready"|"unavailable", "neo4j": "ok"|"unavailable", "redis": "ok"|"unavailable"}\`:
 which service is down, never the driver's message (it can name hosts, ports and users); the reason
 is logged.
+
+## Within an allowed operation: what each principal sees and does
+
+The matrix guards root operations and their arguments. What a principal may see and do within an
+allowed operation depends on what is read, so the services decide it (\`src/auth/scope.ts\` has the
+rules), and they decide it before Cypher runs: the principal's scope is one parameter of the
+statement (\`$scope\`), tested on each customer after the index seek that found it, so scoping never
+turns a seek into a scan, and a customer outside the scope comes back as its id only.
+
+| role | customers it reads | whole name and MSISDN | decisions it answers (\`respondToOffer\`) |
+| --- | --- | --- | --- |
+| AGENT | its regions' (\`regions\` claim; a city R3301 holds its districts R3301xx, the province R33 everything) and the caller of its current call, whatever region | its current caller's; everyone's with \`pii:read\` | those made on HOTLINE for a customer it talked to on a call in the last 24 hours |
+| APP | its own customer | its own customer's | its own customer's |
+| SERVICE | its regions' (pushes: \`liveOffers\`, \`offerFeed\`) | with \`pii:read\` | its regions' customers' (the SMS gateway reports clicks) |
+| MARKETER | every customer | nobody's, even with \`pii:read\` | none |
+| ADMIN | every decision (no customer view reaches it) | with \`pii:read\` | none |
+
+A principal holding several roles gets the union. An AGENT or SERVICE token without regions reads
+no customer by region (deny by default). \`pii:read\` is a token claim (\`"permissions": ["pii:read"]\`).
+Masked: \`138****5678\`, \`张*\`.
+
+- **Outside the scope, reads are FORBIDDEN, not null.** \`customer(id)\`, \`decision(id)\` and
+  \`liveOffers(customerId)\` of a customer outside the scope answer FORBIDDEN saying what the token
+  reads; \`customers(ids)\` answers null at that place with a FORBIDDEN error at its path. Customer ids
+  are numbered, so their existence is no secret, and a desk told "outside your regions" knows to
+  transfer the call where a null would read "no such customer". Unknown ids stay null.
+- **Circle members outside the scope are shown masked, without their view**: relation, strength,
+  calls per month, and the masked \`name\` and \`msisdn\` of \`CircleMember\`; \`CircleMember.customer\` is
+  null, so nothing reachable from it (trajectory, holdings, \`nextBestOffers\`) is there to ask for.
+  For an APP every member is outside.
+- **Deciding** (\`nextBestOffers\`, also \`Customer.nextBestOffers\`) is for the roles of
+  \`Query.nextBestOffers\`, each within the customers it reads (ADMIN every customer): a MARKETER
+  reaching \`Customer.nextBestOffers\` through \`customer(id)\` is FORBIDDEN and nothing is written.
+
+## The agent's current call
+
+A \`HOTLINE_CALL_START\` event (\`agentId\`, \`callId\`) records in Redis that the agent is on a call with
+the customer, until a \`HOTLINE_CALL_END\` for that customer (and call id, when both name one) or
+\`HOTLINE_CALL_WINDOW_MS\` after the start (default 30 minutes). While it lasts, that agent, and no
+other, reads the caller whatever its region and sees its name and MSISDN whole; before and after,
+masked. The call is read at most once per request (once per push for a subscription), and only
+for AGENT principals. When Redis cannot say, no call is assumed (masked: fail closed).
+\`customerByMsisdn\` answers an AGENT for the number of its current caller only, or with \`pii:read\`;
+any other number is FORBIDDEN before anything is read, for the whole operation, whether or not it is
+a customer's: 10,000 aliases get one identical refusal and cost one Redis read. \`deskFeed\` renders
+the caller with the agent's own masking: whole on the call, masked when replayed after it.
+
+## Abuse cases closed
+
+- **Answering a stranger's decision.** \`respondToOffer\` records an answer only for whoever the
+  decision was made with (table above); anyone else is FORBIDDEN and nothing is written: no outcome,
+  no subscription, no cool-down, no evidence for the propensity model.
+- **Deciding twice.** Deciding writes the trajectory and spends contact caps, so it is safe to
+  repeat: the same request (principal, customer, channel, limit, context) within 5 minutes returns
+  the same decisions, read back by id, and writes nothing. Two identical requests at once decide
+  once: one claims the request in Redis, the other waits for its answer (within a replica they share
+  it outright, so 500 aliases in one request decide once).
+- **Writing over GET.** \`nextBestOffers\` is a query that writes; over HTTP GET (which Apollo's CSRF
+  prevention lets through with \`apollo-require-preflight\`) an operation selecting it, at the root or
+  nested, is BAD_REQUEST before anything runs: send it with POST.
+- **Pre-empting an event id.** Event ids are deduplicated per source: \`ingestEvents\` events are the
+  sending token's (\`token:<sub>\`), entries a feed writes to the Redis stream carry a \`source\` field
+  (default \`stream\`). Another principal sending an id first no longer turns the real event into a
+  DUPLICATE.
+- **Speaking for another region's customers.** \`ingestEvents\` of a SERVICE with regions rejects an
+  event of a customer outside them (\`REJECTED\`, \`FORBIDDEN\`): a \`HOTLINE_CALL_START\` a feed reports
+  unmasks the caller for an agent, so a feed reports its own regions' customers only.
+- **Another region's pushes.** \`offerFeed\` delivers a SERVICE only its regions' pushes, live and
+  replayed (the push router drops the rest for that subscriber); \`liveOffers\` of a customer outside
+  its regions is FORBIDDEN.
 `;
 }
 

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { AdviceService } from "../advice/service";
 import { Approvals } from "../approval/service";
 import { ContactPolicyChanges } from "../contact-policy/changes";
+import { CallRegister } from "../customer360/calls";
 import { EVENT_PROCESSOR } from "../auth/principal";
 import { Sessions } from "../auth/sessions";
 import { ContactPolicy } from "../contact-policy/policy";
@@ -35,12 +36,13 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const bus = new InvalidationBus(pubsub);
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
-  const customers = new Customer360Service(reference);
+  const calls = new CallRegister(redis, realtimeConfig.callWindowMs);
+  const customers = new Customer360Service(reference, calls);
   const approvals = new Approvals(log);
   const marketing = new MarketingService(graph, reference, bus, approvals, log);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
-  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
+  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
   const services: Wired = { graph, redis, log, pubsub, bus, sessions, reference, customers, approvals, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
@@ -52,6 +54,7 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
     marketing,
     decisioning,
     policy: contactPolicy,
+    calls,
     log,
     config: realtimeConfig,
     openScope: () => createContext(services, EVENT_PROCESSOR),

@@ -63,9 +63,14 @@ export interface RealtimeConfig {
   pushBuffer: number;
   /** WebSocket ping interval; a socket whose pong is not back within as long again is dropped: WS_KEEPALIVE_MS. */
   keepAliveMs: number;
+  /**
+   * How long after HOTLINE_CALL_START an agent sees its caller unmasked when no HOTLINE_CALL_END
+   * comes: HOTLINE_CALL_WINDOW_MS (default 30 minutes).
+   */
+  callWindowMs: number;
 }
 
-export const DEFAULT_REALTIME: Readonly<RealtimeConfig> = { retryAfterMs: 15_000, maxAttempts: 5, pushBuffer: 256, keepAliveMs: 15_000 };
+export const DEFAULT_REALTIME: Readonly<RealtimeConfig> = { retryAfterMs: 15_000, maxAttempts: 5, pushBuffer: 256, keepAliveMs: 15_000, callWindowMs: 30 * 60_000 };
 
 const intIn = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -159,6 +164,7 @@ const envSchema = z.object({
   EVENT_MAX_ATTEMPTS: intIn("EVENT_MAX_ATTEMPTS", 1, 100, DEFAULT_REALTIME.maxAttempts),
   PUSH_BUFFER: intIn("PUSH_BUFFER", 1, 100_000, DEFAULT_REALTIME.pushBuffer),
   WS_KEEPALIVE_MS: intIn("WS_KEEPALIVE_MS", 1_000, 600_000, DEFAULT_REALTIME.keepAliveMs),
+  HOTLINE_CALL_WINDOW_MS: intIn("HOTLINE_CALL_WINDOW_MS", 1_000, 24 * 3_600_000, DEFAULT_REALTIME.callWindowMs),
   AUTH_SECRET: z
     .string()
     .optional()
@@ -223,6 +229,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustedDocuments: e.TRUSTED_DOCUMENTS,
       rateLimits: e.RATE_LIMITS,
     },
-    realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS },
+    realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS, callWindowMs: e.HOTLINE_CALL_WINDOW_MS },
   };
 }

@@ -10,9 +10,17 @@
  *   policy:customer:{<id>}:ignored:<offer>  recent ignores of one offer (zset: decision id → time, ms)
  *   policy:customer:{<id>}:responses     responses already counted (zset: decision id → time, ms)
  *   model:…                              propensity model state (decisioning)
+ *   decide:once:<hash>                   one decision request's answer (its decision ids, JSON) or the lock of
+ *                                        the request deciding it, for repeats within 5 minutes (decisioning)
+ *   call:agent:{<agentId>}               the agent's current call (hash: customerId, msisdn, callId, at; ended
+ *                                        once it ended), expiring when its window passes
+ *   call:agent:{<agentId>}:recent        customers the agent talked to (zset: customer id → last call, ms; 24 h)
  *   events:stream                        inbound events (stream; consumer group "gateway"; feeds XADD here)
- *   events:state:<eventId>              one event's processing state (hash: entry, state, attempts, error,
- *                                        outcome); its existence is the dedup record (TTL 7 days)
+ *   events:state:<eventId>              the processing state of an event a feed wrote to the stream without a
+ *                                        source (hash: entry, state, attempts, error, outcome); its existence is
+ *                                        the dedup record (TTL 7 days)
+ *   events:state:<source>|<eventId>     the same for an event of another source (ingestEvents: "token:<sub>";
+ *                                        URI-encoded): each source's ids are its own namespace
  *   events:parked                        events that failed for good, with their error (stream, capped)
  *   push:all                             every push, in order (stream, capped); its entry ids are the cursors
  *   push:customer:<id>                   one customer's offers (stream, capped, TTL): liveOffers replay
@@ -27,6 +35,9 @@
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
  */
+/** The source of events a feed XADDs to the stream without naming one. */
+export const STREAM_SOURCE = "stream";
+
 export const keys = {
   instance: (instanceId: string): string => `gateway:instance:${instanceId}`,
   /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data (./pubsub.ts adds the prefix). */
@@ -35,6 +46,13 @@ export const keys = {
   model: (offerId: string): string => `model:nb:${offerId}`,
   modelOffers: (): string => "model:offers",
   modelApplied: (decisionId: string): string => `model:applied:${decisionId}`,
+  /** Repeated decision requests (src/decisioning/once.ts): the answer, or the lock, of one request's hash. */
+  decideOnce: (hash: string): string => `decide:once:${hash}`,
+  /** Agents' calls (src/customer360/calls.ts): one agent's keys share the {agentId} tag for their scripts. */
+  calls: {
+    current: (agentId: string): string => `call:agent:{${agentId}}`,
+    recent: (agentId: string): string => `call:agent:{${agentId}}:recent`,
+  },
   /** Contact policy (src/contact-policy/policy.ts): one customer's keys share the {customerId} tag for its scripts. */
   policy: {
     config: (): string => "policy:config",
@@ -46,7 +64,8 @@ export const keys = {
   /** Real time (src/realtime/): the inbound event stream and its bookkeeping, and the push streams. Realtime scripts touch several of these at once, so they assume one Redis primary. */
   events: {
     stream: (): string => "events:stream",
-    state: (eventId: string): string => `events:state:${eventId}`,
+    /** Events a feed wrote to the stream itself (source "stream") keep the key they always had. */
+    state: (source: string, eventId: string): string => (source === STREAM_SOURCE ? `events:state:${eventId}` : `events:state:${encodeURIComponent(source)}|${eventId}`),
     parked: (): string => "events:parked",
   },
   /** Users' sessions and token revocations (src/auth/sessions.ts). */

@@ -10,7 +10,7 @@ import type { Logger } from "../platform/logger";
 import { pingRedis } from "../platform/redis";
 import type { EventProcessor } from "./event-processor";
 import { checkEvent, rawOfEntry } from "./event-input";
-import type { EventStream, GatewayEvent, StreamEntry } from "./event-stream";
+import { sourceOfEntry, type EventStream, type GatewayEvent, type StreamEntry } from "./event-stream";
 
 export interface ConsumerOptions {
   /** This replica's name in the consumer group. */
@@ -140,7 +140,7 @@ export class EventConsumer {
       const entries = await this.stream.claimStale(this.options.consumer, this.options.retryAfterMs, this.options.batch, this.working);
       const poisoned = entries.filter((e) => e.deliveries > this.options.maxAttempts);
       for (const e of poisoned) {
-        const error = (e.fields.id ? await this.stream.lastError(e.fields.id) : null) ?? this.failures.get(e.entryId) ?? "processing did not finish (its replica stopped)";
+        const error = (e.fields.id ? await this.stream.lastError(sourceOfEntry(e.fields), e.fields.id) : null) ?? this.failures.get(e.entryId) ?? "processing did not finish (its replica stopped)";
         await this.park(e, `gave up after ${e.deliveries - 1} attempts: ${error}`, e.deliveries - 1);
       }
       const retry = entries.filter((e) => e.deliveries <= this.options.maxAttempts);
@@ -184,10 +184,10 @@ export class EventConsumer {
     const attempts = entry.deliveries;
     try {
       if ("unreadable" in raw) return await this.park(entry, raw.unreadable, 0);
-      const checked = checkEvent(raw, new Date(entryTime(entry)));
+      const checked = checkEvent(raw, sourceOfEntry(entry.fields), new Date(entryTime(entry)));
       if (!checked.ok) return await this.park(entry, `${checked.problem.field}: ${checked.problem.message}`, 0);
       event = checked.event;
-      const begin = await this.stream.begin(event.id, entry.entryId, this.options.retryAfterMs);
+      const begin = await this.stream.begin(event.source, event.id, entry.entryId, this.options.retryAfterMs);
       if (begin.status === "DUPLICATE") {
         this.stats.duplicates += 1;
         return await this.stream.ack(entry.entryId);
@@ -203,10 +203,10 @@ export class EventConsumer {
         const writes: DecisionWrite[] = [];
         const deferred: DecisionScope = { inputs: scope.inputs, write: async (rows) => void writes.push(...rows) };
         outcome = { pushes: await this.processor.process(event, deferred, new Date(entryTime(entry))), writes };
-        if (outcome.pushes.length > 0 || writes.length > 0) await this.stream.publish(event.id, outcome);
+        if (outcome.pushes.length > 0 || writes.length > 0) await this.stream.publish(event.source, event.id, outcome);
       }
       if (outcome.writes.length > 0) await scope.write(outcome.writes);
-      await this.stream.done(event.id, entry.entryId);
+      await this.stream.done(event.source, event.id, entry.entryId);
       this.failures.delete(entry.entryId);
       this.stats.processed += 1;
       if (!begin.pushed) this.stats.pushed += outcome.pushes.length;
@@ -220,7 +220,7 @@ export class EventConsumer {
         if (this.failures.size > 10_000) this.failures.clear();
         this.failures.set(entry.entryId, message);
         this.log.warn({ event: event?.id, entry: entry.entryId, attempts, err: message }, "event processing failed; it will be retried");
-        if (event) await this.stream.recordFailure(event.id, `attempt ${attempts}: ${message}`);
+        if (event) await this.stream.recordFailure(event.source, event.id, `attempt ${attempts}: ${message}`);
       } catch {
         // Redis is down: the entry stays pending and is claimed again once it is back.
       }

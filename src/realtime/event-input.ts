@@ -13,7 +13,7 @@ export interface RawEvent {
 
 /** Why one event was refused: a GraphQL-style code, the field, and what to do. */
 export interface EventProblem {
-  code: "BAD_USER_INPUT" | "NOT_FOUND";
+  code: "BAD_USER_INPUT" | "NOT_FOUND" | "FORBIDDEN";
   field: string;
   message: string;
 }
@@ -27,9 +27,10 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 /**
  * Checks the shape of one event: id, customer id format, type, time and payload. Whether the
- * customer exists is a graph question, asked for a whole batch at once by the caller.
+ * customer exists is a graph question, asked for a whole batch at once by the caller. `source` is
+ * who sent it (the namespace of its id).
  */
-export function checkEvent(raw: RawEvent, now: Date = new Date()): Checked {
+export function checkEvent(raw: RawEvent, source: string, now: Date = new Date()): Checked {
   const bad = (field: string, message: string): Checked => ({ ok: false, problem: { code: "BAD_USER_INPUT", field, message } });
   const { id, customerId, type } = raw;
   if (typeof id !== "string" || !EVENT_ID.test(id)) {
@@ -50,7 +51,7 @@ export function checkEvent(raw: RawEvent, now: Date = new Date()): Checked {
     return bad("at", `at ${at.toISOString()} is older than 7 days, beyond the window in which resends are recognised; such events are not accepted`);
   }
   try {
-    return { ok: true, event: { id, customerId, type, at, payload: validatePayload(type, raw.payload) } };
+    return { ok: true, event: { source, id, customerId, type, at, payload: validatePayload(type, raw.payload) } };
   } catch (error) {
     if (error instanceof PayloadError) return bad(error.field, error.message);
     throw error;

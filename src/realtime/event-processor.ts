@@ -1,4 +1,5 @@
-import { maskMsisdn } from "../customer360/customer";
+import type { CallRegister } from "../customer360/calls";
+import { maskMsisdn, maskName } from "../customer360/customer";
 import type { Decision, DecisionScope } from "../decisioning/decide";
 import type { DecisioningService } from "../decisioning/service";
 import type { MarketingService } from "../marketing/service";
@@ -23,10 +24,12 @@ const DESK_OFFERS = 3;
 
 /**
  * What one event causes, decided once (by the replica that processes it), whatever the number of
- * subscribers: a call that connects puts the caller's view and offers on the agent's desk; any
- * other event runs the strategies it triggers, on the channels they allow in the customer's order
- * of preference, under the contact policy as a push (caps, quiet hours and do-not-disturb apply).
- * Every offer decided is written to the customer's trajectory by the decision itself.
+ * subscribers: a call that connects is recorded as the agent's current call (what the agent may
+ * see whole, src/customer360/calls.ts) and puts the caller's view and offers on the agent's desk;
+ * a call that ends is recorded so; any other event runs the strategies it triggers, on the
+ * channels they allow in the customer's order of preference, under the contact policy as a push
+ * (caps, quiet hours and do-not-disturb apply). Every offer decided is written to the customer's
+ * trajectory by the decision itself.
  */
 export class EventProcessor {
   constructor(
@@ -34,24 +37,31 @@ export class EventProcessor {
     private readonly marketing: MarketingService,
     private readonly policy: ContactPolicy,
     private readonly reference: ReferenceData,
+    private readonly calls: CallRegister,
   ) {}
 
   /** `acceptedAt`: when the event stream took the event in. */
   async process(event: GatewayEvent, scope: DecisionScope, acceptedAt: Date, now: Date = new Date()): Promise<PushDraft[]> {
     const ref: EventRef = { id: event.id, type: event.type, at: event.at, acceptedAt, summary: describeEvent(event.type, event.payload) };
     if (event.type === "HOTLINE_CALL_START") return this.desk(event, ref, scope, now);
+    if (event.type === "HOTLINE_CALL_END") await this.calls.end(String(event.payload.agentId), event.customerId, callIdOf(event), event.at);
     return this.triggered(event, ref, scope, now);
   }
 
   private async desk(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date): Promise<PushDraft[]> {
+    const agentId = String(event.payload.agentId);
+    const callId = callIdOf(event);
+    // The decision below reads the same (same loader, same products): no extra round trip.
+    const inputs = await this.inputs(event.customerId, scope);
+    // Recorded before the desk update is published, so the agent's desk renders the caller unmasked.
+    await this.calls.start({ agentId, customerId: event.customerId, msisdn: inputs.customer.msisdn, callId, startedAt: event.at }, now);
     if (now.getTime() - event.at.getTime() > DESK_MAX_DELAY_MS) return [];
     const decisions = await this.decisioning.decider.decide(scope, { customerId: event.customerId, channel: "HOTLINE", limit: DESK_OFFERS, context: { at: now } });
-    const inputs = await this.inputs(event.customerId, scope);
     return [
       {
         kind: "desk",
-        agentId: String(event.payload.agentId),
-        callId: event.payload.callId === null || event.payload.callId === undefined ? null : String(event.payload.callId),
+        agentId,
+        callId,
         customerId: event.customerId,
         regionId: inputs.customer.regionId,
         event: ref,
@@ -89,15 +99,23 @@ export class EventProcessor {
   }
 }
 
+function callIdOf(event: GatewayEvent): string | null {
+  return event.payload.callId === null || event.payload.callId === undefined ? null : String(event.payload.callId);
+}
+
 /** Control-group decisions are recorded but never shown or sent. */
 function shown(d: Decision): boolean {
   return d.contacted && !d.controlGroup;
 }
 
-/** The line an agent reads first when the call connects, e.g. "张** · 138****0001 · 中价值客户 · ARPU ¥68 · 成熟期 · 流量已用 42%". */
-export function headline(c: Pick<CustomerRecord, "name" | "msisdn" | "valueTier" | "arpu" | "lifecycleStage" | "dataUsedMb" | "dataQuotaMb">): string {
+/**
+ * The line an agent reads first when the call connects, e.g. "张* · 138****0001 · 中价值客户 · ARPU ¥68 ·
+ * 成熟期 · 流量已用 42%": name and number masked unless `unmasked` (the push keeps the masked line;
+ * the agent on the call sees it rendered whole, see DeskUpdate.headline).
+ */
+export function headline(c: Pick<CustomerRecord, "name" | "msisdn" | "valueTier" | "arpu" | "lifecycleStage" | "dataUsedMb" | "dataQuotaMb">, unmasked = false): string {
   const usage = c.dataQuotaMb > 0 ? `流量已用 ${Math.round((c.dataUsedMb / c.dataQuotaMb) * 100)}%` : null;
-  return [c.name, maskMsisdn(c.msisdn), `${VALUE_TIER_LABELS[c.valueTier]}客户`, `ARPU ¥${Math.round(c.arpu)}`, LIFECYCLE_STAGE_LABELS[c.lifecycleStage], usage]
+  return [unmasked ? c.name : maskName(c.name), unmasked ? c.msisdn : maskMsisdn(c.msisdn), `${VALUE_TIER_LABELS[c.valueTier]}客户`, `ARPU ¥${Math.round(c.arpu)}`, LIFECYCLE_STAGE_LABELS[c.lifecycleStage], usage]
     .filter((part): part is string => part !== null)
     .join(" · ");
 }

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { redisCall } from "../platform/redis";
-import { keys } from "../platform/keys";
+import { keys, STREAM_SOURCE } from "../platform/keys";
 import type { PubSub } from "../platform/pubsub";
 import { defineScripts } from "../platform/scripts";
 import type { DecisionWrite } from "../graph/decision";
@@ -11,7 +11,10 @@ import { encodePush, reviveDates, type PushDraft } from "./push";
  * The inbound event stream in Redis and the bookkeeping that makes its processing idempotent.
  *
  * Feeds (and ingestEvents) XADD entries to `events:stream` with the fields id, customerId, type,
- * at (ISO 8601), payload (JSON). Every gateway reads it in the consumer group "gateway", so each
+ * at (ISO 8601), payload (JSON) and source (who sent it: ingestEvents writes "token:<the token's
+ * subject>"; a feed may name itself, default "stream"). Event ids are deduplicated per source: each
+ * source's ids are its own namespace, so one principal cannot pre-empt another's event by sending
+ * its id first. Every gateway reads it in the consumer group "gateway", so each
  * entry goes to one replica; an entry is acknowledged only once its pushes are out and its
  * decisions written, so a replica that dies mid-batch leaves its entries pending and another
  * claims them (XPENDING + XCLAIM).
@@ -19,7 +22,7 @@ import { encodePush, reviveDates, type PushDraft } from "./push";
  * Retries count deliveries in the consumer group (XPENDING), not in our own state, so an event
  * whose very bookkeeping fails is still parked after `maxAttempts`.
  *
- * Per event id, `events:state:<id>` records which entry owns the event and how far it got. It is
+ * Per source and event id, `events:state:…` (see keys.events.state) records which entry owns the event and how far it got. It is
  * the dedup record: a second copy of an event (a feed's retry, a client's resend) is acknowledged
  * without being processed. Processing runs decide → publish → write → done: the pushes go out
  * before the decisions are written to the trajectory, so the Neo4j commit is not on the push's
@@ -34,11 +37,23 @@ export const CONSUMER_GROUP = "gateway";
 export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
 
 export interface GatewayEvent {
+  /** Who sent it: the namespace of its id (see {@link sourceOfPrincipal}). */
+  source: string;
   id: string;
   customerId: string;
   type: EventType;
   at: Date;
   payload: EventPayload;
+}
+
+/** The source of the events a principal ingests: its ids are deduplicated among its own. */
+export function sourceOfPrincipal(principalId: string): string {
+  return `token:${principalId}`;
+}
+
+/** The source an entry names, or the stream's own for entries a feed wrote without one. */
+export function sourceOfEntry(fields: Readonly<Record<string, string>>): string {
+  return fields.source || STREAM_SOURCE;
 }
 
 /** One stream entry as read: its fields, not yet trusted. */
@@ -58,6 +73,7 @@ export type BeginResult = { status: "DUPLICATE" } | { status: "BUSY" } | { statu
 
 export interface ParkedEvent {
   parkedId: string;
+  source: string;
   eventId: string | null;
   customerId: string | null;
   type: string | null;
@@ -128,8 +144,8 @@ export class EventStream {
   async ingest(events: readonly GatewayEvent[]): Promise<Array<string | null>> {
     if (events.length === 0) return [];
     const args: Array<string | number> = [TTL_SECONDS];
-    for (const e of events) args.push(e.id, e.customerId, e.type, e.at.toISOString(), JSON.stringify(e.payload));
-    const ids = await redisCall(this.scripts.eventsIngest(1 + events.length, keys.events.stream(), ...events.map((e) => keys.events.state(e.id)), ...args));
+    for (const e of events) args.push(e.id, e.customerId, e.type, e.at.toISOString(), JSON.stringify(e.payload), e.source);
+    const ids = await redisCall(this.scripts.eventsIngest(1 + events.length, keys.events.stream(), ...events.map((e) => keys.events.state(e.source, e.id)), ...args));
     return ids.map((id) => (id === "" ? null : id));
   }
 
@@ -156,21 +172,21 @@ export class EventStream {
   }
 
   /** Takes an event for processing for `leaseMs` (another consumer that claims it meanwhile is told BUSY). */
-  async begin(eventId: string, entryId: string, leaseMs: number): Promise<BeginResult> {
-    const [status, outcome] = await redisCall(this.scripts.eventsBegin(keys.events.state(eventId), entryId, TTL_SECONDS, leaseMs));
+  async begin(source: string, eventId: string, entryId: string, leaseMs: number): Promise<BeginResult> {
+    const [status, outcome] = await redisCall(this.scripts.eventsBegin(keys.events.state(source, eventId), entryId, TTL_SECONDS, leaseMs));
     if (status === "DUPLICATE") return { status };
     if (status === "BUSY") return { status };
     return { status: "RUN", pushed: outcome ? decodeOutcome(outcome) : null };
   }
 
   /** Sends the pushes out (replay streams and pub/sub) and keeps the outcome, atomically and once per event. Returns the cursors. */
-  async publish(eventId: string, outcome: Outcome): Promise<string[]> {
+  async publish(source: string, eventId: string, outcome: Outcome): Promise<string[]> {
     const { pushes } = outcome;
     const targets = pushes.map((p) => (p.kind === "desk" ? keys.push.agent(p.agentId) : keys.push.customer(p.customerId)));
     return redisCall(
       this.scripts.eventsPublish(
         2 + pushes.length,
-        keys.events.state(eventId),
+        keys.events.state(source, eventId),
         keys.push.all(),
         ...targets,
         JSON.stringify(outcome),
@@ -184,21 +200,21 @@ export class EventStream {
   }
 
   /** Marks the event done and acknowledges its entry (after its writes are committed). */
-  async done(eventId: string, entryId: string): Promise<void> {
-    const state = keys.events.state(eventId);
+  async done(source: string, eventId: string, entryId: string): Promise<void> {
+    const state = keys.events.state(source, eventId);
     await redisCall(this.redis.multi().hset(state, "state", "done").hdel(state, "outcome", "error", "lease").xack(keys.events.stream(), CONSUMER_GROUP, entryId).exec());
   }
 
   /** Records a failure that may pass (the entry stays pending and is retried after the idle time); its message is what parking reports. */
-  async recordFailure(eventId: string, message: string): Promise<void> {
+  async recordFailure(source: string, eventId: string, message: string): Promise<void> {
     // The state stays (an event already pushed must only be written on retry); the lease ends so a retry need not wait for it.
-    await redisCall(this.redis.hset(keys.events.state(eventId), "error", message, "lease", 0));
+    await redisCall(this.redis.hset(keys.events.state(source, eventId), "error", message, "lease", 0));
   }
 
   /** The last recorded failure of an event, if it can be read. */
-  async lastError(eventId: string): Promise<string | null> {
+  async lastError(source: string, eventId: string): Promise<string | null> {
     try {
-      return await redisCall(this.redis.hget(keys.events.state(eventId), "error"));
+      return await redisCall(this.redis.hget(keys.events.state(source, eventId), "error"));
     } catch {
       return null;
     }
@@ -208,12 +224,12 @@ export class EventStream {
   async park(entry: StreamEntry, error: string, attempts: number): Promise<void> {
     const eventId = entry.fields.id ?? "";
     const fields: string[] = ["entry", entry.entryId, "error", error, "attempts", String(attempts), "parkedAt", new Date().toISOString()];
-    for (const name of ["id", "customerId", "type", "at", "payload"]) {
+    for (const name of ["id", "customerId", "type", "at", "payload", "source"]) {
       const v = entry.fields[name];
       if (v !== undefined) fields.push(name, v.slice(0, 4_000));
     }
     // Without an event id there is no state to mark: passing the stream key twice tells the script so.
-    const state = eventId ? keys.events.state(eventId) : keys.events.stream();
+    const state = eventId ? keys.events.state(sourceOfEntry(entry.fields), eventId) : keys.events.stream();
     await redisCall(this.scripts.eventsPark(state, keys.events.stream(), keys.events.parked(), entry.entryId, CONSUMER_GROUP, PARKED_CAP, ...fields));
   }
 
@@ -229,6 +245,7 @@ export class EventStream {
       const f = fieldsOf(raw);
       return {
         parkedId,
+        source: sourceOfEntry(f),
         eventId: f.id || null,
         customerId: f.customerId ?? null,
         type: f.type ?? null,
@@ -246,8 +263,9 @@ export class EventStream {
     const done: string[] = [];
     for (const parkedId of parkedIds) {
       const [, raw] = (await redisCall(this.redis.xrange(keys.events.parked(), parkedId, parkedId)))[0] ?? [];
-      const eventId = raw ? (fieldsOf(raw).id ?? "") : "";
-      const state = eventId ? keys.events.state(eventId) : keys.events.parked();
+      const fields = raw ? fieldsOf(raw) : {};
+      const eventId = fields.id ?? "";
+      const state = eventId ? keys.events.state(sourceOfEntry(fields), eventId) : keys.events.parked();
       const id = await redisCall(this.scripts.eventsRetryParked(keys.events.stream(), keys.events.parked(), state, parkedId, TTL_SECONDS));
       if (id) done.push(parkedId);
     }

@@ -1,8 +1,10 @@
 import { BadUserInputError } from "../platform/errors";
-import { existingCustomerIds } from "../graph/customer";
+import { covers } from "../auth/scope";
+import { customerRegions } from "../graph/customer";
+import type { CustomerScope } from "../graph/records";
 import type { GraphSession } from "../platform/neo4j";
 import { checkEvent, type EventProblem, type RawEvent } from "./event-input";
-import type { EventStream, GatewayEvent } from "./event-stream";
+import { sourceOfPrincipal, type EventStream, type GatewayEvent } from "./event-stream";
 
 /** Most events one ingestEvents call takes; bigger feeds send several batches (or write to the stream). */
 export const MAX_EVENTS_PER_CALL = 1_000;
@@ -28,24 +30,42 @@ export interface IngestOutcome {
  * graph read for the batch); the good ones are queued on the event stream in one Redis script that
  * also drops ids seen before. A bad event is REJECTED with its reason and the rest still go in.
  * ACCEPTED means durably queued: the pushes follow asynchronously, from whichever replica consumes it.
+ * Ids are deduplicated among the events of the principal that sends them (`principalId`): another
+ * principal sending the same id first does not make this one's event a DUPLICATE. An event about a
+ * customer outside the sender's `scope` (a SERVICE feed of other regions) is REJECTED as FORBIDDEN:
+ * a feed speaks for its own regions' customers (a call it reports unmasks the caller for an agent).
  */
-export async function ingestEvents(stream: EventStream, graph: GraphSession, raws: readonly RawEvent[], now: Date = new Date()): Promise<IngestOutcome> {
+export async function ingestEvents(
+  stream: EventStream,
+  graph: GraphSession,
+  principalId: string,
+  scope: CustomerScope,
+  raws: readonly RawEvent[],
+  now: Date = new Date(),
+): Promise<IngestOutcome> {
   if (raws.length > MAX_EVENTS_PER_CALL) {
     throw new BadUserInputError(`events holds ${raws.length} events; send at most ${MAX_EVENTS_PER_CALL} per call (split the batch)`, "events");
   }
   const results: IngestedEvent[] = raws.map((raw, index) => ({ index, id: typeof raw.id === "string" ? raw.id : null, status: "ACCEPTED", error: null }));
   const valid: Array<{ index: number; event: GatewayEvent }> = [];
   raws.forEach((raw, index) => {
-    const checked = checkEvent(raw, now);
+    const checked = checkEvent(raw, sourceOfPrincipal(principalId), now);
     if (checked.ok) valid.push({ index, event: checked.event });
     else reject(results[index], checked.problem);
   });
 
-  const known = await existingCustomerIds(graph, valid.map((v) => v.event.customerId));
+  const known = await customerRegions(graph, valid.map((v) => v.event.customerId));
   const queued = valid.filter((v) => {
-    if (known.has(v.event.customerId)) return true;
-    reject(results[v.index], { code: "NOT_FOUND", field: "customerId", message: `there is no customer with id ${v.event.customerId}; check the id (customer ids look like C0000001)` });
-    return false;
+    const regionId = known.get(v.event.customerId);
+    if (regionId === undefined) {
+      reject(results[v.index], { code: "NOT_FOUND", field: "customerId", message: `there is no customer with id ${v.event.customerId}; check the id (customer ids look like C0000001)` });
+      return false;
+    }
+    if (!covers(scope, { id: v.event.customerId, regionId })) {
+      reject(results[v.index], { code: "FORBIDDEN", field: "customerId", message: `customer ${v.event.customerId} is outside this token's regions; a feed sends events of its own regions' customers` });
+      return false;
+    }
+    return true;
   });
 
   const entryIds = await stream.ingest(queued.map((v) => v.event));

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { inRegions } from "../auth/regions";
 import type { ChannelCode } from "../domain/vocabulary";
 import type { Logger } from "../platform/logger";
 import type { PubSub } from "../platform/pubsub";
@@ -8,11 +9,15 @@ import { keys } from "../platform/keys";
 import { decodePush, type Push } from "./push";
 import { Subscriber } from "./subscriber";
 
-/** What a subscription receives; filtering happens here, on the server, before anything is rendered. */
+/**
+ * What a subscription receives; filtering happens here, on the server, before anything is
+ * rendered. A feed's `regions` are those its principal may see: a push of a customer outside them
+ * is dropped for that subscriber, live and in replay alike (null: every region).
+ */
 export type Route =
   | { kind: "customer"; customerId: string; channel: ChannelCode | null }
   | { kind: "agent"; agentId: string }
-  | { kind: "feed"; channel: ChannelCode | null; regionId: string | null };
+  | { kind: "feed"; channel: ChannelCode | null; regionId: string | null; regions: readonly string[] | null };
 
 /** Entries read per XRANGE page while replaying. */
 const REPLAY_PAGE = 500;
@@ -156,6 +161,11 @@ function matches(route: Route, push: Push): boolean {
       return push.kind === "offer" && push.customerId === route.customerId && (route.channel === null || push.channel === route.channel);
     case "feed":
       // Regions nest by id: a district ("R330106") starts with its city's id ("R3301").
-      return push.kind === "offer" && (route.channel === null || push.channel === route.channel) && (route.regionId === null || push.regionId.startsWith(route.regionId));
+      return (
+        push.kind === "offer" &&
+        (route.channel === null || push.channel === route.channel) &&
+        (route.regionId === null || push.regionId.startsWith(route.regionId)) &&
+        (route.regions === null || inRegions(push.regionId, route.regions))
+      );
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { ContactPolicy } from "../contact-policy/policy";
+import type { CallRegister } from "../customer360/calls";
 import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
 import type { DecisioningService } from "../decisioning/service";
@@ -28,6 +29,8 @@ export interface RealtimeDeps {
   marketing: MarketingService;
   decisioning: DecisioningService;
   policy: ContactPolicy;
+  /** Agents' calls, recorded as their events are processed. */
+  calls: CallRegister;
   log: Logger;
   config: RealtimeConfig;
   /** Opens the scope a batch of consumed events is decided in (the request-context factory, as the gateway's own principal). */
@@ -50,7 +53,7 @@ export class RealtimeService {
     this.config = deps.config;
     this.log = deps.log;
     this.stream = new EventStream(deps.redis, deps.pubsub);
-    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference);
+    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls);
     this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
       retryAfterMs: deps.config.retryAfterMs,
@@ -61,9 +64,9 @@ export class RealtimeService {
     this.hub = new PushHub(deps.pubsub, deps.redis, deps.log, deps.config.pushBuffer);
   }
 
-  /** Checks each event on its own and queues the good ones durably (deduplicated by id). */
-  ingest(scope: RequestScope, events: readonly RawEvent[]): Promise<IngestOutcome> {
-    return ingestEvents(this.stream, scope.graph, events);
+  /** Checks each event on its own and queues the good ones durably (deduplicated by id among the principal's own; customers within its scope only). */
+  async ingest(scope: RequestScope, events: readonly RawEvent[]): Promise<IngestOutcome> {
+    return ingestEvents(this.stream, scope.graph, scope.principal.id, await scope.access.readScope(), events);
   }
 
   /** Events that could not be processed, newest first. */

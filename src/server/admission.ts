@@ -1,19 +1,25 @@
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 import { operationCost } from "../auth/cost";
-import { authorizeOperation } from "../auth/policy";
+import { authorizeOperation, rootArguments } from "../auth/policy";
 import type { Principal } from "../auth/principal";
 import type { RateLimits } from "../auth/rate-limits";
+import type { RequestAccess } from "../customer360/access";
+import type { Customer360Service } from "../customer360/service";
 import { GatewayError } from "../platform/errors";
 
 /**
  * What every operation passes once it is parsed and valid, on HTTP (an Apollo plugin) and on
  * WebSocket (graphql-ws `onSubscribe`) alike, in this order, before anything executes: the
- * permission matrix (UNAUTHENTICATED / FORBIDDEN), the cost limit (BAD_USER_INPUT, limit "cost"),
- * then the principal's rate limits (RATE_LIMITED), which are charged only for operations that
- * would run. Returns the refusal, or null.
+ * permission matrix (UNAUTHENTICATED / FORBIDDEN), the refusals that depend on the moment rather
+ * than on the arguments alone (an agent's number lookups against its current call: FORBIDDEN), the
+ * cost limit (BAD_USER_INPUT, limit "cost"), then the principal's rate limits (RATE_LIMITED), which
+ * are charged only for operations that would run. Returns the refusal, or null.
  */
 export async function admitOperation(args: {
   principal: Principal;
+  /** The principal's data scope and its current call, as the request scope reads them. */
+  access: RequestAccess;
+  customers: Customer360Service;
   schema: GraphQLSchema;
   document: DocumentNode;
   operation: OperationDefinitionNode;
@@ -26,6 +32,12 @@ export async function admitOperation(args: {
   const operationName = operation.name?.value;
   const refused = authorizeOperation(principal, schema, document, operationName, variables);
   if (refused) return refused;
+  // The services keep the same check per field; this refuses the whole operation before anything is read.
+  const numbers = rootArguments(schema, document, operationName, variables)
+    .filter((f) => f.coordinate === "Query.customerByMsisdn")
+    .map((f) => f.args.msisdn);
+  const lookups = numbers.length > 0 ? await args.customers.refusedLookups(args.access, numbers) : null;
+  if (lookups) return lookups;
   try {
     const cost = operationCost(schema, document, operationName, variables);
     const kind = operation.operation === "mutation" ? "mutations" : "reads";

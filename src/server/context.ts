@@ -56,7 +56,7 @@ export interface LiveSocket {
  */
 export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket, signal?: AbortSignal): GatewayContext {
   return {
-    ...openScope(services.graph, principal, signal),
+    ...openScope(services.graph, principal, services.customers.calls, signal),
     log: services.log,
     sessions: services.sessions,
     customers: services.customers,

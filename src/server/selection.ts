@@ -1,4 +1,4 @@
-import type { FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
+import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode } from "graphql";
 
 /**
  * Whether the field being resolved selects `name` directly (through fragments too), so a
@@ -25,4 +25,24 @@ function inSet(set: SelectionSetNode, name: string, fragments: Record<string, Fr
         return false;
     }
   });
+}
+
+/**
+ * The schema coordinates ("Customer.nextBestOffers") among `wanted` that the document selects
+ * anywhere (nested, through fragments and aliases), in the order first met.
+ */
+export function selectedCoordinates(schema: GraphQLSchema, document: DocumentNode, wanted: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        if (parent && field && wanted.has(`${parent.name}.${field.name}`)) found.add(`${parent.name}.${field.name}`);
+      },
+    }),
+  );
+  return [...found];
 }

@@ -16,6 +16,7 @@ import { pingRedis } from "../platform/redis";
 import { admitOperation } from "./admission";
 import { apolloLimits, hideSuggestions, tokenLimitError, withoutHttp } from "./limits";
 import { listen } from "./listen";
+import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
 
 export interface GatewayOptions {
@@ -82,7 +83,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       },
       roundTripHeader,
       subscriptionsOverWebSocket,
-      admission(opts.rateLimits),
+      noWritesOverGet,
+      admission(services, opts.rateLimits),
       deadlineAnswer,
       okStatusForJsonClients,
     ],
@@ -202,14 +204,14 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
  * rate limits), the same as on the WebSocket: the whole operation or nothing. A subscription is
  * left to subscriptionsOverWebSocket, and a request already past its deadline stops here.
  */
-function admission(rateLimits: RateLimits): ApolloServerPlugin<GatewayContext> {
+function admission(services: Services, rateLimits: RateLimits): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, operation, request, schema }) {
           if (contextValue.signal?.aborted) throw contextValue.signal.reason as Error;
           if (!operation || operation.operation === "subscription") return;
-          const refused = await admitOperation({ principal: contextValue.principal, schema, document, operation, variables: request.variables, rateLimits, signal: contextValue.signal });
+          const refused = await admitOperation({ principal: contextValue.principal, access: contextValue.access, customers: services.customers, schema, document, operation, variables: request.variables, rateLimits, signal: contextValue.signal });
           if (refused) throw refused;
         },
       };
@@ -230,6 +232,30 @@ const deadlineAnswer: ApolloServerPlugin<GatewayContext> = {
         if (!(reason instanceof GatewayError)) return;
         response.body = { kind: "single", singleResult: { errors: [{ message: reason.message, extensions: { code: reason.code } }] } };
         response.http.status = 504;
+      },
+    };
+  },
+};
+
+/** Fields of queries that write (deciding writes the offers to the trajectory and spends contact caps). */
+const WRITING_QUERY_FIELDS: ReadonlySet<string> = new Set(["Query.nextBestOffers", "Customer.nextBestOffers"]);
+
+/**
+ * A GET must not write: browsers, proxies and prefetchers send GETs on their own, and Apollo's CSRF
+ * prevention lets one through with a mere `apollo-require-preflight` header. Apollo already keeps
+ * mutations off GET; queries that write (nextBestOffers) are refused here, before anything runs,
+ * with BAD_REQUEST (status 400) saying to use POST.
+ */
+const noWritesOverGet: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart({ request }) {
+    if (request.http?.method !== "GET") return {};
+    return {
+      async didResolveOperation({ document, schema }) {
+        const writing = selectedCoordinates(schema, document, WRITING_QUERY_FIELDS);
+        if (writing.length === 0) return;
+        throw new GraphQLError(`${writing.join(" and ")} decides and writes the offers to the trajectory, so it is not served over HTTP GET; send the request with POST.`, {
+          extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+        });
       },
     };
   },

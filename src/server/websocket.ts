@@ -7,6 +7,7 @@ import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
 import type { RateLimits } from "../auth/rate-limits";
 import type { TokenVerifier } from "../auth/tokens";
 import type { TrustedDocuments } from "../auth/trusted-documents";
+import { RequestAccess } from "../customer360/access";
 import { CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import type { LimitsConfig } from "../platform/config";
 import { BadUserInputError, GatewayError, QueryLimitError, TimeoutError } from "../platform/errors";
@@ -164,7 +165,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
           // Checked before the rate limits are charged, and again after (that awaited Redis, and other sockets may have subscribed meanwhile).
           const full = principalFull();
           if (full) throw full;
-          const refused = await admitOperation({ principal, schema, document, operation, variables: payload.variables, rateLimits: opts.rateLimits });
+          const refused = await admitOperation({ principal, access: new RequestAccess(principal, services.customers.calls), customers: services.customers, schema, document, operation, variables: payload.variables, rateLimits: opts.rateLimits });
           if (refused) throw refused;
           const fullNow = principalFull();
           if (fullNow) throw fullNow;

@@ -1,4 +1,6 @@
-import { operatorToken } from "./auth";
+import { OPERATOR, operatorToken } from "./auth";
+import { keys, STREAM_SOURCE } from "../../src/platform/keys";
+import { sourceOfPrincipal } from "../../src/realtime/event-stream";
 import assert from "node:assert/strict";
 import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
@@ -160,16 +162,33 @@ export function testRedis(prefix = `test:${process.pid}:`, options: LeftoverOpti
   return leftover("Redis client", new Redis(url, { keyPrefix: prefix }), (redis) => redis.disconnect(), options);
 }
 
+/** The source of the events the suite's operator ingests (each source's event ids are a namespace of their own). */
+export const OPERATOR_SOURCE = sourceOfPrincipal(OPERATOR.sub);
+
+/** The state key of an event the suite's operator ingested (ingestEvents). */
+export function operatorEventState(eventId: string): string {
+  return keys.events.state(OPERATOR_SOURCE, eventId);
+}
+
 /**
  * Waits until every event is finished (done or parked) in the pipeline's own bookkeeping, and
- * returns each event's state. Polled: the state is a Redis hash that announces nothing, and the
- * replica that processes the event may be another process.
+ * returns each event's state. An id may be the operator's (ingestEvents) or a feed's written
+ * straight to the stream (source "stream"), or both: each that exists must be finished. Polled:
+ * the state is a Redis hash that announces nothing, and the replica that processes the event may
+ * be another process.
  */
 export function processed(redis: Redis, eventIds: readonly string[], timeoutMs = 15_000): Promise<Map<string, string>> {
+  const finished = (state: string | null): boolean => state === "done" || state === "parked";
   return eventually(
     async () => {
-      const states = await Promise.all(eventIds.map((id) => redis.hget(`events:state:${id}`, "state")));
-      const unfinished = eventIds.flatMap((id, i) => (states[i] === "done" || states[i] === "parked" ? [] : [`${id}: ${states[i] ?? "no state"}`]));
+      const states = await Promise.all(
+        eventIds.map(async (id) => {
+          const [api, stream] = await Promise.all([redis.hget(operatorEventState(id), "state"), redis.hget(keys.events.state(STREAM_SOURCE, id), "state")]);
+          const known = [api, stream].filter((s): s is string => s !== null);
+          return known.length > 0 && known.every(finished) ? (known[0] as string) : (known.find((s) => !finished(s)) ?? null);
+        }),
+      );
+      const unfinished = eventIds.flatMap((id, i) => (finished(states[i] ?? null) ? [] : [`${id}: ${states[i] ?? "no state"}`]));
       assert.deepEqual(unfinished, [], `still unfinished: ${unfinished.join(", ")}`);
       return new Map(eventIds.map((id, i) => [id, states[i] as string]));
     },
