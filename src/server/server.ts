@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import express, { type ErrorRequestHandler } from "express";
-import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import express from "express";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
@@ -14,7 +14,10 @@ import { ANONYMOUS, type Principal } from "../auth/principal";
 import type { TokenVerifier } from "../auth/tokens";
 import { CLOSE_FORBIDDEN } from "../platform/close-codes";
 import { pingRedis } from "../platform/redis";
+import { publicError } from "./errors";
+import { internalErrors, requestErrors } from "./http-errors";
 import { listen } from "./listen";
+import { prepareOperation, refuseServerMessages } from "./websocket";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -45,7 +48,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // noServer: the upgrade listener is ours, so an error of the HTTP server (a busy port) reaches
   // `listen` below instead of the WebSocket server, where graphql-ws would log it and start-up hang.
   const wss = new WebSocketServer({ noServer: true, path: "/graphql" });
-  http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
+  http.on("upgrade", (request, socket, head) =>
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      refuseServerMessages(ws);
+      wss.emit("connection", ws, request);
+    }),
+  );
   const wsServer = useServer<Record<string, unknown> | undefined, { principal?: Principal; expiry?: NodeJS.Timeout }>(
     {
       schema,
@@ -68,17 +76,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch {
-          return undefined; // graphql-ws answers a syntax error itself
-        }
-        const refused = authorizeOperation(ctx.extra.principal ?? ANONYMOUS, schema, document, payload.operationName, payload.variables);
-        return refused ? [refused] : undefined;
-      },
+      // Parsed, validated, authorized and its variables checked here, so every refusal carries the
+      // code HTTP gives it (graphql-ws's own parse would throw on a syntax error: a 4500 close).
+      onSubscribe: (ctx, _id, payload) => prepareOperation(schema, ctx.extra.principal ?? ANONYMOUS, payload),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => publicError(e.toJSON(), e, services.log)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => publicError(e.toJSON(), e, services.log)),
       context: (ctx) => createContext(services, ctx.extra.principal ?? ANONYMOUS, ctx.extra.socket),
+      // An exception that still escapes closes the socket with 4500; its text must not be the reason.
+      isProd: true,
       // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
       // is too short for a busy replica (it closes them with 4408 and they reconnect again, a storm).
       connectionInitWaitTimeout: 15_000,
@@ -132,7 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       context: async ({ req }) => createContext(services, req.headers.authorization ? await opts.tokens.fromHeader(req.headers.authorization) : ANONYMOUS),
     }),
   );
-  app.use(requestErrors);
+  app.use(requestErrors, internalErrors(services.log));
 
   try {
     await listen(http, opts.port, opts.host);
@@ -150,18 +156,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   };
 }
-
-/** A body that is not JSON (or too large) gets a GraphQL-shaped 400, not Express's HTML page. */
-const requestErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
-  if (res.headersSent || !error.status || error.status >= 500) return next(error);
-  const message =
-    error.type === "entity.parse.failed"
-      ? "The request body is not valid JSON; send {\"query\": \"...\", \"variables\": {...}} with content-type application/json."
-      : error.type === "entity.too.large"
-        ? "The request body is larger than 1 MB; send smaller batches."
-        : (error.message ?? "Bad request.");
-  res.status(error.status).json({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
-};
 
 /** Reports the Bolt round trips a request cost, for benchmarks and operators (`x-bolt-round-trips`). */
 const roundTripHeader: ApolloServerPlugin<GatewayContext> = {
@@ -228,23 +222,9 @@ const okStatusForJsonClients: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
-/**
- * A value in the document that its scalar rejects (a malformed DateTime literal) is the caller's
- * bad input, the same as a bad variable, not a malformed query: give both BAD_USER_INPUT.
- */
+/** Every error Apollo answers with, as the client may see it (./errors.ts). */
 function formatError(services: Services) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? error.originalError : undefined;
-    const code = formatted.extensions?.code;
-    if (code === "GRAPHQL_VALIDATION_FAILED" && original && !(original instanceof GraphQLError && original.extensions?.code)) {
-      return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
-    }
-    if (code === "INTERNAL_SERVER_ERROR") {
-      services.log.error({ err: original ?? error, path: formatted.path }, "unexpected error in a resolver");
-      return { ...formatted, message: "Internal error; it has been logged. Retry, and report it if it persists." };
-    }
-    return formatted;
-  };
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => publicError(formatted, error, services.log);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
