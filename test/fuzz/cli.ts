@@ -99,7 +99,8 @@ runMain(
     say("starting the gateway in a child process…");
     const gateway = await spawnGatewayProcess(
       { neo4j: services.neo4j, redisUrl: services.redisUrl, redisKeyPrefix: `fuzz:${process.pid}:` },
-      { LOG_LEVEL: "info" },
+      // The inspector on a free loopback port: the runner reads the heap after a full GC through it.
+      { LOG_LEVEL: "info", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --inspect=127.0.0.1:0`.trim() },
       (g) => onStop(() => g.stop()),
     );
     const operator = await operatorToken();
@@ -125,6 +126,7 @@ runMain(
       targets,
       timeoutMs: timeout,
       rssBoundMb: rssBound,
+      inspectorUrl: gateway.inspectorUrl,
       ...(trace ? { onCase: (c, outcome, answer) => say(`#${c.index} ${c.attack} ${c.summary.slice(0, 200)}\n  → ${outcome.label}: ${answer.replace(/\s+/g, " ").slice(0, 500)}`) } : {}),
       onProgress: (done, all) => {
         if (done === all || done - lastShown >= Math.max(100, Math.floor(all / 20))) {

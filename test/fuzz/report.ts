@@ -12,6 +12,10 @@ export function renderReport(r: FuzzReport): string {
   lines.push(
     `  gateway RSS: ${r.rss.baselineMb.toFixed(0)} MB after warm-up, peak ${r.rss.peakMb.toFixed(0)} MB (+${growth.toFixed(0)} MB, bound +${r.rss.boundMb} MB${growth > r.rss.boundMb ? ": EXCEEDED" : ""}), ${r.rss.finalMb.toFixed(0)} MB at the end`,
   );
+  if (r.heap) {
+    const leak = r.heap.finalMb - r.heap.baselineMb;
+    lines.push(`  gateway heap after a full GC: ${r.heap.baselineMb.toFixed(0)} MB after warm-up, ${r.heap.finalMb.toFixed(0)} MB at the end (${leak >= 0 ? "+" : ""}${leak.toFixed(0)} MB, bound +${r.heap.boundMb} MB${leak > r.heap.boundMb ? ": EXCEEDED" : ""})`);
+  }
   if (r.skipped.length) lines.push(`  skipped attack kinds: ${r.skipped.join(", ")}`);
   lines.push("", "per class:");
   for (const [label, n] of [...r.byClass].sort((a, b) => b[1] - a[1])) lines.push(`  ${label.padEnd(34)} ${String(n).padStart(6)}`);

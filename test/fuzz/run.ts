@@ -5,6 +5,7 @@ import { OPERATOR, TEST_AUTH_SECRET } from "../support/auth";
 import { classifyHttp, classifyWs, requestText, type Outcome } from "./classify";
 import { ATTACK_KINDS, CaseGenerator, type AttackKind, type AuthMode, type FuzzCase } from "./generate";
 import { loadSchema, FAR_FUTURE, type FuzzTargets } from "./schema-walk";
+import { GatewayInspector, INSPECTOR_LINES } from "./inspect";
 import { httpAgent, runWs, sendHttp } from "./transport";
 
 /**
@@ -31,6 +32,10 @@ export interface FuzzOptions {
   timeoutMs?: number;
   /** Growth of the gateway's RSS over its size after warm-up that fails the run, MB. */
   rssBoundMb?: number;
+  /** The gateway's inspector (started with --inspect): the heap after a full GC is measured before and after. */
+  inspectorUrl?: string | null;
+  /** Growth of the heap after a full GC that fails the run (a leak), MB. */
+  heapBoundMb?: number;
   onProgress?: (done: number, total: number) => void;
   /** Called with every case, its outcome and the start of its answer (`--trace`). */
   onCase?: (c: FuzzCase, outcome: Outcome, answer: string) => void;
@@ -61,6 +66,8 @@ export interface FuzzReport {
   /** Lines the gateway logged at error level or above, or wrote to stderr, during the run. */
   gatewayErrors: { count: number; first: string[] };
   rss: { baselineMb: number; peakMb: number; finalMb: number; boundMb: number };
+  /** The JavaScript heap in use right after a full GC, after warm-up and at the end (null: no inspector). */
+  heap: { baselineMb: number; finalMb: number; boundMb: number } | null;
   /** The gateway process exited during the run. */
   gatewayDied: string | null;
   /** Checks that the graph and Redis are as they were (injected Cypher or Lua would change them). */
@@ -216,6 +223,7 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
     failureExamples: new Map(),
     gatewayErrors: { count: 0, first: [] },
     rss: { baselineMb: 0, peakMb: 0, finalMb: 0, boundMb: opts.rssBoundMb ?? 300 },
+    heap: null,
     gatewayDied: null,
     canary: null,
     skipped: [...(opts.skip ?? [])],
@@ -223,7 +231,7 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
 
   // The gateway's own account: error-level log lines (pino JSON on stdout) and anything on stderr.
   const onLog = (line: string, stderr: boolean): void => {
-    let bad = stderr && line.trim().length > 0;
+    let bad = stderr && line.trim().length > 0 && !INSPECTOR_LINES.test(line);
     if (!stderr) {
       try {
         bad = ((JSON.parse(line) as { level?: number }).level ?? 0) >= 50;
@@ -264,15 +272,17 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   // The baseline is taken after a warm-up (one case of every kind), so what is measured is growth
   // with volume, not the first allocation of caches, compiled code and connection pools.
   const warmUp = opts.only ? 0 : Math.min(indexes.length, ATTACK_KINDS.length);
+  const inspector = opts.inspectorUrl ? await GatewayInspector.connect(opts.inspectorUrl) : null;
   let sampler: NodeJS.Timeout | undefined;
-  const startSampling = (): void => {
+  const startSampling = async (): Promise<void> => {
+    if (inspector) report.heap = { baselineMb: (await inspector.heapAfterGc()).heapUsedMb, finalMb: 0, boundMb: opts.heapBoundMb ?? 100 };
     report.rss.baselineMb = rssMb(pid);
     report.rss.peakMb = report.rss.baselineMb;
     sampler = setInterval(() => {
       report.rss.peakMb = Math.max(report.rss.peakMb, rssMb(pid));
     }, 200);
   };
-  if (warmUp === 0) startSampling();
+  if (warmUp === 0) await startSampling();
   let next = 0;
   /** Cases are taken in order up to `until` (the warm-up, then the rest). */
   let until = warmUp > 0 ? warmUp : indexes.length;
@@ -309,14 +319,14 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
         const result = await Promise.race([sendHttp(origin, c, tokens.header(c.auth), agent, timeoutMs), death.then(() => null)]);
         if (!result) break;
         outcome = classifyHttp(c, text, result);
-        opts.onCase?.(c, outcome, `${result.ms.toFixed(0)} ms: ${"error" in result ? result.error : `${result.status} ${result.body.subarray(0, 600).toString("utf8")}`}`);
+        opts.onCase?.(c, outcome, `${result.ms.toFixed(0)} ms, gateway RSS ${rssMb(pid).toFixed(0)} MB: ${"error" in result ? result.error : `${result.status} ${result.body.subarray(0, 600).toString("utf8")}`}`);
       } else {
         const header = c.auth === "skip" ? null : tokens.header(c.auth);
         const init = c.initPayload !== undefined ? c.initPayload : header ? { authorization: header } : {};
         const result = await Promise.race([runWs(opts.url, c, init, timeoutMs), death.then(() => null)]);
         if (!result) break;
         outcome = classifyWs(c, text, result);
-        opts.onCase?.(c, outcome, `${result.ms.toFixed(0)} ms: ${result.texts.map((t) => t.slice(0, 300)).join(" | ")}${result.serverClose ? ` | closed ${result.serverClose.code} ${result.serverClose.reason}` : ""}`);
+        opts.onCase?.(c, outcome, `${result.ms.toFixed(0)} ms, gateway RSS ${rssMb(pid).toFixed(0)} MB: ${result.texts.map((t) => t.slice(0, 300)).join(" | ")}${result.serverClose ? ` | closed ${result.serverClose.code} ${result.serverClose.reason}` : ""}`);
       }
       record(c, outcome);
     }
@@ -324,7 +334,7 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   try {
     if (warmUp > 0) {
       await Promise.all(Array.from({ length: opts.concurrency }, () => worker()));
-      startSampling();
+      await startSampling();
       until = indexes.length;
     }
     await Promise.all(Array.from({ length: opts.concurrency }, () => worker()));
@@ -334,6 +344,10 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   }
   report.rss.peakMb = Math.max(report.rss.peakMb, rssMb(pid));
   report.rss.finalMb = rssMb(pid);
+  if (inspector && report.heap && !report.gatewayDied) {
+    report.heap.finalMb = (await inspector.heapAfterGc()).heapUsedMb;
+    inspector.close();
+  }
   if (!report.gatewayDied) {
     const after = await canary(opts.url, operator, opts.targets).catch((error: unknown) => `canary failed: ${(error as Error).message}`);
     if (after !== before) report.canary = `before the run: ${before}; after: ${after}`;
@@ -350,5 +364,12 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
 
 /** True when the run found nothing wrong: no failed case, no error logged, memory in bounds, the gateway alive, the data intact. */
 export function passed(report: FuzzReport): boolean {
-  return report.failures === 0 && report.gatewayErrors.count === 0 && !report.gatewayDied && !report.canary && report.rss.peakMb - report.rss.baselineMb <= report.rss.boundMb;
+  return (
+    report.failures === 0 &&
+    report.gatewayErrors.count === 0 &&
+    !report.gatewayDied &&
+    !report.canary &&
+    report.rss.peakMb - report.rss.baselineMb <= report.rss.boundMb &&
+    (!report.heap || report.heap.finalMb - report.heap.baselineMb <= report.heap.boundMb)
+  );
 }

@@ -9,6 +9,8 @@ import { TEST_AUTH_SECRET } from "./auth";
 export interface GatewayProcess {
   url: string;
   child: ChildProcess;
+  /** The Node inspector's address, when the process was started with `--inspect` (NODE_OPTIONS). */
+  inspectorUrl: string | null;
   /** SIGTERM and wait: a clean shutdown. */
   stop(): Promise<void>;
   /** SIGKILL: the replica dies mid-work. */
@@ -53,12 +55,16 @@ export async function spawnGatewayProcess(
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await exited;
   };
-  onSpawn({ child, stop, kill });
+  onSpawn({ child, stop, kill, inspectorUrl: null });
+  let inspectorUrl: string | null = null;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the gateway process did not report ready within 60 s")), 60_000);
     let stderr = "";
     // Kept short: a long run writes on.
-    child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(stderr)?.[1] ?? null;
+    });
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`the gateway process exited (${code}) before it was ready: ${stderr.slice(-2000)}`));
@@ -71,5 +77,5 @@ export async function spawnGatewayProcess(
       }
     });
   });
-  return { url, child, stop, kill };
+  return { url, child, stop, kill, inspectorUrl };
 }
