@@ -83,6 +83,14 @@ describe("hostile input over HTTP", () => {
     assertNothingLogged();
   });
 
+  test("a rejected value of 300,000 characters is quoted only in part", async () => {
+    const res = await query("query ($n: Int) { parkedEvents(first: $n) { parkedId } }", { n: "A".repeat(300_000) });
+    assert.equal(res.errors[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.ok((res.errors[0]?.message.length ?? 0) < 1_100, `message of ${res.errors[0]?.message.length} characters`);
+    assert.match(res.errors[0]?.message ?? "", /cut\)$/);
+    assert.ok(res.text.length < 5_000);
+  });
+
   test("a persisted-query hash that does not match is BAD_REQUEST", async () => {
     const res = await post(JSON.stringify({ query: "{ channels { code } }", extensions: { persistedQuery: { version: 1, sha256Hash: "abc" } } }));
     assert.equal(res.status, 400);

@@ -53,8 +53,14 @@ export function publicError(formatted: GraphQLFormattedError, error: unknown, lo
     log.error({ err: original ?? error, path: formatted.path }, "unexpected error in a resolver");
     return { message: INTERNAL_MESSAGE, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: "INTERNAL_SERVER_ERROR" } };
   }
+  // graphql-js quotes a rejected value whole ("Int cannot represent non-integer value: <1 MB of text>"):
+  // the sentence is what helps, the echo of the caller's own megabyte is not.
+  if (formatted.message.length > MAX_MESSAGE) return { ...formatted, message: `${formatted.message.slice(0, MAX_MESSAGE)}… (${formatted.message.length} characters, cut)` };
   return formatted;
 }
+
+/** Longest error message sent: a sentence and the start of what it quotes. */
+const MAX_MESSAGE = 1_000;
 
 /** The sentence of variables graphql-js stopped checking after 50 errors. */
 export const TOO_MANY_VARIABLE_ERRORS = "The variables have more than 50 errors (the first ones are reported above); correct them and send the request again.";

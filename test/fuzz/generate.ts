@@ -17,6 +17,7 @@ import { argPaths, Baseline, printLiteral, rootFields, selectionFor, typeText, t
 export type AuthMode = "operator" | "none" | "forged" | "garbage" | "alg-none" | "expired";
 
 export const DOCUMENT_ATTACKS = [
+  "huge-list-literal",
   "deep-nesting",
   "deep-nesting-wide",
   "deep-selection",
@@ -57,7 +58,16 @@ export const ATTACK_KINDS: readonly AttackKind[] = [...VALUE_ATTACKS, ...DOCUMEN
  * skips them; `npm run fuzz` runs them (and fails on them) unless `--skip-needs-limits`. Once
  * `limits` is merged, empty this list.
  */
-export const NEEDS_LIMITS: readonly AttackKind[] = ["deep-nesting-wide", "alias-bomb", "ws-many-subscribes"];
+export const NEEDS_LIMITS: readonly AttackKind[] = [
+  // circle(limit: 10) twenty levels deep: 10^20 customers asked for; the gateway grows past 4 GB and is killed (depth, cost).
+  "deep-nesting-wide",
+  // 10,000 aliases of nextBestOffers: 10,000 decisions written per request, no answer in 30 s, 1 GB held (aliases, cost).
+  "alias-bomb",
+  // 1,000 subscribes on one socket: a Neo4j lookup each at once, the pool (64) exhausted, other requests SERVICE_UNAVAILABLE (subscriptions per socket).
+  "ws-many-subscribes",
+  // A 100,000-item list written into the document: 200,000 tokens, a 40 MB syntax tree per request, RSS past the bound (tokens).
+  "huge-list-literal",
+];
 
 /** How often each kind comes up after the first pass (relative). Heavy ones are rarer. */
 const WEIGHTS: Readonly<Record<AttackKind, number>> = {
@@ -71,6 +81,7 @@ const WEIGHTS: Readonly<Record<AttackKind, number>> = {
   unicode: 8,
   "proto-keys": 5,
   "deep-json": 2,
+  "huge-list-literal": 1,
   "deep-nesting": 1,
   "deep-nesting-wide": 0.3,
   "deep-selection": 1,
@@ -221,6 +232,8 @@ class CaseMaker {
     const a = this.attack;
     if ((VALUE_ATTACKS as readonly string[]).includes(a)) return this.valueCase(a as ValueAttack);
     switch (a) {
+      case "huge-list-literal":
+        return this.valueCase("huge-list", "literal");
       case "deep-nesting":
         return this.documentCase(this.deepNesting(1, 20), "customer.circle(limit: 1) nested 20 levels", "Query.customer");
       case "deep-nesting-wide":
@@ -309,7 +322,11 @@ class CaseMaker {
 
   // ---- one hostile value in one argument ----
 
-  private valueCase(attack: ValueAttack): FuzzCase {
+  /**
+   * `delivery`: a 100,000-item list goes as a variable unless asked for as a literal (kind
+   * huge-list-literal: a token flood only a token limit answers cheaply).
+   */
+  private valueCase(attack: ValueAttack, delivery?: "literal"): FuzzCase {
     const rng = this.rng;
     const candidates = this.roots;
     const rf = rng.pick(candidates);
@@ -337,7 +354,7 @@ class CaseMaker {
       where = "fuzz (an argument the field does not have)";
     }
     const transport = rf.root === "Subscription" ? "ws" : rng.chance(0.12) ? "ws" : "http";
-    const inline = rng.chance(0.3);
+    const inline = delivery === "literal" ? true : attack === "huge-list" ? false : rng.chance(0.3);
     const { query, variables } = this.operation(rf, args, inline);
     let variablesText = toJsonText(variables);
     if (attack === "proto-keys" && !inline && rng.chance(0.3)) {
@@ -349,10 +366,10 @@ class CaseMaker {
     if (transport === "ws") {
       const id = "v1";
       const frame = `{"id":"${id}","type":"subscribe","payload":{"query":${JSON.stringify(query)},"variables":${variablesText}}}`;
-      return this.ws({ summary, operation: rf.coordinate, frames: [frame], awaitIds: rf.root === "Subscription" ? [] : [id], attack, check: check ? wsCheck(check) : undefined });
+      return this.ws({ summary, operation: rf.coordinate, frames: [frame], awaitIds: rf.root === "Subscription" ? [] : [id], check: check ? wsCheck(check) : undefined });
     }
     const body = Buffer.from(`{"query":${JSON.stringify(query)},"variables":${variablesText}}`);
-    return this.http({ summary, operation: rf.coordinate, body, attack, check, auth: this.someAuth() });
+    return this.http({ summary, operation: rf.coordinate, body, check, auth: this.someAuth() });
   }
 
   /** A short valid value of what the path holds (an item, for a list). */
@@ -405,11 +422,8 @@ class CaseMaker {
     const variables: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(args)) {
       const type = argTypes.get(name);
-      if (!type) {
-        uses.push(`${name}: ${printLiteral(value, null)}`);
-        continue;
-      }
-      defs.push(`$${name}: ${typeText(type)}`);
+      // An argument the field does not have goes as a JSON variable too (the document stays small).
+      defs.push(`$${name}: ${type ? typeText(type) : "JSON"}`);
       uses.push(`${name}: $${name}`);
       variables[name] = value;
     }
