@@ -67,6 +67,11 @@ export const NEEDS_LIMITS: readonly AttackKind[] = [
   "ws-many-subscribes",
   // A 100,000-item list written into the document: 200,000 tokens, a 40 MB syntax tree per request, RSS past the bound (tokens).
   "huge-list-literal",
+  // 2 and 5 MB frames are read, parsed and answered: fine one at a time, but 15-20 MB each, and with
+  // directive floods they take a 10,000-case run's RSS peak from +261 MB to +392 MB (maxPayload: 1009).
+  "ws-oversized-frame",
+  // 10,000 directives on one field: answered correctly, 30 MB per request (directives, tokens).
+  "directive-flood",
 ];
 
 /** How often each kind comes up after the first pass (relative). Heavy ones are rarer. */
