@@ -260,8 +260,13 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   opts.gateway.stderr?.on("data", onStderr);
   let died: (() => void) | null = null;
   const death = new Promise<void>((resolve) => (died = resolve));
+  /** Cases sent and not yet answered, and cases that got no answer in time (the gateway may still be on them): the suspects when it dies. */
+  const inFlight = new Set<FuzzCase>();
+  const timedOut = new Set<FuzzCase>();
   const onExit = (code: number | null, signal: string | null): void => {
-    report.gatewayDied = `the gateway exited (${code ?? signal}) during the run`;
+    const describe = (c: FuzzCase): string => `#${c.index} ${c.attack}: ${c.summary}`;
+    const suspects = [...[...timedOut].map((c) => `${describe(c)} (timed out earlier)`), ...[...inFlight].map(describe)].slice(0, 6);
+    report.gatewayDied = `the gateway exited (${code ?? signal}) during the run; suspects: ${suspects.length ? suspects.join("; ") : "none in flight"}`;
     died?.();
   };
   opts.gateway.once("exit", onExit);
@@ -274,8 +279,14 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   const warmUp = opts.only ? 0 : Math.min(indexes.length, ATTACK_KINDS.length);
   const inspector = opts.inspectorUrl ? await GatewayInspector.connect(opts.inspectorUrl) : null;
   let sampler: NodeJS.Timeout | undefined;
+  /** The heap after a full GC, or null when the gateway is gone or too busy to say within a minute. */
+  const heapNow = async (): Promise<number | null> => {
+    if (!inspector || report.gatewayDied) return null;
+    return Promise.race([inspector.heapAfterGc().then((h) => h.heapUsedMb), death.then(() => null)]).catch(() => null);
+  };
   const startSampling = async (): Promise<void> => {
-    if (inspector) report.heap = { baselineMb: (await inspector.heapAfterGc()).heapUsedMb, finalMb: 0, boundMb: opts.heapBoundMb ?? 100 };
+    const heap = await heapNow();
+    if (heap !== null) report.heap = { baselineMb: heap, finalMb: 0, boundMb: opts.heapBoundMb ?? 100 };
     report.rss.baselineMb = rssMb(pid);
     report.rss.peakMb = report.rss.baselineMb;
     sampler = setInterval(() => {
@@ -314,6 +325,7 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
     while (next < until && !report.gatewayDied) {
       const c = generator.make(indexes[next++] as number);
       const text = requestText(c);
+      inFlight.add(c);
       let outcome: Outcome;
       if (c.transport === "http") {
         const result = await Promise.race([sendHttp(origin, c, tokens.header(c.auth), agent, timeoutMs), death.then(() => null)]);
@@ -328,6 +340,8 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
         outcome = classifyWs(c, text, result);
         opts.onCase?.(c, outcome, `${result.ms.toFixed(0)} ms, gateway RSS ${rssMb(pid).toFixed(0)} MB: ${result.texts.map((t) => t.slice(0, 300)).join(" | ")}${result.serverClose ? ` | closed ${result.serverClose.code} ${result.serverClose.reason}` : ""}`);
       }
+      inFlight.delete(c);
+      if (outcome.kind === "failure" && (outcome.label === "TIMEOUT" || outcome.label === "NO_ANSWER")) timedOut.add(c);
       record(c, outcome);
     }
   };
@@ -344,10 +358,12 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   }
   report.rss.peakMb = Math.max(report.rss.peakMb, rssMb(pid));
   report.rss.finalMb = rssMb(pid);
-  if (inspector && report.heap && !report.gatewayDied) {
-    report.heap.finalMb = (await inspector.heapAfterGc()).heapUsedMb;
-    inspector.close();
+  if (report.heap) {
+    const heap = await heapNow();
+    if (heap === null) report.heap = null;
+    else report.heap.finalMb = heap;
   }
+  inspector?.close();
   if (!report.gatewayDied) {
     const after = await canary(opts.url, operator, opts.targets).catch((error: unknown) => `canary failed: ${(error as Error).message}`);
     if (after !== before) report.canary = `before the run: ${before}; after: ${after}`;
