@@ -3,12 +3,15 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema, getMetadataStorage, type PubSub } from "type-graphql";
 import { CatalogueResolver } from "../resolvers/catalogue.resolver";
 import { ContactConnectionResolver, ContactResolver } from "../resolvers/contact.resolver";
-import { ContactPolicyResolver } from "../resolvers/contact-policy.resolver";
+import { ChangeContactPolicyResolver, ContactPolicyResolver } from "../resolvers/contact-policy.resolver";
 import { CustomerResolver } from "../resolvers/customer.resolver";
 import { ContactDecisionResolver, CustomerDecisionResolver, DecisionResolver } from "../resolvers/decision.resolver";
-import { OfferResolver, SegmentResolver, StrategyResolver } from "../resolvers/marketing.resolver";
+import { ChangeTargetResolver, OfferResolver, SegmentResolver, StrategyResolver } from "../resolvers/marketing.resolver";
 import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
+import { SessionResolver } from "../resolvers/session.resolver";
+// Last: type-graphql emits types in the order their classes load, so the approval types come after the rest.
+import { ChangeResolver } from "../resolvers/approval.resolver";
 
 /** The gateway's one schema, code first. Emitted to schema/schema.graphql by `npm run schema`. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
@@ -16,7 +19,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver],
+      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver],
     validate: false,
     pubSub: NO_TOPICS,
   });

@@ -13,12 +13,18 @@ export interface RequestScope {
   principal: Principal;
   graph: GraphSession;
   loaders: Loaders;
+  /**
+   * Aborted when the unit of work should stop: its deadline passed or its client went away (the
+   * reason is a typed GatewayError). The graph session refuses new statements once it is; long
+   * loops in services may check it too.
+   */
+  signal?: AbortSignal;
 }
 
-/** A fresh scope on `graph` for `principal`. */
-export function openScope(graph: Graph, principal: Principal): RequestScope {
-  const session = graph.session();
-  return { principal, graph: session, loaders: createLoaders(session) };
+/** A fresh scope on `graph` for `principal`; with `signal`, its graph session stops starting statements once aborted. */
+export function openScope(graph: Graph, principal: Principal, signal?: AbortSignal): RequestScope {
+  const session = graph.session(undefined, signal);
+  return { principal, graph: session, loaders: createLoaders(session), ...(signal ? { signal } : {}) };
 }
 
 /**

@@ -1,13 +1,16 @@
 import { GraphQLError, Kind, type ASTNode, type GraphQLFormattedError } from "graphql";
-import { ConstraintViolationError, ServiceUnavailableError } from "../platform/errors";
+import { ConstraintViolationError, GatewayError, ServiceUnavailableError } from "../platform/errors";
 import type { Logger } from "../platform/logger";
+import { hideSuggestions, tokenLimitError, withoutHttp } from "./limits";
 
 /**
  * What a client sees of an error, on HTTP (Apollo's `formatError`) and on WebSocket (graphql-ws's
  * `onNext` and `onError`) alike: a typed `extensions.code` and a sentence it can act on. Anything
  * that is not one of ours or graphql's own account of the request (a driver error, a bug, a
  * runtime message) becomes INTERNAL_SERVER_ERROR with a fixed sentence, and is logged here with its
- * stack; its text never reaches the client.
+ * stack; its text never reaches the client. A query limit keeps its own code (Apollo relabels every
+ * validation rule's error GRAPHQL_VALIDATION_FAILED), as does the parser's token limit, and in
+ * production graphql's "Did you mean …?" suggestions are dropped (they spell out the schema).
  */
 
 /** The sentence every unexpected error reads as. */
@@ -21,9 +24,17 @@ export const TOO_DEEP_MESSAGE =
  * The client's view of one error. `formatted` is the error as the transport would send it (Apollo
  * has already given it a code; graphql-ws has not), `error` the error itself.
  */
-export function publicError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
+export function publicError(formatted: GraphQLFormattedError, error: unknown, log: Logger, production = false): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? error.originalError : undefined;
   const code = formatted.extensions?.code;
+  if (code === "GRAPHQL_PARSE_FAILED") {
+    const tooLong = tokenLimitError(original ?? error);
+    if (tooLong) return { message: tooLong.message, extensions: withoutHttp(tooLong.extensions) };
+  }
+  if (code === "GRAPHQL_VALIDATION_FAILED" && original instanceof GatewayError) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: original.code } };
+  }
+  if (production && code === "GRAPHQL_VALIDATION_FAILED") formatted = { ...formatted, message: hideSuggestions(formatted.message) };
   // graphql-js recurses over the document when parsing and checking it: a document nested tens of
   // thousands of levels deep overflows the stack, and the RangeError's text is not the caller's answer.
   if (isStackOverflow(rootCause(error))) {
@@ -32,7 +43,7 @@ export function publicError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   // A literal that does not fit its type (a malformed DateTime, a string for an Int, an unknown
   // enum value) is the caller's bad input, the same as a bad variable, not a malformed query.
-  if (code === "GRAPHQL_VALIDATION_FAILED" && error instanceof GraphQLError && isRejectedValue(error)) {
+  if (code === "GRAPHQL_VALIDATION_FAILED" && error instanceof GraphQLError && (isRejectedValue(error) || (original && !(original instanceof GraphQLError && original.extensions?.code)))) {
     return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
   }
   // graphql-js gives up on variables after 50 errors with an error of no code, which Apollo takes for an internal one.
