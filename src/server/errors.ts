@@ -43,7 +43,7 @@ export function publicError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   // A literal that does not fit its type (a malformed DateTime, a string for an Int, an unknown
   // enum value) is the caller's bad input, the same as a bad variable, not a malformed query.
-  if (code === "GRAPHQL_VALIDATION_FAILED" && error instanceof GraphQLError && (isRejectedValue(error) || (original && !(original instanceof GraphQLError && original.extensions?.code)))) {
+  if (code === "GRAPHQL_VALIDATION_FAILED" && error instanceof GraphQLError && isRejectedValue(error)) {
     return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
   }
   // graphql-js gives up on variables after 50 errors with an error of no code, which Apollo takes for an internal one.
