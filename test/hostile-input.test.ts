@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { pino } from "pino";
 import WebSocket from "ws";
 import { openApp, type App } from "../src/main/app";
-import { operatorToken, TEST_AUTH_SECRET } from "./support/auth";
+import { operatorToken, TEST_AUTH_SECRET, tokenFor } from "./support/auth";
 import { within } from "./support/eventually";
 import { testServices } from "./support/gateway";
 import { leftover } from "./support/leftovers";
@@ -77,6 +77,24 @@ describe("hostile input over HTTP", () => {
     assertNothingLogged();
   });
 
+  test("a value of the wrong type for a guarded argument is BAD_USER_INPUT, not a FORBIDDEN quoting [object Object]", async () => {
+    // The APP guard compares the customer id with the token's; it judged the raw variable, so an
+    // object given for the ID was refused as customer "[object Object]" (found by the fuzz).
+    const app = await tokenFor({ sub: "test:hostile-app", roles: ["APP"], customerId: "C0000001" });
+    for (const id of [{ a: { a: 1 } }, ["C0000001", "C0000002"], true]) {
+      const res = await post(JSON.stringify({ query: "query ($id: ID!) { customer(id: $id) { id } }", variables: { id } }), { authorization: `Bearer ${app}` });
+      assert.equal(res.errors[0]?.extensions?.code, "BAD_USER_INPUT", res.text);
+      assert.doesNotMatch(res.text, /\[object Object\]|another customer/);
+    }
+    // Coerced values are what the guard sees: an Int id is the string it coerces to.
+    const other = await post(JSON.stringify({ query: "query ($id: ID!) { customer(id: $id) { id } }", variables: { id: 5 } }), { authorization: `Bearer ${app}` });
+    assert.equal(other.errors[0]?.extensions?.code, "FORBIDDEN");
+    assert.match(other.errors[0]?.message ?? "", /id "5" is another customer/);
+    const own = await post(JSON.stringify({ query: "query ($id: ID!) { customer(id: $id) { id } }", variables: { id: "C0000001" } }), { authorization: `Bearer ${app}` });
+    assert.deepEqual(JSON.parse(own.text), { data: { customer: { id: "C0000001" } } });
+    assertNothingLogged();
+  });
+
   test("more than 50 bad items in the variables is BAD_USER_INPUT, not an internal error", async () => {
     const res = await query("mutation ($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }", { e: new Array(100).fill({}) });
     assert.ok(res.errors.length > 1);
@@ -125,7 +143,10 @@ class RawSocket {
   private readonly socket: WebSocket;
   private waiters: Array<() => void> = [];
 
-  constructor(httpUrl: string) {
+  constructor(
+    httpUrl: string,
+    private readonly token?: string,
+  ) {
     this.socket = new WebSocket(httpUrl.replace(/^http/, "ws"), "graphql-transport-ws");
     this.closed = new Promise((resolve) => this.socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
     this.socket.on("message", (data: Buffer) => {
@@ -140,7 +161,7 @@ class RawSocket {
       this.socket.once("open", resolve);
       this.socket.once("error", reject);
     });
-    this.send({ type: "connection_init", payload: { authorization: `Bearer ${await operatorToken()}` } });
+    this.send({ type: "connection_init", payload: { authorization: `Bearer ${this.token ?? (await operatorToken())}` } });
     await this.next((m) => m.type === "connection_ack");
   }
 
@@ -196,6 +217,29 @@ describe("hostile input over WebSocket gets the codes HTTP gives, and the socket
     ws.send({ id: "ok", type: "subscribe", payload: { query: "{ channels { code } }" } });
     const ok = await ws.next((m) => m.id === "ok" && m.type === "next");
     assert.equal((ok.payload as { data: { channels: unknown[] } }).data.channels.length, 7);
+    assertNothingLogged();
+  });
+
+  test("a value of the wrong type for a guarded argument is BAD_USER_INPUT, as on HTTP", async () => {
+    const ws = new RawSocket(url, await tokenFor({ sub: "test:hostile-app", roles: ["APP"], customerId: "C0000001" }));
+    await ws.init();
+    ws.send({ id: "obj", type: "subscribe", payload: { query: "query ($id: ID!) { customer(id: $id) { id } }", variables: { id: { a: { a: 1 } } } } });
+    const errors = await ws.errorsOf("obj");
+    assert.equal(errors[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(errors));
+    assert.doesNotMatch(JSON.stringify(errors), /\[object Object\]|another customer/);
+    ws.send({ id: "own", type: "subscribe", payload: { query: "query ($id: ID!) { customer(id: $id) { id } }", variables: { id: "C0000001" } } });
+    const own = await ws.next((m) => m.id === "own" && m.type === "next");
+    assert.deepEqual(own.payload, { data: { customer: { id: "C0000001" } } });
+    assertNothingLogged();
+  });
+
+  test("a message over WS_MAX_PAYLOAD_BYTES closes the socket with 1009 and a reason that names the limit", async () => {
+    const ws = new RawSocket(url);
+    await ws.init();
+    ws.send({ id: "big", type: "subscribe", payload: { query: `{ channels { code } }${" ".repeat(300 * 1024)}` } });
+    const { code, reason } = await within(ws.closed, { what: "the socket to close" });
+    assert.equal(code, 1009);
+    assert.match(reason, /over 262144 bytes \(WS_MAX_PAYLOAD_BYTES\)/);
     assertNothingLogged();
   });
 

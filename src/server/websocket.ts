@@ -77,6 +77,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       refuseServerMessages(ws);
+      explainFrameErrors(ws, limits.wsMaxPayloadBytes);
       wss.emit("connection", ws, request);
       // graphql-ws prints any socket error as "Internal error … check your implementation" and
       // closes with 1011; the errors a socket reports (an oversized message: ws has already closed
@@ -182,6 +183,13 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
               : "The document has several operations: name the one to run in operationName.";
             return [new GraphQLError(message, { extensions: { code: "OPERATION_RESOLUTION_FAILURE" } })];
           }
+          // Coerced before admission (which judges the coerced values), so a bad variable is
+          // BAD_USER_INPUT in an error message, as on HTTP, where nothing runs for it either
+          // (graphql-ws would answer it as a result without a code).
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
+          if (coerced.errors) {
+            return coerced.errors.map((e) => (e.message.startsWith("Too many errors processing variables") ? new GraphQLError(TOO_MANY_VARIABLE_ERRORS, { extensions: { code: "BAD_USER_INPUT" } }) : withCode(e, "BAD_USER_INPUT", opts.production)));
+          }
           const subscription = operation.operation === "subscription";
           const principalFull = (): QueryLimitError | null => {
             const held = perPrincipal.get(principal.id) ?? 0;
@@ -192,16 +200,10 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
           // Checked before the rate limits are charged, and again after (that awaited Redis, and other sockets may have subscribed meanwhile).
           const full = principalFull();
           if (full) throw full;
-          const refused = await admitOperation({ principal, schema, document, operation, variables: payload.variables, rateLimits: opts.rateLimits });
+          const refused = await admitOperation({ principal, schema, document, operation, variables: payload.variables, coercedVariables: coerced.coerced, rateLimits: opts.rateLimits });
           if (refused) throw refused;
           const fullNow = principalFull();
           if (fullNow) throw fullNow;
-          // Coerced here, after admission as Apollo does on HTTP, so a bad variable is BAD_USER_INPUT
-          // in an error message (graphql-ws would answer it as a result without a code).
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
-          if (coerced.errors) {
-            return coerced.errors.map((e) => (e.message.startsWith("Too many errors processing variables") ? new GraphQLError(TOO_MANY_VARIABLE_ERRORS, { extensions: { code: "BAD_USER_INPUT" } }) : withCode(e, "BAD_USER_INPUT", opts.production)));
-          }
           if (subscription) perPrincipal.set(principal.id, (perPrincipal.get(principal.id) ?? 0) + 1);
           // A subscription lives as long as its client wants it; a query or mutation has the request deadline.
           const controller = new AbortController();
@@ -302,6 +304,25 @@ export function refuseServerMessages(socket: WebSocket): void {
     }
     return emit(event, ...args);
   }) as typeof socket.emit;
+}
+
+/**
+ * Gives the closes ws makes by itself a reason. On a frame it will not read (over `maxPayload`,
+ * checked against the frame's declared length before buffering: 1009; a text message that is not
+ * UTF-8: 1007; a malformed frame: 1002) ws closes with the bare code, leaving the client to guess
+ * which limit it hit. Its receiver calls the socket's own `close`, so the reason is added there.
+ */
+export function explainFrameErrors(socket: WebSocket, maxPayload: number): void {
+  const reasons: Readonly<Record<number, string>> = {
+    1002: "Protocol error: a malformed WebSocket frame",
+    1007: "A text message that is not valid UTF-8",
+    1009: `Message over ${maxPayload} bytes (WS_MAX_PAYLOAD_BYTES); send smaller ones`,
+  };
+  const close = socket.close.bind(socket);
+  socket.close = ((code?: number, reason?: string | Buffer): void => {
+    const why = code !== undefined && (reason === undefined || reason.length === 0) ? reasons[code] : undefined;
+    close(code, why ?? reason);
+  }) as typeof socket.close;
 }
 
 /** graphql-ws's Bad Request. */
