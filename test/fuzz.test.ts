@@ -5,13 +5,14 @@ import { freshIds } from "./support/customers";
 import { startGatewayProcess } from "./support/process-gateway";
 import { CaseGenerator, NEEDS_LIMITS, ATTACK_KINDS } from "./fuzz/generate";
 import { renderReport } from "./fuzz/report";
-import { passed, prepareTargets, runFuzz } from "./fuzz/run";
+import { FUZZ_GATEWAY_ENV, passed, prepareTargets, runFuzz } from "./fuzz/run";
 import { loadSchema, type FuzzTargets } from "./fuzz/schema-walk";
 
 /**
  * A slice of `npm run fuzz` (test/fuzz/): hostile requests generated from the schema, sent over
- * HTTP and WebSocket to a gateway in its own process, every answer classified. The attacks only
- * query limits can answer (NEEDS_LIMITS) are left out until those limits are in.
+ * HTTP and WebSocket to a gateway in its own process, every answer classified, as the all-roles
+ * operator, each single role and nobody. Every attack kind is in (NEEDS_LIMITS is empty since the
+ * query limits are in); the gateway runs with rate limits on (FUZZ_GATEWAY_ENV).
  *
  * FUZZ_REQUESTS and FUZZ_SEED change the slice (default 1,000 cases of seed 1); a failure prints
  * the run's counts and the first examples, each replayable with `npm run fuzz -- --seed S --only N`.
@@ -31,6 +32,7 @@ describe("fuzz: hostile input over HTTP and WebSocket", () => {
       offerId: "O1",
       strategyId: "ST1",
       decisionId: "D1",
+      changeId: "CH1",
       runTag: "T1",
     };
     const schema = loadSchema();
@@ -55,9 +57,9 @@ describe("fuzz: hostile input over HTTP and WebSocket", () => {
   });
 
   test(`${REQUESTS} hostile requests: no crash, no internal error, no leak, memory in bounds`, async () => {
-    const gateway = await startGatewayProcess();
+    const gateway = await startGatewayProcess({ ...FUZZ_GATEWAY_ENV });
     const operator = await operatorToken();
-    const targets = await prepareTargets(gateway.url, operator, await freshIds(3), `T${(Date.now() % 36 ** 5).toString(36).toUpperCase()}`);
+    const targets = await prepareTargets(gateway.url, await freshIds(3), `T${(Date.now() % 36 ** 5).toString(36).toUpperCase()}`);
     const report = await runFuzz(operator, {
       url: gateway.url,
       gateway: gateway.child,

@@ -95,6 +95,8 @@ export function classifyHttp(c: HttpCase, request: string, result: HttpResult | 
   const leak = findLeak(text, request);
   if (leak) return { kind: "failure", label: "LEAK", detail: leak };
   if (result.status >= 500) return { kind: "failure", label: `HTTP_${result.status}`, detail: text.slice(0, 300) };
+  // A rate limit says when to come back.
+  if (result.status === 429 && !/^\d+$/.test(String(result.headers["retry-after"] ?? ""))) return { kind: "failure", label: "NO_RETRY_AFTER", detail: `429 without a Retry-After of whole seconds: ${text.slice(0, 200)}` };
   if (c.method === "HEAD") return result.status < 400 ? { kind: "ok", label: "OK" } : { kind: "client", label: `HTTP_${result.status}` };
   let answer: GraphQLAnswer;
   try {
@@ -172,4 +174,9 @@ function decodeURIComponentSafe(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** One outcome for a case sent several times (a flood): the first failure, else RATE_LIMITED if any answer was, else the first. */
+export function worstOutcome(outcomes: readonly Outcome[]): Outcome {
+  return outcomes.find((o) => o.kind === "failure") ?? outcomes.find((o) => o.label === "RATE_LIMITED") ?? outcomes.find((o) => o.kind === "client") ?? outcomes[0] ?? { kind: "ok", label: "OK" };
 }

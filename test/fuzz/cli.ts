@@ -8,8 +8,8 @@
  * 3. The cases (test/fuzz/generate.ts), `--concurrency` at a time; the counts on stdout, progress
  *    on stderr. Exit code 1 when anything failed.
  *
- * `--skip-needs-limits` leaves out the attacks only query limits answer (NEEDS_LIMITS, as the
- * `npm test` slice does); `--kinds` runs only the kinds named; `--only` replays single cases by
+ * `--skip-needs-limits` leaves out the attacks waiting for a limit (NEEDS_LIMITS, empty since the
+ * query limits are in); `--kinds` runs only the kinds named; `--only` replays single cases by
  * number; `--trace` prints every case and the start of its answer.
  */
 import { Graph } from "../../src/platform/neo4j";
@@ -24,7 +24,7 @@ import { operatorToken } from "../support/auth";
 import { spawnGatewayProcess } from "../support/spawn-gateway";
 import { ATTACK_KINDS, NEEDS_LIMITS, type AttackKind } from "./generate";
 import { renderReport } from "./report";
-import { passed, prepareTargets, runFuzz } from "./run";
+import { FUZZ_GATEWAY_ENV, passed, prepareTargets, runFuzz } from "./run";
 
 const USAGE =
   "usage: npm run fuzz -- [--requests N] [--seed S] [--concurrency C] [--timeout MS] [--rss-bound MB] [--only i,j,…] [--kinds k1,k2,…] [--skip-needs-limits] [--trace]";
@@ -100,14 +100,13 @@ runMain(
     const gateway = await spawnGatewayProcess(
       { neo4j: services.neo4j, redisUrl: services.redisUrl, redisKeyPrefix: `fuzz:${process.pid}:` },
       // The inspector on a free loopback port: the runner reads the heap after a full GC through it.
-      { LOG_LEVEL: "info", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --inspect=127.0.0.1:0`.trim() },
+      { ...FUZZ_GATEWAY_ENV, LOG_LEVEL: "info", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --inspect=127.0.0.1:0`.trim() },
       (g) => onStop(() => g.stop()),
     );
     const operator = await operatorToken();
     const runTag = `R${Date.now().toString(36).toUpperCase().slice(-6)}`;
     const targets = await prepareTargets(
       gateway.url,
-      operator,
       Array.from({ length: 20 }, (_, i) => customerId(101 + i)),
       runTag,
     );

@@ -13,8 +13,14 @@ import { argPaths, Baseline, printLiteral, rootFields, selectionFor, typeText, t
  * transport (bodies, encodings, headers, methods, and the graphql-ws protocol out of order).
  */
 
-/** Who a case claims to be. */
-export type AuthMode = "operator" | "none" | "forged" | "garbage" | "alg-none" | "expired";
+/** The single-role principals a case may act as (their tokens: ./run.ts makeTokens). */
+export const ROLE_MODES = ["agent", "app", "marketer", "approver", "service", "admin"] as const;
+
+/**
+ * Who a case claims to be: the all-roles operator, one role of {@link ROLE_MODES}, nobody, or
+ * someone the gateway must not believe.
+ */
+export type AuthMode = "operator" | (typeof ROLE_MODES)[number] | "none" | "forged" | "garbage" | "alg-none" | "expired";
 
 export const DOCUMENT_ATTACKS = [
   "huge-list-literal",
@@ -32,7 +38,7 @@ export const DOCUMENT_ATTACKS = [
   "batch",
 ] as const;
 
-export const HTTP_ATTACKS = ["malformed-json", "invalid-utf8", "content-type", "odd-get", "huge-header", "bad-token", "odd-method"] as const;
+export const HTTP_ATTACKS = ["malformed-json", "invalid-utf8", "content-type", "odd-get", "huge-header", "bad-token", "odd-method", "rate-flood"] as const;
 
 export const WS_ATTACKS = [
   "ws-before-init",
@@ -52,27 +58,13 @@ export type AttackKind = ValueAttack | (typeof DOCUMENT_ATTACKS)[number] | (type
 export const ATTACK_KINDS: readonly AttackKind[] = [...VALUE_ATTACKS, ...DOCUMENT_ATTACKS, ...HTTP_ATTACKS, ...WS_ATTACKS];
 
 /**
- * Attacks that only query limits answer: GraphQL Armor's depth, cost, alias, token and directive
- * limits, the WebSocket `maxPayload` and the per-socket subscription cap (branch `limits`).
- * Without them these cases run long, answer megabytes or hold memory, so the `npm test` slice
- * skips them; `npm run fuzz` runs them (and fails on them) unless `--skip-needs-limits`. Once
- * `limits` is merged, empty this list.
+ * Attacks left out of the `npm test` slice (and of `npm run fuzz -- --skip-needs-limits`) until a
+ * limit answers them cheaply. Empty since the query limits are in (src/server/limits.ts,
+ * src/auth/cost.ts): depth answers deep-nesting-wide, tokens huge-list-literal, alias-bomb and
+ * directive-flood, WS_MAX_PAYLOAD_BYTES ws-oversized-frame (1009), WS_MAX_SUBSCRIPTIONS
+ * ws-many-subscribes. A new attack kind that needs a limit not yet built goes here meanwhile.
  */
-export const NEEDS_LIMITS: readonly AttackKind[] = [
-  // circle(limit: 10) twenty levels deep: 10^20 customers asked for; the gateway grows past 4 GB and is killed (depth, cost).
-  "deep-nesting-wide",
-  // 10,000 aliases of nextBestOffers: 10,000 decisions written per request, no answer in 30 s, 1 GB held (aliases, cost).
-  "alias-bomb",
-  // 1,000 subscribes on one socket: a Neo4j lookup each at once, the pool (64) exhausted, other requests SERVICE_UNAVAILABLE (subscriptions per socket).
-  "ws-many-subscribes",
-  // A 100,000-item list written into the document: 200,000 tokens, a 40 MB syntax tree per request, RSS past the bound (tokens).
-  "huge-list-literal",
-  // 2 and 5 MB frames are read, parsed and answered: fine one at a time, but 15-20 MB each, and with
-  // directive floods they take a 10,000-case run's RSS peak from +261 MB to +392 MB (maxPayload: 1009).
-  "ws-oversized-frame",
-  // 10,000 directives on one field: answered correctly, 30 MB per request (directives, tokens).
-  "directive-flood",
-];
+export const NEEDS_LIMITS: readonly AttackKind[] = [];
 
 /** How often each kind comes up after the first pass (relative). Heavy ones are rarer. */
 const WEIGHTS: Readonly<Record<AttackKind, number>> = {
@@ -106,6 +98,7 @@ const WEIGHTS: Readonly<Record<AttackKind, number>> = {
   "huge-header": 1,
   "bad-token": 2,
   "odd-method": 1,
+  "rate-flood": 0.3,
   "ws-before-init": 1,
   "ws-duplicate-init": 1,
   "ws-unknown-type": 1,
@@ -141,6 +134,8 @@ export interface HttpCase extends CaseBase {
   check?: (answer: GraphQLAnswer) => string | null;
   /** Node's HTTP layer may answer this one without a GraphQL body (431 for headers too large). */
   rawAnswerOk?: boolean;
+  /** Sent this many times at once (a flood); every answer is classified, and the worst one counts. */
+  repeat?: number;
 }
 
 export interface WsCase extends CaseBase {
@@ -293,6 +288,8 @@ class CaseMaker {
         return this.badToken();
       case "odd-method":
         return this.oddMethod();
+      case "rate-flood":
+        return this.rateFlood();
       case "ws-before-init":
         return this.ws({
           summary: "subscribe before connection_init",
@@ -371,7 +368,7 @@ class CaseMaker {
     if (transport === "ws") {
       const id = "v1";
       const frame = `{"id":"${id}","type":"subscribe","payload":{"query":${JSON.stringify(query)},"variables":${variablesText}}}`;
-      return this.ws({ summary, operation: rf.coordinate, frames: [frame], awaitIds: rf.root === "Subscription" ? [] : [id], check: check ? wsCheck(check) : undefined });
+      return this.ws({ summary, operation: rf.coordinate, frames: [frame], awaitIds: rf.root === "Subscription" ? [] : [id], check: check ? wsCheck(check) : undefined, auth: this.somePrincipal() });
     }
     const body = Buffer.from(`{"query":${JSON.stringify(query)},"variables":${variablesText}}`);
     return this.http({ summary, operation: rf.coordinate, body, check, auth: this.someAuth() });
@@ -695,6 +692,15 @@ class CaseMaker {
     return this.http({ summary: `${method} /graphql`, method, body: method === "TRACE" || method === "HEAD" ? undefined : Buffer.from('{"query":"{ channels { code } }"}'), raw: true });
   }
 
+  /**
+   * A burst past the app's budget (a phone's: 120 reads a minute, ./run.ts FUZZ_GATEWAY_ENV): the
+   * answers past it must be RATE_LIMITED, 429 with Retry-After, and nothing may break meanwhile.
+   */
+  private rateFlood(): FuzzCase {
+    const n = this.rng.pick([130, 200]);
+    return this.http({ summary: `${n} × { channels { code } } at once as the app (120 reads a minute)`, operation: "Query.channels", auth: "app", body: Buffer.from('{"query":"{ channels { code } }"}'), repeat: n });
+  }
+
   // ---- the graphql-ws protocol ----
 
   private wsUnknownType(): FuzzCase {
@@ -801,10 +807,19 @@ class CaseMaker {
     return ids[this.index % ids.length] ?? "C0000001";
   }
 
-  /** Mostly the operator; sometimes nobody, or someone the gateway must not believe. */
+  /**
+   * Mostly a principal who may run something (the all-roles operator, so every operation is
+   * reached, or one role, so the matrix and each role's guards are); sometimes nobody, or someone
+   * the gateway must not believe.
+   */
   private someAuth(): AuthMode {
     const u = this.rng.next();
-    return u < 0.9 ? "operator" : u < 0.95 ? "none" : this.rng.pick<AuthMode>(["forged", "garbage", "alg-none", "expired"]);
+    return u < 0.85 ? this.somePrincipal() : u < 0.93 ? "none" : this.rng.pick<AuthMode>(["forged", "garbage", "alg-none", "expired"]);
+  }
+
+  /** A principal with a valid token: the operator about half the time, else one of the single roles. */
+  private somePrincipal(): AuthMode {
+    return this.rng.chance(0.5) ? "operator" : this.rng.pick<AuthMode>(ROLE_MODES);
   }
 
   private http(o: {
@@ -819,6 +834,7 @@ class CaseMaker {
     check?: HttpCase["check"];
     raw?: boolean;
     keepAuthHeader?: boolean;
+    repeat?: number;
   }): HttpCase {
     const headers = o.headers ?? { ...JSON_HEADERS, ...(this.rng.chance(0.3) ? { accept: "application/json" } : {}) };
     return {
@@ -834,6 +850,7 @@ class CaseMaker {
       ...(o.body ? { body: o.body } : {}),
       ...(o.check ? { check: o.check } : {}),
       ...(o.raw ? { rawAnswerOk: true } : {}),
+      ...(o.repeat ? { repeat: o.repeat } : {}),
     };
   }
 

@@ -21,6 +21,8 @@ export function renderReport(r: FuzzReport): string {
   for (const [label, n] of [...r.byClass].sort((a, b) => b[1] - a[1])) lines.push(`  ${label.padEnd(34)} ${String(n).padStart(6)}`);
   lines.push("", "per attack kind:                        ok  client  FAILURE");
   for (const [attack, c] of [...r.byAttack].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(row(`${attack}${NEEDS_LIMITS.includes(attack) ? " (needs limits)" : ""}`, c));
+  lines.push("", "per principal:                          ok  client  FAILURE");
+  for (const [who, c] of [...r.byAuth].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(row(who, c));
   lines.push("", "per operation:                          ok  client  FAILURE");
   for (const [op, c] of [...r.byOperation].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(row(op, c));
   if (r.failureExamples.size > 0) {

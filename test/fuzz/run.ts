@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
-import { mintToken } from "../../src/auth/tokens";
+import { ROLES, type Role } from "../../src/auth/principal";
+import { DEFAULT_RATE_LIMITS } from "../../src/auth/rate-limits";
+import { mintToken, type TokenClaims } from "../../src/auth/tokens";
 import { OPERATOR, TEST_AUTH_SECRET } from "../support/auth";
-import { classifyHttp, classifyWs, requestText, type Outcome } from "./classify";
-import { ATTACK_KINDS, CaseGenerator, type AttackKind, type AuthMode, type FuzzCase } from "./generate";
+import { classifyHttp, classifyWs, requestText, worstOutcome, type Outcome } from "./classify";
+import { ATTACK_KINDS, CaseGenerator, ROLE_MODES, type AttackKind, type AuthMode, type FuzzCase } from "./generate";
 import { loadSchema, FAR_FUTURE, type FuzzTargets } from "./schema-walk";
 import { GatewayInspector, INSPECTOR_LINES } from "./inspect";
 import { httpAgent, runWs, sendHttp } from "./transport";
@@ -61,6 +63,8 @@ export interface FuzzReport {
   /** Operation → outcome kind → count. */
   byOperation: Map<string, Counts>;
   byAttack: Map<AttackKind, Counts>;
+  /** Who the case claimed to be (its AuthMode; "(none)" for cases that send no token at all) → outcome kind → count. */
+  byAuth: Map<string, Counts>;
   /** Failure label → count and the first examples (up to three, of different attack kinds). */
   failureExamples: Map<string, { count: number; examples: Example[] }>;
   /** Lines the gateway logged at error level or above, or wrote to stderr, during the run. */
@@ -81,12 +85,42 @@ export interface Counts {
   failure: number;
 }
 
+/**
+ * The environment of the gateway under fuzz. Rate limits stay on (in Redis, as in production).
+ * Every role's budgets are ten times the default, so that a run at full speed reaches the
+ * resolvers rather than the limiter, except APP's: the app principal keeps a phone's budget and,
+ * sending far more than a phone would, meets RATE_LIMITED (429 and Retry-After; an error message
+ * on a socket), which is a client answer like any other, so the limiter's answers are fuzzed too.
+ * Budgets that are zero (MARKETER and APPROVER make no decisions) stay zero: that is the matrix's
+ * meaning, not a rate. The deadline is the gateway's default (REQUEST_TIMEOUT_MS, 10 s) for `npm
+ * run fuzz`; test gateways get 60 s (test/support/process-gateway.ts).
+ */
+export const FUZZ_GATEWAY_ENV: Readonly<Record<string, string>> = {
+  RATE_LIMITS: (Object.entries(DEFAULT_RATE_LIMITS) as Array<[Role, { reads: number; decisions: number; mutations: number }]>)
+    .map(([role, b]) => {
+      const k = role === "APP" ? 1 : 10;
+      return `${role}=${b.reads * k}/${b.decisions * k}/${b.mutations * k}`;
+    })
+    .join(","),
+};
+
+/** The single-role principals the cases act as, besides the all-roles operator: subjects of their own, so each has its own budgets. */
+function roleClaims(mode: (typeof ROLE_MODES)[number], targets: FuzzTargets): TokenClaims {
+  const role = mode.toUpperCase() as Role;
+  const base: TokenClaims = { sub: `fuzz:${mode}`, roles: [role], regions: OPERATOR.regions ?? [] };
+  if (role === "AGENT") return { ...base, agentId: targets.agentId };
+  // The app is one customer's phone: the first of the fuzzer's customers.
+  if (role === "APP") return { ...base, customerId: targets.customerIds[0] ?? "C0000001" };
+  return base;
+}
+
 /** Authorization header values per auth mode. */
 export interface FuzzTokens {
   header(mode: AuthMode): string | null;
 }
 
-export async function makeTokens(operator: string): Promise<FuzzTokens> {
+export async function makeTokens(operator: string, targets: FuzzTargets): Promise<FuzzTokens> {
+  const roles = new Map(await Promise.all(ROLE_MODES.map(async (mode) => [mode, await mintToken(TEST_AUTH_SECRET, roleClaims(mode, targets), 3600)] as const)));
   const forged = await mintToken("a-secret-that-is-not-the-gateway-one-0123456789", OPERATOR, 3600);
   const expired = await mintToken(TEST_AUTH_SECRET, OPERATOR, -120);
   const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -98,6 +132,13 @@ export async function makeTokens(operator: string): Promise<FuzzTokens> {
       switch (mode) {
         case "operator":
           return `Bearer ${operator}`;
+        case "agent":
+        case "app":
+        case "marketer":
+        case "approver":
+        case "service":
+        case "admin":
+          return `Bearer ${roles.get(mode) as string}`;
         case "none":
           return null;
         case "forged":
@@ -113,11 +154,11 @@ export async function makeTokens(operator: string): Promise<FuzzTokens> {
   };
 }
 
-/** A POST as the operator, for setting up and checking; throws on errors. */
-async function call<T>(url: string, operator: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/** A POST as `token`, for setting up and checking; throws on errors. */
+async function call<T>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${operator}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await res.json()) as { data?: T; errors?: unknown[] };
@@ -126,39 +167,60 @@ async function call<T>(url: string, operator: string, query: string, variables: 
 }
 
 /**
- * What the fuzzer may touch, made through the API: a segment that matches nobody for its
- * strategies, another it may change, an offer and a strategy valid only from 2090, and a decision
- * for one of `customerIds` to answer.
+ * The set-up's own principals: subjects the cases never act as, so the cases' rate-limit budgets
+ * cannot hold up the set-up and the canary. The maker proposes (and holds every role, to read and
+ * decide); the checker approves, as maker-checker requires of a different subject.
  */
-export async function prepareTargets(url: string, operator: string, customerIds: readonly string[], runTag: string): Promise<FuzzTargets> {
-  const { products } = await call<{ products: Array<{ id: string }> }>(url, operator, "{ products(kind: DATA_ADDON) { id } }");
+async function setupTokens(): Promise<{ maker: string; checker: string }> {
+  return {
+    maker: await mintToken(TEST_AUTH_SECRET, { ...OPERATOR, sub: "fuzz:setup", roles: [...ROLES] }, 12 * 3600),
+    checker: await mintToken(TEST_AUTH_SECRET, { sub: "fuzz:checker", roles: ["APPROVER", "ADMIN"], regions: OPERATOR.regions ?? [] }, 12 * 3600),
+  };
+}
+
+/**
+ * What the fuzzer may touch, made through the API (proposed by the set-up's maker and approved by
+ * its checker): a segment that matches nobody for its strategies, another it may change, an offer
+ * and a strategy valid only from 2090, a decision for one of `customerIds` to answer, and a
+ * proposal left pending for approveChange, rejectChange and withdrawChange to aim at.
+ */
+export async function prepareTargets(url: string, customerIds: readonly string[], runTag: string): Promise<FuzzTargets> {
+  const { maker, checker } = await setupTokens();
+  const propose = async <K extends string>(field: K, mutation: string, input: Record<string, unknown>, approve = true): Promise<{ id: string; changeId: string }> => {
+    const data = await call<Record<K, { id: string; pendingChange: { id: string } | null }>>(url, maker, mutation, { input });
+    const proposed = data[field];
+    if (!proposed.pendingChange) throw new Error(`fuzz set-up: ${field} proposed no change`);
+    if (approve) await call(url, checker, "mutation ($id: ID!) { approveChange(id: $id) { status } }", { id: proposed.pendingChange.id });
+    return { id: proposed.id, changeId: proposed.pendingChange.id };
+  };
+  const { products } = await call<{ products: Array<{ id: string }> }>(url, maker, "{ products(kind: DATA_ADDON) { id } }");
   const productId = products[0]?.id ?? "P0000";
-  const segment = async (suffix: string): Promise<string> =>
-    (
-      await call<{ createSegment: { id: string } }>(url, operator, "mutation ($input: SegmentInput!) { createSegment(input: $input) { id } }", {
-        input: { code: `FUZZ_${runTag}_${suffix}`, name: `Fuzz ${suffix}`, expression: "arpu < 0" },
-      })
-    ).createSegment.id;
-  const strategySegmentId = await segment("NOBODY");
-  const segmentId = await segment("CHANGED");
-  const { createOffer } = await call<{ createOffer: { id: string } }>(url, operator, "mutation ($input: OfferInput!) { createOffer(input: $input) { id } }", {
-    input: { code: `OFF-FUZZ-${runTag}`, name: "Fuzz offer", productId, value: 1, validFrom: FAR_FUTURE, creatives: [{ channel: "APP", text: "fuzz" }] },
+  const segment = async (suffix: string, approve = true): Promise<{ id: string; changeId: string }> =>
+    propose("createSegment", "mutation ($input: SegmentInput!) { createSegment(input: $input) { id pendingChange { id } } }", { code: `FUZZ_${runTag}_${suffix}`, name: `Fuzz ${suffix}`, expression: "arpu < 0" }, approve);
+  const strategySegmentId = (await segment("NOBODY")).id;
+  const segmentId = (await segment("CHANGED")).id;
+  const offer = await propose("createOffer", "mutation ($input: OfferInput!) { createOffer(input: $input) { id pendingChange { id } } }", {
+    code: `OFF-FUZZ-${runTag}`,
+    name: "Fuzz offer",
+    productId,
+    value: 1,
+    validFrom: FAR_FUTURE,
+    creatives: [{ channel: "APP", text: "fuzz" }],
   });
-  const { createStrategy } = await call<{ createStrategy: { id: string } }>(url, operator, "mutation ($input: StrategyInput!) { createStrategy(input: $input) { id } }", {
-    input: {
-      code: `FZ-FUZZ-${runTag}-999`,
-      name: "Fuzz strategy",
-      businessLine: "MOBILE",
-      scenario: "RETENTION",
-      segmentId: strategySegmentId,
-      offerIds: [createOffer.id],
-      channels: ["APP"],
-      validFrom: FAR_FUTURE,
-    },
+  const strategy = await propose("createStrategy", "mutation ($input: StrategyInput!) { createStrategy(input: $input) { id pendingChange { id } } }", {
+    code: `FZ-FUZZ-${runTag}-999`,
+    name: "Fuzz strategy",
+    businessLine: "MOBILE",
+    scenario: "RETENTION",
+    segmentId: strategySegmentId,
+    offerIds: [offer.id],
+    channels: ["APP"],
+    validFrom: FAR_FUTURE,
   });
+  const { changeId } = await segment("PENDING", false);
   let decisionId = "D-FUZZ-NONE";
   for (const channel of ["HOTLINE", "APP", "STORE"]) {
-    const { nextBestOffers } = await call<{ nextBestOffers: Array<{ id: string }> }>(url, operator, "query ($c: ID!, $ch: ChannelCode!) { nextBestOffers(customerId: $c, channel: $ch) { id } }", {
+    const { nextBestOffers } = await call<{ nextBestOffers: Array<{ id: string }> }>(url, maker, "query ($c: ID!, $ch: ChannelCode!) { nextBestOffers(customerId: $c, channel: $ch) { id } }", {
       c: customerIds[0],
       ch: channel,
     });
@@ -167,14 +229,27 @@ export async function prepareTargets(url: string, operator: string, customerIds:
       break;
     }
   }
-  return { customerIds, agentId: OPERATOR.agentId ?? "test-agent", regionId: "R3301", productId, segmentId, strategySegmentId, offerId: createOffer.id, strategyId: createStrategy.id, decisionId, runTag };
+  return {
+    customerIds,
+    agentId: OPERATOR.agentId ?? "test-agent",
+    regionId: "R3301",
+    productId,
+    segmentId,
+    strategySegmentId,
+    offerId: offer.id,
+    strategyId: strategy.id,
+    decisionId,
+    changeId,
+    runTag,
+  };
 }
 
 /** What must be the same after the run: the catalogue, a seeded customer, the fuzzer's own segment. */
-async function canary(url: string, operator: string, targets: FuzzTargets): Promise<string> {
+async function canary(url: string, targets: FuzzTargets): Promise<string> {
+  const { maker } = await setupTokens();
   const data = await call<{ channels: unknown[]; products: unknown[]; seeded: { id: string } | null; target: { id: string } | null; segments: Array<{ id: string }> }>(
     url,
-    operator,
+    maker,
     "query ($t: ID!) { channels { code } products { id } seeded: customer(id: \"C0000001\") { id } target: customer(id: $t) { id } segments { id } }",
     { t: targets.customerIds[0] },
   );
@@ -203,7 +278,7 @@ const emptyCounts = (): Counts => ({ ok: 0, client: 0, failure: 0 });
 export async function runFuzz(operator: string, opts: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
   const schema = loadSchema();
-  const tokens = await makeTokens(operator);
+  const tokens = await makeTokens(operator, opts.targets);
   const generator = new CaseGenerator(schema, { seed: opts.seed, targets: opts.targets, skip: opts.skip });
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const origin = new URL(opts.url);
@@ -220,6 +295,7 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
     byClass: new Map(),
     byOperation: new Map(),
     byAttack: new Map(),
+    byAuth: new Map(),
     failureExamples: new Map(),
     gatewayErrors: { count: 0, first: [] },
     rss: { baselineMb: 0, peakMb: 0, finalMb: 0, boundMb: opts.rssBoundMb ?? 300 },
@@ -271,7 +347,7 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   };
   opts.gateway.once("exit", onExit);
 
-  const before = await canary(opts.url, operator, opts.targets);
+  const before = await canary(opts.url, opts.targets);
   watching = true;
   const indexes = opts.only ?? Array.from({ length: opts.requests }, (_, i) => i);
   // The baseline is taken after a warm-up (one case of every kind), so what is measured is growth
@@ -302,11 +378,15 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
     report.byClass.set(outcome.label, (report.byClass.get(outcome.label) ?? 0) + 1);
     const op = report.byOperation.get(c.operation) ?? emptyCounts();
     const at = report.byAttack.get(c.attack) ?? emptyCounts();
+    const who = c.auth === "skip" ? "(none)" : c.auth;
+    const by = report.byAuth.get(who) ?? emptyCounts();
     const kind = outcome.kind === "client" ? "client" : outcome.kind;
     op[kind] += 1;
     at[kind] += 1;
+    by[kind] += 1;
     report.byOperation.set(c.operation, op);
     report.byAttack.set(c.attack, at);
+    report.byAuth.set(who, by);
     if (outcome.kind === "ok") report.ok += 1;
     else if (outcome.kind === "client") report.clientErrors += 1;
     else {
@@ -328,9 +408,11 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
       inFlight.add(c);
       let outcome: Outcome;
       if (c.transport === "http") {
-        const result = await Promise.race([sendHttp(origin, c, tokens.header(c.auth), agent, timeoutMs), death.then(() => null)]);
-        if (!result) break;
-        outcome = classifyHttp(c, text, result);
+        const sends = Array.from({ length: c.repeat ?? 1 }, () => sendHttp(origin, c, tokens.header(c.auth), agent, timeoutMs));
+        const results = await Promise.race([Promise.all(sends), death.then(() => null)]);
+        if (!results) break;
+        outcome = worstOutcome(results.map((r) => classifyHttp(c, text, r)));
+        const result = results.find((r) => "error" in r || r.status >= 400) ?? (results[0] as (typeof results)[number]);
         opts.onCase?.(c, outcome, `${result.ms.toFixed(0)} ms, gateway RSS ${rssMb(pid).toFixed(0)} MB: ${"error" in result ? result.error : `${result.status} ${result.body.subarray(0, 600).toString("utf8")}`}`);
       } else {
         const header = c.auth === "skip" ? null : tokens.header(c.auth);
@@ -365,7 +447,7 @@ export async function runFuzz(operator: string, opts: FuzzOptions): Promise<Fuzz
   }
   inspector?.close();
   if (!report.gatewayDied) {
-    const after = await canary(opts.url, operator, opts.targets).catch((error: unknown) => `canary failed: ${(error as Error).message}`);
+    const after = await canary(opts.url, opts.targets).catch((error: unknown) => `canary failed: ${(error as Error).message}`);
     if (after !== before) report.canary = `before the run: ${before}; after: ${after}`;
   }
   // Lines logged while the last answers went out are still in the pipe: give them a moment.

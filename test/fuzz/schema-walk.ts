@@ -55,6 +55,8 @@ export interface FuzzTargets {
   offerId: string;
   strategyId: string;
   decisionId: string;
+  /** A proposal left pending (a segment to create), for the approval mutations to decide or withdraw. */
+  changeId: string;
   /** Unique per run (upper-case letters and digits, at most 8), for codes that must be unique. */
   runTag: string;
 }
@@ -119,6 +121,7 @@ export class Baseline {
       if (/Offer$/.test(rf.name)) return t.offerId;
       if (/Segment$/.test(rf.name)) return t.segmentId;
       if (rf.name === "decision") return t.decisionId;
+      if (/Change$/.test(rf.name) || rf.name === "change") return t.changeId;
       return this.customer();
     }
     if (name === "input") return this.inputFor(rf, arg.type);
