@@ -17,10 +17,11 @@ import { argPaths, Baseline, printLiteral, rootFields, selectionFor, typeText, t
 export const ROLE_MODES = ["agent", "app", "marketer", "approver", "service", "admin"] as const;
 
 /**
- * Who a case claims to be: the all-roles operator, one role of {@link ROLE_MODES}, nobody, or
- * someone the gateway must not believe.
+ * Who a case claims to be: the all-roles operator, one role of {@link ROLE_MODES}, the app
+ * principal that floods (an APP of its own subject, so its spent budget does not hold up the
+ * other cases' app), nobody, or someone the gateway must not believe.
  */
-export type AuthMode = "operator" | (typeof ROLE_MODES)[number] | "none" | "forged" | "garbage" | "alg-none" | "expired";
+export type AuthMode = "operator" | (typeof ROLE_MODES)[number] | "flood" | "none" | "forged" | "garbage" | "alg-none" | "expired";
 
 export const DOCUMENT_ATTACKS = [
   "huge-list-literal",
@@ -698,7 +699,7 @@ class CaseMaker {
    */
   private rateFlood(): FuzzCase {
     const n = this.rng.pick([130, 200]);
-    return this.http({ summary: `${n} × { channels { code } } at once as the app (120 reads a minute)`, operation: "Query.channels", auth: "app", body: Buffer.from('{"query":"{ channels { code } }"}'), repeat: n });
+    return this.http({ summary: `${n} × { channels { code } } at once as an app (120 reads a minute)`, operation: "Query.channels", auth: "flood", body: Buffer.from('{"query":"{ channels { code } }"}'), repeat: n });
   }
 
   // ---- the graphql-ws protocol ----

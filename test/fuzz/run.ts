@@ -88,9 +88,9 @@ export interface Counts {
 /**
  * The environment of the gateway under fuzz. Rate limits stay on (in Redis, as in production).
  * Every role's budgets are ten times the default, so that a run at full speed reaches the
- * resolvers rather than the limiter, except APP's: the app principal keeps a phone's budget and,
- * sending far more than a phone would, meets RATE_LIMITED (429 and Retry-After; an error message
- * on a socket), which is a client answer like any other, so the limiter's answers are fuzzed too.
+ * resolvers rather than the limiter, except APP's: a phone's budget, which the app cases fit in
+ * and the rate-flood cases (an app principal of their own) spend, to meet RATE_LIMITED (429 and
+ * Retry-After): a client answer like any other, so the limiter's answers are fuzzed too.
  * Budgets that are zero (MARKETER and APPROVER make no decisions) stay zero: that is the matrix's
  * meaning, not a rate. The deadline is the gateway's default (REQUEST_TIMEOUT_MS, 10 s) for `npm
  * run fuzz`; test gateways get 60 s (test/support/process-gateway.ts).
@@ -121,6 +121,7 @@ export interface FuzzTokens {
 
 export async function makeTokens(operator: string, targets: FuzzTargets): Promise<FuzzTokens> {
   const roles = new Map(await Promise.all(ROLE_MODES.map(async (mode) => [mode, await mintToken(TEST_AUTH_SECRET, roleClaims(mode, targets), 3600)] as const)));
+  const flood = await mintToken(TEST_AUTH_SECRET, { ...roleClaims("app", targets), sub: "fuzz:app-flood" }, 3600);
   const forged = await mintToken("a-secret-that-is-not-the-gateway-one-0123456789", OPERATOR, 3600);
   const expired = await mintToken(TEST_AUTH_SECRET, OPERATOR, -120);
   const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -139,6 +140,8 @@ export async function makeTokens(operator: string, targets: FuzzTargets): Promis
         case "service":
         case "admin":
           return `Bearer ${roles.get(mode) as string}`;
+        case "flood":
+          return `Bearer ${flood}`;
         case "none":
           return null;
         case "forged":
