@@ -48,7 +48,7 @@ export class OfferInput {
   @Field(() => DateTimeScalar, { nullable: true, description: "Null: open-ended." })
   validUntil?: Date | null;
 
-  @Field(() => [ID], { nullable: true, description: "City or district ids; empty = the whole province." })
+  @Field(() => [ID], { nullable: true, description: "City or district ids, each once; empty = the whole province." })
   regionIds?: string[] | null;
 
   @Field(() => Float, { nullable: true, description: "Expected margin, yuan, 0..1,000,000. Required on create." })
@@ -96,7 +96,7 @@ export class StrategyInput {
   @Field(() => ID, { nullable: true })
   segmentId?: string | null;
 
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: "The offers it proposes, each once; at least one." })
   offerIds?: string[] | null;
 
   @Field(() => [ChannelCodeEnum], { nullable: true })
@@ -114,7 +114,7 @@ export class StrategyInput {
   @Field(() => Float, { nullable: true, description: "Control-group share 0..0.5; default 0.1." })
   controlShare?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Free text, at most 2,000 characters." })
   description?: string | null;
 
   @Field(() => StrategyTriggerInput, {

@@ -297,6 +297,10 @@ describe("strategies, offers and segments", () => {
         [{ priority: 0 }, "priority", /greater than 0/],
         [{ validFrom: "2027-01-01T00:00:00Z", validUntil: "2026-12-01T00:00:00Z" }, "validUntil", /must be after/],
         [{ name: "   " }, "name", /must not be empty/],
+        // Lists and text are stored on the strategy and read into every snapshot: bounded.
+        [{ offerIds: ["OF01", "OF01"] }, "offerIds", /names OF01 twice/],
+        [{ offerIds: new Array(100_000).fill("OF01") }, "offerIds", /holds 100000 ids, more than the \d+ offers there are/],
+        [{ description: "长".repeat(2_001) }, "description", /at most 2000 characters; got 2001/],
       ];
       for (const [change, argument, message] of cases) {
         const e = errorOf(await gw.raw(CREATE_STRATEGY, { input: { ...strategyInput, ...change } }, marketer));
@@ -325,6 +329,8 @@ describe("strategies, offers and segments", () => {
         [{ creatives: [] }, "creatives"],
         [{ creatives: [{ channel: "SMS", text: "a" }, { channel: "SMS", text: "b" }] }, "creatives"],
         [{ regionIds: ["R9999"] }, "regionIds"],
+        [{ regionIds: ["R3301", "R3301"] }, "regionIds"],
+        [{ regionIds: new Array(100_000).fill("R3301") }, "regionIds"],
         [{ basePropensity: 1.5 }, "basePropensity"],
         [{ value: -1 }, "value"],
         [{ value: undefined }, "value"],

@@ -172,6 +172,8 @@ export class PayloadError extends Error {
 /**
  * Checks a payload against its type's fields. Fields the type does not declare are kept out of the
  * result (feeds add fields over time; a condition can only test declared ones) but do not fail.
+ * Only the payload's own fields count: `__proto__`, `constructor` and anything inherited through
+ * a prototype are ignored, so `{"__proto__": {"percent": 95}}` has no percent.
  */
 export function validatePayload(type: EventType, payload: unknown): EventPayload {
   const info = EVENT_CATALOGUE[type];
@@ -182,7 +184,7 @@ export function validatePayload(type: EventType, payload: unknown): EventPayload
   const out: Record<string, string | number | boolean | null> = {};
   for (const [name, f] of Object.entries(info.fields)) {
     const field = `payload.${name}`;
-    const v = given[name];
+    const v = Object.hasOwn(given, name) ? given[name] : undefined;
     if (v === undefined || v === null) {
       if (f.required) throw new PayloadError(`${field} is required for ${type} events (${f.description}), e.g. ${example(type)}`, field);
       out[name] = f.default ?? null;

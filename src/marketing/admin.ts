@@ -100,6 +100,26 @@ function text(argument: string, value: string | null | undefined, max: number): 
   return v;
 }
 
+/** Longest strategy description: a paragraph for the strategy centre, not a document. */
+const MAX_DESCRIPTION = 2_000;
+
+/** Free text that may be empty, up to `max` characters. */
+function optionalText(argument: string, value: string | null | undefined, max: number): string {
+  const v = value?.trim() ?? "";
+  if (v.length > max) fail(argument, `\`${argument}\` must be at most ${max} characters; got ${v.length}.`);
+  return v;
+}
+
+/** The first value a list holds twice, if any. */
+function repeated(values: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) return v;
+    seen.add(v);
+  }
+  return undefined;
+}
+
 function code(argument: string, value: string | null | undefined, pattern: RegExp, example: string): string {
   const v = text(argument, value, 40);
   if (!pattern.test(v)) fail(argument, `\`${argument}\` "${v}" is not a valid code; use upper-case letters, digits and dashes like ${example}.`);
@@ -189,8 +209,13 @@ export function checkOffer(all: MarketingRecords, ctx: CheckContext, id: string 
   }
   if (Object.keys(creatives).length === 0) fail("creatives", "An offer needs a creative for at least one channel (SMS text, app banner or agent script).");
   const regionIds = change.regionIds ?? existing?.regionIds ?? [];
+  // Stored on the offer and read into every replica's snapshot: each region once, so the list is
+  // never longer than the province has regions (a 100,000-item list slowed every marketing read).
+  if (regionIds.length > ctx.regions.size) fail("regionIds", `\`regionIds\` holds ${regionIds.length} ids, more than the ${ctx.regions.size} regions there are; name each city or district once.`);
   const unknownRegion = regionIds.find((r) => !ctx.regions.has(r));
   if (unknownRegion) fail("regionIds", `\`regionIds\` names ${unknownRegion}, which is not a region; use city ids like R3301 or district ids like R330106.`);
+  const twiceRegion = repeated(regionIds);
+  if (twiceRegion) fail("regionIds", `\`regionIds\` names ${twiceRegion} twice; name each region once.`);
   const validFrom = change.validFrom ?? existing?.validFrom ?? new Date();
   const validUntil = change.validUntil !== undefined ? change.validUntil : (existing?.validUntil ?? null);
   window(validFrom, validUntil);
@@ -222,8 +247,12 @@ export function checkStrategy(all: MarketingRecords, ctx: CheckContext, id: stri
   if (!segmentId || !all.segments.some((s) => s.id === segmentId)) fail("segmentId", `\`segmentId\` ${segmentId ?? "(missing)"} is not a segment; create it first or see the segments query.`);
   const offerIds = change.offerIds ?? existing?.offerIds ?? [];
   if (offerIds.length === 0) fail("offerIds", "A strategy must propose at least one offer.");
+  if (offerIds.length > all.offers.length) fail("offerIds", `\`offerIds\` holds ${offerIds.length} ids, more than the ${all.offers.length} offers there are; name each offer once.`);
+  const twiceOffer = repeated(offerIds);
+  if (twiceOffer) fail("offerIds", `\`offerIds\` names ${twiceOffer} twice; name each offer once.`);
+  const offers = new Map(all.offers.map((o) => [o.id, o]));
   for (const offerId of offerIds) {
-    const offer = all.offers.find((o) => o.id === offerId);
+    const offer = offers.get(offerId);
     if (!offer) fail("offerIds", `\`offerIds\` names ${offerId}, which is not an offer.`);
     if (offer.status !== "ACTIVE" && (status ?? existing?.status ?? "ACTIVE") === "ACTIVE") fail("offerIds", `Offer ${offerId} is retired; an active strategy can only propose active offers.`);
   }
@@ -253,7 +282,7 @@ export function checkStrategy(all: MarketingRecords, ctx: CheckContext, id: stri
       validUntil,
       controlShare: number("controlShare", change.controlShare ?? existing?.controlShare ?? 0.1, 0, 0.5),
       status: status ?? existing?.status ?? "ACTIVE",
-      description: change.description ?? existing?.description ?? "",
+      description: optionalText("description", change.description ?? existing?.description, MAX_DESCRIPTION),
       segmentId,
       offerIds,
       channels,

@@ -69,12 +69,23 @@ export class ForbiddenError extends GatewayError {
   }
 }
 
-/** A backing service (Neo4j, Redis) cannot be reached; clients may retry, preferably elsewhere. */
+/**
+ * A backing service (Neo4j, Redis) cannot be reached; clients may retry, preferably elsewhere.
+ * The message says what happened in our words; the driver's own text (host names, ports, pool
+ * sizes, server codes) is kept in `detail` for the log and never sent to a client.
+ */
 export class ServiceUnavailableError extends GatewayError {
   readonly code = "SERVICE_UNAVAILABLE" as const;
-  constructor(readonly service: "neo4j" | "redis", detail: string) {
-    // Driver messages often end with a full stop of their own.
-    super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${detail.replace(/\.+$/, "")}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
+  /**
+   * @param reason what happened, for the client ("it cannot be reached")
+   * @param detail the driver's account, for the log only
+   */
+  constructor(
+    readonly service: "neo4j" | "redis",
+    reason: string,
+    readonly detail?: string,
+  ) {
+    super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${reason.replace(/\.+$/, "")}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
       service,
     });
   }
@@ -150,15 +161,21 @@ export class ConstraintViolationError extends GatewayError {
   /**
    * @param label the node label (or relationship type) the constraint is on; null when Neo4j's message did not name one
    * @param property the (first) property the constraint is on; null when Neo4j's message did not name one
-   * @param detail Neo4j's own sentence, e.g. "Node(42) already exists with label `Strategy` and property `code` = 'X'"
+   * @param detail Neo4j's own sentence, e.g. "Node(42) already exists with label `Strategy` and property `code` = 'X'":
+   *   for the log only (it names internal node ids), the message says the same in our words
    */
   constructor(
     readonly label: string | null,
     readonly property: string | null,
-    detail: string,
+    readonly detail: string,
   ) {
     const what = label && property ? `${label}.${property}` : (label ?? property ?? "the data");
-    super(`The change conflicts with a constraint on ${what}: ${detail}. Use a different value, or change the existing one instead.`, "CONFLICT", {
+    const clash = /already exists/.test(detail)
+      ? `another ${label ?? "node"} already has this ${property ?? "value"}`
+      : /must have/.test(detail)
+        ? `a required property${property ? ` (${property})` : ""} is missing`
+        : "the graph refused the write";
+    super(`The change conflicts with a constraint on ${what}: ${clash}. Use a different value, or change the existing one instead.`, "CONFLICT", {
       ...(label ? { label } : {}),
       ...(property ? { property } : {}),
     });

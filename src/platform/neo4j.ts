@@ -251,9 +251,9 @@ export function mapDriverError(error: unknown): unknown {
   if (!(error instanceof Neo4jError)) return error;
   const { code } = error;
   const detail = firstLine(error.message);
-  if (UNAVAILABLE_CODES.has(code)) return new ServiceUnavailableError("neo4j", detail);
+  if (UNAVAILABLE_CODES.has(code)) return new ServiceUnavailableError("neo4j", "it cannot be reached", `${code}: ${detail}`);
   if (POOL_MESSAGES.test(error.message)) {
-    return new ServiceUnavailableError("neo4j", `it is busy or unreachable, no connection to it could be had (${detail})`);
+    return new ServiceUnavailableError("neo4j", "it is busy or unreachable, no connection to it could be had in time", detail);
   }
   if (code === "Neo.ClientError.Schema.ConstraintValidationFailed") {
     const [, label = null] = /(?:label|type) `([^`]+)`/.exec(error.message) ?? [];
@@ -261,10 +261,10 @@ export function mapDriverError(error: unknown): unknown {
     return new ConstraintViolationError(label, property, detail);
   }
   if (ENDED_TRANSACTION.test(code)) {
-    return new ServiceUnavailableError("neo4j", `it ended the transaction before it finished (${code}: ${detail})`);
+    return new ServiceUnavailableError("neo4j", "it ended the transaction before it finished (timed out or terminated)", `${code}: ${detail}`);
   }
   if (code.startsWith("Neo.TransientError.")) {
-    return new ServiceUnavailableError("neo4j", `it is busy, the request failed for a transient reason (${code}: ${detail})`);
+    return new ServiceUnavailableError("neo4j", "it is busy, the request failed for a transient reason", `${code}: ${detail}`);
   }
   return error;
 }

@@ -28,7 +28,7 @@ export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<void> 
       }),
     ]);
   } catch (error) {
-    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
+    throw new ServiceUnavailableError("redis", `it did not answer PING within ${timeoutMs} ms`, error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(timer);
   }
@@ -43,6 +43,6 @@ export async function redisCall<T>(command: Promise<T>): Promise<T> {
     return await command;
   } catch (error) {
     if (error instanceof GatewayError || (error instanceof Error && error.name === "ReplyError")) throw error;
-    throw new ServiceUnavailableError("redis", error instanceof Error ? error.message : String(error));
+    throw new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error instanceof Error ? error.message : String(error));
   }
 }

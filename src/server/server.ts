@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from "express";
+import express, { type RequestHandler, type Response } from "express";
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
@@ -14,7 +14,9 @@ import type { LimitsConfig } from "../platform/config";
 import { GatewayError, TimeoutError } from "../platform/errors";
 import { pingRedis } from "../platform/redis";
 import { admitOperation } from "./admission";
-import { apolloLimits, hideSuggestions, tokenLimitError, withoutHttp } from "./limits";
+import { publicError } from "./errors";
+import { internalErrors, requestErrors } from "./http-errors";
+import { apolloLimits } from "./limits";
 import { listen } from "./listen";
 import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
@@ -131,7 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
     },
   );
-  app.use(requestErrors);
+  app.use(requestErrors, internalErrors(services.log));
 
   try {
     await listen(http, opts.port, opts.host);
@@ -152,18 +154,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   };
 }
-
-/** A body that is not JSON (or too large) gets a GraphQL-shaped 400, not Express's HTML page. */
-const requestErrors: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, next) => {
-  if (res.headersSent || !error.status || error.status >= 500) return next(error);
-  const message =
-    error.type === "entity.parse.failed"
-      ? "The request body is not valid JSON; send {\"query\": \"...\", \"variables\": {...}} with content-type application/json."
-      : error.type === "entity.too.large"
-        ? "The request body is larger than 1 MB; send smaller batches."
-        : (error.message ?? "Bad request.");
-  res.status(error.status).json({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
-};
 
 /** Reports the Bolt round trips a request cost, for benchmarks and operators (`x-bolt-round-trips`). */
 const roundTripHeader: ApolloServerPlugin<GatewayContext> = {
@@ -363,34 +353,9 @@ const okStatusForJsonClients: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
-/**
- * A value in the document that its scalar rejects (a malformed DateTime literal) is the caller's
- * bad input, the same as a bad variable, not a malformed query: give both BAD_USER_INPUT. A query
- * limit reported by a validation rule keeps its own code (Apollo relabels every rule's error
- * GRAPHQL_VALIDATION_FAILED), as does the parser's token limit. In production, graphql's
- * "Did you mean …?" suggestions are dropped: they spell out the schema to a prober.
- */
+/** Every error Apollo answers with, as the client may see it (./errors.ts; the same face as on WebSocket). */
 function formatError(services: Services, production: boolean) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? error.originalError : undefined;
-    const code = formatted.extensions?.code;
-    if (code === "GRAPHQL_PARSE_FAILED") {
-      const tooLong = tokenLimitError(original ?? error);
-      if (tooLong) return { message: tooLong.message, extensions: { ...withoutHttp(tooLong.extensions) } };
-    }
-    if (code === "GRAPHQL_VALIDATION_FAILED" && original instanceof GatewayError) {
-      return { ...formatted, extensions: { ...formatted.extensions, code: original.code } };
-    }
-    if (production && code === "GRAPHQL_VALIDATION_FAILED") formatted = { ...formatted, message: hideSuggestions(formatted.message) };
-    if (code === "GRAPHQL_VALIDATION_FAILED" && original && !(original instanceof GraphQLError && original.extensions?.code)) {
-      return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
-    }
-    if (code === "INTERNAL_SERVER_ERROR") {
-      services.log.error({ err: original ?? error, path: formatted.path }, "unexpected error in a resolver");
-      return { ...formatted, message: "Internal error; it has been logged. Retry, and report it if it persists." };
-    }
-    return formatted;
-  };
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => publicError(formatted, error, services.log, production);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

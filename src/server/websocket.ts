@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { GraphQLError, getOperationAST, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from "graphql";
+import { GraphQLError, getOperationAST, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { getVariableValues } from "graphql/execution/values";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
@@ -13,6 +14,7 @@ import type { LimitsConfig } from "../platform/config";
 import { BadUserInputError, GatewayError, QueryLimitError, TimeoutError } from "../platform/errors";
 import { admitOperation } from "./admission";
 import { createContext, type Services } from "./context";
+import { isRejectedValue, isStackOverflow, publicError, TOO_DEEP_MESSAGE, TOO_MANY_VARIABLE_ERRORS } from "./errors";
 import { hideSuggestions, parseLimited, queryLimitRules, withoutHttp } from "./limits";
 
 /**
@@ -24,6 +26,11 @@ import { hideSuggestions, parseLimited, queryLimitRules, withoutHttp } from "./l
  * itself: messages over `wsMaxPayloadBytes` close it with 1009 unread (ws checks the frame's
  * declared length before buffering), and a browser page from a foreign Origin gets 403 on the
  * upgrade (cross-site WebSocket hijacking: the browser would send the victim's cookies along).
+ *
+ * Every refusal is an `error` message whose errors carry the code Apollo gives the same mistake on
+ * HTTP, and every error sent (refusals, `next` payloads) goes through the one public face,
+ * ./errors.ts `publicError`: no client mistake reaches graphql-ws's catch-all (which logs a stack
+ * and closes the socket with 4500 and the exception's text).
  */
 export interface SocketOptions {
   schema: GraphQLSchema;
@@ -70,6 +77,8 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      refuseServerMessages(ws);
+      explainFrameErrors(ws, limits.wsMaxPayloadBytes);
       wss.emit("connection", ws, request);
       // graphql-ws prints any socket error as "Internal error … check your implementation" and
       // closes with 1011; the errors a socket reports (an oversized message: ws has already closed
@@ -95,6 +104,11 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
   };
   const done = (): Error => new TimeoutError("The operation is over; nothing more is started for it.");
   const gone = (): Error => new TimeoutError("The socket closed before the operation finished; nothing more was started for it.");
+
+  const toClient = (error: GraphQLError): GraphQLFormattedError => {
+    const shown = publicError(error.toJSON(), error, services.log, opts.production);
+    return shown.extensions ? { ...shown, extensions: withoutHttp(shown.extensions) } : shown;
+  };
 
   const server = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
@@ -149,12 +163,34 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
             document = parseLimited(text);
           } catch (error) {
             if (error instanceof GraphQLError && !(error instanceof GatewayError)) return [withCode(error, "GRAPHQL_PARSE_FAILED", opts.production)];
+            // graphql-js recurses over the document: one nested too deep overflows the stack.
+            if (isStackOverflow(error)) return [new GraphQLError(TOO_DEEP_MESSAGE, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
             throw error;
           }
-          const invalid = validate(schema, document, rules);
-          if (invalid.length > 0) return invalid.map((e) => (e instanceof GatewayError ? forSocket(e) : withCode(e, "GRAPHQL_VALIDATION_FAILED", opts.production)));
+          let invalid: readonly GraphQLError[];
+          try {
+            invalid = validate(schema, document, rules);
+          } catch (error) {
+            if (!isStackOverflow(error)) throw error;
+            return [new GraphQLError(TOO_DEEP_MESSAGE, { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })];
+          }
+          // As on HTTP (./errors.ts): a literal its type rejects is the caller's bad input.
+          if (invalid.length > 0) return invalid.map((e) => (e instanceof GatewayError ? forSocket(e) : withCode(e, isRejectedValue(e) ? "BAD_USER_INPUT" : "GRAPHQL_VALIDATION_FAILED", opts.production)));
           const operation = getOperationAST(document, payload.operationName);
-          if (!operation) return [withCode(new GraphQLError("Unable to identify the operation: name it with operationName when the document has several."), "BAD_USER_INPUT", opts.production)];
+          if (!operation) {
+            // Apollo's code and sense for the same mistake on HTTP.
+            const message = payload.operationName
+              ? `The document has no operation named "${payload.operationName.slice(0, 100)}".`
+              : "The document has several operations: name the one to run in operationName.";
+            return [new GraphQLError(message, { extensions: { code: "OPERATION_RESOLUTION_FAILURE" } })];
+          }
+          // Coerced before admission (which judges the coerced values), so a bad variable is
+          // BAD_USER_INPUT in an error message, as on HTTP, where nothing runs for it either
+          // (graphql-ws would answer it as a result without a code).
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
+          if (coerced.errors) {
+            return coerced.errors.map((e) => (e.message.startsWith("Too many errors processing variables") ? new GraphQLError(TOO_MANY_VARIABLE_ERRORS, { extensions: { code: "BAD_USER_INPUT" } }) : withCode(e, "BAD_USER_INPUT", opts.production)));
+          }
           const subscription = operation.operation === "subscription";
           const principalFull = (): QueryLimitError | null => {
             const held = perPrincipal.get(principal.id) ?? 0;
@@ -165,7 +201,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
           // Checked before the rate limits are charged, and again after (that awaited Redis, and other sockets may have subscribed meanwhile).
           const full = principalFull();
           if (full) throw full;
-          const refused = await admitOperation({ principal, access: new RequestAccess(principal, services.customers.calls), customers: services.customers, schema, document, operation, variables: payload.variables, rateLimits: opts.rateLimits });
+          const refused = await admitOperation({ principal, access: new RequestAccess(principal, services.customers.calls), customers: services.customers, schema, document, operation, variables: payload.variables, coercedVariables: coerced.coerced, rateLimits: opts.rateLimits });
           if (refused) throw refused;
           const fullNow = principalFull();
           if (fullNow) throw fullNow;
@@ -199,6 +235,11 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
         return op.controller.signal.aborted && reason instanceof GatewayError ? { errors: [forSocket(reason)] } : result;
       },
       onComplete: (ctx, id) => release(ctx.extra, id, done),
+      // The one public face (./errors.ts) for what a socket is sent, as Apollo's formatError on HTTP.
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(toClient) } : undefined),
+      onError: (_ctx, _id, _payload, errors) => errors.map(toClient),
+      // An exception that still escapes closes the socket with 4500; its text must not be the reason.
+      isProd: true,
       // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
       // is too short for a busy replica (it closes them with 4408 and they reconnect again, a storm).
       connectionInitWaitTimeout: 15_000,
@@ -245,4 +286,58 @@ function forSocket(error: GraphQLError): GraphQLError {
 function withCode(error: GraphQLError, code: string, production: boolean): GraphQLError {
   const message = production ? hideSuggestions(error.message) : error.message;
   return new GraphQLError(message, { nodes: error.nodes ?? null, source: error.source ?? null, positions: error.positions ?? null, extensions: { ...error.extensions, code } });
+}
+
+/**
+ * Closes a socket with 4400 (Bad Request) when its client sends a message only a server may send
+ * (next, error, connection_ack): graphql-ws accepts their shape, then throws on them in its
+ * dispatch, which reads as an internal error (close 4500, a stack in the log) instead of the
+ * client's mistake. Installed on each socket before graphql-ws sees it, so the check comes first
+ * and the message never reaches graphql-ws. Only a message that names one of those types anywhere
+ * is parsed a second time (subscribes, pings and pongs are not).
+ */
+export function refuseServerMessages(socket: WebSocket): void {
+  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+  socket.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === "message" && isServerMessage(args[0])) {
+      socket.close(CLOSE_BAD_REQUEST, "Invalid message received: next, error and connection_ack are the server's");
+      return true;
+    }
+    return emit(event, ...args);
+  }) as typeof socket.emit;
+}
+
+/**
+ * Gives the closes ws makes by itself a reason. On a frame it will not read (over `maxPayload`,
+ * checked against the frame's declared length before buffering: 1009; a text message that is not
+ * UTF-8: 1007; a malformed frame: 1002) ws closes with the bare code, leaving the client to guess
+ * which limit it hit. Its receiver calls the socket's own `close`, so the reason is added there.
+ */
+export function explainFrameErrors(socket: WebSocket, maxPayload: number): void {
+  const reasons: Readonly<Record<number, string>> = {
+    1002: "Protocol error: a malformed WebSocket frame",
+    1007: "A text message that is not valid UTF-8",
+    1009: `Message over ${maxPayload} bytes (WS_MAX_PAYLOAD_BYTES); send smaller ones`,
+  };
+  const close = socket.close.bind(socket);
+  socket.close = ((code?: number, reason?: string | Buffer): void => {
+    const why = code !== undefined && (reason === undefined || reason.length === 0) ? reasons[code] : undefined;
+    close(code, why ?? reason);
+  }) as typeof socket.close;
+}
+
+/** graphql-ws's Bad Request. */
+const CLOSE_BAD_REQUEST = 4400;
+
+const SERVER_TYPE = /"(next|error|connection_ack)"/;
+
+function isServerMessage(data: unknown): boolean {
+  const text = String(data);
+  if (!SERVER_TYPE.test(text)) return false;
+  try {
+    const type = (JSON.parse(text) as { type?: unknown } | null)?.type;
+    return type === "next" || type === "error" || type === "connection_ack";
+  } catch {
+    return false; // not JSON: graphql-ws closes it with 4400 itself
+  }
 }
