@@ -5,6 +5,7 @@
 import type { Graph } from "../src/platform/neo4j";
 import { ensureSchema, hasCustomers, seedMarketing, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "./load";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
+import { allTagIds, refreshTagStatistics } from "../src/graph/tags";
 import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk, type GeneratedCustomer } from "./generate";
 import { COHORT_SIZE } from "./structure";
 import { marketingRows } from "./marketing";
@@ -132,6 +133,9 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
   if (batch.length > 0) await launch(batch);
   if (customersInFlight) await customersInFlight;
   await activityChain;
+  // The tag library's statistics (coverage, refresh time, category values for the indicator
+  // search), as its refreshTagStatistics computes them, once the customers that hold them are in.
+  if (written > 0) for (const id of await allTagIds(graph.session())) await refreshTagStatistics(graph.session(), id);
 
   await writeSeedRun(graph, {
     id: `seed-${opts.seed}-${total}`,
