@@ -55,6 +55,7 @@ export const SCHEMA: readonly string[] = [
   "CREATE RANGE INDEX tag_status IF NOT EXISTS FOR (t:Tag) ON (t.status)",
   "CREATE RANGE INDEX tag_level2 IF NOT EXISTS FOR (t:Tag) ON (t.level2)",
   "CREATE RANGE INDEX tag_scope IF NOT EXISTS FOR (t:Tag) ON (t.scope)",
+  "CREATE RANGE INDEX tag_value_tag IF NOT EXISTS FOR (v:TagValue) ON (v.tagId)",
   // Indicator search (src/tags/search.ts): one Lucene index over tags (code, name, definition,
   // taxonomy), category values and customer attributes; the CJK analyzer indexes Chinese as
   // overlapping bigrams, so a substring of a Chinese name matches. Updated in the writing

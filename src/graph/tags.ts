@@ -543,21 +543,22 @@ export interface AttributeIndicator {
 
 /**
  * Mirrors the customer attributes (and their enumerated values) into the graph for the indicator
- * search: written as given, those no longer given removed. Idempotent.
+ * search: written as given, those no longer given removed. Idempotent; one statement, so a
+ * gateway's start costs one round trip.
  */
 export async function syncAttributeIndicators(graph: Cypher, attributes: readonly AttributeIndicator[]): Promise<void> {
   await graph.write(
     `UNWIND $attributes AS a
      MERGE (n:Attribute {code: a.code}) SET n.name = a.name, n.definition = a.definition, n.type = a.type
-     WITH a UNWIND a.values AS v
-     MERGE (x:AttributeValue {attribute: a.code, value: v.value}) SET x.name = v.name`,
-    { attributes },
-  );
-  await graph.write(
-    `MATCH (n:Attribute) WHERE NOT n.code IN $codes DETACH DELETE n
+     WITH a
+     CALL (a) {
+       UNWIND a.values AS v
+       MERGE (x:AttributeValue {attribute: a.code, value: v.value}) SET x.name = v.name
+     }
      WITH count(*) AS _
-     MATCH (x:AttributeValue) WHERE NOT (x.attribute + ' ' + x.value) IN $values DETACH DELETE x`,
-    { codes: attributes.map((a) => a.code), values: attributes.flatMap((a) => a.values.map((v) => `${a.code} ${v.value}`)) },
+     CALL () { MATCH (n:Attribute) WHERE NOT n.code IN $codes DETACH DELETE n }
+     CALL () { MATCH (x:AttributeValue) WHERE NOT (x.attribute + ' ' + x.value) IN $values DETACH DELETE x }`,
+    { attributes, codes: attributes.map((a) => a.code), values: attributes.flatMap((a) => a.values.map((v) => `${a.code} ${v.value}`)) },
   );
 }
 
