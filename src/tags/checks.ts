@@ -126,9 +126,10 @@ export function checkNewContent(input: TagInput, owner: string, regions: Readonl
 
 /**
  * The content an edit makes of `base`, checked whole. `scopeFixed`: the tag was published, so its
- * scope changes only by promotion (promoteTag) and never back.
+ * scope changes only by promotion (promoteTag) and never back. `editor` owns a tag that had no
+ * owner (seeded before owners were recorded) unless the edit names one.
  */
-export function checkEdit(base: TagContent, edit: TagEdit, regions: ReadonlyMap<string, RegionRecord>, scopeFixed: boolean): TagContent {
+export function checkEdit(base: TagContent, edit: TagEdit, regions: ReadonlyMap<string, RegionRecord>, scopeFixed: boolean, editor: string): TagContent {
   const scope = edit.scope ?? base.scope;
   // A move to PROVINCE drops the city unless the edit names one (which scoped() then refuses).
   const regionId = edit.regionId !== undefined ? edit.regionId : scope === "PROVINCE" ? null : base.regionId;
@@ -147,7 +148,7 @@ export function checkEdit(base: TagContent, edit: TagEdit, regions: ReadonlyMap<
     definition: text("definition", edit.definition ?? base.definition, MAX_DEFINITION, MIN_DEFINITION),
     market: market(edit.market ?? base.market),
     ...scoped(scope, regionId ?? null, regions),
-    owner: text("owner", edit.owner ?? base.owner, MAX_OWNER),
+    owner: text("owner", edit.owner ?? (base.owner || editor), MAX_OWNER),
   };
 }
 

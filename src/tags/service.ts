@@ -318,12 +318,12 @@ export class TagService {
       }
       const at = new Date();
       if (open?.status === "DRAFT") {
-        const content = checkEdit(contentOf(open), edit, regions, served);
+        const content = checkEdit(contentOf(open), edit, regions, served, scope.principal.id);
         await writeDraft(tx, { tagId: id, version: open.version, content, by: scope.principal.id, at, note, create: false, mirror: !served });
         return;
       }
       const base = open ? contentOf(open) : contentOf(tag);
-      const content = checkEdit(base, edit, regions, served);
+      const content = checkEdit(base, edit, regions, served, scope.principal.id);
       if (sameContent(content, base) && note === null) {
         throw new BadUserInputError(`The edit changes nothing in version ${tag.version} of tag ${tag.code}; give the fields to change.`, "input");
       }
