@@ -377,9 +377,14 @@ describe("the tag library: governed tags from draft to offline", () => {
     const westlake = dataOf(await gw.request(TagDetailDocument, { code: "BAS_WESTLAKE" }, tokens.marketer)).tag;
     assert.deepEqual([westlake?.scope, westlake?.regionId, westlake?.region?.name, westlake?.owner], ["CITY", "R3301", "杭州市", "杭州分公司市场部"]);
     const band = dataOf(await gw.request(TagDetailDocument, { code: "BAS_AGE_BAND" }, tokens.marketer)).tag;
-    assert.ok(band && band.evaluation.customers > 0 && band.evaluation.values.length >= 5, JSON.stringify(band?.evaluation));
-    assert.ok(band.evaluation.values.some((v) => v.value === "25-34岁" && v.customers > 0));
+    assert.ok(band && band.evaluation.values.length >= 5, JSON.stringify(band?.evaluation));
     assert.ok(band.evaluation.refreshedAt, "refresh time from the seed's tag run");
+    // The seed counted them as it generated its customers: exactly what the edges of those customers say
+    // (fresh customers other files write later carry tags too, but have ids after every seeded one).
+    const counted = await testGraph().session().read<{ value: string; customers: number }>(
+      `MATCH (:Tag {code: 'BAS_AGE_BAND'})<-[h:HAS_TAG]-(c:Customer) WHERE c.id < 'C1' RETURN h.value AS value, count(*) AS customers ORDER BY customers DESC, value`,
+    );
+    assert.deepEqual(band.evaluation.values, counted);
   });
 
   test("bad input and wrong states: clear errors with extensions.code, nothing written", async () => {

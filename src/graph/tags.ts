@@ -525,6 +525,39 @@ export async function refreshTagStatistics(tx: Cypher, id: string): Promise<bool
   return rows.length > 0;
 }
 
+/** A tag's statistics computed elsewhere (the seed counts them as it generates customers). */
+export interface TagStatisticsRow {
+  id: string;
+  customers: number;
+  /** ISO-8601: the latest time a customer's value was computed; null when nobody holds it. */
+  refreshedAt: string | null;
+  /** A category tag's values and their customers; empty for other tags. */
+  values: Array<{ value: string; customers: number }>;
+}
+
+/**
+ * Writes tags' statistics as given, in one statement, exactly as {@link refreshTagStatistics}
+ * would compute them from the edges: for a seed that counted them while generating, so a million
+ * customers need no scan of their tags.
+ */
+export async function writeTagStatistics(graph: Cypher, rows: readonly TagStatisticsRow[]): Promise<void> {
+  await graph.write(
+    `UNWIND $rows AS r
+     MATCH (t:Tag {id: r.id})
+     SET t.customers = r.customers, t.refreshedAt = CASE WHEN r.refreshedAt IS NULL THEN null ELSE datetime(r.refreshedAt) END, t.statsAt = datetime()
+     WITH t, CASE WHEN t.valueType = 'CATEGORY' THEN r.values ELSE [] END AS held
+     CALL (t, held) {
+       UNWIND held AS g
+       MERGE (v:TagValue {tagId: t.id, value: g.value}) SET v.customers = g.customers
+     }
+     CALL (t, held) {
+       MATCH (old:TagValue {tagId: t.id}) WHERE NOT old.value IN [g IN held | g.value]
+       DETACH DELETE old
+     }`,
+    { rows: rows.map((r) => ({ ...r, customers: int(r.customers), values: r.values.map((v) => ({ value: v.value, customers: int(v.customers) })) })) },
+  );
+}
+
 /** Ids of every tag, for a whole-library statistics refresh. */
 export async function allTagIds(graph: Cypher): Promise<string[]> {
   const rows = await graph.read<{ id: string }>(`MATCH (t:Tag) RETURN t.id AS id ORDER BY id`);
