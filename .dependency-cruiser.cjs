@@ -10,6 +10,7 @@ const LAYERS = [
   ["customer360", "unified view, trajectory, loaders, reference data, request scope"],
   ["approval", "maker-checker: proposed changes, their decisions, the queue"],
   ["segments", "the expression language"],
+  ["tags", "the tag library: lifecycle, versions, publishing, lineage, indicator search"],
   ["marketing", "strategies, offers, segments administration, catalogue snapshot"],
   ["contact-policy", "caps, quiet hours, do-not-disturb"],
   ["decisioning", "next-best-offer decisions"],
@@ -29,7 +30,7 @@ const layerRules = LAYERS.slice(0, -1).map(([name, what], i) => ({
 }));
 
 /** The transport-free cores: no Apollo, no WebSocket, no type-graphql (adapters wire them in). */
-const CORES = "^src/(domain|platform|graph|auth|customer360|approval|segments|marketing|contact-policy|decisioning|advice|realtime)/";
+const CORES = "^src/(domain|platform|graph|auth|customer360|approval|segments|tags|marketing|contact-policy|decisioning|advice|realtime)/";
 
 module.exports = {
   forbidden: [

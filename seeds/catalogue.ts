@@ -562,12 +562,16 @@ export function churnScore(s: Pick<TagSubject, "customer" | "behaviour" | "conta
 /** Channels counted as online self-service. */
 const ONLINE: ReadonlySet<ChannelCode> = new Set(["APP", "WEB", "WECHAT"]);
 
-type TagSpec = Omit<TagDefinition, "id" | "version" | "status" | "scope" | "market"> & {
+type TagSpec = Omit<TagDefinition, "id" | "version" | "status" | "scope" | "market" | "owner"> & {
   market?: MarketSegment;
   scope?: "PROVINCE" | "CITY";
   status?: TagStatus;
   version?: number;
+  owner?: string;
 };
+
+/** Who answers for the seeded tags' definitions: the province's marketing centre, unless a city branch made the tag. */
+const PROVINCE_OWNER = "省公司市场部";
 
 const B = "Basic";
 const T = "Telecom";
@@ -612,7 +616,7 @@ const TAG_SPECS: readonly TagSpec[] = [
     evaluate: (s) => flag(districtById(s.customer.regionId).kind === "COUNTY"),
   },
   {
-    code: "BAS_WESTLAKE", name: "西湖景区常客", level1: B, level2: "Region", valueType: "FLAG", scope: "CITY",
+    code: "BAS_WESTLAKE", name: "西湖景区常客", level1: B, level2: "Region", valueType: "FLAG", scope: "CITY", regionId: "R3301", owner: "杭州分公司市场部",
     definition: "杭州市客户中，近3个月在西湖景区基站驻留≥30分钟的到访次数≥4次（杭州市分公司自建标签）。",
     evaluate: (s) => flag(districtById(s.customer.regionId).cityId === "R3301" && s.behaviour.westLakeVisits3m >= 4),
   },
@@ -1017,6 +1021,7 @@ export const TAGS: readonly TagDefinition[] = TAG_SPECS.map((spec, i) => ({
   id: `T${String(i + 1).padStart(3, "0")}`,
   market: spec.market ?? "INDIVIDUAL",
   scope: spec.scope ?? "PROVINCE",
+  owner: spec.owner ?? PROVINCE_OWNER,
   status: spec.status ?? "PUBLISHED",
   version: spec.version ?? 1,
 }));
@@ -1033,6 +1038,8 @@ export function tagNode(t: TagDefinition): TagNode {
     valueType: t.valueType,
     market: t.market,
     scope: t.scope,
+    ...(t.regionId ? { regionId: t.regionId } : {}),
+    ...(t.owner ? { owner: t.owner } : {}),
     status: t.status,
     version: t.version,
   };

@@ -5,6 +5,7 @@
 import type { Graph } from "../src/platform/neo4j";
 import { ensureSchema, hasCustomers, seedMarketing, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "./load";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
+import { writeTagStatistics, type TagStatisticsRow } from "../src/graph/tags";
 import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk, type GeneratedCustomer } from "./generate";
 import { COHORT_SIZE } from "./structure";
 import { marketingRows } from "./marketing";
@@ -86,6 +87,7 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
   let activityChain: Promise<void> = Promise.resolve();
   const activities: Promise<void>[] = [];
   let batch: GeneratedChunk[] = [];
+  const tagTally = new Map<string, TagTally>();
 
   const start = async (chunks: GeneratedChunk[]): Promise<void> => {
     const rows = mergeChunks(chunks);
@@ -123,7 +125,10 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (step === null) continue;
     batch.push(step);
-    for (const g of step.customers) count(totals, g);
+    for (const g of step.customers) {
+      count(totals, g);
+      tally(tagTally, g);
+    }
     if (batch.length >= perWrite) {
       await launch(batch);
       batch = [];
@@ -132,6 +137,9 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
   if (batch.length > 0) await launch(batch);
   if (customersInFlight) await customersInFlight;
   await activityChain;
+  // The tag library's statistics (coverage, refresh time, category values for the indicator
+  // search), as refreshTagStatistics computes them from the edges, counted while generating.
+  await writeTagStatistics(graph.session(), tagStatistics(tagTally));
 
   await writeSeedRun(graph, {
     id: `seed-${opts.seed}-${total}`,
@@ -195,6 +203,36 @@ function mergeChunks(chunks: readonly GeneratedChunk[]): ChunkRows {
     groups: chunks.flatMap((c) => c.groups),
     calls: chunks.flatMap((c) => c.calls),
   };
+}
+
+/** One tag's holders as generated: how many, the latest computation, the customers per value. */
+interface TagTally {
+  customers: number;
+  refreshedAt: string | null;
+  values: Map<string, number>;
+}
+
+function tally(tags: Map<string, TagTally>, g: GeneratedCustomer): void {
+  for (const t of g.tags) {
+    let entry = tags.get(t.tagId);
+    if (!entry) tags.set(t.tagId, (entry = { customers: 0, refreshedAt: null, values: new Map() }));
+    entry.customers += 1;
+    if (entry.refreshedAt === null || t.at > entry.refreshedAt) entry.refreshedAt = t.at;
+    entry.values.set(t.value, (entry.values.get(t.value) ?? 0) + 1);
+  }
+}
+
+/** Every tag of the library with its tally (none for tags nobody holds); values are kept for category tags only by the write. */
+function tagStatistics(tags: ReadonlyMap<string, TagTally>): TagStatisticsRow[] {
+  return TAGS.map((tag) => {
+    const t = tags.get(tag.id);
+    return {
+      id: tag.id,
+      customers: t?.customers ?? 0,
+      refreshedAt: t?.refreshedAt ? new Date(t.refreshedAt).toISOString() : null,
+      values: t ? [...t.values].map(([value, customers]) => ({ value, customers })) : [],
+    };
+  });
 }
 
 function count(t: { contacts: number; relationships: number }, g: GeneratedCustomer): void {

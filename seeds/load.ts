@@ -105,9 +105,13 @@ export async function writeCatalogue(graph: Graph, rows: CatalogueRows): Promise
      MERGE (c:Channel {code: r.code}) SET c += r`,
     { rows: rows.channels },
   );
+  // A tag the tag library has versioned (edited, approved, published, taken offline through the
+  // gateway) is the library's now: a re-run leaves it as it is, as it leaves an operator's segments.
   await s.write(
     `UNWIND $rows AS r
-     MERGE (t:Tag {id: r.id}) SET t += r`,
+     MERGE (t:Tag {id: r.id})
+     WITH t, r WHERE NOT EXISTS { (t)-[:VERSION]->(:TagVersion) }
+     SET t += r`,
     { rows: rows.tags.map((t) => ({ ...t, version: neo4j.int(t.version) })) },
   );
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { Graph } from "../src/platform/neo4j";
+import { TAGS } from "../seeds/catalogue";
 import { customerId } from "../seeds/generate";
 import { SeedConflictError, seedGraph } from "../seeds/index";
 import { TEST_DATA } from "./support/data";
@@ -8,17 +9,18 @@ import { testGraph } from "./support/gateway";
 
 /**
  * Counts of the seeded data set: customers C0000001 to the last seeded one and the contacts the seed
- * gave them. Not counted: customers other test files add meanwhile (./support/customers, under
- * ids above these) and the contacts decisions write (labelled Decided).
+ * gave them, the catalogue's products and tags. Not counted: customers other test files add
+ * meanwhile (./support/customers, under ids above these), the contacts decisions write (labelled
+ * Decided) and the tags other files create in the tag library.
  */
 async function seededCounts(graph: Graph): Promise<{ customers: number; contacts: number; products: number; tags: number }> {
   const rows = await graph.session().read<{ customers: number; contacts: number; products: number; tags: number }>(
     `CALL () { MATCH (c:Customer) WHERE c.id <= $last RETURN count(c) AS customers }
      CALL () { MATCH (c:Customer)-[:HAD]->(k:Contact) WHERE c.id <= $last AND NOT k:Decided RETURN count(k) AS contacts }
      CALL () { MATCH (p:Product) RETURN count(p) AS products }
-     CALL () { MATCH (t:Tag) RETURN count(t) AS tags }
+     CALL () { MATCH (t:Tag) WHERE t.id IN $tagIds RETURN count(t) AS tags }
      RETURN customers, contacts, products, tags`,
-    { last: customerId(TEST_DATA.customers) },
+    { last: customerId(TEST_DATA.customers), tagIds: TAGS.map((t) => t.id) },
   );
   return rows[0] ?? { customers: 0, contacts: 0, products: 0, tags: 0 };
 }

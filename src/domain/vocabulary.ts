@@ -45,8 +45,37 @@ export type ResponseOutcome = (typeof RESPONSE_OUTCOMES)[number];
 export const GROUP_KINDS = ["FAMILY", "VNET", "ENTERPRISE"] as const;
 export type GroupKind = (typeof GROUP_KINDS)[number];
 
+/**
+ * A tag's lifecycle (标签生命周期, src/tags/): DRAFT → PENDING_APPROVAL → APPROVED → PUBLISHED → OFFLINE.
+ * Only PUBLISHED tags are served (src/customer360/published.ts). PENDING_APPROVAL is never stored:
+ * it is a DRAFT with a change awaiting approval (src/approval/), so a rejection or a withdrawal
+ * needs no write of its own to put the draft back.
+ */
 export const TAG_STATUSES = ["DRAFT", "PENDING_APPROVAL", "APPROVED", "PUBLISHED", "OFFLINE"] as const;
 export type TagStatus = (typeof TAG_STATUSES)[number];
+
+/**
+ * The status of one version of a tag: the lifecycle's, plus SUPERSEDED (it was published and a
+ * later version replaced it) and DISCARDED (approved but never published: an edit replaced it).
+ */
+export const TAG_VERSION_STATUSES = [...TAG_STATUSES, "SUPERSEDED", "DISCARDED"] as const;
+export type TagVersionStatus = (typeof TAG_VERSION_STATUSES)[number];
+
+/** The first level of the tag taxonomy: the four tag families of DOMAIN.md (basic, telecom, life/internet, value/lifecycle). */
+export const TAG_LEVEL1S = ["Basic", "Telecom", "Life & Internet", "Value & Lifecycle"] as const;
+export type TagLevel1 = (typeof TAG_LEVEL1S)[number];
+
+/** FLAG: carried or not; CATEGORY: one value of a set (年龄段 "25-34岁"); SCORE: a strength in [0, 1]. */
+export const TAG_VALUE_TYPES = ["FLAG", "CATEGORY", "SCORE"] as const;
+export type TagValueType = (typeof TAG_VALUE_TYPES)[number];
+
+/** Who a tag is defined for: the whole province, or one city (a city branch's own tag, promotable to the province). */
+export const TAG_SCOPES = ["PROVINCE", "CITY"] as const;
+export type TagScope = (typeof TAG_SCOPES)[number];
+
+/** What the publish log records: a version published, a city tag's version published province-wide, the tag taken offline. */
+export const TAG_LOG_ACTIONS = ["PUBLISH", "PROMOTE", "OFFLINE"] as const;
+export type TagLogAction = (typeof TAG_LOG_ACTIONS)[number];
 
 export type RegionLevel = "PROVINCE" | "CITY" | "DISTRICT";
 
@@ -58,11 +87,14 @@ export type MarketingStatus = (typeof MARKETING_STATUSES)[number];
  * takes effect only when another approves it. Kinds are what a change is to; the tag library and
  * campaigns add theirs.
  */
-export const CHANGE_KINDS = ["SEGMENT", "OFFER", "STRATEGY", "CONTACT_POLICY"] as const;
+export const CHANGE_KINDS = ["SEGMENT", "OFFER", "STRATEGY", "CONTACT_POLICY", "TAG"] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
-/** CREATE makes the target (under an id reserved when proposed), UPDATE and RETIRE change it, SET replaces a single value (the contact policy). */
-export const CHANGE_ACTIONS = ["CREATE", "UPDATE", "RETIRE", "SET"] as const;
+/**
+ * CREATE makes the target (under an id reserved when proposed), UPDATE and RETIRE change it, SET
+ * replaces a single value (the contact policy), PROMOTE widens a city tag to the province.
+ */
+export const CHANGE_ACTIONS = ["CREATE", "UPDATE", "RETIRE", "SET", "PROMOTE"] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 
 /** PENDING until an approver approves or rejects it, or its author withdraws it; decided changes never change again. */

@@ -9,7 +9,13 @@
  *   (:Region   RegionNode)         province → city → district, (district)-[:PART_OF]->(city)-[:PART_OF]->(province)
  *   (:Product  ProductNode)        the catalogue
  *   (:Channel  ChannelNode)        the seven channels, keyed by `code`
- *   (:Tag      TagNode)            leaf tags of the three-level taxonomy
+ *   (:Tag      TagNode)            leaf tags of the three-level taxonomy, as served (the published version's content)
+ *   (:TagVersion TagVersionNode)   one version of a tag's definition (src/tags/): drafts, approved, published, past
+ *   (:TagLog   TagLogNode)         the publish log: one entry per version published or tag taken offline
+ *   (:TagValue TagValueNode)       a category tag's value with its customer count (statistics, for indicator search)
+ *   (:Attribute AttributeIndicatorNode) / (:AttributeValue AttributeValueIndicatorNode)
+ *                                  the customer attributes segment expressions test, and their enum values,
+ *                                  mirrored from the code for indicator search (src/tags/indicators.ts)
  *   (:Customer CustomerNode)       attributes and this month's usage as properties
  *   (:Group    GroupNode)          families, V-nets, enterprises
  *   (:Contact  ContactNode)        one trajectory entry; those the gateway writes for decisions are also :Decided
@@ -19,7 +25,7 @@
  *   (:Offer    OfferNode)          a proposal of one product, with a creative per channel
  *   (:Strategy StrategyNode)       who gets which offers on which channels (the strategy cube)
  *   (:Decision DecisionNode)       one next-best-offer answer; its contact, when there was one, carries its id
- *   (:Change   ChangeNode)         a proposed change to a segment, offer, strategy or the contact policy
+ *   (:Change   ChangeNode)         a proposed change to a segment, offer, strategy, tag or the contact policy
  *                                  (maker-checker); never linked: `kind` + `targetId` name its target
  *
  * Relationships
@@ -35,6 +41,7 @@
  *     REQUIRES targets are alternatives: met when the customer holds any one of them (IPTV needs
  *     one of the broadband products, an add-on some main plan). EXCLUDES is written both ways.
  *   (Region)-[:PART_OF]->(Region)
+ *   (Tag)-[:VERSION]->(TagVersion), (Tag)-[:LOGGED]->(TagLog)
  *   (Offer)-[:OF]->(Product)
  *   (Strategy)-[:TARGETS]->(Segment), (Strategy)-[:PROPOSES]->(Offer), (Strategy)-[:USES]->(Channel)
  *     A strategy with trigger properties (StrategyNode) is event-triggered: it proposes only when its
@@ -45,7 +52,7 @@
  */
 
 import type { EventType } from "../domain/events";
-import type { ChangeAction, ChangeKind, ChangeStatus, ChannelCode, ContactKind, GroupKind, LifecycleStage, MarketSegment, MarketingStatus, ProductKind, RegionLevel, ResponseOutcome, TagStatus, ValueTier } from "../domain/vocabulary";
+import type { ChangeAction, ChangeKind, ChangeStatus, ChannelCode, ContactKind, GroupKind, LifecycleStage, MarketSegment, MarketingStatus, ProductKind, RegionLevel, ResponseOutcome, TagLogAction, TagStatus, TagVersionStatus, ValueTier } from "../domain/vocabulary";
 
 export interface RegionNode {
   id: string; // "R33" province, "R3301" city, "R330102" district
@@ -80,16 +87,98 @@ export interface ChannelNode {
 
 export interface TagNode {
   id: string; // "T001" …
-  code: string; // "TEL_DATA_HEAVY"
+  code: string; // "TEL_DATA_HEAVY"; never changes (segment expressions name tags by code)
   name: string; // level-3 name, human readable
   level1: string; // "Basic" | "Telecom" | "Life & Internet" | "Value & Lifecycle"
   level2: string; // e.g. "Data usage"
   definition: string; // statistical definition (统计口径), one sentence
-  valueType: "FLAG" | "CATEGORY" | "SCORE";
+  valueType: "FLAG" | "CATEGORY" | "SCORE"; // never changes
   market: MarketSegment;
   scope: "PROVINCE" | "CITY";
-  status: TagStatus; // the read side serves PUBLISHED only
+  /** The city a CITY tag is defined for ("R3301"); absent for PROVINCE tags. */
+  regionId?: string;
+  /** Who answers for the tag's definition (a team or a person); absent on tags seeded before owners. */
+  owner?: string;
+  /**
+   * The read side serves PUBLISHED only. Stored: DRAFT or APPROVED (never published yet: the tag's
+   * only version), PUBLISHED, OFFLINE; PENDING_APPROVAL is derived (src/graph/tags.ts).
+   */
+  status: TagStatus;
+  /** The version served (or, for a tag never published, its open version). */
   version: number;
+  publishedAt?: string; // DateTime, when the version served was published
+  /** Statistics (refreshTagStatistics): when computed, the customers holding it then, the latest time a customer's value was computed. */
+  statsAt?: string;
+  customers?: number;
+  refreshedAt?: string;
+}
+
+/** One version of a tag (written by the gateway only; seeded tags get their first one when first edited). */
+export interface TagVersionNode {
+  tagId: string;
+  version: number; // 1, 2, … per tag; (tagId, version) is unique
+  name: string;
+  level1: string;
+  level2: string;
+  definition: string;
+  market: MarketSegment;
+  scope: "PROVINCE" | "CITY";
+  regionId?: string;
+  owner: string;
+  /** Stored: DRAFT, APPROVED, PUBLISHED, SUPERSEDED, DISCARDED, OFFLINE (PENDING_APPROVAL is derived). */
+  status: TagVersionStatus;
+  /** Counts edits of a draft: an approval applies only to the revision submitted. */
+  revision: number;
+  /** Everyone who wrote this version's content: none of them may approve it. */
+  editors: string[];
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  note?: string; // what the version changes, in the author's words
+  changeId?: string; // the approval
+  approvedBy?: string;
+  approvedAt?: string;
+  publishedBy?: string;
+  publishedAt?: string;
+}
+
+/** One entry of a tag's publish log. */
+export interface TagLogNode {
+  id: string; // "TL" + time + random, sorts in time order
+  tagId: string;
+  action: TagLogAction;
+  version: number;
+  by: string; // who published, or who proposed the offlining
+  at: string;
+  changeId: string | null; // the approval behind it (null for versions seeded without one)
+  approvedBy: string | null;
+  reason?: string;
+}
+
+/** A category tag's value and how many customers held it when statistics were last computed. */
+export interface TagValueNode {
+  tagId: string;
+  value: string;
+  customers: number;
+}
+
+/**
+ * A customer attribute segment expressions test (src/segments/attributes.ts), mirrored into the
+ * graph so the indicator search ranks it with the tags in one full-text index. `code` is the
+ * attribute's name as expressions write it ("arpu"), `name` its Chinese label.
+ */
+export interface AttributeIndicatorNode {
+  code: string;
+  name: string;
+  definition: string;
+  type: "number" | "string" | "boolean";
+}
+
+/** One value of an enumerated attribute ("CHURN_RISK" of lifecycleStage), with its label ("流失预警期") where it has one. */
+export interface AttributeValueIndicatorNode {
+  attribute: string;
+  value: string;
+  name: string;
 }
 
 export interface CustomerNode {
@@ -274,3 +363,5 @@ export interface ChangeNode {
 
 /** Index and constraint names, so tests and tooling can refer to them. */
 export const CONTACT_TRAJECTORY_INDEX = "contact_customer_at";
+/** The full-text index (CJK analyzer) behind the indicator search: tags, their values, attributes and theirs. */
+export const INDICATOR_SEARCH_INDEX = "indicator_search";

@@ -4,7 +4,7 @@
  */
 import neo4j from "neo4j-driver";
 import type { Graph } from "../platform/neo4j";
-import { CONTACT_TRAJECTORY_INDEX } from "./model";
+import { CONTACT_TRAJECTORY_INDEX, INDICATOR_SEARCH_INDEX } from "./model";
 
 /** Constraints (each also an index) and lookup indexes, all idempotent. */
 export const SCHEMA: readonly string[] = [
@@ -33,6 +33,13 @@ export const SCHEMA: readonly string[] = [
   "CREATE CONSTRAINT change_pending_key IF NOT EXISTS FOR (c:Change) REQUIRE c.pendingKey IS UNIQUE",
   "CREATE CONSTRAINT change_code_key IF NOT EXISTS FOR (c:Change) REQUIRE c.codeKey IS UNIQUE",
   "CREATE CONSTRAINT change_creates_key IF NOT EXISTS FOR (c:Change) REQUIRE c.createsKey IS UNIQUE",
+  // The tag library (src/graph/tags.ts): versions per tag, the publish log, statistics, and the
+  // indicator search's nodes; each found by its key.
+  "CREATE CONSTRAINT tag_version_key IF NOT EXISTS FOR (v:TagVersion) REQUIRE (v.tagId, v.version) IS UNIQUE",
+  "CREATE CONSTRAINT tag_log_id IF NOT EXISTS FOR (l:TagLog) REQUIRE l.id IS UNIQUE",
+  "CREATE CONSTRAINT tag_value_key IF NOT EXISTS FOR (v:TagValue) REQUIRE (v.tagId, v.value) IS UNIQUE",
+  "CREATE CONSTRAINT attribute_code IF NOT EXISTS FOR (a:Attribute) REQUIRE a.code IS UNIQUE",
+  "CREATE CONSTRAINT attribute_value_key IF NOT EXISTS FOR (v:AttributeValue) REQUIRE (v.attribute, v.value) IS UNIQUE",
   // A customer's trajectory page, newest first, is a backwards seek on this composite range index.
   `CREATE RANGE INDEX ${CONTACT_TRAJECTORY_INDEX} IF NOT EXISTS FOR (k:Contact) ON (k.customerId, k.at)`,
   "CREATE RANGE INDEX decision_customer_at IF NOT EXISTS FOR (d:Decision) ON (d.customerId, d.at)",
@@ -46,6 +53,16 @@ export const SCHEMA: readonly string[] = [
   "CREATE RANGE INDEX customer_arpu IF NOT EXISTS FOR (c:Customer) ON (c.arpu)",
   "CREATE RANGE INDEX tag_level1 IF NOT EXISTS FOR (t:Tag) ON (t.level1)",
   "CREATE RANGE INDEX tag_status IF NOT EXISTS FOR (t:Tag) ON (t.status)",
+  "CREATE RANGE INDEX tag_level2 IF NOT EXISTS FOR (t:Tag) ON (t.level2)",
+  "CREATE RANGE INDEX tag_scope IF NOT EXISTS FOR (t:Tag) ON (t.scope)",
+  "CREATE RANGE INDEX tag_value_tag IF NOT EXISTS FOR (v:TagValue) ON (v.tagId)",
+  // Indicator search (src/tags/search.ts): one Lucene index over tags (code, name, definition,
+  // taxonomy), category values and customer attributes; the CJK analyzer indexes Chinese as
+  // overlapping bigrams, so a substring of a Chinese name matches. Updated in the writing
+  // transaction (not eventually consistent): a tag is searchable the moment it is published.
+  `CREATE FULLTEXT INDEX ${INDICATOR_SEARCH_INDEX} IF NOT EXISTS FOR (n:Tag|TagValue|Attribute|AttributeValue)
+     ON EACH [n.code, n.name, n.definition, n.level1, n.level2, n.value]
+     OPTIONS {indexConfig: {\`fulltext.analyzer\`: 'cjk', \`fulltext.eventually_consistent\`: false}}`,
   "CREATE RANGE INDEX product_kind IF NOT EXISTS FOR (p:Product) ON (p.kind)",
   "CREATE RANGE INDEX group_kind IF NOT EXISTS FOR (g:Group) ON (g.kind)",
   "CREATE RANGE INDEX region_level IF NOT EXISTS FOR (r:Region) ON (r.level)",

@@ -47,6 +47,7 @@ export async function openApp(opts: {
       production: opts.config.production ?? false,
     });
     realtime.start();
+    services.tags.start();
     let closing: Promise<void> | undefined;
     return {
       gateway,

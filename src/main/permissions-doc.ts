@@ -52,13 +52,16 @@ simulation inputs (\`context.at\`) to \`nextBestOffers\`, and a SERVICE's \`offe
 and a \`regionId\` within them.
 
 Maker-checker: a change that reaches customers (a segment, an offer and its creatives, a strategy,
-the contact policy) is a proposal. \`createOffer\`, \`updateStrategy\`, \`setContactPolicy\` and the
-rest check it and store it as a PENDING \`Change\`; nothing takes effect until a second principal
-approves it (\`approveChange\`), which applies it in the same transaction. Beyond the table, the
-service refuses as \`FORBIDDEN\`: the change's author, whatever roles the token holds; a decider
-without the role of the change's kind (APPROVER for segments, offers and strategies; ADMIN for the
-contact policy, which is the check on marketing and so is not an APPROVER's to relax); anyone but
-its author withdrawing it. Every change keeps who proposed it and who decided it, when and why.
+the contact policy, a tag's version, promotion or offlining) is a proposal. \`createOffer\`,
+\`updateStrategy\`, \`setContactPolicy\`, \`submitTag\` and the rest check it and store it as a
+PENDING \`Change\`; nothing takes effect until a second principal approves it (\`approveChange\`),
+which applies it in the same transaction. Beyond the table, the service refuses as \`FORBIDDEN\`:
+the change's author, whatever roles the token holds; for a tag version, anyone who edited it; a
+decider without the role of the change's kind (APPROVER for segments, offers, strategies and tags;
+ADMIN for the contact policy, which is the check on marketing and so is not an APPROVER's to
+relax); anyone but its author withdrawing it. Every change keeps who proposed it and who decided
+it, when and why. An approved tag version is served only once published (\`publishTag\`), which the
+tag's publish log records with the approval.
 
 ${header}
 ${rows.join("\n")}

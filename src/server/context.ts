@@ -13,12 +13,14 @@ import type { MarketingService } from "../marketing/service";
 import type { Graph } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import type { RealtimeService } from "../realtime/service";
+import type { TagService } from "../tags/service";
 
 /** One service object per domain room: what resolvers may call. */
 export interface DomainServices {
   sessions: Sessions;
   customers: Customer360Service;
   approvals: Approvals;
+  tags: TagService;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
   contactPolicyChanges: ContactPolicyChanges;
@@ -61,6 +63,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     sessions: services.sessions,
     customers: services.customers,
     approvals: services.approvals,
+    tags: services.tags,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
     contactPolicyChanges: services.contactPolicyChanges,

@@ -1,0 +1,102 @@
+import { Field, ID, InputType } from "type-graphql";
+import { MarketSegmentEnum, TagScopeEnum, TagStatusEnum, TagValueTypeEnum } from "./enums";
+import type { MarketSegment, TagScope, TagStatus, TagValueType } from "../src/domain/vocabulary";
+
+@InputType({ description: "A new tag of the library (a DRAFT until submitted, approved and published)." })
+export class TagInput {
+  @Field(() => String, { description: "UPPER_SNAKE, 3 to 40 characters, unique, e.g. TEL_VNET_PREF; what segment expressions write. Never changes." })
+  code!: string;
+
+  @Field(() => String, { description: "Level-3 name, e.g. V网偏好客户." })
+  name!: string;
+
+  @Field(() => String, { description: 'Tag family: "Basic", "Telecom", "Life & Internet" or "Value & Lifecycle".' })
+  level1!: string;
+
+  @Field(() => String, { description: "Second level of the taxonomy, e.g. Voice usage." })
+  level2!: string;
+
+  @Field(() => String, { description: "The statistical definition (统计口径), precise: who carries the tag, measured how, over what period." })
+  definition!: string;
+
+  @Field(() => TagValueTypeEnum, { description: "Never changes." })
+  valueType!: TagValueType;
+
+  @Field(() => MarketSegmentEnum, { nullable: true, description: "Default INDIVIDUAL." })
+  market?: MarketSegment | null;
+
+  @Field(() => TagScopeEnum, { nullable: true, description: "Default PROVINCE. A CITY tag names its city in `regionId`." })
+  scope?: TagScope | null;
+
+  @Field(() => ID, { nullable: true, description: "The city (e.g. R3301) of a CITY tag." })
+  regionId?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Who answers for the definition; default: you." })
+  owner?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Why the tag is made, for its approver." })
+  note?: string | null;
+}
+
+@InputType({ description: "The fields of a tag to change (left out = unchanged); a published tag gets a new draft version, the published one keeps serving." })
+export class TagEditInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  level1?: string | null;
+
+  @Field(() => String, { nullable: true })
+  level2?: string | null;
+
+  @Field(() => String, { nullable: true })
+  definition?: string | null;
+
+  @Field(() => MarketSegmentEnum, { nullable: true })
+  market?: MarketSegment | null;
+
+  @Field(() => TagScopeEnum, { nullable: true, description: "Only before the tag is first published; afterwards a CITY tag widens by promoteTag." })
+  scope?: TagScope | null;
+
+  @Field(() => ID, { nullable: true, description: "As scope." })
+  regionId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  owner?: string | null;
+
+  @Field(() => String, { nullable: true, description: "What this version changes." })
+  note?: string | null;
+}
+
+@InputType({ description: "Narrows the tag library; every field given must hold." })
+export class TagFilterInput {
+  @Field(() => TagStatusEnum, { nullable: true, description: "The tag's status or its open version's (DRAFT also lists published tags with an edit in progress)." })
+  status?: TagStatus | null;
+
+  @Field(() => String, { nullable: true })
+  level1?: string | null;
+
+  @Field(() => String, { nullable: true })
+  level2?: string | null;
+
+  @Field(() => TagScopeEnum, { nullable: true })
+  scope?: TagScope | null;
+
+  @Field(() => ID, { nullable: true, description: "CITY tags of this city." })
+  regionId?: string | null;
+
+  @Field(() => TagValueTypeEnum, { nullable: true })
+  valueType?: TagValueType | null;
+
+  @Field(() => String, { nullable: true, description: "Searched like searchIndicators: code, name, definition, taxonomy, category values (Chinese included)." })
+  text?: string | null;
+}
+
+@InputType({ description: "A city tag's province-wide version." })
+export class TagPromotionInput {
+  @Field(() => String, { nullable: true, description: "The definition restated for the whole province (a city's definition often names the city); default: unchanged." })
+  definition?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Why it is promoted (how it worked in the city), for the approver." })
+  note?: string | null;
+}
