@@ -18,6 +18,10 @@
  *   push:customer:<id>                   one customer's offers (stream, capped, TTL): liveOffers replay
  *   push:agent:<id>                      one agent's desk updates (stream, capped, TTL): deskFeed replay
  *   push (pub/sub channel)               every push, to every replica, which routes it to its subscribers
+ *   audit:stream                         audit entries on their way to the graph (stream; one entry per request
+ *                                        holding its audit entries as JSON; consumer group "audit-writer";
+ *                                        entries are deleted once committed to Neo4j, never trimmed unread)
+ *   audit:parked                         audit stream entries the graph refused for good, with the error (stream, capped)
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -50,5 +54,10 @@ export const keys = {
     agent: (agentId: string): string => `push:agent:${agentId}`,
     /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
     channel: (): string => "push",
+  },
+  /** The audit trail (src/audit/): what requests read and changed, queued for the graph. */
+  audit: {
+    stream: (): string => "audit:stream",
+    parked: (): string => "audit:parked",
   },
 } as const;
