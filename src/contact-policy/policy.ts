@@ -3,6 +3,7 @@ import { ServiceUnavailableError } from "../platform/errors";
 import { redisCall } from "../platform/redis";
 import { defineScripts } from "../platform/scripts";
 import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
+import type { RequestScope } from "../customer360/scope";
 import { keys } from "../platform/keys";
 import { Memo } from "../platform/cache";
 import {
@@ -121,6 +122,17 @@ export class ContactPolicy {
    * each other: each merges over the version it read, and a save that lost the race merges again.
    */
   async update(input: ContactPolicyInput, by?: string): Promise<ContactPolicyConfig> {
+    return (await this.save(input, by)).after;
+  }
+
+  /** {@link update} by the scope's principal, noted for the audit trail with the policy before and after. */
+  async change(scope: RequestScope, input: ContactPolicyInput): Promise<ContactPolicyConfig> {
+    const { before, after } = await this.save(input, scope.principal.id);
+    scope.audit.change({ action: "setContactPolicy", targetType: "ContactPolicy", targetId: "policy", before, after });
+    return after;
+  }
+
+  private async save(input: ContactPolicyInput, by: string | undefined): Promise<{ before: ContactPolicyConfig; after: ContactPolicyConfig }> {
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const stored = await this.load();
       const rules = mergeRules(stored, input);
@@ -131,7 +143,7 @@ export class ContactPolicy {
       );
       if (saved === 1) {
         this.config.set(next);
-        return next;
+        return { before: stored, after: next };
       }
     }
     throw new ServiceUnavailableError("redis", `the contact policy changed ${SAVE_ATTEMPTS} times while this change was being saved`);

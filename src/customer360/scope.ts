@@ -1,3 +1,4 @@
+import { AuditCollector } from "../audit/collector";
 import type { Principal } from "../auth/principal";
 import type { Graph, GraphSession } from "../platform/neo4j";
 import { createLoaders, type Loaders } from "./loaders";
@@ -5,20 +6,22 @@ import { createLoaders, type Loaders } from "./loaders";
 /**
  * What one unit of work runs within: who asks, a graph session that counts its round trips, and
  * the request's DataLoaders (one set per request, so reads of many customers batch and nothing is
- * cached across requests). Every domain service takes one; the GraphQL context is one with the
- * services beside it (src/server/context.ts), and the event consumer opens one per batch through
- * the same factory.
+ * cached across requests), and the audit collector that notes whose personal data it read and what
+ * it changed (drained by the transport when the request ends). Every domain service takes one; the
+ * GraphQL context is one with the services beside it (src/server/context.ts), and the event
+ * consumer opens one per batch through the same factory.
  */
 export interface RequestScope {
   principal: Principal;
   graph: GraphSession;
   loaders: Loaders;
+  audit: AuditCollector;
 }
 
 /** A fresh scope on `graph` for `principal`. */
 export function openScope(graph: Graph, principal: Principal): RequestScope {
   const session = graph.session();
-  return { principal, graph: session, loaders: createLoaders(session) };
+  return { principal, graph: session, loaders: createLoaders(session), audit: new AuditCollector() };
 }
 
 /**

@@ -45,9 +45,11 @@ export class Customer360Service {
     });
   }
 
-  /** The phone number as the asker may see it: whole, or masked (138****5678). */
+  /** The phone number as the asker may see it: whole (noted for the audit trail), or masked (138****5678). */
   msisdn(scope: RequestScope, c: CustomerRecord): string {
-    return canSeeMsisdn(scope.principal) ? c.msisdn : maskMsisdn(c.msisdn);
+    if (!canSeeMsisdn(scope.principal)) return maskMsisdn(c.msisdn);
+    scope.audit.unmaskedMsisdn(c.id);
+    return c.msisdn;
   }
 
   async regionExists(id: string): Promise<boolean> {

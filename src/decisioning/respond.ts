@@ -22,7 +22,16 @@ const POSITIVE: ReadonlySet<ResponseOutcome> = new Set(["ACCEPTED", "CLICKED"]);
  * client that retries after a Redis outage completes what the first call could not.
  */
 export async function respondToOffer(
-  deps: { graph: GraphSession; load: (id: string) => Promise<DecisionRecord | null>; policy: ContactPolicy; propensity: PropensityModel; offerName: (offerId: string) => string; productKind: (productId: string) => string },
+  deps: {
+    graph: GraphSession;
+    load: (id: string) => Promise<DecisionRecord | null>;
+    policy: ContactPolicy;
+    propensity: PropensityModel;
+    offerName: (offerId: string) => string;
+    productKind: (productId: string) => string;
+    /** Told once the answer is in the graph, with the outcome it found there (null: this call recorded it; else a repeat). */
+    recorded?: (decision: DecisionRecord, previous: ResponseOutcome | null) => void;
+  },
   decisionId: string,
   outcome: ResponseOutcome,
   at: Date = new Date(),
@@ -37,6 +46,7 @@ export async function respondToOffer(
   if (!written) throw new NotFoundError(`There is no decision with id ${decisionId}; quote the id a nextBestOffers answer gave.`);
   assertSameOutcome(written.decision, outcome);
   const d = written.decision;
+  deps.recorded?.(d, written.previous);
   await Promise.all([
     deps.policy.recordResponse(d.customerId, d.offerId, outcome, d.respondedAt ?? at, d.id),
     deps.propensity.learn(d.id, d.offerId, deps.productKind(d.productId), d.features, POSITIVE.has(outcome)),

@@ -54,7 +54,11 @@ export class DecisioningService {
     return scope.loaders.decision.load(id);
   }
 
-  /** Records the customer's answer once (idempotent); contact policy and the model learn from it. */
+  /**
+   * Records the customer's answer once (idempotent); contact policy and the model learn from it. The
+   * answer that records the outcome changes the customer's record (ACCEPTED subscribes them): it is
+   * noted for the audit trail with the outcome before and after; a repeat changes nothing and is not.
+   */
   async respond(scope: RequestScope, decisionId: string, outcome: ResponseOutcome): Promise<DecisionRecord> {
     const [snapshot, products] = await Promise.all([this.marketing.snapshot(), this.reference.products()]);
     return respondToOffer(
@@ -65,6 +69,17 @@ export class DecisioningService {
         propensity: this.propensity,
         offerName: (id) => snapshot.offers.get(id)?.name ?? id,
         productKind: (id) => products.get(id)?.kind ?? "UNKNOWN",
+        recorded: (d, previous) => {
+          if (previous !== null) return;
+          scope.audit.change({
+            action: "respondToOffer",
+            targetType: "Decision",
+            targetId: d.id,
+            customerId: d.customerId,
+            before: { outcome: null, respondedAt: null },
+            after: { outcome: d.outcome, respondedAt: d.respondedAt, offerId: d.offerId, productId: d.productId },
+          });
+        },
       },
       decisionId,
       outcome,

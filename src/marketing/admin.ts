@@ -178,6 +178,12 @@ async function save<T>(
   }
 }
 
+/** A save's result, with what the record was before (null for a create), for the audit trail. */
+export interface Saved<T> {
+  before: T | null;
+  saved: T;
+}
+
 export class MarketingAdmin {
   constructor(
     private readonly reference: ReferenceData,
@@ -188,7 +194,7 @@ export class MarketingAdmin {
     return listMarketing(graph);
   }
 
-  async saveSegment(graph: GraphSession, id: string | null, change: SegmentChange): Promise<SegmentRecord> {
+  async saveSegment(graph: GraphSession, id: string | null, change: SegmentChange): Promise<Saved<SegmentRecord>> {
     const all = await this.current(graph);
     const existing = id ? all.segments.find((s) => s.id === id) : undefined;
     if (id && !existing) throw new NotFoundError(`There is no segment with id ${id}.`);
@@ -200,10 +206,10 @@ export class MarketingAdmin {
     const name = text("name", change.name ?? existing?.name, 100);
     const saved = await save(id, all.segments, "SG", "Segment", codeValue, (segmentId, mode) => writeSegment(graph, { id: segmentId, code: codeValue, name, expression }, mode));
     await this.bus.publish("marketing");
-    return saved;
+    return { before: existing ?? null, saved };
   }
 
-  async saveOffer(graph: GraphSession, id: string | null, change: OfferChange, status?: OfferRecord["status"]): Promise<OfferRecord> {
+  async saveOffer(graph: GraphSession, id: string | null, change: OfferChange, status?: OfferRecord["status"]): Promise<Saved<OfferRecord>> {
     const all = await this.current(graph);
     const existing = id ? all.offers.find((o) => o.id === id) : undefined;
     if (id && !existing) throw new NotFoundError(`There is no offer with id ${id}.`);
@@ -239,10 +245,10 @@ export class MarketingAdmin {
     };
     const saved = await save(id, all.offers, "OF", "Offer", codeValue, (offerId, mode) => writeOffer(graph, { ...write, id: offerId }, mode));
     await this.bus.publish("marketing");
-    return saved;
+    return { before: existing ?? null, saved };
   }
 
-  async saveStrategy(graph: GraphSession, id: string | null, change: StrategyChange, status?: StrategyRecord["status"]): Promise<StrategyRecord> {
+  async saveStrategy(graph: GraphSession, id: string | null, change: StrategyChange, status?: StrategyRecord["status"]): Promise<Saved<StrategyRecord>> {
     const all = await this.current(graph);
     const existing = id ? all.strategies.find((s) => s.id === id) : undefined;
     if (id && !existing) throw new NotFoundError(`There is no strategy with id ${id}.`);
@@ -290,6 +296,6 @@ export class MarketingAdmin {
     };
     const saved = await save(id, all.strategies, "ST", "Strategy", codeValue, (strategyId, mode) => writeStrategy(graph, { ...write, id: strategyId }, mode));
     await this.bus.publish("marketing");
-    return saved;
+    return { before: existing ?? null, saved };
   }
 }

@@ -5,7 +5,7 @@ import type { OfferRecord, SegmentRecord, StrategyRecord } from "../graph/market
 import type { Graph } from "../platform/neo4j";
 import type { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
-import { MarketingAdmin, type OfferChange, type SegmentChange, type StrategyChange } from "./admin";
+import { MarketingAdmin, type OfferChange, type Saved, type SegmentChange, type StrategyChange } from "./admin";
 import { MarketingCatalogue, type MarketingSnapshot } from "./catalogue";
 
 /**
@@ -53,18 +53,25 @@ export class MarketingService {
     return (await this.snapshot()).segments.get(id) ?? null;
   }
 
-  /** Creates (id null) or changes a strategy; `status` retires or reactivates it. */
-  saveStrategy(scope: RequestScope, id: string | null, change: StrategyChange, status?: MarketingStatus): Promise<StrategyRecord> {
-    return this.admin.saveStrategy(scope.graph, id, change, status);
+  /** Creates (id null) or changes a strategy; `status` retires or reactivates it. Noted for the audit trail with the strategy before and after. */
+  async saveStrategy(scope: RequestScope, id: string | null, change: StrategyChange, status?: MarketingStatus): Promise<StrategyRecord> {
+    return noted(scope, "Strategy", id, status, await this.admin.saveStrategy(scope.graph, id, change, status));
   }
 
-  saveOffer(scope: RequestScope, id: string | null, change: OfferChange, status?: MarketingStatus): Promise<OfferRecord> {
-    return this.admin.saveOffer(scope.graph, id, change, status);
+  async saveOffer(scope: RequestScope, id: string | null, change: OfferChange, status?: MarketingStatus): Promise<OfferRecord> {
+    return noted(scope, "Offer", id, status, await this.admin.saveOffer(scope.graph, id, change, status));
   }
 
-  saveSegment(scope: RequestScope, id: string | null, change: SegmentChange): Promise<SegmentRecord> {
-    return this.admin.saveSegment(scope.graph, id, change);
+  async saveSegment(scope: RequestScope, id: string | null, change: SegmentChange): Promise<SegmentRecord> {
+    return noted(scope, "Segment", id, undefined, await this.admin.saveSegment(scope.graph, id, change));
   }
+}
+
+/** Notes a committed save on the request's audit collector ("createStrategy", "updateOffer", "retireStrategy", …) and returns the record. */
+function noted<T extends { id: string }>(scope: RequestScope, type: "Strategy" | "Offer" | "Segment", id: string | null, status: MarketingStatus | undefined, result: Saved<T>): T {
+  const verb = id === null ? "create" : status === "RETIRED" ? "retire" : "update";
+  scope.audit.change({ action: `${verb}${type}`, targetType: type, targetId: result.saved.id, before: result.before, after: result.saved });
+  return result.saved;
 }
 
 function filterStatus<T extends { status: MarketingStatus }>(all: T[], status: MarketingStatus | null | undefined): T[] {
