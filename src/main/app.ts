@@ -1,4 +1,4 @@
-import { DEFAULT_REALTIME, type Config, type RealtimeConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_REALTIME, type AuditConfig, type Config, type RealtimeConfig } from "../platform/config";
 import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
@@ -20,18 +20,19 @@ export interface App {
 export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
-  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; auth: AuthConfig };
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; audit?: Partial<AuditConfig>; auth: AuthConfig };
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
-  const { realtime, pubsub } = services;
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit });
+  const { realtime, pubsub, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
     const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host, tokens: new TokenVerifier(opts.config.auth) });
     realtime.start();
+    auditTrail.start();
     let closing: Promise<void> | undefined;
     return {
       gateway,
@@ -40,6 +41,8 @@ export async function openApp(opts: {
         (closing ??= (async () => {
           await gateway.close();
           await realtime.stop();
+          // After the last request: what it noted is on the stream (or held, and tried once more).
+          await auditTrail.stop();
           pubsub.close();
           redis.disconnect();
           await graph.close();

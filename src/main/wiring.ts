@@ -1,12 +1,13 @@
 import type { Redis } from "ioredis";
 import { AdviceService } from "../advice/service";
+import { AuditService } from "../audit/service";
 import { EVENT_PROCESSOR } from "../auth/principal";
 import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
 import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
 import { MarketingService } from "../marketing/service";
-import type { RealtimeConfig } from "../platform/config";
+import { DEFAULT_AUDIT, type AuditConfig, type RealtimeConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
@@ -22,13 +23,14 @@ export interface Wired extends Services {
 }
 
 /**
- * Builds every domain service in dependency order (reference data → marketing → contact policy →
- * decisioning → advice → real time) on one graph and one Redis. Used by the gateway and by tools
- * (bench, evaluation) that decide without serving.
+ * Builds every domain service in dependency order (audit → reference data → marketing → contact
+ * policy → decisioning → advice → real time) on one graph and one Redis. Used by the gateway and by
+ * tools (bench, evaluation) that decide without serving (they start no audit writer).
  */
-export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig): Wired {
+export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig, auditConfig: AuditConfig = DEFAULT_AUDIT): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
+  const auditTrail = new AuditService(redis, graph, log, auditConfig);
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
   const customers = new Customer360Service(reference);
@@ -36,7 +38,7 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const contactPolicy = new ContactPolicy(redis);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
   const advice = new AdviceService(reference);
-  const services: Wired = { graph, redis, log, pubsub, bus, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

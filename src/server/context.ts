@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { AdviceService } from "../advice/service";
+import type { AuditService } from "../audit/service";
 import { ANONYMOUS, type Principal } from "../auth/principal";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { ReferenceData } from "../customer360/reference";
@@ -23,6 +24,7 @@ export interface Services {
   decisioning: DecisioningService;
   advice: AdviceService;
   realtime: RealtimeService;
+  auditTrail: AuditService;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface GatewayContext extends RequestScope {
   decisioning: DecisioningService;
   advice: AdviceService;
   realtime: RealtimeService;
+  /** The audit trail (ADMIN reads it); what this request read and changed is noted on `audit`, the scope's collector. */
+  auditTrail: AuditService;
   /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
   socket?: LiveSocket;
 }
@@ -60,6 +64,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     decisioning: services.decisioning,
     advice: services.advice,
     realtime: services.realtime,
+    auditTrail: services.auditTrail,
     ...(socket ? { socket } : {}),
   };
 }

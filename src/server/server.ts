@@ -15,6 +15,7 @@ import type { TokenVerifier } from "../auth/tokens";
 import { CLOSE_FORBIDDEN } from "../platform/close-codes";
 import { pingRedis } from "../platform/redis";
 import { listen } from "./listen";
+import { auditOnNext, auditOnResponse, auditPersonalReads } from "./audit";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -36,7 +37,10 @@ export { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 
 /** HTTP and WebSocket GraphQL on one port at /graphql, plus /healthz and /readyz. */
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
-  const { schema, services } = opts;
+  const { services } = opts;
+  // Personal fields note their reads for the audit trail, on both transports (./audit.ts).
+  const schema = auditPersonalReads(opts.schema);
+  const auditNext = auditOnNext(services.auditTrail, services.log);
   const app = express();
   // Express answers "X-Powered-By: Express" by default: it tells a scanner what to try, a client nothing.
   app.disable("x-powered-by");
@@ -79,6 +83,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         return refused ? [refused] : undefined;
       },
       context: (ctx) => createContext(services, ctx.extra.principal ?? ANONYMOUS, ctx.extra.socket),
+      // Each result (a query's, or each push of a subscription) is audited as it goes out.
+      onNext: (_ctx, _id, _payload, args) => void auditNext(args),
       // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
       // is too short for a busy replica (it closes them with 4408 and they reconnect again, a storm).
       connectionInitWaitTimeout: 15_000,
@@ -109,6 +115,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       roundTripHeader,
       subscriptionsOverWebSocket,
       authorization,
+      auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
     ],
   });
