@@ -9,6 +9,8 @@ import { ContactDecisionResolver, CustomerDecisionResolver, DecisionResolver } f
 import { OfferResolver, SegmentResolver, StrategyResolver } from "../resolvers/marketing.resolver";
 import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
+// Last: the audit trail reads last in the schema, after the operations it records.
+import { AuditResolver } from "../resolvers/audit.resolver";
 
 /** The gateway's one schema, code first. Emitted to schema/schema.graphql by `npm run schema`. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
@@ -16,7 +18,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver],
+      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,
   });

@@ -51,6 +51,7 @@ const SAMPLES: Record<string, string> = {
   "Query.segments": "{ segments { id } }",
   "Query.parkedEvents": "{ parkedEvents(first: 1) { parkedId } }",
   "Query.eventPipeline": "{ eventPipeline { pending } }",
+  "Query.auditTrail": "{ auditTrail(first: 1) { edges { cursor } } }",
   "Mutation.setContactPolicy": "mutation { setContactPolicy(input: { overallCap: { limit: -1, windowDays: 7 } }) { version } }",
   "Mutation.respondToOffer": 'mutation { respondToOffer(decisionId: "D-none", outcome: ACCEPTED) { id } }',
   "Mutation.createStrategy": 'mutation { createStrategy(input: { code: "not a code" }) { id } }',

@@ -68,6 +68,7 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Query.segments": { purpose: "Segments and their expressions.", roles: { ...MARKETING_READERS } },
   "Query.parkedEvents": { purpose: "Events that could not be processed.", roles: { ADMIN: true } },
   "Query.eventPipeline": { purpose: "The event stream's backlog and consumers.", roles: { SERVICE: true, ADMIN: true } },
+  "Query.auditTrail": { purpose: "Who read whose personal data, and who changed what (before and after).", roles: { ADMIN: true } },
   "Mutation.setContactPolicy": { purpose: "Change caps, quiet hours and channel priority.", roles: { ADMIN: true } },
   "Mutation.respondToOffer": { purpose: "Record how the customer answered a decision.", roles: { AGENT: true, APP: true, SERVICE: true } },
   "Mutation.createStrategy": { purpose: "Create a strategy.", roles: { MARKETER: true } },
