@@ -3,6 +3,8 @@ import { before, describe, test } from "node:test";
 import { execute, parse } from "graphql";
 import type { Redis } from "ioredis";
 import { buildGatewaySchema } from "../schema/build";
+import type { AuditRecord } from "../src/audit/entry";
+import { ENTRIES_FIELD } from "../src/audit/log";
 import { AUDIT_GROUP } from "../src/audit/writer";
 import type { Principal } from "../src/auth/principal";
 import { createContext } from "../src/server/context";
@@ -144,9 +146,8 @@ describe("reads of personal data", () => {
     const result = await execute({ schema, document: parse(`{ customer(id: "C0000044") { msisdn name } }`), contextValue: ctx });
     assert.equal(result.errors, undefined);
     assert.match(String((result.data?.customer as { msisdn: string }).msisdn), /^1\d{10}$/, "whole");
-    const [noted] = ctx.audit.drain(principal, { name: "x", type: "QUERY", transport: "HTTP", subscription: null });
-    assert.deepEqual(noted?.fields, ["msisdn", "name"]);
-    assert.equal(noted?.msisdnUnmasked, true);
+    const record = ctx.audit.drain(principal, { name: "x", type: "QUERY", transport: "HTTP", subscription: null });
+    assert.deepEqual(record?.reads, [["C0000044", ["msisdn", "name"], 1]], "one read: its fields, the MSISDN unmasked");
   });
 
   test("reading the catalogue records nothing", async () => {
@@ -390,9 +391,21 @@ describe("durable and cheap", () => {
     dataOf(await gw.raw(`query Twice { customer(id: "C0000301") { name } }`, {}, token));
     const [entry] = await awaitEntries({ principalId: reader }, 1);
     assert.ok(entry);
-    const copy = JSON.stringify([{ ...entry, before: null, after: null, at: entry.at }]);
-    await redis.xadd("audit:stream", "*", "entries", copy);
-    await redis.xadd("audit:stream", "*", "entries", copy);
+    // The record that entry came from, as the log appended it: "<request>:0" is its first read.
+    const record: AuditRecord = {
+      request: entry.id.replace(/:0$/, ""),
+      at: entry.at,
+      principalId: entry.principalId,
+      principalRoles: entry.principalRoles,
+      operation: entry.operation,
+      operationType: "QUERY",
+      transport: "HTTP",
+      subscription: null,
+      reads: [[entry.customerId ?? "", entry.fields, 0]],
+      changes: [],
+    };
+    await redis.xadd("audit:stream", "*", ENTRIES_FIELD, JSON.stringify(record));
+    await redis.xadd("audit:stream", "*", ENTRIES_FIELD, JSON.stringify(record));
     await eventually(async () => assert.equal(Number(await redis.xlen("audit:stream")), 0), { what: "the copies committed and deleted" });
     assert.equal((await trail({ principalId: reader })).length, 1);
   });

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Principal } from "../auth/principal";
-import type { AuditEntry, ChangeNote, OperationInfo } from "./entry";
+import type { AuditRecord, ChangeNote, OperationInfo } from "./entry";
 
 /**
  * What one request (or one push of a subscription) read and changed, noted while it executes and
- * taken once when it ends (`drain`): one READ entry per customer read, with every personal field
- * read, and one CHANGE entry per change. Noting a field is a map lookup and a set insertion, and
+ * taken once when it ends (`drain`) as one record: one READ entry per customer read, with every
+ * personal field read, and one CHANGE entry per change. Noting a field is a map lookup and a set insertion, and
  * consecutive fields of one customer (the usual order of execution) skip the lookup.
  *
  * Lives on the request scope (src/customer360/scope.ts), so resolvers and services note into it
@@ -51,57 +51,36 @@ export class AuditCollector {
     return this.reads.size === 0 && this.changes.length === 0;
   }
 
-  /** What was noted since the last drain, as entries for `principal`'s `operation` at `at`; the collector starts afresh. */
-  drain(principal: Principal, operation: OperationInfo, at: Date = new Date()): AuditEntry[] {
-    if (this.empty) return [];
-    const request = randomUUID();
-    const roles = [...principal.roles].sort();
-    const common = {
-      at,
+  /** What was noted since the last drain, as `principal`'s `operation` at `at` (null when nothing was); the collector starts afresh. */
+  drain(principal: Principal, operation: OperationInfo, at: Date = new Date()): AuditRecord | null {
+    if (this.empty) return null;
+    const reads: AuditRecord["reads"] = [];
+    for (const [customerId, fields] of this.reads) reads.push([customerId, [...fields].sort(), this.unmasked?.has(customerId) ? 1 : 0]);
+    const record: AuditRecord = {
+      request: randomUUID(),
+      at: at.toISOString(),
       principalId: principal.id,
-      principalRoles: roles,
+      principalRoles: [...principal.roles].sort(),
       operation: operation.name,
       operationType: operation.type,
       transport: operation.transport,
       subscription: operation.subscription,
-    };
-    const entries: AuditEntry[] = [];
-    for (const [customerId, fields] of this.reads) {
-      entries.push({
-        ...common,
-        id: `${request}:${entries.length}`,
-        kind: "READ",
-        customerId,
-        fields: [...fields].sort(),
-        msisdnUnmasked: this.unmasked?.has(customerId) ?? false,
-        action: null,
-        targetType: null,
-        targetId: null,
-        before: null,
-        after: null,
-      });
-    }
-    for (const c of this.changes) {
-      entries.push({
-        ...common,
-        id: `${request}:${entries.length}`,
-        kind: "CHANGE",
-        customerId: c.customerId ?? null,
-        fields: [],
-        msisdnUnmasked: false,
+      reads,
+      changes: this.changes.map((c) => ({
         action: c.action,
         targetType: c.targetType,
         targetId: c.targetId,
+        customerId: c.customerId ?? null,
         before: compactJson(c.before),
         after: compactJson(c.after),
-      });
-    }
+      })),
+    };
     this.reads = new Map();
     this.unmasked = null;
     this.changes = [];
     this.lastCustomer = null;
     this.lastFields = null;
-    return entries;
+    return record;
   }
 }
 

@@ -1,8 +1,10 @@
+import type { AuditEntryWrite } from "../graph/audit";
+
 /**
- * One line of the audit trail: a read of one customer's personal data by one operation (or one
- * push of a subscription), or one change an operator made. Built per request by the collector
- * (./collector.ts), queued in Redis by the log (./log.ts), moved to the graph as `(:AuditEntry)`
- * by the writer (./writer.ts), served to ADMIN by `auditTrail`.
+ * The audit trail's lines: a read of one customer's personal data by one operation (or one push of
+ * a subscription), or one change an operator made. Noted per request by the collector
+ * (./collector.ts), queued in Redis as one record per request by the log (./log.ts), moved to the
+ * graph as `(:AuditEntry)` nodes by the writer (./writer.ts), served to ADMIN by `auditTrail`.
  */
 
 export const AUDIT_KINDS = ["READ", "CHANGE"] as const;
@@ -27,30 +29,51 @@ export interface OperationInfo {
   subscription: string | null;
 }
 
-export interface AuditEntry {
-  /** Unique and stable across retries (the graph writes each id once): "<request uuid>:<n>". */
-  id: string;
-  kind: AuditKind;
-  at: Date;
+/**
+ * What one request (or one push) appends to the audit stream: its entries, with what they share
+ * (who, when, which operation) said once. Entry ids are "<request>:<n>", n counting the reads, then
+ * the changes: stable across retries, so the graph writes each once.
+ */
+export interface AuditRecord {
+  /** A UUID per request (or push). */
+  request: string;
+  /** ISO 8601: when the answer (or the push) went out. */
+  at: string;
   principalId: string;
   principalRoles: string[];
   operation: string;
   operationType: OperationType;
   transport: Transport;
   subscription: string | null;
-  /** READ: whose data was read. CHANGE: the customer the change is about, if any (respondToOffer). */
+  /** Per customer read: its id, the personal fields read (GraphQL names, sorted; ./personal-data.ts), 1 when the whole MSISDN was shown. */
+  reads: Array<[customerId: string, fields: string[], msisdnUnmasked: 0 | 1]>;
+  changes: ChangeRecord[];
+}
+
+/** A change as recorded: the target before and after as compact JSON text (null where it did not exist). */
+export interface ChangeRecord {
+  action: string;
+  targetType: string;
+  targetId: string;
+  /** The customer the change is about, if any (respondToOffer). */
   customerId: string | null;
-  /** READ: the personal fields read, as GraphQL field names (./personal-data.ts), sorted. */
-  fields: string[];
-  /** READ: the full MSISDN was shown (the principal holds pii:read). */
-  msisdnUnmasked: boolean;
-  /** CHANGE: what was done ("updateStrategy"), to what ("Strategy", "ST12"). */
-  action: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  /** CHANGE: the target before and after, as compact JSON text; null where it did not exist. */
   before: string | null;
   after: string | null;
+}
+
+/** The entries of a record, one per customer read and one per change, as the graph stores them. */
+export function entriesOf(record: AuditRecord): AuditEntryWrite[] {
+  const { request, at, principalId, principalRoles, operation, operationType, transport, subscription } = record;
+  const entries: AuditEntryWrite[] = [];
+  for (const [customerId, fields, unmasked] of record.reads) {
+    const id = `${request}:${entries.length}`;
+    entries.push({ id, kind: "READ", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId, fields, msisdnUnmasked: unmasked === 1, action: null, targetType: null, targetId: null, before: null, after: null });
+  }
+  for (const c of record.changes) {
+    const id = `${request}:${entries.length}`;
+    entries.push({ id, kind: "CHANGE", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId: c.customerId, fields: [], msisdnUnmasked: false, action: c.action, targetType: c.targetType, targetId: c.targetId, before: c.before, after: c.after });
+  }
+  return entries;
 }
 
 /** A change a service made, noted on the request's collector once it is committed. */

@@ -1,11 +1,11 @@
 import type { Redis } from "ioredis";
 import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
-import type { AuditEntry } from "./entry";
+import type { AuditRecord } from "./entry";
 
 /**
  * The request path's end of the audit trail: one XADD per request (or per push) onto the audit
- * stream, holding all of that request's entries as one JSON field. The command is written to the
+ * stream, holding that request's record (all its entries, ./entry.ts) as one JSON field. The command is written to the
  * Redis connection before the response goes out but not awaited, so it costs the request no round
  * trip; commands of concurrent requests share the connection, pipelined. A process killed after
  * answering has already handed its entry to the kernel; Redis (appendonly) keeps it until a writer
@@ -19,8 +19,8 @@ import type { AuditEntry } from "./entry";
  * an outage loses what it still holds; a clean stop says how much.
  */
 
-/** The stream field holding a request's entries (JSON array, see {@link encodeEntries}). */
-export const ENTRIES_FIELD = "entries";
+/** The stream field holding a request's record (JSON, see {@link AuditRecord}). */
+export const ENTRIES_FIELD = "record";
 
 export interface AuditLogOptions {
   /** Most entries held in memory while Redis is unreachable. */
@@ -61,15 +61,16 @@ export class AuditLog {
     private readonly options: AuditLogOptions,
   ) {}
 
-  /** Queues a request's entries; never throws, never waits. */
-  append(entries: readonly AuditEntry[]): void {
-    if (entries.length === 0) return;
-    const payload = encodeEntries(entries);
+  /** Queues a request's record; never throws, never waits. */
+  append(record: AuditRecord): void {
+    const count = record.reads.length + record.changes.length;
+    if (count === 0) return;
+    const payload = JSON.stringify(record);
     // Entries held from an outage go first: a request during the catch-up waits its turn.
-    if (this.held.length > 0) return this.hold({ payload, count: entries.length });
+    if (this.held.length > 0) return this.hold({ payload, count });
     this.redis.xadd(keys.audit.stream(), "*", ENTRIES_FIELD, payload).then(
-      () => void (this.stats.appended += entries.length),
-      (error: unknown) => this.hold({ payload, count: entries.length }, error),
+      () => void (this.stats.appended += count),
+      (error: unknown) => this.hold({ payload, count }, error),
     );
   }
 
@@ -143,9 +144,4 @@ export class AuditLog {
       }
     })());
   }
-}
-
-/** The entries of one request as the stream holds them: a JSON array of {@link AuditEntry}, times as ISO 8601 text. */
-export function encodeEntries(entries: readonly AuditEntry[]): string {
-  return JSON.stringify(entries);
 }

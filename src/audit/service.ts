@@ -37,8 +37,8 @@ export class AuditService {
 
   /** Appends what `collector` noted as `principal`'s `operation` (one stream entry); nothing when it noted nothing. Never throws, never waits. */
   record(principal: Principal, collector: AuditCollector, operation: OperationInfo): void {
-    if (collector.empty) return;
-    this.log.append(collector.drain(principal, operation));
+    const record = collector.drain(principal, operation);
+    if (record) this.log.append(record);
   }
 
   /** One page of the trail, newest first, filtered (BAD_USER_INPUT for a bad page size, range or cursor). */

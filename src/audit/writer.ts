@@ -7,7 +7,7 @@ import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
 import { redisCall } from "../platform/redis";
-import { AUDIT_KINDS, OPERATION_TYPES, TRANSPORTS } from "./entry";
+import { entriesOf, OPERATION_TYPES, TRANSPORTS } from "./entry";
 import { ENTRIES_FIELD } from "./log";
 
 /**
@@ -64,27 +64,22 @@ const FORGET_EVERY = 100;
 const FORGET_IDLE_MS = 3_600_000;
 const PARKED_CAP = 10_000;
 
-const nullableText = z.string().max(10_000).nullable();
-const entrySchema = z.object({
-  id: z.string().min(1).max(200),
-  kind: z.enum(AUDIT_KINDS),
+const text = (max: number) => z.string().max(max);
+const nullableText = text(10_000).nullable();
+const recordSchema = z.object({
+  request: text(100).min(1),
   at: z.iso.datetime({ offset: true }),
-  principalId: z.string().max(500),
-  principalRoles: z.array(z.string().max(50)).max(20),
-  operation: z.string().max(500),
+  principalId: text(500),
+  principalRoles: z.array(text(50)).max(20),
+  operation: text(500),
   operationType: z.enum(OPERATION_TYPES),
   transport: z.enum(TRANSPORTS),
   subscription: nullableText,
-  customerId: nullableText,
-  fields: z.array(z.string().max(200)).max(500),
-  msisdnUnmasked: z.boolean(),
-  action: nullableText,
-  targetType: nullableText,
-  targetId: nullableText,
-  before: z.string().nullable(),
-  after: z.string().nullable(),
+  reads: z.array(z.tuple([text(200), z.array(text(200)).max(500), z.union([z.literal(0), z.literal(1)])])),
+  changes: z.array(
+    z.object({ action: text(200), targetType: text(200), targetId: text(500), customerId: nullableText, before: z.string().nullable(), after: z.string().nullable() }),
+  ),
 });
-const entriesSchema = z.array(entrySchema).min(1);
 
 export class AuditWriter {
   readonly stats: AuditWriterStats = { written: 0, batches: 0, claimed: 0, parked: 0 };
@@ -282,9 +277,9 @@ function decode(entry: StreamEntry): AuditEntryWrite[] | string {
   } catch (error) {
     return `"${ENTRIES_FIELD}" is not JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
-  const parsed = entriesSchema.safeParse(json);
-  if (!parsed.success) return `"${ENTRIES_FIELD}" is not a list of audit entries: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-  return parsed.data;
+  const parsed = recordSchema.safeParse(json);
+  if (!parsed.success) return `"${ENTRIES_FIELD}" is not an audit record: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+  return entriesOf(parsed.data);
 }
 
 /** A failure that retrying will not cure: neither Neo4j nor Redis being unavailable. */
