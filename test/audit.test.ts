@@ -6,7 +6,10 @@ import { buildGatewaySchema } from "../schema/build";
 import type { AuditRecord } from "../src/audit/entry";
 import { ENTRIES_FIELD } from "../src/audit/log";
 import { AUDIT_GROUP } from "../src/audit/writer";
+import { auditPageRequest } from "../src/audit/trail";
 import type { Principal } from "../src/auth/principal";
+import { auditPageStatement } from "../src/graph/audit";
+import type { ProfiledPlan } from "../src/platform/neo4j";
 import { createContext } from "../src/server/context";
 import { auditPersonalReads } from "../src/server/audit";
 import { tokenFor } from "./support/auth";
@@ -58,6 +61,15 @@ const TRAIL = `query Trail($filter: AuditFilterInput, $first: Int, $after: Strin
 const VIEW = `query UnifiedView($id: ID!) {
   customer(id: $id) { id name msisdn tags { tag { code } } circle(limit: 3) { strength customer { id name } } contacts(first: 2) { edges { node { id } } } }
 }`;
+
+function findOperator(plan: ProfiledPlan, match: (op: ProfiledPlan) => boolean): ProfiledPlan | undefined {
+  if (match(plan)) return plan;
+  for (const child of plan.children) {
+    const found = findOperator(child, match);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 let gw: TestGateway;
 let admin: string;
@@ -328,6 +340,14 @@ describe("the trail, for ADMIN", () => {
     assert.equal((await trail({ principalId: reader, until: started.toISOString() })).length, 0);
     const middle = all[2]!.at;
     assert.deepEqual((await trail({ principalId: reader, until: middle })).map((e) => e.id), all.slice(2).filter((e) => e.at <= middle).map((e) => e.id));
+    // A page reads about its size from the filter's index, however long the trail (PROFILE's own row counts).
+    for (const filter of [{ principalId: reader }, { customerId: "C0000101", principalId: reader }, { operation: "Page" }, { kind: "READ" as const }, {}]) {
+      const { cypher, params } = auditPageStatement(auditPageRequest(filter, 2, null));
+      const plan = await testGraph().session().profile(cypher, params);
+      const seek = findOperator(plan, (op) => op.operatorType.startsWith("NodeIndexSeek"));
+      assert.ok(seek, `${JSON.stringify(filter)}: the page seeks an index (plan starts with ${plan.operatorType})`);
+      assert.ok(seek.rows <= 5, `${JSON.stringify(filter)}: a page of 2 read ${seek.rows} index entries`);
+    }
     // Without a principal or customer the time index serves: the newest entries of everyone, this reader's among them.
     const newest = dataOf(await gw.raw<TrailData>(TRAIL, { filter: { since: started.toISOString() }, first: 200 }, admin)).auditTrail.edges.map((e) => e.node.id);
     for (const e of all) assert.ok(newest.includes(e.id));
