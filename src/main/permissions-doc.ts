@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PERSONAL_TYPES } from "../audit/personal-data";
 import { PERMISSIONS } from "../auth/permissions";
 import { ROLES } from "../auth/principal";
 import { PROJECT_ROOT } from "../platform/paths";
@@ -38,6 +39,26 @@ simulation inputs (\`context.at\`) to \`nextBestOffers\`.
 
 ${header}
 ${rows.join("\n")}
+
+## Audit trail
+
+Every read of a customer's personal data and every change is recorded (\`auditTrail\`, ADMIN only;
+\`src/audit/\`). Personal data is every field of these types except the identifiers named (deny by
+default: a field added to one of them is audited without being listed); the catalogue and
+configuration (products, channels, regions, tag definitions, offers, strategies, segments, the
+contact policy) are not. A read is one entry per operation (or push) and customer, naming the
+fields read; fields of a nested object count as the customer field it was reached through
+(\`subscriptions\`, \`tags\`, \`contacts\`), and a circle member read is an entry under the member's id.
+
+| type | the customer is | not personal (identifiers) | recorded as |
+| --- | --- | --- | --- |
+${Object.entries(PERSONAL_TYPES)
+  .map(([type, spec]) => `| \`${type}\` | \`${spec.subject}\` | ${spec.identifiers.map((f) => `\`${f}\``).join(", ")} | ${spec.qualified ? `\`${type}.<field>\`` : "`<field>`"} |`)
+  .join("\n")}
+
+Changes recorded with the target before and after: \`setContactPolicy\`, \`createStrategy\`,
+\`updateStrategy\`, \`retireStrategy\`, the same for offers, \`createSegment\`, \`updateSegment\`, the
+first \`respondToOffer\` of a decision, \`retryParkedEvents\`.
 `;
 }
 
