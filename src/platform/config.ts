@@ -126,6 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // An external server nearly always needs credentials; say so now rather than on the first query.
     throw new ConfigError(["NEO4J_PASSWORD must be set when NEO4J_URI points at your own Neo4j server (set it to an empty string if auth is disabled)."]);
   }
+  if (e.AUDIT_LINGER_MS >= e.AUDIT_CLAIM_AFTER_MS) {
+    // Another writer would claim a batch while its writer is still gathering it.
+    throw new ConfigError([`AUDIT_LINGER_MS (${e.AUDIT_LINGER_MS}) must be less than AUDIT_CLAIM_AFTER_MS (${e.AUDIT_CLAIM_AFTER_MS}).`]);
+  }
   const production = e.NODE_ENV === "production";
   if (production && !e.AUTH_SECRET && !e.AUTH_JWKS_URL) {
     throw new ConfigError(["In production set AUTH_JWKS_URL (your identity provider's keys) or AUTH_SECRET (32+ characters): the gateway does not serve without a way to check tokens."]);
