@@ -9,6 +9,7 @@ const LAYERS = [
   ["auth", "principal and policy"],
   ["audit", "the audit trail: personal-data catalogue, per-request collector, stream, writer, trail"],
   ["customer360", "unified view, trajectory, loaders, reference data, request scope"],
+  ["approval", "maker-checker: proposed changes, their decisions, the queue"],
   ["segments", "the expression language"],
   ["marketing", "strategies, offers, segments administration, catalogue snapshot"],
   ["contact-policy", "caps, quiet hours, do-not-disturb"],
@@ -29,7 +30,7 @@ const layerRules = LAYERS.slice(0, -1).map(([name, what], i) => ({
 }));
 
 /** The transport-free cores: no Apollo, no WebSocket, no type-graphql (adapters wire them in). */
-const CORES = "^src/(domain|platform|graph|auth|audit|customer360|segments|marketing|contact-policy|decisioning|advice|realtime)/";
+const CORES = "^src/(domain|platform|graph|auth|audit|customer360|approval|segments|marketing|contact-policy|decisioning|advice|realtime)/";
 
 module.exports = {
   forbidden: [

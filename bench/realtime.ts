@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { BENCH_AUTH_SECRET, bearer } from "./auth";
+import { BENCH_AUTH_SECRET, BENCH_RATE_LIMITS, bearer } from "./auth";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient, type Client } from "graphql-ws";
@@ -166,14 +166,27 @@ async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string
   return startChildServer({
     name: `gateway-rt-${port}`,
     script: join(PROJECT_ROOT, "dist/src/main/start.js"),
-    env: { ...ctx.neo4jEnv, AUTH_SECRET: BENCH_AUTH_SECRET, REDIS_URL: ctx.redisUrl, REDIS_KEY_PREFIX: prefix, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    env: {
+      ...ctx.neo4jEnv,
+      AUTH_SECRET: BENCH_AUTH_SECRET,
+      REDIS_URL: ctx.redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      // One SERVICE principal holds every subscription (up to 10,000 over 50 sockets): far over the
+      // defaults for one principal (500) and one socket (100), which are for real clients.
+      RATE_LIMITS: BENCH_RATE_LIMITS,
+      WS_MAX_SUBSCRIPTIONS: "100000",
+      WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL: "1000000",
+    },
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
     healthUrl: `http://127.0.0.1:${port}/readyz`,
   });
 }
 
-async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...bearer("SERVICE") }, body: JSON.stringify({ query, variables }) });
+async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}, as: Parameters<typeof bearer>[0] = "SERVICE"): Promise<T> {
+  const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...bearer(as) }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
   if (body.errors?.length || !body.data) throw new Error(`${gateway.name}: ${JSON.stringify(body.errors)}`);
   return body.data;
@@ -185,7 +198,14 @@ async function openPolicy(gateway: ChildServer): Promise<void> {
     overallCap: { limit: 1000, windowDays: 7 },
     channelCaps: ["SMS", "APP", "WECHAT", "OUTBOUND_CALL"].map((channel) => ({ channel, limit: 1000, windowDays: 7 })),
   };
-  await gql(gateway, `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`, { input });
+  // Maker-checker: one ADMIN proposes, another approves (src/contact-policy/changes.ts).
+  const proposed = await gql<{ setContactPolicy: { pendingChange: { id: string } } }>(
+    gateway,
+    `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { pendingChange { id } } }`,
+    { input },
+    "ADMIN",
+  );
+  await gql(gateway, `mutation ($id: ID!) { approveChange(id: $id) { status } }`, { id: proposed.setContactPolicy.pendingChange.id }, "ADMIN_CHECKER");
 }
 
 /** The first `wanted` customers for whom the data top-up trigger can fire: no data add-on, not on a do-not-disturb list. */

@@ -17,7 +17,7 @@
  * 4. One printout (bench/report.ts) on stdout; progress goes to stderr.
  * Everything started here is stopped at the end, on failure, on Ctrl-C and on SIGTERM (src/platform/run-main.ts).
  */
-import { BENCH_AUTH_SECRET, prepareBenchTokens } from "./auth";
+import { BENCH_AUTH_SECRET, BENCH_RATE_LIMITS, prepareBenchTokens } from "./auth";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -77,7 +77,17 @@ runMain(
       return startChildServer({
         name: "gateway",
         script: join(PROJECT_ROOT, "dist/src/main/start.js"),
-        env: { ...neo4jEnv, AUTH_SECRET: BENCH_AUTH_SECRET, REDIS_URL: redisUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+        env: {
+          ...neo4jEnv,
+          AUTH_SECRET: BENCH_AUTH_SECRET,
+          REDIS_URL: redisUrl,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          LOG_LEVEL: "warn",
+          // The load is one agent and one feed at thousands of requests a second: the limiter still
+          // runs (its Redis round trip is part of what is measured) but with budgets it never reaches.
+          RATE_LIMITS: BENCH_RATE_LIMITS,
+        },
         graphqlUrl: `http://127.0.0.1:${port}/graphql`,
         // Ready, not just alive: it answers 200 only once Neo4j and Redis do.
         healthUrl: `http://127.0.0.1:${port}/readyz`,

@@ -22,6 +22,7 @@ const entries = {
   schema: "dist/src/main/emit-schema.js",
   token: "dist/src/main/token.js",
   permissions: "dist/src/main/permissions-doc.js",
+  documents: "dist/src/main/documents.js",
 };
 
 const [command, ...args] = process.argv.slice(2);
@@ -45,7 +46,7 @@ for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
 }
 
 await step("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], needsInstall(), "installing dependencies (npm ci)");
-if (command === "test") await step("npx", ["graphql-codegen", "--config", "codegen.yml", "--silent"], true, "generating typed operations (codegen)");
+if (command === "test" || command === "documents") await step("npx", ["graphql-codegen", "--config", "codegen.yml", "--silent"], true, "generating typed operations (codegen)");
 dropStaleOutput(join(root, "dist"));
 await step("npx", ["tsc", "-p", "tsconfig.json"], true, "compiling TypeScript");
 // The layering of DESIGN.md: no import cycles, no import upwards (.dependency-cruiser.cjs).

@@ -4,10 +4,22 @@ import { MarketingStatusEnum } from "../schema/enums";
 import { OfferInput, SegmentInput, StrategyInput } from "../schema/marketing.inputs";
 import { Creative, Offer, Segment, Strategy } from "../schema/marketing.type";
 import { Product } from "../schema/product.type";
+import { Change } from "../schema/approval.type";
 import type { GatewayContext } from "../src/server/context";
 import type { OfferRecord, SegmentRecord, StrategyRecord } from "../src/graph/marketing";
+import type { ChangeRecord } from "../src/approval/service";
+import type { Proposed } from "../src/marketing/admin";
 import type { ChannelCode, MarketingStatus } from "../src/domain/vocabulary";
 import type { ChannelRecord, ProductRecord } from "../src/graph/records";
+
+/** Strategies, offers and segments as mutations return them (as proposed, with their change) or queries (as in force). */
+type Maybe<R> = R & { pendingChange?: ChangeRecord };
+
+const PENDING_CHANGE =
+  "The change awaiting approval for this target, if any. On what a create/update/retire mutation returns: the change it just proposed (the object shows the target as that change would make it; queries show it as in force).";
+
+/** Proposals (maker-checker): the mutations below store a pending change and return the target as it would become. */
+const PROPOSES = "Proposes the change (maker-checker): checked now (BAD_USER_INPUT naming the field), stored as `pendingChange`, applied when an APPROVER approves it (approveChange). Returns the target as the change would make it.";
 
 /** A change given on update: null fields of the input mean "unchanged", except validUntil (null: open-ended) and trigger (null: not triggered). */
 function strip<T extends object>(input: T): T {
@@ -26,19 +38,24 @@ export class StrategyResolver {
     return ctx.marketing.strategy(id);
   }
 
-  @Mutation(() => Strategy, { description: "Creates a strategy (ACTIVE). Codes, segment, offers, channels and windows are checked; bad ones are BAD_USER_INPUT naming the field." })
-  createStrategy(@Arg("input", () => StrategyInput) input: StrategyInput, @Ctx() ctx: GatewayContext): Promise<StrategyRecord> {
-    return ctx.marketing.saveStrategy(ctx, null, strip({ ...input }));
+  @Mutation(() => Strategy, { description: `Creates a strategy (ACTIVE), under an id reserved now. Codes, segment, offers, channels and windows are checked. ${PROPOSES}` })
+  createStrategy(@Arg("input", () => StrategyInput) input: StrategyInput, @Ctx() ctx: GatewayContext): Promise<Proposed<StrategyRecord>> {
+    return ctx.marketing.proposeStrategy(ctx, null, strip({ ...input }));
   }
 
-  @Mutation(() => Strategy, { description: "Changes the fields given; the rest stay." })
-  updateStrategy(@Arg("id", () => ID) id: string, @Arg("input", () => StrategyInput) input: StrategyInput, @Ctx() ctx: GatewayContext): Promise<StrategyRecord> {
-    return ctx.marketing.saveStrategy(ctx, id, strip({ ...input }));
+  @Mutation(() => Strategy, { description: `Changes the fields given; the rest stay. ${PROPOSES}` })
+  updateStrategy(@Arg("id", () => ID) id: string, @Arg("input", () => StrategyInput) input: StrategyInput, @Ctx() ctx: GatewayContext): Promise<Proposed<StrategyRecord>> {
+    return ctx.marketing.proposeStrategy(ctx, id, strip({ ...input }));
   }
 
-  @Mutation(() => Strategy, { description: "Takes a strategy out of decisions; it stays for history and evaluation." })
-  retireStrategy(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<StrategyRecord> {
-    return ctx.marketing.saveStrategy(ctx, id, {}, "RETIRED");
+  @Mutation(() => Strategy, { description: `Takes a strategy out of decisions; it stays for history and evaluation. ${PROPOSES}` })
+  retireStrategy(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Proposed<StrategyRecord>> {
+    return ctx.marketing.proposeStrategy(ctx, id, {}, "RETIRED");
+  }
+
+  @FieldResolver(() => Change, { nullable: true, description: PENDING_CHANGE })
+  pendingChange(@Root() s: Maybe<StrategyRecord>, @Ctx() ctx: GatewayContext): Promise<ChangeRecord | null> | ChangeRecord {
+    return s.pendingChange ?? ctx.approvals.pendingFor(ctx, "STRATEGY", s.id);
   }
 
   @FieldResolver(() => Segment)
@@ -68,19 +85,24 @@ export class OfferResolver {
     return ctx.marketing.offers(status);
   }
 
-  @Mutation(() => Offer)
-  createOffer(@Arg("input", () => OfferInput) input: OfferInput, @Ctx() ctx: GatewayContext): Promise<OfferRecord> {
-    return ctx.marketing.saveOffer(ctx, null, strip({ ...input }));
+  @Mutation(() => Offer, { description: `Creates an offer (ACTIVE), under an id reserved now. ${PROPOSES}` })
+  createOffer(@Arg("input", () => OfferInput) input: OfferInput, @Ctx() ctx: GatewayContext): Promise<Proposed<OfferRecord>> {
+    return ctx.marketing.proposeOffer(ctx, null, strip({ ...input }));
   }
 
-  @Mutation(() => Offer, { description: "Changes the fields given; the rest stay." })
-  updateOffer(@Arg("id", () => ID) id: string, @Arg("input", () => OfferInput) input: OfferInput, @Ctx() ctx: GatewayContext): Promise<OfferRecord> {
-    return ctx.marketing.saveOffer(ctx, id, strip({ ...input }));
+  @Mutation(() => Offer, { description: `Changes the fields given; the rest stay. ${PROPOSES}` })
+  updateOffer(@Arg("id", () => ID) id: string, @Arg("input", () => OfferInput) input: OfferInput, @Ctx() ctx: GatewayContext): Promise<Proposed<OfferRecord>> {
+    return ctx.marketing.proposeOffer(ctx, id, strip({ ...input }));
   }
 
-  @Mutation(() => Offer, { description: "Takes an offer out of decisions; strategies proposing it skip it." })
-  retireOffer(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<OfferRecord> {
-    return ctx.marketing.saveOffer(ctx, id, {}, "RETIRED");
+  @Mutation(() => Offer, { description: `Takes an offer out of decisions; strategies proposing it skip it. ${PROPOSES}` })
+  retireOffer(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Proposed<OfferRecord>> {
+    return ctx.marketing.proposeOffer(ctx, id, {}, "RETIRED");
+  }
+
+  @FieldResolver(() => Change, { nullable: true, description: PENDING_CHANGE })
+  pendingChange(@Root() o: Maybe<OfferRecord>, @Ctx() ctx: GatewayContext): Promise<ChangeRecord | null> | ChangeRecord {
+    return o.pendingChange ?? ctx.approvals.pendingFor(ctx, "OFFER", o.id);
   }
 
   @FieldResolver(() => Product)
@@ -103,13 +125,39 @@ export class SegmentResolver {
     return ctx.marketing.segments();
   }
 
-  @Mutation(() => Segment, { description: "Creates a segment; its expression is parsed and type-checked (BAD_USER_INPUT with the column when wrong)." })
-  createSegment(@Arg("input", () => SegmentInput) input: SegmentInput, @Ctx() ctx: GatewayContext): Promise<SegmentRecord> {
-    return ctx.marketing.saveSegment(ctx, null, strip({ ...input }));
+  @Mutation(() => Segment, {
+    description: `Creates a segment, under an id reserved now; its expression is parsed and type-checked (BAD_USER_INPUT with the column when wrong). Segments decide who gets offers, so they too need approval. ${PROPOSES}`,
+  })
+  createSegment(@Arg("input", () => SegmentInput) input: SegmentInput, @Ctx() ctx: GatewayContext): Promise<Proposed<SegmentRecord>> {
+    return ctx.marketing.proposeSegment(ctx, null, strip({ ...input }));
   }
 
-  @Mutation(() => Segment)
-  updateSegment(@Arg("id", () => ID) id: string, @Arg("input", () => SegmentInput) input: SegmentInput, @Ctx() ctx: GatewayContext): Promise<SegmentRecord> {
-    return ctx.marketing.saveSegment(ctx, id, strip({ ...input }));
+  @Mutation(() => Segment, { description: `Changes the fields given; the rest stay. ${PROPOSES}` })
+  updateSegment(@Arg("id", () => ID) id: string, @Arg("input", () => SegmentInput) input: SegmentInput, @Ctx() ctx: GatewayContext): Promise<Proposed<SegmentRecord>> {
+    return ctx.marketing.proposeSegment(ctx, id, strip({ ...input }));
+  }
+
+  @FieldResolver(() => Change, { nullable: true, description: PENDING_CHANGE })
+  pendingChange(@Root() g: Maybe<SegmentRecord>, @Ctx() ctx: GatewayContext): Promise<ChangeRecord | null> | ChangeRecord {
+    return g.pendingChange ?? ctx.approvals.pendingFor(ctx, "SEGMENT", g.id);
+  }
+}
+
+/** A change's marketing target as in force now (the change's effect once approved). */
+@Resolver(() => Change)
+export class ChangeTargetResolver {
+  @FieldResolver(() => Segment, { nullable: true, description: "For a SEGMENT change: the segment as in force now (null for a create not approved)." })
+  segment(@Root() c: ChangeRecord, @Ctx() ctx: GatewayContext): Promise<SegmentRecord | null> | null {
+    return c.kind === "SEGMENT" ? ctx.marketing.segment(c.targetId) : null;
+  }
+
+  @FieldResolver(() => Offer, { nullable: true, description: "For an OFFER change: the offer as in force now (null for a create not approved)." })
+  offer(@Root() c: ChangeRecord, @Ctx() ctx: GatewayContext): Promise<OfferRecord | null> | null {
+    return c.kind === "OFFER" ? ctx.marketing.offer(c.targetId) : null;
+  }
+
+  @FieldResolver(() => Strategy, { nullable: true, description: "For a STRATEGY change: the strategy as in force now (null for a create not approved)." })
+  strategy(@Root() c: ChangeRecord, @Ctx() ctx: GatewayContext): Promise<StrategyRecord | null> | null {
+    return c.kind === "STRATEGY" ? ctx.marketing.strategy(c.targetId) : null;
   }
 }

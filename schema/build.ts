@@ -3,13 +3,16 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema, getMetadataStorage, type PubSub } from "type-graphql";
 import { CatalogueResolver } from "../resolvers/catalogue.resolver";
 import { ContactConnectionResolver, ContactResolver } from "../resolvers/contact.resolver";
-import { ContactPolicyResolver } from "../resolvers/contact-policy.resolver";
+import { ChangeContactPolicyResolver, ContactPolicyResolver } from "../resolvers/contact-policy.resolver";
 import { CustomerResolver } from "../resolvers/customer.resolver";
 import { ContactDecisionResolver, CustomerDecisionResolver, DecisionResolver } from "../resolvers/decision.resolver";
-import { OfferResolver, SegmentResolver, StrategyResolver } from "../resolvers/marketing.resolver";
+import { ChangeTargetResolver, OfferResolver, SegmentResolver, StrategyResolver } from "../resolvers/marketing.resolver";
 import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
-// Last: the audit trail reads last in the schema, after the operations it records.
+import { SessionResolver } from "../resolvers/session.resolver";
+// Last: type-graphql emits types in the order their classes load, so the approval types come after
+// the rest, and the audit trail after the operations it records.
+import { ChangeResolver } from "../resolvers/approval.resolver";
 import { AuditResolver } from "../resolvers/audit.resolver";
 
 /** The gateway's one schema, code first. Emitted to schema/schema.graphql by `npm run schema`. */
@@ -18,7 +21,8 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, AuditResolver],
+      RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver,
+      AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,
   });

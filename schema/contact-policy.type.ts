@@ -1,4 +1,4 @@
-import { Field, InputType, Int, ObjectType } from "type-graphql";
+import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { ChannelCodeEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
 import type { ChannelCode } from "../src/domain/vocabulary";
@@ -50,8 +50,11 @@ export class ContactPolicy {
   @Field(() => DateTimeScalar, { nullable: true })
   updatedAt!: Date | null;
 
-  @Field(() => String, { nullable: true, description: "Who made the last change." })
+  @Field(() => String, { nullable: true, description: "Who proposed the change that made this version." })
   updatedBy!: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The approved change that made this version (see the change query); null for the default." })
+  changeId!: string | null;
 
   @Field(() => [ChannelCodeEnum], { description: "Channels never used for customers on the do-not-disturb red list. The black list excludes a customer from every channel." })
   redListChannels!: ChannelCode[];

@@ -1,6 +1,7 @@
 import { registerEnumType } from "type-graphql";
 import { REASON_KINDS, type ReasonKind } from "../src/decisioning/explain";
 import { EVENT_CATALOGUE, EVENT_TYPES, eventAttributeName, type EventType } from "../src/domain/events";
+import { CHANGE_ACTIONS, CHANGE_KINDS, CHANGE_STATUSES, type ChangeAction, type ChangeKind, type ChangeStatus } from "../src/domain/vocabulary";
 import { CHANNEL_CODES, MARKETING_STATUSES, CONTACT_KINDS, LIFECYCLE_STAGES, MARKET_SEGMENTS, PRODUCT_KINDS, RESPONSE_OUTCOMES, VALUE_TIERS, type ChannelCode, type ContactKind, type LifecycleStage, type MarketingStatus, type MarketSegment, type ProductKind, type ResponseOutcome, type ValueTier } from "../src/domain/vocabulary";
 
 /** type-graphql wants an enum-like object; the graph model's string unions are the source of truth. */
@@ -20,6 +21,10 @@ export const MarketingStatusEnum = enumOf<MarketingStatus>(MARKETING_STATUSES);
 export const ReasonKindEnum = enumOf<ReasonKind>(REASON_KINDS);
 export const EventTypeEnum = enumOf<EventType>(EVENT_TYPES);
 
+export const ChangeKindEnum = enumOf<ChangeKind>(CHANGE_KINDS);
+export const ChangeActionEnum = enumOf<ChangeAction>(CHANGE_ACTIONS);
+export const ChangeStatusEnum = enumOf<ChangeStatus>(CHANGE_STATUSES);
+
 export const CIRCLE_RELATIONS = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
 export type CircleRelation = (typeof CIRCLE_RELATIONS)[number];
 export const CircleRelationEnum = enumOf<CircleRelation>(CIRCLE_RELATIONS);
@@ -34,6 +39,12 @@ registerEnumType(ResponseOutcomeEnum, { name: "ResponseOutcome", description: "H
 registerEnumType(CircleRelationEnum, { name: "CircleRelation", description: "Why someone is in a customer's circle." });
 registerEnumType(MarketingStatusEnum, { name: "MarketingStatus", description: "ACTIVE offers and strategies take part in decisions; RETIRED ones are kept for history." });
 registerEnumType(ReasonKindEnum, { name: "ReasonKind", description: "What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group." });
+registerEnumType(ChangeKindEnum, { name: "ChangeKind", description: "What a proposed change is to: a segment, an offer, a strategy, or the contact policy." });
+registerEnumType(ChangeActionEnum, { name: "ChangeAction", description: "CREATE makes the target (under the id reserved when it was proposed); UPDATE and RETIRE change it; SET replaces the contact policy's fields given." });
+registerEnumType(ChangeStatusEnum, {
+  name: "ChangeStatus",
+  description: "PENDING until an approver approves (applied) or rejects it, or its author withdraws it; a decided change never changes again.",
+});
 registerEnumType(EventTypeEnum, {
   name: "EventType",
   description: "A real-time event the gateway accepts. Each value's description lists the payload fields a strategy trigger's condition may test.",

@@ -3,7 +3,7 @@
  * chunks, generated on this thread while Neo4j writes the previous chunk.
  */
 import type { Graph } from "../src/platform/neo4j";
-import { ensureSchema, hasCustomers, hasMarketing, seedMarketing, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "./load";
+import { ensureSchema, hasCustomers, seedMarketing, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "./load";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
 import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk, type GeneratedCustomer } from "./generate";
 import { COHORT_SIZE } from "./structure";
@@ -149,10 +149,12 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
  * Adds the seeded segments, offers and strategies a graph lacks (by id) to a graph seeded before
  * they existed, with the constraints they need: a graph without marketing gets all of it, one
  * seeded by an earlier version the ones added since (the event-triggered strategies). What exists
- * is never touched, so an operator's edits stay. Returns true when it wrote anything.
+ * is never touched, so an operator's edits stay. The constraints and indexes are (re)created every
+ * time (idempotent): a graph seeded by an earlier version gets the ones added since (the approval
+ * process's). Returns true when it wrote anything.
  */
 export async function ensureMarketing(graph: Graph): Promise<boolean> {
-  if (!(await hasMarketing(graph))) await ensureSchema(graph);
+  await ensureSchema(graph);
   const created = await seedMarketing(graph, marketingRows());
   return created.segments + created.offers + created.strategies > 0;
 }

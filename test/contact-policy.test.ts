@@ -16,6 +16,7 @@ import { eventually } from "./support/eventually";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
 import { leftover, teardown } from "./support/leftovers";
 import { CuttableProxy } from "./support/proxy";
+import { applyChange, CHECKER } from "./support/approval";
 
 // Only Redis state is touched, and every test has a key prefix of its own (freshPolicy): the
 // customer ids are labels in it, never looked up in the graph, so any will do.
@@ -371,7 +372,7 @@ describe("contactPolicy over GraphQL", () => {
   const FIELDS = `version updatedBy redListChannels channelCaps { channel limit windowDays } overallCap { channels limit windowDays }
     quietHours { start end timeZone channels } declineCooldownDays ignoreLimit ignoreWindowDays ignoreCooldownDays channelPriority honourPreference`;
 
-  test("query the default, change it, read it back, and decisions see it", async () => {
+  test("query the default, propose a change, approve it, read it back, and decisions see it", async () => {
     const initial = dataOf(await gw.raw<{ contactPolicy: Record<string, unknown> }>(`{ contactPolicy { ${FIELDS} } }`)).contactPolicy;
     assert.equal(initial.version, 0);
     assert.deepEqual(initial.channelCaps, [
@@ -382,21 +383,27 @@ describe("contactPolicy over GraphQL", () => {
     ]);
     assert.deepEqual(initial.quietHours, { start: "21:00", end: "08:00", timeZone: "Asia/Shanghai", channels: ["SMS", "OUTBOUND_CALL", "APP", "WECHAT"] });
 
-    const set = `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { ${FIELDS} } }`;
+    const set = `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { ${FIELDS} pendingChange { id kind action status } } }`;
     const input = { channelCaps: [{ channel: "SMS", limit: 2, windowDays: 7 }], overallCap: null, quietHours: { end: "09:00" }, channelPriority: ["SMS"] };
-    const changed = dataOf(await gw.raw<{ setContactPolicy: Record<string, unknown> }>(set, { input })).setContactPolicy;
-    assert.equal(changed.version, 1);
+    const { pendingChange, ...changed } = dataOf(await gw.raw<{ setContactPolicy: Record<string, unknown> & { pendingChange: { id: string; kind: string; action: string; status: string } } }>(set, { input })).setContactPolicy;
+    assert.deepEqual([pendingChange.kind, pendingChange.action, pendingChange.status], ["CONTACT_POLICY", "SET", "PENDING"]);
+    assert.equal(changed.version, 1, "the version the change would make");
     assert.equal(changed.updatedBy, "test:operator", "the change is signed by the token's subject");
     assert.equal(changed.overallCap, null);
     assert.deepEqual((changed.quietHours as { end: string }).end, "09:00");
     assert.deepEqual(changed.channelPriority, ["SMS", "HOTLINE", "APP", "WEB", "OUTBOUND_CALL", "STORE", "WECHAT"]);
-    assert.deepEqual(dataOf(await gw.raw<{ contactPolicy: Record<string, unknown> }>(`{ contactPolicy { ${FIELDS} } }`)).contactPolicy, changed);
-
     const policy = gw.app.services.contactPolicy;
+    assert.deepEqual(dataOf(await gw.raw<{ contactPolicy: Record<string, unknown> }>(`{ contactPolicy { ${FIELDS} } }`)).contactPolicy, initial, "nothing changes until the change is approved");
+    assert.equal((await policy.reserve("C0002141", "SMS", ["p1", "p2"], T0)).granted, 1, "the old cap still holds");
+
+    const approved = await applyChange(gw, pendingChange.id);
+    assert.deepEqual({ status: approved.status, decidedBy: approved.decidedBy }, { status: "APPROVED", decidedBy: CHECKER.sub });
+    const inForce = dataOf(await gw.raw<{ contactPolicy: Record<string, unknown> }>(`{ contactPolicy { ${FIELDS} changeId pendingChange { id } } }`)).contactPolicy;
+    assert.deepEqual(inForce, { ...changed, changeId: pendingChange.id, pendingChange: null }, "the policy in force is the one proposed, made by the approved change");
     assert.equal((await policy.reserve("C0002140", "SMS", ["d1", "d2", "d3"], T0)).granted, 2, "the gateway's own policy applies the new cap");
   });
 
-  test("bad input: BAD_USER_INPUT naming the field and the allowed range", async () => {
+  test("bad input: BAD_USER_INPUT naming the field and the allowed range; nothing is stored, not even a pending change", async () => {
     const set = `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`;
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ channelCaps: [{ channel: "SMS", limit: -1, windowDays: 7 }] }, /`channelCaps.SMS.limit` must be a whole number from 0 to 1000 contacts; got -1/],
@@ -411,6 +418,7 @@ describe("contactPolicy over GraphQL", () => {
     }
     const res = await gw.raw(set, { input: { channelCaps: [{ channel: "FAX", limit: 1, windowDays: 7 }] } });
     assert.equal(res.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", "an unknown channel fails GraphQL validation");
-    assert.equal(dataOf(await gw.raw<{ contactPolicy: { version: number } }>("{ contactPolicy { version } }")).contactPolicy.version, before, "nothing stored");
+    const after = dataOf(await gw.raw<{ contactPolicy: { version: number; pendingChange: unknown } }>("{ contactPolicy { version pendingChange { id } } }")).contactPolicy;
+    assert.deepEqual(after, { version: before, pendingChange: null }, "nothing stored");
   });
 });

@@ -46,8 +46,8 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     assert.ok(elapsed < 5_000, `the error must come fast, took ${elapsed} ms`);
     const down = await ready();
     assert.equal(down.status, 503);
-    assert.notEqual(down.body.neo4j, "ok");
-    assert.equal(down.body.redis, "ok");
+    // Which service is down, not the driver's message (it names hosts and ports): that goes to the log.
+    assert.deepEqual(down.body, { status: "unavailable", neo4j: "unavailable", redis: "ok" });
 
     await neo4jProxy.restore();
     await eventually(async () => assert.equal((await ready()).status, 200), { what: "readiness after Neo4j returns", ...RECOVERY });

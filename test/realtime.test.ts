@@ -9,6 +9,7 @@ import { eventually, within } from "./support/eventually";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis, type Collector } from "./support/live";
 import { tokenFor } from "./support/auth";
+import { proposeAndApply } from "./support/approval";
 import { leftover } from "./support/leftovers";
 import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../src/domain/labels";
 import type { LifecycleStage, ValueTier } from "../src/domain/vocabulary";
@@ -332,7 +333,9 @@ function compareCursor(a: string, b: string): number {
   return am === bm ? Number(as - bs) : Number(am - bm);
 }
 
-const POLICY = `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`;
+/** Proposes a contact-policy change and has the checker approve it (maker-checker). */
+const setPolicy = (input: Record<string, unknown>): Promise<unknown> =>
+  proposeAndApply(gw, `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version pendingChange { id } } }`, { input });
 
 /** "HH:MM" in Shanghai, `minutes` from now. */
 function shanghai(minutes: number): string {
@@ -347,14 +350,14 @@ describe("contact policy on pushes", () => {
     const sub = live.subscribe<LiveData>(LIVE, { customerId: customer });
     await subscriptionsOn(gw, 1);
     try {
-      dataOf(await gw.raw(POLICY, { input: { quietHours: { start: shanghai(-60), end: shanghai(60), timeZone: "Asia/Shanghai", channels: ["APP", "SMS", "WECHAT", "OUTBOUND_CALL"] } } }));
+      await setPolicy({ quietHours: { start: shanghai(-60), end: shanghai(60), timeZone: "Asia/Shanghai", channels: ["APP", "SMS", "WECHAT", "OUTBOUND_CALL"] } });
       const before = await presented();
       const quiet = dataUsage(customer);
       await ingest(gw, [quiet]);
       await processed(redis, [quiet.id]);
       assert.equal(await presented(), before, "nothing was presented in quiet hours");
 
-      dataOf(await gw.raw(POLICY, { input: { quietHours: null, overallCap: { limit: 1, windowDays: 7 } } }));
+      await setPolicy({ quietHours: null, overallCap: { limit: 1, windowDays: 7 } });
       const first = dataUsage(customer);
       const second = dataUsage(customer);
       await ingest(gw, [first]);

@@ -3,7 +3,6 @@ import { describe, test } from "node:test";
 import { BadUserInputError } from "../src/platform/errors";
 import type { ProductRecord, TagRecord } from "../src/graph/records";
 import type { SegmentSubject } from "../src/segments/attributes";
-import type { AttributeValue } from "../src/domain/attributes";
 import {
   checkSegment,
   compileChecked,
@@ -24,6 +23,7 @@ import { triggerVocabulary } from "../src/marketing/trigger";
 import type { EventType } from "../src/domain/events";
 import { PRODUCTS, TAGS, tagNode } from "../seeds/catalogue";
 import { SEGMENTS, STRATEGIES } from "../seeds/marketing";
+import { heavy, subject } from "./support/segments";
 
 const productsById = new Map<string, ProductRecord>(PRODUCTS.map((p) => [p.id, p]));
 const tagsById = new Map<string, TagRecord>(TAGS.map((t) => [t.id, tagNode(t)]));
@@ -457,22 +457,6 @@ describe("segment syntax tree: hostile text", () => {
   });
 });
 
-/** A hand-made subject: only what a test names, everything else missing (as in segment-expression.test.ts). */
-function subject(opts: { attributes?: Record<string, AttributeValue>; tags?: Record<string, { value?: string; score?: number }>; kinds?: string[]; codes?: string[] }): SegmentSubject {
-  return {
-    attributes: opts.attributes ?? {},
-    tags: new Map(Object.entries(opts.tags ?? {}).map(([code, t]) => [code, { value: t.value ?? "true", score: t.score ?? 1 }])),
-    heldKinds: new Set(opts.kinds ?? []),
-    heldCodes: new Set(opts.codes ?? []),
-  };
-}
-
-const heavy = subject({
-  attributes: { arpu: 128, segment: "FAMILY", lifecycleStage: "CHURN_RISK", age: 30, doNotDisturb: false, familyMember: null, dndList: null, dataUsedMb: 5000, dataQuotaMb: 4096 },
-  tags: { TEL_DATA_HEAVY: {}, BAS_AGE_BAND: { value: "25-34岁" }, VAL_CHURN_SCORE: { value: "0.72", score: 0.72 } },
-  kinds: ["PLAN"],
-  codes: ["5G-PLAN-128"],
-});
 const none = subject({ attributes: { arpu: 50, familyMember: null, dndList: null } });
 
 describe("segment syntax tree: evaluation as before", () => {

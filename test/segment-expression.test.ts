@@ -6,7 +6,6 @@ import { customersByIds } from "../src/graph/customer";
 import type { CustomerRecord, ProductRecord, TagRecord } from "../src/graph/records";
 import { ReferenceData } from "../src/customer360/reference";
 import { CUSTOMER_ATTRIBUTES, segmentSubject, type SegmentSubject } from "../src/segments/attributes";
-import { type AttributeValue } from "../src/domain/attributes";
 import { compileSegment, segmentVocabulary, SegmentExpressionError, type SegmentVocabulary } from "../src/segments/expression";
 import { triggerVocabulary } from "../src/marketing/trigger";
 import { payloadAttributes, validatePayload, type EventType } from "../src/domain/events";
@@ -15,6 +14,7 @@ import { generateChunks, type GeneratedCustomer } from "../seeds/generate";
 import { SEGMENTS } from "../seeds/marketing";
 import { TEST_DATA } from "./support/data";
 import { testGraph } from "./support/gateway";
+import { heavy, subject } from "./support/segments";
 
 const productsById = new Map<string, ProductRecord>(PRODUCTS.map((p) => [p.id, p]));
 const tagsById = new Map<string, TagRecord>(TAGS.map((t) => [t.id, tagNode(t)]));
@@ -22,26 +22,6 @@ const vocabulary: SegmentVocabulary = segmentVocabulary(productsById, tagsById);
 const compile = (source: string) => compileSegment(source, vocabulary);
 
 /** A hand-made subject: only what a test names, everything else missing. */
-function subject(opts: {
-  attributes?: Record<string, AttributeValue>;
-  tags?: Record<string, { value?: string; score?: number }>;
-  kinds?: string[];
-  codes?: string[];
-}): SegmentSubject {
-  return {
-    attributes: opts.attributes ?? {},
-    tags: new Map(Object.entries(opts.tags ?? {}).map(([code, t]) => [code, { value: t.value ?? "true", score: t.score ?? 1 }])),
-    heldKinds: new Set(opts.kinds ?? []),
-    heldCodes: new Set(opts.codes ?? []),
-  };
-}
-
-const heavy = subject({
-  attributes: { arpu: 128, segment: "FAMILY", lifecycleStage: "CHURN_RISK", age: 30, doNotDisturb: false, familyMember: null, dndList: null, dataUsedMb: 5000, dataQuotaMb: 4096 },
-  tags: { TEL_DATA_HEAVY: {}, BAS_AGE_BAND: { value: "25-34岁" }, VAL_CHURN_SCORE: { value: "0.72", score: 0.72 } },
-  kinds: ["PLAN"],
-  codes: ["5G-PLAN-128"],
-});
 
 const matches = (source: string, s: SegmentSubject = heavy): boolean => compile(source).evaluate(s).matched;
 

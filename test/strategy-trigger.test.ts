@@ -11,6 +11,8 @@ import { EVENT_TYPES, validatePayload, type EventType } from "../src/domain/even
 import { freshCustomer, freshIds } from "./support/customers";
 import { dataOf, startTestGateway, testGraph, type GraphQLResponse, type TestGateway } from "./support/gateway";
 import { teardown } from "./support/leftovers";
+import { proposeAndApply } from "./support/approval";
+import { tokenFor } from "./support/auth";
 
 // Decisions written here are for fresh customers of this file's own; the strategies created here are
 // valid from 2032 and retired at the end, so other test files' decisions never see them.
@@ -33,8 +35,9 @@ function event(type: EventType, payload: Record<string, unknown>, secondsBefore 
 }
 
 const TRIGGER_FIELDS = "trigger { eventType condition maxDelaySeconds }";
-const CREATE_STRATEGY = `mutation($input: StrategyInput!) { createStrategy(input: $input) { id code status ${TRIGGER_FIELDS} channels { code } } }`;
-const UPDATE_STRATEGY = `mutation($id: ID!, $input: StrategyInput!) { updateStrategy(id: $id, input: $input) { id priority ${TRIGGER_FIELDS} channels { code } } }`;
+// Proposals (maker-checker): each answers with the strategy as proposed; the tests approve them to put them in force.
+const CREATE_STRATEGY = `mutation($input: StrategyInput!) { createStrategy(input: $input) { id code status ${TRIGGER_FIELDS} channels { code } pendingChange { id } } }`;
+const UPDATE_STRATEGY = `mutation($id: ID!, $input: StrategyInput!) { updateStrategy(id: $id, input: $input) { id priority ${TRIGGER_FIELDS} channels { code } pendingChange { id } } }`;
 
 interface TriggerView {
   eventType: string;
@@ -222,27 +225,29 @@ describe("event-triggered strategies", () => {
     };
 
     test("create with a trigger and read it back; defaults: maxDelaySeconds 600", async () => {
-      const created = dataOf(
-        await gw.raw<{ createStrategy: { id: string; trigger: TriggerView | null } }>(CREATE_STRATEGY, {
+      const created = (
+        await proposeAndApply<{ createStrategy: { id: string; trigger: TriggerView | null } }>(gw, CREATE_STRATEGY, {
           input: { ...base, trigger: { eventType: "DATA_USAGE", condition: "  event.percent >= 80 AND NOT holds(DATA_ADDON) " } },
-        }),
+        })
       ).createStrategy;
       strategyId = created.id;
       // Used by the next tests, retired when the file is done (before its gateway closes: registered after it).
-      teardown("the test strategy", async () => dataOf(await gw.raw(`mutation($id: ID!) { retireStrategy(id: $id) { id } }`, { id: strategyId })), { scope: "file" });
+      teardown("the test strategy", () => proposeAndApply(gw, `mutation($id: ID!) { retireStrategy(id: $id) { id pendingChange { id } } }`, { id: strategyId }), { scope: "file" });
       assert.deepEqual(created.trigger, { eventType: "DATA_USAGE", condition: "event.percent >= 80 AND NOT holds(DATA_ADDON)", maxDelaySeconds: 600 });
       const read = dataOf(await gw.raw<{ strategy: { trigger: TriggerView | null } | null }>(`query($id: ID!) { strategy(id: $id) { ${TRIGGER_FIELDS} } }`, { id: strategyId })).strategy;
       assert.deepEqual(read?.trigger, created.trigger);
     });
 
     test("an update that leaves the trigger out keeps it; one that gives it replaces it whole", async () => {
-      const kept = dataOf(await gw.raw<{ updateStrategy: { priority: number; trigger: TriggerView | null } }>(UPDATE_STRATEGY, { id: strategyId, input: { priority: 2 } })).updateStrategy;
+      const kept = (await proposeAndApply<{ updateStrategy: { priority: number; trigger: TriggerView | null } }>(gw, UPDATE_STRATEGY, { id: strategyId, input: { priority: 2 } })).updateStrategy;
       assert.equal(kept.priority, 2);
       assert.equal(kept.trigger?.condition, "event.percent >= 80 AND NOT holds(DATA_ADDON)");
-      const replaced = dataOf(
-        await gw.raw<{ updateStrategy: { trigger: TriggerView | null } }>(UPDATE_STRATEGY, { id: strategyId, input: { trigger: { eventType: "LOCATION_ENTER", maxDelaySeconds: 120 } } }),
+      const replaced = (
+        await proposeAndApply<{ updateStrategy: { trigger: TriggerView | null } }>(gw, UPDATE_STRATEGY, { id: strategyId, input: { trigger: { eventType: "LOCATION_ENTER", maxDelaySeconds: 120 } } })
       ).updateStrategy;
       assert.deepEqual(replaced.trigger, { eventType: "LOCATION_ENTER", condition: "", maxDelaySeconds: 120 }, "an empty condition: every event of the type");
+      const read = dataOf(await gw.raw<{ strategy: { trigger: TriggerView | null } | null }>(`query($id: ID!) { strategy(id: $id) { ${TRIGGER_FIELDS} } }`, { id: strategyId })).strategy;
+      assert.deepEqual(read?.trigger, replaced.trigger, "the approved trigger is in force");
     });
 
     test("a kept trigger still needs a push channel when the channels change", async () => {
@@ -253,18 +258,25 @@ describe("event-triggered strategies", () => {
     });
 
     test("trigger: null removes it; the strategy is an ordinary one again", async () => {
-      const removed = dataOf(await gw.raw<{ updateStrategy: { trigger: TriggerView | null; channels: Array<{ code: string }> } }>(UPDATE_STRATEGY, { id: strategyId, input: { trigger: null } })).updateStrategy;
+      const removed = (await proposeAndApply<{ updateStrategy: { trigger: TriggerView | null; channels: Array<{ code: string }> } }>(gw, UPDATE_STRATEGY, { id: strategyId, input: { trigger: null } })).updateStrategy;
       assert.equal(removed.trigger, null);
       const snapshot = await gw.app.services.marketing.snapshot();
       assert.equal(snapshot.strategies.get(strategyId)?.trigger, null);
       assert.equal(snapshot.active.find((s) => s.id === strategyId)?.trigger, null);
       // Without a trigger a strategy may use channels that take no pushes.
-      const hotline = dataOf(await gw.raw<{ updateStrategy: { channels: Array<{ code: string }> } }>(UPDATE_STRATEGY, { id: strategyId, input: { channels: ["HOTLINE"] } })).updateStrategy;
+      const hotline = (await proposeAndApply<{ updateStrategy: { channels: Array<{ code: string }> } }>(gw, UPDATE_STRATEGY, { id: strategyId, input: { channels: ["HOTLINE"] } })).updateStrategy;
       assert.deepEqual(hotline.channels, [{ code: "HOTLINE" }]);
+      assert.deepEqual((await gw.app.services.marketing.strategy(strategyId))?.channels, ["HOTLINE"]);
     });
   });
 
-  describe("bad triggers are BAD_USER_INPUT naming the field, and nothing is written", () => {
+  describe("bad triggers are BAD_USER_INPUT naming the field, and nothing is written (no strategy, no pending change)", () => {
+    // A proposer of this file's own, so "no change was stored" can be counted while other files propose too.
+    const author = `test:bad-triggers:${process.pid}`;
+    let marketer = "";
+    before(async () => {
+      marketer = await tokenFor({ sub: author, roles: ["MARKETER"] });
+    });
     const base = { code: "MOB-TST-RT-902", name: "坏触发策略", businessLine: "MOBILE", scenario: "REALTIME", segmentId: "SG13", offerIds: ["OF05"], channels: ["APP"], validFrom: FUTURE };
     const cases: Array<[trigger: Record<string, unknown>, channels: string[] | null, argument: string, message: RegExp, column?: number]> = [
       [{ eventType: "DATA_USAGE", condition: "event.percent >= AND TEL_DATA_HEAVY" }, null, "trigger.condition", /expected a tag, attribute or value at column 18 but found AND/, 18],
@@ -278,7 +290,7 @@ describe("event-triggered strategies", () => {
     ];
     for (const [trigger, channels, argument, message, column] of cases) {
       test(`${JSON.stringify(trigger)}${channels ? ` on ${channels.join(", ")}` : ""}`, async () => {
-        const e = errorOf(await gw.raw(CREATE_STRATEGY, { input: { ...base, trigger, ...(channels ? { channels } : {}) } }));
+        const e = errorOf(await gw.raw(CREATE_STRATEGY, { input: { ...base, trigger, ...(channels ? { channels } : {}) } }, marketer));
         assert.equal(e.code, "BAD_USER_INPUT");
         assert.equal(e.argument, argument);
         assert.match(e.message, message);
@@ -292,7 +304,7 @@ describe("event-triggered strategies", () => {
     });
 
     test("a segment cannot test event fields: they exist only when an event fires", async () => {
-      const e = errorOf(await gw.raw(`mutation($input: SegmentInput!) { createSegment(input: $input) { id } }`, { input: { code: "TEST_EVENT_SEG", name: "坏客群", expression: "event.percent >= 90" } }));
+      const e = errorOf(await gw.raw(`mutation($input: SegmentInput!) { createSegment(input: $input) { id } }`, { input: { code: "TEST_EVENT_SEG", name: "坏客群", expression: "event.percent >= 90" } }, marketer));
       assert.equal(e.code, "BAD_USER_INPUT");
       assert.match(e.message, /event fields are only available in strategy trigger conditions/);
     });
@@ -301,6 +313,8 @@ describe("event-triggered strategies", () => {
       const all = dataOf(await gw.raw<{ strategies: Array<{ code: string }>; segments: Array<{ code: string }> }>(`{ strategies { code } segments { code } }`));
       assert.ok(!all.strategies.some((s) => s.code === "MOB-TST-RT-902"));
       assert.ok(!all.segments.some((s) => s.code === "TEST_EVENT_SEG"));
+      const stored = dataOf(await gw.raw<{ pendingChanges: { totalCount: number } }>(`query($author: String) { pendingChanges(author: $author, status: null) { totalCount } }`, { author }));
+      assert.equal(stored.pendingChanges.totalCount, 0, "no change was stored");
     });
   });
 });

@@ -7,6 +7,8 @@ import { inControlGroup } from "../src/decisioning/control-group";
 import { freshCustomer, freshIds } from "./support/customers";
 import { eventually } from "./support/eventually";
 import { dataOf, startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
+import { applyChange } from "./support/approval";
+import { tokenFor } from "./support/auth";
 
 // Strategies created here are valid from 2030 only, so the decisions other test files make now
 // never see them; the customers this file decides for "in 2030" are fresh ones of its own.
@@ -19,9 +21,16 @@ function errorOf(res: GraphQLResponse<unknown>): { code: string | undefined; mes
   return { code: e.extensions?.code, message: e.message, argument: e.extensions?.argument };
 }
 
-const CREATE_SEGMENT = `mutation($input: SegmentInput!) { createSegment(input: $input) { id code name expression } }`;
-const CREATE_OFFER = `mutation($input: OfferInput!) { createOffer(input: $input) { id code status product { code } creatives { channel text } } }`;
-const CREATE_STRATEGY = `mutation($input: StrategyInput!) { createStrategy(input: $input) { id code status priority controlShare segment { id } offers { id } channels { code } } }`;
+// Every change is a proposal (maker-checker): the mutations answer with the target as proposed and
+// its pending change, which applyChange approves as a second principal.
+const PENDING = "pendingChange { id status action }";
+const CREATE_SEGMENT = `mutation($input: SegmentInput!) { createSegment(input: $input) { id code name expression ${PENDING} } }`;
+const CREATE_OFFER = `mutation($input: OfferInput!) { createOffer(input: $input) { id code status product { code } creatives { channel text } ${PENDING} } }`;
+const CREATE_STRATEGY = `mutation($input: StrategyInput!) { createStrategy(input: $input) { id code status priority controlShare segment { id } offers { id } channels { code } ${PENDING} } }`;
+
+interface Pending {
+  pendingChange: { id: string; status: string; action: string };
+}
 
 describe("strategies, offers and segments", () => {
   let gw: TestGateway;
@@ -52,11 +61,15 @@ describe("strategies, offers and segments", () => {
     let offerId = "";
     let strategyId = "";
 
-    test("create a segment, an offer and a strategy", async () => {
-      const segment = dataOf(await gw.raw<{ createSegment: { id: string; expression: string } }>(CREATE_SEGMENT, { input: { code: "TEST_EVERYONE", name: "测试：全部客户", expression: "ALL" } })).createSegment;
+    test("create a segment, an offer and a strategy: each a proposal, in force once approved", async () => {
+      const segment = dataOf(await gw.raw<{ createSegment: { id: string; expression: string } & Pending }>(CREATE_SEGMENT, { input: { code: "TEST_EVERYONE", name: "测试：全部客户", expression: "ALL" } })).createSegment;
       segmentId = segment.id;
+      assert.deepEqual({ status: segment.pendingChange.status, action: segment.pendingChange.action }, { status: "PENDING", action: "CREATE" });
+      const segmentsBefore = dataOf(await gw.raw<{ segments: Array<{ id: string }> }>(`{ segments { id } }`)).segments;
+      assert.ok(!segmentsBefore.some((g) => g.id === segmentId), "a proposed segment is not in force before approval");
+      assert.equal((await applyChange(gw, segment)).status, "APPROVED");
       const offer = dataOf(
-        await gw.raw<{ createOffer: { id: string; status: string; product: { code: string }; creatives: Array<{ channel: string }> } }>(CREATE_OFFER, {
+        await gw.raw<{ createOffer: { id: string; status: string; product: { code: string }; creatives: Array<{ channel: string }> } & Pending }>(CREATE_OFFER, {
           input: {
             code: "OFF-TEST-READ",
             name: "测试阅读会员",
@@ -76,8 +89,13 @@ describe("strategies, offers and segments", () => {
       assert.equal(offer.status, "ACTIVE");
       assert.equal(offer.product.code, "CNT-MIGU-READ");
       assert.deepEqual(offer.creatives.map((c) => c.channel).sort(), ["APP", "HOTLINE"]);
+      await applyChange(gw, offer);
+      const inForce = dataOf(await gw.raw<{ offers: Array<{ id: string; status: string; product: { code: string }; creatives: Array<{ channel: string; text: string }> }> }>(`{ offers { id status product { code } creatives { channel text } } }`)).offers.find(
+        (o) => o.id === offerId,
+      );
+      assert.deepEqual(inForce, { id: offerId, status: offer.status, product: offer.product, creatives: offer.creatives }, "the offer in force is the one proposed");
       const strategy = dataOf(
-        await gw.raw<{ createStrategy: { id: string; code: string; controlShare: number; segment: { id: string }; offers: Array<{ id: string }>; channels: Array<{ code: string }> } }>(CREATE_STRATEGY, {
+        await gw.raw<{ createStrategy: { id: string; code: string; controlShare: number; segment: { id: string }; offers: Array<{ id: string }>; channels: Array<{ code: string }> } & Pending }>(CREATE_STRATEGY, {
           input: {
             code: "CNT-TST-ALL-901",
             name: "测试策略",
@@ -96,6 +114,12 @@ describe("strategies, offers and segments", () => {
       assert.equal(strategy.segment.id, segmentId);
       assert.deepEqual(strategy.offers, [{ id: offerId }]);
       assert.equal(strategy.controlShare, 0.5);
+      assert.equal(dataOf(await gw.raw<{ strategy: unknown }>(`query($id: ID!) { strategy(id: $id) { id } }`, { id: strategyId })).strategy, null, "not in force before approval");
+      await applyChange(gw, strategy);
+      const approved = dataOf(
+        await gw.raw<{ strategy: Record<string, unknown> | null }>(`query($id: ID!) { strategy(id: $id) { id code status priority controlShare segment { id } offers { id } channels { code } pendingChange { id } } }`, { id: strategyId }),
+      ).strategy;
+      assert.deepEqual(approved, { ...strategy, pendingChange: null }, "the strategy in force is the one proposed, and nothing waits");
     });
 
     test("it wins the placement in 2030, and half its targets are a control group: decided for, not contacted, not in the trajectory", async () => {
@@ -134,8 +158,8 @@ describe("strategies, offers and segments", () => {
     });
 
     test("update changes only what is given, and decisions use the change at once", async () => {
-      const res = await gw.raw<{ updateStrategy: { code: string; controlShare: number; priority: number; channels: Array<{ code: string }> } }>(
-        `mutation($id: ID!, $input: StrategyInput!) { updateStrategy(id: $id, input: $input) { code controlShare priority channels { code } } }`,
+      const res = await gw.raw<{ updateStrategy: { code: string; controlShare: number; priority: number; channels: Array<{ code: string }> } & Pending }>(
+        `mutation($id: ID!, $input: StrategyInput!) { updateStrategy(id: $id, input: $input) { code controlShare priority channels { code } ${PENDING} } }`,
         { id: strategyId, input: { controlShare: 0, channels: ["APP"] } },
       );
       const updated = dataOf(res).updateStrategy;
@@ -143,6 +167,10 @@ describe("strategies, offers and segments", () => {
       assert.equal(updated.priority, 10);
       assert.equal(updated.controlShare, 0);
       assert.deepEqual(updated.channels.map((c) => c.code), ["APP"]);
+      assert.equal(updated.pendingChange.action, "UPDATE");
+      const waiting = dataOf(await gw.raw<{ strategy: { controlShare: number; pendingChange: { id: string } | null } }>(`query($id: ID!) { strategy(id: $id) { controlShare pendingChange { id } } }`, { id: strategyId })).strategy;
+      assert.deepEqual(waiting, { controlShare: 0.5, pendingChange: { id: updated.pendingChange.id } }, "in force: the strategy as it was, with the change waiting");
+      await applyChange(gw, updated);
       // Someone the offer can go to: not holding its product, not on a do-not-disturb list.
       const reads = productByCode("CNT-MIGU-READ").id;
       const reachable = await freshCustomer({ where: (g) => g.customer.dndList === null && !g.holdings.some((h) => h.productId === reads) });
@@ -158,18 +186,21 @@ describe("strategies, offers and segments", () => {
       const priorityOn = async (gateway: TestGateway): Promise<number | undefined> =>
         dataOf(await gateway.raw<{ strategy: { priority: number } | null }>(`query($id: ID!) { strategy(id: $id) { priority } }`, { id: strategyId })).strategy?.priority;
       assert.equal(await priorityOn(other), 10, "the other replica has the strategy cached");
-      dataOf(await gw.raw(`mutation($id: ID!) { updateStrategy(id: $id, input: { priority: 7 }) { id } }`, { id: strategyId }));
+      await applyChange(gw, await gw.raw(`mutation($id: ID!) { updateStrategy(id: $id, input: { priority: 7 }) { id pendingChange { id } } }`, { id: strategyId }));
       // Polled: the other replica's cache says nothing when the invalidation reaches it.
       await eventually(async () => assert.equal(await priorityOn(other), 7), { what: "the other replica seeing the change (its cache lives 60 s)", timeoutMs: 2_000 });
     });
 
     test("a retired strategy or offer takes part in no decision", async () => {
-      const retired = await gw.raw<{ retireStrategy: { status: string } }>(`mutation($id: ID!) { retireStrategy(id: $id) { status } }`, { id: strategyId });
+      const retired = await gw.raw<{ retireStrategy: { status: string } & Pending }>(`mutation($id: ID!) { retireStrategy(id: $id) { status ${PENDING} } }`, { id: strategyId });
       assert.equal(dataOf(retired).retireStrategy.status, "RETIRED");
+      assert.equal(dataOf(retired).retireStrategy.pendingChange.action, "RETIRE");
+      await applyChange(gw, retired);
       const decisions = dataOf(await gw.request(NextBestOffersDocument, { customerId: (await freshCustomer()).customer.id, channel: "APP", limit: 10, context: { at: IN_FUTURE } })).nextBestOffers;
       assert.ok(!decisions.some((d) => d.strategy?.id === strategyId));
-      const offer = await gw.raw<{ retireOffer: { status: string } }>(`mutation($id: ID!) { retireOffer(id: $id) { status } }`, { id: offerId });
+      const offer = await gw.raw<{ retireOffer: { status: string } & Pending }>(`mutation($id: ID!) { retireOffer(id: $id) { status ${PENDING} } }`, { id: offerId });
       assert.equal(dataOf(offer).retireOffer.status, "RETIRED");
+      await applyChange(gw, offer);
       const active = dataOf(await gw.raw<{ offers: Array<{ id: string }> }>(`{ offers(status: ACTIVE) { id } }`)).offers;
       assert.ok(!active.some((o) => o.id === offerId));
     });
@@ -177,9 +208,10 @@ describe("strategies, offers and segments", () => {
 
   test("an offer scoped to a city is proposed there and nowhere else", async () => {
     const at = "2031-06-03T03:00:00.000Z";
-    const segment = dataOf(await gw.raw<{ createSegment: { id: string } }>(CREATE_SEGMENT, { input: { code: "TEST_EVERYONE_2031", name: "测试：全部客户", expression: "ALL" } })).createSegment;
+    const segment = dataOf(await gw.raw<{ createSegment: { id: string } & Pending }>(CREATE_SEGMENT, { input: { code: "TEST_EVERYONE_2031", name: "测试：全部客户", expression: "ALL" } })).createSegment;
+    await applyChange(gw, segment);
     const offer = dataOf(
-      await gw.raw<{ createOffer: { id: string } }>(CREATE_OFFER, {
+      await gw.raw<{ createOffer: { id: string } & Pending }>(CREATE_OFFER, {
         input: {
           code: "OFF-TEST-HANGZHOU",
           name: "杭州专享音乐会员",
@@ -193,7 +225,9 @@ describe("strategies, offers and segments", () => {
         },
       }),
     ).createOffer;
-    dataOf(
+    await applyChange(gw, offer);
+    await applyChange(
+      gw,
       await gw.raw(CREATE_STRATEGY, {
         input: {
           code: "CNT-TST-CITY-903",
@@ -231,7 +265,16 @@ describe("strategies, offers and segments", () => {
     assert.ok(inCity > 0 && elsewhere > 0, `customers on both sides: ${inCity} in Hangzhou, ${elsewhere} elsewhere`);
   });
 
-  describe("bad input is BAD_USER_INPUT naming the field, and nothing is written", () => {
+  describe("bad input is BAD_USER_INPUT naming the field, and nothing is written (no entity, no pending change)", () => {
+    // A proposer of this file's own, so "no change was stored" can be counted while other files propose too.
+    const author = `test:bad-input:${process.pid}`;
+    let marketer = "";
+    before(async () => {
+      marketer = await tokenFor({ sub: author, roles: ["MARKETER"] });
+    });
+    const changesStored = async (): Promise<number> =>
+      dataOf(await gw.raw<{ pendingChanges: { totalCount: number } }>(`query($author: String) { pendingChanges(author: $author, status: null) { totalCount } }`, { author })).pendingChanges.totalCount;
+
     const strategyInput = {
       code: "MOB-TST-BAD-902",
       name: "坏策略",
@@ -256,21 +299,23 @@ describe("strategies, offers and segments", () => {
         [{ name: "   " }, "name", /must not be empty/],
       ];
       for (const [change, argument, message] of cases) {
-        const e = errorOf(await gw.raw(CREATE_STRATEGY, { input: { ...strategyInput, ...change } }));
+        const e = errorOf(await gw.raw(CREATE_STRATEGY, { input: { ...strategyInput, ...change } }, marketer));
         assert.equal(e.code, "BAD_USER_INPUT", JSON.stringify(change));
         assert.equal(e.argument, argument, JSON.stringify(change));
         assert.match(e.message, message);
       }
       const all = dataOf(await gw.raw<{ strategies: Array<{ code: string }> }>(`{ strategies { code } }`)).strategies;
       assert.ok(!all.some((s) => s.code === "MOB-TST-BAD-902"), "no strategy was written");
+      assert.equal(await changesStored(), 0, "no change was stored");
     });
 
     test("a segment expression that does not parse names the column", async () => {
-      const e = errorOf(await gw.raw(CREATE_SEGMENT, { input: { code: "TEST_BAD", name: "坏客群", expression: "TEL_DATA_HEAVY AND arpu >= " } }));
+      const e = errorOf(await gw.raw(CREATE_SEGMENT, { input: { code: "TEST_BAD", name: "坏客群", expression: "TEL_DATA_HEAVY AND arpu >= " } }, marketer));
       assert.equal(e.code, "BAD_USER_INPUT");
       assert.match(e.message, /column/);
-      const unknown = errorOf(await gw.raw(CREATE_SEGMENT, { input: { code: "TEST_BAD", name: "坏客群", expression: "TEL_NO_SUCH_TAG" } }));
+      const unknown = errorOf(await gw.raw(CREATE_SEGMENT, { input: { code: "TEST_BAD", name: "坏客群", expression: "TEL_NO_SUCH_TAG" } }, marketer));
       assert.match(unknown.message, /TEL_NO_SUCH_TAG/);
+      assert.equal(await changesStored(), 0, "no change was stored");
     });
 
     test("offer fields", async () => {
@@ -285,27 +330,38 @@ describe("strategies, offers and segments", () => {
         [{ value: undefined }, "value"],
       ];
       for (const [change, argument] of cases) {
-        const e = errorOf(await gw.raw(CREATE_OFFER, { input: { ...base, ...change } }));
+        const e = errorOf(await gw.raw(CREATE_OFFER, { input: { ...base, ...change } }, marketer));
         assert.equal(e.code, "BAD_USER_INPUT", JSON.stringify(change));
         assert.equal(e.argument, argument, JSON.stringify(change));
       }
+      assert.equal(await changesStored(), 0, "no change was stored");
     });
 
-    test("creates at the same moment get an id each (none overwrites another); the same code twice is BAD_USER_INPUT for one", async () => {
+    test("creates proposed at the same moment get an id each (none overwrites another); the same code twice is BAD_USER_INPUT for one", async () => {
       const tag = process.pid.toString(36).toUpperCase();
       const created = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => gw.raw<{ createSegment: { id: string; code: string } }>(CREATE_SEGMENT, { input: { code: `TEST_RACE_${tag}_${i}`, name: `并发${i}`, expression: "ALL" } })),
+        Array.from({ length: 6 }, (_, i) => gw.raw<{ createSegment: { id: string; code: string } & Pending }>(CREATE_SEGMENT, { input: { code: `TEST_RACE_${tag}_${i}`, name: `并发${i}`, expression: "ALL" } })),
       );
       const segments = created.map((r) => dataOf(r).createSegment);
-      assert.equal(new Set(segments.map((g) => g.id)).size, 6, JSON.stringify(segments));
+      assert.equal(new Set(segments.map((g) => g.id)).size, 6, `each proposal reserved an id of its own: ${JSON.stringify(segments)}`);
+      await Promise.all(segments.map((g) => applyChange(gw, g)));
       const stored = dataOf(await gw.raw<{ segments: Array<{ id: string; code: string }> }>(`{ segments { id code } }`)).segments;
       for (const g of segments) assert.ok(stored.some((x) => x.id === g.id && x.code === g.code), `${g.code} is stored under ${g.id}`);
 
       const same = await Promise.all(
-        Array.from({ length: 3 }, () => gw.raw(CREATE_SEGMENT, { input: { code: `TEST_SAME_${tag}`, name: "同码", expression: "ALL" } })),
+        Array.from({ length: 3 }, () => gw.raw<{ createSegment: Pending }>(CREATE_SEGMENT, { input: { code: `TEST_SAME_${tag}`, name: "同码", expression: "ALL" } })),
       );
       assert.equal(same.filter((r) => !r.errors).length, 1, JSON.stringify(same.map((r) => r.errors)));
-      for (const r of same.filter((x) => x.errors)) assert.equal(r.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+      for (const r of same.filter((x) => x.errors)) {
+        assert.equal(r.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+        assert.equal(r.errors?.[0]?.extensions?.argument, "code");
+        assert.match(r.errors?.[0]?.message ?? "", /claimed by change CH\w+/, "it names the pending change holding the code");
+      }
+      // Once the code is in force, proposing it again is refused as before (the code is used).
+      await applyChange(gw, dataOf(same.find((r) => !r.errors)!).createSegment);
+      const again = errorOf(await gw.raw(CREATE_SEGMENT, { input: { code: `TEST_SAME_${tag}`, name: "同码", expression: "ALL" } }));
+      assert.equal(again.code, "BAD_USER_INPUT");
+      assert.match(again.message, /already used by SG\d+/);
     });
 
     test("changing something that does not exist is NOT_FOUND", async () => {

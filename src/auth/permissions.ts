@@ -9,7 +9,9 @@ import type { Principal, Role } from "./principal";
  *
  * Guards see the operation's arguments as given (variables resolved); they answer null when the
  * call is allowed, or the sentence that says why not. Data scoping that depends on what is read
- * (an agent's regions, masking) is applied by the services, inside the statement.
+ * (an agent's regions, masking) is applied by the services, inside the statement; so are the
+ * maker-checker rules that depend on the change decided (src/approval/): never its author, and a
+ * decider role of its kind (APPROVER for marketing changes, ADMIN for the contact policy).
  */
 
 export type Args = Readonly<Record<string, unknown>>;
@@ -68,19 +70,29 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Query.segments": { purpose: "Segments and their expressions.", roles: { ...MARKETING_READERS } },
   "Query.parkedEvents": { purpose: "Events that could not be processed.", roles: { ADMIN: true } },
   "Query.eventPipeline": { purpose: "The event stream's backlog and consumers.", roles: { SERVICE: true, ADMIN: true } },
+  "Query.pendingChanges": { purpose: "Proposed changes: the approval queue (PENDING by default) and decided ones.", roles: { ...MARKETING_READERS } },
+  "Query.change": { purpose: "One proposed change.", roles: { ...MARKETING_READERS } },
   "Query.auditTrail": { purpose: "Who read whose personal data, and who changed what (before and after).", roles: { ADMIN: true } },
-  "Mutation.setContactPolicy": { purpose: "Change caps, quiet hours and channel priority.", roles: { ADMIN: true } },
+  "Mutation.setContactPolicy": { purpose: "Propose a change to caps, quiet hours and channel priority (another ADMIN approves).", roles: { ADMIN: true } },
   "Mutation.respondToOffer": { purpose: "Record how the customer answered a decision.", roles: { AGENT: true, APP: true, SERVICE: true } },
-  "Mutation.createStrategy": { purpose: "Create a strategy.", roles: { MARKETER: true } },
-  "Mutation.updateStrategy": { purpose: "Change a strategy.", roles: { MARKETER: true } },
-  "Mutation.retireStrategy": { purpose: "Retire a strategy.", roles: { MARKETER: true } },
-  "Mutation.createOffer": { purpose: "Create an offer.", roles: { MARKETER: true } },
-  "Mutation.updateOffer": { purpose: "Change an offer.", roles: { MARKETER: true } },
-  "Mutation.retireOffer": { purpose: "Retire an offer.", roles: { MARKETER: true } },
-  "Mutation.createSegment": { purpose: "Create a segment.", roles: { MARKETER: true } },
-  "Mutation.updateSegment": { purpose: "Change a segment.", roles: { MARKETER: true } },
+  "Mutation.createStrategy": { purpose: "Propose a strategy (an APPROVER approves).", roles: { MARKETER: true } },
+  "Mutation.updateStrategy": { purpose: "Propose a change to a strategy.", roles: { MARKETER: true } },
+  "Mutation.retireStrategy": { purpose: "Propose retiring a strategy.", roles: { MARKETER: true } },
+  "Mutation.createOffer": { purpose: "Propose an offer (an APPROVER approves).", roles: { MARKETER: true } },
+  "Mutation.updateOffer": { purpose: "Propose a change to an offer (creatives: what agents read out).", roles: { MARKETER: true } },
+  "Mutation.retireOffer": { purpose: "Propose retiring an offer.", roles: { MARKETER: true } },
+  "Mutation.createSegment": { purpose: "Propose a segment (an APPROVER approves).", roles: { MARKETER: true } },
+  "Mutation.updateSegment": { purpose: "Propose a change to a segment.", roles: { MARKETER: true } },
+  "Mutation.approveChange": {
+    purpose: "Approve and apply a proposed change; never its author's. APPROVER: segments, offers, strategies; ADMIN: the contact policy.",
+    roles: { APPROVER: true, ADMIN: true },
+  },
+  "Mutation.rejectChange": { purpose: "Reject a proposed change, with a reason; same deciders as approveChange.", roles: { APPROVER: true, ADMIN: true } },
+  "Mutation.withdrawChange": { purpose: "Withdraw a change one proposed oneself (its author only).", roles: { MARKETER: true, ADMIN: true } },
   "Mutation.ingestEvents": { purpose: "Feed real-time events in.", roles: { SERVICE: true } },
   "Mutation.retryParkedEvents": { purpose: "Re-queue parked events.", roles: { ADMIN: true } },
+  "Query.sessions": { purpose: "Users' open WebSocket sessions on every replica.", roles: { ADMIN: true } },
+  "Mutation.revokeSessions": { purpose: "End a principal's sessions and void its tokens.", roles: { ADMIN: true } },
   "Subscription.liveOffers": { purpose: "Offers pushed to one customer (app, mobile hall; internal apps acting for many).", roles: { APP: ownCustomer("customerId"), SERVICE: true } },
   "Subscription.deskFeed": { purpose: "An agent's desktop: the caller's view and offers.", roles: { AGENT: ownAgent } },
   "Subscription.offerFeed": { purpose: "Every pushed offer, for internal apps.", roles: { SERVICE: true } },

@@ -45,7 +45,13 @@ export class TokenVerifier {
   private readonly secret: Uint8Array | undefined;
   private jwks: ReturnType<Jose["createRemoteJWKSet"]> | undefined;
 
-  constructor(private readonly config: AuthConfig) {
+  /**
+   * @param isRevoked whether a token of a subject issued at a time (ms) was revoked since (src/auth/sessions.ts); in memory, no round trip
+   */
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly isRevoked: (subject: string, issuedAtMs: number) => boolean = () => false,
+  ) {
     this.secret = config.secret ? new TextEncoder().encode(config.secret) : undefined;
     if (!this.secret && !config.jwksUrl) throw new Error("TokenVerifier needs AUTH_SECRET or AUTH_JWKS_URL");
   }
@@ -73,7 +79,12 @@ export class TokenVerifier {
       const { payload } = this.secret
         ? await jwtVerify(token, this.secret, options)
         : await jwtVerify(token, (this.jwks ??= createRemoteJWKSet(new URL(this.config.jwksUrl as string))), options);
-      return principalOf(payload);
+      const principal = principalOf(payload);
+      // A token without iat counts as issued at the epoch: a revocation of its subject voids it.
+      if (this.isRevoked(principal.id, typeof payload.iat === "number" ? payload.iat * 1000 : 0)) {
+        throw new UnauthenticatedError("This token was revoked (an operator ended the sessions of its subject); get a new one.");
+      }
+      return principal;
     } catch (error) {
       if (error instanceof UnauthenticatedError) throw error;
       if (error instanceof errors.JWTExpired) throw new UnauthenticatedError("The token has expired; get a new one and send it again (subscriptions: reconnect with since).");

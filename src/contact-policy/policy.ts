@@ -3,7 +3,6 @@ import { ServiceUnavailableError } from "../platform/errors";
 import { redisCall } from "../platform/redis";
 import { defineScripts } from "../platform/scripts";
 import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
-import type { RequestScope } from "../customer360/scope";
 import { keys } from "../platform/keys";
 import { Memo } from "../platform/cache";
 import {
@@ -117,33 +116,42 @@ export class ContactPolicy {
   }
 
   /**
+   * The policy's identity in maker-checker (src/approval/): its Redis key with the client's prefix,
+   * so a change proposed for one deployment's policy is not applied to another's.
+   */
+  get id(): string {
+    return `${this.redis.options.keyPrefix ?? ""}${keys.policy.config()}`;
+  }
+
+  /**
+   * What `input` would make of the stored policy now: merged and validated exactly as
+   * {@link update} would (BadUserInputError naming the field), stored nowhere.
+   */
+  async preview(input: ContactPolicyInput, by?: string): Promise<ContactPolicyConfig> {
+    const stored = await this.load();
+    return { ...mergeRules(stored, input), version: stored.version + 1, updatedAt: new Date(), updatedBy: by ?? null, changeId: null };
+  }
+
+  /**
    * Merges `input` over the stored policy, validates the result (BadUserInputError naming the field
    * and its allowed range) and stores it as the next version. Concurrent changes do not overwrite
    * each other: each merges over the version it read, and a save that lost the race merges again.
+   * With `changeId` (an approved change being applied) it is idempotent: a change already stored
+   * is not applied twice (the approval's transaction may be retried after the save).
    */
-  async update(input: ContactPolicyInput, by?: string): Promise<ContactPolicyConfig> {
-    return (await this.save(input, by)).after;
-  }
-
-  /** {@link update} by the scope's principal, noted for the audit trail with the policy before and after. */
-  async change(scope: RequestScope, input: ContactPolicyInput): Promise<ContactPolicyConfig> {
-    const { before, after } = await this.save(input, scope.principal.id);
-    scope.audit.change({ action: "setContactPolicy", targetType: "ContactPolicy", targetId: "policy", before, after });
-    return after;
-  }
-
-  private async save(input: ContactPolicyInput, by: string | undefined): Promise<{ before: ContactPolicyConfig; after: ContactPolicyConfig }> {
+  async update(input: ContactPolicyInput, by?: string, changeId?: string): Promise<ContactPolicyConfig> {
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const stored = await this.load();
+      if (changeId && stored.changeId === changeId) return stored;
       const rules = mergeRules(stored, input);
       const updatedAt = new Date();
-      const next: ContactPolicyConfig = { ...rules, version: stored.version + 1, updatedAt, updatedBy: by ?? null };
+      const next: ContactPolicyConfig = { ...rules, version: stored.version + 1, updatedAt, updatedBy: by ?? null, changeId: changeId ?? null };
       const saved = await redisCall(
-        this.scripts.contactPolicySave(keys.policy.config(), String(stored.version), String(next.version), JSON.stringify(rules), updatedAt.toISOString(), by ?? ""),
+        this.scripts.contactPolicySave(keys.policy.config(), String(stored.version), String(next.version), JSON.stringify(rules), updatedAt.toISOString(), by ?? "", changeId ?? ""),
       );
       if (saved === 1) {
         this.config.set(next);
-        return { before: stored, after: next };
+        return next;
       }
     }
     throw new ServiceUnavailableError("redis", `the contact policy changed ${SAVE_ATTEMPTS} times while this change was being saved`);
@@ -249,7 +257,13 @@ export class ContactPolicy {
     } catch (error) {
       throw new Error(`The stored contact policy (version ${stored.version}) is invalid: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return { ...rules, version: Number(stored.version), updatedAt: stored.updatedAt ? new Date(stored.updatedAt) : null, updatedBy: stored.updatedBy || null };
+    return {
+      ...rules,
+      version: Number(stored.version),
+      updatedAt: stored.updatedAt ? new Date(stored.updatedAt) : null,
+      updatedBy: stored.updatedBy || null,
+      changeId: stored.changeId || null,
+    };
   }
 
   private dndOrQuiet(config: ContactPolicyRules, customer: PolicyCustomer, channel: ChannelCode, at: Date, options: ContactOptions): PolicyBlock | null {

@@ -50,7 +50,10 @@ export interface ContactPolicyConfig extends ContactPolicyRules {
   /** 0 for the built-in default; +1 with every stored change. */
   version: number;
   updatedAt: Date | null;
+  /** Who proposed the change that made this version. */
   updatedBy: string | null;
+  /** The approved change (src/approval/) that made this version; null for the default and for versions stored without one. */
+  changeId: string | null;
 }
 
 /**
@@ -102,7 +105,7 @@ export const DEFAULT_RULES: ContactPolicyRules = {
   honourPreference: true,
 };
 
-export const DEFAULT_POLICY: ContactPolicyConfig = { ...DEFAULT_RULES, version: 0, updatedAt: null, updatedBy: null };
+export const DEFAULT_POLICY: ContactPolicyConfig = { ...DEFAULT_RULES, version: 0, updatedAt: null, updatedBy: null, changeId: null };
 
 export const DAY_MS = 86_400_000;
 

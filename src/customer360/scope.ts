@@ -15,13 +15,20 @@ export interface RequestScope {
   principal: Principal;
   graph: GraphSession;
   loaders: Loaders;
+  /** Notes whose personal data the unit of work read and what it changed, for the audit trail (drained by the transport). */
   audit: AuditCollector;
+  /**
+   * Aborted when the unit of work should stop: its deadline passed or its client went away (the
+   * reason is a typed GatewayError). The graph session refuses new statements once it is; long
+   * loops in services may check it too.
+   */
+  signal?: AbortSignal;
 }
 
-/** A fresh scope on `graph` for `principal`. */
-export function openScope(graph: Graph, principal: Principal): RequestScope {
-  const session = graph.session();
-  return { principal, graph: session, loaders: createLoaders(session), audit: new AuditCollector() };
+/** A fresh scope on `graph` for `principal`; with `signal`, its graph session stops starting statements once aborted. */
+export function openScope(graph: Graph, principal: Principal, signal?: AbortSignal): RequestScope {
+  const session = graph.session(undefined, signal);
+  return { principal, graph: session, loaders: createLoaders(session), audit: new AuditCollector(), ...(signal ? { signal } : {}) };
 }
 
 /**

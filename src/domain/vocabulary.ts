@@ -52,3 +52,19 @@ export type RegionLevel = "PROVINCE" | "CITY" | "DISTRICT";
 
 export const MARKETING_STATUSES = ["ACTIVE", "RETIRED"] as const;
 export type MarketingStatus = (typeof MARKETING_STATUSES)[number];
+
+/**
+ * Maker-checker (src/approval/): a change that reaches customers is proposed by one principal and
+ * takes effect only when another approves it. Kinds are what a change is to; the tag library and
+ * campaigns add theirs.
+ */
+export const CHANGE_KINDS = ["SEGMENT", "OFFER", "STRATEGY", "CONTACT_POLICY"] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** CREATE makes the target (under an id reserved when proposed), UPDATE and RETIRE change it, SET replaces a single value (the contact policy). */
+export const CHANGE_ACTIONS = ["CREATE", "UPDATE", "RETIRE", "SET"] as const;
+export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
+
+/** PENDING until an approver approves or rejects it, or its author withdraws it; decided changes never change again. */
+export const CHANGE_STATUSES = ["PENDING", "APPROVED", "REJECTED", "WITHDRAWN"] as const;
+export type ChangeStatus = (typeof CHANGE_STATUSES)[number];

@@ -1,8 +1,8 @@
-import type { GraphSession } from "../platform/neo4j";
+import type { Cypher, GraphSession } from "../platform/neo4j";
 import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "./records";
 
 /** The product catalogue, ordered by kind then fee. */
-export async function listProducts(graph: GraphSession): Promise<ProductRecord[]> {
+export async function listProducts(graph: Cypher): Promise<ProductRecord[]> {
   const rows = await graph.read<{ p: ProductRecord }>(
     `MATCH (p:Product) RETURN p {.*} AS p ORDER BY p.kind, p.monthlyFee, p.oneOffPrice, p.id`,
   );
@@ -30,13 +30,13 @@ export async function relatedProducts(
 }
 
 /** The seven channels. */
-export async function listChannels(graph: GraphSession): Promise<ChannelRecord[]> {
+export async function listChannels(graph: Cypher): Promise<ChannelRecord[]> {
   const rows = await graph.read<{ ch: ChannelRecord }>(`MATCH (ch:Channel) RETURN ch {.*} AS ch ORDER BY ch.code`);
   return rows.map((r) => r.ch);
 }
 
 /** Every region with its parent's id (a few dozen rows; held as reference data). */
-export async function listRegions(graph: GraphSession): Promise<RegionRecord[]> {
+export async function listRegions(graph: Cypher): Promise<RegionRecord[]> {
   const rows = await graph.read<{ r: RegionRecord }>(
     `MATCH (r:Region) OPTIONAL MATCH (r)-[:PART_OF]->(p:Region)
      RETURN r {.id, .name, .level, parentId: p.id} AS r ORDER BY r.id`,
@@ -45,7 +45,7 @@ export async function listRegions(graph: GraphSession): Promise<RegionRecord[]> 
 }
 
 /** Every tag of the library with its status (the read side shows PUBLISHED ones only). */
-export async function listTags(graph: GraphSession): Promise<TagRecord[]> {
+export async function listTags(graph: Cypher): Promise<TagRecord[]> {
   const rows = await graph.read<{ t: TagRecord }>(
     `MATCH (t:Tag) RETURN t {.id, .code, .name, .level1, .level2, .definition, .valueType, .status} AS t ORDER BY t.level1, t.level2, t.id`,
   );

@@ -1,5 +1,5 @@
 import type { EventType } from "../domain/events";
-import { int, type GraphSession } from "../platform/neo4j";
+import { int, type Cypher } from "../platform/neo4j";
 import type { OfferNode, SegmentNode, StrategyNode } from "./model";
 import type { ChannelCode, LifecycleStage, MarketingStatus } from "../domain/vocabulary";
 
@@ -63,7 +63,7 @@ const STRATEGY_PROJECTION = `s {.*, validFrom: s.validFrom.epochMillis, validUnt
 const SEGMENT_PROJECTION = `g {.*, updatedAt: g.updatedAt.epochMillis}`;
 
 /** Everything, in one round trip. */
-export async function listMarketing(graph: GraphSession): Promise<MarketingRecords> {
+export async function listMarketing(graph: Cypher): Promise<MarketingRecords> {
   const rows = await graph.read<{ segments: RawSegment[]; offers: RawOffer[]; strategies: RawStrategy[] }>(
     `CALL () { MATCH (g:Segment) RETURN collect(${SEGMENT_PROJECTION}) AS segments }
      CALL () { MATCH (o:Offer) RETURN collect(${OFFER_PROJECTION}) AS offers }
@@ -215,7 +215,7 @@ function node(mode: WriteMode, variable: string, label: string, id: string): str
   return mode === "create" ? `CREATE (${variable}:${label} {id: ${id}})` : `MATCH (${variable}:${label} {id: ${id}})`;
 }
 
-export async function writeSegment(graph: GraphSession, s: SegmentWrite, mode: WriteMode): Promise<SegmentRecord> {
+export async function writeSegment(graph: Cypher, s: SegmentWrite, mode: WriteMode): Promise<SegmentRecord> {
   const rows = await graph.write<{ g: RawSegment }>(
     `${node(mode, "g", "Segment", "$r.id")} SET g.code = $r.code, g.name = $r.name, g.expression = $r.expression, g.updatedAt = datetime()
      RETURN ${SEGMENT_PROJECTION} AS g`,
@@ -224,7 +224,7 @@ export async function writeSegment(graph: GraphSession, s: SegmentWrite, mode: W
   return toSegment(must(rows[0]).g);
 }
 
-export async function writeOffer(graph: GraphSession, o: OfferWrite, mode: WriteMode): Promise<OfferRecord> {
+export async function writeOffer(graph: Cypher, o: OfferWrite, mode: WriteMode): Promise<OfferRecord> {
   const rows = await graph.write<{ o: RawOffer }>(
     `WITH $r AS r
      MATCH (p:Product {id: r.productId})
@@ -239,7 +239,7 @@ export async function writeOffer(graph: GraphSession, o: OfferWrite, mode: Write
   return toOffer(must(rows[0]).o);
 }
 
-export async function writeStrategy(graph: GraphSession, s: StrategyWrite, mode: WriteMode): Promise<StrategyRecord> {
+export async function writeStrategy(graph: Cypher, s: StrategyWrite, mode: WriteMode): Promise<StrategyRecord> {
   const rows = await graph.write<{ s: RawStrategy }>(
     `WITH $r AS r
      ${node(mode, "s", "Strategy", "r.id")}

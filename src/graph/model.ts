@@ -19,6 +19,8 @@
  *   (:Offer    OfferNode)          a proposal of one product, with a creative per channel
  *   (:Strategy StrategyNode)       who gets which offers on which channels (the strategy cube)
  *   (:Decision DecisionNode)       one next-best-offer answer; its contact, when there was one, carries its id
+ *   (:Change   ChangeNode)         a proposed change to a segment, offer, strategy or the contact policy
+ *                                  (maker-checker); never linked: `kind` + `targetId` name its target
  *
  * Relationships
  *   (Customer)-[:LIVES_IN]->(Region {level: DISTRICT})
@@ -43,7 +45,7 @@
  */
 
 import type { EventType } from "../domain/events";
-import type { ChannelCode, ContactKind, GroupKind, LifecycleStage, MarketSegment, MarketingStatus, ProductKind, RegionLevel, ResponseOutcome, TagStatus, ValueTier } from "../domain/vocabulary";
+import type { ChangeAction, ChangeKind, ChangeStatus, ChannelCode, ContactKind, GroupKind, LifecycleStage, MarketSegment, MarketingStatus, ProductKind, RegionLevel, ResponseOutcome, TagStatus, ValueTier } from "../domain/vocabulary";
 
 export interface RegionNode {
   id: string; // "R33" province, "R3301" city, "R330102" district
@@ -244,6 +246,30 @@ export interface DecisionNode {
   contacted: boolean;
   outcome: ResponseOutcome | null;
   respondedAt: string | null;
+}
+
+/**
+ * A proposed change (src/graph/approval.ts, src/approval/): PENDING until another principal
+ * approves or rejects it or its author withdraws it. Written by the gateway only.
+ */
+export interface ChangeNode {
+  id: string; // "CH" + 9 base-36 digits of the submission time (ms) + 6 hex digits: sorts in submission order
+  kind: ChangeKind;
+  targetId: string; // the target's id (reserved for it by a CREATE); the contact policy's key for CONTACT_POLICY
+  action: ChangeAction;
+  payload: string; // JSON: the change as submitted
+  author: string; // token subject
+  submittedAt: string; // DateTime
+  status: ChangeStatus;
+  decidedBy?: string;
+  decidedAt?: string; // DateTime
+  reason?: string;
+  /** "<KIND>:<targetId>" while PENDING (unique: one pending change per target). */
+  pendingKey?: string;
+  /** "<KIND>:<code>" while PENDING, when the change gives its target a new code (unique). */
+  codeKey?: string;
+  /** "<KIND>:<targetId>" on a CREATE, for good (unique: a reserved id is never handed out twice). */
+  createsKey?: string;
 }
 
 /** Index and constraint names, so tests and tooling can refer to them. */

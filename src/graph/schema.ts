@@ -40,10 +40,18 @@ export const SCHEMA: readonly string[] = [
   "CREATE CONSTRAINT strategy_id IF NOT EXISTS FOR (s:Strategy) REQUIRE s.id IS UNIQUE",
   "CREATE CONSTRAINT strategy_code IF NOT EXISTS FOR (s:Strategy) REQUIRE s.code IS UNIQUE",
   "CREATE CONSTRAINT decision_id IF NOT EXISTS FOR (d:Decision) REQUIRE d.id IS UNIQUE",
+  // Maker-checker (src/graph/approval.ts): the keys make "one pending change per target", "one
+  // pending claim per code" and "a reserved id is never reused" atomic; status + id pages the queue.
+  "CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE",
+  "CREATE CONSTRAINT change_pending_key IF NOT EXISTS FOR (c:Change) REQUIRE c.pendingKey IS UNIQUE",
+  "CREATE CONSTRAINT change_code_key IF NOT EXISTS FOR (c:Change) REQUIRE c.codeKey IS UNIQUE",
+  "CREATE CONSTRAINT change_creates_key IF NOT EXISTS FOR (c:Change) REQUIRE c.createsKey IS UNIQUE",
   // A customer's trajectory page, newest first, is a backwards seek on this composite range index.
   `CREATE RANGE INDEX ${CONTACT_TRAJECTORY_INDEX} IF NOT EXISTS FOR (k:Contact) ON (k.customerId, k.at)`,
   "CREATE RANGE INDEX decision_customer_at IF NOT EXISTS FOR (d:Decision) ON (d.customerId, d.at)",
   "CREATE RANGE INDEX decision_strategy IF NOT EXISTS FOR (d:Decision) ON (d.strategyId)",
+  "CREATE RANGE INDEX change_status_id IF NOT EXISTS FOR (c:Change) ON (c.status, c.id)",
+  "CREATE RANGE INDEX change_target IF NOT EXISTS FOR (c:Change) ON (c.kind, c.targetId)",
   "CREATE RANGE INDEX customer_segment IF NOT EXISTS FOR (c:Customer) ON (c.segment)",
   "CREATE RANGE INDEX customer_lifecycle_stage IF NOT EXISTS FOR (c:Customer) ON (c.lifecycleStage)",
   "CREATE RANGE INDEX customer_value_tier IF NOT EXISTS FOR (c:Customer) ON (c.valueTier)",

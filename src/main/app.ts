@@ -1,4 +1,6 @@
-import { DEFAULT_AUDIT, DEFAULT_REALTIME, type AuditConfig, type Config, type RealtimeConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type LimitsConfig, type RealtimeConfig } from "../platform/config";
+import { RateLimits } from "../auth/rate-limits";
+import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
@@ -20,17 +22,30 @@ export interface App {
 export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
-  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; audit?: Partial<AuditConfig>; auth: AuthConfig };
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; audit?: Partial<AuditConfig>; auth: AuthConfig; limits?: Partial<LimitsConfig>; production?: boolean };
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit });
-  const { realtime, pubsub, auditTrail } = services;
+  const { realtime, pubsub, sessions, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
-    const gateway = await startGateway({ schema: await buildGatewaySchema(), services, port: opts.config.port, host: opts.config.host, tokens: new TokenVerifier(opts.config.auth) });
+    // Revocations load before the first token is checked.
+    await sessions.start();
+    const limits = { ...DEFAULT_LIMITS, ...opts.config.limits };
+    const gateway = await startGateway({
+      schema: await buildGatewaySchema(),
+      services,
+      port: opts.config.port,
+      host: opts.config.host,
+      tokens: new TokenVerifier(opts.config.auth, (subject, issuedAtMs) => sessions.isRevoked(subject, issuedAtMs)),
+      limits,
+      rateLimits: new RateLimits(redis, limits.rateLimits, opts.log),
+      trusted: TrustedDocuments.load(limits.trustedDocuments),
+      production: opts.config.production ?? false,
+    });
     realtime.start();
     auditTrail.start();
     let closing: Promise<void> | undefined;
@@ -43,12 +58,14 @@ export async function openApp(opts: {
           await realtime.stop();
           // After the last request: what it noted is on the stream (or held, and tried once more).
           await auditTrail.stop();
+          sessions.stop();
           pubsub.close();
           redis.disconnect();
           await graph.close();
         })()),
     };
   } catch (error) {
+    sessions.stop();
     pubsub.close();
     redis.disconnect();
     await graph.close();

@@ -46,7 +46,22 @@ export function demoClaims(role: Role): TokenClaims {
   }
 }
 
-/** A demo token for every role, signed with `secret`, valid for `ttlSeconds`. */
-export async function demoTokens(secret: string, ttlSeconds: number): Promise<Array<{ role: Role; token: string }>> {
-  return Promise.all(ROLES.map(async (role) => ({ role, token: await mintToken(secret, demoClaims(role), ttlSeconds) })));
+/**
+ * A demo token for every role, signed with `secret`, valid for `ttlSeconds`, plus a second ADMIN
+ * (`admin2:demo`): changes are maker-checker, so trying the flow takes two people. A MARKETER
+ * proposes (createOffer, updateStrategy, …) and the APPROVER approves (approveChange); an ADMIN
+ * proposes a contact-policy change (setContactPolicy) and the other ADMIN approves it.
+ */
+export async function demoTokens(secret: string, ttlSeconds: number): Promise<Array<{ label: string; token: string }>> {
+  const claims: Array<{ label: string; claims: TokenClaims }> = [
+    ...ROLES.map((role) => ({ label: role, claims: demoClaims(role) })),
+    { label: "ADMIN-2", claims: { sub: "admin2:demo", roles: ["ADMIN"] } },
+  ];
+  return Promise.all(claims.map(async (c) => ({ label: c.label, token: await mintToken(secret, c.claims, ttlSeconds) })));
 }
+
+/** What `npm start` prints under the tokens: how to try maker-checker with them. */
+export const DEMO_APPROVAL_HINT =
+  "changes to segments, offers, strategies and the contact policy are proposals: propose with MARKETER (contact policy: ADMIN), " +
+  "then approve with APPROVER (contact policy: ADMIN-2): mutation { approveChange(id: \"<pendingChange.id>\") { status } }; " +
+  "{ pendingChanges { edges { node { id kind action author } } } } lists what waits";

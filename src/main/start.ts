@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { loadConfig } from "../platform/config";
-import { demoTokens, ensureDevSecret } from "./dev-auth";
+import { DEMO_APPROVAL_HINT, demoTokens, ensureDevSecret } from "./dev-auth";
 import { createLogger } from "../platform/logger";
 import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
@@ -51,7 +51,7 @@ runMain(async (onStop, stopping) => {
   // set (production must set one: loadConfig refuses otherwise).
   const devSecret = !config.auth.secret && !config.auth.jwksUrl ? ensureDevSecret() : null;
   const auth = devSecret ? { ...config.auth, secret: devSecret } : config.auth;
-  const app = await openApp({ neo4j: services.neo4j, redisUrl: services.redisUrl ?? "", config: { ...config, auth }, log });
+  const app = await openApp({ neo4j: { ...services.neo4j, readTimeoutMs: config.neo4j.readTimeoutMs }, redisUrl: services.redisUrl ?? "", config: { ...config, auth }, log });
   onStop(async () => {
     log.info("stopping: draining requests and closing sockets");
     await app.close();
@@ -59,8 +59,10 @@ runMain(async (onStop, stopping) => {
   });
   log.info({ url: app.gateway.url }, "gateway ready; every request needs \"Authorization: Bearer <token>\"");
   if (devSecret) {
-    // One ready token per role (8 hours) for trying it out; `npm run token -- --role ROLE …` mints others.
-    for (const { role, token } of await demoTokens(devSecret, 8 * 3600)) console.log(`${role.padEnd(8)} ${token}`);
+    // One ready token per role (8 hours) for trying it out, and a second ADMIN to approve the first's
+    // contact-policy changes; `npm run token -- --role ROLE --sub NAME …` mints others.
+    for (const { label, token } of await demoTokens(devSecret, 8 * 3600)) console.log(`${label.padEnd(8)} ${token}`);
+    log.info(DEMO_APPROVAL_HINT);
   }
 });
 

@@ -1,7 +1,10 @@
 import type { Redis } from "ioredis";
 import { AdviceService } from "../advice/service";
+import { Approvals } from "../approval/service";
 import { AuditService } from "../audit/service";
+import { ContactPolicyChanges } from "../contact-policy/changes";
 import { EVENT_PROCESSOR } from "../auth/principal";
+import { Sessions } from "../auth/sessions";
 import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
 import { Customer360Service } from "../customer360/service";
@@ -23,9 +26,10 @@ export interface Wired extends Services {
 }
 
 /**
- * Builds every domain service in dependency order (audit → reference data → marketing → contact
- * policy → decisioning → advice → real time) on one graph and one Redis. Used by the gateway and by
- * tools (bench, evaluation) that decide without serving (they start no audit writer).
+ * Builds every domain service in dependency order (audit → reference data → approvals → marketing
+ * → contact policy → decisioning → advice → real time) on one graph and one Redis. Rooms whose
+ * changes need approval register them with the approvals as they are built. Used by the gateway
+ * and by tools (bench, evaluation) that decide without serving (they start no audit writer).
  */
 export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig, auditConfig: AuditConfig = DEFAULT_AUDIT): Wired {
   const pubsub = new PubSub(redis, log);
@@ -34,11 +38,14 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
   const customers = new Customer360Service(reference);
-  const marketing = new MarketingService(graph, reference, bus, log);
+  const approvals = new Approvals(log);
+  const marketing = new MarketingService(graph, reference, bus, approvals, log);
   const contactPolicy = new ContactPolicy(redis);
+  const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis);
   const advice = new AdviceService(reference);
-  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, reference, customers, marketing, contactPolicy, decisioning, advice } as Wired;
+  const sessions = new Sessions(redis, pubsub, log);
+  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

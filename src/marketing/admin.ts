@@ -1,33 +1,43 @@
 import { BadUserInputError, ConstraintViolationError, NotFoundError } from "../platform/errors";
-import type { GraphSession } from "../platform/neo4j";
+import type { Cypher } from "../platform/neo4j";
 import {
   DEFAULT_TRIGGER_MAX_DELAY_SECONDS,
   listMarketing,
   writeOffer,
   writeSegment,
   writeStrategy,
-  type WriteMode,
   type MarketingRecords,
   type OfferRecord,
   type OfferWrite,
   type SegmentRecord,
+  type SegmentWrite,
   type StrategyRecord,
   type StrategyTrigger,
   type StrategyWrite,
 } from "../graph/marketing";
-import { CHANNEL_CODES, type ChannelCode, type LifecycleStage } from "../domain/vocabulary";
-import type { ChannelRecord } from "../graph/records";
+import { listProducts, listTags } from "../graph/catalogue";
+import { CHANNEL_CODES, type ChangeKind, type ChannelCode, type LifecycleStage, type MarketingStatus } from "../domain/vocabulary";
+import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "../graph/records";
 import type { EventType } from "../domain/events";
 import type { InvalidationBus } from "../platform/invalidation";
 import type { ReferenceData } from "../customer360/reference";
+import type { RequestScope } from "../customer360/scope";
+import type { Approvals, ChangeRecord } from "../approval/service";
 import { intInRange } from "../platform/validate";
 import { compileSegment, segmentVocabulary, type SegmentVocabulary } from "../segments/expression";
 import { compileTrigger, MAX_TRIGGER_DELAY_SECONDS } from "./trigger";
 
 /**
- * Creating, changing and retiring segments, offers and strategies. Every change is checked whole
- * against the graph's current state before one write; afterwards every replica drops its
- * marketing cache, so the next decision anywhere uses the change.
+ * Creating, changing and retiring segments, offers and strategies, under maker-checker: they decide
+ * what customers are offered and what agents read out, so a change takes effect only once a second
+ * principal (an APPROVER) approves it (src/approval/).
+ *
+ * A proposal is checked whole against the graph's current state, exactly as a direct write was
+ * (every BAD_USER_INPUT before anything is stored), then stored as a pending change; the caller
+ * gets the target as the change would make it. Approval checks the change again against the state
+ * at that moment (a tag taken offline meanwhile fails it) and writes it in the approval's
+ * transaction; afterwards every replica drops its marketing cache, so the next decision anywhere
+ * uses the change.
  */
 
 export interface SegmentChange {
@@ -115,6 +125,14 @@ function window(validFrom: Date, validUntil: Date | null): void {
   }
 }
 
+/** What the checks read besides the marketing records: the reference data a change names. */
+export interface CheckContext {
+  products: ReadonlyMap<string, ProductRecord>;
+  tags: ReadonlyMap<string, TagRecord>;
+  regions: ReadonlyMap<string, RegionRecord>;
+  channels: ReadonlyMap<ChannelCode, ChannelRecord>;
+}
+
 function uniqueCode(records: ReadonlyArray<{ id: string; code: string }>, codeValue: string, selfId: string | null, what: string): void {
   const clash = records.find((r) => r.code === codeValue && r.id !== selfId);
   if (clash) fail("code", `${what} code ${codeValue} is already used by ${clash.id}; choose another code.`);
@@ -138,99 +156,47 @@ function pushable(t: StrategyTrigger, channels: readonly ChannelCode[], referenc
   );
 }
 
-/** The next id in a family ("ST12" → "ST13"). */
-function nextId(records: ReadonlyArray<{ id: string }>, prefix: string): string {
-  let max = 0;
-  for (const r of records) {
-    const n = Number(r.id.slice(prefix.length));
-    if (r.id.startsWith(prefix) && Number.isInteger(n)) max = Math.max(max, n);
-  }
-  return `${prefix}${String(max + 1).padStart(2, "0")}`;
+/** A change checked against a state: the whole target as the change makes it, and the target before it (undefined for a create). */
+interface Checked<W, R> {
+  write: Omit<W, "id">;
+  existing: R | undefined;
 }
 
-/** Concurrent creates that chose the same next id: each retry takes the one after. */
-const CREATE_ATTEMPTS = 10;
-
-/**
- * Saves a change: an update in place, or a create under the next free id. Two operators creating at
- * once both see the same next id; the graph's uniqueness constraint refuses the second, which then
- * takes the id after (and a code taken meanwhile is the caller's BAD_USER_INPUT, as if checked first).
- */
-async function save<T>(
-  id: string | null,
-  records: ReadonlyArray<{ id: string }>,
-  prefix: string,
-  what: string,
-  codeValue: string,
-  write: (id: string, mode: WriteMode) => Promise<T>,
-): Promise<T> {
-  if (id) return write(id, "update");
-  let next = nextId(records, prefix);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write(next, "create");
-    } catch (error) {
-      const duplicate = error instanceof ConstraintViolationError ? error.property : null;
-      if (duplicate === "code") fail("code", `${what} code ${codeValue} was just taken by another change; choose another code.`);
-      if (duplicate !== "id" || attempt >= CREATE_ATTEMPTS) throw error;
-      next = nextId([{ id: next }], prefix);
-    }
-  }
+/** Checks a segment change (id null: a create) against `all` and `ctx`; BAD_USER_INPUT naming the field, NOT_FOUND for an unknown id. */
+export function checkSegment(all: MarketingRecords, ctx: CheckContext, id: string | null, change: SegmentChange): Checked<SegmentWrite, SegmentRecord> {
+  const existing = id ? all.segments.find((s) => s.id === id) : undefined;
+  if (id && !existing) throw new NotFoundError(`There is no segment with id ${id}.`);
+  const codeValue = code("code", change.code ?? existing?.code, CODE, "HEAVY_DATA_USERS");
+  uniqueCode(all.segments, codeValue, id, "Segment");
+  const expression = change.expression ?? existing?.expression ?? "";
+  compileSegment(expression, segmentVocabulary(ctx.products, ctx.tags), { argument: "expression" });
+  const name = text("name", change.name ?? existing?.name, 100);
+  return { existing, write: { code: codeValue, name, expression } };
 }
 
-/** A save's result, with what the record was before (null for a create), for the audit trail. */
-export interface Saved<T> {
-  before: T | null;
-  saved: T;
-}
-
-export class MarketingAdmin {
-  constructor(
-    private readonly reference: ReferenceData,
-    private readonly bus: InvalidationBus,
-  ) {}
-
-  private current(graph: GraphSession): Promise<MarketingRecords> {
-    return listMarketing(graph);
+/** Checks an offer change; `status` retires (or reactivates) it. */
+export function checkOffer(all: MarketingRecords, ctx: CheckContext, id: string | null, change: OfferChange, status?: MarketingStatus): Checked<OfferWrite, OfferRecord> {
+  const existing = id ? all.offers.find((o) => o.id === id) : undefined;
+  if (id && !existing) throw new NotFoundError(`There is no offer with id ${id}.`);
+  const codeValue = code("code", change.code ?? existing?.code, CODE, "OFF-DATA-10GB");
+  uniqueCode(all.offers, codeValue, id, "Offer");
+  const productId = change.productId ?? existing?.productId;
+  if (!productId || !ctx.products.has(productId)) fail("productId", `\`productId\` ${productId ?? "(missing)"} is not a product of the catalogue; see the products query.`);
+  const creatives: Partial<Record<ChannelCode, string>> = change.creatives ? {} : { ...existing?.creatives };
+  for (const c of change.creatives ?? []) {
+    if (creatives[c.channel]) fail("creatives", `\`creatives\` names channel ${c.channel} twice; give one creative per channel.`);
+    creatives[c.channel] = text("creatives.text", c.text, 500);
   }
-
-  async saveSegment(graph: GraphSession, id: string | null, change: SegmentChange): Promise<Saved<SegmentRecord>> {
-    const all = await this.current(graph);
-    const existing = id ? all.segments.find((s) => s.id === id) : undefined;
-    if (id && !existing) throw new NotFoundError(`There is no segment with id ${id}.`);
-    const codeValue = code("code", change.code ?? existing?.code, CODE, "HEAVY_DATA_USERS");
-    uniqueCode(all.segments, codeValue, id, "Segment");
-    const expression = change.expression ?? existing?.expression ?? "";
-    const [products, tags] = await Promise.all([this.reference.products(), this.reference.tags()]);
-    compileSegment(expression, segmentVocabulary(products, tags), { argument: "expression" });
-    const name = text("name", change.name ?? existing?.name, 100);
-    const saved = await save(id, all.segments, "SG", "Segment", codeValue, (segmentId, mode) => writeSegment(graph, { id: segmentId, code: codeValue, name, expression }, mode));
-    await this.bus.publish("marketing");
-    return { before: existing ?? null, saved };
-  }
-
-  async saveOffer(graph: GraphSession, id: string | null, change: OfferChange, status?: OfferRecord["status"]): Promise<Saved<OfferRecord>> {
-    const all = await this.current(graph);
-    const existing = id ? all.offers.find((o) => o.id === id) : undefined;
-    if (id && !existing) throw new NotFoundError(`There is no offer with id ${id}.`);
-    const [products, regions] = await Promise.all([this.reference.products(), this.reference.regions()]);
-    const codeValue = code("code", change.code ?? existing?.code, CODE, "OFF-DATA-10GB");
-    uniqueCode(all.offers, codeValue, id, "Offer");
-    const productId = change.productId ?? existing?.productId;
-    if (!productId || !products.has(productId)) fail("productId", `\`productId\` ${productId ?? "(missing)"} is not a product of the catalogue; see the products query.`);
-    const creatives: Partial<Record<ChannelCode, string>> = change.creatives ? {} : { ...existing?.creatives };
-    for (const c of change.creatives ?? []) {
-      if (creatives[c.channel]) fail("creatives", `\`creatives\` names channel ${c.channel} twice; give one creative per channel.`);
-      creatives[c.channel] = text("creatives.text", c.text, 500);
-    }
-    if (Object.keys(creatives).length === 0) fail("creatives", "An offer needs a creative for at least one channel (SMS text, app banner or agent script).");
-    const regionIds = change.regionIds ?? existing?.regionIds ?? [];
-    const unknownRegion = regionIds.find((r) => !regions.has(r));
-    if (unknownRegion) fail("regionIds", `\`regionIds\` names ${unknownRegion}, which is not a region; use city ids like R3301 or district ids like R330106.`);
-    const validFrom = change.validFrom ?? existing?.validFrom ?? new Date();
-    const validUntil = change.validUntil !== undefined ? change.validUntil : (existing?.validUntil ?? null);
-    window(validFrom, validUntil);
-    const write: Omit<OfferWrite, "id"> = {
+  if (Object.keys(creatives).length === 0) fail("creatives", "An offer needs a creative for at least one channel (SMS text, app banner or agent script).");
+  const regionIds = change.regionIds ?? existing?.regionIds ?? [];
+  const unknownRegion = regionIds.find((r) => !ctx.regions.has(r));
+  if (unknownRegion) fail("regionIds", `\`regionIds\` names ${unknownRegion}, which is not a region; use city ids like R3301 or district ids like R330106.`);
+  const validFrom = change.validFrom ?? existing?.validFrom ?? new Date();
+  const validUntil = change.validUntil !== undefined ? change.validUntil : (existing?.validUntil ?? null);
+  window(validFrom, validUntil);
+  return {
+    existing,
+    write: {
       code: codeValue,
       name: text("name", change.name ?? existing?.name, 100),
       productId,
@@ -242,42 +208,41 @@ export class MarketingAdmin {
       priority: number("priority", change.priority ?? existing?.priority ?? 1, 0, 10, true),
       basePropensity: number("basePropensity", change.basePropensity ?? existing?.basePropensity ?? 0.03, 0, 1, true),
       status: status ?? existing?.status ?? "ACTIVE",
-    };
-    const saved = await save(id, all.offers, "OF", "Offer", codeValue, (offerId, mode) => writeOffer(graph, { ...write, id: offerId }, mode));
-    await this.bus.publish("marketing");
-    return { before: existing ?? null, saved };
-  }
+    },
+  };
+}
 
-  async saveStrategy(graph: GraphSession, id: string | null, change: StrategyChange, status?: StrategyRecord["status"]): Promise<Saved<StrategyRecord>> {
-    const all = await this.current(graph);
-    const existing = id ? all.strategies.find((s) => s.id === id) : undefined;
-    if (id && !existing) throw new NotFoundError(`There is no strategy with id ${id}.`);
-    const codeValue = code("code", change.code ?? existing?.code, STRATEGY_CODE, "MOB-RET-CHURN-001 (<LINE>-<SCENARIO>-<STAGE>-<NNN>)");
-    uniqueCode(all.strategies, codeValue, id, "Strategy");
-    const segmentId = change.segmentId ?? existing?.segmentId;
-    if (!segmentId || !all.segments.some((s) => s.id === segmentId)) fail("segmentId", `\`segmentId\` ${segmentId ?? "(missing)"} is not a segment; create it first or see the segments query.`);
-    const offerIds = change.offerIds ?? existing?.offerIds ?? [];
-    if (offerIds.length === 0) fail("offerIds", "A strategy must propose at least one offer.");
-    for (const offerId of offerIds) {
-      const offer = all.offers.find((o) => o.id === offerId);
-      if (!offer) fail("offerIds", `\`offerIds\` names ${offerId}, which is not an offer.`);
-      if (offer.status !== "ACTIVE" && (status ?? existing?.status ?? "ACTIVE") === "ACTIVE") fail("offerIds", `Offer ${offerId} is retired; an active strategy can only propose active offers.`);
-    }
-    const channels = change.channels ?? existing?.channels ?? [];
-    if (channels.length === 0) fail("channels", `A strategy must use at least one channel of ${CHANNEL_CODES.join(", ")}.`);
-    if (new Set(channels).size !== channels.length) fail("channels", "`channels` names a channel twice; list each once.");
-    const validFrom = change.validFrom ?? existing?.validFrom ?? new Date();
-    const validUntil = change.validUntil !== undefined ? change.validUntil : (existing?.validUntil ?? null);
-    window(validFrom, validUntil);
-    // A kept trigger's condition is not recompiled (retiring must work even after a tag it names went offline),
-    // but changed channels must still take pushes.
-    let triggerValue: StrategyTrigger | null = existing?.trigger ?? null;
-    if (change.trigger !== undefined) {
-      const [products, tags] = await Promise.all([this.reference.products(), this.reference.tags()]);
-      triggerValue = change.trigger === null ? null : trigger(change.trigger, segmentVocabulary(products, tags));
-    }
-    if (triggerValue) pushable(triggerValue, channels, await this.reference.channels());
-    const write: Omit<StrategyWrite, "id"> = {
+/** Checks a strategy change; `status` retires (or reactivates) it. */
+export function checkStrategy(all: MarketingRecords, ctx: CheckContext, id: string | null, change: StrategyChange, status?: MarketingStatus): Checked<StrategyWrite, StrategyRecord> {
+  const existing = id ? all.strategies.find((s) => s.id === id) : undefined;
+  if (id && !existing) throw new NotFoundError(`There is no strategy with id ${id}.`);
+  const codeValue = code("code", change.code ?? existing?.code, STRATEGY_CODE, "MOB-RET-CHURN-001 (<LINE>-<SCENARIO>-<STAGE>-<NNN>)");
+  uniqueCode(all.strategies, codeValue, id, "Strategy");
+  const segmentId = change.segmentId ?? existing?.segmentId;
+  if (!segmentId || !all.segments.some((s) => s.id === segmentId)) fail("segmentId", `\`segmentId\` ${segmentId ?? "(missing)"} is not a segment; create it first or see the segments query.`);
+  const offerIds = change.offerIds ?? existing?.offerIds ?? [];
+  if (offerIds.length === 0) fail("offerIds", "A strategy must propose at least one offer.");
+  for (const offerId of offerIds) {
+    const offer = all.offers.find((o) => o.id === offerId);
+    if (!offer) fail("offerIds", `\`offerIds\` names ${offerId}, which is not an offer.`);
+    if (offer.status !== "ACTIVE" && (status ?? existing?.status ?? "ACTIVE") === "ACTIVE") fail("offerIds", `Offer ${offerId} is retired; an active strategy can only propose active offers.`);
+  }
+  const channels = change.channels ?? existing?.channels ?? [];
+  if (channels.length === 0) fail("channels", `A strategy must use at least one channel of ${CHANNEL_CODES.join(", ")}.`);
+  if (new Set(channels).size !== channels.length) fail("channels", "`channels` names a channel twice; list each once.");
+  const validFrom = change.validFrom ?? existing?.validFrom ?? new Date();
+  const validUntil = change.validUntil !== undefined ? change.validUntil : (existing?.validUntil ?? null);
+  window(validFrom, validUntil);
+  // A kept trigger's condition is not recompiled (retiring must work even after a tag it names went offline),
+  // but changed channels must still take pushes.
+  let triggerValue: StrategyTrigger | null = existing?.trigger ?? null;
+  if (change.trigger !== undefined) {
+    triggerValue = change.trigger === null ? null : trigger(change.trigger, segmentVocabulary(ctx.products, ctx.tags));
+  }
+  if (triggerValue) pushable(triggerValue, channels, ctx.channels);
+  return {
+    existing,
+    write: {
       code: codeValue,
       name: text("name", change.name ?? existing?.name, 100),
       businessLine: code("businessLine", change.businessLine ?? existing?.businessLine, CODE, "MOBILE"),
@@ -293,9 +258,152 @@ export class MarketingAdmin {
       offerIds,
       channels,
       trigger: triggerValue,
-    };
-    const saved = await save(id, all.strategies, "ST", "Strategy", codeValue, (strategyId, mode) => writeStrategy(graph, { ...write, id: strategyId }, mode));
-    await this.bus.publish("marketing");
-    return { before: existing ?? null, saved };
+    },
+  };
+}
+
+/** A target as a pending change would make it, with that change: what the proposing mutations return. */
+export type Proposed<R> = R & { pendingChange: ChangeRecord };
+
+type MarketingKind = Extract<ChangeKind, "SEGMENT" | "OFFER" | "STRATEGY">;
+
+/** What a stored marketing change carries: the change as given (times as ISO strings). */
+type Payload<C> = { [K in keyof C]?: unknown };
+
+/** Each kind's id family, its noun, its check and its write. */
+interface KindSpec<C, W extends { id: string; code: string }, R extends { id: string; code: string }> {
+  kind: MarketingKind;
+  noun: string;
+  prefix: string;
+  records(all: MarketingRecords): readonly R[];
+  check(all: MarketingRecords, ctx: CheckContext, id: string | null, change: C, status?: MarketingStatus): Checked<W, R>;
+  write(tx: Cypher, w: W, mode: "create" | "update"): Promise<R>;
+  /** The change back from its stored payload (ISO strings to Dates). */
+  revive(payload: Payload<C>): C;
+  preview(id: string, write: Omit<W, "id">, at: Date): R;
+}
+
+const reviveDates = <C>(payload: Payload<C>, fields: readonly string[]): C => {
+  const change: Record<string, unknown> = { ...payload };
+  for (const f of fields) if (typeof change[f] === "string") change[f] = new Date(change[f]);
+  return change as C;
+};
+
+const SEGMENTS: KindSpec<SegmentChange, SegmentWrite, SegmentRecord> = {
+  kind: "SEGMENT",
+  noun: "segment",
+  prefix: "SG",
+  records: (all) => all.segments,
+  check: (all, ctx, id, change) => checkSegment(all, ctx, id, change),
+  write: writeSegment,
+  revive: (p) => p as SegmentChange,
+  preview: (id, w, at) => ({ id, ...w, updatedAt: at }),
+};
+
+const OFFERS: KindSpec<OfferChange, OfferWrite, OfferRecord> = {
+  kind: "OFFER",
+  noun: "offer",
+  prefix: "OF",
+  records: (all) => all.offers,
+  check: checkOffer,
+  write: writeOffer,
+  revive: (p) => reviveDates<OfferChange>(p, ["validFrom", "validUntil"]),
+  preview: (id, w, at) => ({ id, ...w, updatedAt: at }),
+};
+
+const STRATEGIES: KindSpec<StrategyChange, StrategyWrite, StrategyRecord> = {
+  kind: "STRATEGY",
+  noun: "strategy",
+  prefix: "ST",
+  records: (all) => all.strategies,
+  check: checkStrategy,
+  write: writeStrategy,
+  revive: (p) => reviveDates<StrategyChange>(p, ["validFrom", "validUntil"]),
+  // Sorted as the graph reads them back (src/graph/marketing.ts), so the preview reads as the strategy will.
+  preview: (id, w, at) => ({ id, ...w, offerIds: [...w.offerIds].sort(), channels: [...w.channels].sort(), updatedAt: at }),
+};
+
+export class MarketingAdmin {
+  constructor(
+    private readonly reference: ReferenceData,
+    private readonly bus: InvalidationBus,
+    private readonly approvals: Approvals,
+  ) {
+    for (const spec of [SEGMENTS, OFFERS, STRATEGIES] as Array<KindSpec<unknown, { id: string; code: string }, { id: string; code: string }>>) {
+      approvals.register({
+        kind: spec.kind,
+        noun: spec.noun,
+        deciders: ["APPROVER"],
+        apply: (tx, change) => this.apply(spec, tx, change),
+        applied: () => this.bus.publish("marketing"),
+      });
+    }
+  }
+
+  proposeSegment(scope: RequestScope, id: string | null, change: SegmentChange): Promise<Proposed<SegmentRecord>> {
+    return this.propose(SEGMENTS, scope, id, change);
+  }
+
+  proposeOffer(scope: RequestScope, id: string | null, change: OfferChange, status?: MarketingStatus): Promise<Proposed<OfferRecord>> {
+    return this.propose(OFFERS, scope, id, change, status);
+  }
+
+  proposeStrategy(scope: RequestScope, id: string | null, change: StrategyChange, status?: MarketingStatus): Promise<Proposed<StrategyRecord>> {
+    return this.propose(STRATEGIES, scope, id, change, status);
+  }
+
+  /** The reference data as held (proposals: checked as a direct write always was). */
+  private async cachedContext(): Promise<CheckContext> {
+    const [products, tags, regions, channels] = await Promise.all([this.reference.products(), this.reference.tags(), this.reference.regions(), this.reference.channels()]);
+    return { products, tags, regions, channels };
+  }
+
+  /**
+   * The reference data as it is now, for an approval: the tag library and the catalogue read in the
+   * approval's transaction (a tag taken offline a moment ago counts, whatever a cache holds).
+   * Regions and channels change only with a new seed, so the cache is as good.
+   */
+  private async currentContext(tx: Cypher): Promise<CheckContext> {
+    const [products, tags, regions, channels] = await Promise.all([listProducts(tx), listTags(tx), this.reference.regions(), this.reference.channels()]);
+    return { products: new Map(products.map((p) => [p.id, p])), tags: new Map(tags.map((t) => [t.id, t])), regions, channels };
+  }
+
+  private async propose<C, W extends { id: string; code: string }, R extends { id: string; code: string }>(
+    spec: KindSpec<C, W, R>,
+    scope: RequestScope,
+    id: string | null,
+    change: C,
+    status?: MarketingStatus,
+  ): Promise<Proposed<R>> {
+    const [all, ctx] = await Promise.all([listMarketing(scope.graph), this.cachedContext()]);
+    const { write, existing } = spec.check(all, ctx, id, change, status);
+    const pendingChange = await this.approvals.submit(scope, {
+      kind: spec.kind,
+      action: id === null ? "CREATE" : status === "RETIRED" ? "RETIRE" : "UPDATE",
+      targetId: id,
+      payload: change,
+      newId: { prefix: spec.prefix, taken: spec.records(all).map((r) => r.id) },
+      // A code the target does not hold yet is claimed until the change is decided.
+      code: existing?.code === write.code ? null : write.code,
+    });
+    return { ...spec.preview(pendingChange.targetId, write, pendingChange.submittedAt), pendingChange };
+  }
+
+  /** Applies an approved change in the approval's transaction: checked again against the state now, then written. */
+  private async apply<C, W extends { id: string; code: string }, R extends { id: string; code: string }>(spec: KindSpec<C, W, R>, tx: Cypher, change: ChangeRecord): Promise<void> {
+    const [all, ctx] = await Promise.all([listMarketing(tx), this.currentContext(tx)]);
+    const create = change.action === "CREATE";
+    const status: MarketingStatus | undefined = change.action === "RETIRE" ? "RETIRED" : undefined;
+    const { write } = spec.check(all, ctx, create ? null : change.targetId, spec.revive(JSON.parse(change.payload) as Payload<C>), status);
+    try {
+      await spec.write(tx, { ...write, id: change.targetId } as W, create ? "create" : "update");
+    } catch (error) {
+      // Taken by a write that bypassed the approval process (a seed): the change cannot apply as it stands.
+      if (error instanceof ConstraintViolationError && (error.property === "code" || error.property === "id")) {
+        const what = `${spec.noun.charAt(0).toUpperCase()}${spec.noun.slice(1)} ${error.property} ${error.property === "code" ? write.code : change.targetId}`;
+        fail(error.property, `${what} was taken by another write meanwhile; reject this change and propose it again with another ${error.property}.`);
+      }
+      throw error;
+    }
   }
 }

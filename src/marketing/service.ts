@@ -5,21 +5,22 @@ import type { OfferRecord, SegmentRecord, StrategyRecord } from "../graph/market
 import type { Graph } from "../platform/neo4j";
 import type { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
-import { MarketingAdmin, type OfferChange, type Saved, type SegmentChange, type StrategyChange } from "./admin";
+import type { Approvals } from "../approval/service";
+import { MarketingAdmin, type OfferChange, type Proposed, type SegmentChange, type StrategyChange } from "./admin";
 import { MarketingCatalogue, type MarketingSnapshot } from "./catalogue";
 
 /**
  * The marketing room's face: the strategy centre's segments, offers and strategies, read from the
- * per-process snapshot every decision uses, and changed through checked saves that invalidate the
- * snapshot on every replica.
+ * per-process snapshot every decision uses, and changed through checked proposals that take effect
+ * once approved (maker-checker, ./admin.ts), invalidating the snapshot on every replica.
  */
 export class MarketingService {
   readonly catalogue: MarketingCatalogue;
   private readonly admin: MarketingAdmin;
 
-  constructor(graph: Graph, reference: ReferenceData, bus: InvalidationBus, log: Logger) {
+  constructor(graph: Graph, reference: ReferenceData, bus: InvalidationBus, approvals: Approvals, log: Logger) {
     this.catalogue = new MarketingCatalogue(graph, reference, log);
-    this.admin = new MarketingAdmin(reference, bus);
+    this.admin = new MarketingAdmin(reference, bus, approvals);
     bus.on("marketing", () => this.catalogue.invalidate());
     bus.on("reference", () => this.catalogue.invalidate());
   }
@@ -53,25 +54,24 @@ export class MarketingService {
     return (await this.snapshot()).segments.get(id) ?? null;
   }
 
-  /** Creates (id null) or changes a strategy; `status` retires or reactivates it. Noted for the audit trail with the strategy before and after. */
-  async saveStrategy(scope: RequestScope, id: string | null, change: StrategyChange, status?: MarketingStatus): Promise<StrategyRecord> {
-    return noted(scope, "Strategy", id, status, await this.admin.saveStrategy(scope.graph, id, change, status));
+  /**
+   * Proposes creating (id null) or changing a strategy; `status` retires or reactivates it. Checked
+   * now (BAD_USER_INPUT, NOT_FOUND), stored as a pending change, applied when an APPROVER approves
+   * it. Returns the strategy as the change would make it, with the change.
+   */
+  proposeStrategy(scope: RequestScope, id: string | null, change: StrategyChange, status?: MarketingStatus): Promise<Proposed<StrategyRecord>> {
+    return this.admin.proposeStrategy(scope, id, change, status);
   }
 
-  async saveOffer(scope: RequestScope, id: string | null, change: OfferChange, status?: MarketingStatus): Promise<OfferRecord> {
-    return noted(scope, "Offer", id, status, await this.admin.saveOffer(scope.graph, id, change, status));
+  /** As {@link proposeStrategy}, for an offer. */
+  proposeOffer(scope: RequestScope, id: string | null, change: OfferChange, status?: MarketingStatus): Promise<Proposed<OfferRecord>> {
+    return this.admin.proposeOffer(scope, id, change, status);
   }
 
-  async saveSegment(scope: RequestScope, id: string | null, change: SegmentChange): Promise<SegmentRecord> {
-    return noted(scope, "Segment", id, undefined, await this.admin.saveSegment(scope.graph, id, change));
+  /** As {@link proposeStrategy}, for a segment (segments decide who gets offers, so they reach customers too). */
+  proposeSegment(scope: RequestScope, id: string | null, change: SegmentChange): Promise<Proposed<SegmentRecord>> {
+    return this.admin.proposeSegment(scope, id, change);
   }
-}
-
-/** Notes a committed save on the request's audit collector ("createStrategy", "updateOffer", "retireStrategy", …) and returns the record. */
-function noted<T extends { id: string }>(scope: RequestScope, type: "Strategy" | "Offer" | "Segment", id: string | null, status: MarketingStatus | undefined, result: Saved<T>): T {
-  const verb = id === null ? "create" : status === "RETIRED" ? "retire" : "update";
-  scope.audit.change({ action: `${verb}${type}`, targetType: type, targetId: result.saved.id, before: result.before, after: result.saved });
-  return result.saved;
 }
 
 function filterStatus<T extends { status: MarketingStatus }>(all: T[], status: MarketingStatus | null | undefined): T[] {

@@ -4,7 +4,7 @@ import { z } from "zod";
 export interface Config {
   port: number;
   host: string;
-  neo4j: { uri: string | undefined; username: string; password: string; database: string | undefined };
+  neo4j: { uri: string | undefined; username: string; password: string; database: string | undefined; readTimeoutMs: number };
   redisUrl: string | undefined;
   redisKeyPrefix: string;
   logLevel: string;
@@ -13,9 +13,46 @@ export interface Config {
   audit: AuditConfig;
   /** How bearer tokens are checked; see src/auth/tokens.ts. Unset in development: `npm start` makes a secret. */
   auth: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
-  /** NODE_ENV=production: no development conveniences (a generated secret, printed tokens). */
+  /** NODE_ENV=production: no development conveniences (a generated secret, printed tokens, introspection, field suggestions). */
   production: boolean;
+  /** Deadlines, WebSocket caps, origins, trusted documents and rate limits (docs/SECURITY.md, "Limits"). */
+  limits: LimitsConfig;
 }
+
+/**
+ * Per-role budgets per minute, by role name, for RATE_LIMITS: e.g. "AGENT=600/120/120" is 600
+ * reads, 120 decisions and 120 mutations a minute. Roles not named keep their defaults
+ * (src/auth/rate-limits.ts); "off" turns rate limiting off.
+ */
+export type RateLimitSetting = "off" | Readonly<Record<string, { reads: number; decisions: number; mutations: number }>>;
+
+/** What one request, socket or principal may take. */
+export interface LimitsConfig {
+  /** Deadline of an HTTP request and of each WebSocket query or mutation: REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs: number;
+  /** Largest WebSocket message; a larger one closes the socket with 1009 unread: WS_MAX_PAYLOAD_BYTES. */
+  wsMaxPayloadBytes: number;
+  /** Operations (subscriptions, and queries while they run) open at once on one socket: WS_MAX_SUBSCRIPTIONS. */
+  wsMaxOperationsPerSocket: number;
+  /** Subscriptions one principal may hold across its sockets on this replica: WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL. */
+  wsMaxSubscriptionsPerPrincipal: number;
+  /** Browser origins allowed to open a WebSocket (ALLOWED_ORIGINS); null: the gateway's own host only. */
+  allowedOrigins: readonly string[] | null;
+  /** TRUSTED_DOCUMENTS: "enforce" runs only the documents of schema/persisted-documents.json for non-ADMIN principals. */
+  trustedDocuments: "off" | "enforce";
+  /** RATE_LIMITS: per-principal budgets in Redis, shared by replicas. */
+  rateLimits: RateLimitSetting;
+}
+
+export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
+  requestTimeoutMs: 10_000,
+  wsMaxPayloadBytes: 256 * 1024,
+  wsMaxOperationsPerSocket: 100,
+  wsMaxSubscriptionsPerPrincipal: 500,
+  allowedOrigins: null,
+  trustedDocuments: "off",
+  rateLimits: {},
+};
 
 /** Real time: the event consumer and the live sockets. */
 export interface RealtimeConfig {
@@ -73,6 +110,46 @@ const uriWith = (name: string, schemes: string[]) =>
       return raw;
     });
 
+const origins = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === "") return null;
+    const list: string[] = [];
+    for (const item of raw.split(",").map((o) => o.trim()).filter(Boolean)) {
+      let origin: string | undefined;
+      try {
+        origin = new URL(item).origin;
+      } catch {
+        origin = undefined;
+      }
+      if (!origin || origin === "null" || !/^https?:\/\//.test(item)) {
+        ctx.addIssue({ code: "custom", message: `ALLOWED_ORIGINS must be comma-separated origins such as "https://desk.example.com"; "${item}" is not one.` });
+        return z.NEVER;
+      }
+      list.push(origin);
+    }
+    return list;
+  });
+
+const rateLimits = z
+  .string()
+  .optional()
+  .transform((raw, ctx): RateLimitSetting => {
+    if (raw === undefined || raw.trim() === "" || raw.trim() === "on") return {};
+    if (raw.trim() === "off") return "off";
+    const budgets: Record<string, { reads: number; decisions: number; mutations: number }> = {};
+    for (const item of raw.split(",").map((o) => o.trim()).filter(Boolean)) {
+      const m = /^([A-Z]+)=(\d+)\/(\d+)\/(\d+)$/.exec(item);
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: `RATE_LIMITS must be "off" or ROLE=reads/decisions/mutations per minute, comma-separated (e.g. "AGENT=600/120/120"); got "${item}".` });
+        return z.NEVER;
+      }
+      budgets[m[1] as string] = { reads: Number(m[2]), decisions: Number(m[3]), mutations: Number(m[4]) };
+    }
+    return budgets;
+  });
+
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const envSchema = z.object({
@@ -109,6 +186,22 @@ const envSchema = z.object({
   AUTH_ISSUER: z.string().optional(),
   AUTH_AUDIENCE: z.string().optional(),
   NODE_ENV: z.string().optional(),
+  NEO4J_READ_TIMEOUT_MS: intIn("NEO4J_READ_TIMEOUT_MS", 100, 600_000, 5_000),
+  REQUEST_TIMEOUT_MS: intIn("REQUEST_TIMEOUT_MS", 100, 600_000, DEFAULT_LIMITS.requestTimeoutMs),
+  WS_MAX_PAYLOAD_BYTES: intIn("WS_MAX_PAYLOAD_BYTES", 1_024, 16 * 1024 * 1024, DEFAULT_LIMITS.wsMaxPayloadBytes),
+  WS_MAX_SUBSCRIPTIONS: intIn("WS_MAX_SUBSCRIPTIONS", 1, 100_000, DEFAULT_LIMITS.wsMaxOperationsPerSocket),
+  WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL: intIn("WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", 1, 1_000_000, DEFAULT_LIMITS.wsMaxSubscriptionsPerPrincipal),
+  ALLOWED_ORIGINS: origins,
+  TRUSTED_DOCUMENTS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "" || raw === "off") return "off" as const;
+      if (raw === "enforce") return "enforce" as const;
+      ctx.addIssue({ code: "custom", message: `TRUSTED_DOCUMENTS must be "off" or "enforce"; got "${raw}".` });
+      return z.NEVER;
+    }),
+  RATE_LIMITS: rateLimits,
 });
 
 /** Thrown when the environment is invalid: one sentence per bad value, no stack trace needed. */
@@ -137,13 +230,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
-    neo4j: { uri: e.NEO4J_URI, username: e.NEO4J_USERNAME, password: e.NEO4J_PASSWORD, database: e.NEO4J_DATABASE || undefined },
+    neo4j: { uri: e.NEO4J_URI, username: e.NEO4J_USERNAME, password: e.NEO4J_PASSWORD, database: e.NEO4J_DATABASE || undefined, readTimeoutMs: e.NEO4J_READ_TIMEOUT_MS },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
     demo: { customers: e.SEED_CUSTOMERS, seed: e.SEED },
     auth: { secret: e.AUTH_SECRET || undefined, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER || undefined, audience: e.AUTH_AUDIENCE || undefined },
     production,
+    limits: {
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      wsMaxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      wsMaxOperationsPerSocket: e.WS_MAX_SUBSCRIPTIONS,
+      wsMaxSubscriptionsPerPrincipal: e.WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+      trustedDocuments: e.TRUSTED_DOCUMENTS,
+      rateLimits: e.RATE_LIMITS,
+    },
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS },
     audit: { batch: e.AUDIT_BATCH, lingerMs: e.AUDIT_LINGER_MS, claimAfterMs: e.AUDIT_CLAIM_AFTER_MS, buffer: e.AUDIT_BUFFER },
   };

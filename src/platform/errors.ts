@@ -2,9 +2,21 @@ import { GraphQLError } from "graphql";
 
 /**
  * The `extensions.code` values front lines can rely on (docs/API.md). CONFLICT is what a
- * graph constraint violation reads as when no caller gave it a meaning of its own.
+ * graph constraint violation reads as when no caller gave it a meaning of its own. RATE_LIMITED:
+ * the principal spent its budget (retry after `retryAfterSeconds`); TIMEOUT: the request ran past
+ * its deadline; PERSISTED_QUERY_NOT_FOUND: a document id the gateway does not know (the code
+ * Apollo clients already understand).
  */
-export type ErrorCode = "BAD_USER_INPUT" | "NOT_FOUND" | "UNAUTHENTICATED" | "FORBIDDEN" | "SERVICE_UNAVAILABLE" | "CONFLICT";
+export type ErrorCode =
+  | "BAD_USER_INPUT"
+  | "NOT_FOUND"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "SERVICE_UNAVAILABLE"
+  | "CONFLICT"
+  | "RATE_LIMITED"
+  | "TIMEOUT"
+  | "PERSISTED_QUERY_NOT_FOUND";
 
 /** Base of every error the gateway raises on purpose: a message a person can act on and a typed code. */
 export abstract class GatewayError extends GraphQLError {
@@ -26,6 +38,18 @@ export class NotFoundError extends GatewayError {
   readonly code = "NOT_FOUND" as const;
   constructor(message: string) {
     super(message, "NOT_FOUND");
+  }
+}
+
+/**
+ * The request is valid but the state it acts on does not allow it now: a change already decided, a
+ * target that already has a change awaiting approval. The message says what stands in the way and
+ * how to clear it.
+ */
+export class ConflictError extends GatewayError {
+  readonly code = "CONFLICT" as const;
+  constructor(message: string) {
+    super(message, "CONFLICT");
   }
 }
 
@@ -53,6 +77,63 @@ export class ServiceUnavailableError extends GatewayError {
     super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${detail.replace(/\.+$/, "")}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
       service,
     });
+  }
+}
+
+/** Which limit an operation broke (docs/SECURITY.md, "Limits"). */
+export type QueryLimit = "depth" | "aliases" | "directives" | "tokens" | "cost" | "operationsPerSocket" | "subscriptionsPerPrincipal";
+
+/**
+ * The operation is larger than the gateway serves: too deep, too many aliases or directives, too
+ * many tokens, or too costly (see src/auth/cost.ts); or its socket (or principal) already holds as
+ * many operations as it may. Refused before anything runs; BAD_USER_INPUT with `limit` (which
+ * one), `max` and, where known, `found`, so a client can tell which to shrink.
+ */
+export class QueryLimitError extends GatewayError {
+  readonly code = "BAD_USER_INPUT" as const;
+  constructor(
+    readonly limit: QueryLimit,
+    message: string,
+    max: number,
+    found?: number,
+  ) {
+    super(message, "BAD_USER_INPUT", { limit, max, ...(found !== undefined ? { found } : {}), http: { status: 400 } });
+  }
+}
+
+/**
+ * The principal spent its budget for this kind of operation (reads, decisions or mutations) in
+ * the current window. Over HTTP: status 429 with a Retry-After header; over WebSocket the error
+ * on the subscribe. `retryAfterSeconds` says when the budget has room again.
+ */
+export class RateLimitedError extends GatewayError {
+  readonly code = "RATE_LIMITED" as const;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    budget: string,
+  ) {
+    // Apollo merges `http.headers` (any Map of name → value) into the response head, then strips `http`.
+    super(message, "RATE_LIMITED", { retryAfterSeconds, budget, http: { status: 429, headers: new Map([["retry-after", String(retryAfterSeconds)]]) } });
+  }
+}
+
+/**
+ * The request ran past its deadline (REQUEST_TIMEOUT_MS), or its client went away: nothing more
+ * was started for it. HTTP 504: the gateway did not get its answer in time; retry, or ask for less.
+ */
+export class TimeoutError extends GatewayError {
+  readonly code = "TIMEOUT" as const;
+  constructor(message: string) {
+    super(message, "TIMEOUT", { http: { status: 504 } });
+  }
+}
+
+/** A document id (`documentId` or Apollo's `persistedQuery.sha256Hash`) that is not in the trusted-documents manifest. */
+export class PersistedQueryNotFoundError extends GatewayError {
+  readonly code = "PERSISTED_QUERY_NOT_FOUND" as const;
+  constructor(message: string) {
+    super(message, "PERSISTED_QUERY_NOT_FOUND", { http: { status: 400 } });
   }
 }
 

@@ -4,7 +4,7 @@
  * Redis. Domains own their keys and build them only here:
  *
  *   gateway:instance:<instanceId>        liveness of a gateway replica (TTL)
- *   policy:config                        the contact policy (hash: version, rules JSON, updatedAt, updatedBy)
+ *   policy:config                        the contact policy (hash: version, rules JSON, updatedAt, updatedBy, changeId)
  *   policy:customer:{<id>}:contacts:<ch>  contacts on a capped channel (zset: decision id → time, ms)
  *   policy:customer:{<id>}:cooldowns     offers cooling down (hash: offer id → "<until ms>|<reason>")
  *   policy:customer:{<id>}:ignored:<offer>  recent ignores of one offer (zset: decision id → time, ms)
@@ -18,6 +18,11 @@
  *   push:customer:<id>                   one customer's offers (stream, capped, TTL): liveOffers replay
  *   push:agent:<id>                      one agent's desk updates (stream, capped, TTL): deskFeed replay
  *   push (pub/sub channel)               every push, to every replica, which routes it to its subscribers
+ *   auth:sessions:<replica>              one replica's open WebSocket sessions (hash: session id → JSON; TTL, heartbeat)
+ *   auth:revoked                         token revocations (hash: subject → revoked-at ms; TTL 12 h, the longest token)
+ *   auth:revocations (pub/sub channel)   a revocation, to every replica
+ *   rl:<budget>:<principalId>            requests spent in the current minute (reads, decisions, mutations;
+ *                                        rate-limiter-flexible's counter, TTL the window)
  *   audit:stream                         audit entries on their way to the graph (stream; one entry per request
  *                                        holding its audit entries as JSON; consumer group "audit-writer";
  *                                        entries are deleted once committed to Neo4j, never trimmed unread)
@@ -48,6 +53,15 @@ export const keys = {
     state: (eventId: string): string => `events:state:${eventId}`,
     parked: (): string => "events:parked",
   },
+  /** Users' sessions and token revocations (src/auth/sessions.ts). */
+  auth: {
+    sessions: (replica: string): string => `auth:sessions:${replica}`,
+    revoked: (): string => "auth:revoked",
+    /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
+    revocations: (): string => "auth:revocations",
+  },
+  /** Rate limits (src/auth/rate-limits.ts): the prefix rate-limiter-flexible puts before ":<principalId>". */
+  rateLimit: (budget: string): string => `rl:${budget}`,
   push: {
     all: (): string => "push:all",
     customer: (customerId: string): string => `push:customer:${customerId}`,

@@ -9,6 +9,20 @@ export interface GraphConnection {
   password: string;
   /** Omit to use the server's default database. */
   database?: string | undefined;
+  /**
+   * Transaction timeout of reads (NEO4J_READ_TIMEOUT_MS, default {@link DEFAULT_READ_TIMEOUT_MS}):
+   * the server ends a read that runs longer, so one slow statement cannot hold a pooled connection.
+   */
+  readTimeoutMs?: number | undefined;
+}
+
+/** Reads the server may run before it ends them (TransactionTimedOutClientConfiguration → SERVICE_UNAVAILABLE). */
+export const DEFAULT_READ_TIMEOUT_MS = 5_000;
+
+/** Statements sent to Neo4j by this process and how many have come back (succeeded or failed). */
+export interface GraphStats {
+  started: number;
+  settled: number;
 }
 
 /** Counts Bolt round trips (one per transaction run through a {@link GraphSession}). */
@@ -17,6 +31,16 @@ export interface QueryCounter {
 }
 
 type Params = Record<string, unknown>;
+
+/**
+ * Something Cypher runs on: a request's {@link GraphSession} (each statement its own transaction)
+ * or one {@link GraphSession.transaction} (every statement in one, committed together). Graph
+ * modules take this, so the same statement can run alone or as part of a larger atomic change.
+ */
+export interface Cypher {
+  read<T>(cypher: string, params?: Params): Promise<T[]>;
+  write<T>(cypher: string, params?: Params): Promise<T[]>;
+}
 
 /**
  * The driver sends JS numbers as floats; Cypher wants integers for LIMIT, epoch millis and the
@@ -31,9 +55,13 @@ export function int(value: number): ReturnType<typeof neo4j.int> {
  * which pick the routing, count round trips and map driver errors once (see {@link mapDriverError}).
  */
 export class Graph {
+  /** Process-wide counts of statements, for operators and for tests that check work stopped. */
+  readonly stats: GraphStats = { started: 0, settled: 0 };
+
   private constructor(
     private readonly driver: Driver,
     private readonly database: string | undefined,
+    private readonly readTimeoutMs: number,
   ) {}
 
   static connect(conn: GraphConnection): Graph {
@@ -46,12 +74,16 @@ export class Graph {
       maxConnectionPoolSize: 64,
       userAgent: "c360-gateway",
     });
-    return new Graph(driver, conn.database);
+    return new Graph(driver, conn.database, conn.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
   }
 
-  /** A view of this graph that counts its round trips into `counter` (one per request). */
-  session(counter: QueryCounter = { queries: 0 }): GraphSession {
-    return new GraphSession(this, counter);
+  /**
+   * A view of this graph that counts its round trips into `counter` (one per request). With a
+   * `signal`, the view refuses to start statements once it is aborted (the request's deadline
+   * passed or its client went away), and a statement in flight then stops being waited for.
+   */
+  session(counter: QueryCounter = { queries: 0 }, signal?: AbortSignal): GraphSession {
+    return new GraphSession(this, counter, signal);
   }
 
   /** Runs `PROFILE <cypher>` and returns Neo4j's profiled plan (operators with rows and db hits). */
@@ -74,11 +106,12 @@ export class Graph {
    * would rather fail fast than retry. Writes run in managed transactions with the driver's retries.
    */
   async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params): Promise<T[]> {
+    this.stats.started += 1;
     try {
       if (mode === "READ") {
         const session = this.driver.session({ defaultAccessMode: neo4j.session.READ, ...(this.database ? { database: this.database } : {}) });
         try {
-          const result = await session.run(cypher, params);
+          const result = await session.run(cypher, params, { timeout: this.readTimeoutMs });
           return result.records.map((r) => r.toObject() as T);
         } finally {
           await session.close();
@@ -91,6 +124,40 @@ export class Graph {
       return result.records.map((r) => r.toObject() as T);
     } catch (error) {
       throw mapDriverError(error);
+    } finally {
+      this.stats.settled += 1;
+    }
+  }
+
+  /**
+   * Runs `work` in one write transaction: every statement it runs on the {@link Cypher} it is given
+   * commits together, or none does (an error thrown by `work`, ours or the driver's, rolls it all
+   * back and is rethrown, mapped). The driver retries `work` whole on a transient error (a
+   * deadlock, a leader switch) within `maxTransactionRetryTime`, so `work` must not have effects
+   * outside the transaction that a retry would repeat, or must make them idempotent.
+   */
+  async transaction<T>(work: (tx: Cypher) => Promise<T>, onStatement: () => void = () => undefined): Promise<T> {
+    const session = this.driver.session({ defaultAccessMode: neo4j.session.WRITE, ...(this.database ? { database: this.database } : {}) });
+    try {
+      return await session.executeWrite(async (tx) => {
+        const run = async <R>(cypher: string, params: Params = {}): Promise<R[]> => {
+          onStatement();
+          try {
+            const result = await tx.run(cypher, params);
+            return result.records.map((r) => r.toObject() as R);
+          } catch (error) {
+            // A constraint violation is the caller's to give a meaning (as outside a transaction); every
+            // other driver error stays as it came, so the driver can tell which ones to retry.
+            const mapped = mapDriverError(error);
+            throw mapped instanceof ConstraintViolationError ? mapped : error;
+          }
+        };
+        return work({ read: run, write: run });
+      });
+    } catch (error) {
+      throw mapDriverError(error);
+    } finally {
+      await session.close();
     }
   }
 
@@ -104,26 +171,51 @@ export class Graph {
   }
 }
 
-/** The per-request face of {@link Graph}: same driver, its own round-trip counter. */
-export class GraphSession {
+/**
+ * The per-request face of {@link Graph}: same driver, its own round-trip counter, and the
+ * request's abort signal. Once the signal is aborted no statement starts (the signal's reason,
+ * a typed GatewayError, is thrown instead), and a statement in flight is no longer waited for: the
+ * caller gets the reason at once while the statement ends on the server (reads within their
+ * transaction timeout) and its connection goes back to the pool. A write in flight may still
+ * commit; it is one statement, whole or not at all.
+ */
+export class GraphSession implements Cypher {
   constructor(
     private readonly graph: Graph,
     readonly counter: QueryCounter,
+    readonly signal?: AbortSignal,
   ) {}
 
   read<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    this.counter.queries += 1;
-    return this.graph.run<T>("READ", cypher, params);
+    return this.guard(() => this.graph.run<T>("READ", cypher, params));
   }
 
   write<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    this.counter.queries += 1;
-    return this.graph.run<T>("WRITE", cypher, params);
+    return this.guard(() => this.graph.run<T>("WRITE", cypher, params));
   }
 
   profile(cypher: string, params: Params = {}): Promise<ProfiledPlan> {
+    return this.guard(() => this.graph.profile(cypher, params));
+  }
+
+  private guard<T>(start: () => Promise<T>): Promise<T> {
+    const signal = this.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     this.counter.queries += 1;
-    return this.graph.profile(cypher, params);
+    const work = start();
+    if (!signal) return work;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener("abort", onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  /** {@link Graph.transaction}, counting each statement as a round trip of this session. */
+  transaction<T>(work: (tx: Cypher) => Promise<T>): Promise<T> {
+    return this.graph.transaction(work, () => {
+      this.counter.queries += 1;
+    });
   }
 }
 

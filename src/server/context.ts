@@ -1,7 +1,10 @@
 import type { Redis } from "ioredis";
 import type { AdviceService } from "../advice/service";
 import type { AuditService } from "../audit/service";
+import type { Approvals } from "../approval/service";
+import type { ContactPolicyChanges } from "../contact-policy/changes";
 import { ANONYMOUS, type Principal } from "../auth/principal";
+import type { Sessions } from "../auth/sessions";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { ReferenceData } from "../customer360/reference";
 import type { Customer360Service } from "../customer360/service";
@@ -12,35 +15,35 @@ import type { Graph } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import type { RealtimeService } from "../realtime/service";
 
-/** The process-wide parts: connections and one service object per domain room. */
-export interface Services {
+/** One service object per domain room: what resolvers may call. */
+export interface DomainServices {
+  sessions: Sessions;
+  customers: Customer360Service;
+  approvals: Approvals;
+  marketing: MarketingService;
+  contactPolicy: ContactPolicy;
+  contactPolicyChanges: ContactPolicyChanges;
+  decisioning: DecisioningService;
+  advice: AdviceService;
+  realtime: RealtimeService;
+  /** The audit trail (ADMIN reads it); what a request read and changed is noted on its scope's `audit` collector. */
+  auditTrail: AuditService;
+}
+
+/** The process-wide parts: connections, reference data and the domain services. */
+export interface Services extends DomainServices {
   graph: Graph;
   redis: Redis;
   log: Logger;
   reference: ReferenceData;
-  customers: Customer360Service;
-  marketing: MarketingService;
-  contactPolicy: ContactPolicy;
-  decisioning: DecisioningService;
-  advice: AdviceService;
-  realtime: RealtimeService;
-  auditTrail: AuditService;
 }
 
 /**
  * What every resolver receives: the request's scope (who asks, its graph session and loaders) and
  * the domain services it may call. Resolvers call a service; they never reach for a connection.
  */
-export interface GatewayContext extends RequestScope {
+export interface GatewayContext extends RequestScope, DomainServices {
   log: Logger;
-  customers: Customer360Service;
-  marketing: MarketingService;
-  contactPolicy: ContactPolicy;
-  decisioning: DecisioningService;
-  advice: AdviceService;
-  realtime: RealtimeService;
-  /** The audit trail (ADMIN reads it); what this request read and changed is noted on `audit`, the scope's collector. */
-  auditTrail: AuditService;
   /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
   socket?: LiveSocket;
 }
@@ -54,13 +57,16 @@ export interface LiveSocket {
  * The one context factory: per HTTP request, per WebSocket operation, and (as the gateway's own
  * principal) per batch of events the consumer decides for.
  */
-export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket): GatewayContext {
+export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket, signal?: AbortSignal): GatewayContext {
   return {
-    ...openScope(services.graph, principal),
+    ...openScope(services.graph, principal, signal),
     log: services.log,
+    sessions: services.sessions,
     customers: services.customers,
+    approvals: services.approvals,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
+    contactPolicyChanges: services.contactPolicyChanges,
     decisioning: services.decisioning,
     advice: services.advice,
     realtime: services.realtime,

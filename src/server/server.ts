@@ -3,19 +3,21 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import express, { type ErrorRequestHandler } from "express";
-import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
-import { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from "express";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { createContext, type GatewayContext, type Services } from "./context";
-import { authorizeOperation } from "../auth/policy";
-import { ANONYMOUS, type Principal } from "../auth/principal";
+import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
+import type { RateLimits } from "../auth/rate-limits";
 import type { TokenVerifier } from "../auth/tokens";
-import { CLOSE_FORBIDDEN } from "../platform/close-codes";
+import type { TrustedDocuments } from "../auth/trusted-documents";
+import type { LimitsConfig } from "../platform/config";
+import { GatewayError, TimeoutError } from "../platform/errors";
 import { pingRedis } from "../platform/redis";
+import { admitOperation } from "./admission";
+import { apolloLimits, hideSuggestions, tokenLimitError, withoutHttp } from "./limits";
 import { listen } from "./listen";
-import { auditOnNext, auditOnResponse, auditPersonalReads } from "./audit";
+import { auditOnResponse, auditPersonalReads } from "./audit";
+import { attachWebSockets } from "./websocket";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -24,11 +26,21 @@ export interface GatewayOptions {
   host: string;
   /** Checks bearer tokens on HTTP requests and in graphql-ws connection_init. */
   tokens: TokenVerifier;
+  /** Deadlines, socket caps, origins (src/platform/config.ts). */
+  limits: LimitsConfig;
+  /** Per-principal budgets in Redis (src/auth/rate-limits.ts). */
+  rateLimits: RateLimits;
+  /** The trusted-documents manifest and mode (src/auth/trusted-documents.ts). */
+  trusted: TrustedDocuments;
+  /** NODE_ENV=production: no introspection, no field suggestions. */
+  production: boolean;
 }
 
 export interface RunningGateway {
   url: string;
   port: number;
+  /** HTTP GraphQL requests being processed now (until Apollo has answered, whether or not the client is still there). */
+  readonly inFlight: number;
   /** Drains HTTP, closes sockets with 1012 (reconnect elsewhere), stops accepting work. */
   close(): Promise<void>;
 }
@@ -40,81 +52,41 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const { services } = opts;
   // Personal fields note their reads for the audit trail, on both transports (./audit.ts).
   const schema = auditPersonalReads(opts.schema);
-  const auditNext = auditOnNext(services.auditTrail, services.log);
   const app = express();
   // Express answers "X-Powered-By: Express" by default: it tells a scanner what to try, a client nothing.
   app.disable("x-powered-by");
   const http: Server = createServer(app);
 
-  // noServer: the upgrade listener is ours, so an error of the HTTP server (a busy port) reaches
-  // `listen` below instead of the WebSocket server, where graphql-ws would log it and start-up hang.
-  const wss = new WebSocketServer({ noServer: true, path: "/graphql" });
-  http.on("upgrade", (request, socket, head) => wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request)));
-  const wsServer = useServer<Record<string, unknown> | undefined, { principal?: Principal; expiry?: NodeJS.Timeout }>(
-    {
-      schema,
-      // The token comes once, in connection_init; a socket whose token is missing or invalid is closed
-      // with 4403 (Forbidden), and one whose token expires is closed with 4403 then, so the client
-      // gets a fresh token and reconnects with `since`.
-      onConnect: async (ctx) => {
-        try {
-          const raw = ctx.connectionParams?.authorization;
-          const principal = await opts.tokens.fromHeader(typeof raw === "string" ? raw : null);
-          ctx.extra.principal = principal;
-          if (principal.expiresAt) {
-            const socket = ctx.extra.socket;
-            ctx.extra.expiry = setTimeout(() => socket.close(CLOSE_FORBIDDEN, "Forbidden: the token expired; get a new one and reconnect with since"), Math.max(0, principal.expiresAt.getTime() - Date.now()));
-            ctx.extra.expiry.unref();
-            socket.once("close", () => clearTimeout(ctx.extra.expiry));
-          }
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onSubscribe: (ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch {
-          return undefined; // graphql-ws answers a syntax error itself
-        }
-        const refused = authorizeOperation(ctx.extra.principal ?? ANONYMOUS, schema, document, payload.operationName, payload.variables);
-        return refused ? [refused] : undefined;
-      },
-      context: (ctx) => createContext(services, ctx.extra.principal ?? ANONYMOUS, ctx.extra.socket),
-      // Each result (a query's, or each push of a subscription) is audited as it goes out.
-      onNext: (_ctx, _id, _payload, args) => void auditNext(args),
-      // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
-      // is too short for a busy replica (it closes them with 4408 and they reconnect again, a storm).
-      connectionInitWaitTimeout: 15_000,
-    },
-    wss,
-    // graphql-ws's own keep-alive: a ping every WS_KEEPALIVE_MS; a socket whose pong has not come
-    // back within as long again is terminated, so dead connections (a phone that lost signal) do not
-    // hold subscriptions for ever, and proxies see traffic on idle ones.
-    services.realtime.config.keepAliveMs,
-  );
+  const sockets = attachWebSockets(http, { ...opts, schema });
+  const { validationRules, parseOptions } = apolloLimits(opts.production);
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     includeStacktraceInErrorResponses: false,
-    formatError: formatError(services),
+    formatError: formatError(services, opts.production),
+    // Query limits (src/server/limits.ts), introspection refused in production among them.
+    validationRules,
+    parseOptions,
+    introspection: true,
+    // Ids are served from the trusted-documents manifest (the trustedDocuments middleware below),
+    // not from a cache any client may fill; batches are refused (batchedRequests) before Apollo sees them.
+    persistedQueries: false,
+    allowBatchedHttpRequests: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       {
         async serverWillStart() {
           return {
             async drainServer() {
-              for (const client of wss.clients) client.close(CLOSE_SERVICE_RESTART, "gateway shutting down; reconnect");
-              await wsServer.dispose();
+              await sockets.dispose();
             },
           };
         },
       },
       roundTripHeader,
       subscriptionsOverWebSocket,
-      authorization,
+      admission(opts.rateLimits),
+      deadlineAnswer,
       auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
     ],
@@ -124,20 +96,42 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  // Readiness says which service is down, not why: a driver's message can name hosts, ports and
+  // users. The reason goes to the log.
   app.get("/readyz", async (_req, res) => {
     const [neo4j, redis] = await Promise.allSettled([withTimeout(services.graph.ping(), 1_500), pingRedis(services.redis, 1_500)]);
+    for (const [service, result] of [["neo4j", neo4j], ["redis", redis]] as const) {
+      if (result.status === "rejected") services.log.warn({ service, err: result.reason instanceof Error ? result.reason.message : String(result.reason) }, "readiness: a service is unavailable");
+    }
     const state = { neo4j: describe(neo4j), redis: describe(redis) };
     const ready = neo4j.status === "fulfilled" && redis.status === "fulfilled";
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", ...state });
   });
+  let inFlight = 0;
+  const graphql = expressMiddleware(apollo, {
+    // No header: anonymous, refused by the admission plugin with UNAUTHENTICATED (unless the
+    // document does not even parse). A header that does not verify: UNAUTHENTICATED at once.
+    context: async ({ res }) => {
+      const { principal, authError, signal } = res.locals as RequestLocals;
+      if (authError) throw authError;
+      return createContext(services, principal ?? ANONYMOUS, undefined, signal);
+    },
+  });
   app.use(
     "/graphql",
+    deadline(opts.limits.requestTimeoutMs),
     express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, {
-      // No header: anonymous, refused by the authorization plugin with UNAUTHENTICATED (unless the
-      // document does not even parse). A header that does not verify: UNAUTHENTICATED at once.
-      context: async ({ req }) => createContext(services, req.headers.authorization ? await opts.tokens.fromHeader(req.headers.authorization) : ANONYMOUS),
-    }),
+    batchedRequests,
+    authenticate(opts.tokens),
+    trustedDocuments(opts.trusted),
+    async (req, res, next) => {
+      inFlight += 1;
+      try {
+        await graphql(req, res, next);
+      } finally {
+        inFlight -= 1;
+      }
+    },
   );
   app.use(requestErrors);
 
@@ -152,6 +146,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   return {
     url: `http://${shownHost}:${port}/graphql`,
     port,
+    get inFlight() {
+      return inFlight;
+    },
     close: async () => {
       await apollo.stop();
     },
@@ -204,17 +201,126 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
-/** The policy (src/auth/policy.ts) before anything executes: the whole operation or nothing. */
-const authorization: ApolloServerPlugin<GatewayContext> = {
+/**
+ * What every operation passes before it executes (./admission.ts: permission matrix, cost limit,
+ * rate limits), the same as on the WebSocket: the whole operation or nothing. A subscription is
+ * left to subscriptionsOverWebSocket, and a request already past its deadline stops here.
+ */
+function admission(rateLimits: RateLimits): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operation, request, schema }) {
+          if (contextValue.signal?.aborted) throw contextValue.signal.reason as Error;
+          if (!operation || operation.operation === "subscription") return;
+          const refused = await admitOperation({ principal: contextValue.principal, schema, document, operation, variables: request.variables, rateLimits, signal: contextValue.signal });
+          if (refused) throw refused;
+        },
+      };
+    },
+  };
+}
+
+/**
+ * A request whose deadline passed (or whose client went away) while it ran answers with that
+ * error alone (TIMEOUT, 504), not with the half it managed: its graph session refused whatever
+ * it would have started next.
+ */
+const deadlineAnswer: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
-      async didResolveOperation({ contextValue, document, operationName, request, schema }) {
-        const refused = authorizeOperation(contextValue.principal, schema, document, operationName, request.variables);
-        if (refused) throw refused;
+      async willSendResponse({ contextValue, response }) {
+        const reason: unknown = contextValue.signal?.aborted ? contextValue.signal.reason : undefined;
+        if (!(reason instanceof GatewayError)) return;
+        response.body = { kind: "single", singleResult: { errors: [{ message: reason.message, extensions: { code: reason.code } }] } };
+        response.http.status = 504;
       },
     };
   },
 };
+
+/**
+ * Gives each HTTP request an abort signal (res.locals.signal, carried into the request scope):
+ * aborted with TIMEOUT when REQUEST_TIMEOUT_MS passes, or when the client closes the connection
+ * before the answer is written. The graph session then refuses new statements.
+ */
+function deadline(ms: number): RequestHandler {
+  return (_req, res, next) => {
+    const controller = new AbortController();
+    (res.locals as RequestLocals).signal = controller.signal;
+    const timer = setTimeout(() => controller.abort(new TimeoutError(`The request ran past its deadline of ${ms} ms (REQUEST_TIMEOUT_MS); nothing more was started for it. Retry, or ask for less.`)), ms);
+    timer.unref();
+    res.once("close", () => {
+      clearTimeout(timer);
+      if (!res.writableFinished && !controller.signal.aborted) controller.abort(new TimeoutError("The client went away before the answer; nothing more was started for it."));
+    });
+    next();
+  };
+}
+
+/** A JSON array body is a batch: refused, one operation per request (each gets its own limits, deadline and rate-limit charge). */
+const batchedRequests: RequestHandler = (req, res, next) => {
+  if (!Array.isArray(req.body)) return next();
+  sendErrors(res, 400, `Batched requests (a JSON array of ${req.body.length} operations) are not accepted; send one operation per request (HTTP/2 or keep-alive makes that cheap).`, "BAD_REQUEST");
+};
+
+/** What the middlewares below leave for the context factory. */
+interface RequestLocals {
+  signal?: AbortSignal;
+  principal?: Principal;
+  /** The token did not verify: the context factory throws it, so Apollo answers UNAUTHENTICATED (401). */
+  authError?: unknown;
+}
+
+/** Verifies the bearer token once, before the document is looked at (trusted documents depend on who asks). */
+function authenticate(tokens: TokenVerifier): RequestHandler {
+  return async (req, res, next) => {
+    const locals = res.locals as RequestLocals;
+    try {
+      locals.principal = req.headers.authorization ? await tokens.fromHeader(req.headers.authorization) : ANONYMOUS;
+    } catch (error) {
+      locals.authError = error;
+    }
+    next();
+  };
+}
+
+/**
+ * Trusted documents, before Apollo sees the request. A document id (`{"documentId":
+ * "sha256:<hex>"}` or Apollo's `extensions.persistedQuery.sha256Hash`, in a POST body) becomes the
+ * manifest's text, in either mode; an unknown one is PERSISTED_QUERY_NOT_FOUND. With
+ * TRUSTED_DOCUMENTS=enforce a principal without ADMIN gets FORBIDDEN (403) for any other text,
+ * before it is parsed. Anonymous callers go on to UNAUTHENTICATED, which tells them more.
+ */
+function trustedDocuments(trusted: TrustedDocuments): RequestHandler {
+  return (req, res, next) => {
+    const locals = res.locals as RequestLocals;
+    const body = req.body as { query?: unknown; documentId?: unknown; extensions?: Record<string, unknown> } | undefined;
+    try {
+      if (body && typeof body === "object" && (body.documentId !== undefined || body.extensions?.persistedQuery)) {
+        body.query = trusted.resolve(body);
+        delete body.documentId;
+        if (body.extensions) delete body.extensions.persistedQuery;
+      }
+      const text = body && typeof body === "object" ? body.query : (req.query as Record<string, unknown>).query;
+      const principal = locals.principal ?? ANONYMOUS;
+      if (typeof text === "string" && !locals.authError && !isAnonymous(principal)) {
+        const refused = trusted.refusal(principal, text);
+        if (refused) throw refused;
+      }
+      next();
+    } catch (error) {
+      if (!(error instanceof GatewayError)) return next(error);
+      const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 400;
+      sendErrors(res, status, error.message, error.code);
+    }
+  };
+}
+
+/** A GraphQL-shaped error answer from outside Apollo. */
+function sendErrors(res: Response, status: number, message: string, code: string): void {
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+}
 
 /**
  * GraphQL over HTTP: a client that only accepts `application/json` expects 200 even when the
@@ -237,12 +343,23 @@ const okStatusForJsonClients: ApolloServerPlugin<GatewayContext> = {
 
 /**
  * A value in the document that its scalar rejects (a malformed DateTime literal) is the caller's
- * bad input, the same as a bad variable, not a malformed query: give both BAD_USER_INPUT.
+ * bad input, the same as a bad variable, not a malformed query: give both BAD_USER_INPUT. A query
+ * limit reported by a validation rule keeps its own code (Apollo relabels every rule's error
+ * GRAPHQL_VALIDATION_FAILED), as does the parser's token limit. In production, graphql's
+ * "Did you mean …?" suggestions are dropped: they spell out the schema to a prober.
  */
-function formatError(services: Services) {
+function formatError(services: Services, production: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? error.originalError : undefined;
     const code = formatted.extensions?.code;
+    if (code === "GRAPHQL_PARSE_FAILED") {
+      const tooLong = tokenLimitError(original ?? error);
+      if (tooLong) return { message: tooLong.message, extensions: { ...withoutHttp(tooLong.extensions) } };
+    }
+    if (code === "GRAPHQL_VALIDATION_FAILED" && original instanceof GatewayError) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: original.code } };
+    }
+    if (production && code === "GRAPHQL_VALIDATION_FAILED") formatted = { ...formatted, message: hideSuggestions(formatted.message) };
     if (code === "GRAPHQL_VALIDATION_FAILED" && original && !(original instanceof GraphQLError && original.extensions?.code)) {
       return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
     }
@@ -264,6 +381,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
-function describe(result: PromiseSettledResult<unknown>): string {
-  return result.status === "fulfilled" ? "ok" : result.reason instanceof Error ? result.reason.message : String(result.reason);
+function describe(result: PromiseSettledResult<unknown>): "ok" | "unavailable" {
+  return result.status === "fulfilled" ? "ok" : "unavailable";
 }

@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import WebSocket from "ws";
 import { IngestEventsDocument } from "../../schema/generated/operations";
 import type { TestGateway } from "./gateway";
+import { proposeAndApply } from "./approval";
 import { dataOf } from "./gateway";
 import { eventually } from "./eventually";
 import { leftover, type LeftoverOptions } from "./leftovers";
@@ -208,14 +209,14 @@ export async function ingest(gw: TestGateway, events: EventArg[]): Promise<Inges
   return dataOf(await gw.raw<IngestData>(INGEST, { events })).ingestEvents;
 }
 
-/** Contact policy for tests that are not about it: no quiet hours (tests run at any hour), caps out of the way. */
+/** Contact policy for tests that are not about it: no quiet hours (tests run at any hour), caps out of the way (proposed and approved). */
 export async function openPolicy(gw: TestGateway): Promise<void> {
   const input = {
     quietHours: null,
     overallCap: { limit: 1000, windowDays: 7 },
     channelCaps: ["SMS", "APP", "WECHAT", "OUTBOUND_CALL"].map((channel) => ({ channel, limit: 1000, windowDays: 7 })),
   };
-  dataOf(await gw.raw(`mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version } }`, { input }));
+  await proposeAndApply(gw, `mutation ($input: ContactPolicyInput!) { setContactPolicy(input: $input) { version pendingChange { id } } }`, { input });
 }
 
 let counter = 0;

@@ -31,6 +31,8 @@ export async function startGatewayProcess(env: Record<string, string> = {}): Pro
       PORT: "0",
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
+      // As for in-process test gateways (./gateway.ts): deadlines are tested where a test sets one.
+      REQUEST_TIMEOUT_MS: "60000",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

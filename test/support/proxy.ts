@@ -3,12 +3,15 @@ import { leftover } from "./leftovers";
 
 /**
  * A TCP forwarder between the gateway and a real service, so a test can cut the line (every
- * connection dropped, new ones refused, as when a server dies) and later restore it. Cut for good
- * with the test (or file) that started it.
+ * connection dropped, new ones refused, as when a server dies) and later restore it, or stall it
+ * (connections stay open but no byte passes, as when a server hangs) and later resume it. Cut for
+ * good with the test (or file) that started it.
  */
 export class CuttableProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private stalled = false;
   port = 0;
 
   /** Use {@link CuttableProxy.start}, which also registers the proxy for teardown. */
@@ -32,12 +35,27 @@ export class CuttableProxy {
     return url.toString().replace(/\/$/, "");
   }
 
+  /** Stops forwarding in both directions on every connection, open or new; nothing is dropped. */
+  stall(): void {
+    this.stalled = true;
+    for (const pair of this.pairs) unlink(pair);
+  }
+
+  /** Forwards again what was held back and what comes next. */
+  resume(): void {
+    this.stalled = false;
+    for (const pair of this.pairs) link(pair);
+  }
+
   async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop listening first, then drop every connection: one accepted between the two (a client
+    // reconnecting every 200 ms) would otherwise stay open, and close() would wait for it for ever.
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await closed;
   }
 
   async restore(): Promise<void> {
@@ -46,14 +64,23 @@ export class CuttableProxy {
 
   private listen(): Promise<void> {
     const server = createServer((client) => {
+      if (this.server !== server) {
+        client.destroy();
+        return;
+      }
       const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on("close", () => this.sockets.delete(s));
         s.on("error", () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
-      client.on("close", () => upstream.destroy());
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      if (!this.stalled) link(pair);
+      client.on("close", () => {
+        this.pairs.delete(pair);
+        upstream.destroy();
+      });
       upstream.on("close", () => client.destroy());
     });
     this.server = server;
@@ -65,4 +92,16 @@ export class CuttableProxy {
       }),
     );
   }
+}
+
+function link([client, upstream]: [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
+
+function unlink([client, upstream]: [Socket, Socket]): void {
+  client.unpipe(upstream);
+  upstream.unpipe(client);
+  client.pause();
+  upstream.pause();
 }

@@ -1,0 +1,119 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kind, print, type DocumentNode, type OperationDefinitionNode } from "graphql";
+import { BadUserInputError, ForbiddenError, PersistedQueryNotFoundError, type GatewayError } from "../platform/errors";
+import { PROJECT_ROOT } from "../platform/paths";
+import type { Principal } from "./principal";
+
+/**
+ * Trusted documents: the operations front lines send (schema/operations/*.graphql) are known in
+ * advance, so a gateway can refuse everything else. The manifest (schema/persisted-documents.json,
+ * Apollo's persisted-query manifest format, `npm run documents` writes it and a test fails when it
+ * drifts) holds each operation's printed text and its sha256. A client may send a document by id
+ * (`{"documentId": "sha256:<hex>"}`, or Apollo's `extensions.persistedQuery.sha256Hash`) or by its
+ * exact text. With TRUSTED_DOCUMENTS=enforce, principals without the ADMIN role run only these;
+ * with "off" (the default) anything runs, and ids still work.
+ */
+
+/** Where the committed manifest lives, relative to the repository root. */
+export const MANIFEST_PATH = "schema/persisted-documents.json";
+
+/** Apollo's persisted-query manifest (what `@apollo/generate-persisted-query-manifest` writes and Apollo Client reads). */
+export interface PersistedDocumentManifest {
+  format: "apollo-persisted-query-manifest";
+  version: 1;
+  operations: Array<{ id: string; name: string; type: "query" | "mutation" | "subscription"; body: string }>;
+}
+
+/** The sha256 of a document's text, hex: its id (with "sha256:" in front as a `documentId`). */
+export function documentHash(body: string): string {
+  return createHash("sha256").update(body).digest("hex");
+}
+
+/**
+ * The manifest of `documents` (one operation each, with the fragments it uses, as codegen's typed
+ * documents carry them): each printed with graphql-js, so the text is what `print(document)` sends.
+ */
+export function buildManifest(documents: readonly DocumentNode[]): PersistedDocumentManifest {
+  const operations = documents.map((document) => {
+    const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    if (!operation?.name) throw new Error("every trusted document is one named operation");
+    const body = print(document);
+    return { id: documentHash(body), name: operation.name.value, type: operation.operation, body };
+  });
+  operations.sort((a, b) => a.name.localeCompare(b.name));
+  return { format: "apollo-persisted-query-manifest", version: 1, operations };
+}
+
+/** What a request names its document by: text, id, or both. */
+export interface DocumentRequest {
+  query?: unknown;
+  documentId?: unknown;
+  extensions?: unknown;
+}
+
+export class TrustedDocuments {
+  private readonly byHash: ReadonlyMap<string, string>;
+  private readonly bodies: ReadonlySet<string>;
+
+  constructor(
+    manifest: PersistedDocumentManifest,
+    readonly mode: "off" | "enforce",
+  ) {
+    this.byHash = new Map(manifest.operations.map((o) => [o.id, o.body]));
+    this.bodies = new Set(manifest.operations.map((o) => o.body));
+  }
+
+  /** The committed manifest (read once at start). */
+  static load(mode: "off" | "enforce", path: string = join(PROJECT_ROOT, MANIFEST_PATH)): TrustedDocuments {
+    return new TrustedDocuments(JSON.parse(readFileSync(path, "utf8")) as PersistedDocumentManifest, mode);
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  /**
+   * The text of the document a request names: the manifest's text for an id (an unknown id is
+   * PERSISTED_QUERY_NOT_FOUND; text that disagrees with its id BAD_USER_INPUT), else the request's
+   * own text; undefined when it names none (the transport says what is missing).
+   */
+  resolve(request: DocumentRequest): string | undefined {
+    const id = requestedId(request);
+    const text = typeof request.query === "string" && request.query !== "" ? request.query : undefined;
+    if (id === undefined) return text;
+    const body = this.byHash.get(id);
+    if (body === undefined) {
+      throw new PersistedQueryNotFoundError(`No trusted document has id sha256:${id}. Send one of ${MANIFEST_PATH}'s ids (npm run documents writes it), or the document's text.`);
+    }
+    if (text !== undefined && text !== body) throw new BadUserInputError(`The query text is not the document with id sha256:${id}; send the id alone, or the matching text.`, "documentId");
+    return body;
+  }
+
+  /**
+   * Whether `principal` may run `text`: null when it may (mode "off", an ADMIN, or a trusted text),
+   * else why not. Checked before the text is even parsed.
+   */
+  refusal(principal: Principal, text: string): GatewayError | null {
+    if (this.mode === "off" || principal.roles.has("ADMIN") || this.bodies.has(text)) return null;
+    return new ForbiddenError(
+      `This gateway runs trusted documents only (TRUSTED_DOCUMENTS=enforce): send an operation of ${MANIFEST_PATH} by id ({"documentId": "sha256:<hex>"}) or by its exact text. Ask for a new operation to be added to schema/operations/ to run anything else.`,
+    );
+  }
+}
+
+/** The sha256 hex a request names, from `documentId` ("sha256:<hex>") or Apollo's persisted-query extension. */
+function requestedId(request: DocumentRequest): string | undefined {
+  if (typeof request.documentId === "string" && request.documentId !== "") {
+    const m = /^(?:sha256:)?([0-9a-f]{64})$/i.exec(request.documentId);
+    if (!m?.[1]) throw new BadUserInputError(`documentId must be "sha256:" and 64 hex digits; got "${request.documentId.slice(0, 80)}".`, "documentId");
+    return m[1].toLowerCase();
+  }
+  const extensions = request.extensions;
+  if (extensions && typeof extensions === "object") {
+    const persisted = (extensions as { persistedQuery?: { sha256Hash?: unknown } }).persistedQuery;
+    if (persisted && typeof persisted.sha256Hash === "string") return persisted.sha256Hash.toLowerCase();
+  }
+  return undefined;
+}
