@@ -36,8 +36,15 @@ export class AuditFilterInput {
   @Field(() => String, { nullable: true, description: 'The GraphQL operation name as the client sent it ("anonymous operation" for unnamed documents).' })
   operation?: string | null;
 
-  @Field(() => String, { nullable: true, description: "CHANGE entries of one action: setContactPolicy, createStrategy, updateOffer, retireOffer, createSegment, respondToOffer, retryParkedEvents, …" })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "CHANGE entries of one action: what an approval applied (createStrategy, updateOffer, retireOffer, createSegment, setContactPolicy, …), the approval process (proposeChange, approveChange, rejectChange, withdrawChange), or a direct change (respondToOffer, retryParkedEvents, revokeSessions).",
+  })
   action?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "Every entry of one proposed change (an id of pendingChanges): its proposal, its decision and, once approved, what it applied." })
+  changeId?: string | null;
 
   @Field(() => DateTimeScalar, { nullable: true, description: "Entries at or after this time." })
   since?: Date | null;
@@ -84,14 +91,24 @@ export class AuditEntry {
   @Field(() => Boolean, { description: "READ: the whole phone number was shown, not the masked one." })
   msisdnUnmasked!: boolean;
 
-  @Field(() => String, { nullable: true, description: "CHANGE: what was done (createStrategy, setContactPolicy, …)." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "CHANGE: what was done. Applied by an approval: createStrategy, updateOffer, retireOffer, updateSegment, setContactPolicy, … (the entry's principal approved it, `proposedBy` proposed it). The approval process itself: proposeChange, approveChange, rejectChange, withdrawChange (target: the Change). Made directly: respondToOffer, retryParkedEvents, revokeSessions.",
+  })
   action!: string | null;
 
-  @Field(() => String, { nullable: true, description: "CHANGE: the kind of thing changed (Strategy, Offer, Segment, ContactPolicy, Decision, ParkedEvent)." })
+  @Field(() => String, { nullable: true, description: "CHANGE: the kind of thing changed (Strategy, Offer, Segment, ContactPolicy, Change, Decision, ParkedEvent, Principal)." })
   targetType!: string | null;
 
   @Field(() => ID, { nullable: true, description: "CHANGE: its id." })
   targetId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: "CHANGE under maker-checker: the proposed change (CH…) this entry proposes, decides or applies; null for a change made directly." })
+  changeId!: string | null;
+
+  @Field(() => String, { nullable: true, description: "CHANGE under maker-checker: who proposed the change (the entry's principal proposed, decided or, for an applied change, approved it)." })
+  proposedBy!: string | null;
 
   @Field(() => JSONScalar, { nullable: true, description: "CHANGE: the target before (null: it did not exist)." })
   before!: unknown;

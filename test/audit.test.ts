@@ -43,6 +43,8 @@ interface Entry {
   action: string | null;
   targetType: string | null;
   targetId: string | null;
+  changeId: string | null;
+  proposedBy: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
 }
@@ -53,7 +55,7 @@ interface TrailData {
 
 const TRAIL = `query Trail($filter: AuditFilterInput, $first: Int, $after: String) {
   auditTrail(filter: $filter, first: $first, after: $after) {
-    edges { cursor node { id kind at principalId principalRoles operation operationType transport subscription customerId fields msisdnUnmasked action targetType targetId before after } }
+    edges { cursor node { id kind at principalId principalRoles operation operationType transport subscription customerId fields msisdnUnmasked action targetType targetId changeId proposedBy before after } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -202,43 +204,127 @@ describe("reads of personal data", () => {
 });
 
 describe("operator changes", () => {
-  test("setContactPolicy, segment and strategy saves, respondToOffer and retryParkedEvents record who, what, before and after", async () => {
-    const operator = who("ops");
+  test("under maker-checker: each proposal, approval, rejection and withdrawal is an entry on the Change; what an approval applied is an entry with before, after, who proposed and who approved", async () => {
+    const operator = who("maker");
+    const checker = who("checker");
     const adminToken = await tokenFor({ sub: operator, roles: ["ADMIN"] });
     const marketerToken = await tokenFor({ sub: operator, roles: ["MARKETER"] });
-    const agentToken = await tokenFor({ sub: operator, roles: ["AGENT"] });
+    const checkerToken = await tokenFor({ sub: checker, roles: ["APPROVER", "ADMIN"] });
+    /** Sends a proposing mutation as `token` and returns its pending change's id. */
+    const propose = async (mutation: string, variables: Record<string, unknown>, token: string): Promise<string> => {
+      const data = dataOf(await gw.raw<Record<string, { pendingChange: { id: string } }>>(mutation, variables, token));
+      const [proposed] = Object.values(data);
+      assert.ok(proposed?.pendingChange, `${mutation}: a pending change`);
+      return proposed.pendingChange.id;
+    };
+    const decide = async (verb: "approveChange" | "rejectChange" | "withdrawChange", id: string, token: string, reason?: string): Promise<void> => {
+      const args = verb === "rejectChange" ? "(id: $id, reason: $reason)" : "(id: $id)";
+      const vars = verb === "rejectChange" ? `($id: ID!, $reason: String!)` : "($id: ID!)";
+      dataOf(await gw.raw(`mutation Decide${vars} { ${verb}${args} { id status } }`, { id, ...(reason ? { reason } : {}) }, token));
+    };
 
     const policy = dataOf(await gw.raw<{ contactPolicy: { version: number } }>(`{ contactPolicy { version } }`, {}, adminToken)).contactPolicy;
-    dataOf(await gw.raw(`mutation SetPolicy { setContactPolicy(input: { quietHours: null }) { version } }`, {}, adminToken));
+    const policyChange = await propose(`mutation SetPolicy { setContactPolicy(input: { quietHours: null }) { version pendingChange { id } } }`, {}, adminToken);
+    await decide("approveChange", policyChange, checkerToken);
 
     const code = `AUDIT_${process.pid}`;
-    const segment = dataOf(
-      await gw.raw<{ createSegment: { id: string } }>(`mutation($input: SegmentInput!) { createSegment(input: $input) { id } }`, { input: { code, name: "审计测试", expression: "ALL" } }, marketerToken),
-    ).createSegment;
-    dataOf(await gw.raw(`mutation($id: ID!) { updateSegment(id: $id, input: { name: "审计测试2" }) { id } }`, { id: segment.id }, marketerToken));
+    const createSegment = await propose(`mutation($input: SegmentInput!) { createSegment(input: $input) { id pendingChange { id } } }`, { input: { code, name: "审计测试", expression: "ALL" } }, marketerToken);
+    await decide("approveChange", createSegment, checkerToken);
+    const segmentId = dataOf(await gw.raw<{ change: { targetId: string } }>(`query($id: ID!) { change(id: $id) { targetId } }`, { id: createSegment }, marketerToken)).change.targetId;
+    const rename = await propose(`mutation($id: ID!) { updateSegment(id: $id, input: { name: "审计测试2" }) { id pendingChange { id } } }`, { id: segmentId }, marketerToken);
+    await decide("approveChange", rename, checkerToken);
+    // Proposed and turned down: nothing applied, so nothing but the proposal and the decision.
+    const rejected = await propose(`mutation($id: ID!) { updateSegment(id: $id, input: { name: "不通过" }) { id pendingChange { id } } }`, { id: segmentId }, marketerToken);
+    await decide("rejectChange", rejected, checkerToken, "名称不规范");
+    const withdrawn = await propose(`mutation($id: ID!) { updateSegment(id: $id, input: { name: "撤回" }) { id pendingChange { id } } }`, { id: segmentId }, marketerToken);
+    await decide("withdrawChange", withdrawn, marketerToken);
+
     const offerId = dataOf(await gw.raw<{ offers: Array<{ id: string }> }>(`{ offers(status: ACTIVE) { id } }`, {}, marketerToken)).offers[0]?.id;
     assert.ok(offerId);
     // Valid only from 2031: it takes part in no decision of any other test.
-    const strategy = dataOf(
-      await gw.raw<{ createStrategy: { id: string } }>(
-        `mutation($input: StrategyInput!) { createStrategy(input: $input) { id } }`,
-        {
-          input: {
-            code: `AUD-TST-P${process.pid % 100_000}-001`,
-            name: "审计策略",
-            businessLine: "CONTENT",
-            scenario: "CROSS_SELL",
-            segmentId: segment.id,
-            offerIds: [offerId],
-            channels: ["HOTLINE"],
-            validFrom: "2031-01-01T00:00:00.000Z",
-          },
+    const createStrategy = await propose(
+      `mutation($input: StrategyInput!) { createStrategy(input: $input) { id pendingChange { id } } }`,
+      {
+        input: {
+          code: `AUD-TST-P${process.pid % 100_000}-001`,
+          name: "审计策略",
+          businessLine: "CONTENT",
+          scenario: "CROSS_SELL",
+          segmentId,
+          offerIds: [offerId],
+          channels: ["HOTLINE"],
+          validFrom: "2031-01-01T00:00:00.000Z",
         },
-        marketerToken,
-      ),
-    ).createStrategy;
-    dataOf(await gw.raw(`mutation($id: ID!) { updateStrategy(id: $id, input: { priority: 2 }) { id } }`, { id: strategy.id }, marketerToken));
-    dataOf(await gw.raw(`mutation($id: ID!) { retireStrategy(id: $id) { id } }`, { id: strategy.id }, marketerToken));
+      },
+      marketerToken,
+    );
+    await decide("approveChange", createStrategy, checkerToken);
+    const strategyId = dataOf(await gw.raw<{ change: { targetId: string } }>(`query($id: ID!) { change(id: $id) { targetId } }`, { id: createStrategy }, marketerToken)).change.targetId;
+    const reprioritise = await propose(`mutation($id: ID!) { updateStrategy(id: $id, input: { priority: 2 }) { id pendingChange { id } } }`, { id: strategyId }, marketerToken);
+    await decide("approveChange", reprioritise, checkerToken);
+    const retire = await propose(`mutation($id: ID!) { retireStrategy(id: $id) { id pendingChange { id } } }`, { id: strategyId }, marketerToken);
+    await decide("approveChange", retire, checkerToken);
+
+    const approved = [policyChange, createSegment, rename, createStrategy, reprioritise, retire];
+    const proposals = [...approved, rejected, withdrawn];
+    // The maker: a proposal each, and the withdrawal.
+    const made = await awaitEntries({ principalId: operator, kind: "CHANGE" }, proposals.length + 1);
+    assert.deepEqual(made.filter((e) => e.action === "proposeChange").map((e) => e.changeId).sort(), [...proposals].sort());
+    assert.deepEqual(made.filter((e) => e.action === "withdrawChange").map((e) => e.changeId), [withdrawn]);
+    assert.ok(made.every((e) => e.targetType === "Change" && e.targetId === e.changeId && e.proposedBy === operator));
+    // The checker: an approval and what it applied for each approved change, and the rejection.
+    const checked = await awaitEntries({ principalId: checker, kind: "CHANGE" }, approved.length * 2 + 1);
+    assert.deepEqual(checked.map((e) => e.at), checked.map((e) => e.at).sort().reverse(), "newest first");
+    assert.deepEqual(
+      checked.filter((e) => e.targetType !== "Change").map((e) => e.action).sort(),
+      ["createSegment", "createStrategy", "retireStrategy", "setContactPolicy", "updateSegment", "updateStrategy"],
+      "only approved changes applied anything",
+    );
+    assert.ok(checked.every((e) => e.proposedBy === operator), "who proposed it, on every entry of the change");
+
+    const applied = (changeId: string): Entry => {
+      const found = checked.find((e) => e.changeId === changeId && e.targetType !== "Change");
+      assert.ok(found, `what ${changeId} applied`);
+      return found;
+    };
+    const policyApplied = applied(policyChange);
+    assert.equal(policyApplied.action, "setContactPolicy");
+    assert.equal(policyApplied.operation, "Decide", "recorded by the approving request");
+    assert.equal(policyApplied.operationType, "MUTATION");
+    assert.equal(policyApplied.targetType, "ContactPolicy");
+    assert.equal(policyApplied.before?.version, policy.version);
+    assert.equal(policyApplied.after?.version, policy.version + 1);
+    assert.equal(policyApplied.after?.updatedBy, operator, "stored as its author's");
+    assert.equal(policyApplied.after?.changeId, policyChange);
+
+    const created = applied(createSegment);
+    assert.deepEqual([created.action, created.targetType, created.targetId], ["createSegment", "Segment", segmentId]);
+    assert.equal(created.before, null, "nothing before a create");
+    assert.equal(created.after?.code, code);
+    const renamed = applied(rename);
+    assert.deepEqual([renamed.before?.name, renamed.after?.name], ["审计测试", "审计测试2"]);
+    assert.equal(applied(createStrategy).targetId, strategyId);
+    assert.deepEqual([applied(reprioritise).before?.priority, applied(reprioritise).after?.priority], [1, 2]);
+    assert.deepEqual([applied(retire).before?.status, applied(retire).after?.status], ["ACTIVE", "RETIRED"]);
+
+    // One change's whole story by its id: proposed by the maker, approved and applied by the checker.
+    const story = await trail({ changeId: rename });
+    assert.deepEqual(story.map((e) => [e.action, e.principalId]).reverse(), [["proposeChange", operator], ["approveChange", checker], ["updateSegment", checker]]);
+    const [proposal] = story.filter((e) => e.action === "proposeChange");
+    assert.deepEqual([proposal?.before, proposal?.after?.status, proposal?.after?.kind, proposal?.after?.action, proposal?.after?.targetId], [null, "PENDING", "SEGMENT", "UPDATE", segmentId]);
+    assert.deepEqual(proposal?.after?.payload, { name: "审计测试2" }, "what was proposed");
+    const [approval] = story.filter((e) => e.action === "approveChange");
+    assert.deepEqual([approval?.before?.status, approval?.after?.status, approval?.after?.decidedBy], ["PENDING", "APPROVED", checker]);
+    const turnedDown = await trail({ changeId: rejected });
+    assert.deepEqual(turnedDown.map((e) => e.action).reverse(), ["proposeChange", "rejectChange"]);
+    assert.deepEqual([turnedDown[0]?.after?.status, turnedDown[0]?.after?.reason], ["REJECTED", "名称不规范"]);
+    assert.deepEqual((await trail({ changeId: withdrawn })).map((e) => e.action).reverse(), ["proposeChange", "withdrawChange"]);
+  });
+
+  test("changes made directly: the first respondToOffer of a decision, retryParkedEvents and revokeSessions record who, what, before and after", async () => {
+    const operator = who("ops");
+    const adminToken = await tokenFor({ sub: operator, roles: ["ADMIN"] });
+    const agentToken = await tokenFor({ sub: operator, roles: ["AGENT"] });
 
     const [customerId] = await freshIds(1);
     assert.ok(customerId);
@@ -260,32 +346,13 @@ describe("operator changes", () => {
     assert.ok(parked);
     assert.deepEqual(dataOf(await gw.raw<{ retryParkedEvents: string[] }>(`mutation($ids: [ID!]!) { retryParkedEvents(parkedIds: $ids) }`, { ids: [parked.parkedId] }, adminToken)).retryParkedEvents, [parked.parkedId]);
 
-    const changes = await awaitEntries({ principalId: operator, kind: "CHANGE" }, 8);
+    const revoked = who("revoked");
+    const revocation = dataOf(await gw.raw<{ revokeSessions: { revokedAt: string } }>(`mutation Revoke($p: ID!) { revokeSessions(principalId: $p) { revokedAt } }`, { p: revoked }, adminToken)).revokeSessions;
+
+    const changes = await awaitEntries({ principalId: operator, kind: "CHANGE" }, 3);
     const by = (action: string): Entry[] => changes.filter((e) => e.action === action);
-    assert.deepEqual(changes.map((e) => e.action).sort(), ["createSegment", "createStrategy", "respondToOffer", "retireStrategy", "retryParkedEvents", "setContactPolicy", "updateSegment", "updateStrategy"]);
-    assert.deepEqual(changes.map((e) => e.at), changes.map((e) => e.at).sort().reverse(), "newest first");
-
-    const [policyChange] = by("setContactPolicy");
-    assert.equal(policyChange?.operation, "SetPolicy");
-    assert.equal(policyChange?.operationType, "MUTATION");
-    assert.equal(policyChange?.targetType, "ContactPolicy");
-    assert.equal(policyChange?.before?.version, policy.version);
-    assert.equal(policyChange?.after?.version, policy.version + 1);
-    assert.equal(policyChange?.after?.updatedBy, operator);
-
-    const [created] = by("createSegment");
-    assert.equal(created?.targetId, segment.id);
-    assert.equal(created?.before, null, "nothing before a create");
-    assert.equal(created?.after?.code, code);
-    const [renamed] = by("updateSegment");
-    assert.equal(renamed?.before?.name, "审计测试");
-    assert.equal(renamed?.after?.name, "审计测试2");
-
-    assert.equal(by("createStrategy")[0]?.targetId, strategy.id);
-    const [reprioritised] = by("updateStrategy");
-    assert.deepEqual([reprioritised?.before?.priority, reprioritised?.after?.priority], [1, 2]);
-    const [retired] = by("retireStrategy");
-    assert.deepEqual([retired?.before?.status, retired?.after?.status], ["ACTIVE", "RETIRED"]);
+    assert.deepEqual(changes.map((e) => e.action).sort(), ["respondToOffer", "retryParkedEvents", "revokeSessions"]);
+    assert.ok(changes.every((e) => e.changeId === null && e.proposedBy === null), "no approval involved");
 
     const [answered] = by("respondToOffer");
     assert.equal(answered?.targetType, "Decision");
@@ -299,6 +366,10 @@ describe("operator changes", () => {
     assert.equal(retried?.before?.id, parkedEvent);
     assert.equal(retried?.before?.payload, undefined, "the event's payload (the customer's data) is not copied into the trail");
     assert.equal(retried?.after?.status, "QUEUED");
+
+    const [revocationEntry] = by("revokeSessions");
+    assert.deepEqual([revocationEntry?.operation, revocationEntry?.targetType, revocationEntry?.targetId], ["Revoke", "Principal", revoked]);
+    assert.deepEqual([revocationEntry?.before?.tokensIssuedBefore, revocationEntry?.after?.tokensIssuedBefore], [null, revocation.revokedAt]);
 
     // The same operator's reads are there too, and the kind filter keeps them apart.
     const reads = await trail({ principalId: operator, kind: "READ" });
@@ -341,7 +412,7 @@ describe("the trail, for ADMIN", () => {
     const middle = all[2]!.at;
     assert.deepEqual((await trail({ principalId: reader, until: middle })).map((e) => e.id), all.slice(2).filter((e) => e.at <= middle).map((e) => e.id));
     // A page reads about its size from the filter's index, however long the trail (PROFILE's own row counts).
-    for (const filter of [{ principalId: reader }, { customerId: "C0000101", principalId: reader }, { operation: "Page" }, { kind: "READ" as const }, {}]) {
+    for (const filter of [{ principalId: reader }, { customerId: "C0000101", principalId: reader }, { operation: "Page" }, { kind: "READ" as const }, { changeId: "CH-none" }, {}]) {
       const { cypher, params } = auditPageStatement(auditPageRequest(filter, 2, null));
       const plan = await testGraph().session().profile(cypher, params);
       const seek = findOperator(plan, (op) => op.operatorType.startsWith("NodeIndexSeek"));

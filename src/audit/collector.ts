@@ -71,6 +71,8 @@ export class AuditCollector {
         targetType: c.targetType,
         targetId: c.targetId,
         customerId: c.customerId ?? null,
+        changeId: c.changeId ?? null,
+        proposedBy: c.proposedBy ?? null,
         before: compactJson(c.before),
         after: compactJson(c.after),
       })),

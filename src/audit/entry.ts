@@ -57,6 +57,10 @@ export interface ChangeRecord {
   targetId: string;
   /** The customer the change is about, if any (respondToOffer). */
   customerId: string | null;
+  /** Maker-checker (src/approval/): the change (CH…) proposed, decided or applied; null for a change made directly. Absent in records queued before it existed. */
+  changeId?: string | null;
+  /** Maker-checker: who proposed it (the approver, or whoever decided, is the entry's principal). */
+  proposedBy?: string | null;
   before: string | null;
   after: string | null;
 }
@@ -67,11 +71,14 @@ export function entriesOf(record: AuditRecord): AuditEntryWrite[] {
   const entries: AuditEntryWrite[] = [];
   for (const [customerId, fields, unmasked] of record.reads) {
     const id = `${request}:${entries.length}`;
-    entries.push({ id, kind: "READ", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId, fields, msisdnUnmasked: unmasked === 1, action: null, targetType: null, targetId: null, before: null, after: null });
+    entries.push({ id, kind: "READ", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId, fields, msisdnUnmasked: unmasked === 1, action: null, targetType: null, targetId: null, changeId: null, proposedBy: null, before: null, after: null });
   }
   for (const c of record.changes) {
     const id = `${request}:${entries.length}`;
-    entries.push({ id, kind: "CHANGE", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId: c.customerId, fields: [], msisdnUnmasked: false, action: c.action, targetType: c.targetType, targetId: c.targetId, before: c.before, after: c.after });
+    entries.push({
+      id, kind: "CHANGE", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId: c.customerId, fields: [], msisdnUnmasked: false,
+      action: c.action, targetType: c.targetType, targetId: c.targetId, changeId: c.changeId ?? null, proposedBy: c.proposedBy ?? null, before: c.before, after: c.after,
+    });
   }
   return entries;
 }
@@ -82,6 +89,10 @@ export interface ChangeNote {
   targetType: string;
   targetId: string;
   customerId?: string | null;
+  /** Maker-checker: the change (CH…) this entry is part of; leave out for a change made directly. */
+  changeId?: string | null;
+  /** Maker-checker: who proposed the change. */
+  proposedBy?: string | null;
   /** Anything JSON can hold (Dates become ISO text); undefined or null: did not exist. */
   before: unknown;
   after: unknown;

@@ -18,6 +18,8 @@ export interface AuditFilter {
   operation?: string | null | undefined;
   /** CHANGE entries of one action ("updateStrategy"). */
   action?: string | null | undefined;
+  /** Every entry of one maker-checker change (CH…): its proposal, its decision, what it applied. */
+  changeId?: string | null | undefined;
   since?: Date | null | undefined;
   until?: Date | null | undefined;
 }
@@ -42,6 +44,7 @@ export function auditPageRequest(filter: AuditFilter | null | undefined, first: 
     kind: f.kind ?? (f.action ? "CHANGE" : null),
     operation: text("filter.operation", f.operation),
     action: text("filter.action", f.action),
+    changeId: text("filter.changeId", f.changeId),
     sinceMs,
     upperMs: cursor ? Math.min(cursor.atMs, untilMs) : untilMs,
     cursorAtMs: cursor?.atMs ?? null,

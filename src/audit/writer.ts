@@ -77,7 +77,17 @@ const recordSchema = z.object({
   subscription: nullableText,
   reads: z.array(z.tuple([text(200), z.array(text(200)).max(500), z.union([z.literal(0), z.literal(1)])])),
   changes: z.array(
-    z.object({ action: text(200), targetType: text(200), targetId: text(500), customerId: nullableText, before: z.string().nullable(), after: z.string().nullable() }),
+    z.object({
+      action: text(200),
+      targetType: text(200),
+      targetId: text(500),
+      customerId: nullableText,
+      // Optional: records queued by a gateway of the version before maker-checker carry neither.
+      changeId: nullableText.optional(),
+      proposedBy: nullableText.optional(),
+      before: z.string().nullable(),
+      after: z.string().nullable(),
+    }),
   ),
 });
 

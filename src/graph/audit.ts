@@ -6,12 +6,12 @@ import { toDate } from "./records";
  * the customer, strategy or operator it names, and linking would put every read on the hot
  * customers' nodes as a lock), keyed by its id (uniqueness constraint `audit_entry_id`) so a batch
  * written twice (a writer that died after its commit, before its acknowledgement) is written once.
- * Filters are served by range indexes on (principalId, at), (customerId, at), (kind, at),
- * (operation, at) and (at) (./schema.ts), each read backwards for newest first.
+ * Filters are served by range indexes on (changeId, at), (principalId, at), (customerId, at),
+ * (kind, at), (operation, at) and (at) (./schema.ts), each read backwards for newest first.
  *
  *   (:AuditEntry {id, kind: "READ"|"CHANGE", at: DateTime, principalId, principalRoles: [String],
  *                 operation, operationType, transport, subscription?, customerId?, fields: [String],
- *                 msisdnUnmasked, action?, targetType?, targetId?, before? (JSON), after? (JSON)})
+ *                 msisdnUnmasked, action?, targetType?, targetId?, changeId?, proposedBy?, before? (JSON), after? (JSON)})
  */
 
 /** One entry as the writer hands it over: times as ISO 8601 text. */
@@ -31,6 +31,10 @@ export interface AuditEntryWrite {
   action: string | null;
   targetType: string | null;
   targetId: string | null;
+  /** Maker-checker: the change (CH…) proposed, decided or applied. */
+  changeId: string | null;
+  /** Maker-checker: who proposed it. */
+  proposedBy: string | null;
   before: string | null;
   after: string | null;
 }
@@ -44,7 +48,7 @@ export async function writeAuditEntries(graph: GraphSession, rows: readonly Audi
     `UNWIND $rows AS r
      MERGE (a:AuditEntry {id: r.id})
      ON CREATE SET a += r {.kind, .principalId, .principalRoles, .operation, .operationType, .transport, .subscription, .customerId,
-                           .fields, .msisdnUnmasked, .action, .targetType, .targetId, .before, .after},
+                           .fields, .msisdnUnmasked, .action, .targetType, .targetId, .changeId, .proposedBy, .before, .after},
                    a.at = datetime(r.at)`,
     { rows },
   );
@@ -57,6 +61,7 @@ export interface AuditPageRequest {
   kind: string | null;
   operation: string | null;
   action: string | null;
+  changeId: string | null;
   sinceMs: number;
   /** Inclusive upper bound of this page: min(until, the cursor's time). */
   upperMs: number;
@@ -67,11 +72,11 @@ export interface AuditPageRequest {
 }
 
 /** The filters that can start the search from an index of their own, most selective first. */
-const ANCHORS = ["customerId", "principalId", "operation", "kind"] as const;
+const ANCHORS = ["changeId", "customerId", "principalId", "operation", "kind"] as const;
 
 /**
  * A page of entries matching every given filter. The statement seeks the index of the most
- * selective filter given (customer, principal, operation, kind; else time alone) backwards from the
+ * selective filter given (change, customer, principal, operation, kind; else time alone) backwards from the
  * page's upper bound and stops after `limit` rows (ORDER BY names the index's keys), so a page
  * costs its size, not the trail's length; the other filters are checked on the rows read.
  */
@@ -86,6 +91,8 @@ export async function auditPage(graph: GraphSession, request: AuditPageRequest):
     action: a.action ?? null,
     targetType: a.targetType ?? null,
     targetId: a.targetId ?? null,
+    changeId: a.changeId ?? null,
+    proposedBy: a.proposedBy ?? null,
     before: a.before ?? null,
     after: a.after ?? null,
     at: toDate(a.at),
@@ -95,7 +102,7 @@ export async function auditPage(graph: GraphSession, request: AuditPageRequest):
 /** The statement of {@link auditPage} (exported for the test that profiles it: a page reads about its size from the index). */
 export function auditPageStatement(request: AuditPageRequest): { cypher: string; params: Record<string, unknown> } {
   const anchor = ANCHORS.find((name) => request[name] !== null) ?? null;
-  const filters = (["principalId", "customerId", "kind", "operation", "action"] as const).filter((name) => request[name] !== null).map((name) => `AND a.${name} = $${name}`);
+  const filters = (["principalId", "customerId", "kind", "operation", "action", "changeId"] as const).filter((name) => request[name] !== null).map((name) => `AND a.${name} = $${name}`);
   const order = anchor ? `a.${anchor} DESC, a.at DESC, a.id DESC` : "a.at DESC, a.id DESC";
   return {
     cypher: `MATCH (a:AuditEntry)
@@ -105,7 +112,7 @@ export function auditPageStatement(request: AuditPageRequest): { cypher: string;
        ${filters.join(" ")}
      WITH a ORDER BY ${order} LIMIT $limit
      RETURN a {.id, .kind, .principalId, .principalRoles, .operation, .operationType, .transport, .subscription, .customerId,
-               .fields, .msisdnUnmasked, .action, .targetType, .targetId, .before, .after, at: a.at.epochMillis} AS a`,
+               .fields, .msisdnUnmasked, .action, .targetType, .targetId, .changeId, .proposedBy, .before, .after, at: a.at.epochMillis} AS a`,
     params: {
       ...request,
       sinceMs: int(request.sinceMs),

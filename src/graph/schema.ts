@@ -17,6 +17,8 @@ export const AUDIT_SCHEMA: readonly string[] = [
   "CREATE RANGE INDEX audit_principal_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.principalId, a.at)",
   "CREATE RANGE INDEX audit_operation_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.operation, a.at)",
   "CREATE RANGE INDEX audit_kind_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.kind, a.at)",
+  // Entries of a maker-checker change only (others hold no changeId, and a range index skips them).
+  "CREATE RANGE INDEX audit_change_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.changeId, a.at)",
 ];
 
 /** Constraints (each also an index) and lookup indexes, all idempotent. */

@@ -186,9 +186,14 @@ ${Object.entries(PERSONAL_TYPES)
   .map(([type, spec]) => `| \`${type}\` | \`${spec.subject}\` | ${spec.identifiers.map((f) => `\`${f}\``).join(", ")} | ${spec.qualified ? `\`${type}.<field>\`` : "`<field>`"} |`)
   .join("\n")}
 
-Changes recorded with the target before and after: \`setContactPolicy\`, \`createStrategy\`,
-\`updateStrategy\`, \`retireStrategy\`, the same for offers, \`createSegment\`, \`updateSegment\`, the
-first \`respondToOffer\` of a decision, \`retryParkedEvents\`.
+Changes are recorded with the target before and after. Under maker-checker (src/approval/), once
+for every kind of change: each proposal, approval, rejection and withdrawal is an entry on the
+Change (\`proposeChange\`, \`approveChange\`, \`rejectChange\`, \`withdrawChange\`: who, what, the
+status before and after), and what an approval applied is an entry of its own once it is committed
+(\`createStrategy\`, \`updateStrategy\`, \`retireStrategy\`, the same for offers, \`createSegment\`,
+\`updateSegment\`, \`setContactPolicy\`), naming the approver (its principal) and the author
+(\`proposedBy\`). Made directly: the first \`respondToOffer\` of a decision, \`retryParkedEvents\`,
+\`revokeSessions\`.
 `;
 }
 
