@@ -33,6 +33,7 @@ const SIZED: Readonly<Record<string, (args: Record<string, unknown>) => number>>
   "Customer.circle": (a) => num(a.limit),
   "Customer.contacts": (a) => num(a.first),
   "Query.parkedEvents": (a) => num(a.first),
+  "Query.auditTrail": (a) => num(a.first),
   "Mutation.ingestEvents": (a) => (Array.isArray(a.events) ? a.events.length : 1),
   "Query.nextBestOffers": (a) => num(a.limit),
   "Customer.nextBestOffers": (a) => num(a.limit),
