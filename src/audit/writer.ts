@@ -6,7 +6,7 @@ import { ServiceUnavailableError } from "../platform/errors";
 import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
-import { redisCall } from "../platform/redis";
+import { redisCall, unlessStopped } from "../platform/redis";
 import { entriesOf, OPERATION_TYPES, TRANSPORTS } from "./entry";
 import { ENTRIES_FIELD } from "./log";
 
@@ -95,6 +95,8 @@ export class AuditWriter {
   readonly stats: AuditWriterStats = { written: 0, batches: 0, claimed: 0, parked: 0 };
   /** XREADGROUP BLOCK holds its connection: the writer reads on one of its own, opened by `start` and closed by `stop`. */
   private reader: Redis | null = null;
+  /** Aborted by `stop`: a read is given up even when its connection cannot settle it (../platform/redis.ts unlessStopped). */
+  private stopping = new AbortController();
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private claimTimer: NodeJS.Timeout | undefined;
@@ -113,6 +115,7 @@ export class AuditWriter {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = new AbortController();
     this.reader = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
     this.reader.on("error", () => undefined);
     this.loop = this.readLoop();
@@ -124,6 +127,7 @@ export class AuditWriter {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.claimTimer);
+    this.stopping.abort();
     this.reader?.disconnect();
     await this.loop;
     await this.claiming;
@@ -191,11 +195,13 @@ export class AuditWriter {
     const reader = this.reader;
     if (!reader) throw new Error("the audit writer is not started");
     const stream = keys.audit.stream();
-    const reply = (
+    // Stopping gives the read up (nothing read): what it would have delivered stays pending in the group, for a writer to claim.
+    const reply = (await unlessStopped(
       blockMs === null
-        ? await reader.xreadgroup("GROUP", AUDIT_GROUP, this.options.consumer, "COUNT", count, "STREAMS", stream, from)
-        : await reader.xreadgroup("GROUP", AUDIT_GROUP, this.options.consumer, "COUNT", count, "BLOCK", Math.max(1, Math.round(blockMs)), "STREAMS", stream, from)
-    ) as Array<[string, Array<[string, string[] | null]>]> | null;
+        ? reader.xreadgroup("GROUP", AUDIT_GROUP, this.options.consumer, "COUNT", count, "STREAMS", stream, from)
+        : reader.xreadgroup("GROUP", AUDIT_GROUP, this.options.consumer, "COUNT", count, "BLOCK", Math.max(1, Math.round(blockMs)), "STREAMS", stream, from),
+      this.stopping.signal,
+    )) as Array<[string, Array<[string, string[] | null]>]> | null;
     // A history read lists entries deleted meanwhile with no fields: they were committed by whoever deleted them.
     return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => (raw === null ? { entryId, fields: {}, deleted: true } : { entryId, fields: fieldsOf(raw) }));
   }
