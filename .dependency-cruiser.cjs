@@ -7,6 +7,7 @@ const LAYERS = [
   ["platform", "executor, Redis, pub/sub, caches, config, errors"],
   ["graph", "all Cypher"],
   ["auth", "principal and policy"],
+  ["audit", "the audit trail: personal-data catalogue, per-request collector, stream, writer, trail"],
   ["customer360", "unified view, trajectory, loaders, reference data, request scope"],
   ["approval", "maker-checker: proposed changes, their decisions, the queue"],
   ["segments", "the expression language"],
@@ -30,7 +31,7 @@ const layerRules = LAYERS.slice(0, -1).map(([name, what], i) => ({
 }));
 
 /** The transport-free cores: no Apollo, no WebSocket, no type-graphql (adapters wire them in). */
-const CORES = "^src/(domain|platform|graph|auth|customer360|approval|segments|tags|marketing|contact-policy|decisioning|advice|realtime)/";
+const CORES = "^src/(domain|platform|graph|auth|audit|customer360|approval|segments|tags|marketing|contact-policy|decisioning|advice|realtime)/";
 
 module.exports = {
   forbidden: [

@@ -58,7 +58,7 @@ export class RealtimeResolver {
     if (parkedIds.length > 1_000) throw new BadUserInputError(`parkedIds holds ${parkedIds.length} ids; retry at most 1000 at a time`, "parkedIds");
     const bad = parkedIds.find((id) => !CURSOR.test(id));
     if (bad !== undefined) throw new BadUserInputError(`"${bad.slice(0, 40)}" is not a parked id; take them from parkedEvents`, "parkedIds");
-    return ctx.realtime.retryParked(parkedIds);
+    return ctx.realtime.retryParked(ctx, parkedIds);
   }
 
   @Query(() => EventPipeline, { description: "The event stream's backlog, pending and parked events, and this replica's open subscriptions." })

@@ -15,6 +15,6 @@ export class SessionResolver {
       "Ends a principal's sessions: every token of that subject issued up to now is refused from now on (UNAUTHENTICATED) on every replica, and its open sockets are closed with 4403. New tokens work again.",
   })
   async revokeSessions(@Arg("principalId", () => ID) principalId: string, @Ctx() ctx: GatewayContext): Promise<Revocation> {
-    return { principalId, revokedAt: await ctx.sessions.revoke(principalId) };
+    return { principalId, revokedAt: await ctx.sessions.revoke(principalId, ctx.audit) };
   }
 }

@@ -11,8 +11,10 @@ import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
 import { ChangeTagResolver, SegmentTagsResolver, TagLibraryResolver } from "../resolvers/tag.resolver";
-// Last: type-graphql emits types in the order their classes load, so the approval types come after the rest.
+// Last: type-graphql emits types in the order their classes load, so the approval types come after
+// the rest, and the audit trail after the operations it records.
 import { ChangeResolver } from "../resolvers/approval.resolver";
+import { AuditResolver } from "../resolvers/audit.resolver";
 
 /** The gateway's one schema, code first. Emitted to schema/schema.graphql by `npm run schema`. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {
@@ -20,7 +22,8 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      SegmentTagsResolver, TagLibraryResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver],
+      SegmentTagsResolver, TagLibraryResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
+      AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,
   });

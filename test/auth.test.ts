@@ -60,6 +60,7 @@ const SAMPLES: Record<string, string> = {
   "Query.segments": "{ segments { id } }",
   "Query.parkedEvents": "{ parkedEvents(first: 1) { parkedId } }",
   "Query.eventPipeline": "{ eventPipeline { pending } }",
+  "Query.auditTrail": "{ auditTrail(first: 1) { edges { cursor } } }",
   "Query.pendingChanges": '{ pendingChanges(author: "nobody", first: 1) { totalCount } }',
   "Query.change": '{ change(id: "CH-none") { id } }',
   "Mutation.setContactPolicy": "mutation { setContactPolicy(input: { overallCap: { limit: -1, windowDays: 7 } }) { version } }",

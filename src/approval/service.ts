@@ -32,6 +32,12 @@ export type { ChangeRecord } from "../graph/approval";
  * state of that moment and writes it; if the check fails, nothing is written and the change stays
  * PENDING. Or they reject it; or its author withdraws it. Decided changes never change again, and
  * the author of a change can never decide it (whatever roles they hold).
+ *
+ * The audit trail (src/audit/) is noted here, once for every room: a proposal, an approval, a
+ * rejection and a withdrawal are each a CHANGE entry on the Change (who did it, the change, its
+ * status before and after); an approval is also an entry on the target, as what the room applied
+ * (`updateOffer`, `setContactPolicy`, … with the target before and after, who proposed it, the
+ * approver as the entry's principal), noted only once the approval's transaction has committed.
  */
 
 /** What a room registers for each kind of change it hands to the approval process. */
@@ -39,6 +45,11 @@ export interface ChangeHandler {
   kind: ChangeKind;
   /** How messages name a target of this kind: "offer", "the contact policy". */
   noun: string;
+  /**
+   * How the audit trail names a target of this kind ("Offer", "ContactPolicy"); what an approval
+   * applies is recorded as the action in lower case followed by it: createOffer, retireStrategy, setContactPolicy.
+   */
+  targetType: string;
   /** The roles that may approve or reject changes of this kind. */
   deciders: readonly Role[];
   /**
@@ -46,10 +57,22 @@ export interface ChangeHandler {
    * the decision), re-checked against the state now: throws BadUserInputError (or NotFoundError)
    * when it no longer holds, which rolls the approval back and leaves the change PENDING. Effects
    * outside the graph must be idempotent per change id (the driver may retry the transaction).
+   * Returns the target before and after, for the audit trail.
    */
-  apply(tx: Cypher, change: ChangeRecord): Promise<void>;
+  apply(tx: Cypher, change: ChangeRecord): Promise<AppliedChange>;
   /** After the approval committed (cache invalidation on every replica); a failure is logged, the approval stands. */
   applied?(change: ChangeRecord): Promise<void>;
+}
+
+/** What applying a change did to its target, for the audit trail (JSON-serialisable). */
+export interface AppliedChange {
+  /**
+   * The target before: null when the change created it; undefined when this attempt found the
+   * change applied already (an effect outside the graph saved by an earlier attempt of the same
+   * approval, whose `before` then stands).
+   */
+  before: unknown;
+  after: unknown;
 }
 
 /** A checked change to store as a proposal. */
@@ -121,7 +144,7 @@ export class Approvals {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await insertChange(scope.graph, {
+        const stored = await insertChange(scope.graph, {
           id: newChangeId(),
           kind,
           targetId,
@@ -133,6 +156,8 @@ export class Approvals {
           codeKey,
           createsKey: action === "CREATE" ? targetKey(kind, targetId) : null,
         });
+        noteProcess(scope, "proposeChange", stored, handler, null);
+        return stored;
       } catch (error) {
         if (!(error instanceof ConstraintViolationError) || attempt >= SUBMIT_ATTEMPTS) throw error;
         if (error.property === "id") continue; // a change id drawn twice: draw again
@@ -171,7 +196,24 @@ export class Approvals {
     const change = await this.mustFind(scope, id);
     const handler = this.handler(change.kind);
     this.mayDecide(scope, change, handler, "approve");
-    const approved = await this.decide(scope, change, { status: "APPROVED", by: scope.principal.id, reason: optionalReason(reason) }, (tx, claimed) => handler.apply(tx, claimed));
+    // The driver may run the transaction more than once: what the last attempt applied stands, and a
+    // `before` an attempt could not know (already applied by the one before) is that attempt's.
+    let applied: AppliedChange = { before: undefined, after: null };
+    const approved = await this.decide(scope, change, { status: "APPROVED", by: scope.principal.id, reason: optionalReason(reason) }, async (tx, claimed) => {
+      const result = await handler.apply(tx, claimed);
+      applied = { before: result.before === undefined ? applied.before : result.before, after: result.after };
+    });
+    noteProcess(scope, "approveChange", approved, handler, change);
+    scope.audit.change({
+      action: `${approved.action.toLowerCase()}${handler.targetType}`,
+      targetType: handler.targetType,
+      targetId: approved.targetId,
+      changeId: approved.id,
+      proposedBy: approved.author,
+      // Never known only if another approve call (a retry after a failed commit) applied it outside the graph.
+      before: applied.before ?? null,
+      after: applied.after,
+    });
     try {
       await handler.applied?.(approved);
     } catch (error) {
@@ -188,7 +230,9 @@ export class Approvals {
     this.mayDecide(scope, change, handler, "reject");
     const why = optionalReason(reason);
     if (!why) throw new BadUserInputError("`reason` must say why the change is rejected, so its author can act on it.", "reason");
-    return this.decide(scope, change, { status: "REJECTED", by: scope.principal.id, reason: why });
+    const rejected = await this.decide(scope, change, { status: "REJECTED", by: scope.principal.id, reason: why });
+    noteProcess(scope, "rejectChange", rejected, handler, change);
+    return rejected;
   }
 
   /** Its author takes a pending change back; nothing is applied. FORBIDDEN for anyone else. */
@@ -197,7 +241,9 @@ export class Approvals {
     if (change.author !== scope.principal.id) {
       throw new ForbiddenError(`Only its author (${change.author}) may withdraw change ${change.id}; an approver may reject it instead.`);
     }
-    return this.decide(scope, change, { status: "WITHDRAWN", by: scope.principal.id, reason: optionalReason(reason) });
+    const withdrawn = await this.decide(scope, change, { status: "WITHDRAWN", by: scope.principal.id, reason: optionalReason(reason) });
+    noteProcess(scope, "withdrawChange", withdrawn, this.handler(change.kind), change);
+    return withdrawn;
   }
 
   /** One change, whatever its status; null when there is none. */
@@ -273,6 +319,30 @@ export class Approvals {
       return result.change;
     });
   }
+}
+
+/**
+ * Notes a step of the approval process on the request's audit collector: the Change as it was
+ * (`previous`; null when this step created it) and as it is now, with what it changes.
+ */
+function noteProcess(scope: RequestScope, action: "proposeChange" | "approveChange" | "rejectChange" | "withdrawChange", change: ChangeRecord, handler: ChangeHandler, previous: ChangeRecord | null): void {
+  scope.audit.change({
+    action,
+    targetType: "Change",
+    targetId: change.id,
+    changeId: change.id,
+    proposedBy: change.author,
+    before: previous ? { status: previous.status } : null,
+    after: {
+      status: change.status,
+      kind: change.kind,
+      action: change.action,
+      targetType: handler.targetType,
+      targetId: change.targetId,
+      // The proposal carries what was proposed; a decision, who decided and why.
+      ...(previous ? { decidedBy: change.decidedBy, decidedAt: change.decidedAt, reason: change.reason } : { payload: JSON.parse(change.payload) as unknown, submittedAt: change.submittedAt }),
+    },
+  });
 }
 
 function alreadyDecided(change: ChangeRecord): ConflictError {

@@ -38,6 +38,7 @@ const SIZED: Readonly<Record<string, (args: Record<string, unknown>) => number>>
   "LibraryTag.versions": (a) => num(a.first),
   "LibraryTag.publishLog": (a) => num(a.first),
   "Mutation.refreshTagStatistics": (a) => (Array.isArray(a.ids) ? a.ids.length : 1),
+  "Query.auditTrail": (a) => num(a.first),
   "Mutation.ingestEvents": (a) => (Array.isArray(a.events) ? a.events.length : 1),
   "Query.nextBestOffers": (a) => num(a.limit),
   "Customer.nextBestOffers": (a) => num(a.limit),

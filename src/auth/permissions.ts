@@ -82,6 +82,7 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Query.eventPipeline": { purpose: "The event stream's backlog and consumers.", roles: { SERVICE: true, ADMIN: true } },
   "Query.pendingChanges": { purpose: "Proposed changes: the approval queue (PENDING by default) and decided ones.", roles: { ...MARKETING_READERS } },
   "Query.change": { purpose: "One proposed change.", roles: { ...MARKETING_READERS } },
+  "Query.auditTrail": { purpose: "Who read whose personal data, and who changed what: proposals, decisions and what approvals applied (before and after).", roles: { ADMIN: true } },
   "Mutation.setContactPolicy": { purpose: "Propose a change to caps, quiet hours and channel priority (another ADMIN approves).", roles: { ADMIN: true } },
   "Mutation.respondToOffer": { purpose: "Record how the customer answered a decision.", roles: { AGENT: true, APP: true, SERVICE: true } },
   "Mutation.createStrategy": { purpose: "Propose a strategy (an APPROVER approves).", roles: { MARKETER: true } },

@@ -18,6 +18,14 @@ export interface SessionInfo {
   expiresAt: Date | null;
 }
 
+/**
+ * Where a committed change is noted for the audit trail: the request's collector
+ * (src/audit/collector.ts). The audit room lies above auth, so auth names only the shape it uses.
+ */
+export interface ChangeNotes {
+  change(note: { action: string; targetType: string; targetId: string; before: unknown; after: unknown }): void;
+}
+
 /** A replica's registry lives this long after its last heartbeat: a replica that died takes its sessions with it. */
 const REGISTRY_TTL_S = 90;
 const HEARTBEAT_MS = 30_000;
@@ -113,11 +121,20 @@ export class Sessions {
 
   /**
    * Voids every token of `principalId` issued up to now, on every replica, and closes its open
-   * sockets with 4403. Returns when the revocation is stored and published.
+   * sockets with 4403. Returns when the revocation is stored and published. Noted on `audit` once
+   * it is stored: the time before which the subject's tokens are void, before and after.
    */
-  async revoke(principalId: string): Promise<Date> {
+  async revoke(principalId: string, audit?: ChangeNotes): Promise<Date> {
     const at = Date.now();
+    const previous = this.revoked.get(principalId);
     await redisCall(this.redis.multi().hset(keys.auth.revoked(), principalId, String(at)).expire(keys.auth.revoked(), 12 * 3600).exec());
+    audit?.change({
+      action: "revokeSessions",
+      targetType: "Principal",
+      targetId: principalId,
+      before: { tokensIssuedBefore: previous === undefined ? null : new Date(previous) },
+      after: { tokensIssuedBefore: new Date(at) },
+    });
     this.apply(JSON.stringify({ principalId, at }));
     await this.pubsub.publish(keys.auth.revocations(), JSON.stringify({ principalId, at }));
     return new Date(at);

@@ -1,4 +1,4 @@
-import type { Approvals, ChangeRecord } from "../approval/service";
+import type { AppliedChange, Approvals, ChangeRecord } from "../approval/service";
 import type { RequestScope } from "../customer360/scope";
 import { BadUserInputError } from "../platform/errors";
 import type { ContactPolicy, ContactPolicyConfig, ContactPolicyInput } from "./policy";
@@ -22,6 +22,7 @@ export class ContactPolicyChanges {
     approvals.register({
       kind: "CONTACT_POLICY",
       noun: "the contact policy",
+      targetType: "ContactPolicy",
       deciders: ["ADMIN"],
       // Redis is written inside the approval's graph transaction: if the write fails the approval rolls
       // back; if the commit fails after it, the change stays PENDING and approving it again finds it stored.
@@ -41,13 +42,13 @@ export class ContactPolicyChanges {
     return this.approvals.pendingFor(scope, "CONTACT_POLICY", this.policy.id);
   }
 
-  private async apply(change: ChangeRecord): Promise<void> {
+  private async apply(change: ChangeRecord): Promise<AppliedChange> {
     if (change.targetId !== this.policy.id) {
       throw new BadUserInputError(
         `Change ${change.id} is for the contact policy stored under ${change.targetId}, and this gateway's is ${this.policy.id}; approve it through a gateway of that deployment.`,
         "id",
       );
     }
-    await this.policy.update(JSON.parse(change.payload) as ContactPolicyInput, change.author, change.id);
+    return this.policy.save(JSON.parse(change.payload) as ContactPolicyInput, change.author, change.id);
   }
 }

@@ -140,9 +140,17 @@ export class ContactPolicy {
    * is not applied twice (the approval's transaction may be retried after the save).
    */
   async update(input: ContactPolicyInput, by?: string, changeId?: string): Promise<ContactPolicyConfig> {
+    return (await this.save(input, by, changeId)).after;
+  }
+
+  /**
+   * {@link update}, saying what the policy was before (for the audit trail); `before` is undefined
+   * when `changeId` had been stored already (an earlier attempt of the same approval saved it).
+   */
+  async save(input: ContactPolicyInput, by?: string, changeId?: string): Promise<{ before: ContactPolicyConfig | undefined; after: ContactPolicyConfig }> {
     for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
       const stored = await this.load();
-      if (changeId && stored.changeId === changeId) return stored;
+      if (changeId && stored.changeId === changeId) return { before: undefined, after: stored };
       const rules = mergeRules(stored, input);
       const updatedAt = new Date();
       const next: ContactPolicyConfig = { ...rules, version: stored.version + 1, updatedAt, updatedBy: by ?? null, changeId: changeId ?? null };
@@ -151,7 +159,7 @@ export class ContactPolicy {
       );
       if (saved === 1) {
         this.config.set(next);
-        return next;
+        return { before: stored, after: next };
       }
     }
     throw new ServiceUnavailableError("redis", `the contact policy changed ${SAVE_ATTEMPTS} times while this change was being saved`);

@@ -1,3 +1,4 @@
+import { AuditCollector } from "../audit/collector";
 import type { Principal } from "../auth/principal";
 import type { Graph, GraphSession } from "../platform/neo4j";
 import { RequestAccess } from "./access";
@@ -6,10 +7,11 @@ import { createLoaders, type Loaders } from "./loaders";
 
 /**
  * What one unit of work runs within: who asks and what it may see, a graph session that counts
- * its round trips, and the request's DataLoaders (one set per request, so reads of many customers
- * batch and nothing is cached across requests). Every domain service takes one; the GraphQL context
- * is one with the services beside it (src/server/context.ts), and the event consumer opens one per
- * batch through the same factory.
+ * its round trips, the request's DataLoaders (one set per request, so reads of many customers
+ * batch and nothing is cached across requests), and the audit collector that notes whose personal
+ * data it read and what it changed (drained by the transport when the request ends). Every domain
+ * service takes one; the GraphQL context is one with the services beside it
+ * (src/server/context.ts), and the event consumer opens one per batch through the same factory.
  */
 export interface RequestScope {
   principal: Principal;
@@ -17,6 +19,8 @@ export interface RequestScope {
   access: RequestAccess;
   graph: GraphSession;
   loaders: Loaders;
+  /** Notes whose personal data the unit of work read and what it changed, for the audit trail (drained by the transport). */
+  audit: AuditCollector;
   /**
    * Aborted when the unit of work should stop: its deadline passed or its client went away (the
    * reason is a typed GatewayError). The graph session refuses new statements once it is; long
@@ -32,7 +36,7 @@ export interface RequestScope {
 export function openScope(graph: Graph, principal: Principal, calls: CallRegister | null = null, signal?: AbortSignal): RequestScope {
   const session = graph.session(undefined, signal);
   const access = new RequestAccess(principal, calls).prefetch();
-  return { principal, access, graph: session, loaders: createLoaders(session, access), ...(signal ? { signal } : {}) };
+  return { principal, access, graph: session, loaders: createLoaders(session, access), audit: new AuditCollector(), ...(signal ? { signal } : {}) };
 }
 
 /**

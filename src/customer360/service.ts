@@ -107,9 +107,11 @@ export class Customer360Service {
     return found;
   }
 
-  /** The phone number as the asker may see it: whole, or masked (138****5678). */
+  /** The phone number as the asker may see it: whole (noted for the audit trail), or masked (138****5678). */
   async msisdn(scope: RequestScope, c: Pick<CustomerRecord, "id" | "msisdn">): Promise<string> {
-    return (await scope.access.unmasked(c.id)) ? c.msisdn : maskMsisdn(c.msisdn);
+    if (!(await scope.access.unmasked(c.id))) return maskMsisdn(c.msisdn);
+    scope.audit.unmaskedMsisdn(c.id);
+    return c.msisdn;
   }
 
   /** The name as the asker may see it: whole, or masked (张*). */

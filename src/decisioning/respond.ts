@@ -35,6 +35,8 @@ export async function respondToOffer(
     propensity: PropensityModel;
     offerName: (offerId: string) => string;
     productKind: (productId: string) => string;
+    /** Told once the answer is in the graph, with the outcome it found there (null: this call recorded it; else a repeat). */
+    recorded?: (decision: DecisionRecord, previous: ResponseOutcome | null) => void;
   },
   decisionId: string,
   outcome: ResponseOutcome,
@@ -52,6 +54,7 @@ export async function respondToOffer(
   if (!written) throw new NotFoundError(`There is no decision with id ${decisionId}; quote the id a nextBestOffers answer gave.`);
   assertSameOutcome(written.decision, outcome);
   const d = written.decision;
+  deps.recorded?.(d, written.previous);
   await Promise.all([
     deps.policy.recordResponse(d.customerId, d.offerId, outcome, d.respondedAt ?? at, d.id),
     deps.propensity.learn(d.id, d.offerId, deps.productKind(d.productId), d.features, POSITIVE.has(outcome)),

@@ -111,7 +111,9 @@ export class DecisioningService {
   /**
    * Records the customer's answer once (idempotent); contact policy and the model learn from it.
    * Only whoever the decision was made with may answer it (src/auth/scope.ts, respondDenial):
-   * anyone else is FORBIDDEN and nothing is written.
+   * anyone else is FORBIDDEN and nothing is written. The answer that records the outcome changes the
+   * customer's record (ACCEPTED subscribes them): it is noted for the audit trail with the outcome
+   * before and after; a repeat changes nothing and is not.
    */
   async respond(scope: RequestScope, decisionId: string, outcome: ResponseOutcome): Promise<DecisionRecord> {
     const [snapshot, products] = await Promise.all([this.marketing.snapshot(), this.reference.products()]);
@@ -130,6 +132,17 @@ export class DecisioningService {
         propensity: this.propensity,
         offerName: (id) => snapshot.offers.get(id)?.name ?? id,
         productKind: (id) => products.get(id)?.kind ?? "UNKNOWN",
+        recorded: (d, previous) => {
+          if (previous !== null) return;
+          scope.audit.change({
+            action: "respondToOffer",
+            targetType: "Decision",
+            targetId: d.id,
+            customerId: d.customerId,
+            before: { outcome: null, respondedAt: null },
+            after: { outcome: d.outcome, respondedAt: d.respondedAt, offerId: d.offerId, productId: d.productId },
+          });
+        },
       },
       decisionId,
       outcome,

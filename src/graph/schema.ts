@@ -3,8 +3,23 @@
  * starts from an index. Written by seeding and by anything that creates a graph from scratch.
  */
 import neo4j from "neo4j-driver";
-import type { Graph } from "../platform/neo4j";
+import type { Graph, GraphSession } from "../platform/neo4j";
 import { CONTACT_TRAJECTORY_INDEX, INDICATOR_SEARCH_INDEX } from "./model";
+
+/**
+ * The audit trail's (./audit.ts): written by gateways from their first request, so each gateway's
+ * audit writer also makes sure of them (src/audit/writer.ts), on a graph seeded before they existed.
+ */
+export const AUDIT_SCHEMA: readonly string[] = [
+  "CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.id IS UNIQUE",
+  "CREATE RANGE INDEX audit_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.at)",
+  "CREATE RANGE INDEX audit_customer_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.customerId, a.at)",
+  "CREATE RANGE INDEX audit_principal_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.principalId, a.at)",
+  "CREATE RANGE INDEX audit_operation_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.operation, a.at)",
+  "CREATE RANGE INDEX audit_kind_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.kind, a.at)",
+  // Entries of a maker-checker change only (others hold no changeId, and a range index skips them).
+  "CREATE RANGE INDEX audit_change_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.changeId, a.at)",
+];
 
 /** Constraints (each also an index) and lookup indexes, all idempotent. */
 export const SCHEMA: readonly string[] = [
@@ -66,6 +81,7 @@ export const SCHEMA: readonly string[] = [
   "CREATE RANGE INDEX product_kind IF NOT EXISTS FOR (p:Product) ON (p.kind)",
   "CREATE RANGE INDEX group_kind IF NOT EXISTS FOR (g:Group) ON (g.kind)",
   "CREATE RANGE INDEX region_level IF NOT EXISTS FOR (r:Region) ON (r.level)",
+  ...AUDIT_SCHEMA,
 ];
 
 /** Creates every constraint and index the gateway relies on and waits until they are online. */
@@ -73,4 +89,9 @@ export async function ensureSchema(graph: Graph, timeoutSeconds = 300): Promise<
   const session = graph.session();
   for (const statement of SCHEMA) await session.write(statement);
   await session.write("CALL db.awaitIndexes($timeout)", { timeout: neo4j.int(timeoutSeconds) });
+}
+
+/** Creates the audit trail's constraint and indexes when missing (idempotent; a no-op when they exist). */
+export async function ensureAuditSchema(session: GraphSession): Promise<void> {
+  for (const statement of AUDIT_SCHEMA) await session.write(statement);
 }

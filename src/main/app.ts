@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS, DEFAULT_REALTIME, type Config, type LimitsConfig, type RealtimeConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type LimitsConfig, type RealtimeConfig } from "../platform/config";
 import { RateLimits } from "../auth/rate-limits";
 import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
@@ -22,14 +22,14 @@ export interface App {
 export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
-  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; auth: AuthConfig; limits?: Partial<LimitsConfig>; production?: boolean };
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; audit?: Partial<AuditConfig>; auth: AuthConfig; limits?: Partial<LimitsConfig>; production?: boolean };
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime });
-  const { realtime, pubsub, sessions } = services;
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit });
+  const { realtime, pubsub, sessions, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
     // Revocations load before the first token is checked.
@@ -48,6 +48,7 @@ export async function openApp(opts: {
     });
     realtime.start();
     services.tags.start();
+    auditTrail.start();
     let closing: Promise<void> | undefined;
     return {
       gateway,
@@ -56,6 +57,8 @@ export async function openApp(opts: {
         (closing ??= (async () => {
           await gateway.close();
           await realtime.stop();
+          // After the last request: what it noted is on the stream (or held, and tried once more).
+          await auditTrail.stop();
           sessions.stop();
           pubsub.close();
           redis.disconnect();

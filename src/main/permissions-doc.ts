@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PERSONAL_TYPES } from "../audit/personal-data";
 import { DECISION_COST, QUERY_LIMITS } from "../auth/cost";
 import { PERMISSIONS } from "../auth/permissions";
 import { ROLES } from "../auth/principal";
@@ -242,6 +243,31 @@ the caller with the agent's own masking: whole on the call, masked when replayed
 - **Another region's pushes.** \`offerFeed\` delivers a SERVICE only its regions' pushes, live and
   replayed (the push router drops the rest for that subscriber); \`liveOffers\` of a customer outside
   its regions is FORBIDDEN.
+
+## Audit trail
+
+Every read of a customer's personal data and every change is recorded (\`auditTrail\`, ADMIN only;
+\`src/audit/\`). Personal data is every field of these types except the identifiers named (deny by
+default: a field added to one of them is audited without being listed); the catalogue and
+configuration (products, channels, regions, tag definitions, offers, strategies, segments, the
+contact policy) are not. A read is one entry per operation (or push) and customer, naming the
+fields read; fields of a nested object count as the customer field it was reached through
+(\`subscriptions\`, \`tags\`, \`contacts\`), and a circle member read is an entry under the member's id.
+
+| type | the customer is | not personal (identifiers) | recorded as |
+| --- | --- | --- | --- |
+${Object.entries(PERSONAL_TYPES)
+  .map(([type, spec]) => `| \`${type}\` | \`${spec.subject}\` | ${spec.identifiers.map((f) => `\`${f}\``).join(", ")} | ${spec.qualified ? `\`${type}.<field>\`` : "`<field>`"} |`)
+  .join("\n")}
+
+Changes are recorded with the target before and after. Under maker-checker (src/approval/), once
+for every kind of change: each proposal, approval, rejection and withdrawal is an entry on the
+Change (\`proposeChange\`, \`approveChange\`, \`rejectChange\`, \`withdrawChange\`: who, what, the
+status before and after), and what an approval applied is an entry of its own once it is committed
+(\`createStrategy\`, \`updateStrategy\`, \`retireStrategy\`, the same for offers, \`createSegment\`,
+\`updateSegment\`, \`setContactPolicy\`), naming the approver (its principal) and the author
+(\`proposedBy\`). Made directly: the first \`respondToOffer\` of a decision, \`retryParkedEvents\`,
+\`revokeSessions\`.
 `;
 }
 

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { AdviceService } from "../advice/service";
 import { Approvals } from "../approval/service";
+import { AuditService } from "../audit/service";
 import { ContactPolicyChanges } from "../contact-policy/changes";
 import { CallRegister } from "../customer360/calls";
 import { EVENT_PROCESSOR } from "../auth/principal";
@@ -10,7 +11,7 @@ import { ReferenceData } from "../customer360/reference";
 import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
 import { MarketingService } from "../marketing/service";
-import type { RealtimeConfig } from "../platform/config";
+import { DEFAULT_AUDIT, type AuditConfig, type RealtimeConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
@@ -27,14 +28,16 @@ export interface Wired extends Services {
 }
 
 /**
- * Builds every domain service in dependency order (reference data → approvals → tag library → marketing →
- * contact policy → decisioning → advice → real time) on one graph and one Redis. Rooms whose
- * changes need approval register them with the approvals as they are built. Used by the gateway and by tools
- * (bench, evaluation) that decide without serving.
+ * Builds every domain service in dependency order (audit → reference data → approvals → tag
+ * library → marketing → contact policy → decisioning → advice → real time) on one graph and one
+ * Redis. Rooms whose changes need approval register them with the approvals as they are built.
+ * Used by the gateway and by tools (bench, evaluation) that decide without serving (they start no
+ * audit writer).
  */
-export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig): Wired {
+export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig, auditConfig: AuditConfig = DEFAULT_AUDIT): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
+  const auditTrail = new AuditService(redis, graph, log, auditConfig);
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
   const calls = new CallRegister(redis, realtimeConfig.callWindowMs);
@@ -47,7 +50,7 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, sessions, reference, customers, approvals, tags, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -22,7 +22,7 @@ import type { EventType } from "../domain/events";
 import type { InvalidationBus } from "../platform/invalidation";
 import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
-import type { Approvals, ChangeRecord } from "../approval/service";
+import type { AppliedChange, Approvals, ChangeRecord } from "../approval/service";
 import { intInRange } from "../platform/validate";
 import { compileSegment, segmentVocabulary, type SegmentVocabulary } from "../segments/expression";
 import { compileTrigger, MAX_TRIGGER_DELAY_SECONDS } from "./trigger";
@@ -303,6 +303,8 @@ type Payload<C> = { [K in keyof C]?: unknown };
 interface KindSpec<C, W extends { id: string; code: string }, R extends { id: string; code: string }> {
   kind: MarketingKind;
   noun: string;
+  /** The audit trail's name for it. */
+  targetType: "Segment" | "Offer" | "Strategy";
   prefix: string;
   records(all: MarketingRecords): readonly R[];
   check(all: MarketingRecords, ctx: CheckContext, id: string | null, change: C, status?: MarketingStatus): Checked<W, R>;
@@ -321,6 +323,7 @@ const reviveDates = <C>(payload: Payload<C>, fields: readonly string[]): C => {
 const SEGMENTS: KindSpec<SegmentChange, SegmentWrite, SegmentRecord> = {
   kind: "SEGMENT",
   noun: "segment",
+  targetType: "Segment",
   prefix: "SG",
   records: (all) => all.segments,
   check: (all, ctx, id, change) => checkSegment(all, ctx, id, change),
@@ -332,6 +335,7 @@ const SEGMENTS: KindSpec<SegmentChange, SegmentWrite, SegmentRecord> = {
 const OFFERS: KindSpec<OfferChange, OfferWrite, OfferRecord> = {
   kind: "OFFER",
   noun: "offer",
+  targetType: "Offer",
   prefix: "OF",
   records: (all) => all.offers,
   check: checkOffer,
@@ -343,6 +347,7 @@ const OFFERS: KindSpec<OfferChange, OfferWrite, OfferRecord> = {
 const STRATEGIES: KindSpec<StrategyChange, StrategyWrite, StrategyRecord> = {
   kind: "STRATEGY",
   noun: "strategy",
+  targetType: "Strategy",
   prefix: "ST",
   records: (all) => all.strategies,
   check: checkStrategy,
@@ -362,6 +367,7 @@ export class MarketingAdmin {
       approvals.register({
         kind: spec.kind,
         noun: spec.noun,
+        targetType: spec.targetType,
         deciders: ["APPROVER"],
         apply: (tx, change) => this.apply(spec, tx, change),
         applied: () => this.bus.publish("marketing"),
@@ -418,14 +424,15 @@ export class MarketingAdmin {
     return { ...spec.preview(pendingChange.targetId, write, pendingChange.submittedAt), pendingChange };
   }
 
-  /** Applies an approved change in the approval's transaction: checked again against the state now, then written. */
-  private async apply<C, W extends { id: string; code: string }, R extends { id: string; code: string }>(spec: KindSpec<C, W, R>, tx: Cypher, change: ChangeRecord): Promise<void> {
+  /** Applies an approved change in the approval's transaction: checked again against the state now, then written; returns the target before and after. */
+  private async apply<C, W extends { id: string; code: string }, R extends { id: string; code: string }>(spec: KindSpec<C, W, R>, tx: Cypher, change: ChangeRecord): Promise<AppliedChange> {
     const [all, ctx] = await Promise.all([listMarketing(tx), this.currentContext(tx)]);
     const create = change.action === "CREATE";
     const status: MarketingStatus | undefined = change.action === "RETIRE" ? "RETIRED" : undefined;
-    const { write } = spec.check(all, ctx, create ? null : change.targetId, spec.revive(JSON.parse(change.payload) as Payload<C>), status);
+    const { write, existing } = spec.check(all, ctx, create ? null : change.targetId, spec.revive(JSON.parse(change.payload) as Payload<C>), status);
     try {
-      await spec.write(tx, { ...write, id: change.targetId } as W, create ? "create" : "update");
+      const after = await spec.write(tx, { ...write, id: change.targetId } as W, create ? "create" : "update");
+      return { before: existing ?? null, after };
     } catch (error) {
       // Taken by a write that bypassed the approval process (a seed): the change cannot apply as it stands.
       if (error instanceof ConstraintViolationError && (error.property === "code" || error.property === "id")) {

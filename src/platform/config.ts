@@ -10,6 +10,7 @@ export interface Config {
   logLevel: string;
   demo: { customers: number; seed: number };
   realtime: RealtimeConfig;
+  audit: AuditConfig;
   /** How bearer tokens are checked; see src/auth/tokens.ts. Unset in development: `npm start` makes a secret. */
   auth: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   /** NODE_ENV=production: no development conveniences (a generated secret, printed tokens, introspection, field suggestions). */
@@ -71,6 +72,20 @@ export interface RealtimeConfig {
 }
 
 export const DEFAULT_REALTIME: Readonly<RealtimeConfig> = { retryAfterMs: 15_000, maxAttempts: 5, pushBuffer: 256, keepAliveMs: 15_000, callWindowMs: 30 * 60_000 };
+
+/** The audit trail: the writer that moves entries from Redis to Neo4j, and the buffer for Redis outages. */
+export interface AuditConfig {
+  /** Stream entries (one per request) the writer commits in one Neo4j transaction at most: AUDIT_BATCH. */
+  batch: number;
+  /** How long the writer gathers a batch after its first entry before committing it: AUDIT_LINGER_MS. */
+  lingerMs: number;
+  /** Entries delivered to a writer and not committed for this long are claimed by another (its replica died): AUDIT_CLAIM_AFTER_MS. */
+  claimAfterMs: number;
+  /** Most audit entries held in memory while Redis is unreachable; beyond, they are dropped and logged as errors: AUDIT_BUFFER. */
+  buffer: number;
+}
+
+export const DEFAULT_AUDIT: Readonly<AuditConfig> = { batch: 200, lingerMs: 500, claimAfterMs: 30_000, buffer: 50_000 };
 
 const intIn = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -165,6 +180,10 @@ const envSchema = z.object({
   PUSH_BUFFER: intIn("PUSH_BUFFER", 1, 100_000, DEFAULT_REALTIME.pushBuffer),
   WS_KEEPALIVE_MS: intIn("WS_KEEPALIVE_MS", 1_000, 600_000, DEFAULT_REALTIME.keepAliveMs),
   HOTLINE_CALL_WINDOW_MS: intIn("HOTLINE_CALL_WINDOW_MS", 1_000, 24 * 3_600_000, DEFAULT_REALTIME.callWindowMs),
+  AUDIT_BATCH: intIn("AUDIT_BATCH", 1, 10_000, DEFAULT_AUDIT.batch),
+  AUDIT_LINGER_MS: intIn("AUDIT_LINGER_MS", 0, 600_000, DEFAULT_AUDIT.lingerMs),
+  AUDIT_CLAIM_AFTER_MS: intIn("AUDIT_CLAIM_AFTER_MS", 100, 3_600_000, DEFAULT_AUDIT.claimAfterMs),
+  AUDIT_BUFFER: intIn("AUDIT_BUFFER", 0, 10_000_000, DEFAULT_AUDIT.buffer),
   AUTH_SECRET: z
     .string()
     .optional()
@@ -206,6 +225,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // An external server nearly always needs credentials; say so now rather than on the first query.
     throw new ConfigError(["NEO4J_PASSWORD must be set when NEO4J_URI points at your own Neo4j server (set it to an empty string if auth is disabled)."]);
   }
+  if (e.AUDIT_LINGER_MS >= e.AUDIT_CLAIM_AFTER_MS) {
+    // Another writer would claim a batch while its writer is still gathering it.
+    throw new ConfigError([`AUDIT_LINGER_MS (${e.AUDIT_LINGER_MS}) must be less than AUDIT_CLAIM_AFTER_MS (${e.AUDIT_CLAIM_AFTER_MS}).`]);
+  }
   const production = e.NODE_ENV === "production";
   if (production && !e.AUTH_SECRET && !e.AUTH_JWKS_URL) {
     throw new ConfigError(["In production set AUTH_JWKS_URL (your identity provider's keys) or AUTH_SECRET (32+ characters): the gateway does not serve without a way to check tokens."]);
@@ -230,5 +253,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimits: e.RATE_LIMITS,
     },
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS, callWindowMs: e.HOTLINE_CALL_WINDOW_MS },
+    audit: { batch: e.AUDIT_BATCH, lingerMs: e.AUDIT_LINGER_MS, claimAfterMs: e.AUDIT_CLAIM_AFTER_MS, buffer: e.AUDIT_BUFFER },
   };
 }

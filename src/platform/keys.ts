@@ -31,6 +31,10 @@
  *   auth:revocations (pub/sub channel)   a revocation, to every replica
  *   rl:<budget>:<principalId>            requests spent in the current minute (reads, decisions, mutations;
  *                                        rate-limiter-flexible's counter, TTL the window)
+ *   audit:stream                         audit entries on their way to the graph (stream; one entry per request
+ *                                        holding its audit entries as JSON; consumer group "audit-writer";
+ *                                        entries are deleted once committed to Neo4j, never trimmed unread)
+ *   audit:parked                         audit stream entries the graph refused for good, with the error (stream, capped)
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -83,5 +87,10 @@ export const keys = {
     agent: (agentId: string): string => `push:agent:${agentId}`,
     /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
     channel: (): string => "push",
+  },
+  /** The audit trail (src/audit/): what requests read and changed, queued for the graph. */
+  audit: {
+    stream: (): string => "audit:stream",
+    parked: (): string => "audit:parked",
   },
 } as const;

@@ -35,6 +35,31 @@ export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<void> 
 }
 
 /**
+ * `command`'s reply, or null once `stop` is aborted, whichever comes first. For loops that block on
+ * a connection of their own (XREADGROUP BLOCK) and are stopped by disconnecting it: ioredis's
+ * `disconnect()` while that connection waits to reconnect (status "reconnecting": Redis went away,
+ * and may be back) only clears the reconnect timer, so the command waiting in its offline queue
+ * never settles, and a loop awaiting it could never stop (nor the gateway that owns it).
+ */
+export function unlessStopped<T>(command: Promise<T>, stop: AbortSignal): Promise<T | null> {
+  return new Promise<T | null>((resolve, reject) => {
+    const stopped = (): void => resolve(null);
+    if (stop.aborted) stopped();
+    else stop.addEventListener("abort", stopped, { once: true });
+    command.then(
+      (reply) => {
+        stop.removeEventListener("abort", stopped);
+        resolve(reply);
+      },
+      (error: unknown) => {
+        stop.removeEventListener("abort", stopped);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
  * Awaits a Redis command, turning a connection failure (Redis down, the offline queue refused)
  * into SERVICE_UNAVAILABLE. Redis's own replies (a script error) stay what they are: bugs, not outages.
  */

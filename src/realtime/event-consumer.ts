@@ -7,7 +7,7 @@ import { GatewayError, ServiceUnavailableError } from "../platform/errors";
 import { existingCustomerIds } from "../graph/customer";
 import type { DecisionWrite } from "../graph/decision";
 import type { Logger } from "../platform/logger";
-import { pingRedis } from "../platform/redis";
+import { pingRedis, unlessStopped } from "../platform/redis";
 import type { EventProcessor } from "./event-processor";
 import { checkEvent, rawOfEntry } from "./event-input";
 import { sourceOfEntry, type EventStream, type GatewayEvent, type StreamEntry } from "./event-stream";
@@ -46,7 +46,10 @@ const TRIM_EVERY_MS = 10_000;
  */
 export class EventConsumer {
   readonly stats: ConsumerStats = { processed: 0, pushed: 0, duplicates: 0, parked: 0, failures: 0 };
-  private readonly reader: Redis;
+  /** XREADGROUP BLOCK holds its connection: the consumer reads on one of its own, opened by `start` and closed by `stop`. */
+  private reader: Redis | null = null;
+  /** Aborted by `stop`: the read in progress is given up even when its connection cannot settle it (../platform/redis.ts unlessStopped). */
+  private stopping = new AbortController();
   private running = false;
   private loops: Promise<void>[] = [];
   private inFlight = 0;
@@ -73,19 +76,18 @@ export class EventConsumer {
     private readonly redis: Redis,
     private readonly log: Logger,
     private readonly options: ConsumerOptions,
-  ) {
-    // XREADGROUP BLOCK holds its connection: it gets one of its own.
-    this.reader = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
-    this.reader.on("error", () => undefined);
-  }
+  ) {}
 
   /** Starts in the background: while Redis is unreachable the loop keeps retrying, so a gateway starts without it. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    // Started again after stop(): the blocking connection was closed to interrupt its read.
-    if (this.reader.status === "end") this.reader.connect().catch(() => undefined);
-    this.loops = [this.readLoop()];
+    // A connection of its own each time: stop() disconnected the last one to interrupt its read.
+    const reader = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
+    reader.on("error", () => undefined);
+    this.reader = reader;
+    this.stopping = new AbortController();
+    this.loops = [this.readLoop(reader, this.stopping.signal)];
     const claimEvery = Math.max(50, Math.floor(this.options.retryAfterMs / 2));
     this.claimTimer = setInterval(() => void this.claim(), claimEvery);
     this.trimTimer = setInterval(() => void this.stream.trim().catch(() => undefined), TRIM_EVERY_MS);
@@ -97,14 +99,16 @@ export class EventConsumer {
     this.running = false;
     clearInterval(this.claimTimer);
     clearInterval(this.trimTimer);
-    this.reader.disconnect();
+    this.stopping.abort();
+    this.reader?.disconnect();
+    this.reader = null;
     await Promise.all(this.loops);
     await this.drained();
     // Replicas come and go (each start is a new consumer name); a clean stop leaves no name behind in the group.
     await this.stream.leave(this.options.consumer).catch(() => undefined);
   }
 
-  private async readLoop(): Promise<void> {
+  private async readLoop(reader: Redis, stop: AbortSignal): Promise<void> {
     let grouped = false;
     let failingSince: number | null = null;
     while (this.running) {
@@ -115,7 +119,8 @@ export class EventConsumer {
         }
         await this.roomFor(this.options.batch);
         if (!this.running) break;
-        const entries = await this.stream.read(this.reader, this.options.consumer, this.options.batch, BLOCK_MS);
+        const entries = await unlessStopped(this.stream.read(reader, this.options.consumer, this.options.batch, BLOCK_MS), stop);
+        if (entries === null) break;
         failingSince = null;
         if (entries.length > 0) this.dispatch(entries.map((e) => ({ ...e, deliveries: 1 })));
       } catch (error) {

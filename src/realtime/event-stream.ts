@@ -84,6 +84,15 @@ export interface ParkedEvent {
   parkedAt: Date;
 }
 
+/** A parked event put back on the stream. */
+export interface RetriedEvent {
+  parkedId: string;
+  /** Its new entry on the event stream. */
+  entryId: string;
+  /** The parked entry's fields as they were (id, customerId, type, at, payload, error, attempts, parkedAt). */
+  parked: Record<string, string>;
+}
+
 export interface StreamStatus {
   length: number;
   pending: number;
@@ -258,16 +267,16 @@ export class EventStream {
     });
   }
 
-  /** Puts parked events back on the stream (after their cause was fixed). Returns the parked ids that were re-queued. */
-  async retryParked(parkedIds: readonly string[]): Promise<string[]> {
-    const done: string[] = [];
+  /** Puts parked events back on the stream (after their cause was fixed). Returns those re-queued, each with the stream entry it now has and what was parked. */
+  async retryParked(parkedIds: readonly string[]): Promise<RetriedEvent[]> {
+    const done: RetriedEvent[] = [];
     for (const parkedId of parkedIds) {
       const [, raw] = (await redisCall(this.redis.xrange(keys.events.parked(), parkedId, parkedId)))[0] ?? [];
-      const fields = raw ? fieldsOf(raw) : {};
-      const eventId = fields.id ?? "";
-      const state = eventId ? keys.events.state(sourceOfEntry(fields), eventId) : keys.events.parked();
+      const parked = raw ? fieldsOf(raw) : {};
+      const eventId = parked.id ?? "";
+      const state = eventId ? keys.events.state(sourceOfEntry(parked), eventId) : keys.events.parked();
       const id = await redisCall(this.scripts.eventsRetryParked(keys.events.stream(), keys.events.parked(), state, parkedId, TTL_SECONDS));
-      if (id) done.push(parkedId);
+      if (id) done.push({ parkedId, entryId: String(id), parked });
     }
     return done;
   }

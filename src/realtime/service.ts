@@ -74,9 +74,22 @@ export class RealtimeService {
     return this.stream.parked(first);
   }
 
-  /** Puts parked events back on the stream; returns the ids re-queued. */
-  retryParked(parkedIds: readonly string[]): Promise<string[]> {
-    return this.stream.retryParked(parkedIds);
+  /** Puts parked events back on the stream; returns the ids re-queued. Each is noted for the audit trail: what was parked, and its new stream entry. */
+  async retryParked(scope: RequestScope, parkedIds: readonly string[]): Promise<string[]> {
+    const retried = await this.stream.retryParked(parkedIds);
+    for (const r of retried) {
+      // The payload stays out: it is the customer's event (where they were, what they used), not configuration.
+      const parked = Object.fromEntries(Object.entries(r.parked).filter(([name]) => name !== "payload"));
+      scope.audit.change({
+        action: "retryParkedEvents",
+        targetType: "ParkedEvent",
+        targetId: r.parkedId,
+        customerId: parked.customerId || null,
+        before: { status: "PARKED", ...parked },
+        after: { status: "QUEUED", eventId: parked.id ?? null, entryId: r.entryId },
+      });
+    }
+    return retried.map((r) => r.parkedId);
   }
 
   /** The stream's backlog and this replica's open subscriptions. */

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { AdviceService } from "../advice/service";
+import type { AuditService } from "../audit/service";
 import type { Approvals } from "../approval/service";
 import type { ContactPolicyChanges } from "../contact-policy/changes";
 import { ANONYMOUS, type Principal } from "../auth/principal";
@@ -27,6 +28,8 @@ export interface DomainServices {
   decisioning: DecisioningService;
   advice: AdviceService;
   realtime: RealtimeService;
+  /** The audit trail (ADMIN reads it); what a request read and changed is noted on its scope's `audit` collector. */
+  auditTrail: AuditService;
 }
 
 /** The process-wide parts: connections, reference data and the domain services. */
@@ -70,6 +73,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     decisioning: services.decisioning,
     advice: services.advice,
     realtime: services.realtime,
+    auditTrail: services.auditTrail,
     ...(socket ? { socket } : {}),
   };
 }

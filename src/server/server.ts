@@ -18,6 +18,7 @@ import { publicError } from "./errors";
 import { internalErrors, requestErrors } from "./http-errors";
 import { apolloLimits } from "./limits";
 import { listen } from "./listen";
+import { auditOnResponse, auditPersonalReads } from "./audit";
 import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
 
@@ -51,13 +52,15 @@ export { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 
 /** HTTP and WebSocket GraphQL on one port at /graphql, plus /healthz and /readyz. */
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
-  const { schema, services } = opts;
+  const { services } = opts;
+  // Personal fields note their reads for the audit trail, on both transports (./audit.ts).
+  const schema = auditPersonalReads(opts.schema);
   const app = express();
   // Express answers "X-Powered-By: Express" by default: it tells a scanner what to try, a client nothing.
   app.disable("x-powered-by");
   const http: Server = createServer(app);
 
-  const sockets = attachWebSockets(http, opts);
+  const sockets = attachWebSockets(http, { ...opts, schema });
   const { validationRules, parseOptions } = apolloLimits(opts.production);
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -88,6 +91,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       noWritesOverGet,
       admission(services, opts.rateLimits),
       deadlineAnswer,
+      auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
     ],
   });

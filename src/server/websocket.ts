@@ -13,6 +13,7 @@ import { CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART } from "../platform/close-codes"
 import type { LimitsConfig } from "../platform/config";
 import { BadUserInputError, GatewayError, QueryLimitError, TimeoutError } from "../platform/errors";
 import { admitOperation } from "./admission";
+import { auditOnNext } from "./audit";
 import { createContext, type Services } from "./context";
 import { isRejectedValue, isStackOverflow, publicError, TOO_DEEP_MESSAGE, TOO_MANY_VARIABLE_ERRORS } from "./errors";
 import { hideSuggestions, parseLimited, queryLimitRules, withoutHttp } from "./limits";
@@ -102,6 +103,8 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
       else perPrincipal.delete(extra.principal.id);
     }
   };
+  // Each result (a query's, or each push of a subscription) is audited as it goes out (./audit.ts).
+  const audit = auditOnNext(services.auditTrail, services.log);
   const done = (): Error => new TimeoutError("The operation is over; nothing more is started for it.");
   const gone = (): Error => new TimeoutError("The socket closed before the operation finished; nothing more was started for it.");
 
@@ -235,8 +238,12 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
         return op.controller.signal.aborted && reason instanceof GatewayError ? { errors: [forSocket(reason)] } : result;
       },
       onComplete: (ctx, id) => release(ctx.extra, id, done),
-      // The one public face (./errors.ts) for what a socket is sent, as Apollo's formatError on HTTP.
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(toClient) } : undefined),
+      // Each result (each push of a subscription) is an audit entry of its own; what the socket is sent
+      // goes through the one public face (./errors.ts), as Apollo's formatError on HTTP.
+      onNext: (_ctx, _id, _payload, args, result) => {
+        audit(args);
+        return result.errors ? { ...result, errors: result.errors.map(toClient) } : undefined;
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map(toClient),
       // An exception that still escapes closes the socket with 4500; its text must not be the reason.
       isProd: true,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import DataLoader from "dataloader";
-import type { Approvals, ChangeRecord } from "../approval/service";
+import type { AppliedChange, Approvals, ChangeRecord } from "../approval/service";
 import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
 import { isServedTag } from "../customer360/published";
@@ -157,6 +157,7 @@ export class TagService {
     approvals.register({
       kind: "TAG",
       noun: "tag",
+      targetType: "Tag",
       deciders: ["APPROVER"],
       apply: (tx, change) => this.apply(tx, change),
       // Only taking a tag offline changes what is served; an approved version waits for publishTag.
@@ -286,6 +287,7 @@ export class TagService {
       const id = `T${String(number).padStart(3, "0")}`;
       try {
         await scope.graph.transaction((tx) => insertTag(tx, { id, code, valueType: type, content, by: scope.principal.id, at: new Date(), note }));
+        scope.audit.change({ action: "createTag", targetType: "Tag", targetId: id, before: null, after: { code, valueType: type, version: 1, status: "DRAFT", content } });
         return await this.mustFind(scope, id);
       } catch (error) {
         if (!(error instanceof ConstraintViolationError) || attempt >= CREATE_ATTEMPTS) throw error;
@@ -306,7 +308,9 @@ export class TagService {
   async update(scope: RequestScope, id: string, edit: TagEdit): Promise<LibraryTagRecord> {
     const regions = await this.reference.regions();
     const note = optionalNote("note", edit.note);
+    const noted: { edited: AppliedChange | null } = { edited: null };
     await scope.graph.transaction(async (tx) => {
+      noted.edited = null; // a retried transaction notes what its last attempt wrote
       const state = await this.locked(tx, id);
       const { tag, open } = state;
       const served = SERVED.has(tag.status);
@@ -320,6 +324,7 @@ export class TagService {
       if (open?.status === "DRAFT") {
         const content = checkEdit(contentOf(open), edit, regions, served, scope.principal.id);
         await writeDraft(tx, { tagId: id, version: open.version, content, by: scope.principal.id, at, note, create: false, mirror: !served });
+        noted.edited = { before: { version: open.version, content: contentOf(open) }, after: { version: open.version, content } };
         return;
       }
       const base = open ? contentOf(open) : contentOf(tag);
@@ -329,7 +334,9 @@ export class TagService {
       }
       if (open) await discardVersion(tx, id, open.version, at); // approved but not published: replaced by this draft
       await writeDraft(tx, { tagId: id, version: state.latest + 1, content, by: scope.principal.id, at, note, create: true, mirror: !served });
+      noted.edited = { before: { version: open?.version ?? tag.version, content: base }, after: { version: state.latest + 1, content } };
     });
+    if (noted.edited) scope.audit.change({ action: "updateTag", targetType: "Tag", targetId: id, ...noted.edited });
     return this.mustFind(scope, id);
   }
 
@@ -423,6 +430,7 @@ export class TagService {
    * segment vocabularies and decisions use it from then on).
    */
   async publish(scope: RequestScope, id: string): Promise<LibraryTagRecord> {
+    const noted: { published: (AppliedChange & { action: string; changeId: string | null }) | null } = { published: null };
     await scope.graph.transaction(async (tx) => {
       const { tag, open } = await this.locked(tx, id);
       if (!open || open.status !== "APPROVED") {
@@ -434,6 +442,12 @@ export class TagService {
         throw new ConflictError(`Tag ${tag.code} cannot be published: ${why}.`);
       }
       const promotes = SERVED.has(tag.status) && tag.scope === "CITY" && open.scope === "PROVINCE";
+      noted.published = {
+        action: promotes ? "promoteTag" : "publishTag",
+        changeId: open.changeId,
+        before: { version: tag.version, status: tag.status, content: contentOf(tag) },
+        after: { version: open.version, status: "PUBLISHED", content: contentOf(open) },
+      };
       await publishVersion(tx, id, open.version, {
         id: logId(),
         action: promotes ? "PROMOTE" : "PUBLISH",
@@ -445,6 +459,7 @@ export class TagService {
         reason: open.note,
       });
     });
+    if (noted.published) scope.audit.change({ targetType: "Tag", targetId: id, ...noted.published });
     await this.tellReplicas(id);
     this.refreshBehind(id);
     return this.mustFind(scope, id);
@@ -466,7 +481,7 @@ export class TagService {
   // ───────────────────────────── approval ─────────────────────────────
 
   /** Applies an approved TAG change in the approval's transaction, checked against the state now. */
-  private async apply(tx: Cypher, change: ChangeRecord): Promise<void> {
+  private async apply(tx: Cypher, change: ChangeRecord): Promise<AppliedChange> {
     const payload = JSON.parse(change.payload) as TagChangePayload;
     const { tag, open } = await this.locked(tx, change.targetId);
     const at = new Date();
@@ -476,7 +491,7 @@ export class TagService {
       }
       const log: LogWrite = { id: logId(), action: "OFFLINE", version: tag.version, by: change.author, at, changeId: change.id, approvedBy: change.decidedBy, reason: payload.reason };
       await offlineTag(tx, tag.id, log);
-      return;
+      return { before: { status: tag.status, version: tag.version }, after: { status: "OFFLINE", version: tag.version } };
     }
     if (!open || open.version !== payload.version) {
       throw new BadUserInputError(`Version ${payload.version} of tag ${tag.code} is no longer the open draft (${open ? `version ${open.version} is` : "no version is"}); reject this change.`, "id");
@@ -491,6 +506,7 @@ export class TagService {
       throw new ForbiddenError(`You edited version ${open.version} of tag ${tag.code}: maker-checker, no editor of a version approves it. Another APPROVER must decide change ${change.id}.`);
     }
     await approveVersion(tx, { tagId: tag.id, version: open.version, changeId: change.id, by: change.decidedBy ?? "", at, note: payload.note, mirror: !SERVED.has(tag.status) });
+    return { before: { version: open.version, status: open.status, content: contentOf(open) }, after: { version: open.version, status: "APPROVED", content: contentOf(open) } };
   }
 
   // ───────────────────────────── helpers ─────────────────────────────

@@ -1,7 +1,7 @@
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/main/app";
-import type { LimitsConfig, RealtimeConfig } from "../../src/platform/config";
+import type { AuditConfig, LimitsConfig, RealtimeConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
@@ -21,9 +21,9 @@ export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
  * a proxy it can cut.
  */
 export async function startTestGateway(
-  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig>; limits: Partial<LimitsConfig>; production: boolean }> = {},
+  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig>; audit: Partial<AuditConfig>; limits: Partial<LimitsConfig>; production: boolean }> = {},
 ): Promise<TestGateway> {
-  const { realtime, limits, production, ...connections } = overrides;
+  const { realtime, audit, limits, production, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -33,6 +33,7 @@ export async function startTestGateway(
       redisKeyPrefix: `test:${process.pid}:`,
       auth: { secret: TEST_AUTH_SECRET },
       ...(realtime ? { realtime } : {}),
+      ...(audit ? { audit } : {}),
       // Tests share a busy machine: a cold 100-customer view has taken 6 s there. A deadline is
       // tested where a test sets one (test/deadline.test.ts), not as a source of flakes elsewhere.
       limits: { requestTimeoutMs: 60_000, ...limits },
