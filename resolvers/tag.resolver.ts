@@ -105,10 +105,11 @@ export class TagLibraryResolver {
   }
 
   @Mutation(() => [LibraryTag], {
-    description: "Recomputes tags' statistics from their customers (coverage, refresh time, category values for the search): the given tags (up to 100), or every tag. For the jobs that compute tags.",
+    description:
+      "Recomputes tags' statistics from their customers (coverage, refresh time, category values for the search): the given tags, up to 20 (each reads its holders). For the jobs that compute tags, after each tag's run.",
   })
-  refreshTagStatistics(@Ctx() ctx: GatewayContext, @Arg("ids", () => [ID], { nullable: true }) ids?: string[] | null): Promise<LibraryTagRecord[]> {
-    return ctx.tags.refreshStatistics(ctx, ids ?? null);
+  refreshTagStatistics(@Ctx() ctx: GatewayContext, @Arg("ids", () => [ID]) ids: string[]): Promise<LibraryTagRecord[]> {
+    return ctx.tags.refreshStatistics(ctx, ids);
   }
 
   @FieldResolver(() => Region, { nullable: true, description: "The city of a CITY tag." })

@@ -194,6 +194,33 @@ class RawSocket {
   }
 }
 
+describe("oversized identifiers and whole-library work found by the fuzz after the merges", () => {
+  test("a 1,000-character principalId for revokeSessions is BAD_USER_INPUT (it would be an audit entry's target), and a token whose subject is that long is UNAUTHENTICATED", async () => {
+    const long = "p".repeat(1_000);
+    const revoke = await query("mutation ($p: ID!) { revokeSessions(principalId: $p) { revokedAt } }", { p: long });
+    assert.equal(revoke.errors[0]?.extensions?.code, "BAD_USER_INPUT", revoke.text);
+    assert.match(revoke.errors[0]?.message ?? "", /principalId must be a token subject of 1 to 200 characters; it has 1000/);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor({ sub: long, roles: ["ADMIN"] })}` },
+      body: JSON.stringify({ query: "{ channels { code } }" }),
+    });
+    const body = (await res.json()) as { errors?: GraphQLError[] };
+    assert.equal(res.status, 401);
+    assert.equal(body.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+    assert.match(body.errors?.[0]?.message ?? "", /subject \(sub\) must be 1 to 200 characters/);
+    assertNothingLogged();
+  });
+
+  test("refreshTagStatistics names its tags, at most 20: the whole library (every HAS_TAG edge) is a job's, not a request's", async () => {
+    const none = await query("mutation { refreshTagStatistics { id } }");
+    assert.equal(none.errors[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED", none.text);
+    const many = await query("mutation ($ids: [ID!]!) { refreshTagStatistics(ids: $ids) { id } }", { ids: Array.from({ length: 21 }, (_, i) => `T${i}`) });
+    assert.equal(many.errors[0]?.extensions?.code, "BAD_USER_INPUT", many.text);
+    assertNothingLogged();
+  });
+});
+
 describe("hostile input over WebSocket gets the codes HTTP gives, and the socket stays open", () => {
   test("syntax, validation, operation, variables: each an error message with its code", async () => {
     const ws = new RawSocket(url);

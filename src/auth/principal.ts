@@ -59,3 +59,6 @@ export function isRole(value: unknown): value is Role {
 export function isAnonymous(principal: Principal): boolean {
   return principal.roles.size === 0 && !isSystem(principal);
 }
+
+/** The longest subject (`sub`) a token may name: principal ids are keys in Redis, audit entries and logs. */
+export const MAX_SUBJECT_LENGTH = 200;

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
+import { BadUserInputError } from "../platform/errors";
 import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { PubSub } from "../platform/pubsub";
 import { redisCall } from "../platform/redis";
 import { CLOSE_FORBIDDEN } from "../platform/close-codes";
-import type { Principal } from "./principal";
+import { MAX_SUBJECT_LENGTH, type Principal } from "./principal";
 
 /** One open WebSocket session, as ADMIN sees it. */
 export interface SessionInfo {
@@ -125,6 +126,9 @@ export class Sessions {
    * it is stored: the time before which the subject's tokens are void, before and after.
    */
   async revoke(principalId: string, audit?: ChangeNotes): Promise<Date> {
+    if (principalId.length === 0 || principalId.length > MAX_SUBJECT_LENGTH) {
+      throw new BadUserInputError(`principalId must be a token subject of 1 to ${MAX_SUBJECT_LENGTH} characters; it has ${principalId.length}.`, "principalId");
+    }
     const at = Date.now();
     const previous = this.revoked.get(principalId);
     await redisCall(this.redis.multi().hset(keys.auth.revoked(), principalId, String(at)).expire(keys.auth.revoked(), 12 * 3600).exec());

@@ -1,6 +1,6 @@
 import type * as JoseModule from "jose" with { "resolution-mode": "import" };
 import { UnauthenticatedError } from "../platform/errors";
-import { isRole, type Principal, type Role } from "./principal";
+import { isRole, MAX_SUBJECT_LENGTH, type Principal, type Role } from "./principal";
 
 /**
  * Bearer tokens: JWTs verified with `jose`. Either a shared secret (HS256, `AUTH_SECRET`: what
@@ -119,6 +119,7 @@ export async function mintToken(secret: string, claims: TokenClaims, ttlSeconds:
 
 function principalOf(payload: Record<string, unknown>): Principal {
   const sub = String(payload.sub ?? "");
+  if (sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) throw new UnauthenticatedError(`The token's subject (sub) must be 1 to ${MAX_SUBJECT_LENGTH} characters; it has ${sub.length}.`);
   const claimed = Array.isArray(payload.roles) ? payload.roles : payload.role !== undefined ? [payload.role] : [];
   const roles = claimed.filter(isRole);
   if (roles.length === 0) {

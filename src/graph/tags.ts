@@ -558,12 +558,6 @@ export async function writeTagStatistics(graph: Cypher, rows: readonly TagStatis
   );
 }
 
-/** Ids of every tag, for a whole-library statistics refresh. */
-export async function allTagIds(graph: Cypher): Promise<string[]> {
-  const rows = await graph.read<{ id: string }>(`MATCH (t:Tag) RETURN t.id AS id ORDER BY id`);
-  return rows.map((r) => r.id);
-}
-
 // ───────────────────────────── indicator search ─────────────────────────────
 
 export interface AttributeIndicator {

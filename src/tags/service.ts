@@ -8,7 +8,6 @@ import { regionChain, type RegionView } from "../customer360/customer";
 import type { TagScope, TagStatus, TagValueType } from "../domain/vocabulary";
 import { listMarketing } from "../graph/marketing";
 import {
-  allTagIds,
   approveVersion,
   deleteDraft,
   discardVersion,
@@ -128,7 +127,7 @@ export const MAX_HISTORY = 100;
 /** A library text filter considers at most this many of the search's hits. */
 const TEXT_FILTER_HITS = 1000;
 const CREATE_ATTEMPTS = 10;
-const MAX_REFRESH = 100;
+const MAX_REFRESH = 20;
 
 const SERVED: ReadonlySet<TagStatus> = new Set(["PUBLISHED", "OFFLINE"]);
 
@@ -467,10 +466,12 @@ export class TagService {
 
   /**
    * Recomputes tags' statistics from their customers (coverage, freshness, category values for
-   * the search): the given tags, or every tag. The jobs that compute tags call it after a run.
+   * the search): the given tags. The jobs that compute tags call it after each tag's run. There is
+   * no "every tag" form: each tag reads all its holders, so the whole library (a scan of every
+   * HAS_TAG edge, minutes on a million customers) would outlive any request deadline; that is a job's.
    */
-  async refreshStatistics(scope: RequestScope, ids: readonly string[] | null): Promise<LibraryTagRecord[]> {
-    const targets = ids ? [...new Set(listOfAtMost("ids", ids, MAX_REFRESH))] : await allTagIds(scope.graph);
+  async refreshStatistics(scope: RequestScope, ids: readonly string[]): Promise<LibraryTagRecord[]> {
+    const targets = [...new Set(listOfAtMost("ids", ids, MAX_REFRESH))];
     for (const id of targets) {
       if (!(await refreshTagStatistics(scope.graph, id))) throw new NotFoundError(`There is no tag with id ${id}; nothing after it was refreshed.`);
     }
