@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from "../src/platform/paths";
 import { queryLimitRules } from "../src/server/limits";
 import { tokenFor } from "./support/auth";
 import { freshIds } from "./support/customers";
-import { within } from "./support/eventually";
+import { eventually, within } from "./support/eventually";
 import { dataOf, startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
 import { LiveClient, subscriptionsOn, type Collector } from "./support/live";
 
@@ -61,7 +61,11 @@ const deepCircle = (levels: number): string => (levels === 0 ? "id" : `circle(li
 describe("query limits, the same on HTTP and WebSocket", () => {
   let gw: TestGateway;
   before(async () => {
-    gw = await startTestGateway();
+    // refusedOnBoth counts the gateway's statements; the audit writer commits the entries of the
+    // operations served here in the background, so it gathers them for the whole file and commits
+    // them when the gateway stops, not while a refusal is being counted.
+    gw = await startTestGateway({ audit: { lingerMs: 60_000, claimAfterMs: 120_000 } });
+    await eventually(() => assert.equal(gw.app.services.graph.stats.started, gw.app.services.graph.stats.settled), { what: "the start-up statements settled" });
   });
 
   test("every operation the front lines send passes, at its largest (the desk's view of 100 customers at once)", async () => {
