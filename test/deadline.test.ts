@@ -3,7 +3,7 @@ import { before, describe, test } from "node:test";
 import { UnifiedViewBatchDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { operatorToken } from "./support/auth";
 import { eventually } from "./support/eventually";
-import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
+import { AUDIT_AT_THE_END, dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
 import { LiveClient } from "./support/live";
 import { CuttableProxy } from "./support/proxy";
 
@@ -31,7 +31,7 @@ describe("request deadlines and clients that go away", () => {
   before(async () => {
     const real = testServices();
     neo4jProxy = await CuttableProxy.start(real.neo4j.uri);
-    gw = await startTestGateway({ neo4j: { ...real.neo4j, uri: neo4jProxy.through(real.neo4j.uri) }, limits: { requestTimeoutMs: DEADLINE_MS } });
+    gw = await startTestGateway({ neo4j: { ...real.neo4j, uri: neo4jProxy.through(real.neo4j.uri) }, limits: { requestTimeoutMs: DEADLINE_MS }, audit: AUDIT_AT_THE_END });
     // Warm: reference data loaded, pooled connections open (a cold start on a busy machine may take longer than the deadline).
     await eventually(async () => dataOf(await gw.request(UnifiedViewDocument, { id: "C0000005" })), { what: "a first answer", timeoutMs: 30_000, intervalMs: 100 });
   });

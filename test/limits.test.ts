@@ -13,7 +13,7 @@ import { queryLimitRules } from "../src/server/limits";
 import { tokenFor } from "./support/auth";
 import { freshIds } from "./support/customers";
 import { eventually, within } from "./support/eventually";
-import { dataOf, startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
+import { AUDIT_AT_THE_END, dataOf, startTestGateway, type GraphQLResponse, type TestGateway } from "./support/gateway";
 import { LiveClient, subscriptionsOn, type Collector } from "./support/live";
 
 /**
@@ -61,10 +61,8 @@ const deepCircle = (levels: number): string => (levels === 0 ? "id" : `circle(li
 describe("query limits, the same on HTTP and WebSocket", () => {
   let gw: TestGateway;
   before(async () => {
-    // refusedOnBoth counts the gateway's statements; the audit writer commits the entries of the
-    // operations served here in the background, so it gathers them for the whole file and commits
-    // them when the gateway stops, not while a refusal is being counted.
-    gw = await startTestGateway({ audit: { lingerMs: 60_000, claimAfterMs: 120_000 } });
+    // refusedOnBoth counts the gateway's statements: no background audit commit in between.
+    gw = await startTestGateway({ audit: AUDIT_AT_THE_END });
     await eventually(() => assert.equal(gw.app.services.graph.stats.started, gw.app.services.graph.stats.settled), { what: "the start-up statements settled" });
   });
 

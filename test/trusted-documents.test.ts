@@ -8,7 +8,7 @@ import { documentHash, MANIFEST_PATH, type PersistedDocumentManifest } from "../
 import { manifestText } from "../src/main/documents";
 import { PROJECT_ROOT } from "../src/platform/paths";
 import { tokenFor } from "./support/auth";
-import { startTestGateway, type TestGateway } from "./support/gateway";
+import { AUDIT_AT_THE_END, startTestGateway, type TestGateway } from "./support/gateway";
 import { Collector, LiveClient, subscriptionsOn } from "./support/live";
 
 /**
@@ -59,7 +59,7 @@ describe("TRUSTED_DOCUMENTS=enforce", () => {
   let admin: string;
   let service: string;
   before(async () => {
-    gw = await startTestGateway({ limits: { trustedDocuments: "enforce" } });
+    gw = await startTestGateway({ limits: { trustedDocuments: "enforce" }, audit: AUDIT_AT_THE_END });
     agent = await tokenFor({ sub: `agent:td-${process.pid}`, roles: ["AGENT"] });
     admin = await tokenFor({ sub: `admin:td-${process.pid}`, roles: ["ADMIN"] });
     service = await tokenFor({ sub: `svc:td-${process.pid}`, roles: ["SERVICE"] });

@@ -106,3 +106,10 @@ export function dataOf<T>(response: GraphQLResponse<T>): T {
   }
   return response.data;
 }
+
+/**
+ * Audit settings for tests that count the gateway's statements (graph.stats): the audit writer
+ * gathers the entries of what the file serves until the gateway stops, instead of committing them
+ * in the background while a test counts.
+ */
+export const AUDIT_AT_THE_END = { lingerMs: 60_000, claimAfterMs: 120_000 } as const;
