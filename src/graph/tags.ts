@@ -440,16 +440,7 @@ export async function approveVersion(tx: Cypher, a: { tagId: string; version: nu
   );
 }
 
-export interface LogWrite {
-  id: string;
-  action: TagLogAction;
-  version: number;
-  by: string;
-  at: Date;
-  changeId: string | null;
-  approvedBy: string | null;
-  reason: string | null;
-}
+export type LogWrite = Omit<TagLogRecord, "tagId">;
 
 const logParams = (l: LogWrite): Record<string, unknown> => ({ ...l, version: int(l.version), at: l.at.toISOString() });
 
