@@ -16,7 +16,7 @@ import type { ChannelNode, ContactNode, CustomerNode, GroupNode, HiddenPreferenc
 import { USAGE_COUNT_FIELDS } from "../src/graph/model";
 import { PRODUCT_KINDS } from "../src/domain/vocabulary";
 import type { Logger } from "../src/platform/logger";
-import { importNeo4jStore, neo4jStoreIsFresh, type ImportNodes, type ImportRelationships, type ImportStage } from "../src/main/launch/neo4j";
+import { importNeo4jStore, installNeo4j, neo4jStoreIsFresh, type ImportNodes, type ImportRelationships, type ImportStage } from "../src/main/launch/neo4j";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
 import { GENERATOR_VERSION, cohortCount, customerIndex, generateSteps, type CallEdge, type CohortRange, type GeneratedCustomer } from "./generate";
 import { count, tagStatistics, tally, type TagTally } from "./statistics";
@@ -460,10 +460,14 @@ export async function bulkSeed(opts: BulkSeedOptions): Promise<BulkSeedResult> {
   const dir = `${opts.storeDir}.import`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  // On a machine that never built ops/neo4j, Maven fetches Neo4j's jars while the files are written.
+  const installed = installNeo4j(opts.log);
+  installed.catch(() => undefined);
   try {
     const started = Date.now();
     const written = await writeImportFiles(dir, opts);
     const generateMs = Date.now() - started;
+    await installed;
     const summary = await importNeo4jStore({
       dataDir: opts.storeDir,
       ...written.groups,
