@@ -5,7 +5,7 @@ import { ensureServices } from "../src/main/launch/environment";
 import { SeedConflictError, ensureMarketing, finishImport, isSeeded, seedGraph, startOfUtcDay, type FinishedImport, type SeedProgress } from "./index";
 import { latestSeedRun } from "./load";
 import { bulkSeed, type BulkSeedResult } from "./import";
-import { neo4jStoreIsFresh } from "../src/main/launch/neo4j";
+import { neo4jInstalled, neo4jStoreIsFresh } from "../src/main/launch/neo4j";
 import type { Logger } from "../src/platform/logger";
 import { parseFlags, wholeNumberFlag } from "../src/platform/cli-args";
 import { runMain } from "../src/platform/run-main";
@@ -135,7 +135,8 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 runMain(
   async (onStop) => {
     const started = Date.now();
-    const log = createLogger("seed", process.env.LOG_LEVEL ?? "warn");
+    // Warnings only, unless Neo4j's jars are still to be fetched (first run): that can take minutes, and says how far it is.
+    const log = createLogger("seed", process.env.LOG_LEVEL ?? (neo4jInstalled() ? "warn" : "info"));
     if (args.intoStore !== undefined) {
       await importIntoStore(args.intoStore, args, log, onStop);
       return;
