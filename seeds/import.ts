@@ -120,7 +120,7 @@ class CsvFile<T> {
   private line(line: string): void {
     this.parts.push(line);
     this.size += line.length;
-    if (this.size >= 1 << 20) this.flush();
+    if (this.size >= 1 << 16) this.flush();
   }
 
   private flush(): void {
