@@ -460,6 +460,8 @@ export async function bulkSeed(opts: BulkSeedOptions): Promise<BulkSeedResult> {
   const dir = `${opts.storeDir}.import`;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  // Stopped half-way (a signal exits before the finally below): the files go too, after the importer.
+  opts.onStop?.(async () => rmSync(dir, { recursive: true, force: true }));
   // On a machine that never built ops/neo4j, Maven fetches Neo4j's jars while the files are written.
   const installed = installNeo4j(opts.log);
   installed.catch(() => undefined);
