@@ -35,10 +35,10 @@ interface Column<T> {
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /**
- * How each type's values are written for the importer. Strings are always quoted, so that an empty
- * string stays an empty string; a null is an empty unquoted field, which the importer leaves unset,
- * as the Bolt writer's `SET n += $props` does. Datetimes are epoch milliseconds or ISO strings,
- * written in UTC with millisecond precision: what `datetime({epochMillis: …})` stores.
+ * How each type's values are written for the importer. A null is an empty unquoted field, which
+ * the importer leaves unset, as the Bolt writer's `SET n += $props` does; an empty string is quoted.
+ * Datetimes are epoch milliseconds or ISO strings, written in UTC with millisecond precision: what
+ * `datetime({epochMillis: …})` stores.
  */
 const FORMAT: Record<ColumnType, (v: unknown) => string> = {
   string: (v) => {
@@ -46,7 +46,12 @@ const FORMAT: Record<ColumnType, (v: unknown) => string> = {
     const s = String(v);
     // The importer reads one record per line (multi-line fields would slow it down): none are generated.
     if (s.includes("\n") || s.includes("\r")) throw new Error(`a generated string holds a line break, which the bulk import does not accept: ${JSON.stringify(s)}`);
-    return s.includes('"') ? `"${s.replaceAll('"', '""')}"` : `"${s}"`;
+    // Quoted only where the bare text would read otherwise: empty (an unquoted empty field is a
+    // null), or holding the delimiter or a quote, or edged with white space. Most fields are ids and
+    // codes: fewer bytes for the importer to read.
+    if (s.includes('"')) return `"${s.replaceAll('"', '""')}"`;
+    if (s.length === 0 || s.includes(",") || s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32) return `"${s}"`;
+    return s;
   },
   long: (v) => {
     if (v === null || v === undefined) return "";

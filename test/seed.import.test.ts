@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import neo4j, { isInt, type Driver } from "neo4j-driver";
 import { Graph } from "../src/platform/neo4j";
+import { PROJECT_ROOT } from "../src/platform/paths";
 import { createLogger } from "../src/platform/logger";
 import { neo4jStoreIsFresh, startNeo4j, type RunningNeo4j } from "../src/main/launch/neo4j";
 import { generateSteps } from "../seeds/generate";
 import { finishImport, seedGraph } from "../seeds/index";
 import { StoreNotFreshError, bulkSeed } from "../seeds/import";
 import { leftover, teardown } from "./support/leftovers";
+import { within } from "./support/eventually";
+import { testServices } from "./support/gateway";
 
 /**
  * The bulk import (seeds/import.ts: CSV files and Neo4j's importer) against the Bolt writer
@@ -183,5 +188,42 @@ describe("generating a range of cohorts", () => {
     const parts = [...generateSteps(opts, { from: 0, to: 1 }), ...generateSteps(opts, { from: 1, to: 3 })].filter((s) => s !== null);
     assert.equal(parts.length, 3);
     assert.deepEqual(JSON.stringify(parts), JSON.stringify(whole));
+  });
+});
+
+describe("the first npm start on a new store", () => {
+  test("imports the demo data set in bulk before Neo4j starts, then serves it", async () => {
+    // start.js as `npm start` runs it, with a DATA_DIR of its own and no NEO4J_URI: it launches Neo4j.
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(dir, "start"), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", SEED_CUSTOMERS: "1000", REDIS_URL: testServices().redisUrl };
+    delete env.NEO4J_URI;
+    delete env.NEO4J_USERNAME;
+    delete env.NEO4J_PASSWORD;
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, "dist/src/main/start.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    leftover("npm start", child, async (c) => {
+      if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+      await exited;
+    });
+    const lines: string[] = [];
+    const ready = new Promise<string>((resolve, reject) => {
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream }).on("line", (line) => {
+          lines.push(line);
+          const url = /"msg":"gateway ready/.test(line) ? /"url":"([^"]+)"/.exec(line)?.[1] : undefined;
+          if (url) resolve(url);
+        });
+      }
+      void exited.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${lines.join("\n")}`)));
+    });
+    // The ready promise rejects with the output if npm start exits first; a hang ends here.
+    const url = await within(ready, { what: "npm start to be ready", timeoutMs: 240_000 });
+    const said = lines.join("\n");
+    assert.match(said, /importing the demo data set in bulk \(1,000 customers/);
+    assert.match(said, /demo data ready: 1,000 customers/);
+    assert.doesNotMatch(said, /seeding the demo data set through Bolt/);
+    const ok = await fetch(new URL("/readyz", url));
+    assert.equal(ok.status, 200);
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0);
   });
 });
