@@ -33,7 +33,8 @@ runMain(async (onStop, stopping) => {
     beforeNeo4jStart: async (storeDir) => {
       if (!neo4jStoreIsFresh(storeDir)) return;
       const code = await runChild(join(PROJECT_ROOT, "dist/seeds/cli.js"), ["--into-store", storeDir, ...demo], {}, onStop);
-      if (stopping.aborted) return;
+      // Stopped while importing: launch nothing more (runMain does not report failures while stopping).
+      if (stopping.aborted) throw new Error("stopped while importing the demo data set");
       if (code !== 0) throw new Error(`importing the demo data set failed (exit ${code}); see the lines above`);
     },
   });
