@@ -27,7 +27,10 @@ import { ensureServices } from "../src/main/launch/environment";
 import { freePort } from "../src/main/launch/ports";
 import { rngFor } from "../seeds/random";
 import { startChildServer, stopChildServers, type ChildServer } from "./children";
-import { customerId, ensureDataset } from "./dataset";
+import { customerId, ensureDataset, progressPrinter } from "./dataset";
+import { neo4jStoreIsFresh } from "../src/main/launch/neo4j";
+import { bulkSeed, type BulkSeedResult } from "../seeds/import";
+import { startOfUtcDay } from "../seeds/index";
 import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
 import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordRealtime, recordSetting, recordUnifiedView } from "./figures";
@@ -55,14 +58,24 @@ runMain(
     const log = pino({ name: "bench", level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
 
     say("starting Neo4j and Redis (profile bench, data in .data/bench)…");
-    const services = await ensureServices({ profile: "bench", log });
+    // A new bench store is built by Neo4j's bulk importer before Neo4j starts (seeds/import.ts).
+    let imported: BulkSeedResult | null = null;
+    const services = await ensureServices({
+      profile: "bench",
+      log,
+      beforeNeo4jStart: async (storeDir) => {
+        if (!neo4jStoreIsFresh(storeDir)) return;
+        say(`data set: a new store, importing ${opts.customers.toLocaleString("en")} customers (seed ${opts.seed}) in bulk`);
+        imported = await bulkSeed({ storeDir, customers: opts.customers, seed: opts.seed, asOf: startOfUtcDay(), log, onProgress: progressPrinter(say), onStop });
+      },
+    });
     onStop(() => services.stop());
     // Registered after the services, so run before them: whatever gateway a scenario still has up stops first.
     onStop(() => stopChildServers());
     const redisUrl = services.redisUrl;
     if (!redisUrl) throw new Error("the bench needs Redis, and ensureServices returned none");
 
-    const dataset = await ensureDataset(services.neo4j, opts, say);
+    const dataset = await ensureDataset(services.neo4j, opts, say, imported);
     await prepareBenchTokens();
 
     const neo4jEnv: Record<string, string> = {

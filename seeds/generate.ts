@@ -210,16 +210,31 @@ export function* generateChunks(opts: GenerateOptions, chunkSize: number = DEFAU
 /** Customers between the pauses of {@link generateSteps}. */
 export const STEP_CUSTOMERS = 100;
 
+/** Cohorts `from` (inclusive) to `to` (exclusive) of a data set: a part several workers can generate side by side. */
+export interface CohortRange {
+  from: number;
+  to: number;
+}
+
+/** How many cohorts a data set of `customers` customers has. */
+export function cohortCount(customers: number): number {
+  return Math.ceil(customers / COHORT_SIZE);
+}
+
 /**
  * The data set one cohort at a time, with a `null` after every {@link STEP_CUSTOMERS} customers:
- * a caller that writes while it generates can let its I/O run at each pause.
+ * a caller that writes while it generates can let its I/O run at each pause. With `range`, only
+ * those cohorts, exactly as the whole run generates them.
  */
-export function* generateSteps(opts: GenerateOptions): Generator<GeneratedChunk | null> {
+export function* generateSteps(opts: GenerateOptions, range?: CohortRange): Generator<GeneratedChunk | null> {
   validate(opts);
   const ctx = new Context(opts);
   const cohorts = Math.ceil(opts.customers / COHORT_SIZE);
-  let contactSeq = 0;
-  for (let c = 0; c < cohorts; c++) {
+  const from = Math.max(0, range?.from ?? 0);
+  const to = Math.min(cohorts, range?.to ?? cohorts);
+  // Contact ids continue from the customers before the range: a range generates what the whole run would.
+  let contactSeq = from === 0 ? 0 : contactsBefore(opts.seed, from * COHORT_SIZE + 1);
+  for (let c = from; c < to; c++) {
     const cohort = buildCohort(opts.seed, c, opts.customers);
     const customers: GeneratedCustomer[] = [];
     const names = new Map<number, string>();

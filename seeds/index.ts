@@ -3,19 +3,37 @@
  * chunks, generated on this thread while Neo4j writes the previous chunk.
  */
 import type { Graph } from "../src/platform/neo4j";
-import { ensureSchema, hasCustomers, seedMarketing, latestSeedRun, probeChunk, writeActivity, writeCatalogue, writeCustomers, writeSeedRun, type ChunkRows } from "./load";
+import {
+  clearPendingImport,
+  ensureSchema,
+  hasCustomers,
+  latestSeedRun,
+  pendingImport,
+  probeChunk,
+  seedMarketing,
+  writeActivity,
+  writeCatalogue,
+  writeCustomers,
+  writeSeedRun,
+  type ChunkRows,
+} from "./load";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
 import { writeTagStatistics, type TagStatisticsRow } from "../src/graph/tags";
-import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk, type GeneratedCustomer } from "./generate";
+import { GENERATOR_VERSION, customerId, generateSteps, startOfUtcDay, type GeneratedChunk } from "./generate";
+import { count, tagStatistics, tally, type TagTally } from "./statistics";
 import { COHORT_SIZE } from "./structure";
 import { marketingRows } from "./marketing";
 
 export { generateChunks, generateCustomerById, startOfUtcDay } from "./generate";
 export type { GeneratedChunk, GeneratedCustomer, GenerateOptions } from "./generate";
 
-/** Where a seed run is: `phase` moves schema → catalogue → customers → done. */
+/**
+ * Where a seed run is. Through Bolt, `phase` moves schema → catalogue → customers → done; a bulk
+ * import moves files → nodes → relations → linking → post (./import), then schema → done once
+ * Neo4j runs ({@link finishImport}).
+ */
 export interface SeedProgress {
-  phase: "schema" | "catalogue" | "customers" | "done";
+  phase: "schema" | "catalogue" | "customers" | "files" | "nodes" | "relations" | "linking" | "post" | "done";
   done: number;
   total: number;
 }
@@ -59,6 +77,8 @@ export async function seedGraph(graph: Graph, opts: SeedOptions): Promise<SeedRe
   const total = opts.customers;
   if (!Number.isSafeInteger(total) || total < 1) throw new RangeError(`customers must be a positive integer, got ${total}`);
 
+  // A bulk import interrupted before it was finished is finished first (its seed run recorded).
+  await finishImport(graph, { onProgress: opts.onProgress });
   progress({ phase: "schema", done: 0, total: 1 });
   await ensureSchema(graph);
   progress({ phase: "schema", done: 1, total: 1 });
@@ -167,6 +187,55 @@ export async function ensureMarketing(graph: Graph): Promise<boolean> {
   return created.segments + created.offers + created.strategies > 0;
 }
 
+/** What {@link finishImport} finished. */
+export interface FinishedImport {
+  customers: number;
+  contacts: number;
+  relationships: number;
+  seed: number;
+  asOf: Date;
+  /** Milliseconds for the constraints and indexes (their population over the imported data) and the rest. */
+  schemaMs: number;
+  ms: number;
+}
+
+/**
+ * Completes a store built by the bulk importer (./import), once Neo4j runs on it: the constraints
+ * and indexes (populated over the imported data, awaited), the marketing set-up, the tag library's
+ * statistics counted while generating, the seed run; the SeedImport marker last, so an interrupted
+ * finish is done again by the next seed command. Returns null when no import was pending.
+ */
+export async function finishImport(graph: Graph, opts: { onProgress?: (p: SeedProgress) => void } = {}): Promise<FinishedImport | null> {
+  const pending = await pendingImport(graph);
+  if (!pending) return null;
+  const started = Date.now();
+  const progress = opts.onProgress ?? ((): void => undefined);
+  progress({ phase: "schema", done: 0, total: 1 });
+  await ensureSchema(graph);
+  const schemaMs = Date.now() - started;
+  progress({ phase: "schema", done: 1, total: 1 });
+  await seedMarketing(graph, marketingRows());
+  await writeTagStatistics(graph.session(), JSON.parse(pending.tagStatistics) as TagStatisticsRow[]);
+  await writeSeedRun(graph, {
+    id: `seed-${pending.seed}-${pending.customers}`,
+    seed: pending.seed,
+    customers: pending.customers,
+    completedAt: new Date().toISOString(),
+    asOf: new Date(pending.asOf).toISOString(),
+    generatorVersion: pending.generatorVersion,
+  });
+  await clearPendingImport(graph);
+  return {
+    customers: pending.customers,
+    contacts: pending.contacts,
+    relationships: pending.relationships,
+    seed: pending.seed,
+    asOf: new Date(pending.asOf),
+    schemaMs,
+    ms: Date.now() - started,
+  };
+}
+
 /** True when the graph holds at least one customer. */
 export async function isSeeded(graph: Graph): Promise<boolean> {
   return hasCustomers(graph);
@@ -203,42 +272,4 @@ function mergeChunks(chunks: readonly GeneratedChunk[]): ChunkRows {
     groups: chunks.flatMap((c) => c.groups),
     calls: chunks.flatMap((c) => c.calls),
   };
-}
-
-/** One tag's holders as generated: how many, the latest computation, the customers per value. */
-interface TagTally {
-  customers: number;
-  refreshedAt: string | null;
-  values: Map<string, number>;
-}
-
-function tally(tags: Map<string, TagTally>, g: GeneratedCustomer): void {
-  for (const t of g.tags) {
-    let entry = tags.get(t.tagId);
-    if (!entry) tags.set(t.tagId, (entry = { customers: 0, refreshedAt: null, values: new Map() }));
-    entry.customers += 1;
-    if (entry.refreshedAt === null || t.at > entry.refreshedAt) entry.refreshedAt = t.at;
-    entry.values.set(t.value, (entry.values.get(t.value) ?? 0) + 1);
-  }
-}
-
-/** Every tag of the library with its tally (none for tags nobody holds); values are kept for category tags only by the write. */
-function tagStatistics(tags: ReadonlyMap<string, TagTally>): TagStatisticsRow[] {
-  return TAGS.map((tag) => {
-    const t = tags.get(tag.id);
-    return {
-      id: tag.id,
-      customers: t?.customers ?? 0,
-      refreshedAt: t?.refreshedAt ? new Date(t.refreshedAt).toISOString() : null,
-      values: t ? [...t.values].map(([value, customers]) => ({ value, customers })) : [],
-    };
-  });
-}
-
-function count(t: { contacts: number; relationships: number }, g: GeneratedCustomer): void {
-  t.contacts += g.contacts.length;
-  t.relationships += 1 + g.holdings.length + g.tags.length + g.preferredChannels.length + g.memberships.length;
-  // Each CALLS edge is counted once, by its caller.
-  for (const c of g.calls) if (c.from === g.customer.id) t.relationships += 1;
-  for (const k of g.contacts) t.relationships += k.productId === null ? 2 : 3;
 }

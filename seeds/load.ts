@@ -45,6 +45,34 @@ export async function writeSeedRun(graph: Graph, run: Required<SeedRunNode>): Pr
   );
 }
 
+/** An import not finished yet: the SeedImport node a bulk import leaves (seeds/import.ts). */
+export interface PendingImport {
+  id: string;
+  seed: number;
+  customers: number;
+  asOf: string;
+  generatorVersion: number;
+  contacts: number;
+  relationships: number;
+  tagStatistics: string;
+}
+
+/** The bulk import waiting to be finished, if any. */
+export async function pendingImport(graph: Graph): Promise<PendingImport | null> {
+  const rows = await graph.session().read<PendingImport>(
+    `MATCH (s:SeedImport)
+     RETURN s.id AS id, s.seed AS seed, s.customers AS customers, toString(s.asOf) AS asOf, s.generatorVersion AS generatorVersion,
+            s.contacts AS contacts, s.relationships AS relationships, s.tagStatistics AS tagStatistics
+     LIMIT 1`,
+  );
+  return rows[0] ?? null;
+}
+
+/** Removes the marker of a bulk import: the last step of finishing it. */
+export async function clearPendingImport(graph: Graph): Promise<void> {
+  await graph.session().write("MATCH (s:SeedImport) DELETE s");
+}
+
 // ───────────────────────────── catalogue ─────────────────────────────
 
 /** The static part of the graph. Product links are (from, to) product ids. */

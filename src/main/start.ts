@@ -7,12 +7,14 @@ import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
 import { ensurePortFree } from "../server/listen";
 import { ensureServices } from "./launch/environment";
+import { neo4jStoreIsFresh } from "./launch/neo4j";
 import { childStopper } from "./launch/process";
 
 /**
  * `npm start`: Neo4j and Redis (launched unless NEO4J_URI / REDIS_URL are set), the demo data set
- * when the graph is empty, then the gateway. Seeding runs as a child process (`seeds/cli.ts
- * --if-empty`), so nothing the gateway runs imports the seeds.
+ * when the graph is empty, then the gateway. Seeding runs as child processes (`seeds/cli.ts
+ * --into-store`, the bulk import into a store that never started, before Neo4j starts; then
+ * `--if-empty`), so nothing the gateway runs imports the seeds.
  *
  * SIGTERM, SIGINT or SIGHUP stop it in order: the gateway drains (requests finish, sockets close
  * with 1012), then the Redis and Neo4j this process launched stop (src/platform/run-main.ts).
@@ -22,7 +24,20 @@ runMain(async (onStop, stopping) => {
   const log = createLogger("gateway", config.logLevel);
   // A second `npm start` on a busy port should say so at once, not after launching and seeding.
   await ensurePortFree(config.port, config.host);
-  const services = await ensureServices({ profile: "dev", log });
+  // A store that never started (a fresh checkout) gets the demo data set from Neo4j's bulk importer
+  // before Neo4j starts; the `--if-empty` run below then adds its constraints and indexes.
+  const demo = ["--customers", String(config.demo.customers), "--seed", String(config.demo.seed)];
+  const services = await ensureServices({
+    profile: "dev",
+    log,
+    beforeNeo4jStart: async (storeDir) => {
+      if (!neo4jStoreIsFresh(storeDir)) return;
+      const code = await runChild(join(PROJECT_ROOT, "dist/seeds/cli.js"), ["--into-store", storeDir, ...demo], {}, onStop);
+      // Stopped while importing: launch nothing more (runMain does not report failures while stopping).
+      if (stopping.aborted) throw new Error("stopped while importing the demo data set");
+      if (code !== 0) throw new Error(`importing the demo data set failed (exit ${code}); see the lines above`);
+    },
+  });
   onStop(() => services.stop());
   log.info(
     { NEO4J_URI: services.neo4j.uri, REDIS_URL: services.redisUrl },
@@ -31,7 +46,7 @@ runMain(async (onStop, stopping) => {
 
   const seeded = await runChild(
     join(PROJECT_ROOT, "dist/seeds/cli.js"),
-    ["--if-empty", "--customers", String(config.demo.customers), "--seed", String(config.demo.seed)],
+    ["--if-empty", ...demo],
     {
       NEO4J_URI: services.neo4j.uri,
       NEO4J_USERNAME: services.neo4j.username,

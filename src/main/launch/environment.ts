@@ -39,7 +39,17 @@ interface StateFile {
  * Neo4j and Redis for this process: the ones named by NEO4J_URI / REDIS_URL when set, else ones
  * already started for this profile by another command, else fresh ones launched here.
  */
-export async function ensureServices(opts: { profile: Profile; redis?: boolean; log?: Logger }): Promise<Services> {
+export async function ensureServices(opts: {
+  profile: Profile;
+  redis?: boolean;
+  log?: Logger;
+  /**
+   * Runs just before this call launches Neo4j itself, with the store's directory (the launcher's
+   * `--data`): the moment to build an empty store with the bulk importer. Not called when NEO4J_URI
+   * is set or a Neo4j already runs for the profile.
+   */
+  beforeNeo4jStart?: (storeDir: string) => Promise<void>;
+}): Promise<Services> {
   const log = opts.log ?? createLogger("services");
   const wantRedis = opts.redis ?? true;
   const shared = opts.profile !== "test";
@@ -62,7 +72,9 @@ export async function ensureServices(opts: { profile: Profile; redis?: boolean; 
       log.info({ uri: state.neo4jUri }, "using the Neo4j already running for this profile");
       return { uri: state.neo4jUri, username: "neo4j", password: "" };
     }
-    const neo4j = await startNeo4j({ dataDir: join(root, "neo4j"), log, ...sizes });
+    const storeDir = join(root, "neo4j");
+    await opts.beforeNeo4jStart?.(storeDir);
+    const neo4j = await startNeo4j({ dataDir: storeDir, log, ...sizes });
     stops.push(async () => {
       log.info({ uri: neo4j.uri }, "stopping Neo4j");
       await neo4j.stop();

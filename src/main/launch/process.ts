@@ -92,7 +92,7 @@ let setprivPath: string | null | undefined;
  * setpriv is missing (not Linux, no util-linux) the command runs as is: it is then stopped by our
  * stop hooks only, and survives a SIGKILL of this process.
  */
-function withParentDeathSignal(command: string, args: string[]): [string, string[]] {
+export function withParentDeathSignal(command: string, args: string[]): [string, string[]] {
   if (setprivPath === undefined) {
     try {
       const found = execFileSync("sh", ["-c", "command -v setpriv"], { encoding: "utf8" }).trim();
