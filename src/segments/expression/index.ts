@@ -21,11 +21,12 @@ import type { SegmentVocabulary } from "./vocabulary";
 export { parseSegment } from "./parse";
 export { checkSegment } from "./check";
 export type { CheckedCondition, CheckedLiteral, CheckedRef, CheckedSegment, CheckedValue } from "./check";
-export { printSegment, printLiteral, segmentFromJson, segmentToJson, KEYWORDS, MAX_DEPTH, MAX_LENGTH, UPPER_SNAKE } from "./ast";
+export { printSegment, printLiteral, segmentFromJson, segmentToJson, KEYWORDS, MAX_DEPTH, MAX_LENGTH, RELATIONS, TRAJECTORY_EVENTS, UPPER_SNAKE } from "./ast";
 export type * from "./ast";
 export { SegmentExpressionError, SegmentJsonError } from "./errors";
 export { segmentVocabulary, type SegmentVocabulary } from "./vocabulary";
-export { referencedTagCodes, tagCodesIn } from "./references";
+export { referencedSegmentCodes, referencedTagCodes, tagCodesIn } from "./references";
+export { MAX_WINDOW_HOURS } from "./check";
 
 /** Whether an expression holds for a customer, and why. */
 export interface SegmentMatch {
