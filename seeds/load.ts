@@ -9,7 +9,7 @@
  * complete and skipped.
  */
 import neo4j from "neo4j-driver";
-import type { CallEdge, GeneratedCustomer, Holding } from "./generate";
+import { customerIndex, type CallEdge, type GeneratedCustomer, type Holding } from "./generate";
 import type { Graph } from "../src/platform/neo4j";
 import { ServiceUnavailableError } from "../src/platform/errors";
 import type { ChannelNode, ContactNode, GroupNode, HiddenPreferenceNode, ProductNode, RegionNode, SeedRunNode, TagNode } from "../src/graph/model";
@@ -263,6 +263,9 @@ const PREFERENCES = `UNWIND $rows AS r
 /** Contacts per statement: big enough to amortise a round trip, small enough for a modest heap. */
 const CONTACTS_PER_STATEMENT = 20_000;
 
+/** Customer numbers below this are the seed's own and are their dense index too. */
+const MAX_SEEDED_INDEX = 100_000_000;
+
 const INT_FIELDS = ["age", "tenureMonths", "creditScore", "terminalAgeMonths", ...USAGE_COUNT_FIELDS] as const;
 
 /** A customer as the CUSTOMERS statement reads it: holdings [productId, sinceMs], tags [tagId, value, score, atMs], prefs in rank order. */
@@ -270,6 +273,10 @@ function customerRow(g: GeneratedCustomer): Record<string, unknown> {
   // JavaScript numbers travel as floats; counts are stored as integers.
   const props: Record<string, unknown> = { ...g.customer };
   for (const f of INT_FIELDS) props[f] = neo4j.int(g.customer[f]);
+  // The dense index of the segment bitmaps is the customer number; customers written under other ids
+  // (test support's fresh customers, numbered from 1,000,000,000) get the next free one instead.
+  const n = customerIndex(g.customer.id);
+  if (n !== null && n < MAX_SEEDED_INDEX) props.idx = neo4j.int(n);
   return {
     props,
     holdings: g.holdings.map((h: Holding) => [h.productId, Date.parse(h.since)]),
