@@ -48,6 +48,8 @@ export async function openApp(opts: {
     });
     realtime.start();
     services.tags.start();
+    // builds the segment bitmaps in the background when none are served
+    services.segments.index.start();
     let closing: Promise<void> | undefined;
     return {
       gateway,
