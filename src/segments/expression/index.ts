@@ -58,6 +58,12 @@ export const SEGMENT_EXPRESSION_HELP =
   '(holds(BROADBAND) by kind, holds("5G-PLAN-128") by code), combined with NOT, AND, OR and parentheses. ' +
   "Text is quoted. Empty or ALL means every customer.";
 
+/** What segment previews add to the language, for the preview's GraphQL description. */
+export const SEGMENT_PREVIEW_HELP =
+  "Besides tags, attributes and holdings, a preview may name saved segments (inSegment(CHURN_RISK)), the graph (family(holds(BROADBAND)): a family member holds it; " +
+  'circle(networkType = "5G") >= 3: at least 3 of the calling circle) and the trajectory (contacted(HOTLINE, 48h), complained(48h), offered(SMS, BROADBAND, 14d), ' +
+  'unanswered(SMS, "5G-PLAN-128", 14d): offered and not answered).';
+
 /** Parses and type-checks `source`; throws SegmentExpressionError (BAD_USER_INPUT) with the column when it is wrong. */
 export function compileSegment(source: string, vocabulary: SegmentVocabulary, options: { argument?: string } = {}): CompiledSegment {
   const ast = parseSegment(source, options);
