@@ -15,9 +15,19 @@ export class SegmentPreviewResolver {
     @Ctx() ctx: GatewayContext,
     @Arg("expression", () => String, { nullable: true, description: "The segment as text; or give `json`." }) expression?: string | null,
     @Arg("json", () => JSONScalar, { nullable: true, description: "The segment in its JSON form (what a visual builder edits); or give `expression`." }) json?: unknown,
+    @Arg("distributionOf", () => [String], {
+      nullable: true,
+      description: "Indicators to distribute the members over, at most 10: attributes by name (arpu), tags by code (BAS_AGE_BAND); read them in `distributions`. `distribution(…)` takes intervals or bounds as well.",
+    })
+    distributionOf?: string[] | null,
     @Arg("asOf", () => DateTimeScalar, { nullable: true, description: "Where trajectory windows end (default: now)." }) asOf?: Date | null,
   ): Promise<PreviewRecord> {
-    return ctx.segments.preview({ expression: expression ?? null, json: json ?? null, asOf: asOf ?? null });
+    return ctx.segments.preview({ expression: expression ?? null, json: json ?? null, asOf: asOf ?? null, distributionOf: distributionOf ?? null });
+  }
+
+  @FieldResolver(() => [SegmentDistribution], { description: "The distributions `distributionOf` asked for, in its order (numbers in 10 equal intervals)." })
+  distributions(@Root() p: PreviewRecord, @Ctx() ctx: GatewayContext): Promise<DistributionRecord[]> {
+    return Promise.all(p.distributionOf.map((indicator) => ctx.segments.distribution(p, /^[A-Z][A-Z0-9_]*$/.test(indicator) ? { tag: indicator } : { attribute: indicator })));
   }
 
   @FieldResolver(() => Float)

@@ -293,6 +293,17 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
     }
   });
 
+  test("distributionOf asks for several distributions up front, as the field would give them", async () => {
+    const p = await preview({ expression: "holds(PLAN)", distributionOf: ["arpu", "BAS_AGE_BAND", "TEL_DATA_HEAVY"], distributed: true, attribute: "arpu", intervals: 10 });
+    assert.deepEqual(p.distributions.map((d) => d.indicator), ["arpu", "BAS_AGE_BAND", "TEL_DATA_HEAVY"]);
+    assert.deepEqual(p.distributions[0], p.distribution);
+    for (const d of p.distributions) assert.equal(d.buckets.reduce((s, b) => s + b.count, 0) + d.below + d.above + d.missing, p.count, d.indicator);
+    const bad = await gw.raw(`query { segmentPreview(expression: "ALL", distributionOf: ["arpuu"]) { count } }`, {}, marketer);
+    assert.equal(codeOf(bad), "BAD_USER_INPUT");
+    assert.equal(bad.errors?.[0]?.extensions?.argument, "distributionOf");
+    assert.match(bad.errors?.[0]?.message ?? "", /did you mean arpu\?/);
+  });
+
   test("a sample belongs to the segment, is masked for a marketer, and stays the same", async () => {
     const expression = "holds(BROADBAND) AND arpu >= 60 AND NOT complained(90d)";
     const first = await preview({ expression, sample: 20 });

@@ -26,7 +26,10 @@ export const DECISION_COST = 150;
  */
 export const PREVIEW_COST = 100;
 export const DISTRIBUTION_COST = 50;
-const FIXED: Readonly<Record<string, number>> = { "Query.segmentPreview": PREVIEW_COST, "SegmentPreview.distribution": DISTRIBUTION_COST };
+const FIXED: Readonly<Record<string, (args: Record<string, unknown>) => number>> = {
+  "Query.segmentPreview": (a) => PREVIEW_COST + DISTRIBUTION_COST * (Array.isArray(a.distributionOf) ? a.distributionOf.length : 0),
+  "SegmentPreview.distribution": () => DISTRIBUTION_COST,
+};
 
 /** The coordinates that are decisions: each call decides once (its `limit` placements share the read and the write). */
 const DECISIONS: ReadonlySet<string> = new Set(["Query.nextBestOffers", "Customer.nextBestOffers"]);
@@ -101,7 +104,7 @@ export function operationCost(
     if (decision) sawDecision = true;
     const own = isCompositeType(getNamedType(field.type)) ? 1 : 0;
     const size = SIZED[coordinate]?.(args) ?? 1;
-    return size * (own + childComplexity) + (decision ? DECISION_COST : 0) + (FIXED[coordinate] ?? 0);
+    return size * (own + childComplexity) + (decision ? DECISION_COST : 0) + (FIXED[coordinate]?.(args) ?? 0);
   };
   try {
     cost = getComplexity({ ...options, estimators: [costEstimator] });

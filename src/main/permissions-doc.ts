@@ -97,7 +97,7 @@ whose length the client chooses multiplies everything under it by that length (\
 placements of \`nextBestOffers(limit)\`); a decision (\`Query.nextBestOffers\` and
 \`Customer.nextBestOffers\`) weighs ${DECISION_COST} on top, because it reads the graph, runs the contact-policy
 script and writes to the trajectory; a segment preview (\`Query.segmentPreview\`) weighs ${PREVIEW_COST} and each of
-its distributions ${DISTRIBUTION_COST} (set algebra over every customer, and Cypher for graph and trajectory predicates), and
+its distributions (\`distributionOf\`, \`distribution\`) ${DISTRIBUTION_COST} (set algebra over every customer, and Cypher for graph and trajectory predicates), and
 its \`sample(first)\` multiplies by \`first\`. Scalars are free; lists the data sizes (a customer's tags, the
 catalogue) count once. Armor's cost limit is off: it weighs every field alike and multiplies only
 by literal \`first\`/\`last\`, so it sees neither a decision nor a \`circle(limit: $n)\`.

@@ -36,6 +36,8 @@ const NOW_PRECISION_MS = 10_000;
 export const MAX_SAMPLE = 50;
 export const MAX_INTERVALS = 100;
 const DEFAULT_INTERVALS = 10;
+/** Indicators one preview distributes over up front (`distributionOf`). */
+export const MAX_DISTRIBUTIONS = 10;
 /** Values of a free-text attribute (districts, handset models) listed in a distribution at most; the rest are summed as OTHER. */
 const MAX_VALUES = 200;
 
@@ -55,6 +57,8 @@ export interface PreviewRecord {
   /** The graph's own question, for whoever wants it asked (tests, the bench). */
   scan: ScanCondition;
   checked: CheckedSegment;
+  /** Indicators asked for up front (`distributionOf`), checked. */
+  distributionOf: string[];
 }
 
 export interface DistributionArgs {
@@ -146,8 +150,18 @@ export class SegmentPreviews {
   }
 
   /** Sizes a segment: its members stay a minute under the preview's id for its distributions and sample. */
-  async preview(input: { expression?: string | null; json?: unknown; asOf?: Date | null }): Promise<PreviewRecord> {
+  async preview(input: { expression?: string | null; json?: unknown; asOf?: Date | null; distributionOf?: readonly string[] | null }): Promise<PreviewRecord> {
+    const distributionOf = [...new Set(input.distributionOf ?? [])];
+    if (distributionOf.length > MAX_DISTRIBUTIONS) {
+      throw new BadUserInputError(`\`distributionOf\` names at most ${MAX_DISTRIBUTIONS} indicators; got ${distributionOf.length}.`, "distributionOf");
+    }
     const checked = await this.check(input);
+    const vocabulary = await this.vocabulary();
+    for (const indicator of distributionOf) {
+      if (vocabulary.tags.has(indicator) || INDEXED_ATTRIBUTES.some(([n]) => n === indicator)) continue;
+      const near = suggest(indicator, [...vocabulary.tags.keys(), ...INDEXED_ATTRIBUTES.map(([n]) => n)]);
+      throw new BadUserInputError(`\`distributionOf\` names ${indicator}, which is neither a published tag's code nor a customer attribute${near ? `; did you mean ${near}?` : ""}.`, "distributionOf");
+    }
     const asOfMs = this.asOf(input.asOf);
     const planned = await this.plan(checked, asOfMs);
     const id = randomBytes(9).toString("base64url");
@@ -162,6 +176,7 @@ export class SegmentPreviews {
       generation: result.generation,
       scan: planned.scan,
       checked,
+      distributionOf,
     };
   }
 
