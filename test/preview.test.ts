@@ -236,6 +236,18 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
     assert.ok(counts.some((n) => n > 0) && counts.some((n) => n < TEST_DATA.customers), `counts ${counts.join(", ")}`);
   });
 
+  test("every customer has a dense, unique idx: the seed's customer number, the next free one for a customer written later", async () => {
+    const [seeded] = await session().read<{ idx: number }>(`MATCH (c:Customer {id: 'C0000042'}) RETURN c.idx AS idx`);
+    assert.equal(seeded?.idx, 42);
+    const fresh = await freshCustomer();
+    const [row] = await session().read<{ idx: number | null; missing: number }>(
+      `MATCH (c:Customer {id: $id}) RETURN c.idx AS idx, COUNT { MATCH (x:Customer) WHERE x.idx IS NULL } AS missing`,
+      { id: fresh.customer.id },
+    );
+    assert.ok(row && typeof row.idx === "number" && row.idx > TEST_DATA.customers, `fresh idx ${row?.idx}`);
+    assert.equal(row.missing, 0, "no customer lacks an idx");
+  });
+
   test("text and the JSON form size the same segment", async () => {
     const text = 'TEL_DATA_HEAVY AND (circle(holds(BROADBAND)) >= 1 OR unanswered(SMS, BROADBAND, 90d)) AND arpu >= 50';
     const byText = await preview({ expression: text });

@@ -86,6 +86,15 @@ export class Graph {
     return new GraphSession(this, counter, signal);
   }
 
+  /**
+   * A session for background work whose reads may take longer than a request's (building the
+   * segment index from every customer, a graph predicate over a million): each read may run
+   * `readTimeoutMs` before the server ends it.
+   */
+  backgroundSession(readTimeoutMs: number): GraphSession {
+    return new GraphSession(this, { queries: 0 }, undefined, readTimeoutMs);
+  }
+
   /** Runs `PROFILE <cypher>` and returns Neo4j's profiled plan (operators with rows and db hits). */
   async profile(cypher: string, params: Params): Promise<ProfiledPlan> {
     try {
@@ -105,13 +114,13 @@ export class Graph {
    * where a managed transaction adds BEGIN and COMMIT. A read has nothing to roll back, and we
    * would rather fail fast than retry. Writes run in managed transactions with the driver's retries.
    */
-  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params): Promise<T[]> {
+  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number = this.readTimeoutMs): Promise<T[]> {
     this.stats.started += 1;
     try {
       if (mode === "READ") {
         const session = this.driver.session({ defaultAccessMode: neo4j.session.READ, ...(this.database ? { database: this.database } : {}) });
         try {
-          const result = await session.run(cypher, params, { timeout: this.readTimeoutMs });
+          const result = await session.run(cypher, params, { timeout: readTimeoutMs });
           return result.records.map((r) => r.toObject() as T);
         } finally {
           await session.close();
@@ -184,10 +193,12 @@ export class GraphSession implements Cypher {
     private readonly graph: Graph,
     readonly counter: QueryCounter,
     readonly signal?: AbortSignal,
+    /** Overrides the graph's read timeout (background work only: see Graph.backgroundSession). */
+    private readonly readTimeoutMs?: number,
   ) {}
 
   read<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    return this.guard(() => this.graph.run<T>("READ", cypher, params));
+    return this.guard(() => this.graph.run<T>("READ", cypher, params, this.readTimeoutMs));
   }
 
   write<T>(cypher: string, params: Params = {}): Promise<T[]> {

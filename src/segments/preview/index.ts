@@ -49,6 +49,8 @@ const LEASE_MS = 60_000;
 export const DERIVED_TTL_MS = 15_000;
 /** Changes replayed after a build or a tag refresh: those logged since it started, less this margin for clocks. */
 const REPLAY_MARGIN_MS = 5_000;
+/** Reads of the build and of derived bitmaps may take this long (a million customers' page, a graph predicate over them). */
+const BACKGROUND_READ_TIMEOUT_MS = 120_000;
 /** Customers re-read per statement when changes are applied. */
 const APPLY_BATCH = 500;
 
@@ -147,7 +149,7 @@ export class SegmentIndex implements CustomerChanges {
     try {
       generation = await redisCall(this.redis.incr(keys.segments.next()));
       await redisCall(this.redis.hset(keys.segments.build(), { state: "RUNNING", generation, startedAt, done: 0, total: 0, error: "", owner: this.owner }));
-      const session = this.graph.session();
+      const session = this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS);
       await ensureSegmentSchema(session);
       await assignCustomerIdx(session, null);
       const { maxIdx, customers } = await customerIdxExtent(session);
@@ -227,7 +229,7 @@ export class SegmentIndex implements CustomerChanges {
     const tag = [...(await this.reference.tags()).values()].find((t) => t.code === code);
     if (!tag) return;
     const startedAt = Date.now();
-    const holders = await tagHolders(this.graph.session(), code);
+    const holders = await tagHolders(this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS), code);
     const maxIdx = holders.reduce((m, h) => Math.max(m, h.idx), 0);
     const prefix = this.redis.options.keyPrefix ?? "";
     const temp = `${keys.segments.base()}:t:tag:${randomBytes(6).toString("hex")}`;
@@ -327,7 +329,8 @@ export class SegmentIndex implements CustomerChanges {
   }
 
   private async computeDerived(d: Derived): Promise<void> {
-    const session = this.graph.session();
+    // bounded by the request's own deadline; the statement may outlive a request that gave up, and its bitmap then serves the next
+    const session = this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS);
     let members: number[];
     switch (d.t) {
       case "trajectory":
