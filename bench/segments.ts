@@ -247,8 +247,10 @@ async function flips(url: string, samples: number, customers: number): Promise<S
   const count = async (expression: string): Promise<number> => Number(((await post(url, marketer, "query($e: String!) { segmentPreview(expression: $e) { count } }", { e: expression })).segmentPreview as Json).count);
   for (let i = 0; ms.length < samples && i < samples * 20; i++) {
     const id = `C${String(1 + Math.floor(Math.random() * customers)).padStart(7, "0")}`;
-    const decided = (await post(url, feed, `query($id: ID!) { nextBestOffers(customerId: $id, channel: APP, limit: 1) { id offer { product { code } } } }`, { id })).nextBestOffers as Array<{ id: string; offer: { product: { code: string } } }>;
-    const d = decided[0];
+    const decided = (await post(url, feed, `query($id: ID!) { nextBestOffers(customerId: $id, channel: APP, limit: 1) { id contacted offer { product { code } } } }`, { id }))
+      .nextBestOffers as Array<{ id: string; contacted: boolean; offer: { product: { code: string } } }>;
+    // a control-group decision was never presented and cannot be answered
+    const d = decided.find((x) => x.contacted);
     if (!d) continue;
     const expression = `holds(${JSON.stringify(d.offer.product.code)})`;
     const before = await count(expression);

@@ -3,7 +3,9 @@ import { before, describe, test } from "node:test";
 import { SegmentCountDocument, SegmentIndexDocument, SegmentPreviewDocument, type SegmentPreviewQuery } from "../schema/generated/operations";
 import { scanCount, scanValueCounts, scanWhere, type ScanCondition, type ScanLiteral, type ScanValue } from "../src/graph/segments";
 import { PRODUCT_KINDS } from "../src/domain/vocabulary";
-import type { SegmentPreviews } from "../src/segments/preview/service";
+import { SegmentPreviews } from "../src/segments/preview/service";
+import { SegmentIndex } from "../src/segments/preview/index";
+import { SegmentIndexUnavailableError } from "../src/segments/preview/store";
 import { toScan } from "../src/segments/preview/plan";
 import { SEGMENTS } from "../seeds/marketing";
 import { PRODUCTS } from "../seeds/catalogue";
@@ -78,6 +80,8 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
   const resync = async (): Promise<void> => {
     const ids = (await session().read<{ id: string }>("MATCH (c:Customer) RETURN c.id AS id")).map((r) => r.id);
     await previews.index.refreshCustomers(ids);
+    // customers other files deleted (their leftovers of an earlier run)
+    await previews.index.prune();
     const raw = testRedis("");
     const pattern = `test:${process.pid}:segments:{idx}:d:*`;
     let cursor = "0";
@@ -116,7 +120,7 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
   };
 
   before(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ segmentIndexOnStart: true });
     previews = gw.app.services.segments;
     marketer = await tokenFor({ sub: `test:preview:marketer:${PID}`, roles: ["MARKETER"], regions: [] });
     await eventually(
@@ -429,6 +433,36 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
     assert.deepEqual(seen.sample, []);
     const rebuild = await gw.raw(`mutation { rebuildSegmentIndex { state } }`, {}, marketer);
     assert.equal(codeOf(rebuild), "FORBIDDEN");
+  });
+
+  test("a customer deleted from the graph leaves the bitmaps when they are pruned", async () => {
+    const customer = await freshCustomer();
+    const id = customer.customer.id;
+    await session().write(`MATCH (c:Customer {id: $id}) SET c.arpu = 7777.5`, { id });
+    await previews.index.refreshCustomers([id]);
+    assert.equal(await count("arpu = 7777.5"), 1);
+    await session().write(`MATCH (c:Customer {id: $id}) OPTIONAL MATCH (c)-[:HAD]->(k:Contact) DETACH DELETE k, c`, { id });
+    assert.ok((await previews.index.prune()) >= 1);
+    assert.equal(await count("arpu = 7777.5"), 0);
+  });
+
+  test("before the first build a preview is SERVICE_UNAVAILABLE saying how far the build it started is, then it answers", async () => {
+    // an index of its own, under another key prefix: none is built there yet
+    const redis = testRedis(`test:${process.pid}:empty-index:`);
+    const { graph: gatewayGraph, reference, log } = gw.app.services;
+    const index = new SegmentIndex(gatewayGraph, redis, reference, log);
+    const own = new SegmentPreviews(index, gatewayGraph, reference);
+    assert.equal((await index.status()).state, "MISSING");
+    const refused = await own.preview({ expression: "TEL_DATA_HEAVY" }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(refused instanceof SegmentIndexUnavailableError, String(refused));
+    assert.equal(refused.extensions.code, "SERVICE_UNAVAILABLE");
+    assert.match(refused.message, /being built \(\d+%|a build has been started/);
+    await index.whenBuilt();
+    assert.equal((await index.status()).state, "READY");
+    assert.equal((await own.preview({ expression: "TEL_DATA_HEAVY", asOf: new Date(ASOF) })).count, await count("TEL_DATA_HEAVY"));
   });
 
   test("a rebuild swaps a new generation in while previews keep answering, and loses no change made meanwhile", async () => {

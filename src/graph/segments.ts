@@ -101,6 +101,11 @@ export async function indexedCustomersByIds(graph: Cypher, ids: readonly string[
   return indexed(await graph.read<IndexedRow>(`MATCH (c:Customer) WHERE c.id IN $ids AND c.idx IS NOT NULL ${INDEXED_PROJECTION}`, { ids: [...new Set(ids)] }));
 }
 
+/** The idx of every customer (a pass over the idx index): what the bitmaps may hold, for pruning those of customers deleted. */
+export async function allCustomerIdx(graph: Cypher): Promise<number[]> {
+  return (await graph.read<{ idx: number }>(`MATCH (c:Customer) WHERE c.idx IS NOT NULL RETURN c.idx AS idx`)).map((r) => r.idx);
+}
+
 /** Customers by idx, as the bitmaps see them (replaying changes after a build); idx that are no customer are missing. */
 export async function indexedCustomersByIdx(graph: Cypher, idx: readonly number[]): Promise<IndexedCustomer[]> {
   return indexed(await graph.read<IndexedRow>(`UNWIND $idx AS i MATCH (c:Customer {idx: i}) ${INDEXED_PROJECTION}`, { idx: [...new Set(idx)].map(int) }));

@@ -41,6 +41,13 @@ export function keyWords(x: number): [number, number] {
   return [hi, lo];
 }
 
+/** The key right after `bits` (+1 as a 64-bit integer): `x <= c` is `x < next(c)`, `x > c` is `not (x < next(c))`. */
+export function nextKey(bits: KeyBits): KeyBits {
+  const i = bits.lastIndexOf("0");
+  if (i < 0) throw new Error("the largest key has no next one");
+  return `${bits.slice(0, i)}1${"0".repeat(bits.length - i - 1)}`;
+}
+
 /** The double a key stands for (the inverse of {@link keyBits}). */
 export function numberOfKey(bits: KeyBits): number {
   let hi = parseInt(bits.slice(0, 32), 2) >>> 0;

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { ReferenceData } from "../../customer360/reference";
 import {
+  allCustomerIdx,
   assignCustomerIdx,
   customerIdxExtent,
   customersByIdxRange,
@@ -190,7 +191,7 @@ export class SegmentIndex implements CustomerChanges {
   /** Re-reads these customers' fields from the graph and sets their bits (customers without an idx get one). Returns the generation written (0: none served). */
   async refreshCustomers(ids: readonly string[], groups: readonly FieldGroup[] = FIELD_GROUPS): Promise<number> {
     let generation = 0;
-    const session = this.graph.session();
+    const session = this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS);
     for (let i = 0; i < ids.length; i += APPLY_BATCH) {
       const batch = ids.slice(i, i + APPLY_BATCH);
       let found = await indexedCustomersByIds(session, batch);
@@ -205,10 +206,25 @@ export class SegmentIndex implements CustomerChanges {
     return generation;
   }
 
+  /**
+   * Clears the bits of customers no longer in the graph: deletions are not told as changes are
+   * (nothing in the gateway deletes customers), so a tool that deletes some calls this, or waits
+   * for the next build. One pass over the idx index. Returns how many were cleared.
+   */
+  async prune(): Promise<number> {
+    const generation = await this.store.current();
+    if (generation === null) return 0;
+    const [present, served] = await Promise.all([allCustomerIdx(this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS)), this.store.bytes(`${keys.segments.generation(generation)}:all`)]);
+    const known = new Set(present);
+    const gone = membersOf(served).filter((idx) => !known.has(idx));
+    for (let i = 0; i < gone.length; i += APPLY_BATCH) await this.store.apply(gone.slice(i, i + APPLY_BATCH).map((idx) => ({ idx, gone: true as const })), Date.now());
+    return gone.length;
+  }
+
   /** Re-reads customers by idx (changes logged since `sinceMs`) and sets their bits; idx no longer a customer are cleared. */
   private async replay(sinceMs: number, groups: readonly FieldGroup[]): Promise<void> {
     const idx = await this.store.changedSince(sinceMs);
-    const session = this.graph.session();
+    const session = this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS);
     const context = await this.fieldContext();
     for (let i = 0; i < idx.length; i += APPLY_BATCH) {
       const batch = idx.slice(i, i + APPLY_BATCH);

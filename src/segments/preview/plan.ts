@@ -3,7 +3,7 @@ import type { ProductRecord } from "../../graph/records";
 import type { RelatedSeed, ScanCondition, ScanValue, TrajectoryQuery } from "../../graph/segments";
 import type { CompareOp, LiteralValue } from "../expression/ast";
 import type { CheckedCondition, CheckedRef, CheckedValue } from "../expression/check";
-import { keyBits } from "./bits";
+import { keyBits, nextKey } from "./bits";
 import { attributeField, HOLDS_CODE, HOLDS_KIND, scoreField, TAG_FIELD, tagValueField } from "./fields";
 
 /**
@@ -27,7 +27,7 @@ export type Program =
   | { o: "d"; i: number }
   | { o: "and" | "or"; a: Program[] }
   | { o: "not"; a: Program }
-  | { o: "cmp"; f: string; op: CompareOp; b: string };
+  | { o: "cmp"; f: string; op: "lt" | "ge" | "eq" | "ne"; b: string };
 
 /** A bitmap computed from the graph rather than kept: what it means (`scan`) and how it is computed. */
 export type Derived =
@@ -141,7 +141,7 @@ class Planner {
     const numeric = left.kind === "score" || (left.kind === "attribute" && left.type === "number");
     if (numeric) {
       const field = left.kind === "score" ? scoreField(left.code) : attributeField(left.name);
-      return { o: "cmp", f: field, op, b: keyBits(value as number) };
+      return numberCompare(field, op, value as number);
     }
     const field = left.kind === "tagValue" ? tagValueField(left.code) : attributeField(left.name);
     const equal: Program = { o: "v", f: field, v: String(value) };
@@ -156,6 +156,29 @@ class Planner {
     if (existing >= 0) return { o: "d", i: FIRST_DERIVED_KEY + existing };
     this.derived.push({ ...d, key });
     return { o: "d", i: FIRST_DERIVED_KEY + this.derived.length - 1 };
+  }
+}
+
+/**
+ * A number field compared with a number, as the scripts take it: everything is "below a key" (or
+ * its complement among those with a value), `<=` and `>` being "below the next key"; `=` and `!=`
+ * compare every slice.
+ */
+export function numberCompare(field: string, op: CompareOp, value: number): Program {
+  const key = keyBits(value);
+  switch (op) {
+    case "<":
+      return { o: "cmp", f: field, op: "lt", b: key };
+    case "<=":
+      return { o: "cmp", f: field, op: "lt", b: nextKey(key) };
+    case ">=":
+      return { o: "cmp", f: field, op: "ge", b: key };
+    case ">":
+      return { o: "cmp", f: field, op: "ge", b: nextKey(key) };
+    case "=":
+      return { o: "cmp", f: field, op: "eq", b: key };
+    case "!=":
+      return { o: "cmp", f: field, op: "ne", b: key };
   }
 }
 

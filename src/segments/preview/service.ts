@@ -283,17 +283,29 @@ export class SegmentPreviews {
     if (!Number.isInteger(n) || n < 1 || n > MAX_INTERVALS) throw new BadUserInputError(`\`intervals\` must be a whole number from 1 to ${MAX_INTERVALS}; got ${n}.`, "intervals");
     const { min, max } = await this.index.store.extremes(resultKey, field);
     if (min === null || max === null) return null;
-    const lo = numberOfKey(min);
-    const hi = numberOfKey(max);
-    if (lo === hi) return [lo, hi];
-    const bounds = [lo];
-    for (let j = 1; j < n; j++) {
-      const b = lo + ((hi - lo) * j) / n;
-      if (b > (bounds[bounds.length - 1] as number) && b < hi) bounds.push(b);
-    }
-    bounds.push(hi);
-    return bounds;
+    return niceBounds(numberOfKey(min), numberOfKey(max), n);
   }
+}
+
+/**
+ * `n` intervals of one round width (1, 1.2, 1.5, 2, 2.5, 3, 4 … 9 × 10^k, the first wide enough) from a multiple of it, covering
+ * [lo, hi]: labels a person reads at a glance, and bounds whose keys end in zeros, which the
+ * bit-sliced comparison stops early on. One interval of a single value is [lo, lo].
+ */
+const NICE = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10];
+
+export function niceBounds(lo: number, hi: number, n: number): number[] {
+  if (lo === hi) return [lo, hi];
+  // n intervals of width w from floor(lo / w) * w reach hi when (n - 1) w >= hi - lo
+  const raw = (hi - lo) / Math.max(1, n - 1);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const width = NICE.map((m) => m * magnitude).find((w) => w >= raw) ?? 10 * magnitude;
+  const start = Math.floor(lo / width) * width;
+  // twelve digits drop the float noise of j × 0.06 (0.6599999999999999 → 0.66), still strictly rising
+  const bounds = Array.from({ length: n + 1 }, (_, j) => Number((start + j * width).toPrecision(12)));
+  // rounding never leaves the largest value out
+  if ((bounds[n] as number) < hi) bounds[n] = hi;
+  return bounds;
 }
 
 /** An attribute the bitmaps hold, or BAD_USER_INPUT with the near names. */

@@ -4,7 +4,7 @@ import { GatewayError } from "../../platform/errors";
 import { keys } from "../../platform/keys";
 import { redisCall } from "../../platform/redis";
 import { defineScripts } from "../../platform/scripts";
-import { keyBits } from "./bits";
+import { keyBits, nextKey } from "./bits";
 import type { CustomerFields } from "./fields";
 import type { Program } from "./plan";
 
@@ -77,7 +77,8 @@ export class BitmapStore {
 
   /** Among the members of `resultKey` with a value of a number field: how many, how many below each bound, and how many at or below the last. */
   async countBelow(resultKey: string, field: string, bounds: readonly string[]): Promise<{ present: number; below: number[]; atOrBelowLast: number }> {
-    const reply = (await this.call("segmentsDistribute", this.base, resultKey, JSON.stringify({ t: "bsi", f: field, bounds }), tempId())) as number[];
+    const last = nextKey(bounds[bounds.length - 1] as string);
+    const reply = (await this.call("segmentsDistribute", this.base, resultKey, JSON.stringify({ t: "bsi", f: field, bounds, last }), tempId())) as number[];
     return { present: reply[0] as number, below: reply.slice(1, 1 + bounds.length), atOrBelowLast: reply[1 + bounds.length] ?? 0 };
   }
 

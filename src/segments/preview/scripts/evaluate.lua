@@ -2,7 +2,7 @@
 -- KEYS[1] base, KEYS[2] the result key, KEYS[3..] derived bitmaps (graph and trajectory predicates)
 -- ARGV[1] the program (JSON), ARGV[2] the result's time to live (ms), ARGV[3] an id for temporaries
 -- Program nodes: {o:'all'} {o:'none'} {o:'v', f, v} {o:'d', i} (KEYS[i]) {o:'and'|'or', a:[…]}
---   {o:'not', a} {o:'cmp', f, op, b} (a number field compared with key bits b)
+--   {o:'not', a} {o:'cmp', f, op, b} (a number field compared with key bits b: op lt, ge, eq or ne)
 -- Returns {generation, members, customers}: the result holds existing customers only.
 local base = KEYS[1]
 local g, gen = served(base)
@@ -35,7 +35,7 @@ local function eval(node)
     redis.call('BITOP', 'XOR', r, r, all)
     return r
   end
-  if o == 'cmp' then return bsi_compare(g, node.f, node.op, node.b, T, nil, all) end
+  if o == 'cmp' then return bsi_compare(g, node.f, node.op, node.b, T, all) end
   error('unknown program node ' .. tostring(o))
 end
 

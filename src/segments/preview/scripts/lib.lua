@@ -37,56 +37,167 @@ local function bsi_states(g, field)
   return state
 end
 
--- `x op c` over a number field, c given as its 64 key bits ('0'/'1', most significant first), among
--- the members of `within` (nil: everyone with a value). Returns a temporary key. O'Neil and Quass's
--- bit-sliced comparison: walk the bits from the top, keeping EQ (equal so far) and LT or GT.
-local function bsi_compare(g, field, op, cbits, T, within, all)
+-- The members of `base` (a key: who has a value, or fewer) whose key is below the key `cbits` (64
+-- characters '0'/'1', most significant first). O'Neil and Quass's bit-sliced comparison from the
+-- top bit, keeping EQ (equal so far) and LT; it stops at the key's lowest set bit, below which
+-- nothing more can fall under it, so a whole number or a round bound reads a few slices only.
+-- Returns a temporary key.
+local function bsi_below(g, field, cbits, T, base)
   local state = bsi_states(g, field)
-  local ex = g .. ':n:' .. field .. ':ex'
-  local eq = T.new()
-  if within then
-    redis.call('BITOP', 'AND', eq, within, ex)
-  else
-    redis.call('BITOP', 'OR', eq, ex)
+  local lt = T.new()
+  local lowest = nil
+  for b = 0, 63 do
+    if string.sub(cbits, 64 - b, 64 - b) == '1' then
+      lowest = b
+      break
+    end
   end
-  local want_lt = (op == '<' or op == '<=')
-  local want_gt = (op == '>' or op == '>=')
-  local side = T.new() -- LT or GT, empty until something lands in it
+  if lowest == nil then return lt end -- nothing is below the smallest key
+  local eq = T.new()
+  redis.call('BITOP', 'OR', eq, base)
   local t = T.new()
-  for b = 63, 0, -1 do
+  for b = 63, lowest, -1 do
     local c = string.sub(cbits, 64 - b, 64 - b)
     local s = state[b] or 'u'
     if s == 's' then
       local slice = g .. ':n:' .. field .. ':' .. b
       redis.call('BITOP', 'AND', t, eq, slice) -- t: equal so far, with this bit set
       if c == '1' then
-        if want_lt then
-          redis.call('BITOP', 'XOR', eq, eq, t) -- eq now: this bit clear, so below c
-          redis.call('BITOP', 'OR', side, side, eq)
-        end
+        redis.call('BITOP', 'XOR', eq, eq, t) -- eq now: equal so far, bit clear: below
+        redis.call('BITOP', 'OR', lt, lt, eq)
         eq, t = t, eq
       else
-        if want_gt then redis.call('BITOP', 'OR', side, side, t) end
-        redis.call('BITOP', 'XOR', eq, eq, t) -- keep those with the bit clear
+        redis.call('BITOP', 'XOR', eq, eq, t) -- those with the bit set are above: drop them
       end
     elseif s == 'u' then
-      redis.call('DEL', eq)
       break
     elseif s ~= c then
-      -- every value has bit s here: all of eq is below c (s = 0) or above it (s = 1)
-      if (c == '1' and want_lt) or (c == '0' and want_gt) then redis.call('BITOP', 'OR', side, side, eq) end
+      -- every value has bit s here: all of eq is below (s = 0 < c = 1) or above
+      if c == '1' then redis.call('BITOP', 'OR', lt, lt, eq) end
+      break
+    end
+  end
+  return lt
+end
+
+-- For sorted, distinct keys `bounds`: how many members of `base` lie below each. One walk down the
+-- slices shared by all the bounds, splitting where their bits part (a trie of their bits), so the
+-- bits a set of bounds has in common (sign, exponent, a round number's leading digits) are read
+-- once for all, and each bound stops at its lowest set bit. Temporaries are freed as the walk
+-- returns: a handful per level are alive at once.
+local function bsi_below_many(g, field, bounds, T, base)
+  local state = bsi_states(g, field)
+  local counts = {}
+  local lowest = {}
+  for j, bits in ipairs(bounds) do
+    lowest[j] = -1
+    for b = 0, 63 do
+      if string.sub(bits, 64 - b, 64 - b) == '1' then
+        lowest[j] = b
+        break
+      end
+    end
+  end
+  local function bit(j, b) return string.sub(bounds[j], 64 - b, 64 - b) end
+  -- eq: members equal to the group's bounds on bits 63..level+1; lt: those below them
+  local function walk(level, group, eq, lt)
+    local rest = {}
+    for _, j in ipairs(group) do
+      if lowest[j] > level then counts[j] = redis.call('BITCOUNT', lt) else rest[#rest + 1] = j end
+    end
+    if #rest == 0 then return end
+    local s = state[level] or 'u'
+    if s == 's' then
+      local slice = g .. ':n:' .. field .. ':' .. level
+      local zeros, ones = {}, {}
+      for _, j in ipairs(rest) do
+        if bit(j, level) == '1' then ones[#ones + 1] = j else zeros[#zeros + 1] = j end
+      end
+      local t = T.new()
+      redis.call('BITOP', 'AND', t, eq, slice) -- equal so far with this bit set
+      local eq0 = T.new()
+      redis.call('BITOP', 'XOR', eq0, eq, t) -- equal so far with it clear
+      if #zeros > 0 then walk(level - 1, zeros, eq0, lt) end
+      if #ones > 0 then
+        local lt1 = T.new()
+        redis.call('BITOP', 'OR', lt1, lt, eq0)
+        walk(level - 1, ones, t, lt1)
+        redis.call('DEL', lt1)
+      end
+      redis.call('DEL', t, eq0)
+    elseif s == 'u' then
+      for _, j in ipairs(rest) do counts[j] = redis.call('BITCOUNT', lt) end
+    else
+      -- every value has bit s here: a bound with the other bit has all of eq below it (s = 0) or above
+      local same = {}
+      local under = nil
+      for _, j in ipairs(rest) do
+        local c = bit(j, level)
+        if c == s then
+          same[#same + 1] = j
+        elseif c == '1' then
+          if not under then
+            local u = T.new()
+            redis.call('BITOP', 'OR', u, lt, eq)
+            under = redis.call('BITCOUNT', u)
+            redis.call('DEL', u)
+          end
+          counts[j] = under
+        else
+          counts[j] = redis.call('BITCOUNT', lt)
+        end
+      end
+      if #same > 0 then walk(level - 1, same, eq, lt) end
+    end
+  end
+  local eq = T.new()
+  redis.call('BITOP', 'OR', eq, base)
+  local lt = T.new()
+  local everyone = {}
+  for j = 1, #bounds do everyone[j] = j end
+  walk(63, everyone, eq, lt)
+  return counts
+end
+
+-- The members of `base` whose key equals `cbits`: every slice read (one or two BITOPs each).
+local function bsi_equal(g, field, cbits, T, base)
+  local state = bsi_states(g, field)
+  local eq = T.new()
+  redis.call('BITOP', 'OR', eq, base)
+  local t = T.new()
+  for b = 63, 0, -1 do
+    local c = string.sub(cbits, 64 - b, 64 - b)
+    local s = state[b] or 'u'
+    if s == 's' then
+      local slice = g .. ':n:' .. field .. ':' .. b
+      if c == '1' then
+        redis.call('BITOP', 'AND', eq, eq, slice)
+      else
+        redis.call('BITOP', 'AND', t, eq, slice)
+        redis.call('BITOP', 'XOR', eq, eq, t)
+      end
+    elseif s ~= c then
       redis.call('DEL', eq)
       break
     end
   end
-  if op == '=' then return eq end
-  if op == '!=' then
-    local r = T.new()
-    redis.call('BITOP', 'XOR', r, all, eq)
-    return r
+  return eq
+end
+
+-- A comparison of a number field with a key: 'lt' (below), 'ge' (not below), 'eq', 'ne' (everyone
+-- else, those without a value included). `<=` and `>` come as 'lt' and 'ge' of the next key.
+local function bsi_compare(g, field, op, cbits, T, all)
+  local ex = g .. ':n:' .. field .. ':ex'
+  if op == 'lt' then return bsi_below(g, field, cbits, T, ex) end
+  local r = T.new()
+  if op == 'ge' then
+    redis.call('BITOP', 'XOR', r, ex, bsi_below(g, field, cbits, T, ex))
+  elseif op == 'eq' then
+    return bsi_equal(g, field, cbits, T, ex)
+  else
+    redis.call('BITOP', 'XOR', r, all, bsi_equal(g, field, cbits, T, ex))
   end
-  if op == '<=' or op == '>=' then redis.call('BITOP', 'OR', side, side, eq) end
-  return side
+  return r
 end
 
 -- The key bits of the smallest (or largest) value among the members of `within`, or nil.
