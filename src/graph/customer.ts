@@ -9,7 +9,7 @@ import { toDate } from "./records";
  * whole batch: pattern comprehensions keep it one row per customer. Products and tags come back
  * as ids; their properties are reference data (src/customer360/reference.ts).
  */
-export const CUSTOMER_PROFILE_MAP = `c {.*, profile: {
+const CUSTOMER_PROFILE_MAP = `c {.*, profile: {
     holdings: [(c)-[s:SUBSCRIBES]->(p:Product) | [p.id, s.since.epochMillis]],
     tags: [(c)-[h:HAS_TAG]->(t:Tag) | [t.id, h.value, h.score, h.at.epochMillis]],
     preferredChannels: [(c)-[r:PREFERS]->(ch:Channel) | [r.rank, ch.code]]

@@ -1,5 +1,5 @@
 import { int, type Cypher } from "../platform/neo4j";
-import { CUSTOMER_PROFILE_MAP, inScope, withProfile, type RawProfile } from "./customer";
+import { inScope, withProfile, type RawProfile } from "./customer";
 import type { CustomerNode } from "./model";
 import type { CustomerRecord, CustomerScope } from "./records";
 
@@ -84,7 +84,15 @@ export interface IndexedCustomer {
 
 type IndexedRow = { idx: number; c: CustomerNode & { profile: RawProfile }; familyMember: boolean };
 
-const INDEXED_PROJECTION = `RETURN c.idx AS idx, ${CUSTOMER_PROFILE_MAP} AS c,
+/**
+ * What the bitmaps need of a customer, lean: holdings and tags without their times (a third of what
+ * the unified view's profile carries, and no date conversions), the preferred channel alone.
+ */
+const INDEXED_PROJECTION = `RETURN c.idx AS idx, c {.*, profile: {
+    holdings: [(c)-[:SUBSCRIBES]->(p:Product) | [p.id, 0]],
+    tags: [(c)-[h:HAS_TAG]->(t:Tag) | [t.id, h.value, h.score, 0]],
+    preferredChannels: COLLECT { MATCH (c)-[r:PREFERS]->(ch:Channel) RETURN [r.rank, ch.code] ORDER BY r.rank LIMIT 1 }
+  }} AS c,
   EXISTS { (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer) WHERE m <> c } AS familyMember`;
 
 function indexed(rows: readonly IndexedRow[]): IndexedCustomer[] {
