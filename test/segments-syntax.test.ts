@@ -4,6 +4,7 @@ import type { ProductRecord, TagRecord } from "../src/graph/records";
 import {
   checkSegment,
   compileChecked,
+  jsonPathAt,
   parseSegment,
   printSegment,
   referencedSegmentCodes,
@@ -129,6 +130,21 @@ describe("segment previews' predicates: text and JSON", () => {
         JSON.stringify(json),
       );
     }
+  });
+
+  test("a column of the canonical text maps back to the JSON path of its node", () => {
+    const ast = segmentFromJson({
+      kind: "and",
+      of: [
+        { kind: "compare", op: ">=", left: { kind: "related", relation: "circle", of: { kind: "tag", code: "TEL_X" } }, right: { kind: "literal", value: 3 } },
+        { kind: "in", negated: false, value: { kind: "attribute", name: "segment" }, list: ["A", "B"] },
+      ],
+    });
+    const text = printSegment(ast); // circle(TEL_X) >= 3 AND segment IN ("A", "B")
+    assert.equal(jsonPathAt(ast, text.indexOf("TEL_X") + 1), "$.of[0].left.of");
+    assert.equal(jsonPathAt(ast, text.indexOf(">=") + 1), "$.of[0]");
+    assert.equal(jsonPathAt(ast, text.indexOf('"B"') + 1), "$.of[1].list[1]");
+    assert.equal(jsonPathAt(ast, text.indexOf("segment") + 1), "$.of[1].value");
   });
 
   test("family(…) nests like parentheses: the depth limit holds in text and in JSON", () => {

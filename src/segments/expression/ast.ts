@@ -733,3 +733,40 @@ function describeJson(v: unknown): string {
   if (typeof v === "object") return "an object";
   return `a ${typeof v}`;
 }
+
+/**
+ * The JSON path (`$.of[1].left`) of the innermost node of a tree whose text spans `column`: where a
+ * checker error about a tree read from JSON lies in that JSON. `$` when no node holds it.
+ */
+export function jsonPathAt(ast: SegmentAst, column: number): string {
+  let found = "$";
+  const inside = (n: Span): boolean => n.start <= column && column < Math.max(n.end, n.start + 1);
+  const visit = (n: ConditionNode | ValueNode, path: string): void => {
+    if (!inside(n)) return;
+    found = path;
+    switch (n.kind) {
+      case "and":
+      case "or":
+        n.of.forEach((c, i) => visit(c, `${path}.of[${i}]`));
+        return;
+      case "not":
+      case "related":
+        visit(n.of, `${path}.of`);
+        return;
+      case "compare":
+        visit(n.left, `${path}.left`);
+        visit(n.right, `${path}.right`);
+        return;
+      case "in":
+        visit(n.value, `${path}.value`);
+        n.list.forEach((l, i) => {
+          if (inside(l)) found = `${path}.list[${i}]`;
+        });
+        return;
+      default:
+        return;
+    }
+  };
+  visit(ast, "$");
+  return found;
+}

@@ -21,7 +21,7 @@ import type { SegmentVocabulary } from "./vocabulary";
 export { parseSegment } from "./parse";
 export { checkSegment } from "./check";
 export type { CheckedCondition, CheckedLiteral, CheckedRef, CheckedSegment, CheckedValue } from "./check";
-export { printSegment, printLiteral, segmentFromJson, segmentToJson, KEYWORDS, MAX_DEPTH, MAX_LENGTH, RELATIONS, TRAJECTORY_EVENTS, UPPER_SNAKE } from "./ast";
+export { jsonPathAt, printSegment, printLiteral, segmentFromJson, segmentToJson, KEYWORDS, MAX_DEPTH, MAX_LENGTH, RELATIONS, TRAJECTORY_EVENTS, UPPER_SNAKE } from "./ast";
 export type * from "./ast";
 export { SegmentExpressionError, SegmentJsonError } from "./errors";
 export { segmentVocabulary, type SegmentVocabulary } from "./vocabulary";

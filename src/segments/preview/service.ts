@@ -13,7 +13,8 @@ import type { AttributeInfo } from "../../domain/attributes";
 import { CUSTOMER_ATTRIBUTES } from "../attributes";
 import { checkSegment, type CheckedSegment } from "../expression/check";
 import { parseSegment } from "../expression/parse";
-import { printSegment, segmentFromJson, segmentToJson, type SegmentAst, type SegmentJson } from "../expression/ast";
+import { jsonPathAt, printSegment, segmentFromJson, segmentToJson, type SegmentAst, type SegmentJson } from "../expression/ast";
+import { SegmentExpressionError } from "../expression/errors";
 import { segmentVocabulary, type SegmentVocabulary } from "../expression/vocabulary";
 import { keyBits, numberOfKey } from "./bits";
 import { attributeField, INDEXED_ATTRIBUTES, scoreField, TAG_FIELD, tagValueField } from "./fields";
@@ -131,7 +132,18 @@ export class SegmentPreviews {
       throw new BadUserInputError('Give the segment as `expression` (text, e.g. "TEL_DATA_HEAVY AND arpu >= 100") or as `json` (the builder\'s JSON form), exactly one of the two.', hasText ? "json" : "expression");
     }
     const ast: SegmentAst = hasText ? parseSegment(input.expression as string, { argument: "expression" }) : segmentFromJson(input.json, { argument: "json" });
-    return checkSegment(ast, await this.vocabulary(), { argument: hasText ? "expression" : "json" });
+    const vocabulary = await this.vocabulary();
+    if (hasText) return checkSegment(ast, vocabulary, { argument: "expression" });
+    try {
+      return checkSegment(ast, vocabulary, { argument: "json" });
+    } catch (error) {
+      if (!(error instanceof SegmentExpressionError)) throw error;
+      // a builder edits JSON: say where in it, as well as the column of its text
+      const path = jsonPathAt(ast, error.column);
+      const located = new SegmentExpressionError(`json at ${path}: ${error.message} (the column counts in its text «${printSegment(ast)}»)`, error.column, "json");
+      located.extensions.jsonPath = path;
+      throw located;
+    }
   }
 
   /** The moment a preview's trajectory windows end: `asOf` when given (checked), else now to ten seconds. */
