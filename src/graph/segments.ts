@@ -47,8 +47,8 @@ export async function assignCustomerIdx(graph: Cypher, ids: readonly string[] | 
       `MERGE (s:Sequence {name: 'customerIdx'}) SET s.lock = true
        WITH s, coalesce(head(COLLECT { MATCH (c:Customer) WHERE c.idx IS NOT NULL RETURN c.idx ORDER BY c.idx DESC LIMIT 1 }), 0) AS top
        CALL (top) {
-         MATCH (c:Customer) WHERE ($ids IS NULL OR c.id IN $ids) AND c.idx IS NULL
-         WITH c ORDER BY c.id LIMIT $batch
+         ${ids === null ? "MATCH (c:Customer) WHERE c.idx IS NULL" : "UNWIND $ids AS id MATCH (c:Customer {id: id}) WHERE c.idx IS NULL"}
+         WITH DISTINCT c ORDER BY c.id LIMIT $batch
          WITH collect(c) AS cs
          UNWIND range(0, size(cs) - 1) AS i
          WITH cs[i] AS c, top + i + 1 AS idx
