@@ -9,7 +9,7 @@ import { mintToken } from "../src/auth/tokens";
  */
 export const BENCH_AUTH_SECRET = randomBytes(32).toString("hex");
 
-type BenchRole = "AGENT" | "SERVICE" | "ADMIN" | "ADMIN_CHECKER";
+type BenchRole = "AGENT" | "SERVICE" | "ADMIN" | "ADMIN_CHECKER" | "MARKETER";
 const tokens: Partial<Record<BenchRole, string>> = {};
 
 /** Mints the run's tokens (once, before any load). */
@@ -19,6 +19,8 @@ export async function prepareBenchTokens(): Promise<void> {
   // Contact-policy changes are maker-checker: one ADMIN proposes, another approves.
   tokens.ADMIN = await mintToken(BENCH_AUTH_SECRET, { sub: "bench:ops", roles: ["ADMIN"] }, 12 * 3600);
   tokens.ADMIN_CHECKER = await mintToken(BENCH_AUTH_SECRET, { sub: "bench:ops-checker", roles: ["ADMIN"] }, 12 * 3600);
+  // The segment builder (segment previews).
+  tokens.MARKETER = await mintToken(BENCH_AUTH_SECRET, { sub: "bench:marketer", roles: ["MARKETER"] }, 12 * 3600);
 }
 
 /** The Authorization header of `role`'s token. */
@@ -28,5 +30,5 @@ export function bearer(role: BenchRole): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
 
-/** RATE_LIMITS for the bench's gateways: the bench's two principals, with budgets no load reaches. */
-export const BENCH_RATE_LIMITS = "AGENT=1000000000/1000000000/1000000000,SERVICE=1000000000/1000000000/1000000000";
+/** RATE_LIMITS for the bench's gateways: the bench's loaded principals, with budgets no load reaches. */
+export const BENCH_RATE_LIMITS = "AGENT=1000000000/1000000000/1000000000,SERVICE=1000000000/1000000000/1000000000,MARKETER=1000000000/0/1000000000";

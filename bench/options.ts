@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The parts of the bench that can be run on their own (`--only`). */
-export const SCENARIOS = ["unified-view", "decisions", "realtime"] as const;
+export const SCENARIOS = ["unified-view", "decisions", "realtime", "segments"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What one bench run does; every field has a command-line flag. */
@@ -48,11 +48,18 @@ export interface BenchOptions {
   realtimeRates: number[];
   /** Realtime: measured seconds per rate. */
   realtimeDurationS: number;
+  /** Segments: previews asked per question (warm). */
+  segmentIterations: number;
+  /** Segments: Cypher scans (and cold previews) per question. */
+  segmentScans: number;
+  /** Segments: accepted offers timed until the preview counts the customer in. */
+  segmentFlips: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N]
                       [--decision-concurrency N] [--decision-duration S] [--decision-warmup S] [--breakdown N] [--profile S]
                       [--subscriptions N] [--realtime-rates LIST] [--realtime-duration S]
+                      [--segment-iterations N] [--segment-scans N] [--segment-flips N]
   --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
   --customers             customers in the data set (default 100000); seeded once into .data/bench
   --seed                  data-set seed (default 42)
@@ -71,7 +78,10 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --subscriptions         realtime: open liveOffers subscriptions (default 1000)
   --realtime-rates        realtime: events per second, comma-separated, each measured on one gateway and then on two
                           (default 100,200,300,500; a rate that builds a backlog ends the list)
-  --realtime-duration     realtime: measured seconds per rate (default 15)`;
+  --realtime-duration     realtime: measured seconds per rate (default 15)
+  --segment-iterations    segments: previews timed per question, one at a time (default 40)
+  --segment-scans         segments: Cypher scans and cold previews timed per question (default 5)
+  --segment-flips         segments: accepted offers timed until a preview counts the customer in (default 30)`;
 
 /** Parses the command line; throws an Error whose message names the bad flag. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {
@@ -95,6 +105,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       subscriptions: { type: "string", default: "1000" },
       "realtime-rates": { type: "string", default: "100,200,300,500" },
       "realtime-duration": { type: "string", default: "15" },
+      "segment-iterations": { type: "string", default: "40" },
+      "segment-scans": { type: "string", default: "5" },
+      "segment-flips": { type: "string", default: "30" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -116,6 +129,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     subscriptions: intFlag("subscriptions", values.subscriptions, 1, 100_000),
     realtimeRates: values["realtime-rates"].split(",").map((rate) => intFlag("realtime-rates", rate.trim(), 1, 100_000)),
     realtimeDurationS: intFlag("realtime-duration", values["realtime-duration"], 1, 3_600),
+    segmentIterations: intFlag("segment-iterations", values["segment-iterations"], 1, 100_000),
+    segmentScans: intFlag("segment-scans", values["segment-scans"], 1, 1_000),
+    segmentFlips: intFlag("segment-flips", values["segment-flips"], 0, 10_000),
   };
 }
 

@@ -7,7 +7,9 @@
  * - decisions: `nextBestOffers` for one customer on our gateway, with where a decision's time goes
  *   (bench/decisions.ts);
  * - realtime: event in → offer on a subscriber's socket, 1,000 subscriptions, on one gateway and
- *   on two (bench/realtime.ts).
+ *   on two (bench/realtime.ts);
+ * - segments: segment previews on the bitmaps beside a Cypher scan of the same question, graph and
+ *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -33,7 +35,8 @@ import { bulkSeed, type BulkSeedResult } from "../seeds/import";
 import { startOfUtcDay } from "../seeds/index";
 import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
-import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordRealtime, recordSetting, recordUnifiedView } from "./figures";
+import { runSegmentScenario } from "./segments";
+import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { runUnifiedViewScenario } from "./unified-view";
@@ -165,6 +168,21 @@ runMain(
     }
     if (scenarios.has("realtime")) {
       recordRealtime(report, await runRealtimeScenario({ opts, neo4jEnv, redisUrl, say }));
+    }
+    if (scenarios.has("segments")) {
+      recordSegments(
+        report,
+        await runSegmentScenario({
+          gateway,
+          neo4j: services.neo4j,
+          redisUrl,
+          redisKeyPrefix: REDIS_KEY_PREFIX,
+          iterations: opts.segmentIterations,
+          scans: opts.segmentScans,
+          flips: opts.segmentFlips,
+          say,
+        }),
+      );
     }
     recordInterference(report, interference);
     recordJitWarnings(report, jit);

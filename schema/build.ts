@@ -11,6 +11,7 @@ import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
 import { ChangeTagResolver, SegmentTagsResolver, TagLibraryResolver } from "../resolvers/tag.resolver";
+import { SegmentPreviewResolver } from "../resolvers/segment.resolver";
 // Last: type-graphql emits types in the order their classes load, so the approval types come after
 // the rest, and the audit trail after the operations it records.
 import { ChangeResolver } from "../resolvers/approval.resolver";
@@ -22,7 +23,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      SegmentTagsResolver, TagLibraryResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
+      SegmentTagsResolver, TagLibraryResolver, SegmentPreviewResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
       AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,

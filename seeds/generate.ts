@@ -145,6 +145,19 @@ export function customerIndex(id: string): number | null {
   return Number.isSafeInteger(n) && n >= 1 ? n : null;
 }
 
+/** Customer numbers below this are the seed's own and are their dense index too. */
+const MAX_SEEDED_INDEX = 100_000_000;
+
+/**
+ * The dense index (`Customer.idx`, the bit of the segment bitmaps) the seed gives a customer: its
+ * customer number. Customers written under other ids (test support's fresh customers, numbered from
+ * 1,000,000,000) get none here and the next free one when written (src/graph/segments.ts).
+ */
+export function seededCustomerIdx(id: string): number | null {
+  const n = customerIndex(id);
+  return n !== null && n < MAX_SEEDED_INDEX ? n : null;
+}
+
 // China Mobile number ranges.
 const MSISDN_PREFIXES = ["134", "135", "136", "137", "138", "139", "147", "150", "151", "152", "157", "158", "159", "178", "182", "183", "184", "187", "188", "195", "198"] as const;
 

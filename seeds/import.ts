@@ -18,7 +18,7 @@ import { PRODUCT_KINDS } from "../src/domain/vocabulary";
 import type { Logger } from "../src/platform/logger";
 import { importNeo4jStore, installNeo4j, neo4jStoreIsFresh, type ImportNodes, type ImportRelationships, type ImportStage } from "../src/main/launch/neo4j";
 import { CHANNELS, EXCLUDES, PRODUCTS, REGIONS, REQUIRES, TAGS, UPGRADES_TO, tagNode } from "./catalogue";
-import { GENERATOR_VERSION, cohortCount, customerIndex, generateSteps, type CallEdge, type CohortRange, type GeneratedCustomer } from "./generate";
+import { GENERATOR_VERSION, cohortCount, customerIndex, generateSteps, seededCustomerIdx, type CallEdge, type CohortRange, type GeneratedCustomer } from "./generate";
 import { count, tagStatistics, tally, type TagTally } from "./statistics";
 
 /** The importer's value types this seed uses (a column without one is a string). */
@@ -155,6 +155,7 @@ const CUSTOMER_INT_FIELDS = new Set<string>(["age", "tenureMonths", "creditScore
 // neo4j.int, floats for other numbers, datetimes where it calls datetime()).
 const CUSTOMER_TYPES: { [K in keyof CustomerNode]-?: ColumnType } = {
   id: "string",
+  idx: "long",
   msisdn: "string",
   name: "string",
   gender: "string",
@@ -183,7 +184,7 @@ const CUSTOMER_TYPES: { [K in keyof CustomerNode]-?: ColumnType } = {
   roamingDays3m: "long",
 };
 for (const [key, type] of Object.entries(CUSTOMER_TYPES)) {
-  if ((type === "long") !== CUSTOMER_INT_FIELDS.has(key)) throw new Error(`seeds/import.ts: the type of Customer.${key} disagrees with the Bolt writer's integer fields`);
+  if (key !== "idx" && (type === "long") !== CUSTOMER_INT_FIELDS.has(key)) throw new Error(`seeds/import.ts: the type of Customer.${key} disagrees with the Bolt writer's integer fields`);
 }
 
 const PRODUCT_TYPES: { [K in keyof ProductNode]-?: ColumnType } = {
@@ -283,7 +284,11 @@ const CATALOGUE_TABLES = {
 /** The files of the customers: a header file, and one part per worker generating them. */
 const CUSTOMER_TABLES = {
   groups: { columns: propsOf<GroupNode>(GROUP_TYPES, { key: "id", group: "Group" }), labels: ["Group"] },
-  customers: { columns: propsOf<CustomerNode>(CUSTOMER_TYPES, { key: "id", group: "Customer" }), labels: ["Customer"] },
+  customers: {
+    // idx is not generated: it is the customer number, as the Bolt writer stores it (./load)
+    columns: propsOf<CustomerNode>(CUSTOMER_TYPES, { key: "id", group: "Customer" }).map((c) => (c.header === "idx:long" ? { ...c, value: (row: CustomerNode) => seededCustomerIdx(row.id) } : c)),
+    labels: ["Customer"],
+  },
   contacts: { columns: propsOf<ContactNode>(CONTACT_TYPES, { key: "id", group: "Contact" }), labels: ["Contact"] },
   preferences: { columns: propsOf<HiddenPreferenceNode>(PREFERENCE_TYPES), labels: ["HiddenPreference"] },
   lives_in: { columns: ends<CustomerNode>("Customer", (c) => c.id, "Region", (c) => c.regionId), type: "LIVES_IN" },

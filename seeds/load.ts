@@ -9,7 +9,7 @@
  * complete and skipped.
  */
 import neo4j from "neo4j-driver";
-import type { CallEdge, GeneratedCustomer, Holding } from "./generate";
+import { seededCustomerIdx, type CallEdge, type GeneratedCustomer, type Holding } from "./generate";
 import type { Graph } from "../src/platform/neo4j";
 import { ServiceUnavailableError } from "../src/platform/errors";
 import type { ChannelNode, ContactNode, GroupNode, HiddenPreferenceNode, ProductNode, RegionNode, SeedRunNode, TagNode } from "../src/graph/model";
@@ -298,6 +298,8 @@ function customerRow(g: GeneratedCustomer): Record<string, unknown> {
   // JavaScript numbers travel as floats; counts are stored as integers.
   const props: Record<string, unknown> = { ...g.customer };
   for (const f of INT_FIELDS) props[f] = neo4j.int(g.customer[f]);
+  const idx = seededCustomerIdx(g.customer.id);
+  if (idx !== null) props.idx = neo4j.int(idx);
   return {
     props,
     holdings: g.holdings.map((h: Holding) => [h.productId, Date.parse(h.since)]),

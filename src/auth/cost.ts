@@ -20,6 +20,17 @@ import { QueryLimitError } from "../platform/errors";
 /** One decision: a graph read, a Redis script and a trajectory write, against 1 for an object read. */
 export const DECISION_COST = 150;
 
+/**
+ * Fields that run set algebra over every customer in Redis (and, for graph and trajectory
+ * predicates, an indexed Cypher statement): a segment preview, and each distribution asked of it.
+ */
+export const PREVIEW_COST = 100;
+export const DISTRIBUTION_COST = 50;
+const FIXED: Readonly<Record<string, (args: Record<string, unknown>) => number>> = {
+  "Query.segmentPreview": (a) => PREVIEW_COST + DISTRIBUTION_COST * (Array.isArray(a.distributionOf) ? a.distributionOf.length : 0),
+  "SegmentPreview.distribution": () => DISTRIBUTION_COST,
+};
+
 /** The coordinates that are decisions: each call decides once (its `limit` placements share the read and the write). */
 const DECISIONS: ReadonlySet<string> = new Set(["Query.nextBestOffers", "Customer.nextBestOffers"]);
 
@@ -42,6 +53,7 @@ const SIZED: Readonly<Record<string, (args: Record<string, unknown>) => number>>
   "Mutation.ingestEvents": (a) => (Array.isArray(a.events) ? a.events.length : 1),
   "Query.nextBestOffers": (a) => num(a.limit),
   "Customer.nextBestOffers": (a) => num(a.limit),
+  "SegmentPreview.sample": (a) => num(a.first),
 };
 
 /**
@@ -93,7 +105,7 @@ export function operationCost(
     if (decision) sawDecision = true;
     const own = isCompositeType(getNamedType(field.type)) ? 1 : 0;
     const size = SIZED[coordinate]?.(args) ?? 1;
-    return size * (own + childComplexity) + (decision ? DECISION_COST : 0);
+    return size * (own + childComplexity) + (decision ? DECISION_COST : 0) + (FIXED[coordinate]?.(args) ?? 0);
   };
   try {
     cost = getComplexity({ ...options, estimators: [costEstimator] });

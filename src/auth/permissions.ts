@@ -103,6 +103,12 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Query.tag": { purpose: "One tag with its versions, publish log and evaluation.", roles: { ...MARKETING_READERS } },
   "Query.tagImpact": { purpose: "What uses a tag (segments, strategies, offers) before it goes offline.", roles: { ...MARKETING_READERS } },
   "Query.searchIndicators": { purpose: "Indicator search for segment builders: tags, values, attributes.", roles: { ...MARKETING_READERS } },
+  "Query.segmentPreview": {
+    purpose: "Size a segment at once (count, distributions, a masked sample of members) without saving anything.",
+    roles: { ...MARKETING_READERS },
+  },
+  "Query.segmentIndex": { purpose: "The segment index previews are sized on: served, built when, a build's progress.", roles: { ...MARKETING_READERS, SERVICE: true } },
+  "Mutation.rebuildSegmentIndex": { purpose: "Rebuild the segment index from the graph (in the background, one replica at a time).", roles: { SERVICE: true, ADMIN: true } },
   "Mutation.createTag": { purpose: "Create a tag as a draft (served only once approved and published).", roles: { MARKETER: true } },
   "Mutation.updateTag": { purpose: "Edit a tag's draft (a published tag gets a new draft version).", roles: { MARKETER: true } },
   "Mutation.submitTag": { purpose: "Propose a tag's draft for approval (an APPROVER who did not write it approves).", roles: { MARKETER: true } },

@@ -7,6 +7,7 @@ import type { RequestScope } from "../customer360/scope";
 import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
 import type { DecisionInputs, DecisionRecord, ScopedDecision } from "../graph/decision";
 import type { MarketingService } from "../marketing/service";
+import type { CustomerChanges } from "../segments/preview/index";
 import { ForbiddenError } from "../platform/errors";
 import type { Graph } from "../platform/neo4j";
 import { Decider, type DecisionContext, type DecisionRequest, type DecisionScope, type ScoredCandidate } from "./decide";
@@ -37,6 +38,8 @@ export class DecisioningService {
     /** Agents' calls: an agent answers the decisions of customers it talked to. */
     private readonly calls: CallRegister | null = null,
     onceOptions: OnceOptions = DEFAULT_ONCE,
+    /** Told when an answer changes a customer (an accepted offer adds a holding), so segment memberships follow within a second. */
+    private readonly changes: CustomerChanges | null = null,
   ) {
     this.propensity = new PropensityModel(redis);
     this.writer = new DecisionWriter(graph);
@@ -118,7 +121,7 @@ export class DecisioningService {
   async respond(scope: RequestScope, decisionId: string, outcome: ResponseOutcome): Promise<DecisionRecord> {
     const [snapshot, products] = await Promise.all([this.marketing.snapshot(), this.reference.products()]);
     const calls = this.calls;
-    return respondToOffer(
+    const answered = await respondToOffer(
       {
         graph: scope.graph,
         load: (id) => scope.loaders.decision.load(id),
@@ -147,5 +150,8 @@ export class DecisioningService {
       decisionId,
       outcome,
     );
+    // An acceptance subscribed the customer (and may have dropped what the product excludes): behind the answer.
+    if (outcome === "ACCEPTED") this.changes?.changed([answered.customerId], ["holdings"]);
+    return answered;
   }
 }

@@ -21,6 +21,7 @@
  *   (:Contact  ContactNode)        one trajectory entry; those the gateway writes for decisions are also :Decided
  *   (:HiddenPreference HiddenPreferenceNode)  ground truth for evaluation; never linked, never served
  *   (:SeedRun  SeedRunNode)        one per completed seed run (idempotency and provenance)
+ *   (:Sequence {name})             a lock node for allocating customers' dense `idx` (src/graph/segments.ts)
  *   (:Segment  SegmentNode)        a target group defined by an expression over tags and attributes
  *   (:Offer    OfferNode)          a proposal of one product, with a creative per channel
  *   (:Strategy StrategyNode)       who gets which offers on which channels (the strategy cube)
@@ -183,6 +184,13 @@ export interface AttributeValueIndicatorNode {
 
 export interface CustomerNode {
   id: string; // "C0000001", in generation order
+  /**
+   * The customer's place in the dense customer index (1, 2, …; unique), the bit that stands for it
+   * in the segment bitmaps (src/segments/preview). The seed writes its customer number; customers
+   * written otherwise get the next free one (assignCustomerIdx, src/graph/segments.ts), and the
+   * index build assigns any still missing.
+   */
+  idx?: number;
   msisdn: string; // 11 digits, unique
   name: string;
   gender: "F" | "M";

@@ -5,6 +5,7 @@
 import neo4j from "neo4j-driver";
 import type { Graph, GraphSession } from "../platform/neo4j";
 import { CONTACT_TRAJECTORY_INDEX, INDICATOR_SEARCH_INDEX } from "./model";
+import { SEGMENT_SCHEMA } from "./segments";
 
 /**
  * The audit trail's (./audit.ts): written by gateways from their first request, so each gateway's
@@ -25,6 +26,7 @@ export const AUDIT_SCHEMA: readonly string[] = [
 export const SCHEMA: readonly string[] = [
   "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (c:Customer) REQUIRE c.id IS UNIQUE",
   "CREATE CONSTRAINT customer_msisdn IF NOT EXISTS FOR (c:Customer) REQUIRE c.msisdn IS UNIQUE",
+  ...SEGMENT_SCHEMA,
   "CREATE CONSTRAINT product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.id IS UNIQUE",
   "CREATE CONSTRAINT product_code IF NOT EXISTS FOR (p:Product) REQUIRE p.code IS UNIQUE",
   "CREATE CONSTRAINT channel_code IF NOT EXISTS FOR (c:Channel) REQUIRE c.code IS UNIQUE",

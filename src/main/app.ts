@@ -22,7 +22,15 @@ export interface App {
 export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
-  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & { realtime?: Partial<RealtimeConfig>; audit?: Partial<AuditConfig>; auth: AuthConfig; limits?: Partial<LimitsConfig>; production?: boolean };
+  config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & {
+    realtime?: Partial<RealtimeConfig>;
+    audit?: Partial<AuditConfig>;
+    auth: AuthConfig;
+    limits?: Partial<LimitsConfig>;
+    production?: boolean;
+    /** Build the segment index in the background at start when none is served (default true; tests build it where they preview). */
+    segmentIndexOnStart?: boolean;
+  };
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
@@ -49,6 +57,8 @@ export async function openApp(opts: {
     realtime.start();
     services.tags.start();
     auditTrail.start();
+    // builds the segment bitmaps in the background when none are served (a preview starts the build too)
+    if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
     let closing: Promise<void> | undefined;
     return {
       gateway,

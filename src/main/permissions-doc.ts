@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PERSONAL_TYPES } from "../audit/personal-data";
-import { DECISION_COST, QUERY_LIMITS } from "../auth/cost";
+import { DECISION_COST, DISTRIBUTION_COST, PREVIEW_COST, QUERY_LIMITS } from "../auth/cost";
 import { PERMISSIONS } from "../auth/permissions";
 import { ROLES } from "../auth/principal";
 import { DEFAULT_RATE_LIMITS, RATE_WINDOW_SECONDS } from "../auth/rate-limits";
@@ -97,7 +97,9 @@ whose length the client chooses multiplies everything under it by that length (\
 \`circle(limit)\`, \`contacts(first)\`, \`parkedEvents(first)\`, \`ingestEvents(events)\`, the
 placements of \`nextBestOffers(limit)\`); a decision (\`Query.nextBestOffers\` and
 \`Customer.nextBestOffers\`) weighs ${DECISION_COST} on top, because it reads the graph, runs the contact-policy
-script and writes to the trajectory. Scalars are free; lists the data sizes (a customer's tags, the
+script and writes to the trajectory; a segment preview (\`Query.segmentPreview\`) weighs ${PREVIEW_COST} and each of
+its distributions (\`distributionOf\`, \`distribution\`) ${DISTRIBUTION_COST} (set algebra over every customer, and Cypher for graph and trajectory predicates), and
+its \`sample(first)\` multiplies by \`first\`. Scalars are free; lists the data sizes (a customer's tags, the
 catalogue) count once. Armor's cost limit is off: it weighs every field alike and multiplies only
 by literal \`first\`/\`last\`, so it sees neither a decision nor a \`circle(limit: $n)\`.
 

@@ -18,6 +18,8 @@ import type { Graph } from "../platform/neo4j";
 import { PubSub } from "../platform/pubsub";
 import { RealtimeService } from "../realtime/service";
 import { TagService } from "../tags/service";
+import { SegmentIndex } from "../segments/preview/index";
+import { SegmentPreviews } from "../segments/preview/service";
 import { createContext, type Services } from "../server/context";
 
 /** The services, the invalidation bus that keeps their caches in step across replicas, and the pub/sub connection both listen on. */
@@ -28,8 +30,8 @@ export interface Wired extends Services {
 }
 
 /**
- * Builds every domain service in dependency order (audit → reference data → approvals → tag
- * library → marketing → contact policy → decisioning → advice → real time) on one graph and one
+ * Builds every domain service in dependency order (audit → reference data → approvals → segment
+ * index and previews → tag library → marketing → contact policy → decisioning → advice → real time) on one graph and one
  * Redis. Rooms whose changes need approval register them with the approvals as they are built.
  * Used by the gateway and by tools (bench, evaluation) that decide without serving (they start no
  * audit writer).
@@ -43,14 +45,16 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const calls = new CallRegister(redis, realtimeConfig.callWindowMs);
   const customers = new Customer360Service(reference, calls);
   const approvals = new Approvals(log);
-  const tags = new TagService(graph, reference, bus, approvals, log);
+  const segmentIndex = new SegmentIndex(graph, redis, reference, log);
+  const segments = new SegmentPreviews(segmentIndex, graph, reference);
+  const tags = new TagService(graph, reference, bus, approvals, log, segmentIndex);
   const marketing = new MarketingService(graph, reference, bus, approvals, log);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
-  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls);
+  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, segmentIndex);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, segments, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

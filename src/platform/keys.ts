@@ -35,6 +35,26 @@
  *                                        holding its audit entries as JSON; consumer group "audit-writer";
  *                                        entries are deleted once committed to Neo4j, never trimmed unread)
  *   audit:parked                         audit stream entries the graph refused for good, with the error (stream, capped)
+ *   segments:{idx}:current               the generation of the segment bitmaps served (src/segments/preview)
+ *   segments:{idx}:next                  the last generation number handed out (counter)
+ *   segments:{idx}:build                 the index build: state, generation, progress, times, error (hash)
+ *   segments:{idx}:build:lock            the replica building it (lease, PX)
+ *   segments:{idx}:changes               customers whose bits changed recently (zset: idx → time, ms), replayed
+ *                                        after a build or a tag refresh so none is lost to it
+ *   segments:{idx}:g<gen>:all            every customer of generation <gen>
+ *   segments:{idx}:g<gen>:v:<field>:<v>  the customers with value <v> of a value field (bitmap)
+ *   segments:{idx}:g<gen>:vals:<field>   a value field's values (set)
+ *   segments:{idx}:g<gen>:n:<field>:<b>  bit <b> (0–63) of a number field's keys (bitmap); …:ex, who has one
+ *   segments:{idx}:g<gen>:bsi:<field>    a number field's bits: "0"/"1" shared by every value, "s" sliced,
+ *                                        "u" no value yet (hash)
+ *   segments:{idx}:g<gen>:fields         field → "v" (values) or "n" (number) (hash)
+ *   segments:{idx}:g<gen>:info           the generation's customers, highest idx, build time (hash)
+ *   segments:{idx}:g<gen>:keys           every key of the generation, for dropping it (set)
+ *   segments:{idx}:r:<id>                one preview's members (bitmap, TTL a minute): its distributions and
+ *                                        sample read it
+ *   segments:{idx}:d:<hash>              a graph or trajectory predicate's members (bitmap, TTL seconds)
+ *   segments:{idx}:t:<id>:<n>            an evaluation's temporaries (deleted by the script that made them)
+ *   Every segment key carries the {idx} hash tag: the scripts combine any of them, so they share a slot.
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -81,6 +101,18 @@ export const keys = {
   },
   /** Rate limits (src/auth/rate-limits.ts): the prefix rate-limiter-flexible puts before ":<principalId>". */
   rateLimit: (budget: string): string => `rl:${budget}`,
+  /** Segment bitmaps (src/segments/preview/): keys are built below this base (the scripts append to it). */
+  segments: {
+    base: (): string => "segments:{idx}",
+    current: (): string => "segments:{idx}:current",
+    next: (): string => "segments:{idx}:next",
+    build: (): string => "segments:{idx}:build",
+    buildLock: (): string => "segments:{idx}:build:lock",
+    changes: (): string => "segments:{idx}:changes",
+    generation: (gen: number): string => `segments:{idx}:g${gen}`,
+    result: (id: string): string => `segments:{idx}:r:${id}`,
+    derived: (hash: string): string => `segments:{idx}:d:${hash}`,
+  },
   push: {
     all: (): string => "push:all",
     customer: (customerId: string): string => `push:customer:${customerId}`,

@@ -19,10 +19,15 @@ export interface GraphConnection {
 /** Reads the server may run before it ends them (TransactionTimedOutClientConfiguration → SERVICE_UNAVAILABLE). */
 export const DEFAULT_READ_TIMEOUT_MS = 5_000;
 
-/** Statements sent to Neo4j by this process and how many have come back (succeeded or failed). */
+/**
+ * Statements sent to Neo4j by this process for requests and the event consumer, and how many have
+ * come back (succeeded or failed); `background` counts those of background jobs apart (the segment
+ * index's build and upkeep, src/segments/preview), which run on their own schedule.
+ */
 export interface GraphStats {
   started: number;
   settled: number;
+  background: number;
 }
 
 /** Counts Bolt round trips (one per transaction run through a {@link GraphSession}). */
@@ -56,7 +61,7 @@ export function int(value: number): ReturnType<typeof neo4j.int> {
  */
 export class Graph {
   /** Process-wide counts of statements, for operators and for tests that check work stopped. */
-  readonly stats: GraphStats = { started: 0, settled: 0 };
+  readonly stats: GraphStats = { started: 0, settled: 0, background: 0 };
 
   private constructor(
     private readonly driver: Driver,
@@ -86,6 +91,15 @@ export class Graph {
     return new GraphSession(this, counter, signal);
   }
 
+  /**
+   * A session for background work whose reads may take longer than a request's (building the
+   * segment index from every customer, a graph predicate over a million): each read may run
+   * `readTimeoutMs` before the server ends it. Its statements count in `stats.background`.
+   */
+  backgroundSession(readTimeoutMs: number): GraphSession {
+    return new GraphSession(this, { queries: 0 }, undefined, readTimeoutMs, true);
+  }
+
   /** Runs `PROFILE <cypher>` and returns Neo4j's profiled plan (operators with rows and db hits). */
   async profile(cypher: string, params: Params): Promise<ProfiledPlan> {
     try {
@@ -105,13 +119,25 @@ export class Graph {
    * where a managed transaction adds BEGIN and COMMIT. A read has nothing to roll back, and we
    * would rather fail fast than retry. Writes run in managed transactions with the driver's retries.
    */
-  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params): Promise<T[]> {
+  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number = this.readTimeoutMs, background = false): Promise<T[]> {
+    if (background) {
+      this.stats.background += 1;
+      return this.execute(mode, cypher, params, readTimeoutMs);
+    }
     this.stats.started += 1;
+    try {
+      return await this.execute(mode, cypher, params, readTimeoutMs);
+    } finally {
+      this.stats.settled += 1;
+    }
+  }
+
+  private async execute<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number): Promise<T[]> {
     try {
       if (mode === "READ") {
         const session = this.driver.session({ defaultAccessMode: neo4j.session.READ, ...(this.database ? { database: this.database } : {}) });
         try {
-          const result = await session.run(cypher, params, { timeout: this.readTimeoutMs });
+          const result = await session.run(cypher, params, { timeout: readTimeoutMs });
           return result.records.map((r) => r.toObject() as T);
         } finally {
           await session.close();
@@ -124,8 +150,6 @@ export class Graph {
       return result.records.map((r) => r.toObject() as T);
     } catch (error) {
       throw mapDriverError(error);
-    } finally {
-      this.stats.settled += 1;
     }
   }
 
@@ -184,14 +208,17 @@ export class GraphSession implements Cypher {
     private readonly graph: Graph,
     readonly counter: QueryCounter,
     readonly signal?: AbortSignal,
+    /** Overrides the graph's read timeout (background work only: see Graph.backgroundSession). */
+    private readonly readTimeoutMs?: number,
+    private readonly background = false,
   ) {}
 
   read<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    return this.guard(() => this.graph.run<T>("READ", cypher, params));
+    return this.guard(() => this.graph.run<T>("READ", cypher, params, this.readTimeoutMs, this.background));
   }
 
   write<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    return this.guard(() => this.graph.run<T>("WRITE", cypher, params));
+    return this.guard(() => this.graph.run<T>("WRITE", cypher, params, undefined, this.background));
   }
 
   profile(cypher: string, params: Params = {}): Promise<ProfiledPlan> {

@@ -114,6 +114,17 @@ export const CUSTOMER_ATTRIBUTES: Readonly<Record<string, AttributeInfo>> = Obje
 
 const ATTRIBUTE_ENTRIES = Object.entries(DEFINITIONS) as Array<[AttributeName, AttributeDefinition]>;
 
+/**
+ * A customer's attributes as segment expressions see them (missing ones null): what decisions
+ * evaluate per customer and what the population bitmaps of segment previews hold, computed once, here.
+ */
+export function customerAttributes(customer: CustomerRecord, context: SubjectContext = {}): Record<string, AttributeValue> {
+  const attributes: Record<string, AttributeValue> = {};
+  // `?? null`: Neo4j stores no null properties, so a customer read from the graph lacks dndList when off the lists
+  for (const [name, def] of ATTRIBUTE_ENTRIES) attributes[name] = def.of(customer, context) ?? null;
+  return attributes;
+}
+
 /** Everything a segment expression can look at for one customer. */
 export interface SegmentSubject {
   attributes: Readonly<Record<string, AttributeValue>>;
@@ -138,9 +149,7 @@ export function segmentSubject(
   const profile = customer.profile;
   if (!profile) throw new Error(`segmentSubject needs customer ${customer.id} read with its profile (holdings and tags)`);
 
-  const attributes: Record<string, AttributeValue> = {};
-  // `?? null`: Neo4j stores no null properties, so a customer read from the graph lacks dndList when off the lists
-  for (const [name, def] of ATTRIBUTE_ENTRIES) attributes[name] = def.of(customer, context) ?? null;
+  const attributes = customerAttributes(customer, context);
 
   const carried = new Map<string, { value: string | null; score: number | null }>();
   for (const t of profile.tags) {

@@ -14,6 +14,7 @@ import type { MarketingService } from "../marketing/service";
 import type { Graph } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import type { RealtimeService } from "../realtime/service";
+import type { SegmentPreviews } from "../segments/preview/service";
 import type { TagService } from "../tags/service";
 
 /** One service object per domain room: what resolvers may call. */
@@ -22,6 +23,7 @@ export interface DomainServices {
   customers: Customer360Service;
   approvals: Approvals;
   tags: TagService;
+  segments: SegmentPreviews;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
   contactPolicyChanges: ContactPolicyChanges;
@@ -67,6 +69,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     customers: services.customers,
     approvals: services.approvals,
     tags: services.tags,
+    segments: services.segments,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
     contactPolicyChanges: services.contactPolicyChanges,

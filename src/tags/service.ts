@@ -35,6 +35,7 @@ import {
   type TagVersionRecord,
 } from "../graph/tags";
 import { tagCodesIn } from "../segments/expression";
+import type { SegmentIndex } from "../segments/preview/index";
 import { BadUserInputError, ConflictError, ConstraintViolationError, ForbiddenError, NotFoundError } from "../platform/errors";
 import type { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
@@ -151,6 +152,8 @@ export class TagService {
     private readonly bus: InvalidationBus,
     private readonly approvals: Approvals,
     private readonly log: Logger,
+    /** The segment bitmaps: a tag published (its values perhaps recomputed with it) is re-read into them. */
+    private readonly segmentIndex: Pick<SegmentIndex, "refreshTag"> | null = null,
   ) {
     this.indicators = new IndicatorSearch(graph, log);
     approvals.register({
@@ -461,7 +464,9 @@ export class TagService {
     if (noted.published) scope.audit.change({ targetType: "Tag", targetId: id, ...noted.published });
     await this.tellReplicas(id);
     this.refreshBehind(id);
-    return this.mustFind(scope, id);
+    const published = await this.mustFind(scope, id);
+    this.refreshBitmaps(published.code);
+    return published;
   }
 
   /**
@@ -539,6 +544,16 @@ export class TagService {
   private refreshBehind(id: string): void {
     refreshTagStatistics(this.graph.session(), id).catch((error: unknown) =>
       this.log.warn({ tag: id, err: error instanceof Error ? error.message : String(error) }, "refreshing a published tag's statistics failed; refreshTagStatistics retries it"),
+    );
+  }
+
+  /**
+   * Re-reads a tag's carriers, values and scores into the segment bitmaps, behind the answer: for a
+   * tag just published, and for the jobs that compute tags (call it after a run).
+   */
+  refreshBitmaps(code: string): void {
+    this.segmentIndex?.refreshTag(code).catch((error: unknown) =>
+      this.log.warn({ tag: code, err: error instanceof Error ? error.message : String(error) }, "refreshing a tag's segment bitmaps failed; the next refresh or build brings it in"),
     );
   }
 

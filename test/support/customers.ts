@@ -3,6 +3,7 @@ import { customerId, customerIndex, generateCustomers, msisdnFor, type CallEdge,
 import { writeActivity, writeCustomers } from "../../seeds/load";
 import { buildCohort, cohortOf, type Cohort } from "../../seeds/structure";
 import type { GroupNode } from "../../src/graph/model";
+import { assignCustomerIdx } from "../../src/graph/segments";
 import { hashText } from "../../src/platform/hash";
 import type { Graph } from "../../src/platform/neo4j";
 import { TEST_DATA } from "./data";
@@ -189,6 +190,8 @@ async function write(batch: readonly GeneratedCustomer[]): Promise<void> {
   };
   await writeCustomers(connection(), rows, "CREATE");
   await writeActivity(connection(), rows, "CREATE");
+  // a customer created gets its place in the dense index of the segment bitmaps at once
+  await assignCustomerIdx(connection().session(), batch.map((g) => g.customer.id));
 }
 
 /**

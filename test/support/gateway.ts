@@ -21,9 +21,9 @@ export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
  * a proxy it can cut.
  */
 export async function startTestGateway(
-  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig>; audit: Partial<AuditConfig>; limits: Partial<LimitsConfig>; production: boolean }> = {},
+  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig>; audit: Partial<AuditConfig>; limits: Partial<LimitsConfig>; production: boolean; segmentIndexOnStart: boolean }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -38,6 +38,9 @@ export async function startTestGateway(
       // tested where a test sets one (test/deadline.test.ts), not as a source of flakes elsewhere.
       limits: { requestTimeoutMs: 60_000, ...limits },
       ...(production !== undefined ? { production } : {}),
+      // Every test process has its own key prefix: building the segment bitmaps in each at start
+      // would cost the suite a build per file; the files that preview start it (or a preview does).
+      segmentIndexOnStart: segmentIndexOnStart ?? false,
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });

@@ -87,6 +87,51 @@ export interface ScoreNode extends Span {
   /** Where the tag code was written inside the parentheses. */
   readonly arg: Span;
 }
+/** `inSegment(CHURN_RISK)`: the customer belongs to another saved segment (by its code). */
+export interface InSegmentNode extends Span {
+  readonly kind: "inSegment";
+  readonly code: string;
+  /** Where the code was written inside the parentheses. */
+  readonly arg: Span;
+}
+/** Who `family(…)` and `circle(…)` count: the other members of the customer's family group, or its calling circle (CALLS either way). */
+export type Relation = "family" | "circle";
+export const RELATIONS: readonly Relation[] = ["family", "circle"];
+/**
+ * `family(holds(BROADBAND))`, `circle(networkType = "5G") >= 3`: how many of the customer's family
+ * members (or calling-circle contacts) satisfy the condition inside. A number when compared; standing
+ * alone, a condition: at least one does.
+ */
+export interface RelatedNode extends Span {
+  readonly kind: "related";
+  readonly relation: Relation;
+  readonly of: ConditionNode;
+}
+/** What a trajectory predicate looks for in the customer's contacts (src/domain/vocabulary.ts CONTACT_KINDS). */
+export type TrajectoryEvent = "contacted" | "complained" | "offered" | "unanswered";
+export const TRAJECTORY_EVENTS: readonly TrajectoryEvent[] = ["contacted", "complained", "offered", "unanswered"];
+/**
+ * A trajectory predicate, over the contacts of the last `within` (`48h`, `14d`) before the moment a
+ * segment is sized at:
+ *
+ *     contacted([CHANNEL,] WINDOW)             any contact (on that channel)
+ *     complained([CHANNEL,] WINDOW)            a complaint (on that channel)
+ *     offered([CHANNEL,] PRODUCT, WINDOW)      an offer presented about the product (a kind, or a quoted code)
+ *     unanswered([CHANNEL,] PRODUCT, WINDOW)   … that the customer has not answered (no acceptance, refusal or click since)
+ */
+export interface TrajectoryNode extends Span {
+  readonly kind: "trajectory";
+  readonly event: TrajectoryEvent;
+  readonly channel: string | null;
+  /** The product an offer was about: a kind (`BROADBAND`) or a business code (`"5G-PLAN-128"`); at most one, and only for offered/unanswered. */
+  readonly productKind: string | null;
+  readonly productCode: string | null;
+  /** A whole number of hours or days: `48h`, `14d`. */
+  readonly within: string;
+  readonly channelArg: Span | null;
+  readonly productArg: Span | null;
+  readonly withinArg: Span;
+}
 /** A customer attribute (`arpu`) or an event field (`event.percent`); as a condition, a boolean one. */
 export interface AttributeNode extends Span {
   readonly kind: "attribute";
@@ -99,7 +144,7 @@ export interface LiteralNode extends Span {
 }
 
 /** What may stand on either side of a comparison or before IN. */
-export type ValueNode = TagValueNode | ScoreNode | AttributeNode | LiteralNode;
+export type ValueNode = TagValueNode | ScoreNode | AttributeNode | LiteralNode | RelatedNode;
 
 /**
  * What may stand where a condition is expected. Score, attribute and literal nodes are here because
@@ -115,6 +160,9 @@ export type ConditionNode =
   | HoldsKindNode
   | HoldsCodeNode
   | TagNode
+  | InSegmentNode
+  | RelatedNode
+  | TrajectoryNode
   | ScoreNode
   | AttributeNode
   | LiteralNode;
@@ -136,6 +184,14 @@ export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$
 export const KEYWORDS: ReadonlySet<string> = new Set(["and", "or", "not", "in", "all", "true", "false"]);
 
 export const COMPARE_OPS: readonly CompareOp[] = ["=", "!=", "<", "<=", ">", ">="];
+
+/** A trajectory window as written: a whole number of hours or days without leading zeros, e.g. `48h`, `14d`. */
+export const WITHIN = /^[1-9][0-9]{0,5}[dh]$/;
+
+/** How a segment code is written: bare when the tokenizer reads it back as one name, quoted otherwise (codes may hold dashes). */
+export function printSegmentCode(code: string): string {
+  return UPPER_SNAKE.test(code) && !KEYWORDS.has(code.toLowerCase()) ? code : quote(code);
+}
 
 // ───────────────────────────── canonical text ─────────────────────────────
 
@@ -272,6 +328,25 @@ class Writer {
       }
       case "tag":
         return { kind: "tag", code: n.code, ...this.word(n.code) };
+      case "inSegment": {
+        this.text += "inSegment(";
+        const arg = this.word(printSegmentCode(n.code));
+        this.text += ")";
+        return { kind: "inSegment", code: n.code, arg, start, end: this.col };
+      }
+      case "trajectory": {
+        this.text += `${n.event}(`;
+        const channelArg = n.channel === null ? null : this.word(n.channel);
+        if (channelArg) this.text += ", ";
+        let productArg: Span | null = null;
+        if (n.productKind !== null) productArg = this.word(n.productKind);
+        else if (n.productCode !== null) productArg = this.word(quote(n.productCode));
+        if (productArg) this.text += ", ";
+        const withinArg = this.word(n.within);
+        this.text += ")";
+        return { kind: "trajectory", event: n.event, channel: n.channel, productKind: n.productKind, productCode: n.productCode, within: n.within, channelArg, productArg, withinArg, start, end: this.col };
+      }
+      case "related":
       case "score":
       case "attribute":
       case "literal":
@@ -294,6 +369,13 @@ class Writer {
         const arg = this.word(n.code);
         this.text += ")";
         return { kind: "score", code: n.code, arg, start, end: this.col };
+      }
+      case "related": {
+        const start = this.col;
+        this.text += `${n.relation}(`;
+        const of = this.condition(n.of, undefined);
+        this.text += ")";
+        return { kind: "related", relation: n.relation, of, start, end: this.col };
       }
     }
   }
@@ -320,6 +402,9 @@ export type SegmentJson =
   | { kind: "holdsKind"; productKind: string }
   | { kind: "holdsCode"; productCode: string }
   | { kind: "tag"; code: string }
+  | { kind: "inSegment"; code: string }
+  | { kind: "related"; relation: Relation; of: SegmentJson }
+  | { kind: "trajectory"; event: TrajectoryEvent; channel: string | null; productKind: string | null; productCode: string | null; within: string }
   | { kind: "score"; code: string }
   | { kind: "attribute"; name: string }
   | { kind: "literal"; value: LiteralValue };
@@ -329,7 +414,8 @@ export type SegmentValueJson =
   | { kind: "tagValue"; code: string }
   | { kind: "score"; code: string }
   | { kind: "attribute"; name: string }
-  | { kind: "literal"; value: LiteralValue };
+  | { kind: "literal"; value: LiteralValue }
+  | { kind: "related"; relation: Relation; of: SegmentJson };
 
 /** The JSON form of a tree (positions dropped); plain objects and arrays only, fields in a fixed order. */
 export function segmentToJson(ast: SegmentAst): SegmentJson {
@@ -351,6 +437,11 @@ export function segmentToJson(ast: SegmentAst): SegmentJson {
       return { kind: "holdsCode", productCode: ast.productCode };
     case "tag":
       return { kind: "tag", code: ast.code };
+    case "inSegment":
+      return { kind: "inSegment", code: ast.code };
+    case "trajectory":
+      return { kind: "trajectory", event: ast.event, channel: ast.channel, productKind: ast.productKind, productCode: ast.productCode, within: ast.within };
+    case "related":
     case "score":
     case "attribute":
     case "literal":
@@ -369,6 +460,8 @@ function valueToJson(n: ValueNode): SegmentValueJson {
       return { kind: "attribute", name: n.name };
     case "literal":
       return { kind: "literal", value: n.value };
+    case "related":
+      return { kind: "related", relation: n.relation, of: segmentToJson(n.of) };
   }
 }
 
@@ -401,11 +494,17 @@ const CONDITION_FIELDS = {
   holdsKind: ["productKind"],
   holdsCode: ["productCode"],
   tag: ["code"],
+  inSegment: ["code"],
+  related: ["relation", "of"],
+  trajectory: ["event", "channel", "productKind", "productCode", "within"],
   score: ["code"],
   attribute: ["name"],
   literal: ["value"],
 } as const satisfies Record<ConditionNode["kind"], readonly string[]>;
-const VALUE_KINDS = ["tagValue", "score", "attribute", "literal"] as const satisfies readonly ValueNode["kind"][];
+const VALUE_KINDS = ["tagValue", "score", "attribute", "literal", "related"] as const satisfies readonly ValueNode["kind"][];
+const VALUE_FIELDS = { tagValue: ["code"], score: ["code"], attribute: ["name"], literal: ["value"], related: ["relation", "of"] } as const satisfies Record<ValueNode["kind"], readonly string[]>;
+/** A segment code as the admin accepts it (src/marketing/admin.ts). */
+const SEGMENT_CODE = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
 const CONDITION_KINDS = Object.keys(CONDITION_FIELDS) as Array<keyof typeof CONDITION_FIELDS>;
 
 /** No positions yet: the writer assigns them. */
@@ -451,13 +550,13 @@ class JsonReader {
       case "compare": {
         const op = obj.op;
         if (typeof op !== "string" || !isOneOf(op, COMPARE_OPS)) this.fail(`${path}.op`, `expected one of ${COMPARE_OPS.join(" ")} but found ${describeJson(op)}`);
-        const left = this.value(obj.left, `${path}.left`);
-        const right = this.value(obj.right, `${path}.right`);
+        const left = this.value(obj.left, `${path}.left`, own);
+        const right = this.value(obj.right, `${path}.right`, own);
         return { kind, op, opSpan: NOWHERE, left, right, ...NOWHERE };
       }
       case "in": {
         if (typeof obj.negated !== "boolean") this.fail(`${path}.negated`, `expected true or false but found ${describeJson(obj.negated)}`);
-        const value = this.value(obj.value, `${path}.value`);
+        const value = this.value(obj.value, `${path}.value`, own);
         const items = this.array(obj.list, `${path}.list`, "values");
         if (items.length === 0) this.fail(`${path}.list`, "an IN list needs at least one value");
         const list = items.map((item, i): LiteralNode => ({ kind: "literal", value: this.literal(item, `${path}.list[${i}]`), ...NOWHERE }));
@@ -471,28 +570,56 @@ class JsonReader {
         return { kind, productCode: this.text(obj.productCode, `${path}.productCode`, 'a product code such as "5G-PLAN-128"'), arg: NOWHERE, ...NOWHERE };
       case "tag":
         return { kind, code: this.tagCode(obj.code, `${path}.code`), ...NOWHERE };
+      case "inSegment":
+        return { kind, code: this.name(obj.code, `${path}.code`, SEGMENT_CODE, "a segment code such as CHURN_RISK"), arg: NOWHERE, ...NOWHERE };
+      case "trajectory":
+        return this.trajectory(obj, path);
+      case "related":
       case "score":
       case "attribute":
       case "literal":
-        return this.valueOf(kind, obj, path);
+        return this.valueOf(kind, obj, path, own);
     }
   }
 
-  private value(json: unknown, path: string): ValueNode {
+  private trajectory(obj: Readonly<Record<string, unknown>>, path: string): TrajectoryNode {
+    const event = obj.event;
+    if (typeof event !== "string" || !isOneOf(event, TRAJECTORY_EVENTS)) this.fail(`${path}.event`, `expected one of ${TRAJECTORY_EVENTS.join(", ")} but found ${describeJson(event)}`);
+    const channel = obj.channel === null ? null : this.name(obj.channel, `${path}.channel`, UPPER_SNAKE, "a channel code such as SMS, or null");
+    const productKind = obj.productKind === null ? null : this.name(obj.productKind, `${path}.productKind`, IDENTIFIER, "a product kind such as BROADBAND, or null");
+    const productCode = obj.productCode === null ? null : this.text(obj.productCode, `${path}.productCode`, 'a product code such as "5G-PLAN-128", or null');
+    const aboutProduct = event === "offered" || event === "unanswered";
+    if (productKind !== null && productCode !== null) this.fail(path, "give productKind or productCode, not both");
+    if (aboutProduct && productKind === null && productCode === null) this.fail(path, `${event} is about a product: give productKind or productCode`);
+    if (!aboutProduct && (productKind !== null || productCode !== null)) this.fail(path, `${event} takes no product; productKind and productCode are null`);
+    const within = obj.within;
+    if (typeof within !== "string" || !WITHIN.test(within)) this.fail(`${path}.within`, `expected a window such as "48h" or "14d" (whole hours or days) but found ${describeJson(within)}`);
+    this.grow(within.length, path);
+    return { kind: "trajectory", event, channel, productKind, productCode, within, channelArg: null, productArg: null, withinArg: NOWHERE, ...NOWHERE };
+  }
+
+  private value(json: unknown, path: string, depth: number): ValueNode {
     const obj = this.object(json, path, "a value", '{"kind":"attribute","name":"arpu"}');
     const kind = this.kind(obj, path, VALUE_KINDS, "a value");
     if (!isOneOf(kind, VALUE_KINDS)) {
       const hint = kind === "tag" ? '; a tag\'s value is {"kind":"tagValue","code":"…"}' : "";
       this.fail(`${path}.kind`, `${isOneOf(kind, CONDITION_KINDS) ? `${an(kind)} is a condition, not a value` : `unknown kind ${JSON.stringify(kind)}`}; a value is one of ${VALUE_KINDS.join(", ")}${hint}`);
     }
-    this.fields(obj, path, kind, kind === "literal" ? ["value"] : kind === "attribute" ? ["name"] : ["code"]);
+    this.fields(obj, path, kind, VALUE_FIELDS[kind]);
     this.grow(1, path);
-    return this.valueOf(kind, obj, path);
+    return this.valueOf(kind, obj, path, depth);
   }
 
-  private valueOf<K extends ValueNode["kind"]>(kind: K, obj: Readonly<Record<string, unknown>>, path: string): Extract<ValueNode, { kind: K }>;
-  private valueOf(kind: ValueNode["kind"], obj: Readonly<Record<string, unknown>>, path: string): ValueNode {
+  private valueOf<K extends ValueNode["kind"]>(kind: K, obj: Readonly<Record<string, unknown>>, path: string, depth: number): Extract<ValueNode, { kind: K }>;
+  private valueOf(kind: ValueNode["kind"], obj: Readonly<Record<string, unknown>>, path: string, depth: number): ValueNode {
     switch (kind) {
+      case "related": {
+        const relation = obj.relation;
+        if (typeof relation !== "string" || !isOneOf(relation, RELATIONS)) this.fail(`${path}.relation`, `expected one of ${RELATIONS.join(", ")} but found ${describeJson(relation)}`);
+        // the parentheses of family(…) nest like any others
+        if (depth + 1 > MAX_DEPTH) this.fail(path, `the expression nests deeper than ${MAX_DEPTH} levels; simplify it`);
+        return { kind, relation, of: this.condition(obj.of, `${path}.of`, depth + 1, undefined), ...NOWHERE };
+      }
       case "tagValue":
         return { kind, code: this.tagCode(obj.code, `${path}.code`), ...NOWHERE };
       case "score":
@@ -605,4 +732,41 @@ function describeJson(v: unknown): string {
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (typeof v === "object") return "an object";
   return `a ${typeof v}`;
+}
+
+/**
+ * The JSON path (`$.of[1].left`) of the innermost node of a tree whose text spans `column`: where a
+ * checker error about a tree read from JSON lies in that JSON. `$` when no node holds it.
+ */
+export function jsonPathAt(ast: SegmentAst, column: number): string {
+  let found = "$";
+  const inside = (n: Span): boolean => n.start <= column && column < Math.max(n.end, n.start + 1);
+  const visit = (n: ConditionNode | ValueNode, path: string): void => {
+    if (!inside(n)) return;
+    found = path;
+    switch (n.kind) {
+      case "and":
+      case "or":
+        n.of.forEach((c, i) => visit(c, `${path}.of[${i}]`));
+        return;
+      case "not":
+      case "related":
+        visit(n.of, `${path}.of`);
+        return;
+      case "compare":
+        visit(n.left, `${path}.left`);
+        visit(n.right, `${path}.right`);
+        return;
+      case "in":
+        visit(n.value, `${path}.value`);
+        n.list.forEach((l, i) => {
+          if (inside(l)) found = `${path}.list[${i}]`;
+        });
+        return;
+      default:
+        return;
+    }
+  };
+  visit(ast, "$");
+  return found;
 }

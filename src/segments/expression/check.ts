@@ -1,7 +1,9 @@
 import { editDistance } from "../../platform/edit-distance";
 import type { AttributeInfo, AttributeType } from "../../domain/attributes";
+import { CHANNEL_CODES } from "../../domain/vocabulary";
 import { SegmentExpressionError } from "./errors";
 import { printLiteral } from "./ast";
+import { parseSegment } from "./parse";
 import type {
   AllNode,
   AndNode,
@@ -12,6 +14,11 @@ import type {
   HoldsCodeNode,
   HoldsKindNode,
   InNode,
+  InSegmentNode,
+  RelatedNode,
+  Relation,
+  TrajectoryEvent,
+  TrajectoryNode,
   LiteralNode,
   LiteralValue,
   NotNode,
@@ -61,7 +68,28 @@ export type CheckedCondition =
   | { readonly kind: "holdsCode"; readonly productCode: string; readonly node: HoldsCodeNode }
   /** `left op right` with the reference on the left (`100 <= arpu` is checked as `arpu >= 100`). */
   | { readonly kind: "compare"; readonly op: CompareOp; readonly left: CheckedRef; readonly right: CheckedValue; readonly node: CompareNode }
-  | { readonly kind: "in"; readonly negated: boolean; readonly value: CheckedRef; readonly list: readonly LiteralValue[]; readonly node: InNode };
+  | { readonly kind: "in"; readonly negated: boolean; readonly value: CheckedRef; readonly list: readonly LiteralValue[]; readonly node: InNode }
+  /** The customer belongs to the saved segment `code`: its expression, checked, is `of`. */
+  | { readonly kind: "segment"; readonly code: string; readonly name: string; readonly of: CheckedCondition; readonly node: InSegmentNode }
+  /**
+   * How many of the customer's relations (other family members, calling-circle contacts) satisfy
+   * `of`, compared with `count` (`family(holds(BROADBAND))` alone is `>= 1`). Population only.
+   */
+  | { readonly kind: "related"; readonly relation: Relation; readonly op: CompareOp; readonly count: number; readonly of: CheckedCondition; readonly node: RelatedNode | CompareNode }
+  /**
+   * A contact of the last `hours` before the moment of evaluation: of the kind `event` asks for, on
+   * `channel` (any when null), about a product of `productKind` or with `productCode` (offers only).
+   * Population only.
+   */
+  | {
+      readonly kind: "trajectory";
+      readonly event: TrajectoryEvent;
+      readonly channel: string | null;
+      readonly productKind: string | null;
+      readonly productCode: string | null;
+      readonly hours: number;
+      readonly node: TrajectoryNode;
+    };
 
 /** A checked expression and what it references. */
 export interface CheckedSegment {
@@ -73,13 +101,18 @@ export interface CheckedSegment {
 }
 
 /** Type-checks a tree against a vocabulary; throws SegmentExpressionError (BAD_USER_INPUT) with the column when it is wrong. */
-export function checkSegment(ast: SegmentAst, vocabulary: SegmentVocabulary, options: { argument?: string } = {}): CheckedSegment {
-  const checker = new Checker(vocabulary, options.argument ?? "segment");
+export function checkSegment(ast: SegmentAst, vocabulary: SegmentVocabulary, options: { argument?: string; segment?: string } = {}): CheckedSegment {
+  // A saved segment's own code: naming itself, directly or through others, is a cycle.
+  const checker = new Checker(vocabulary, options.argument ?? "segment", options.segment ? [options.segment] : []);
   const root = checker.condition(ast);
   return { ast, root, tagCodes: [...checker.tagCodes], attributes: [...checker.attributeNames] };
 }
 
 const MIRRORED: Record<CompareOp, CompareOp> = { "=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
+/** The longest trajectory window: a year and a day. */
+export const MAX_WINDOW_HOURS = 366 * 24;
+/** How deep `inSegment(…)` may nest: a segment naming a segment naming a segment … */
+const MAX_SEGMENT_NESTING = 8;
 const LOWER_CAMEL = /^[a-z][A-Za-z0-9]*$/;
 /** An event field in a trigger condition: `event.<lowerCamel>`. */
 const EVENT_FIELD = /^event\.[a-z][A-Za-z0-9]*$/;
@@ -124,6 +157,8 @@ class Checker {
   constructor(
     private readonly vocabulary: SegmentVocabulary,
     private readonly argument: string,
+    /** The segments whose expressions are being checked, outermost first: naming one of them again is a cycle. */
+    private readonly within: readonly string[] = [],
   ) {}
 
   condition(node: ConditionNode): CheckedCondition {
@@ -143,6 +178,12 @@ class Checker {
         return this.holdsKind(node);
       case "holdsCode":
         return this.holdsCode(node);
+      case "inSegment":
+        return this.inSegment(node);
+      case "related":
+        return this.related(node, node, ">=", 1);
+      case "trajectory":
+        return this.trajectory(node);
       case "compare":
         return this.compare(node);
       case "in":
@@ -192,7 +233,90 @@ class Checker {
     return { kind: "holdsCode", productCode: code, node };
   }
 
+  /** `inSegment(CODE)`: the named segment's expression, checked here (cycles and depth refused). */
+  private inSegment(node: InSegmentNode): CheckedCondition {
+    const { code } = node;
+    const col = node.arg.start;
+    const segments = this.vocabulary.segments;
+    if (!segments) {
+      throw this.error(`inSegment(${code}) at column ${node.start}: other segments cannot be named here; name them in segment previews and saved segments`, node.start);
+    }
+    const segment = segments.get(code);
+    if (!segment) {
+      throw this.error(`unknown segment ${code} at column ${col}${suggest(code, segments.keys(), true)}; segments are named by their code (see the segments query)`, col);
+    }
+    if (this.within.includes(code)) {
+      throw this.error(`inSegment(${code}) at column ${node.start} makes a cycle: ${[...this.within, code].join(" → ")}; a segment cannot contain itself`, node.start);
+    }
+    if (this.within.length >= MAX_SEGMENT_NESTING) {
+      throw this.error(`inSegment(${code}) at column ${node.start} nests segments deeper than ${MAX_SEGMENT_NESTING} (${[...this.within, code].join(" → ")}); name fewer segments inside one another`, node.start);
+    }
+    const inner = new Checker(this.vocabulary, this.argument, [...this.within, code]);
+    let of: CheckedCondition;
+    try {
+      of = inner.condition(parseSegment(segment.expression, { argument: this.argument }));
+    } catch (error) {
+      if (!(error instanceof SegmentExpressionError)) throw error;
+      // the inner message names columns of the other expression: say so, and point at the name here
+      throw this.error(`segment ${code} (named at column ${node.start}) cannot be used here: in its expression «${segment.expression}», ${error.message}`, node.start);
+    }
+    for (const c of inner.tagCodes) this.tagCodes.add(c);
+    for (const a of inner.attributeNames) this.attributeNames.add(a);
+    return { kind: "segment", code, name: segment.name, of, node };
+  }
+
+  /** `family(…)` / `circle(…)` compared with a count (`op count`); the condition inside is checked like any. */
+  private related(related: RelatedNode, node: RelatedNode | CompareNode, op: CompareOp, count: number): CheckedCondition {
+    this.population(related, `${related.relation}(…)`);
+    const of = this.condition(related.of);
+    return { kind: "related", relation: related.relation, op, count, of, node };
+  }
+
+  private trajectory(node: TrajectoryNode): CheckedCondition {
+    this.population(node, `${node.event}(…)`);
+    if (node.channel !== null && !(CHANNEL_CODES as readonly string[]).includes(node.channel)) {
+      const at = node.channelArg?.start ?? node.start;
+      throw this.error(`unknown channel ${node.channel} at column ${at}${suggest(node.channel, CHANNEL_CODES, true)}; channels are ${CHANNEL_CODES.join(", ")}`, at);
+    }
+    const at = node.productArg?.start ?? node.start;
+    if (node.productKind !== null && !this.vocabulary.productKinds.includes(node.productKind)) {
+      throw this.error(
+        `unknown product kind ${node.productKind} at column ${at}${suggest(node.productKind, this.vocabulary.productKinds, true)}; kinds are ${this.vocabulary.productKinds.join(", ")} (a product code is quoted: "5G-PLAN-128")`,
+        at,
+      );
+    }
+    if (node.productCode !== null && !this.vocabulary.productCodes.has(node.productCode)) {
+      throw this.error(`unknown product code "${node.productCode}" at column ${at}${suggest(node.productCode, this.vocabulary.productCodes, true)}`, at);
+    }
+    const amount = Number(node.within.slice(0, -1));
+    const hours = node.within.endsWith("d") ? amount * 24 : amount;
+    if (hours < 1 || hours > MAX_WINDOW_HOURS) {
+      throw this.error(`the window ${node.within} at column ${node.withinArg.start} must be from 1h to 366d`, node.withinArg.start);
+    }
+    return { kind: "trajectory", event: node.event, channel: node.channel, productKind: node.productKind, productCode: node.productCode, hours, node };
+  }
+
+  /** Graph and trajectory predicates need the whole population (a preview), not one customer's profile. */
+  private population(node: RelatedNode | TrajectoryNode, what: string): void {
+    if (this.vocabulary.population) return;
+    throw this.error(
+      `${what} at column ${node.start} is sized over the whole population (segmentPreview), and a strategy deciding for one customer at a time cannot evaluate it yet; target a segment without family(…), circle(…) or trajectory predicates`,
+      node.start,
+    );
+  }
+
+  /** A comparison with `family(…)` or `circle(…)` on one side: the other must be a number. */
+  private relatedCompare(node: CompareNode): CheckedCondition {
+    const [related, other, op] = node.left.kind === "related" ? [node.left, node.right, node.op] : [node.right as RelatedNode, node.left, MIRRORED[node.op]];
+    if (other.kind !== "literal" || typeof other.value !== "number") {
+      const what = other.kind === "related" ? `${other.relation}(…)` : other.kind === "literal" ? printLiteral(other.value) : "a tag or attribute";
+      throw this.error(`${related.relation}(…) at column ${related.start} counts customers; compare it with a number, e.g. ${related.relation}(holds(BROADBAND)) >= 2, not with ${what}`, other.start);
+    }
+    return this.related(related, node, op, other.value);
+  }
+
   private compare(node: CompareNode): CheckedCondition {
+    if (node.left.kind === "related" || node.right.kind === "related") return this.relatedCompare(node);
     // resolve both sides first, then their roles, as the errors have always come in that order
     const left = this.resolve(node.left);
     const right = this.resolve(node.right);
@@ -212,6 +336,9 @@ class Checker {
   }
 
   private in(node: InNode): CheckedCondition {
+    if (node.value.kind === "related") {
+      throw this.error(`${node.value.relation}(…) at column ${node.value.start} counts customers; compare it with a number (>= 2) rather than listing values`, node.value.start);
+    }
     const value = this.comparable(this.resolve(node.value));
     if (value.kind === "literal") {
       throw this.error(`IN needs a tag or attribute on its left, but column ${value.node.start} has the value ${sourceOf(value)}`, value.node.start);
@@ -247,7 +374,7 @@ class Checker {
   }
 
   /** A value node with its name resolved; a tag value's fitness for comparison is judged by `comparable`. */
-  private resolve(node: ValueNode): Resolved {
+  private resolve(node: Exclude<ValueNode, RelatedNode>): Resolved {
     switch (node.kind) {
       case "literal":
         return this.literal(node);

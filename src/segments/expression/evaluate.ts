@@ -118,6 +118,12 @@ function build(node: CheckedCondition, tests: Map<CheckedCondition, Test> | unde
       // a missing value (null) is in no list: the list holds literals only
       return node.negated ? (s) => !set.has(read(s)) : (s) => set.has(read(s));
     }
+    case "segment":
+      return compileTest(node.of, tests);
+    case "related":
+    case "trajectory":
+      // The checker admits them only in population vocabularies, which the bitmap engine evaluates.
+      throw new Error(`${node.kind} predicates are evaluated over the population (src/segments/preview), not per customer`);
   }
 }
 

@@ -62,6 +62,14 @@ export function compileExplain(node: CheckedCondition, testOf: (n: CheckedCondit
     }
     case "compare":
       return leaf(comparisonFact(node.left, node.op, node.right));
+    case "segment": {
+      const label = `客群「${node.name}」`;
+      const test = testOf(node.of);
+      return leaf((s) => (test(s) ? `属于${label}` : `不属于${label}`));
+    }
+    case "related":
+    case "trajectory":
+      throw new Error(`${node.kind} predicates are evaluated over the population (src/segments/preview), not per customer`);
     case "in": {
       // NOT IN tells the same fact as IN: the value and whether it is listed
       const read = compileRead(node.value);

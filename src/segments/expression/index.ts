@@ -21,11 +21,12 @@ import type { SegmentVocabulary } from "./vocabulary";
 export { parseSegment } from "./parse";
 export { checkSegment } from "./check";
 export type { CheckedCondition, CheckedLiteral, CheckedRef, CheckedSegment, CheckedValue } from "./check";
-export { printSegment, printLiteral, segmentFromJson, segmentToJson, KEYWORDS, MAX_DEPTH, MAX_LENGTH, UPPER_SNAKE } from "./ast";
+export { jsonPathAt, printSegment, printLiteral, segmentFromJson, segmentToJson, KEYWORDS, MAX_DEPTH, MAX_LENGTH, RELATIONS, TRAJECTORY_EVENTS, UPPER_SNAKE } from "./ast";
 export type * from "./ast";
 export { SegmentExpressionError, SegmentJsonError } from "./errors";
 export { segmentVocabulary, type SegmentVocabulary } from "./vocabulary";
-export { referencedTagCodes, tagCodesIn } from "./references";
+export { referencedSegmentCodes, referencedTagCodes, tagCodesIn } from "./references";
+export { MAX_WINDOW_HOURS } from "./check";
 
 /** Whether an expression holds for a customer, and why. */
 export interface SegmentMatch {
@@ -56,6 +57,12 @@ export const SEGMENT_EXPRESSION_HELP =
   'lifecycleStage = "CHURN_RISK", segment IN ("FAMILY", "ENTERPRISE"), doNotDisturb), held products ' +
   '(holds(BROADBAND) by kind, holds("5G-PLAN-128") by code), combined with NOT, AND, OR and parentheses. ' +
   "Text is quoted. Empty or ALL means every customer.";
+
+/** What segment previews add to the language, for the preview's GraphQL description. */
+export const SEGMENT_PREVIEW_HELP =
+  "Besides tags, attributes and holdings, a preview may name saved segments (inSegment(CHURN_RISK)), the graph (family(holds(BROADBAND)): a family member holds it; " +
+  'circle(networkType = "5G") >= 3: at least 3 of the calling circle) and the trajectory (contacted(HOTLINE, 48h), complained(48h), offered(SMS, BROADBAND, 14d), ' +
+  'unanswered(SMS, "5G-PLAN-128", 14d): offered and not answered).';
 
 /** Parses and type-checks `source`; throws SegmentExpressionError (BAD_USER_INPUT) with the column when it is wrong. */
 export function compileSegment(source: string, vocabulary: SegmentVocabulary, options: { argument?: string } = {}): CompiledSegment {

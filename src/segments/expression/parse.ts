@@ -1,6 +1,6 @@
 import { SegmentExpressionError } from "./errors";
-import { KEYWORDS, MAX_DEPTH, MAX_LENGTH, UPPER_SNAKE } from "./ast";
-import type { CompareOp, ConditionNode, LiteralNode, SegmentAst, Span, ValueNode } from "./ast";
+import { KEYWORDS, MAX_DEPTH, MAX_LENGTH, RELATIONS, TRAJECTORY_EVENTS, UPPER_SNAKE } from "./ast";
+import type { CompareOp, ConditionNode, LiteralNode, Relation, SegmentAst, Span, TrajectoryEvent, TrajectoryNode, ValueNode } from "./ast";
 
 /**
  * Text → tree: a tokenizer and a recursive-descent parser over the grammar in ./README.md. Only
@@ -17,7 +17,7 @@ export function parseSegment(source: string, options: { argument?: string } = {}
 
 // ───────────────────────────── tokens ─────────────────────────────
 
-type TokenKind = "ident" | "string" | "number" | "op" | "(" | ")" | "," | "&&" | "||" | "!" | "end";
+type TokenKind = "ident" | "string" | "number" | "duration" | "op" | "(" | ")" | "," | "&&" | "||" | "!" | "end";
 
 interface Token extends Span {
   kind: TokenKind;
@@ -56,6 +56,8 @@ const QUOTES: Readonly<Record<string, string>> = { '"': '"', "'": "'", "“": "�
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/y;
 const NUMBER = /-?(?:\d+(?:\.\d+)?|\.\d+)/y;
 const WORDISH = /[-\w.]+/y;
+/** A trajectory window: whole hours or days, `48h`, `14d`, not followed by more of a name. */
+const DURATION = /(\d+)([dh])(?![A-Za-z0-9_])/y;
 const SPACE = /\s/;
 
 /** Runs a sticky regex at `at`; the match or null. */
@@ -104,6 +106,9 @@ class Lexer {
     };
     const ident = matchAt(IDENT, src, i);
     if (ident !== null) return token("ident", ident, ident.length);
+    DURATION.lastIndex = i;
+    const duration = DURATION.exec(src);
+    if (duration) return token("duration", `${Number(duration[1])}${duration[2]}`, duration[0].length);
     const num = matchAt(NUMBER, src, i);
     if (num !== null) {
       const after = src[i + num.length];
@@ -135,6 +140,19 @@ class Lexer {
 }
 
 // ───────────────────────────── parser ─────────────────────────────
+
+/** Every function, for "unknown function" messages. */
+const FUNCTIONS =
+  'holds(KIND or "CODE"), score(TAG_CODE), inSegment(SEGMENT_CODE), family(CONDITION), circle(CONDITION), contacted([CHANNEL,] WINDOW), complained([CHANNEL,] WINDOW), offered([CHANNEL,] PRODUCT, WINDOW) and unanswered([CHANNEL,] PRODUCT, WINDOW)';
+
+/** How a trajectory predicate is called, for its error messages. */
+function usage(event: TrajectoryEvent): string {
+  return event === "offered" || event === "unanswered" ? `${event}([CHANNEL,] PRODUCT, WINDOW)` : `${event}([CHANNEL,] WINDOW)`;
+}
+
+function isOneOf<T extends string>(value: string, list: readonly T[]): value is T {
+  return (list as readonly string[]).includes(value);
+}
 
 /** `-0` reads as 0, so a tree never holds a zero that prints and compares differently. */
 function numberOf(text: string): number {
@@ -219,7 +237,12 @@ class Parser {
       this.next();
       return { kind: "all", start: t.start, end: t.end };
     }
-    if (t.kind === "ident" && t.text.toLowerCase() === "holds" && this.peek(1).kind === "(") return this.parseHolds();
+    if (t.kind === "ident" && this.peek(1).kind === "(") {
+      const fn = t.text.toLowerCase();
+      if (fn === "holds") return this.parseHolds();
+      if (fn === "insegment") return this.parseInSegment();
+      if (isOneOf(fn, TRAJECTORY_EVENTS)) return this.parseTrajectory(fn);
+    }
 
     const left = this.parseOperand();
     const next = this.peek();
@@ -261,6 +284,92 @@ class Parser {
     return { ...node, end: close.end };
   }
 
+  /** `inSegment(CODE)` or `inSegment("CODE-WITH-DASHES")`. */
+  private parseInSegment(): ConditionNode {
+    const fn = this.next();
+    this.next(); // (
+    const arg = this.next();
+    if (!((arg.kind === "ident" && !KEYWORDS.has(arg.text.toLowerCase())) || arg.kind === "string")) {
+      throw this.error(`${fn.text}( at column ${fn.start} takes a segment code such as CHURN_RISK, but found ${this.describe(arg)}`, arg.start);
+    }
+    const close = this.expectClose(fn);
+    return { kind: "inSegment", code: arg.text, arg: { start: arg.start, end: arg.end }, start: fn.start, end: close.end };
+  }
+
+  /**
+   * `contacted([CHANNEL,] WINDOW)`, `complained([CHANNEL,] WINDOW)`, `offered([CHANNEL,] PRODUCT, WINDOW)`,
+   * `unanswered([CHANNEL,] PRODUCT, WINDOW)`: the arguments are told apart by their number, so a
+   * channel and a product kind never need to be guessed from their names.
+   */
+  private parseTrajectory(event: TrajectoryEvent): ConditionNode {
+    const fn = this.next();
+    this.next(); // (
+    const args: Token[] = [];
+    for (;;) {
+      const arg = this.next();
+      if (arg.kind !== "ident" && arg.kind !== "string" && arg.kind !== "duration") {
+        throw this.error(`${usage(event)} at column ${fn.start}: expected ${args.length === 0 ? "an argument" : "the next argument"} at column ${arg.start} but found ${this.describe(arg)}`, arg.start);
+      }
+      args.push(arg);
+      const sep = this.next();
+      if (sep.kind === ")") {
+        return this.trajectoryNode(event, fn, args, sep.end);
+      }
+      if (sep.kind !== "," || args.length >= 3) {
+        throw this.error(`${usage(event)} at column ${fn.start}: expected ${args.length >= 3 ? ")" : ", or )"} at column ${sep.start} but found ${this.describe(sep)}`, sep.start);
+      }
+    }
+  }
+
+  private trajectoryNode(event: TrajectoryEvent, fn: Token, args: readonly Token[], end: number): TrajectoryNode {
+    const aboutProduct = event === "offered" || event === "unanswered";
+    const within = args[args.length - 1] as Token;
+    if (within.kind !== "duration") {
+      throw this.error(`${usage(event)} at column ${fn.start}: its last argument is the window, such as 48h or 14d, but column ${within.start} has ${this.describe(within)}`, within.start);
+    }
+    const names = args.slice(0, -1);
+    const most = aboutProduct ? 2 : 1;
+    if (names.length > most || (aboutProduct && names.length === 0)) {
+      const at = names.length > most ? (names[most] as Token) : within;
+      throw this.error(`${usage(event)} at column ${fn.start}: ${aboutProduct ? "give the product, and the channel before it if any" : "give at most the channel before the window"} (column ${at.start})`, at.start);
+    }
+    const channel = aboutProduct ? (names.length === 2 ? names[0] : undefined) : names[0];
+    const product = aboutProduct ? names[names.length - 1] : undefined;
+    if (channel && channel.kind !== "ident") {
+      throw this.error(`${usage(event)} at column ${fn.start}: the channel is a bare code such as SMS or HOTLINE, but column ${channel.start} has ${this.describe(channel)}`, channel.start);
+    }
+    if (product && product.kind === "duration") {
+      throw this.error(`${usage(event)} at column ${fn.start}: expected a product kind such as BROADBAND or a quoted product code at column ${product.start}, but found ${product.text}`, product.start);
+    }
+    const span = (t: Token | undefined): Span | null => (t ? { start: t.start, end: t.end } : null);
+    return {
+      kind: "trajectory",
+      event,
+      channel: channel?.text ?? null,
+      productKind: product?.kind === "ident" ? product.text : null,
+      productCode: product?.kind === "string" ? product.text : null,
+      within: within.text,
+      channelArg: span(channel),
+      productArg: span(product),
+      withinArg: { start: within.start, end: within.end },
+      start: fn.start,
+      end,
+    };
+  }
+
+  /** `family(CONDITION)` or `circle(CONDITION)`: a count of the customer's relations, or (standing alone) at least one. */
+  private parseRelated(fn: Token, relation: Relation): ValueNode {
+    this.next(); // (
+    this.enter(fn);
+    if (this.peek().kind === ")") {
+      throw this.error(`${fn.text}( at column ${fn.start} needs a condition on the ${relation === "family" ? "family member" : "calling-circle contact"}, e.g. ${relation}(holds(BROADBAND))`, this.peek().start);
+    }
+    const of = this.parseOr();
+    this.depth -= 1;
+    const close = this.expectClose(fn);
+    return { kind: "related", relation, of, start: fn.start, end: close.end };
+  }
+
   private parseIn(value: ValueNode, negated: boolean): ConditionNode {
     const open = this.next();
     if (open.kind !== "(") {
@@ -282,6 +391,9 @@ class Parser {
   private parseOperand(): ValueNode {
     const t = this.next();
     const at = { start: t.start, end: t.end };
+    if (t.kind === "duration") {
+      throw this.error(`${t.text} at column ${t.start} is a window of time, which only the trajectory predicates take, e.g. complained(48h) or unanswered(SMS, BROADBAND, 14d)`, t.start);
+    }
     if (t.kind === "number") return { kind: "literal", value: numberOf(t.text), ...at };
     if (t.kind === "string") return { kind: "literal", value: t.text, ...at };
     if (t.kind !== "ident") throw this.error(`expected a tag, attribute or value at column ${t.start} but found ${this.describe(t)}`, t.start);
@@ -290,11 +402,12 @@ class Parser {
     if (lower === "true" || lower === "false") return { kind: "literal", value: lower === "true", ...at };
     if (KEYWORDS.has(lower)) throw this.error(`expected a tag, attribute or value at column ${t.start} but found ${t.text.toUpperCase()}`, t.start);
     if (this.peek().kind === "(") {
-      if (lower === "holds") {
-        throw this.error(`holds(…) at column ${t.start} is a condition on its own and cannot be compared; write holds(BROADBAND) or NOT holds(BROADBAND)`, t.start);
+      if (lower === "holds" || lower === "insegment" || isOneOf(lower, TRAJECTORY_EVENTS)) {
+        throw this.error(`${t.text}(…) at column ${t.start} is a condition on its own and cannot be compared; write it alone or with NOT, e.g. NOT ${lower === "holds" ? "holds(BROADBAND)" : `${t.text}(…)`}`, t.start);
       }
+      if (isOneOf(lower, RELATIONS)) return this.parseRelated(t, lower);
       if (lower !== "score") {
-        throw this.error(`unknown function ${t.text} at column ${t.start}; the functions are holds(KIND or "CODE") and score(TAG_CODE)`, t.start);
+        throw this.error(`unknown function ${t.text} at column ${t.start}; the functions are ${FUNCTIONS}`, t.start);
       }
       this.next();
       const arg = this.next();
@@ -327,6 +440,7 @@ class Parser {
   private describe(t: Token): string {
     if (t.kind === "end") return "the end of the expression";
     if (t.kind === "string") return JSON.stringify(t.text);
+    if (t.kind === "duration") return `the window ${t.text}`;
     if (t.kind === "ident" && KEYWORDS.has(t.text.toLowerCase())) return t.text.toUpperCase();
     return t.text;
   }

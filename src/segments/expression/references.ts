@@ -11,6 +11,7 @@ export function referencedTagCodes(ast: SegmentAst): string[] {
   const codes = new Set<string>();
   const value = (v: ValueNode): void => {
     if (v.kind === "tagValue" || v.kind === "score") codes.add(v.code);
+    if (v.kind === "related") walk(v.of);
   };
   const walk = (node: ConditionNode): void => {
     switch (node.kind) {
@@ -30,6 +31,40 @@ export function referencedTagCodes(ast: SegmentAst): string[] {
         return;
       case "tag":
       case "score":
+        codes.add(node.code);
+        return;
+      case "related":
+        walk(node.of);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(ast);
+  return [...codes];
+}
+
+/**
+ * The segment codes an expression names with `inSegment(…)`, each once, in order of appearance
+ * (only those named directly: what they name in turn is theirs).
+ */
+export function referencedSegmentCodes(ast: SegmentAst): string[] {
+  const codes = new Set<string>();
+  const walk = (node: ConditionNode | ValueNode): void => {
+    switch (node.kind) {
+      case "and":
+      case "or":
+        for (const child of node.of) walk(child);
+        return;
+      case "not":
+      case "related":
+        walk(node.of);
+        return;
+      case "compare":
+        walk(node.left);
+        walk(node.right);
+        return;
+      case "inSegment":
         codes.add(node.code);
         return;
       default:

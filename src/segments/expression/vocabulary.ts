@@ -11,6 +11,17 @@ export interface SegmentVocabulary {
   tags: ReadonlyMap<string, { name: string; valueType: "FLAG" | "CATEGORY" | "SCORE" }>;
   productKinds: readonly string[];
   productCodes: ReadonlySet<string>;
+  /**
+   * Saved segments by code, for `inSegment(CODE)`: their expressions are checked where they are
+   * named, against this same vocabulary. Absent: other segments cannot be named here.
+   */
+  segments?: ReadonlyMap<string, { name: string; expression: string }>;
+  /**
+   * Whether the expression is evaluated over the whole population (segment previews and sizing,
+   * src/segments/preview): only there may it use the graph (`family(…)`, `circle(…)`) and the
+   * trajectory (`contacted(…)` …), which a decision's per-customer evaluation does not read.
+   */
+  population?: boolean;
 }
 
 /** The vocabulary of the current reference data: served tags, every product kind, the catalogue's codes. */
