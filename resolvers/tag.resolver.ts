@@ -1,10 +1,13 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { DateTimeScalar } from "../schema/scalars";
 import { Change } from "../schema/approval.type";
 import { IndicatorKindEnum } from "../schema/enums";
 import { Segment } from "../schema/marketing.type";
 import { Region } from "../schema/region.type";
-import { TagEditInput, TagFilterInput, TagInput, TagPromotionInput } from "../schema/tag.inputs";
-import { IndicatorHit, LibraryTag, LibraryTagConnection, TagEvaluation, TagImpact, TagLogEntry, TagVersion } from "../schema/tag.type";
+import { TagEditInput, TagFilterInput, TagInput, TagPromotionInput, TagValueInput } from "../schema/tag.inputs";
+import { IndicatorHit, LibraryTag, LibraryTagConnection, TagEvaluation, TagImpact, TagImportResult, TagLogEntry, TagRemovalResult, TagRule, TagRun, TagVersion } from "../schema/tag.type";
+import type { TagRunRecord } from "../src/graph/tag-runs";
+import { parseRule, type TagRule as TagRuleRecord } from "../src/tags/rules";
 import type { ChangeRecord } from "../src/approval/service";
 import type { RegionView } from "../src/customer360/customer";
 import type { SegmentRecord } from "../src/graph/marketing";
@@ -112,6 +115,51 @@ export class TagLibraryResolver {
     return ctx.tags.refreshStatistics(ctx, ids);
   }
 
+  @Mutation(() => TagRun, {
+    description:
+      "Runs a published RULE tag now over every customer (a job on the queue: progress in `Tag.lastRun`); while a run of the tag is queued or running, answers that run instead of starting another. CONFLICT for a tag not published (an offline tag never runs).",
+  })
+  runTag(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<TagRunRecord> {
+    return ctx.tagJobs.runTag(ctx, id);
+  }
+
+  @Query(() => TagRun, { nullable: true, description: "One run of a rule tag, by id (as runTag answered it); null when there is none." })
+  tagRun(@Arg("id", () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<TagRunRecord | null> {
+    return ctx.tagJobs.run(ctx, id);
+  }
+
+  @Mutation(() => TagImportResult, {
+    description:
+      "Sets listed customers' values of an IMPORTED tag: up to 10,000 rows a call, all or nothing (a bad row is named by its index in `values`, and nothing is written). Send larger imports in batches.",
+  })
+  importTagValues(
+    @Arg("tagId", () => ID) tagId: string,
+    @Arg("values", () => [TagValueInput]) values: TagValueInput[],
+    @Ctx() ctx: GatewayContext,
+  ): Promise<{ tag: LibraryTagRecord; rows: number; added: number; updated: number }> {
+    return ctx.tagJobs.importValues(ctx, tagId, values);
+  }
+
+  @Mutation(() => TagRemovalResult, { description: "Removes listed customers' values of an IMPORTED tag (up to 10,000 ids a call)." })
+  removeTagValues(@Arg("tagId", () => ID) tagId: string, @Arg("customerIds", () => [ID]) customerIds: string[], @Ctx() ctx: GatewayContext): Promise<{ tag: LibraryTagRecord; removed: number }> {
+    return ctx.tagJobs.removeValues(ctx, tagId, customerIds);
+  }
+
+  @FieldResolver(() => TagRule, { nullable: true, description: "A RULE tag's rule as served (the published version's: the one that runs)." })
+  rule(@Root() t: LibraryTagRecord): TagRuleRecord | null {
+    return parseRule(t.rule);
+  }
+
+  @FieldResolver(() => TagRun, { nullable: true, description: "The latest run of a RULE tag (queued, running with its progress, or finished); null before its first." })
+  lastRun(@Root() t: LibraryTagRecord, @Ctx() ctx: GatewayContext): Promise<TagRunRecord | null> {
+    return ctx.tagJobs.lastRun(ctx, t.id);
+  }
+
+  @FieldResolver(() => DateTimeScalar, { nullable: true, description: "When the daily run of this published RULE tag is due next; null when it has none (not a published rule tag)." })
+  nextRunAt(@Root() t: LibraryTagRecord, @Ctx() ctx: GatewayContext): Promise<Date | null> | null {
+    return t.status === "PUBLISHED" && t.source === "RULE" ? ctx.tagJobs.nextRunAt(t.id) : null;
+  }
+
   @FieldResolver(() => Region, { nullable: true, description: "The city of a CITY tag." })
   region(@Root() t: LibraryTagRecord, @Ctx() ctx: GatewayContext): Promise<RegionView> | null {
     return t.regionId ? ctx.tags.region(t.regionId) : null;
@@ -140,6 +188,25 @@ export class TagLibraryResolver {
   @FieldResolver(() => TagEvaluation)
   evaluation(@Root() t: LibraryTagRecord, @Ctx() ctx: GatewayContext): Promise<TagEvaluationRecord> {
     return ctx.tags.evaluation(ctx, t);
+  }
+}
+
+/** A version's rule. */
+@Resolver(() => TagVersion)
+export class TagVersionRuleResolver {
+  @FieldResolver(() => TagRule, { nullable: true, description: "A RULE version's rule." })
+  rule(@Root() v: TagVersionRecord): TagRuleRecord | null {
+    return parseRule(v.rule);
+  }
+}
+
+/** A run's share done. */
+@Resolver(() => TagRun)
+export class TagRunResolver {
+  @FieldResolver(() => Float, { description: "done / total, 0..1 (1 once it succeeded)." })
+  progress(@Root() r: TagRunRecord): number {
+    if (r.state === "SUCCEEDED") return 1;
+    return r.total > 0 ? Math.min(1, r.done / r.total) : 0;
   }
 }
 

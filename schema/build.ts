@@ -10,7 +10,7 @@ import { ChangeTargetResolver, OfferResolver, SegmentResolver, StrategyResolver 
 import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
-import { ChangeTagResolver, SegmentTagsResolver, TagLibraryResolver } from "../resolvers/tag.resolver";
+import { ChangeTagResolver, SegmentTagsResolver, TagLibraryResolver, TagRunResolver, TagVersionRuleResolver } from "../resolvers/tag.resolver";
 import { SegmentPreviewResolver } from "../resolvers/segment.resolver";
 // Last: type-graphql emits types in the order their classes load, so the approval types come after
 // the rest, and the audit trail after the operations it records.
@@ -23,7 +23,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      SegmentTagsResolver, TagLibraryResolver, SegmentPreviewResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
+      SegmentTagsResolver, TagLibraryResolver, TagVersionRuleResolver, TagRunResolver, SegmentPreviewResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
       AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,

@@ -3,6 +3,7 @@ import { REASON_KINDS, type ReasonKind } from "../src/decisioning/explain";
 import { EVENT_CATALOGUE, EVENT_TYPES, eventAttributeName, type EventType } from "../src/domain/events";
 import { CHANGE_ACTIONS, CHANGE_KINDS, CHANGE_STATUSES, type ChangeAction, type ChangeKind, type ChangeStatus } from "../src/domain/vocabulary";
 import { TAG_LOG_ACTIONS, TAG_SCOPES, TAG_STATUSES, TAG_VALUE_TYPES, TAG_VERSION_STATUSES, type TagLogAction, type TagScope, type TagStatus, type TagValueType, type TagVersionStatus } from "../src/domain/vocabulary";
+import { TAG_RUN_STATES, TAG_SOURCES, type TagRunState, type TagSource } from "../src/domain/vocabulary";
 import { INDICATOR_KINDS, type IndicatorKind } from "../src/graph/tags";
 import { LINEAGE_KINDS, LINEAGE_RELATIONS, type LineageKind, type LineageRelation } from "../src/tags/impact";
 import { CHANNEL_CODES, MARKETING_STATUSES, CONTACT_KINDS, LIFECYCLE_STAGES, MARKET_SEGMENTS, PRODUCT_KINDS, RESPONSE_OUTCOMES, VALUE_TIERS, type ChannelCode, type ContactKind, type LifecycleStage, type MarketingStatus, type MarketSegment, type ProductKind, type ResponseOutcome, type ValueTier } from "../src/domain/vocabulary";
@@ -32,6 +33,8 @@ export const TagStatusEnum = enumOf<TagStatus>(TAG_STATUSES);
 export const TagVersionStatusEnum = enumOf<TagVersionStatus>(TAG_VERSION_STATUSES);
 export const TagValueTypeEnum = enumOf<TagValueType>(TAG_VALUE_TYPES);
 export const TagScopeEnum = enumOf<TagScope>(TAG_SCOPES);
+export const TagSourceEnum = enumOf<TagSource>(TAG_SOURCES);
+export const TagRunStateEnum = enumOf<TagRunState>(TAG_RUN_STATES);
 export const TagLogActionEnum = enumOf<TagLogAction>(TAG_LOG_ACTIONS);
 export const IndicatorKindEnum = enumOf<IndicatorKind>(INDICATOR_KINDS);
 export const LineageKindEnum = enumOf<LineageKind>(LINEAGE_KINDS);
@@ -67,6 +70,11 @@ registerEnumType(TagVersionStatusEnum, {
   description: "A version's status: the lifecycle's, plus SUPERSEDED (was published, replaced by a later version) and DISCARDED (approved, never published, replaced by a newer draft).",
 });
 registerEnumType(TagValueTypeEnum, { name: "TagValueType", description: "FLAG: carried or not; CATEGORY: one value of a set (年龄段 = \"25-34岁\"); SCORE: a strength in [0, 1], tested as score(CODE) >= x." });
+registerEnumType(TagSourceEnum, {
+  name: "TagSource",
+  description: "How a tag's values come: SEEDED (written outside the library, as before rule tags), RULE (computed from its rule by the tag jobs: daily and on demand with runTag), IMPORTED (given for listed customers by importTagValues).",
+});
+registerEnumType(TagRunStateEnum, { name: "TagRunState", description: "A rule tag's run: QUEUED, RUNNING (progress moves; resumed by another replica if its worker dies), SUCCEEDED, FAILED (after its retries, with `error`)." });
 registerEnumType(TagScopeEnum, { name: "TagScope", description: "PROVINCE: defined for the whole province; CITY: a city branch's own tag (with its city), promotable to the province." });
 registerEnumType(TagLogActionEnum, { name: "TagLogAction", description: "What a publish-log entry records: a version published, a city tag's province-wide version published (PROMOTE), the tag taken offline." });
 registerEnumType(IndicatorKindEnum, {

@@ -1,6 +1,51 @@
-import { Field, ID, InputType } from "type-graphql";
-import { MarketSegmentEnum, TagScopeEnum, TagStatusEnum, TagValueTypeEnum } from "./enums";
-import type { MarketSegment, TagScope, TagStatus, TagValueType } from "../src/domain/vocabulary";
+import { Field, Float, ID, InputType } from "type-graphql";
+import { MarketSegmentEnum, TagScopeEnum, TagSourceEnum, TagStatusEnum, TagValueTypeEnum } from "./enums";
+import type { MarketSegment, TagScope, TagSource, TagStatus, TagValueType } from "../src/domain/vocabulary";
+
+@InputType({ description: "A CATEGORY rule's entry." })
+export class TagCategoryRuleInput {
+  @Field(() => String, { description: "The value customers satisfying the expression (and no earlier entry's) take; 1 to 40 characters, each once." })
+  value!: string;
+
+  @Field(() => String, { description: "A segment expression (as segmentPreview takes)." })
+  expression!: string;
+}
+
+@InputType({ description: "A SCORE rule's entry." })
+export class TagScoreRuleInput {
+  @Field(() => Float, { description: "Above 0, at most 1000." })
+  weight!: number;
+
+  @Field(() => String, { description: "A segment expression (as segmentPreview takes)." })
+  expression!: string;
+}
+
+@InputType({
+  description:
+    "A RULE tag's rule, in segment expressions (attributes, other tags, holdings, saved segments, family/circle and trajectory predicates; not the tag itself). Give the field of the tag's value type: FLAG `expression`; CATEGORY `categories` (first match wins); SCORE `scores` (score = weighted share of expressions satisfied, 0..1). Checked at once; a bad expression is named with its column.",
+})
+export class TagRuleInput {
+  @Field(() => String, { nullable: true })
+  expression?: string | null;
+
+  @Field(() => [TagCategoryRuleInput], { nullable: true, description: "1 to 20 entries." })
+  categories?: TagCategoryRuleInput[] | null;
+
+  @Field(() => [TagScoreRuleInput], { nullable: true, description: "1 to 20 entries." })
+  scores?: TagScoreRuleInput[] | null;
+}
+
+@InputType({ description: "One customer's value of an IMPORTED tag." })
+export class TagValueInput {
+  @Field(() => ID)
+  customerId!: string;
+
+  @Field(() => String, { nullable: true, description: "A CATEGORY tag's value (required for one; ignored otherwise)." })
+  value?: string | null;
+
+  @Field(() => Float, { nullable: true, description: "A SCORE tag's score, 0 to 1 (required for one; ignored otherwise)." })
+  score?: number | null;
+}
 
 @InputType({ description: "A new tag of the library (a DRAFT until submitted, approved and published)." })
 export class TagInput {
@@ -36,6 +81,12 @@ export class TagInput {
 
   @Field(() => String, { nullable: true, description: "Why the tag is made, for its approver." })
   note?: string | null;
+
+  @Field(() => TagSourceEnum, { nullable: true, description: "How its values come; default SEEDED. RULE needs `rule`." })
+  source?: TagSource | null;
+
+  @Field(() => TagRuleInput, { nullable: true, description: "A RULE tag's rule (part of the approved version: only the published version's rule runs)." })
+  rule?: TagRuleInput | null;
 }
 
 @InputType({ description: "The fields of a tag to change (left out = unchanged); a published tag gets a new draft version, the published one keeps serving." })
@@ -66,6 +117,12 @@ export class TagEditInput {
 
   @Field(() => String, { nullable: true, description: "What this version changes." })
   note?: string | null;
+
+  @Field(() => TagSourceEnum, { nullable: true, description: "A new source (RULE needs a rule: the one it has, or `rule`)." })
+  source?: TagSource | null;
+
+  @Field(() => TagRuleInput, { nullable: true, description: "A new rule, replacing the whole rule (a new draft for a published tag)." })
+  rule?: TagRuleInput | null;
 }
 
 @InputType({ description: "Narrows the tag library; every field given must hold." })

@@ -1,9 +1,9 @@
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { PageInfo } from "./contact.type";
 import { Offer, Segment, Strategy } from "./marketing.type";
-import { IndicatorKindEnum, LineageKindEnum, LineageRelationEnum, MarketSegmentEnum, TagLogActionEnum, TagScopeEnum, TagStatusEnum, TagValueTypeEnum, TagVersionStatusEnum } from "./enums";
+import { IndicatorKindEnum, LineageKindEnum, LineageRelationEnum, MarketSegmentEnum, TagLogActionEnum, TagRunStateEnum, TagScopeEnum, TagSourceEnum, TagStatusEnum, TagValueTypeEnum, TagVersionStatusEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
-import type { MarketSegment, TagLogAction, TagScope, TagStatus, TagValueType, TagVersionStatus } from "../src/domain/vocabulary";
+import type { MarketSegment, TagLogAction, TagRunState, TagScope, TagSource, TagStatus, TagValueType, TagVersionStatus } from "../src/domain/vocabulary";
 import type { IndicatorKind } from "../src/graph/tags";
 import type { LineageKind, LineageRelation } from "../src/tags/impact";
 
@@ -93,6 +93,126 @@ export class LibraryTag {
 
   @Field(() => DateTimeScalar, { nullable: true, description: "When the version served was published." })
   publishedAt!: Date | null;
+
+  @Field(() => TagSourceEnum, { description: "How the served version's values come (RULE: `rule`, computed by runs)." })
+  source!: TagSource;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "When a run of this rule tag last finished (see `lastRun`)." })
+  lastRunAt!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "Customers holding the tag when its last run finished." })
+  lastRunHolders!: number | null;
+}
+
+@ObjectType({ description: "A CATEGORY rule's entry: customers satisfying `expression` (and no earlier entry's) take `value`." })
+export class TagCategoryRule {
+  @Field(() => String)
+  value!: string;
+
+  @Field(() => String, { description: "A segment expression, in canonical form." })
+  expression!: string;
+}
+
+@ObjectType({ description: "A SCORE rule's entry: satisfying `expression` adds `weight` to the customer's score (divided by the sum of the weights)." })
+export class TagScoreRule {
+  @Field(() => Float)
+  weight!: number;
+
+  @Field(() => String, { description: "A segment expression, in canonical form." })
+  expression!: string;
+}
+
+@ObjectType({
+  description:
+    "How a RULE tag's values are computed, in segment expressions: FLAG: `expression` (who satisfies it holds the tag); CATEGORY: `categories`, first match wins; SCORE: `scores`, the score being the weighted share of expressions satisfied (0..1; held when above 0).",
+})
+export class TagRule {
+  @Field(() => String, { nullable: true })
+  expression?: string | null;
+
+  @Field(() => [TagCategoryRule], { nullable: true })
+  categories?: TagCategoryRule[] | null;
+
+  @Field(() => [TagScoreRule], { nullable: true })
+  scores?: TagScoreRule[] | null;
+}
+
+@ObjectType({ description: "One run of a rule tag's job: over every customer, in batches; resumable after a crash, one at a time per tag across replicas." })
+export class TagRun {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  tagId!: string;
+
+  @Field(() => TagRunStateEnum)
+  state!: TagRunState;
+
+  @Field(() => String, { description: "DEMAND (runTag) or SCHEDULE (the daily run)." })
+  trigger!: string;
+
+  @Field(() => String)
+  requestedBy!: string;
+
+  @Field(() => Int, { nullable: true, description: "The tag version whose rule it ran." })
+  version!: number | null;
+
+  @Field(() => DateTimeScalar)
+  queuedAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => Int, { description: "Customers evaluated so far." })
+  done!: number;
+
+  @Field(() => Int, { description: "Customers to evaluate (counted when it started)." })
+  total!: number;
+
+  @Field(() => Int, { nullable: true, description: "Customers holding the tag when it finished." })
+  holders!: number | null;
+
+  @Field(() => Int, { description: "Customers who gained the tag." })
+  added!: number;
+
+  @Field(() => Int, { description: "Customers who lost it." })
+  removed!: number;
+
+  @Field(() => Int, { description: "Holders whose value or score changed." })
+  changed!: number;
+
+  @Field(() => Int, { description: "Times a worker started or resumed it." })
+  attempts!: number;
+
+  @Field(() => String, { nullable: true, description: "Why it failed (or why an attempt that was retried failed)." })
+  error!: string | null;
+}
+
+@ObjectType({ description: "What importTagValues did." })
+export class TagImportResult {
+  @Field(() => LibraryTag)
+  tag!: LibraryTag;
+
+  @Field(() => Int, { description: "Rows imported." })
+  rows!: number;
+
+  @Field(() => Int, { description: "Customers who gained the tag." })
+  added!: number;
+
+  @Field(() => Int, { description: "Customers whose value or score changed." })
+  updated!: number;
+}
+
+@ObjectType({ description: "What removeTagValues did." })
+export class TagRemovalResult {
+  @Field(() => LibraryTag)
+  tag!: LibraryTag;
+
+  @Field(() => Int, { description: "Customers who lost the tag." })
+  removed!: number;
 }
 
 @ObjectType({ description: "One version of a tag's definition." })
@@ -126,6 +246,9 @@ export class TagVersion {
 
   @Field(() => String)
   owner!: string;
+
+  @Field(() => TagSourceEnum)
+  source!: TagSource;
 
   @Field(() => String, { nullable: true, description: "What the version changes, in its author's words." })
   note!: string | null;

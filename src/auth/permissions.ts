@@ -101,6 +101,7 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Mutation.withdrawChange": { purpose: "Withdraw a change one proposed oneself (its author only).", roles: { MARKETER: true, ADMIN: true } },
   "Query.tags": { purpose: "The tag library (标签库): tags by status, taxonomy, scope and text.", roles: { ...MARKETING_READERS } },
   "Query.tag": { purpose: "One tag with its versions, publish log and evaluation.", roles: { ...MARKETING_READERS } },
+  "Query.tagRun": { purpose: "One run of a rule tag: state, progress, holders, added, removed, error.", roles: { ...MARKETING_READERS } },
   "Query.tagImpact": { purpose: "What uses a tag (segments, strategies, offers) before it goes offline.", roles: { ...MARKETING_READERS } },
   "Query.searchIndicators": { purpose: "Indicator search for segment builders: tags, values, attributes.", roles: { ...MARKETING_READERS } },
   "Query.segmentPreview": {
@@ -115,6 +116,9 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Mutation.promoteTag": { purpose: "Propose a city tag for the whole province (an APPROVER approves).", roles: { MARKETER: true } },
   "Mutation.offlineTag": { purpose: "Propose taking a tag offline everywhere (an APPROVER approves).", roles: { MARKETER: true } },
   "Mutation.publishTag": { purpose: "Publish an approved tag version (logged: who, when, which version and approval).", roles: { MARKETER: true, APPROVER: true } },
+  "Mutation.runTag": { purpose: "Run a published rule tag now over every customer (a queued job; one run per tag at a time).", roles: { MARKETER: true, SERVICE: true } },
+  "Mutation.importTagValues": { purpose: "Set listed customers' values of an IMPORTED tag (≤ 10,000 rows a call, all or nothing).", roles: { MARKETER: true, SERVICE: true } },
+  "Mutation.removeTagValues": { purpose: "Remove listed customers' values of an IMPORTED tag.", roles: { MARKETER: true, SERVICE: true } },
   "Mutation.refreshTagStatistics": { purpose: "Recompute tags' coverage, freshness and values (the tag jobs).", roles: { SERVICE: true, ADMIN: true } },
   "Mutation.ingestEvents": { purpose: "Feed real-time events in.", roles: { SERVICE: true } },
   "Mutation.retryParkedEvents": { purpose: "Re-queue parked events.", roles: { ADMIN: true } },

@@ -69,6 +69,18 @@ export type TagLevel1 = (typeof TAG_LEVEL1S)[number];
 export const TAG_VALUE_TYPES = ["FLAG", "CATEGORY", "SCORE"] as const;
 export type TagValueType = (typeof TAG_VALUE_TYPES)[number];
 
+/**
+ * How a tag's values come: SEEDED (written by the seed or an outside process, as before rule tags),
+ * RULE (computed from an expression by the tag jobs, src/tags/jobs.ts), IMPORTED (given for listed
+ * customers by importTagValues).
+ */
+export const TAG_SOURCES = ["SEEDED", "RULE", "IMPORTED"] as const;
+export type TagSource = (typeof TAG_SOURCES)[number];
+
+/** The states of a rule tag's run. */
+export const TAG_RUN_STATES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED"] as const;
+export type TagRunState = (typeof TAG_RUN_STATES)[number];
+
 /** Who a tag is defined for: the whole province, or one city (a city branch's own tag, promotable to the province). */
 export const TAG_SCOPES = ["PROVINCE", "CITY"] as const;
 export type TagScope = (typeof TAG_SCOPES)[number];

@@ -54,6 +54,7 @@ export const SCHEMA: readonly string[] = [
   // indicator search's nodes; each found by its key.
   "CREATE CONSTRAINT tag_version_key IF NOT EXISTS FOR (v:TagVersion) REQUIRE (v.tagId, v.version) IS UNIQUE",
   "CREATE CONSTRAINT tag_log_id IF NOT EXISTS FOR (l:TagLog) REQUIRE l.id IS UNIQUE",
+  "CREATE CONSTRAINT tag_run_id IF NOT EXISTS FOR (r:TagRun) REQUIRE r.id IS UNIQUE",
   "CREATE CONSTRAINT tag_value_key IF NOT EXISTS FOR (v:TagValue) REQUIRE (v.tagId, v.value) IS UNIQUE",
   "CREATE CONSTRAINT attribute_code IF NOT EXISTS FOR (a:Attribute) REQUIRE a.code IS UNIQUE",
   "CREATE CONSTRAINT attribute_value_key IF NOT EXISTS FOR (v:AttributeValue) REQUIRE (v.attribute, v.value) IS UNIQUE",

@@ -379,6 +379,15 @@ export function scanWhere(condition: ScanCondition): { where: string; params: Re
   return { where: writer.condition(condition, "c"), params: writer.params };
 }
 
+/**
+ * Several scan conditions over customers bound to `v`, as boolean Cypher expressions sharing one
+ * parameter map (their parameters never clash): what a rule tag's job evaluates per customer.
+ */
+export function scanConditions(conditions: readonly ScanCondition[], v = "c"): { expressions: string[]; params: Record<string, unknown> } {
+  const writer = new ScanWriter();
+  return { expressions: conditions.map((c) => writer.condition(c, v)), params: writer.params };
+}
+
 /** How many customers satisfy the condition: one pass over every customer (what a preview replaces). */
 export async function scanCount(graph: Cypher, condition: ScanCondition): Promise<number> {
   const { where, params } = scanWhere(condition);

@@ -1,6 +1,6 @@
 import { int, type Cypher } from "../platform/neo4j";
 import { INDICATOR_SEARCH_INDEX } from "./model";
-import type { ChangeAction, MarketSegment, TagLogAction, TagScope, TagStatus, TagValueType, TagVersionStatus } from "../domain/vocabulary";
+import type { ChangeAction, MarketSegment, TagLogAction, TagScope, TagSource, TagStatus, TagValueType, TagVersionStatus } from "../domain/vocabulary";
 
 /**
  * The tag library (标签库, src/tags/): tags with their versions, the publish log, statistics, and
@@ -33,6 +33,10 @@ export interface TagContent {
   /** The city of a CITY tag; null for PROVINCE. */
   regionId: string | null;
   owner: string;
+  /** How its values come (SEEDED for tags made before rule tags). */
+  source: TagSource;
+  /** A RULE tag's rule as canonical JSON (src/tags/rules.ts), compared as text; null for other sources. */
+  rule: string | null;
 }
 
 /** A tag as the library lists it: the served content, its derived status and what is open. */
@@ -55,6 +59,10 @@ export interface LibraryTagRecord extends Omit<TagContent, "owner"> {
   statsAt: Date | null;
   /** The latest time any customer's value of this tag was computed, when statistics were refreshed. */
   refreshedAt: Date | null;
+  /** When a rule tag's job last finished a run (src/tags/jobs.ts); null before. */
+  lastRunAt: Date | null;
+  /** Customers holding the tag when its last run finished; null before. */
+  lastRunHolders: number | null;
 }
 
 export interface TagVersionRecord extends TagContent {
@@ -91,7 +99,7 @@ export interface TagLogRecord {
 
 type Millis = number;
 type Raw<T, K extends keyof T> = Omit<T, K> & { [P in K]: Millis | null };
-type RawTag = Raw<LibraryTagRecord, "publishedAt" | "statsAt" | "refreshedAt">;
+type RawTag = Raw<LibraryTagRecord, "publishedAt" | "statsAt" | "refreshedAt" | "lastRunAt">;
 type RawVersion = Raw<TagVersionRecord, "createdAt" | "updatedAt" | "approvedAt" | "publishedAt">;
 type RawLog = Raw<TagLogRecord, "at">;
 
@@ -117,7 +125,8 @@ const TAG_PROJECTION = `t {.id, .code, .name, .level1, .level2, .definition, .va
   market: coalesce(t.market, 'INDIVIDUAL'), regionId: t.regionId, owner: t.owner,
   status: status, pendingAction: pendingAction,
   open: CASE WHEN open IS NULL THEN null ELSE {version: open.version, status: openStatus} END,
-  publishedAt: t.publishedAt.epochMillis, statsAt: t.statsAt.epochMillis, refreshedAt: t.refreshedAt.epochMillis}`;
+  source: coalesce(t.source, 'SEEDED'), rule: t.rule, lastRunHolders: t.lastRunHolders,
+  publishedAt: t.publishedAt.epochMillis, statsAt: t.statsAt.epochMillis, refreshedAt: t.refreshedAt.epochMillis, lastRunAt: t.lastRunAt.epochMillis}`;
 
 function toTag(raw: RawTag): LibraryTagRecord {
   return {
@@ -127,11 +136,14 @@ function toTag(raw: RawTag): LibraryTagRecord {
     publishedAt: date(raw.publishedAt),
     statsAt: date(raw.statsAt),
     refreshedAt: date(raw.refreshedAt),
+    rule: raw.rule ?? null,
+    lastRunAt: date(raw.lastRunAt),
+    lastRunHolders: raw.lastRunHolders ?? null,
   };
 }
 
 const VERSION_PROJECTION = `v {.tagId, .version, .name, .level1, .level2, .definition, .market, .scope, .owner, .revision, .createdBy,
-  regionId: v.regionId, editors: coalesce(v.editors, []), note: v.note, changeId: v.changeId, approvedBy: v.approvedBy, publishedBy: v.publishedBy,
+  regionId: v.regionId, source: coalesce(v.source, 'SEEDED'), rule: v.rule, editors: coalesce(v.editors, []), note: v.note, changeId: v.changeId, approvedBy: v.approvedBy, publishedBy: v.publishedBy,
   status: CASE WHEN v.status = 'DRAFT' AND pendingAction IN ['UPDATE', 'PROMOTE'] THEN 'PENDING_APPROVAL' ELSE v.status END,
   createdAt: v.createdAt.epochMillis, updatedAt: v.updatedAt.epochMillis, approvedAt: v.approvedAt.epochMillis, publishedAt: v.publishedAt.epochMillis,
   recorded: true}`;
@@ -140,6 +152,7 @@ function toVersion(raw: RawVersion): TagVersionRecord {
   return {
     ...raw,
     regionId: raw.regionId ?? null,
+    rule: raw.rule ?? null,
     note: raw.note ?? null,
     changeId: raw.changeId ?? null,
     approvedBy: raw.approvedBy ?? null,
@@ -165,6 +178,8 @@ function unrecorded(t: LibraryTagRecord): TagVersionRecord {
     scope: t.scope,
     regionId: t.regionId,
     owner: t.owner ?? "",
+    source: t.source,
+    rule: t.rule,
     status: t.status,
     revision: 1,
     editors: [],
@@ -336,7 +351,7 @@ const contentParams = (c: TagContent): Record<string, unknown> => ({ ...c });
 /** SET clauses copying content `$c` onto `x`. */
 const setContent = (x: string): string =>
   `${x}.name = $c.name, ${x}.level1 = $c.level1, ${x}.level2 = $c.level2, ${x}.definition = $c.definition, ${x}.market = $c.market,
-   ${x}.scope = $c.scope, ${x}.regionId = $c.regionId, ${x}.owner = $c.owner`;
+   ${x}.scope = $c.scope, ${x}.regionId = $c.regionId, ${x}.owner = $c.owner, ${x}.source = $c.source, ${x}.rule = $c.rule`;
 
 export interface NewTag {
   id: string;
@@ -374,7 +389,7 @@ async function recordVersion(tx: Cypher, id: string): Promise<void> {
      CREATE (t)-[:VERSION]->(v:TagVersion {tagId: t.id, version: t.version, status: t.status, revision: 1, editors: [],
        createdBy: coalesce(t.createdBy, 'seed'), createdAt: coalesce(t.publishedAt, t.createdAt, datetime()), updatedAt: coalesce(t.publishedAt, t.createdAt, datetime())})
      SET v.name = t.name, v.level1 = t.level1, v.level2 = t.level2, v.definition = t.definition, v.market = coalesce(t.market, 'INDIVIDUAL'),
-       v.scope = t.scope, v.regionId = t.regionId, v.owner = coalesce(t.owner, ''), v.publishedAt = t.publishedAt`,
+       v.scope = t.scope, v.regionId = t.regionId, v.owner = coalesce(t.owner, ''), v.source = coalesce(t.source, 'SEEDED'), v.rule = t.rule, v.publishedAt = t.publishedAt`,
     { id },
   );
 }
@@ -461,7 +476,7 @@ export async function publishVersion(tx: Cypher, tagId: string, version: number,
      }
      SET v.status = 'PUBLISHED', v.publishedBy = $log.by, v.publishedAt = datetime($log.at)
      SET t.name = v.name, t.level1 = v.level1, t.level2 = v.level2, t.definition = v.definition, t.market = v.market,
-       t.scope = v.scope, t.regionId = v.regionId, t.owner = v.owner,
+       t.scope = v.scope, t.regionId = v.regionId, t.owner = v.owner, t.source = coalesce(v.source, 'SEEDED'), t.rule = v.rule,
        t.version = v.version, t.status = 'PUBLISHED', t.publishedAt = datetime($log.at)
      REMOVE t.offlineAt
      WITH t

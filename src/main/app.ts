@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type LimitsConfig, type RealtimeConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { RateLimits } from "../auth/rate-limits";
 import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
@@ -28,6 +28,8 @@ export async function openApp(opts: {
     auth: AuthConfig;
     limits?: Partial<LimitsConfig>;
     production?: boolean;
+    /** Rule-tag jobs: tuning, and whether this replica runs a worker (default true). */
+    tagJobs?: Partial<TagJobsConfig> & { worker?: boolean };
     /** Build the segment index in the background at start when none is served (default true; tests build it where they preview). */
     segmentIndexOnStart?: boolean;
   };
@@ -36,7 +38,8 @@ export async function openApp(opts: {
   const graph = Graph.connect(opts.neo4j);
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit });
+  const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, tagJobsConfig);
   const { realtime, pubsub, sessions, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
@@ -56,6 +59,7 @@ export async function openApp(opts: {
     });
     realtime.start();
     services.tags.start();
+    if (tagWorker) services.tagJobs.start();
     auditTrail.start();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
@@ -66,6 +70,7 @@ export async function openApp(opts: {
       close: () =>
         (closing ??= (async () => {
           await gateway.close();
+          await services.tagJobs.stop();
           await realtime.stop();
           // After the last request: what it noted is on the stream (or held, and tried once more).
           await auditTrail.stop();
@@ -76,6 +81,7 @@ export async function openApp(opts: {
         })()),
     };
   } catch (error) {
+    await services.tagJobs.stop();
     sessions.stop();
     pubsub.close();
     redis.disconnect();

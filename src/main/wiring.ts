@@ -11,13 +11,14 @@ import { ReferenceData } from "../customer360/reference";
 import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
 import { MarketingService } from "../marketing/service";
-import { DEFAULT_AUDIT, type AuditConfig, type RealtimeConfig } from "../platform/config";
+import { DEFAULT_AUDIT, type AuditConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
 import { PubSub } from "../platform/pubsub";
 import { RealtimeService } from "../realtime/service";
 import { TagService } from "../tags/service";
+import { TagJobs } from "../tags/jobs";
 import { SegmentIndex } from "../segments/preview/index";
 import { SegmentPreviews } from "../segments/preview/service";
 import { createContext, type Services } from "../server/context";
@@ -36,7 +37,14 @@ export interface Wired extends Services {
  * Used by the gateway and by tools (bench, evaluation) that decide without serving (they start no
  * audit writer).
  */
-export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig, auditConfig: AuditConfig = DEFAULT_AUDIT): Wired {
+export function wireServices(
+  graph: Graph,
+  redis: Redis,
+  log: Logger,
+  realtimeConfig: RealtimeConfig,
+  auditConfig: AuditConfig = DEFAULT_AUDIT,
+  tagJobsConfig: Partial<TagJobsConfig> = {},
+): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
   const auditTrail = new AuditService(redis, graph, log, auditConfig);
@@ -47,14 +55,16 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const approvals = new Approvals(log);
   const segmentIndex = new SegmentIndex(graph, redis, reference, log);
   const segments = new SegmentPreviews(segmentIndex, graph, reference);
-  const tags = new TagService(graph, reference, bus, approvals, log, segmentIndex);
+  const tags = new TagService(graph, reference, bus, approvals, log, segmentIndex, () => segments.vocabulary());
+  // Its worker starts only with the gateway (src/main/app.ts); tools wiring services start none.
+  const tagJobs = new TagJobs(graph, redis, reference, tags, segments, bus, auditTrail, log, tagJobsConfig);
   const marketing = new MarketingService(graph, reference, bus, approvals, log);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, segmentIndex);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, segments, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -11,6 +11,8 @@ export interface Config {
   demo: { customers: number; seed: number };
   realtime: RealtimeConfig;
   audit: AuditConfig;
+  /** Rule-tag jobs (src/tags/jobs.ts). */
+  tagJobs: TagJobsConfig;
   /** How bearer tokens are checked; see src/auth/tokens.ts. Unset in development: `npm start` makes a secret. */
   auth: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined };
   /** NODE_ENV=production: no development conveniences (a generated secret, printed tokens, introspection, field suggestions). */
@@ -84,6 +86,23 @@ export interface AuditConfig {
   /** Most audit entries held in memory while Redis is unreachable; beyond, they are dropped and logged as errors: AUDIT_BUFFER. */
   buffer: number;
 }
+
+/** Rule-tag jobs' tuning (src/tags/jobs.ts), from TAG_JOB_* variables. */
+export interface TagJobsConfig {
+  /** Customers (an idx range) per batch transaction. */
+  batch: number;
+  /** A pause between batches, ms: leaves the graph to live traffic during a long run (0: none). */
+  pauseMs: number;
+  /** A worker's lock on its job: a killed worker's job is taken over this long after its last renewal. */
+  lockMs: number;
+  /** Attempts of a failing run, the first included (then it is FAILED). */
+  attempts: number;
+  /** The daily run, as cron (minute hour day month weekday) in `timezone`. */
+  dailyAt: string;
+  timezone: string;
+}
+
+export const DEFAULT_TAG_JOBS: Readonly<TagJobsConfig> = { batch: 5_000, pauseMs: 0, lockMs: 30_000, attempts: 3, dailyAt: "0 2 * * *", timezone: "Asia/Shanghai" };
 
 export const DEFAULT_AUDIT: Readonly<AuditConfig> = { batch: 200, lingerMs: 500, claimAfterMs: 30_000, buffer: 50_000 };
 
@@ -208,6 +227,15 @@ const envSchema = z.object({
       return z.NEVER;
     }),
   RATE_LIMITS: rateLimits,
+  TAG_JOB_BATCH: intIn("TAG_JOB_BATCH", 1, 100_000, DEFAULT_TAG_JOBS.batch),
+  TAG_JOB_PAUSE_MS: intIn("TAG_JOB_PAUSE_MS", 0, 60_000, DEFAULT_TAG_JOBS.pauseMs),
+  TAG_JOB_LOCK_MS: intIn("TAG_JOB_LOCK_MS", 1_000, 600_000, DEFAULT_TAG_JOBS.lockMs),
+  TAG_JOB_ATTEMPTS: intIn("TAG_JOB_ATTEMPTS", 1, 20, DEFAULT_TAG_JOBS.attempts),
+  TAG_JOB_DAILY_AT: z
+    .string()
+    .default(DEFAULT_TAG_JOBS.dailyAt)
+    .refine((c) => /^\S+( \S+){4}$/.test(c.trim()), { message: 'TAG_JOB_DAILY_AT must be a cron pattern of five fields (minute hour day month weekday), e.g. "0 2 * * *".' }),
+  TAG_JOB_TIMEZONE: z.string().default(DEFAULT_TAG_JOBS.timezone),
 });
 
 /** Thrown when the environment is invalid: one sentence per bad value, no stack trace needed. */
@@ -254,5 +282,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS, callWindowMs: e.HOTLINE_CALL_WINDOW_MS },
     audit: { batch: e.AUDIT_BATCH, lingerMs: e.AUDIT_LINGER_MS, claimAfterMs: e.AUDIT_CLAIM_AFTER_MS, buffer: e.AUDIT_BUFFER },
+    tagJobs: {
+      batch: e.TAG_JOB_BATCH,
+      pauseMs: e.TAG_JOB_PAUSE_MS,
+      lockMs: e.TAG_JOB_LOCK_MS,
+      attempts: e.TAG_JOB_ATTEMPTS,
+      dailyAt: e.TAG_JOB_DAILY_AT.trim(),
+      timezone: e.TAG_JOB_TIMEZONE,
+    },
   };
 }

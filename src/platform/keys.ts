@@ -55,6 +55,12 @@
  *   segments:{idx}:d:<hash>              a graph or trajectory predicate's members (bitmap, TTL seconds)
  *   segments:{idx}:t:<id>:<n>            an evaluation's temporaries (deleted by the script that made them)
  *   Every segment key carries the {idx} hash tag: the scripts combine any of them, so they share a slot.
+ *   jobs:tags:…                          the rule-tag job queue (src/tags/jobs.ts), laid out by BullMQ under the
+ *                                        prefix "<prefix>jobs" and queue "tags": jobs:tags:run-<tagId> the one run
+ *                                        job of a tag (its id is the one-at-a-time guarantee), jobs:tags:repeat:
+ *                                        daily-<tagId> its daily scheduler, and BullMQ's wait/active/delayed/stalled
+ *                                        lists, locks and events stream (jobs:tags:events). Run records live in
+ *                                        the graph ((:Tag)-[:RAN]->(:TagRun)); nothing here needs rebuilding.
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -101,6 +107,10 @@ export const keys = {
   },
   /** Rate limits (src/auth/rate-limits.ts): the prefix rate-limiter-flexible puts before ":<principalId>". */
   rateLimit: (budget: string): string => `rl:${budget}`,
+  /** The rule-tag job queue: BullMQ's own prefix (after the gateway's), under which it names queue "tags". */
+  tags: {
+    jobsPrefix: (): string => "jobs",
+  },
   /** Segment bitmaps (src/segments/preview/): keys are built below this base (the scripts append to it). */
   segments: {
     base: (): string => "segments:{idx}",

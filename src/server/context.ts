@@ -16,6 +16,7 @@ import type { Logger } from "../platform/logger";
 import type { RealtimeService } from "../realtime/service";
 import type { SegmentPreviews } from "../segments/preview/service";
 import type { TagService } from "../tags/service";
+import type { TagJobs } from "../tags/jobs";
 
 /** One service object per domain room: what resolvers may call. */
 export interface DomainServices {
@@ -23,6 +24,8 @@ export interface DomainServices {
   customers: Customer360Service;
   approvals: Approvals;
   tags: TagService;
+  /** Rule tags' runs, schedules and imports (src/tags/jobs.ts). */
+  tagJobs: TagJobs;
   segments: SegmentPreviews;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
@@ -69,6 +72,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     customers: services.customers,
     approvals: services.approvals,
     tags: services.tags,
+    tagJobs: services.tagJobs,
     segments: services.segments,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,

@@ -1,4 +1,5 @@
-import { MARKET_SEGMENTS, TAG_LEVEL1S, TAG_SCOPES, TAG_VALUE_TYPES, type MarketSegment, type TagScope, type TagValueType } from "../domain/vocabulary";
+import { MARKET_SEGMENTS, TAG_LEVEL1S, TAG_SCOPES, TAG_VALUE_TYPES, type MarketSegment, type TagScope, type TagSource, type TagValueType } from "../domain/vocabulary";
+import type { TagRuleInput } from "./rules";
 import type { RegionRecord } from "../graph/records";
 import type { TagContent } from "../graph/tags";
 import { KEYWORDS, UPPER_SNAKE } from "../segments/expression";
@@ -22,6 +23,10 @@ export interface TagInput {
   regionId?: string | null;
   owner?: string | null;
   note?: string | null;
+  /** How its values come; default SEEDED. */
+  source?: TagSource | null;
+  /** A RULE tag's rule (./rules.ts). */
+  rule?: TagRuleInput | null;
 }
 
 /** What updateTag takes: the fields given change, the rest stay. Code and value type never change. */
@@ -36,6 +41,16 @@ export interface TagEdit {
   regionId?: string | null;
   owner?: string | null;
   note?: string | null;
+  /** Given: the source changes (a rule is then needed for RULE). */
+  source?: TagSource | null;
+  /** Given: the rule changes (checked like createTag's). */
+  rule?: TagRuleInput | null;
+}
+
+/** A source and rule already checked (./rules.ts checkRule): the canonical JSON of the rule. */
+export interface CheckedSource {
+  source: TagSource;
+  rule: string | null;
 }
 
 export const MAX_NAME = 40;
@@ -112,7 +127,7 @@ function scoped(scope: string, regionId: string | null, regions: ReadonlyMap<str
 }
 
 /** The content of a new tag, checked whole. */
-export function checkNewContent(input: TagInput, owner: string, regions: ReadonlyMap<string, RegionRecord>): TagContent {
+export function checkNewContent(input: TagInput, owner: string, regions: ReadonlyMap<string, RegionRecord>, source: CheckedSource): TagContent {
   return {
     name: text("name", input.name, MAX_NAME),
     level1: level1(input.level1),
@@ -121,6 +136,7 @@ export function checkNewContent(input: TagInput, owner: string, regions: Readonl
     market: market(input.market),
     ...scoped(input.scope ?? "PROVINCE", input.regionId ?? null, regions),
     owner: text("owner", input.owner ?? owner, MAX_OWNER),
+    ...source,
   };
 }
 
@@ -129,7 +145,7 @@ export function checkNewContent(input: TagInput, owner: string, regions: Readonl
  * scope changes only by promotion (promoteTag) and never back. `editor` owns a tag that had no
  * owner (seeded before owners were recorded) unless the edit names one.
  */
-export function checkEdit(base: TagContent, edit: TagEdit, regions: ReadonlyMap<string, RegionRecord>, scopeFixed: boolean, editor: string): TagContent {
+export function checkEdit(base: TagContent, edit: TagEdit, regions: ReadonlyMap<string, RegionRecord>, scopeFixed: boolean, editor: string, source: CheckedSource | null = null): TagContent {
   const scope = edit.scope ?? base.scope;
   // A move to PROVINCE drops the city unless the edit names one (which scoped() then refuses).
   const regionId = edit.regionId !== undefined ? edit.regionId : scope === "PROVINCE" ? null : base.regionId;
@@ -149,6 +165,7 @@ export function checkEdit(base: TagContent, edit: TagEdit, regions: ReadonlyMap<
     market: market(edit.market ?? base.market),
     ...scoped(scope, regionId ?? null, regions),
     owner: text("owner", edit.owner ?? (base.owner || editor), MAX_OWNER),
+    ...(source ?? { source: base.source, rule: base.rule }),
   };
 }
 

@@ -41,7 +41,9 @@ import type { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
 import type { Cypher, Graph } from "../platform/neo4j";
 import { intInRange, listOfAtMost } from "../platform/validate";
-import { checkEdit, checkNewContent, optionalNote, sameContent, tagCode, valueType, MAX_DEFINITION, MIN_DEFINITION, type TagEdit, type TagInput } from "./checks";
+import { checkRule, tagSource } from "./rules";
+import type { SegmentVocabulary } from "../segments/expression";
+import { checkEdit, checkNewContent, optionalNote, type CheckedSource, sameContent, tagCode, valueType, MAX_DEFINITION, MIN_DEFINITION, type TagEdit, type TagInput } from "./checks";
 import { impactOf, lineageOf, type Lineage, type TagImpact } from "./impact";
 import { indicatorQuery, IndicatorSearch, type IndicatorHit, type SearchArgs } from "./search";
 
@@ -133,7 +135,18 @@ const MAX_REFRESH = 20;
 const SERVED: ReadonlySet<TagStatus> = new Set(["PUBLISHED", "OFFLINE"]);
 
 function contentOf(x: TagContent | LibraryTagRecord): TagContent {
-  return { name: x.name, level1: x.level1, level2: x.level2, definition: x.definition, market: x.market, scope: x.scope, regionId: x.regionId, owner: x.owner ?? "" };
+  return {
+    name: x.name,
+    level1: x.level1,
+    level2: x.level2,
+    definition: x.definition,
+    market: x.market,
+    scope: x.scope,
+    regionId: x.regionId,
+    owner: x.owner ?? "",
+    source: x.source ?? "SEEDED",
+    rule: x.rule ?? null,
+  };
 }
 
 /** "TL" + the time in 9 base-36 digits + 6 random hex digits: log entries sort in time order. */
@@ -145,6 +158,8 @@ export class TagService {
   readonly indicators: IndicatorSearch;
   /** Per request (keyed by its loaders, renewed per subscription push): batched reads of a response's tags. */
   private readonly perRequest = new WeakMap<object, RequestLoaders>();
+  /** Told when what a tag serves changed (published, offline): the jobs align its daily schedule. */
+  private servedChange: ((id: string) => Promise<void>) | null = null;
 
   constructor(
     private readonly graph: Graph,
@@ -154,6 +169,8 @@ export class TagService {
     private readonly log: Logger,
     /** The segment bitmaps: a tag published (its values perhaps recomputed with it) is re-read into them. */
     private readonly segmentIndex: Pick<SegmentIndex, "refreshTag"> | null = null,
+    /** What a rule may name (the segment previews' vocabulary); without it, no rule is accepted. */
+    private readonly vocabulary: (() => Promise<SegmentVocabulary>) | null = null,
   ) {
     this.indicators = new IndicatorSearch(graph, log);
     approvals.register({
@@ -164,7 +181,10 @@ export class TagService {
       apply: (tx, change) => this.apply(tx, change),
       // Only taking a tag offline changes what is served; an approved version waits for publishTag.
       applied: async (change) => {
-        if (change.action === "RETIRE") await this.bus.publish("reference");
+        if (change.action === "RETIRE") {
+          await this.bus.publish("reference");
+          await this.tellServedChange(change.targetId);
+        }
       },
     });
   }
@@ -282,7 +302,10 @@ export class TagService {
   async create(scope: RequestScope, input: TagInput): Promise<LibraryTagRecord> {
     const code = tagCode(input.code);
     const type = valueType(input.valueType);
-    const content = checkNewContent(input, scope.principal.id, await this.reference.regions());
+    const source = tagSource(input.source);
+    const vocabulary = source === "RULE" || input.rule ? await this.ruleVocabulary() : null;
+    const rule = checkRule(source, type, code, input.rule, vocabulary as SegmentVocabulary);
+    const content = checkNewContent(input, scope.principal.id, await this.reference.regions(), { source, rule });
     const note = optionalNote("note", input.note);
     let number = (await highestTagNumber(scope.graph)) + 1;
     for (let attempt = 1; ; attempt++) {
@@ -310,6 +333,21 @@ export class TagService {
   async update(scope: RequestScope, id: string, edit: TagEdit): Promise<LibraryTagRecord> {
     const regions = await this.reference.regions();
     const note = optionalNote("note", edit.note);
+    const found = (await tagsById(scope.graph, [id])).get(id);
+    if (!found) throw new NotFoundError(`There is no tag with id ${id}; see the tags query.`);
+    const tag0 = found;
+    const sourceEdited = (edit.source !== undefined && edit.source !== null) || edit.rule !== undefined;
+    const vocabulary = sourceEdited ? await this.ruleVocabulary() : null;
+    /** The source and rule the edit makes of `base` (null: unchanged). */
+    const sourceOf = (base: TagContent): CheckedSource | null => {
+      if (!sourceEdited || !vocabulary) return null;
+      const source = tagSource(edit.source ?? base.source);
+      if (edit.rule === undefined) {
+        // only the source changes: a RULE tag keeps its rule, others have none
+        return source === "RULE" && base.rule ? { source, rule: base.rule } : { source, rule: checkRule(source, tag0.valueType, tag0.code, null, vocabulary) };
+      }
+      return { source, rule: checkRule(source, tag0.valueType, tag0.code, edit.rule, vocabulary) };
+    };
     const noted: { edited: AppliedChange | null } = { edited: null };
     await scope.graph.transaction(async (tx) => {
       noted.edited = null; // a retried transaction notes what its last attempt wrote
@@ -324,13 +362,13 @@ export class TagService {
       }
       const at = new Date();
       if (open?.status === "DRAFT") {
-        const content = checkEdit(contentOf(open), edit, regions, served, scope.principal.id);
+        const content = checkEdit(contentOf(open), edit, regions, served, scope.principal.id, sourceOf(contentOf(open)));
         await writeDraft(tx, { tagId: id, version: open.version, content, by: scope.principal.id, at, note, create: false, mirror: !served });
         noted.edited = { before: { version: open.version, content: contentOf(open) }, after: { version: open.version, content } };
         return;
       }
       const base = open ? contentOf(open) : contentOf(tag);
-      const content = checkEdit(base, edit, regions, served, scope.principal.id);
+      const content = checkEdit(base, edit, regions, served, scope.principal.id, sourceOf(base));
       if (sameContent(content, base) && note === null) {
         throw new BadUserInputError(`The edit changes nothing in version ${tag.version} of tag ${tag.code}; give the fields to change.`, "input");
       }
@@ -463,6 +501,7 @@ export class TagService {
     });
     if (noted.published) scope.audit.change({ targetType: "Tag", targetId: id, ...noted.published });
     await this.tellReplicas(id);
+    await this.tellServedChange(id);
     this.refreshBehind(id);
     const published = await this.mustFind(scope, id);
     this.refreshBitmaps(published.code);
@@ -537,6 +576,25 @@ export class TagService {
       await this.bus.publish("reference");
     } catch (error) {
       this.log.warn({ tag: id, err: error instanceof Error ? error.message : String(error) }, "tag published, but telling the other replicas failed; they see it when their reference data expires");
+    }
+  }
+
+  private async ruleVocabulary(): Promise<SegmentVocabulary> {
+    if (!this.vocabulary) throw new BadUserInputError("Rule tags are not available in this process (no segment vocabulary is wired).", "rule");
+    return this.vocabulary();
+  }
+
+  /** Registers who is told when a tag is published or goes offline (the rule-tag jobs: its schedule). */
+  onServedChange(listener: (id: string) => Promise<void>): void {
+    this.servedChange = listener;
+  }
+
+  /** The schedule follows the tag; a failure is logged (the jobs align every schedule when they start). */
+  private async tellServedChange(id: string): Promise<void> {
+    try {
+      await this.servedChange?.(id);
+    } catch (error) {
+      this.log.warn({ tag: id, err: error instanceof Error ? error.message : String(error) }, "aligning the tag's daily run failed; the jobs align it when a gateway starts");
     }
   }
 

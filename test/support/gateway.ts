@@ -1,7 +1,7 @@
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/main/app";
-import type { AuditConfig, LimitsConfig, RealtimeConfig } from "../../src/platform/config";
+import type { AuditConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
@@ -21,9 +21,19 @@ export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
  * a proxy it can cut.
  */
 export async function startTestGateway(
-  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig>; audit: Partial<AuditConfig>; limits: Partial<LimitsConfig>; production: boolean; segmentIndexOnStart: boolean }> = {},
+  overrides: Partial<{
+    neo4j: GraphConnection;
+    redisUrl: string;
+    realtime: Partial<RealtimeConfig>;
+    audit: Partial<AuditConfig>;
+    limits: Partial<LimitsConfig>;
+    production: boolean;
+    segmentIndexOnStart: boolean;
+    /** Rule-tag jobs' tuning, and `worker: false` for a replica that runs none. */
+    tagJobs: Partial<TagJobsConfig> & { worker?: boolean };
+  }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, tagJobs, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -38,6 +48,7 @@ export async function startTestGateway(
       // tested where a test sets one (test/deadline.test.ts), not as a source of flakes elsewhere.
       limits: { requestTimeoutMs: 60_000, ...limits },
       ...(production !== undefined ? { production } : {}),
+      ...(tagJobs ? { tagJobs } : {}),
       // Every test process has its own key prefix: building the segment bitmaps in each at start
       // would cost the suite a build per file; the files that preview start it (or a preview does).
       segmentIndexOnStart: segmentIndexOnStart ?? false,
