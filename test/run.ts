@@ -35,7 +35,9 @@ runMain(
     });
     onStop(() => services.stop());
 
-    const graph = Graph.connect(services.neo4j);
+    // A Neo4j just started answers its first reads slowly on a loaded machine: the default 5 s read
+    // deadline has failed the whole run there before any test started.
+    const graph = Graph.connect({ ...services.neo4j, readTimeoutMs: 120_000 });
     try {
       const finished = imported ? await finishImport(graph) : null;
       const seeded = finished ?? (await seedGraph(graph, data));
