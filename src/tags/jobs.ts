@@ -104,7 +104,8 @@ export class TagJobs implements CustomerChanges {
    * Connection options for BullMQ, which opens (and closes) its own clients from them: the
    * gateway's Redis without its key prefix (BullMQ prefixes its keys itself and refuses a client
    * that does too). Workers block and must wait out an outage (BullMQ requires
-   * maxRetriesPerRequest null); the producer answers requests, so it fails fast instead.
+   * maxRetriesPerRequest null); the producer answers requests, so it gives up after one retry and
+   * a request waits at most QUEUE_TIMEOUT_MS for it.
    */
   private connection(forWorker: boolean): ConnectionOptions {
     const o: RedisOptions = this.redis.options;
@@ -117,7 +118,9 @@ export class TagJobs implements CustomerChanges {
       tls: o.tls,
       family: o.family,
       maxRetriesPerRequest: forWorker ? null : 1,
-      enableOfflineQueue: forWorker,
+      // Commands wait for the first connection (the producer is opened on first use); an outage
+      // still answers within QUEUE_TIMEOUT_MS (see queued).
+      enableOfflineQueue: true,
     };
   }
 
