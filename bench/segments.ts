@@ -119,7 +119,17 @@ export async function runSegmentScenario(ctx: SegmentScenarioContext): Promise<S
   const raw = new Redis(ctx.redisUrl);
   try {
     // the index: built at the gateway's start when missing; a rebuild measures a build
-    const status = async (): Promise<Json> => (await post(url, marketer, "{ segmentIndex { state generation customers building { done total } } }")).segmentIndex as Json;
+    // a poll that meets a kept-alive socket the gateway just closed (undici's "fetch failed") asks again
+    const status = async (attempt = 1): Promise<Json> => {
+      try {
+        return (await post(url, marketer, "{ segmentIndex { state generation customers building { done total } } }")).segmentIndex as Json;
+      } catch (error) {
+        if (!(error instanceof TypeError) || attempt >= 5) throw error;
+        ctx.say(`segments: the status poll failed (${String((error as { cause?: unknown }).cause ?? error.message)}); asking again`);
+        await sleep(1_000);
+        return status(attempt + 1);
+      }
+    };
     for (let s = await status(); s.state !== "READY"; s = await status()) {
       ctx.say(`segments: the index is being built (${JSON.stringify(s.building)})…`);
       await sleep(2_000);
