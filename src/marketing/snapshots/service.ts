@@ -56,6 +56,8 @@ const QUEUE = keys.snapshotQueue.name();
 /** How long a snapshot's evaluation stays in Redis before its bytes are read (they are read at once and dropped). */
 const RESULT_TTL_MS = 120_000;
 const DEFAULT_TIMEZONE = "Asia/Shanghai";
+/** How long a shutdown waits for a running snapshot job (it is retried elsewhere if cut). */
+const STOP_WAIT_MS = 5_000;
 
 export interface SnapshotConfig {
   /** Tests: schedules repeat every this many ms instead of daily at their hour. */
@@ -107,9 +109,13 @@ export class SegmentSnapshots {
     this.prefix = keys.snapshotQueue.prefix(redis.options.keyPrefix ?? "");
   }
 
-  /** BullMQ wants its own connections, blocking-safe (no retry limit, an offline queue). */
-  private connection(): Redis {
-    const c = this.redis.duplicate({ keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true });
+  /**
+   * BullMQ's own connections (it takes no keyPrefix). The worker's blocks, so it retries without
+   * limit and queues while Redis is away; the queue's fails fast as the gateway's own does, so
+   * `materializeSegment` answers SERVICE_UNAVAILABLE during an outage instead of hanging.
+   */
+  private connection(blocking: boolean): Redis {
+    const c = this.redis.duplicate(blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
     c.on("error", (err: Error) => this.log.warn({ err: err.message }, "snapshot queue redis connection error"));
     this.connections.push(c);
     return c;
@@ -117,7 +123,7 @@ export class SegmentSnapshots {
 
   private jobs(): Queue<SnapshotJob> {
     return (this.queue ??= new Queue<SnapshotJob>(QUEUE, {
-      connection: this.connection(),
+      connection: this.connection(false),
       prefix: this.prefix,
       defaultJobOptions: { attempts: 3, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: 1_000, removeOnFail: 1_000 },
     }));
@@ -125,8 +131,10 @@ export class SegmentSnapshots {
 
   /** Starts the worker and registers the schedules the graph holds (idempotent: a scheduler id is one per segment). */
   start(): void {
+    // connected before the first materializeSegment needs it (its connection does not queue commands)
+    this.jobs();
     if (this.config.worker ?? true) {
-      this.worker = new Worker<SnapshotJob>(QUEUE, (job) => this.process(job), { connection: this.connection(), prefix: this.prefix, concurrency: 2 });
+      this.worker = new Worker<SnapshotJob>(QUEUE, (job) => this.process(job), { connection: this.connection(true), prefix: this.prefix, concurrency: 2 });
       this.worker.on("error", (err: Error) => this.log.warn({ err: err.message }, "snapshot worker error"));
     }
     void (async () => {
@@ -142,9 +150,14 @@ export class SegmentSnapshots {
     }));
   }
 
+  /** Lets a running job finish (a few seconds at most), then disconnects: a Redis that is away cannot hold a shutdown. */
   async stop(): Promise<void> {
-    await this.worker?.close().catch(() => undefined);
-    await this.queue?.close().catch(() => undefined);
+    const closing = Promise.allSettled([this.worker?.close(), this.queue?.close()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+    this.worker = null;
+    this.queue = null;
     for (const c of this.connections) c.disconnect();
     this.connections = [];
   }
