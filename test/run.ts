@@ -35,7 +35,9 @@ runMain(
     });
     onStop(() => services.stop());
 
-    const graph = Graph.connect(services.neo4j);
+    // Finishing the import reads right after Neo4j starts: on a machine shared with other runs its
+    // first statements have taken longer than the gateway's 5 s read timeout.
+    const graph = Graph.connect({ ...services.neo4j, readTimeoutMs: 120_000 });
     try {
       const finished = imported ? await finishImport(graph) : null;
       const seeded = finished ?? (await seedGraph(graph, data));

@@ -209,6 +209,8 @@ export type TagFilterInput = {
   /** Searched like searchIndicators: code, name, definition, taxonomy, category values (Chinese included). */
   text?: string | null | undefined;
   valueType?: TagValueType | null | undefined;
+  /** Only tags whose evaluation verdict over the last 30 days is this: UNUSED, NOT_ENOUGH_DATA, USELESS or KEEP (the tags to retire first). */
+  verdict?: string | null | undefined;
 };
 
 /** A new tag of the library (a DRAFT until submitted, approved and published). */

@@ -20,6 +20,7 @@ import { RealtimeService } from "../realtime/service";
 import { TagService } from "../tags/service";
 import { SegmentIndex } from "../segments/preview/index";
 import { SegmentPreviews } from "../segments/preview/service";
+import { SegmentSnapshots, type SnapshotConfig } from "../marketing/snapshots/service";
 import { createContext, type Services } from "../server/context";
 
 /** The services, the invalidation bus that keeps their caches in step across replicas, and the pub/sub connection both listen on. */
@@ -36,7 +37,7 @@ export interface Wired extends Services {
  * Used by the gateway and by tools (bench, evaluation) that decide without serving (they start no
  * audit writer).
  */
-export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig, auditConfig: AuditConfig = DEFAULT_AUDIT): Wired {
+export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeConfig: RealtimeConfig, auditConfig: AuditConfig = DEFAULT_AUDIT, snapshotConfig: SnapshotConfig = {}): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
   const auditTrail = new AuditService(redis, graph, log, auditConfig);
@@ -49,12 +50,13 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const segments = new SegmentPreviews(segmentIndex, graph, reference);
   const tags = new TagService(graph, reference, bus, approvals, log, segmentIndex);
   const marketing = new MarketingService(graph, reference, bus, approvals, log);
+  const snapshots = new SegmentSnapshots(graph, redis, segments, log, snapshotConfig);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, segmentIndex);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, segments, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -15,6 +15,7 @@ import type { Graph } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import type { RealtimeService } from "../realtime/service";
 import type { SegmentPreviews } from "../segments/preview/service";
+import type { SegmentSnapshots } from "../marketing/snapshots/service";
 import type { TagService } from "../tags/service";
 
 /** One service object per domain room: what resolvers may call. */
@@ -24,6 +25,8 @@ export interface DomainServices {
   approvals: Approvals;
   tags: TagService;
   segments: SegmentPreviews;
+  /** Materialised segments: snapshots, their members, schedules (src/marketing/snapshots). */
+  snapshots: SegmentSnapshots;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
   contactPolicyChanges: ContactPolicyChanges;
@@ -70,6 +73,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     approvals: services.approvals,
     tags: services.tags,
     segments: services.segments,
+    snapshots: services.snapshots,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
     contactPolicyChanges: services.contactPolicyChanges,

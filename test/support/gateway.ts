@@ -3,6 +3,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/main/app";
 import type { AuditConfig, LimitsConfig, RealtimeConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
+import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
 import { operatorToken, TEST_AUTH_SECRET } from "./auth";
@@ -21,9 +22,9 @@ export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
  * a proxy it can cut.
  */
 export async function startTestGateway(
-  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig>; audit: Partial<AuditConfig>; limits: Partial<LimitsConfig>; production: boolean; segmentIndexOnStart: boolean }> = {},
+  overrides: Partial<{ neo4j: GraphConnection; redisUrl: string; realtime: Partial<RealtimeConfig>; audit: Partial<AuditConfig>; limits: Partial<LimitsConfig>; production: boolean; segmentIndexOnStart: boolean; snapshots: SnapshotConfig }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -41,6 +42,7 @@ export async function startTestGateway(
       // Every test process has its own key prefix: building the segment bitmaps in each at start
       // would cost the suite a build per file; the files that preview start it (or a preview does).
       segmentIndexOnStart: segmentIndexOnStart ?? false,
+      ...(snapshots ? { snapshots } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
