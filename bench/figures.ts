@@ -102,7 +102,7 @@ const UNIFIED_VIEW_COLUMNS: readonly Column[] = [
 /** The audit writer's commits and nodes while our side of the unified view was measured. */
 export function recordAuditWrites(report: BenchReport, audit: AuditWrites | null): void {
   if (!audit || audit.seconds <= 0) {
-    report.set("audit writer", "not measured (Neo4j did not report its last committed transaction)");
+    report.set("audit writer", "not measured (Neo4j or Redis did not answer the counts)");
     return;
   }
   report.set(

@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { runMain } from "../src/platform/run-main";
 import { Graph } from "../src/platform/neo4j";
+import { Redis } from "ioredis";
 import { PROJECT_ROOT } from "../src/platform/paths";
 import { ensureServices } from "../src/main/launch/environment";
 import { freePort } from "../src/main/launch/ports";
@@ -141,7 +142,11 @@ runMain(
 
     if (library) {
       const counting = Graph.connect(services.neo4j);
-      const run = await runUnifiedViewScenario({ opts, gateway, library, idStream, say, graph: counting.session() }).finally(() => counting.close());
+      const acks = new Redis(redisUrl);
+      const run = await runUnifiedViewScenario({ opts, gateway, library, idStream, say, graph: counting.session(), redis: acks }).finally(() => {
+        acks.disconnect();
+        return counting.close();
+      });
       if (run.comparison) recordComparison(report, run.comparison);
       recordUnifiedView(report, run.ours, run.theirs);
       recordAuditWrites(report, run.audit);
