@@ -1,8 +1,9 @@
 /**
  * The audit writer's cost in Neo4j, isolated from the rest of the gateway: batches of unified-view
  * records (the customer and ten circle members each) written as the writer writes them now (one
- * `(:AuditRequest)` per request) and as it wrote them before (one `(:AuditEntry)` per customer
- * read), alternating batch by batch on the same Neo4j, so a busy machine weighs on both alike.
+ * `(:AuditRequest)` per request), the same without its full-text index (a probe label), and as it
+ * wrote them before (one `(:AuditEntry)` per customer read), taking turns batch by batch on the
+ * same Neo4j, so a busy machine weighs on all alike. Probe nodes are removed at the end.
  * Reports Neo4j's CPU milliseconds per request (from /proc) and the commit's wall time.
  *
  *   node ops/bootstrap.mjs audit-writes [-- --batches N --batch N]   (the bench store, .data/bench)
@@ -25,6 +26,21 @@ const PER_READ = `UNWIND $rows AS r
   ON CREATE SET a += r {.kind, .principalId, .principalRoles, .operation, .operationType, .transport, .subscription, .customerId,
                         .fields, .msisdnUnmasked, .action, .targetType, .targetId, .changeId, .proposedBy, .before, .after},
                 a.at = datetime(r.at)`;
+
+/**
+ * The same node per request under a label of its own with the range indexes but no full-text
+ * index: what the customer filter's Lucene document costs, by difference.
+ */
+const PER_REQUEST_NO_FULLTEXT = `UNWIND $requests AS r
+  MERGE (q:AuditRequestProbe {id: r.id})
+  ON CREATE SET q += r {.principalId, .principalRoles, .operation, .operationType, .transport, .subscription, .customerIds, .fields, .unmasked},
+                q.at = datetime(r.at)`;
+const PROBE_SCHEMA = [
+  "CREATE CONSTRAINT audit_probe_id IF NOT EXISTS FOR (r:AuditRequestProbe) REQUIRE r.id IS UNIQUE",
+  "CREATE RANGE INDEX audit_probe_at IF NOT EXISTS FOR (r:AuditRequestProbe) ON (r.at)",
+  "CREATE RANGE INDEX audit_probe_principal_at IF NOT EXISTS FOR (r:AuditRequestProbe) ON (r.principalId, r.at)",
+  "CREATE RANGE INDEX audit_probe_operation_at IF NOT EXISTS FOR (r:AuditRequestProbe) ON (r.operation, r.at)",
+];
 
 const OWN_FIELDS = ["arpu", "circle", "contacts", "lifecycleStage", "msisdn", "name", "segment", "subscriptions", "tags", "tenureMonths", "usage", "valueTier"];
 
@@ -73,6 +89,8 @@ runMain(
     const graph = Graph.connect({ ...services.neo4j, readTimeoutMs: 60_000 });
     onStop(() => graph.close());
     await ensureAuditSchema(graph.session());
+    for (const statement of PROBE_SCHEMA) await graph.session().write(statement);
+    await graph.session().write("CALL db.awaitIndexes(300)");
     const neo4jPid = findDescendant(sampleCpu(), process.pid, "java");
     if (!neo4jPid) throw new Error("Neo4j is not a child of this process: stop the bench's Neo4j (or unset NEO4J_URI) so that its CPU can be read");
 
@@ -80,13 +98,23 @@ runMain(
     let n = 0;
     const sides: Side[] = [
       { name: "a node per request (now)", write: (g, rs) => writeAudit(g, { requests: rs.flatMap((r) => writesOf(r).requests), entries: [] }), cpuMs: 0, wallMs: 0, requests: 0, commits: 0, nodes: 0 },
+      {
+        name: "a node per request, no full-text index (probe)",
+        write: (g, rs) => g.write(PER_REQUEST_NO_FULLTEXT, { requests: rs.flatMap((r) => writesOf(r).requests) }).then(() => undefined),
+        cpuMs: 0,
+        wallMs: 0,
+        requests: 0,
+        commits: 0,
+        nodes: 0,
+      },
       { name: "a node per customer read (before)", write: (g, rs) => g.write(PER_READ, { rows: rs.flatMap(perReadRows) }).then(() => undefined), cpuMs: 0, wallMs: 0, requests: 0, commits: 0, nodes: 0 },
     ];
     // Warm-up: both statements planned and JIT-compiled before anything counts.
     for (const side of sides) for (let i = 0; i < 3; i++) await side.write(graph.session(), Array.from({ length: size }, () => viewRecord(principal, n++)));
     const machineBefore = sampleCpu();
     for (let b = 0; b < batches; b++) {
-      for (const side of b % 2 === 0 ? sides : [...sides].reverse()) {
+      // Each batch in a rotated order, so no side always follows the same one.
+      for (const side of [...sides.slice(b % sides.length), ...sides.slice(0, b % sides.length)]) {
         const records = Array.from({ length: size }, () => viewRecord(principal, n++));
         const cpu = processCpuMs(neo4jPid);
         const started = performance.now();
@@ -95,10 +123,13 @@ runMain(
         side.cpuMs += (processCpuMs(neo4jPid) ?? 0) - (cpu ?? 0);
         side.requests += records.length;
         side.commits += 1;
-        side.nodes += side === sides[0] ? records.length : records.length * 11;
+        side.nodes += side === sides.at(-1) ? records.length * 11 : records.length;
       }
     }
     const others = othersJiffies(machineBefore, sampleCpu());
+    for (let left = 1; left > 0; ) {
+      left = (await graph.session().write<{ n: number }>("MATCH (r:AuditRequestProbe) WITH r LIMIT 5000 DELETE r RETURN count(*) AS n"))[0]?.n ?? 0;
+    }
     console.log(`audit writes: ${batches} batches of ${size} unified-view records (the customer and 10 circle members) per side, alternating`);
     for (const s of sides) {
       console.log(
