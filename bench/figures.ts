@@ -8,6 +8,7 @@ import type { SideMeasurement } from "./measure";
 import type { BenchOptions } from "./options";
 import type { RealtimeRun } from "./realtime";
 import type { SegmentRun } from "./segments";
+import type { AuditWrites } from "./unified-view";
 import { fixed, type BenchReport, type Column } from "./report";
 
 /**
@@ -98,6 +99,18 @@ const UNIFIED_VIEW_COLUMNS: readonly Column[] = [
  * the steadiest of these when the machine is shared: latency and throughput move with whatever
  * else runs, the work a request takes hardly does.
  */
+/** The audit writer's commits and nodes while our side of the unified view was measured. */
+export function recordAuditWrites(report: BenchReport, audit: AuditWrites | null): void {
+  if (!audit || audit.seconds <= 0) {
+    report.set("audit writer", "not measured (Neo4j or Redis did not answer the counts)");
+    return;
+  }
+  report.set(
+    "audit writer",
+    `${(audit.commits / audit.seconds).toFixed(1)} commits/s, ${(audit.nodes / audit.seconds).toFixed(0)} audit nodes/s, ${(audit.nodes / Math.max(1, audit.requests)).toFixed(2)} per request (while ours was measured)`,
+  );
+}
+
 export function recordUnifiedView(report: BenchReport, ours: SideMeasurement, theirs: SideMeasurement): void {
   const table = report.table("unified view under load", UNIFIED_VIEW_COLUMNS);
   for (const [label, m] of [
