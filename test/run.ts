@@ -35,7 +35,8 @@ runMain(
     });
     onStop(() => services.stop());
 
-    const graph = Graph.connect(services.neo4j);
+    // Finishing a bulk import reads a freshly started Neo4j, which on a busy machine answers its first statements slowly.
+    const graph = Graph.connect({ ...services.neo4j, readTimeoutMs: 120_000 });
     try {
       const finished = imported ? await finishImport(graph) : null;
       const seeded = finished ?? (await seedGraph(graph, data));
