@@ -19,6 +19,7 @@ import { PubSub } from "../platform/pubsub";
 import { RealtimeService } from "../realtime/service";
 import { TagService } from "../tags/service";
 import { SegmentIndex } from "../segments/preview/index";
+import { CustomerChangeFanOut } from "../segments/preview/changes";
 import { SegmentPreviews } from "../segments/preview/service";
 import { SegmentSnapshots, type SnapshotConfig } from "../marketing/snapshots/service";
 import { createContext, type Services } from "../server/context";
@@ -28,6 +29,8 @@ export interface Wired extends Services {
   bus: InvalidationBus;
   /** The process's one Redis pub/sub connection: whoever wired the services closes it (`pubsub.close()`) on shutdown. */
   pubsub: PubSub;
+  /** Everyone told that customers changed (an offer accepted, a change event applied): the segment index, and whatever else is added. */
+  customerChanges: CustomerChangeFanOut;
 }
 
 /**
@@ -48,15 +51,17 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
   const approvals = new Approvals(log);
   const segmentIndex = new SegmentIndex(graph, redis, reference, log);
   const segments = new SegmentPreviews(segmentIndex, graph, reference);
+  // Who keeps something derived from customers current: one line each (the rule-tag refresher joins here).
+  const customerChanges = new CustomerChangeFanOut([segmentIndex], log);
   const tags = new TagService(graph, reference, bus, approvals, log, segmentIndex);
   const marketing = new MarketingService(graph, reference, bus, approvals, log);
   const snapshots = new SegmentSnapshots(graph, redis, segments, log, snapshotConfig);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
-  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, segmentIndex);
+  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,
@@ -69,6 +74,7 @@ export function wireServices(graph: Graph, redis: Redis, log: Logger, realtimeCo
     log,
     config: realtimeConfig,
     openScope: () => createContext(services, EVENT_PROCESSOR),
+    changes: customerChanges,
   });
   return services;
 }
