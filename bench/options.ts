@@ -81,7 +81,7 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --realtime-duration     realtime: measured seconds per rate (default 15)
   --segment-iterations    segments: previews timed per question, one at a time (default 40)
   --segment-scans         segments: Cypher scans and cold previews timed per question (default 5)
-  --segment-flips         segments: accepted offers timed until a preview counts the customer in (default 30)`;
+  --segment-flips         segments: accepted offers, and change events of each kind, timed until a preview counts the change (default 30)`;
 
 /** Parses the command line; throws an Error whose message names the bad flag. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {

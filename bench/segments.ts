@@ -51,8 +51,13 @@ export interface SegmentRun {
   build: { seconds: number; generation: number; bitmapBytes: number; keys: number } | null;
   questions: QuestionResult[];
   /** From an accepted offer's answer to a preview that counts the customer in. */
-  flip: Timing & { p99: number; max: number };
+  flip: Flips;
+  /** From a change event's acceptance by ingestEvents to a preview that counts the change: a PRODUCT_ORDERED (holds(code)) and a PROFILE_CHANGE (an attribute predicate). */
+  ordered: Flips;
+  profile: Flips;
 }
+
+export type Flips = Timing & { p99: number; max: number };
 
 export const SEGMENT_QUESTIONS: readonly SegmentQuestion[] = [
   { name: "count, 1 predicate (a tag)", expression: "TEL_DATA_HEAVY" },
@@ -119,7 +124,17 @@ export async function runSegmentScenario(ctx: SegmentScenarioContext): Promise<S
   const raw = new Redis(ctx.redisUrl);
   try {
     // the index: built at the gateway's start when missing; a rebuild measures a build
-    const status = async (): Promise<Json> => (await post(url, marketer, "{ segmentIndex { state generation customers building { done total } } }")).segmentIndex as Json;
+    // a poll that meets a kept-alive socket the gateway just closed (undici's "fetch failed") asks again
+    const status = async (attempt = 1): Promise<Json> => {
+      try {
+        return (await post(url, marketer, "{ segmentIndex { state generation customers building { done total } } }")).segmentIndex as Json;
+      } catch (error) {
+        if (!(error instanceof TypeError) || attempt >= 5) throw error;
+        ctx.say(`segments: the status poll failed (${String((error as { cause?: unknown }).cause ?? error.message)}); asking again`);
+        await sleep(1_000);
+        return status(attempt + 1);
+      }
+    };
     for (let s = await status(); s.state !== "READY"; s = await status()) {
       ctx.say(`segments: the index is being built (${JSON.stringify(s.building)})…`);
       await sleep(2_000);
@@ -199,7 +214,9 @@ export async function runSegmentScenario(ctx: SegmentScenarioContext): Promise<S
 
     ctx.say("segments: an accepted offer → the customer counted in…");
     const flip = await flips(url, ctx.flips, Number(after.customers));
-    return { customers: Number(after.customers), build, questions, flip };
+    ctx.say("segments: a change event (PRODUCT_ORDERED, PROFILE_CHANGE) → the preview counts it…");
+    const { ordered, profile } = await eventFlips(url, ctx.flips, Number(after.customers), [...products.values()].map((p) => ({ id: p.id, code: p.code })));
+    return { customers: Number(after.customers), build, questions, flip, ordered, profile };
   } finally {
     raw.disconnect();
     await graph.close();
@@ -261,7 +278,58 @@ async function flips(url: string, samples: number, customers: number): Promise<S
     }
     ms.push(performance.now() - t0);
   }
+  return flipTiming(ms);
+}
+
+function flipTiming(ms: readonly number[]): Flips {
   const sorted = [...ms].sort((a, b) => a - b);
   const t = timing(ms);
   return { ...t, p99: sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
+}
+
+const INGEST = `mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted events { status error { field message } } } }`;
+
+/**
+ * From ingestEvents accepting a change event to the first preview that counts the change: a
+ * PRODUCT_ORDERED of a product the customer does not hold, until `holds("<code>")` counts one more;
+ * a PROFILE_CHANGE of the terminal model to a value nobody has, until `terminalModel = "<it>"`
+ * counts 1. The path: the stream, the consumer, the graph statement, the index re-reading the
+ * customer behind it. The customers changed are the bench's own data set (it is re-seeded).
+ */
+async function eventFlips(url: string, samples: number, customers: number, products: ReadonlyArray<{ id: string; code: string }>): Promise<{ ordered: Flips; profile: Flips }> {
+  const feed = bearer("SERVICE");
+  const marketer = bearer("MARKETER");
+  const count = async (expression: string): Promise<number> => Number(((await post(url, marketer, "query($e: String!) { segmentPreview(expression: $e) { count } }", { e: expression })).segmentPreview as Json).count);
+  const send = async (event: Json): Promise<void> => {
+    const out = (await post(url, feed, INGEST, { events: [event] })).ingestEvents as { accepted: number; events: Array<{ error: unknown }> };
+    if (out.accepted !== 1) throw new Error(`the bench's ${String(event.type)} event was not accepted: ${JSON.stringify(out.events[0]?.error)}`);
+  };
+  const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const ordered: number[] = [];
+  const profile: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const id = `C${String(1 + Math.floor(Math.random() * customers)).padStart(7, "0")}`;
+    const held = (await post(url, marketer, `query($id: ID!) { customer(id: $id) { subscriptions { product { id } } } }`, { id })).customer as { subscriptions: Array<{ product: { id: string } }> };
+    const owned = new Set(held.subscriptions.map((s) => s.product.id));
+    const open = products.filter((p) => !owned.has(p.id));
+    const product = open[Math.floor(Math.random() * open.length)];
+    if (product) {
+      const expression = `holds(${JSON.stringify(product.code)})`;
+      const before = await count(expression);
+      await send({ id: `bench-order-${run}-${i}`, customerId: id, type: "PRODUCT_ORDERED", payload: { productCode: product.code } });
+      const t0 = performance.now();
+      while ((await count(expression)) <= before) {
+        if (performance.now() - t0 > 10_000) throw new Error(`${id} was not counted in ${expression} within 10 s of its PRODUCT_ORDERED`);
+      }
+      ordered.push(performance.now() - t0);
+    }
+    const model = `bench-${run}-${i}`;
+    await send({ id: `bench-profile-${run}-${i}`, customerId: id, type: "PROFILE_CHANGE", payload: { terminalModel: model } });
+    const t0 = performance.now();
+    while ((await count(`terminalModel = ${JSON.stringify(model)}`)) !== 1) {
+      if (performance.now() - t0 > 10_000) throw new Error(`${id} was not counted in terminalModel = "${model}" within 10 s of its PROFILE_CHANGE`);
+    }
+    profile.push(performance.now() - t0);
+  }
+  return { ordered: flipTiming(ordered), profile: flipTiming(profile) };
 }

@@ -3,6 +3,8 @@ import type { ChildServer } from "./children";
 import { compareAnswers, type Comparison } from "./compare";
 import type { LoadTarget } from "./load";
 import { combineSlices, measureSlice, type SideMeasurement, type Slice } from "./measure";
+import type { Redis } from "ioredis";
+import type { GraphSession } from "../src/platform/neo4j";
 import type { BenchOptions } from "./options";
 import { libraryTarget, ourTarget } from "./targets";
 
@@ -15,6 +17,27 @@ export interface UnifiedViewRun {
   comparison: Comparison | null;
   ours: SideMeasurement;
   theirs: SideMeasurement;
+  /** What the audit writer committed to Neo4j while our side was measured (null when Neo4j would not say). */
+  audit: AuditWrites | null;
+}
+
+/**
+ * The audit trail's writes during our measured slices: the audit writer's commits (each commit is
+ * acknowledged with one XACK, and nothing else acknowledges stream entries during the unified
+ * view; Neo4j Community does not report its committed transactions) and audit nodes created. The
+ * writer commits within its linger after a slice ends; the pause after each slice lets it, so the
+ * counts include them.
+ */
+export interface AuditWrites {
+  seconds: number;
+  requests: number;
+  commits: number;
+  nodes: number;
+}
+
+interface WriteCounters {
+  commits: number;
+  nodes: number;
 }
 
 const LOAD_STREAM = 0xbe4c;
@@ -29,6 +52,9 @@ export async function runUnifiedViewScenario(ctx: {
   library: ChildServer;
   idStream: (salt: number) => () => string;
   say: (line: string) => void;
+  /** The graph and Redis, for counting the audit writer's nodes and commits. */
+  graph: GraphSession;
+  redis: Redis;
 }): Promise<UnifiedViewRun> {
   const { opts, say } = ctx;
   const ours = ourTarget(ctx.gateway.url);
@@ -67,8 +93,11 @@ export async function runUnifiedViewScenario(ctx: {
   ];
   const sliceS = opts.durationS / opts.slices;
   say(`measuring: ${opts.durationS} s per side in ${opts.slices} alternating slices of ${sliceS.toFixed(1)} s at concurrency ${opts.concurrency}…`);
+  let audit: AuditWrites | null = { seconds: 0, requests: 0, commits: 0, nodes: 0 };
   for (let i = 0; i < opts.slices; i++) {
     for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+      const counting: boolean = side.target === ours && audit !== null;
+      const start: WriteCounters | null = counting ? await writeCounters(ctx.graph, ctx.redis) : null;
       const slice = await measureSlice(side.target, { serverPid: side.serverPid, concurrency: opts.concurrency, durationS: sliceS, nextId: side.nextId });
       side.slices.push(slice);
       const share = slice.others ? ` (other processes ${((100 * slice.others.others) / slice.others.total).toFixed(0)}% of the CPU)` : "";
@@ -76,11 +105,32 @@ export async function runUnifiedViewScenario(ctx: {
       // Requests still in flight when a slice ends are dropped by the client but finish on the
       // server; let them, so they do not run into the other side's slice.
       await sleep(SETTLE_MS);
+      if (start) {
+        const end = await writeCounters(ctx.graph, ctx.redis);
+        if (audit && end) {
+          audit = { seconds: audit.seconds + sliceS, requests: audit.requests + slice.load.ok, commits: audit.commits + end.commits - start.commits, nodes: audit.nodes + end.nodes - start.nodes };
+          say(`    audit writer: ${((end.commits - start.commits) / sliceS).toFixed(1)} commits/s, ${((end.nodes - start.nodes) / Math.max(1, slice.load.ok)).toFixed(2)} audit nodes per request`);
+        } else audit = null;
+      }
     }
   }
   const [ourRun, theirRun] = sides.map((side) => combineSlices(side.slices));
   if (!ourRun || !theirRun) throw new Error("no measurement");
-  return { comparison, ours: ourRun, theirs: theirRun };
+  return { comparison, ours: ourRun, theirs: theirRun, audit };
+}
+
+/** XACKs Redis has answered (the audit writer's commits) and the audit nodes in the graph (both labels, from the count store). */
+async function writeCounters(graph: GraphSession, redis: Redis): Promise<WriteCounters | null> {
+  try {
+    const stats = await redis.info("commandstats");
+    const acks = /cmdstat_xack:calls=(\d+)/.exec(stats)?.[1] ?? "0";
+    const [nodes] = await graph.read<{ n: number }>(
+      "CALL () { MATCH (a:AuditEntry) RETURN count(a) AS entries } CALL () { MATCH (r:AuditRequest) RETURN count(r) AS requests } RETURN entries + requests AS n",
+    );
+    return nodes ? { commits: Number(acks), nodes: nodes.n } : null;
+  } catch {
+    return null;
+  }
 }
 
 function ms(value: number): string {

@@ -18,6 +18,7 @@ const entries = {
   seed: "dist/seeds/cli.js",
   services: "dist/src/main/services.js",
   bench: "dist/bench/run.js",
+  "audit-writes": "dist/bench/audit-writes.js",
   fuzz: "dist/test/fuzz/cli.js",
   evaluate: "dist/bench/evaluate/cli.js",
   schema: "dist/src/main/emit-schema.js",

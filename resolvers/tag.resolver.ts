@@ -185,9 +185,9 @@ export class TagLibraryResolver {
     return t.pendingChange ?? ctx.tags.pendingChange(ctx, t);
   }
 
-  @FieldResolver(() => TagEvaluation)
-  evaluation(@Root() t: LibraryTagRecord, @Ctx() ctx: GatewayContext): Promise<TagEvaluationRecord> {
-    return ctx.tags.evaluation(ctx, t);
+  @FieldResolver(() => TagEvaluation, { description: "Coverage, freshness, references, the outcomes of the strategies using it over the last `windowDays` (1 to 366), and a verdict for retiring it." })
+  evaluation(@Root() t: LibraryTagRecord, @Ctx() ctx: GatewayContext, @Arg("windowDays", () => Int, { defaultValue: 30 }) windowDays: number): Promise<TagEvaluationRecord> {
+    return ctx.tags.evaluation(ctx, t, windowDays);
   }
 }
 

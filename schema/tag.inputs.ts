@@ -147,6 +147,9 @@ export class TagFilterInput {
 
   @Field(() => String, { nullable: true, description: "Searched like searchIndicators: code, name, definition, taxonomy, category values (Chinese included)." })
   text?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Only tags whose evaluation verdict over the last 30 days is this: UNUSED, NOT_ENOUGH_DATA, USELESS or KEEP (the tags to retire first)." })
+  verdict?: string | null;
 }
 
 @InputType({ description: "A city tag's province-wide version." })

@@ -323,7 +323,61 @@ export class TagValueCount {
   customers!: number;
 }
 
-@ObjectType({ description: "Tag evaluation (标签评估): coverage, references, freshness." })
+@ObjectType({ description: "How the decisions of one strategy (or of all strategies reaching a tag) came out over a window." })
+export class StrategyPerformance {
+  @Field(() => ID, { nullable: true, description: "The strategy (null in a tag's total)." })
+  strategyId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  code!: string | null;
+
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+
+  @Field(() => String, { nullable: true, description: "ACTIVE or RETIRED." })
+  status!: string | null;
+
+  @Field(() => Int, { description: "Offers presented (contacted) in the window; control-group decisions and those the contact policy held back are not counted." })
+  decisions!: number;
+
+  @Field(() => Int, { description: "Of those, answered (any outcome)." })
+  responses!: number;
+
+  @Field(() => Int, { description: "Of those, ACCEPTED." })
+  accepted!: number;
+
+  @Field(() => Float, { nullable: true, description: "responses / decisions; null without decisions." })
+  responseRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: "accepted / decisions; null without decisions." })
+  conversionRate!: number | null;
+}
+
+@ObjectType({ description: "The strategies reaching a tag (targeting segments that name it, or triggered on it): their outcomes over the window, summed and per strategy." })
+export class TagPerformance {
+  @Field(() => Int)
+  windowDays!: number;
+
+  @Field(() => Int)
+  decisions!: number;
+
+  @Field(() => Int)
+  responses!: number;
+
+  @Field(() => Int)
+  accepted!: number;
+
+  @Field(() => Float, { nullable: true })
+  responseRate!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  conversionRate!: number | null;
+
+  @Field(() => [StrategyPerformance])
+  byStrategy!: StrategyPerformance[];
+}
+
+@ObjectType({ description: "Tag evaluation (标签评估): coverage, references, freshness, the outcomes of the strategies using it, and a verdict for retiring it." })
 export class TagEvaluation {
   @Field(() => Int, { description: "Customers holding the tag now." })
   customers!: number;
@@ -348,6 +402,27 @@ export class TagEvaluation {
 
   @Field(() => [TagValueCount], { description: "A category tag's values by customers holding them, as of `statsAt`; empty for flags and scores." })
   values!: TagValueCount[];
+
+  @Field(() => Int, { description: "Campaigns targeting segments, or running strategies, that use the tag." })
+  campaigns!: number;
+
+  @Field(() => Int, { nullable: true, description: "Seconds since `refreshedAt` (freshness); null when never computed." })
+  ageSeconds!: number | null;
+
+  @Field(() => TagPerformance)
+  performance!: TagPerformance;
+
+  @Field(() => Float, { nullable: true, description: "The median conversion rate over the library's tags with at least 30 decisions in the window (null: none has)." })
+  libraryMedianConversion!: number | null;
+
+  @Field(() => String, {
+    description:
+      "UNUSED (no segment, strategy or campaign uses it), NOT_ENOUGH_DATA (used, but fewer than 30 offers presented in the window), USELESS (conversion below the library median), KEEP.",
+  })
+  verdict!: string;
+
+  @Field(() => String, { description: "What the verdict means for this tag, in a sentence." })
+  hint!: string;
 }
 
 @ObjectType()

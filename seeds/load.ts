@@ -59,7 +59,9 @@ export interface PendingImport {
 
 /** The bulk import waiting to be finished, if any. */
 export async function pendingImport(graph: Graph): Promise<PendingImport | null> {
-  const rows = await graph.session().read<PendingImport>(
+  // The first statement on a Neo4j just started (cold planner and JIT): on a loaded machine it has
+  // run past a request's read timeout, so it gets a background session's.
+  const rows = await graph.backgroundSession(60_000).read<PendingImport>(
     `MATCH (s:SeedImport)
      RETURN s.id AS id, s.seed AS seed, s.customers AS customers, toString(s.asOf) AS asOf, s.generatorVersion AS generatorVersion,
             s.contacts AS contacts, s.relationships AS relationships, s.tagStatistics AS tagStatistics

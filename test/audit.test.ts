@@ -8,7 +8,7 @@ import { ENTRIES_FIELD } from "../src/audit/log";
 import { AUDIT_GROUP } from "../src/audit/writer";
 import { auditPageRequest } from "../src/audit/trail";
 import type { Principal } from "../src/auth/principal";
-import { auditPageStatement } from "../src/graph/audit";
+import { auditPageStatement, writeAudit } from "../src/graph/audit";
 import type { ProfiledPlan } from "../src/platform/neo4j";
 import { createContext } from "../src/server/context";
 import { auditPersonalReads } from "../src/server/audit";
@@ -64,13 +64,8 @@ const VIEW = `query UnifiedView($id: ID!) {
   customer(id: $id) { id name msisdn tags { tag { code } } circle(limit: 3) { strength customer { id name } } contacts(first: 2) { edges { node { id } } } }
 }`;
 
-function findOperator(plan: ProfiledPlan, match: (op: ProfiledPlan) => boolean): ProfiledPlan | undefined {
-  if (match(plan)) return plan;
-  for (const child of plan.children) {
-    const found = findOperator(child, match);
-    if (found) return found;
-  }
-  return undefined;
+function findOperators(plan: ProfiledPlan, match: (op: ProfiledPlan) => boolean): ProfiledPlan[] {
+  return [...(match(plan) ? [plan] : []), ...plan.children.flatMap((child) => findOperators(child, match))];
 }
 
 let gw: TestGateway;
@@ -411,17 +406,110 @@ describe("the trail, for ADMIN", () => {
     assert.equal((await trail({ principalId: reader, until: started.toISOString() })).length, 0);
     const middle = all[2]!.at;
     assert.deepEqual((await trail({ principalId: reader, until: middle })).map((e) => e.id), all.slice(2).filter((e) => e.at <= middle).map((e) => e.id));
-    // A page reads about its size from the filter's index, however long the trail (PROFILE's own row counts).
+    // A page reads about its size from the filters' indexes, however long the trail (PROFILE's own row counts):
+    // each part (entry nodes; request nodes) seeks its index; the customer's requests come from the full-text index.
     for (const filter of [{ principalId: reader }, { customerId: "C0000101", principalId: reader }, { operation: "Page" }, { kind: "READ" as const }, { changeId: "CH-none" }, {}]) {
       const { cypher, params } = auditPageStatement(auditPageRequest(filter, 2, null));
       const plan = await testGraph().session().profile(cypher, params);
-      const seek = findOperator(plan, (op) => op.operatorType.startsWith("NodeIndexSeek"));
-      assert.ok(seek, `${JSON.stringify(filter)}: the page seeks an index (plan starts with ${plan.operatorType})`);
-      assert.ok(seek.rows <= 5, `${JSON.stringify(filter)}: a page of 2 read ${seek.rows} index entries`);
+      const seeks = findOperators(plan, (op) => op.operatorType.startsWith("NodeIndexSeek"));
+      const parts = "changeId" in filter ? 1 : "customerId" in filter ? 1 : 2;
+      assert.equal(seeks.length, parts, `${JSON.stringify(filter)}: each part seeks an index (plan starts with ${plan.operatorType})`);
+      for (const seek of seeks) assert.ok(seek.rows <= 5, `${JSON.stringify(filter)}: a page of 2 read ${seek.rows} index entries (${seek.operatorType})`);
+      if ("customerId" in filter) {
+        const search = findOperators(plan, (op) => op.operatorType.startsWith("ProcedureCall"));
+        assert.equal(search.length, 1, "the customer's requests from the full-text index");
+        // Every request that read C0000101 in the suite so far, not the trail: a handful.
+        assert.ok((search[0]?.rows ?? 0) <= 50, `the full-text index answered ${search[0]?.rows} requests for one customer`);
+      }
     }
     // Without a principal or customer the time index serves: the newest entries of everyone, this reader's among them.
     const newest = dataOf(await gw.raw<TrailData>(TRAIL, { filter: { since: started.toISOString() }, first: 200 }, admin)).auditTrail.edges.map((e) => e.node.id);
     for (const e of all) assert.ok(newest.includes(e.id));
+  });
+
+  test("a request's reads are one node in the graph, served as one entry per customer: the customer filter finds every read, pages cut across a request's entries", async () => {
+    const reader = who("many");
+    const token = await tokenFor({ sub: reader, roles: ["AGENT"], regions: ["R33"] });
+    const first = Array.from({ length: 12 }, (_, i) => `C00001${31 + i}`);
+    const second = ["C0000131", "C0000143", "C0000144"];
+    const aliased = (ids: string[]): string => ids.map((id, i) => `c${i}: customer(id: "${id}") { name }`).join(" ");
+    dataOf(await gw.raw(`query Many { ${aliased(first)} }`, {}, token));
+    dataOf(await gw.raw(`query Few { ${aliased(second)} }`, {}, token));
+    const all = await awaitEntries({ principalId: reader }, first.length + second.length);
+
+    const nodes = await testGraph().session().read<{ requests: number; entries: number }>(
+      "CALL () { MATCH (r:AuditRequest {principalId: $p}) RETURN count(r) AS requests } CALL () { MATCH (a:AuditEntry {principalId: $p}) RETURN count(a) AS entries } RETURN requests, entries",
+      { p: reader },
+    );
+    assert.deepEqual(nodes, [{ requests: 2, entries: 0 }], "one node per request, none per customer");
+    assert.deepEqual(all.slice(0, 3).map((e) => e.operation), ["Few", "Few", "Few"], "newest request first");
+    const request = all[3]?.id.replace(/:\d+$/, "");
+    assert.deepEqual(all.slice(3).map((e) => e.id).sort(), first.map((_, i) => `${request}:${i}`).sort(), "the ids entries have always had: <request>:<n>");
+    assert.deepEqual(all.slice(3).map((e) => e.customerId).sort(), [...first].sort());
+    assert.ok(all.every((e) => e.kind === "READ" && e.msisdnUnmasked === false && e.fields.join() === "name" && e.changeId === null));
+
+    // Pages of 5 over 15 entries of two requests: 5, 5, 5, no repeats, nothing missed, the same order.
+    const pages: Entry[][] = [];
+    let after: string | null = null;
+    do {
+      const page: TrailData["auditTrail"] = dataOf(await gw.raw<TrailData>(TRAIL, { filter: { principalId: reader }, first: 5, after }, admin)).auditTrail;
+      pages.push(page.edges.map((e) => e.node));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after && pages.length < 10);
+    assert.deepEqual(pages.map((p) => p.length), [5, 5, 5]);
+    assert.deepEqual(pages.flat().map((e) => e.id), all.map((e) => e.id));
+    // The same with the operation filter (its own index), inside one request.
+    assert.deepEqual((await trail({ operation: "Many", principalId: reader }, 4)).map((e) => e.id), all.slice(3).map((e) => e.id));
+
+    // The customer filter finds every read of each customer, in pages of one as well.
+    for (const customerId of new Set([...first, ...second])) {
+      const found = await trail({ customerId, principalId: reader }, 1);
+      assert.deepEqual(found.map((e) => e.customerId), customerId === "C0000131" ? [customerId, customerId] : [customerId], customerId);
+      assert.deepEqual(found.map((e) => e.operation), customerId === "C0000131" ? ["Few", "Many"] : [second.includes(customerId) ? "Few" : "Many"]);
+    }
+    const everyone = await trail({ customerId: "C0000143", since: all[0]?.at });
+    assert.ok(everyone.some((e) => e.principalId === reader), "without a principal too");
+    assert.equal((await trail({ customerId: "C0000131", principalId: reader, operation: "Few" })).length, 1);
+    assert.equal((await trail({ customerId: "C0000131", principalId: reader, kind: "CHANGE" })).length, 0);
+    // Whatever the text, it is one term to the full-text index, never Lucene syntax.
+    for (const customerId of ['C0000131" OR "C0000132', "C00001*", "C0000131 OR C0000132", "\\", ":"]) {
+      assert.deepEqual(await trail({ customerId, principalId: reader }), [], customerId);
+    }
+  });
+
+  test("reads written one node per customer (before requests were written whole) are served beside requests' reads, in one order and by every filter", async () => {
+    const reader = who("legacy");
+    const base = Date.now() - 60_000;
+    const at = (ms: number): string => new Date(base + ms).toISOString();
+    const common = { principalId: reader, principalRoles: ["AGENT"], operation: "Legacy", operationType: "QUERY", transport: "HTTP", subscription: null };
+    const old = { ...common, kind: "READ", msisdnUnmasked: false, action: null, targetType: null, targetId: null, changeId: null, proposedBy: null, before: null, after: null };
+    await writeAudit(testGraph().session(), {
+      requests: [{ ...common, id: `legacy-${process.pid}-b`, at: at(2_000), customerIds: ["C0000151", "C0000152"], fields: ["name,tags", "name"], unmasked: [true, false] }],
+      entries: [
+        { ...old, id: `legacy-${process.pid}-a:0`, at: at(1_000), customerId: "C0000151", fields: ["age"] },
+        { ...old, id: `legacy-${process.pid}-c:0`, at: at(3_000), customerId: "C0000152", fields: ["usage"] },
+      ],
+    });
+    const all = await trail({ principalId: reader });
+    assert.deepEqual(
+      all.map((e) => [e.id, e.customerId, e.fields.join(), e.msisdnUnmasked]),
+      [
+        [`legacy-${process.pid}-c:0`, "C0000152", "usage", false],
+        [`legacy-${process.pid}-b:1`, "C0000152", "name", false],
+        [`legacy-${process.pid}-b:0`, "C0000151", "name,tags", true],
+        [`legacy-${process.pid}-a:0`, "C0000151", "age", false],
+      ],
+    );
+    for (const first of [1, 2, 3]) assert.deepEqual((await trail({ principalId: reader }, first)).map((e) => e.id), all.map((e) => e.id), `pages of ${first}`);
+    assert.deepEqual((await trail({ principalId: reader, customerId: "C0000151" }, 1)).map((e) => e.fields.join()), ["name,tags", "age"]);
+    assert.deepEqual((await trail({ principalId: reader, kind: "READ", until: at(2_000) })).map((e) => e.id), all.slice(1).map((e) => e.id));
+    assert.deepEqual((await trail({ principalId: reader, since: at(2_000), until: at(2_000) })).length, 2);
+    // Written again (a writer that died before acknowledging): still once.
+    await writeAudit(testGraph().session(), {
+      requests: [{ ...common, id: `legacy-${process.pid}-b`, at: at(2_000), customerIds: ["C0000151", "C0000152"], fields: ["name,tags", "name"], unmasked: [true, false] }],
+      entries: [],
+    });
+    assert.equal((await trail({ principalId: reader })).length, 4);
   });
 
   test("bad paging arguments are BAD_USER_INPUT; anyone but ADMIN is FORBIDDEN", async () => {
@@ -460,13 +548,13 @@ describe("durable and cheap", () => {
         { what: "the other replica's writer holding the entries" },
       );
       const count = async (): Promise<number> =>
-        (await graph.session().read<{ n: number }>("MATCH (a:AuditEntry {principalId: $p}) RETURN count(a) AS n", { p: reader }))[0]?.n ?? 0;
+        (await graph.session().read<{ n: number }>("MATCH (r:AuditRequest {principalId: $p}) RETURN count(r) AS n", { p: reader }))[0]?.n ?? 0;
       assert.equal(await count(), 0, "nothing committed before the kill");
       await replica.kill();
 
       gw.app.services.auditTrail.writer.start();
       await awaitEntries({ principalId: reader }, ids.length, 30_000);
-      const rows = await graph.session().read<{ id: string; n: number }>("MATCH (a:AuditEntry {principalId: $p}) RETURN a.id AS id, count(*) AS n", { p: reader });
+      const rows = await graph.session().read<{ id: string; n: number }>("MATCH (r:AuditRequest {principalId: $p}) RETURN r.id AS id, count(*) AS n", { p: reader });
       assert.equal(rows.length, ids.length);
       assert.ok(rows.every((r) => r.n === 1), "each entry once");
       assert.ok(gw.app.services.auditTrail.writer.stats.claimed >= 1, `claimed from the dead replica (${held} were pending)`);

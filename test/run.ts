@@ -35,8 +35,8 @@ runMain(
     });
     onStop(() => services.stop());
 
-    // A Neo4j just started answers its first reads slowly on a loaded machine: the default 5 s read
-    // deadline has failed the whole run there before any test started.
+    // Finishing the import reads right after Neo4j starts: on a machine shared with other runs its
+    // first statements have taken longer than the gateway's 5 s read timeout.
     const graph = Graph.connect({ ...services.neo4j, readTimeoutMs: 120_000 });
     try {
       const finished = imported ? await finishImport(graph) : null;

@@ -70,7 +70,7 @@ export type EventInput = {
   id: string | number;
   /** The event's facts, e.g. {"percent": 92} for DATA_USAGE or {"agentId": "A1001"} for HOTLINE_CALL_START; see EventType. */
   payload?: unknown;
-  /** One of LOCATION_ENTER, DATA_USAGE, ROAMING_START, FIRST_DATA_USE, APP_LOGIN, HOTLINE_CALL_START, HOTLINE_CALL_END, BILL_PAYMENT, PLAN_QUERY, HANDSET_BROWSE, CONTENT_SEARCH. */
+  /** One of LOCATION_ENTER, DATA_USAGE, ROAMING_START, FIRST_DATA_USE, APP_LOGIN, HOTLINE_CALL_START, HOTLINE_CALL_END, BILL_PAYMENT, PLAN_QUERY, HANDSET_BROWSE, CONTENT_SEARCH, USAGE_UPDATE, PRODUCT_ORDERED, PRODUCT_CANCELLED, PROFILE_CHANGE. */
   type: string;
 };
 
@@ -105,8 +105,16 @@ export type EventType =
   | 'LOCATION_ENTER'
   /** 套餐查询: The customer looked up their plan or balance. Fields: event.channel (string: APP, WEB, SMS, HOTLINE, WECHAT). */
   | 'PLAN_QUERY'
+  /** 退订产品: Billing closed a product of the customer (at the event's time): the customer no longer holds it. An order older than the cancellation, arriving late, does not bring it back. Fields: event.productId (string); event.productCode (string); event.orderId (string). */
+  | 'PRODUCT_CANCELLED'
+  /** 订购产品: Billing opened a product for the customer (at the event's time): the customer holds it from then on, and held products it EXCLUDES (the plan it replaces) are dropped. A product missing from the catalogue parks the event. Fields: event.productId (string); event.productCode (string); event.orderId (string). */
+  | 'PRODUCT_ORDERED'
+  /** 客户资料变更: A CRM changed profile attributes of the customer; only valueTier, lifecycleStage, terminalModel, networkType, creditScore, doNotDisturb may be given (any other field is refused). An attribute changed later than this event is kept. Fields: event.valueTier (string: LOW, MEDIUM, HIGH, PREMIUM); event.lifecycleStage (string: NEW, GROWTH, MATURE, DECLINE, CHURN_RISK); event.terminalModel (string); event.networkType (string: 4G, 5G); event.creditScore (number); event.doNotDisturb (boolean). */
+  | 'PROFILE_CHANGE'
   /** 漫游通话: A call while roaming, reported by signalling at hang-up. Fields: event.destination (string); event.international (boolean); event.firstCall (boolean). */
-  | 'ROAMING_START';
+  | 'ROAMING_START'
+  /** 本月用量: The usage feed's counters of one month so far (cumulative, not increments): they replace the customer's usage of that month. A report for an older month than the one held, or older than the last report of the same month, changes nothing. Fields: event.month (string); event.dataUsedMb (number); event.voiceUsedMinutes (number); event.smsUsed (number). */
+  | 'USAGE_UPDATE';
 
 /** What an indicator search hit is: a tag, one value of a category tag, a customer attribute, or one value of an enumerated attribute. */
 export type IndicatorKind =
@@ -221,6 +229,8 @@ export type TagFilterInput = {
   /** Searched like searchIndicators: code, name, definition, taxonomy, category values (Chinese included). */
   text?: string | null | undefined;
   valueType?: TagValueType | null | undefined;
+  /** Only tags whose evaluation verdict over the last 30 days is this: UNUSED, NOT_ENOUGH_DATA, USELESS or KEEP (the tags to retire first). */
+  verdict?: string | null | undefined;
 };
 
 /** A new tag of the library (a DRAFT until submitted, approved and published). */

@@ -1,10 +1,11 @@
-import type { AuditEntryWrite } from "../graph/audit";
+import type { AuditEntryWrite, AuditWrites } from "../graph/audit";
 
 /**
  * The audit trail's lines: a read of one customer's personal data by one operation (or one push of
  * a subscription), or one change an operator made. Noted per request by the collector
  * (./collector.ts), queued in Redis as one record per request by the log (./log.ts), moved to the
- * graph as `(:AuditEntry)` nodes by the writer (./writer.ts), served to ADMIN by `auditTrail`.
+ * graph by the writer (./writer.ts) as one `(:AuditRequest)` node for its reads and one
+ * `(:AuditEntry)` per change (src/graph/audit.ts), served to ADMIN by `auditTrail`.
  */
 
 export const AUDIT_KINDS = ["READ", "CHANGE"] as const;
@@ -65,22 +66,35 @@ export interface ChangeRecord {
   after: string | null;
 }
 
-/** The entries of a record, one per customer read and one per change, as the graph stores them. */
-export function entriesOf(record: AuditRecord): AuditEntryWrite[] {
+/**
+ * What a record writes to the graph: its reads as one request node (none when it read nothing
+ * personal), its changes as one entry node each. Entry ids are "<request>:<n>", n counting the
+ * reads (the request node's positions), then the changes, as when every read was a node.
+ */
+export function writesOf(record: AuditRecord): AuditWrites {
   const { request, at, principalId, principalRoles, operation, operationType, transport, subscription } = record;
-  const entries: AuditEntryWrite[] = [];
-  for (const [customerId, fields, unmasked] of record.reads) {
-    const id = `${request}:${entries.length}`;
-    entries.push({ id, kind: "READ", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId, fields, msisdnUnmasked: unmasked === 1, action: null, targetType: null, targetId: null, changeId: null, proposedBy: null, before: null, after: null });
-  }
-  for (const c of record.changes) {
-    const id = `${request}:${entries.length}`;
-    entries.push({
-      id, kind: "CHANGE", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId: c.customerId, fields: [], msisdnUnmasked: false,
-      action: c.action, targetType: c.targetType, targetId: c.targetId, changeId: c.changeId ?? null, proposedBy: c.proposedBy ?? null, before: c.before, after: c.after,
-    });
-  }
-  return entries;
+  const requests: AuditWrites["requests"] =
+    record.reads.length === 0
+      ? []
+      : [
+          {
+            id: request, at, principalId, principalRoles, operation, operationType, transport, subscription,
+            customerIds: record.reads.map(([customerId]) => customerId),
+            fields: record.reads.map(([, fields]) => fields.join(",")),
+            unmasked: record.reads.map(([, , unmasked]) => unmasked === 1),
+          },
+        ];
+  const entries: AuditEntryWrite[] = record.changes.map((c, n) => ({
+    id: `${request}:${record.reads.length + n}`,
+    kind: "CHANGE", at, principalId, principalRoles, operation, operationType, transport, subscription, customerId: c.customerId, fields: [], msisdnUnmasked: false,
+    action: c.action, targetType: c.targetType, targetId: c.targetId, changeId: c.changeId ?? null, proposedBy: c.proposedBy ?? null, before: c.before, after: c.after,
+  }));
+  return { requests, entries };
+}
+
+/** How many entries of the trail a record's writes stand for (a request node holds one per customer). */
+export function entryCount(writes: AuditWrites): number {
+  return writes.requests.reduce((n, r) => n + r.customerIds.length, 0) + writes.entries.length;
 }
 
 /** A change a service made, noted on the request's collector once it is committed. */

@@ -21,6 +21,8 @@
  *               district, the channel; not `cursor`, `customerId`.
  *   DeskUpdate  a call on an agent's desk: the headline (name, masked number, tier, ARPU), the
  *               event, the call id, the offers; not `cursor`, `agentId`, `customerId`.
+ *   SegmentMember  a member of a preview's sample or a snapshot's page: name, number, region,
+ *               tier, ARPU; not `id`. (A CSV export is audited as one EXPORT entry with its rows.)
  *
  * Not personal: the catalogue and configuration (Product, Channel, Region, Tag as a definition,
  * Offer, Strategy, Segment, ContactPolicy), the event pipeline's state, and the audit trail itself
@@ -42,6 +44,7 @@ export const PERSONAL_TYPES: Readonly<Record<string, PersonalType>> = {
   Decision: { subject: "customerId", identifiers: ["id", "customerId"], qualified: true },
   LiveOffer: { subject: "customerId", identifiers: ["cursor", "customerId"], qualified: true },
   DeskUpdate: { subject: "customerId", identifiers: ["cursor", "agentId", "customerId"], qualified: true },
+  SegmentMember: { subject: "id", identifiers: ["id"], qualified: true },
 };
 
 /** The field `field` of type `type` as the audit trail records it, or null when reading it reads nothing personal. */

@@ -1,13 +1,13 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { writeAuditEntries, type AuditEntryWrite } from "../graph/audit";
+import { writeAudit, type AuditWrites } from "../graph/audit";
 import { ensureAuditSchema } from "../graph/schema";
 import { ServiceUnavailableError } from "../platform/errors";
 import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
 import { redisCall, unlessStopped } from "../platform/redis";
-import { entriesOf, OPERATION_TYPES, TRANSPORTS } from "./entry";
+import { entryCount, OPERATION_TYPES, TRANSPORTS, writesOf } from "./entry";
 import { ENTRIES_FIELD } from "./log";
 
 /**
@@ -16,12 +16,13 @@ import { ENTRIES_FIELD } from "./log";
  *
  * - it reads what requests appended, gathers up to `batch` stream entries (waiting at most
  *   `lingerMs` after the first, so a quiet gateway still commits promptly and a busy one commits
- *   big batches), writes them all in ONE Neo4j transaction, idempotent by entry id, and only then
+ *   big batches), writes them all in ONE Neo4j transaction (a node per request that read personal
+ *   data, one per change: src/graph/audit.ts), idempotent by id, and only then
  *   acknowledges and deletes them, in one Redis round trip;
  * - a replica killed between reading and committing leaves its entries pending in the group:
  *   every `claimAfterMs / 2` each writer claims entries pending longer than `claimAfterMs`
  *   (XAUTOCLAIM) and commits them. Written twice (a writer died after its commit, before its
- *   acknowledgement) is still written once: the graph merges on the entry id;
+ *   acknowledgement) is still written once: the graph merges on the request's and entries' ids;
  * - a failed commit (Neo4j down) acknowledges nothing; the writer waits a second and reads its own
  *   pending entries again before taking new ones, so nothing is skipped;
  * - a stream entry the graph refuses for a reason that will not pass (a bug, not an outage) would
@@ -40,8 +41,10 @@ export interface AuditWriterOptions {
 }
 
 export interface AuditWriterStats {
-  /** Audit entries committed (a claimed batch written again counts again). */
+  /** Audit entries committed, a request's read of each customer one (a claimed batch written again counts again). */
   written: number;
+  /** Graph nodes committed: one per request that read personal data, one per change. */
+  nodes: number;
   /** Neo4j transactions. */
   batches: number;
   /** Stream entries claimed from writers that stopped without committing them. */
@@ -92,7 +95,7 @@ const recordSchema = z.object({
 });
 
 export class AuditWriter {
-  readonly stats: AuditWriterStats = { written: 0, batches: 0, claimed: 0, parked: 0 };
+  readonly stats: AuditWriterStats = { written: 0, nodes: 0, batches: 0, claimed: 0, parked: 0 };
   /** XREADGROUP BLOCK holds its connection: the writer reads on one of its own, opened by `start` and closed by `stop`. */
   private reader: Redis | null = null;
   /** Aborted by `stop`: a read is given up even when its connection cannot settle it (../platform/redis.ts unlessStopped). */
@@ -236,18 +239,21 @@ export class AuditWriter {
   /** Writes the entries' audit entries in one transaction, then acknowledges and deletes them. */
   private async commit(entries: readonly StreamEntry[]): Promise<void> {
     const decoded = entries.filter((e) => !e.deleted).map((entry) => ({ entry, rows: decode(entry) }));
-    const readable = decoded.filter((d): d is { entry: StreamEntry; rows: AuditEntryWrite[] } => Array.isArray(d.rows));
+    const readable = decoded.filter((d): d is { entry: StreamEntry; rows: AuditWrites } => typeof d.rows !== "string");
     try {
-      await writeAuditEntries(this.graph.session(), readable.flatMap((d) => d.rows));
+      await writeAudit(this.graph.session(), { requests: readable.flatMap((d) => d.rows.requests), entries: readable.flatMap((d) => d.rows.entries) });
       this.stats.batches += 1;
-      this.stats.written += readable.reduce((n, d) => n + d.rows.length, 0);
+      this.stats.nodes += readable.reduce((n, d) => n + d.rows.requests.length + d.rows.entries.length, 0);
+      this.stats.written += readable.reduce((n, d) => n + entryCount(d.rows), 0);
     } catch (error) {
       if (!isPermanent(error) || readable.length === 0) throw error;
       // The graph refused the batch for a reason that will not pass: find the entries at fault, write the rest.
       for (const d of readable) {
         try {
-          await writeAuditEntries(this.graph.session(), d.rows);
-          this.stats.written += d.rows.length;
+          await writeAudit(this.graph.session(), d.rows);
+          this.stats.batches += 1;
+          this.stats.nodes += d.rows.requests.length + d.rows.entries.length;
+          this.stats.written += entryCount(d.rows);
         } catch (single) {
           if (!isPermanent(single)) throw single;
           await this.park(d.entry, single instanceof Error ? single.message : String(single));
@@ -284,7 +290,7 @@ export class AuditWriter {
 }
 
 /** A stream entry's audit entries, or why they cannot be read (a bug in whatever appended them). */
-function decode(entry: StreamEntry): AuditEntryWrite[] | string {
+function decode(entry: StreamEntry): AuditWrites | string {
   const raw = entry.fields[ENTRIES_FIELD];
   if (raw === undefined) return `the stream entry has no "${ENTRIES_FIELD}" field`;
   let json: unknown;
@@ -295,7 +301,7 @@ function decode(entry: StreamEntry): AuditEntryWrite[] | string {
   }
   const parsed = recordSchema.safeParse(json);
   if (!parsed.success) return `"${ENTRIES_FIELD}" is not an audit record: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-  return entriesOf(parsed.data);
+  return writesOf(parsed.data);
 }
 
 /** A failure that retrying will not cure: neither Neo4j nor Redis being unavailable. */

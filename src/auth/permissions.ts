@@ -108,6 +108,9 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
     purpose: "Size a segment at once (count, distributions, a masked sample of members) without saving anything.",
     roles: { ...MARKETING_READERS },
   },
+  "Query.segmentSnapshot": { purpose: "One materialised segment snapshot: size, state, progress, and its members (masked unless the role may see them; within the asker's scope).", roles: { ...MARKETING_READERS } },
+  "Mutation.materializeSegment": { purpose: "Take a snapshot of a segment's members now (in the background; durable, for campaigns and exports).", roles: { MARKETER: true, ADMIN: true } },
+  "Mutation.setSegmentRefresh": { purpose: "Set or clear a segment's daily snapshot refresh (the hour and time zone).", roles: { MARKETER: true, ADMIN: true } },
   "Query.segmentIndex": { purpose: "The segment index previews are sized on: served, built when, a build's progress.", roles: { ...MARKETING_READERS, SERVICE: true } },
   "Mutation.rebuildSegmentIndex": { purpose: "Rebuild the segment index from the graph (in the background, one replica at a time).", roles: { SERVICE: true, ADMIN: true } },
   "Mutation.createTag": { purpose: "Create a tag as a draft (served only once approved and published).", roles: { MARKETER: true } },
@@ -130,11 +133,23 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
 };
 
 /**
+ * Endpoints beside /graphql, deny by default as the matrix is (the same roles and guards; the
+ * security document lists them with the operations). The export streams personal data, masked and
+ * scoped exactly as `segmentSnapshot { members }` serves it.
+ */
+export const HTTP_PERMISSIONS: Readonly<Record<string, OperationRule>> = {
+  "GET /exports/snapshots/{id}.csv": {
+    purpose: "A segment snapshot's members as CSV (UTF-8 with BOM), masked by role and within the asker's scope; audited with its row count.",
+    roles: { ...MARKETING_READERS },
+  },
+};
+
+/**
  * Whether `principal` may call the operation at `coordinate` ("Query.customer") with `args`: null
  * when one of its roles allows it (and that role's guard passes), else why not.
  */
 export function denial(principal: Principal, coordinate: string, args: Args): string | null {
-  const rule = PERMISSIONS[coordinate];
+  const rule = PERMISSIONS[coordinate] ?? HTTP_PERMISSIONS[coordinate];
   if (!rule) return `${coordinate} has no rule in the permission matrix, so nobody may call it.`;
   const reasons: string[] = [];
   for (const role of principal.roles) {

@@ -1,4 +1,5 @@
 import type { AttributeInfo, AttributeValue } from "./attributes";
+import { LIFECYCLE_STAGES, VALUE_TIERS } from "./vocabulary";
 
 /**
  * The real-time events the gateway accepts (docs/API.md, "Event types"), and the payload each carries.
@@ -20,6 +21,10 @@ export const EVENT_TYPES = [
   "PLAN_QUERY",
   "HANDSET_BROWSE",
   "CONTENT_SEARCH",
+  "USAGE_UPDATE",
+  "PRODUCT_ORDERED",
+  "PRODUCT_CANCELLED",
+  "PROFILE_CHANGE",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -40,13 +45,55 @@ export interface PayloadField {
   max?: number;
   /** Longest text accepted. */
   maxLength?: number;
+  /** Numbers must be whole (counters). */
+  integer?: boolean;
+  /** Text must match this, described by `patternHint` in the error. */
+  pattern?: RegExp;
+  patternHint?: string;
 }
 
 export interface EventTypeInfo {
   label: string;
   description: string;
   fields: Readonly<Record<string, PayloadField>>;
+  /** At least one of these fields must be given (an update that updates nothing is a feed's bug). */
+  oneOf?: readonly string[];
+  /**
+   * Fields the type does not declare are refused rather than ignored: a profile change naming an
+   * attribute a CRM may not change (or misspelling one) must not be dropped silently.
+   */
+  closed?: boolean;
 }
+
+/**
+ * The customer changes events carry: usage counters of this month, a holding ordered or cancelled
+ * in billing, or profile attributes a CRM changed. The event processor applies them to the graph
+ * (src/graph/changes.ts) and tells the segment index and the rule tags which customers changed.
+ */
+export const CUSTOMER_CHANGE_EVENTS = ["USAGE_UPDATE", "PRODUCT_ORDERED", "PRODUCT_CANCELLED", "PROFILE_CHANGE"] as const satisfies readonly EventType[];
+export type CustomerChangeEventType = (typeof CUSTOMER_CHANGE_EVENTS)[number];
+
+export function isCustomerChangeEvent(type: EventType): type is CustomerChangeEventType {
+  return (CUSTOMER_CHANGE_EVENTS as readonly string[]).includes(type);
+}
+
+/**
+ * The profile attributes a CRM may change through PROFILE_CHANGE, each a customer attribute of
+ * the same name, type and values (src/segments/attributes.ts; a test holds them equal). Identity
+ * (name, number, region), derived figures (ARPU, usage percentages) and the do-not-disturb lists
+ * (set by the complaints process, not by a CRM feed) are not among them.
+ */
+export const PROFILE_CHANGE_FIELDS = ["valueTier", "lifecycleStage", "terminalModel", "networkType", "creditScore", "doNotDisturb"] as const;
+export type ProfileChangeField = (typeof PROFILE_CHANGE_FIELDS)[number];
+
+const USAGE_MAX = 100_000_000;
+
+const count = (label: string, description: string): PayloadField => ({ type: "number", label, description, min: 0, max: USAGE_MAX, integer: true });
+const product = (verb: string): Record<string, PayloadField> => ({
+  productId: { type: "string", label: "产品", description: `Id of the product ${verb}, e.g. P001 (or give productCode).`, maxLength: 64 },
+  productCode: { type: "string", label: "产品编码", description: `Business code of the product ${verb}, e.g. 5G-PLAN-128 (or give productId).`, maxLength: 64 },
+  orderId: { type: "string", label: "订单", description: "The billing system's order id, for tracing.", maxLength: 64 },
+});
 
 const text = (label: string, description: string, extra: Partial<PayloadField> = {}): PayloadField => ({ type: "string", label, description, maxLength: 200, ...extra });
 
@@ -136,6 +183,45 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeInfo>> = {
       query: text("搜索词", "What was searched."),
     },
   },
+  USAGE_UPDATE: {
+    label: "本月用量",
+    description:
+      "The usage feed's counters of one month so far (cumulative, not increments): they replace the customer's usage of that month. A report for an older month than the one held, or older than the last report of the same month, changes nothing.",
+    fields: {
+      month: text("账期月份", "The month the counters are of, YYYY-MM.", { required: true, maxLength: 7, pattern: /^\d{4}-(0[1-9]|1[0-2])$/, patternHint: "a month written YYYY-MM, e.g. 2026-11" }),
+      dataUsedMb: count("本月已用流量MB", "Data used this month so far, MB."),
+      voiceUsedMinutes: count("本月已用语音分钟", "Outgoing call minutes this month so far."),
+      smsUsed: count("本月短信条数", "SMS sent this month so far."),
+    },
+    oneOf: ["dataUsedMb", "voiceUsedMinutes", "smsUsed"],
+  },
+  PRODUCT_ORDERED: {
+    label: "订购产品",
+    description:
+      "Billing opened a product for the customer (at the event's time): the customer holds it from then on, and held products it EXCLUDES (the plan it replaces) are dropped. A product missing from the catalogue parks the event.",
+    fields: product("ordered"),
+    oneOf: ["productId", "productCode"],
+  },
+  PRODUCT_CANCELLED: {
+    label: "退订产品",
+    description: "Billing closed a product of the customer (at the event's time): the customer no longer holds it. An order older than the cancellation, arriving late, does not bring it back.",
+    fields: product("cancelled"),
+    oneOf: ["productId", "productCode"],
+  },
+  PROFILE_CHANGE: {
+    label: "客户资料变更",
+    description: `A CRM changed profile attributes of the customer; only ${PROFILE_CHANGE_FIELDS.join(", ")} may be given (any other field is refused). An attribute changed later than this event is kept.`,
+    fields: {
+      valueTier: text("价值等级", "Value tier.", { values: VALUE_TIERS }),
+      lifecycleStage: text("生命周期阶段", "Lifecycle stage.", { values: LIFECYCLE_STAGES }),
+      terminalModel: text("终端型号", 'Model of the handset in use, e.g. "iPhone 15".', { maxLength: 64 }),
+      networkType: text("终端网络", "Network the handset supports.", { values: ["4G", "5G"] }),
+      creditScore: { type: "number", label: "信用分", description: "Credit score, 350..950.", min: 350, max: 950, integer: true },
+      doNotDisturb: { type: "boolean", label: "免打扰", description: "On a do-not-disturb list." },
+    } satisfies Record<ProfileChangeField, PayloadField>,
+    oneOf: PROFILE_CHANGE_FIELDS,
+    closed: true,
+  },
 };
 
 export function isEventType(value: string): value is EventType {
@@ -196,12 +282,23 @@ export function validatePayload(type: EventType, payload: unknown): EventPayload
       if ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max)) {
         throw new PayloadError(`${field} must be between ${f.min ?? "-∞"} and ${f.max ?? "∞"}; got ${v}`, field);
       }
+      if (f.integer && !Number.isInteger(v)) throw new PayloadError(`${field} must be a whole number; got ${v}`, field);
     }
     if (typeof v === "string") {
       if (f.values && !f.values.includes(v)) throw new PayloadError(`${field} must be one of ${f.values.join(", ")}; got "${v.slice(0, 40)}"`, field);
       if (f.maxLength !== undefined && v.length > f.maxLength) throw new PayloadError(`${field} is ${v.length} characters long; keep it under ${f.maxLength}`, field);
+      if (f.pattern && !f.pattern.test(v)) throw new PayloadError(`${field} must be ${f.patternHint ?? `text matching ${String(f.pattern)}`}; got "${v.slice(0, 40)}"`, field);
     }
     out[name] = v as string | number | boolean;
+  }
+  if (info.closed) {
+    const unknown = Object.keys(given).find((name) => !Object.hasOwn(info.fields, name));
+    if (unknown !== undefined) {
+      throw new PayloadError(`payload.${unknown.slice(0, 40)} may not be changed by a ${type} event; give only ${Object.keys(info.fields).join(", ")}`, `payload.${unknown.slice(0, 40)}`);
+    }
+  }
+  if (info.oneOf && info.oneOf.every((name) => out[name] === null || out[name] === undefined)) {
+    throw new PayloadError(`a ${type} event must give at least one of ${info.oneOf.map((n) => `payload.${n}`).join(", ")}, e.g. ${example(type)}`, `payload.${info.oneOf[0] ?? ""}`);
   }
   return out;
 }
@@ -229,8 +326,10 @@ function show(v: string | number | boolean | null): string {
 }
 
 function example(type: EventType): string {
-  const fields = Object.entries(EVENT_CATALOGUE[type].fields).filter(([, f]) => f.required);
-  const sample = fields.map(([name, f]) => `"${name}": ${f.type === "number" ? "92" : f.type === "boolean" ? "true" : `"${f.values?.[0] ?? "…"}"`}`);
+  const info = EVENT_CATALOGUE[type];
+  const first = info.oneOf?.[0];
+  const fields = Object.entries(info.fields).filter(([name, f]) => f.required || name === first);
+  const sample = fields.map(([name, f]) => `"${name}": ${f.type === "number" ? "92" : f.type === "boolean" ? "true" : `"${f.values?.[0] ?? (f.pattern ? "2026-11" : "…")}"`}`);
   return `{${sample.join(", ")}}`;
 }
 

@@ -1,4 +1,4 @@
-import type { GraphSession } from "../platform/neo4j";
+import { int, type Cypher, type GraphSession } from "../platform/neo4j";
 import type { CustomerNode, DecisionNode } from "./model";
 import type { ResponseOutcome } from "../domain/vocabulary";
 import { CUSTOMER_PROFILE_PROJECTION, inScope, withProfile, type RawProfile } from "./customer";
@@ -234,4 +234,33 @@ export async function recordResponse(graph: GraphSession, r: ResponseWrite): Pro
   );
   const row = rows[0];
   return row ? { decision: toDecision(row.d), previous: row.previous ?? null } : null;
+}
+
+/** What decisions of one strategy came to over a window (tag evaluation). */
+export interface StrategyOutcomeRow {
+  strategyId: string;
+  /** Decisions presented to the customer (contacted): control-group decisions and those the contact policy held back are not offers made. */
+  decisions: number;
+  /** Of those, answered (any outcome). */
+  responses: number;
+  /** Of those, ACCEPTED. */
+  accepted: number;
+}
+
+/**
+ * Outcomes per strategy of the decisions made since `sinceMs`, for all `strategyIds` in one
+ * statement (a seek per strategy on `decision_strategy`, then the window).
+ */
+export async function strategyOutcomes(graph: Cypher, strategyIds: readonly string[], sinceMs: number): Promise<Map<string, StrategyOutcomeRow>> {
+  if (strategyIds.length === 0) return new Map();
+  const rows = await graph.read<StrategyOutcomeRow>(
+    `UNWIND $ids AS sid
+     CALL (sid) {
+       MATCH (d:Decision {strategyId: sid}) WHERE d.at >= datetime({epochMillis: $since}) AND d.contacted
+       RETURN count(d) AS decisions, count(d.outcome) AS responses, count(CASE WHEN d.outcome = 'ACCEPTED' THEN 1 END) AS accepted
+     }
+     RETURN sid AS strategyId, decisions, responses, accepted`,
+    { ids: [...new Set(strategyIds)], since: int(sinceMs) },
+  );
+  return new Map(rows.map((r) => [r.strategyId, r]));
 }

@@ -32,6 +32,8 @@
  * Relationships
  *   (Customer)-[:LIVES_IN]->(Region {level: DISTRICT})
  *   (Customer)-[:SUBSCRIBES {since: DateTime}]->(Product)
+ *   (Customer)-[:CANCELLED {at: DateTime}]->(Product)    when billing last cancelled it (PRODUCT_CANCELLED, src/graph/changes.ts):
+ *                                                         a tombstone against late orders; never read as a holding
  *   (Customer)-[:HAS_TAG {value: String, score: Float, at: DateTime}]->(Tag)
  *   (Customer)-[:PREFERS {rank: Int}]->(Channel)          rank 1 = most preferred
  *   (Customer)-[:MEMBER_OF {role: "HEAD"|"MEMBER"}]->(Group)
@@ -219,6 +221,9 @@ export interface CustomerNode {
   avgVoiceMinutes3m: number;
   avgSms3m: number;
   roamingDays3m: number;
+  // Change events (src/graph/changes.ts) also write, to order late events (epoch ms, not served):
+  // `usageAt` (when the usage report held was made) and `<attribute>ChangedAt` (when a
+  // PROFILE_CHANGE last set it: valueTierChangedAt, creditScoreChangedAt, …).
 }
 
 /** The whole-number usage counters of a customer (this month and three-month averages). */

@@ -4,6 +4,7 @@
  */
 import neo4j from "neo4j-driver";
 import type { Graph, GraphSession } from "../platform/neo4j";
+import { AUDIT_CUSTOMER_INDEX } from "./audit";
 import { CONTACT_TRAJECTORY_INDEX, INDICATOR_SEARCH_INDEX } from "./model";
 import { SEGMENT_SCHEMA } from "./segments";
 
@@ -20,6 +21,15 @@ export const AUDIT_SCHEMA: readonly string[] = [
   "CREATE RANGE INDEX audit_kind_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.kind, a.at)",
   // Entries of a maker-checker change only (others hold no changeId, and a range index skips them).
   "CREATE RANGE INDEX audit_change_at IF NOT EXISTS FOR (a:AuditEntry) ON (a.changeId, a.at)",
+  // A request's reads, one node per request (./audit.ts).
+  "CREATE CONSTRAINT audit_request_id IF NOT EXISTS FOR (r:AuditRequest) REQUIRE r.id IS UNIQUE",
+  "CREATE RANGE INDEX audit_request_at IF NOT EXISTS FOR (r:AuditRequest) ON (r.at)",
+  "CREATE RANGE INDEX audit_request_principal_at IF NOT EXISTS FOR (r:AuditRequest) ON (r.principalId, r.at)",
+  "CREATE RANGE INDEX audit_request_operation_at IF NOT EXISTS FOR (r:AuditRequest) ON (r.operation, r.at)",
+  // Each customer id of the list one term, kept whole and as written (keyword analyzer); updated
+  // in the writer's transaction, so the customer filter finds a read as soon as it is committed.
+  `CREATE FULLTEXT INDEX ${AUDIT_CUSTOMER_INDEX} IF NOT EXISTS FOR (r:AuditRequest) ON EACH [r.customerIds]
+     OPTIONS {indexConfig: {\`fulltext.analyzer\`: 'keyword', \`fulltext.eventually_consistent\`: false}}`,
 ];
 
 /** Constraints (each also an index) and lookup indexes, all idempotent. */
@@ -95,6 +105,8 @@ export async function ensureSchema(graph: Graph, timeoutSeconds = 300): Promise<
 }
 
 /** Creates the audit trail's constraint and indexes when missing (idempotent; a no-op when they exist). */
-export async function ensureAuditSchema(session: GraphSession): Promise<void> {
+export async function ensureAuditSchema(session: GraphSession, timeoutSeconds = 300): Promise<void> {
   for (const statement of AUDIT_SCHEMA) await session.write(statement);
+  // The trail's customer filter queries the full-text index, which answers only once it is online.
+  await session.write("CALL db.awaitIndex($index, $timeout)", { index: AUDIT_CUSTOMER_INDEX, timeout: neo4j.int(timeoutSeconds) });
 }

@@ -683,3 +683,8 @@ export async function tagIdsMatching(graph: Cypher, lucene: string, limit: numbe
   );
   return rows.map((r) => r.id);
 }
+
+/** Every tag's id, code, name and status (the library's verdict filter). */
+export async function allTagCodes(graph: Cypher): Promise<Array<{ id: string; code: string; name: string; status: string }>> {
+  return graph.read(`MATCH (t:Tag) RETURN t.id AS id, t.code AS code, t.name AS name, t.status AS status`);
+}

@@ -5,6 +5,7 @@ import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import { wireServices } from "./wiring";
+import type { SnapshotConfig } from "../marketing/snapshots/service";
 import { TokenVerifier, type AuthConfig } from "../auth/tokens";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
@@ -32,6 +33,8 @@ export async function openApp(opts: {
     tagJobs?: Partial<TagJobsConfig> & { worker?: boolean };
     /** Build the segment index in the background at start when none is served (default true; tests build it where they preview). */
     segmentIndexOnStart?: boolean;
+    /** Segment snapshots: the worker, and (tests) a short schedule interval. */
+    snapshots?: SnapshotConfig;
   };
   log: Logger;
 }): Promise<App> {
@@ -39,7 +42,7 @@ export async function openApp(opts: {
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, tagJobsConfig);
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig);
   const { realtime, pubsub, sessions, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
@@ -60,6 +63,7 @@ export async function openApp(opts: {
     realtime.start();
     services.tags.start();
     if (tagWorker) services.tagJobs.start();
+    services.snapshots.start();
     auditTrail.start();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
@@ -72,6 +76,7 @@ export async function openApp(opts: {
           await gateway.close();
           await services.tagJobs.stop();
           await realtime.stop();
+          await services.snapshots.stop();
           // After the last request: what it noted is on the stream (or held, and tried once more).
           await auditTrail.stop();
           sessions.stop();

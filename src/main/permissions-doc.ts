@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PERSONAL_TYPES } from "../audit/personal-data";
 import { DECISION_COST, DISTRIBUTION_COST, PREVIEW_COST, QUERY_LIMITS } from "../auth/cost";
-import { PERMISSIONS } from "../auth/permissions";
+import { HTTP_PERMISSIONS, PERMISSIONS } from "../auth/permissions";
 import { ROLES } from "../auth/principal";
 import { DEFAULT_RATE_LIMITS, RATE_WINDOW_SECONDS } from "../auth/rate-limits";
 import { MANIFEST_PATH } from "../auth/trusted-documents";
@@ -17,7 +17,7 @@ import { PROJECT_ROOT } from "../platform/paths";
  */
 export function permissionsDocument(): string {
   const header = `| operation | ${ROLES.join(" | ")} | what it is for |\n| --- | ${ROLES.map(() => "---").join(" | ")} | --- |`;
-  const rows = Object.entries(PERMISSIONS).map(([coordinate, rule]) => {
+  const rows = [...Object.entries(PERMISSIONS), ...Object.entries(HTTP_PERMISSIONS)].map(([coordinate, rule]) => {
     const cells = ROLES.map((role) => {
       const grant = rule.roles[role];
       return grant === undefined ? "" : grant === true ? "yes" : "own";

@@ -20,7 +20,9 @@ import { RealtimeService } from "../realtime/service";
 import { TagService } from "../tags/service";
 import { TagJobs } from "../tags/jobs";
 import { SegmentIndex } from "../segments/preview/index";
+import { CustomerChangeFanOut } from "../segments/preview/changes";
 import { SegmentPreviews } from "../segments/preview/service";
+import { SegmentSnapshots, type SnapshotConfig } from "../marketing/snapshots/service";
 import { createContext, type Services } from "../server/context";
 
 /** The services, the invalidation bus that keeps their caches in step across replicas, and the pub/sub connection both listen on. */
@@ -28,6 +30,8 @@ export interface Wired extends Services {
   bus: InvalidationBus;
   /** The process's one Redis pub/sub connection: whoever wired the services closes it (`pubsub.close()`) on shutdown. */
   pubsub: PubSub;
+  /** Everyone told that customers changed (an offer accepted, a change event applied): the segment index, and whatever else is added. */
+  customerChanges: CustomerChangeFanOut;
 }
 
 /**
@@ -43,6 +47,7 @@ export function wireServices(
   log: Logger,
   realtimeConfig: RealtimeConfig,
   auditConfig: AuditConfig = DEFAULT_AUDIT,
+  snapshotConfig: SnapshotConfig = {},
   tagJobsConfig: Partial<TagJobsConfig> = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
@@ -55,16 +60,21 @@ export function wireServices(
   const approvals = new Approvals(log);
   const segmentIndex = new SegmentIndex(graph, redis, reference, log);
   const segments = new SegmentPreviews(segmentIndex, graph, reference);
+  // Who keeps something derived from customers current: one line each (the rule tags join below).
+  const customerChanges = new CustomerChangeFanOut([segmentIndex], log);
   const tags = new TagService(graph, reference, bus, approvals, log, segmentIndex, () => segments.vocabulary());
   // Its worker starts only with the gateway (src/main/app.ts); tools wiring services start none.
   const tagJobs = new TagJobs(graph, redis, reference, tags, segments, bus, auditTrail, log, tagJobsConfig);
+  // A customer's change re-evaluates the published rule tags for it (then tells the index their values).
+  customerChanges.add(tagJobs);
   const marketing = new MarketingService(graph, reference, bus, approvals, log);
+  const snapshots = new SegmentSnapshots(graph, redis, segments, log, snapshotConfig);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
-  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, segmentIndex);
+  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,
@@ -77,6 +87,7 @@ export function wireServices(
     log,
     config: realtimeConfig,
     openScope: () => createContext(services, EVENT_PROCESSOR),
+    changes: customerChanges,
   });
   return services;
 }

@@ -54,6 +54,8 @@
  *                                        sample read it
  *   segments:{idx}:d:<hash>              a graph or trajectory predicate's members (bitmap, TTL seconds)
  *   segments:{idx}:t:<id>:<n>            an evaluation's temporaries (deleted by the script that made them)
+ *   segments:{idx}:r:snapshot:<id>       a snapshot's members while its job copies them to the graph (TTL 2 min,
+ *                                        deleted once copied; src/marketing/snapshots)
  *   Every segment key carries the {idx} hash tag: the scripts combine any of them, so they share a slot.
  *   jobs:tags:…                          the rule-tag job queue (src/tags/jobs.ts), laid out by BullMQ under the
  *                                        prefix "<prefix>jobs" and queue "tags": jobs:tags:run-<tagId> the one run
@@ -61,6 +63,11 @@
  *                                        daily-<tagId> its daily scheduler, and BullMQ's wait/active/delayed/stalled
  *                                        lists, locks and events stream (jobs:tags:events). Run records live in
  *                                        the graph ((:Tag)-[:RAN]->(:TagRun)); nothing here needs rebuilding.
+ *   bull:snapshots:*                     the segment snapshot queue (BullMQ, src/marketing/snapshots): jobs
+ *                                        (`snapshot-<snapshotId>` for materializeSegment), job schedulers
+ *                                        (`segment-<segmentId>`, one per segment's daily refresh, whatever the
+ *                                        number of replicas), BullMQ's own lists, locks and events. BullMQ does
+ *                                        not take ioredis's keyPrefix: it is given `<prefix>bull` as its own.
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -123,6 +130,8 @@ export const keys = {
     result: (id: string): string => `segments:{idx}:r:${id}`,
     derived: (hash: string): string => `segments:{idx}:d:${hash}`,
   },
+  /** The segment snapshot queue's BullMQ prefix and name (src/marketing/snapshots): BullMQ builds its keys `<prefix>bull:snapshots:…` itself. */
+  snapshotQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}bull`, name: (): string => "snapshots" },
   push: {
     all: (): string => "push:all",
     customer: (customerId: string): string => `push:customer:${customerId}`,

@@ -12,7 +12,8 @@ import type { ChannelCode } from "../domain/vocabulary";
 import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../domain/labels";
 import type { ReferenceData } from "../customer360/reference";
 import { productsToJudge } from "../marketing/catalogue";
-import { describeEvent, type EventType } from "../domain/events";
+import { describeEvent, isCustomerChangeEvent, type CustomerChangeEventType, type EventType } from "../domain/events";
+import type { CustomerChangeApplier } from "./customer-changes";
 import type { GatewayEvent } from "./event-stream";
 import type { EventRef, PushDraft } from "./push";
 
@@ -30,6 +31,10 @@ const DESK_OFFERS = 3;
  * channels they allow in the customer's order of preference, under the contact policy as a push
  * (caps, quiet hours and do-not-disturb apply). Every offer decided is written to the customer's
  * trajectory by the decision itself.
+ *
+ * An event that changes the customer (usage, a product ordered or cancelled, a profile change) is
+ * applied to the graph first (./customer-changes.ts), so the strategies it triggers (a cross-sell
+ * after an order) decide on the customer as changed.
  */
 export class EventProcessor {
   constructor(
@@ -38,6 +43,8 @@ export class EventProcessor {
     private readonly policy: ContactPolicy,
     private readonly reference: ReferenceData,
     private readonly calls: CallRegister,
+    /** Applies customer change events; without one (tools that only decide), they only trigger strategies. */
+    private readonly changes: CustomerChangeApplier | null = null,
   ) {}
 
   /** `acceptedAt`: when the event stream took the event in. */
@@ -45,6 +52,11 @@ export class EventProcessor {
     const ref: EventRef = { id: event.id, type: event.type, at: event.at, acceptedAt, summary: describeEvent(event.type, event.payload) };
     if (event.type === "HOTLINE_CALL_START") return this.desk(event, ref, scope, now);
     if (event.type === "HOTLINE_CALL_END") await this.calls.end(String(event.payload.agentId), event.customerId, callIdOf(event), event.at);
+    if (this.changes && isCustomerChangeEvent(event.type)) {
+      const applied = await this.changes.apply(event as GatewayEvent & { type: CustomerChangeEventType });
+      // The batch's loader may hold this customer as read before the change (an earlier event of theirs in the batch).
+      if (applied.changed) scope.inputs.clearAll();
+    }
     return this.triggered(event, ref, scope, now);
   }
 

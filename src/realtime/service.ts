@@ -14,6 +14,8 @@ import type { Graph } from "../platform/neo4j";
 import { EventConsumer } from "./event-consumer";
 import type { RawEvent } from "./event-input";
 import { EventProcessor } from "./event-processor";
+import { CustomerChangeApplier } from "./customer-changes";
+import type { CustomerChanges } from "../segments/preview/index";
 import { EventStream, type ParkedEvent, type StreamStatus } from "./event-stream";
 import { ingestEvents, type IngestOutcome } from "./ingest";
 import type { Push } from "./push";
@@ -35,6 +37,8 @@ export interface RealtimeDeps {
   config: RealtimeConfig;
   /** Opens the scope a batch of consumed events is decided in (the request-context factory, as the gateway's own principal). */
   openScope: () => RequestScope;
+  /** Told which customers a change event changed (the segment index, rule tags: a fan-out); none: change events only trigger strategies. */
+  changes?: CustomerChanges;
 }
 
 /**
@@ -53,7 +57,8 @@ export class RealtimeService {
     this.config = deps.config;
     this.log = deps.log;
     this.stream = new EventStream(deps.redis, deps.pubsub);
-    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls);
+    const applier = deps.changes ? new CustomerChangeApplier(deps.graph, deps.changes) : null;
+    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier);
     this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
       retryAfterMs: deps.config.retryAfterMs,

@@ -15,6 +15,7 @@ import type { Graph } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import type { RealtimeService } from "../realtime/service";
 import type { SegmentPreviews } from "../segments/preview/service";
+import type { SegmentSnapshots } from "../marketing/snapshots/service";
 import type { TagService } from "../tags/service";
 import type { TagJobs } from "../tags/jobs";
 
@@ -27,6 +28,8 @@ export interface DomainServices {
   /** Rule tags' runs, schedules and imports (src/tags/jobs.ts). */
   tagJobs: TagJobs;
   segments: SegmentPreviews;
+  /** Materialised segments: snapshots, their members, schedules (src/marketing/snapshots). */
+  snapshots: SegmentSnapshots;
   marketing: MarketingService;
   contactPolicy: ContactPolicy;
   contactPolicyChanges: ContactPolicyChanges;
@@ -74,6 +77,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     tags: services.tags,
     tagJobs: services.tagJobs,
     segments: services.segments,
+    snapshots: services.snapshots,
     marketing: services.marketing,
     contactPolicy: services.contactPolicy,
     contactPolicyChanges: services.contactPolicyChanges,

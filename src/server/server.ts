@@ -21,6 +21,7 @@ import { listen } from "./listen";
 import { auditOnResponse, auditPersonalReads } from "./audit";
 import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
+import { snapshotExport } from "./exports";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -111,6 +112,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const ready = neo4j.status === "fulfilled" && redis.status === "fulfilled";
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", ...state });
   });
+  // CSV exports stream for as long as the file takes: no request deadline, the client going away stops them
+  app.get("/exports/snapshots/:file", snapshotExport(services, opts.tokens));
   let inFlight = 0;
   const graphql = expressMiddleware(apollo, {
     // No header: anonymous, refused by the admission plugin with UNAUTHENTICATED (unless the

@@ -130,3 +130,16 @@ export function impactOf(tag: { id: string; code: string; name: string; status: 
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
+
+/** The strategies a tag code reaches: those targeting segments that name it, and those triggered on conditions naming it (sorted ids). */
+export function strategyIdsUsing(code: string, lineage: Lineage): string[] {
+  const ids = new Set<string>();
+  for (const g of lineage.segmentsByTag.get(code) ?? []) for (const s of lineage.strategiesBySegment.get(g.id) ?? []) ids.add(s.id);
+  for (const s of lineage.triggeredByTag.get(code) ?? []) ids.add(s.id);
+  return [...ids].sort();
+}
+
+/** Every tag code the marketing set-up names (in a segment or a trigger condition). */
+export function referencedTagCodes(lineage: Lineage): string[] {
+  return [...new Set([...lineage.segmentsByTag.keys(), ...lineage.triggeredByTag.keys()])].sort();
+}

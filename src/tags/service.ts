@@ -8,6 +8,7 @@ import { regionChain, type RegionView } from "../customer360/customer";
 import type { TagScope, TagStatus, TagValueType } from "../domain/vocabulary";
 import { listMarketing } from "../graph/marketing";
 import {
+  allTagCodes,
   approveVersion,
   deleteDraft,
   discardVersion,
@@ -45,6 +46,8 @@ import { checkRule, tagSource } from "./rules";
 import type { SegmentVocabulary } from "../segments/expression";
 import { checkEdit, checkNewContent, optionalNote, type CheckedSource, sameContent, tagCode, valueType, MAX_DEFINITION, MIN_DEFINITION, type TagEdit, type TagInput } from "./checks";
 import { impactOf, lineageOf, type Lineage, type TagImpact } from "./impact";
+import { DEFAULT_WINDOW_DAYS, TAG_VERDICTS, libraryMedian, MAX_WINDOW_DAYS, performanceOf, verdictOf, type LibraryOutcomes, type TagPerformance, type TagVerdict } from "./evaluation";
+import { strategyOutcomes } from "../graph/decision";
 import { indicatorQuery, IndicatorSearch, type IndicatorHit, type SearchArgs } from "./search";
 
 export type { TagEdit, TagInput } from "./checks";
@@ -101,6 +104,8 @@ export interface TagFilter {
   valueType?: TagValueType | null;
   /** Searched like searchIndicators: code, name, definition, taxonomy, values. */
   text?: string | null;
+  /** Only tags with this evaluation verdict (over DEFAULT_WINDOW_DAYS). */
+  verdict?: string | null;
 }
 
 export interface TagConnectionRoot {
@@ -123,6 +128,16 @@ export interface TagEvaluationRecord {
   statsAt: Date | null;
   /** Category values by customers holding them (as of the last statistics refresh). */
   values: Array<{ value: string; customers: number }>;
+  /** Campaigns targeting segments or running strategies that use the tag. */
+  campaigns: number;
+  /** Seconds since `refreshedAt` (freshness); null when never computed. */
+  ageSeconds: number | null;
+  /** How the strategies reaching the tag did over the window. */
+  performance: TagPerformance;
+  /** The library median conversion rate the verdict compares with (null: no tag has enough decisions). */
+  libraryMedianConversion: number | null;
+  verdict: TagVerdict;
+  hint: string;
 }
 
 export const MAX_TAG_PAGE = 100;
@@ -207,7 +222,11 @@ export class TagService {
   async library(scope: RequestScope, filter: TagFilter, first: number, after: string | null): Promise<TagConnectionRoot> {
     const size = intInRange("first", first, 1, MAX_TAG_PAGE);
     const text = filter.text?.trim() ? filter.text : null;
-    const ids = text === null ? null : await tagIdsMatching(scope.graph, indicatorQuery(text, "filter.text", true).lucene, TEXT_FILTER_HITS);
+    let ids = text === null ? null : await tagIdsMatching(scope.graph, indicatorQuery(text, "filter.text", true).lucene, TEXT_FILTER_HITS);
+    if (filter.verdict !== undefined && filter.verdict !== null) {
+      const withVerdict = await this.withVerdict(scope, filter.verdict);
+      ids = ids === null ? withVerdict : ids.filter((id) => withVerdict.includes(id));
+    }
     const { items, total } = await tagPage(scope.graph, {
       status: filter.status ?? null,
       level1: filter.level1 ?? null,
@@ -258,11 +277,24 @@ export class TagService {
   }
 
   /** Coverage, references and freshness. */
-  async evaluation(scope: RequestScope, tag: LibraryTagRecord): Promise<TagEvaluationRecord> {
+  async evaluation(scope: RequestScope, tag: LibraryTagRecord, windowDays: number = DEFAULT_WINDOW_DAYS): Promise<TagEvaluationRecord> {
+    const days = intInRange("windowDays", windowDays, 1, MAX_WINDOW_DAYS);
     const loaders = this.loaders(scope);
-    const [coverage, values, lineage] = await Promise.all([loaders.coverage.load(tag.id), tag.valueType === "CATEGORY" ? loaders.values.load(tag.id) : [], this.lineage(scope)]);
+    const [coverage, values, lineage, outcomes] = await Promise.all([
+      loaders.coverage.load(tag.id),
+      tag.valueType === "CATEGORY" ? loaders.values.load(tag.id) : [],
+      this.lineage(scope),
+      this.outcomes(scope, days),
+    ]);
     const impact = impactOf(tag, lineage);
+    const performance = performanceOf(tag.code, lineage, outcomes);
+    const references = { segments: impact.segments.length, strategies: impact.strategies.length, campaigns: impact.campaignIds.length };
     return {
+      ...verdictOf(references, performance, outcomes.medianConversion),
+      campaigns: references.campaigns,
+      ageSeconds: tag.refreshedAt ? Math.max(0, Math.floor((Date.now() - tag.refreshedAt.getTime()) / 1000)) : null,
+      performance,
+      libraryMedianConversion: outcomes.medianConversion,
       customers: coverage.customers,
       coverage: coverage.total > 0 ? coverage.customers / coverage.total : 0,
       segments: impact.segments.length,
@@ -615,6 +647,36 @@ export class TagService {
     );
   }
 
+  /**
+   * Every strategy's outcomes over a window, once per request and window: one statement for the
+   * whole library view however many tags it evaluates, and the library median from it.
+   */
+  private outcomes(scope: RequestScope, windowDays: number): Promise<LibraryOutcomes> {
+    const loaders = this.loaders(scope);
+    let running = loaders.outcomes.get(windowDays);
+    if (!running) {
+      running = this.lineage(scope).then(async (lineage) => {
+        const byStrategy = await strategyOutcomes(scope.graph, lineage.records.strategies.map((s) => s.id), Date.now() - windowDays * 86_400_000);
+        return { windowDays, byStrategy, medianConversion: libraryMedian(lineage, byStrategy, windowDays) };
+      });
+      loaders.outcomes.set(windowDays, running);
+    }
+    return running;
+  }
+
+  /** The ids of the tags whose verdict (over the default window) is `verdict`: references and outcomes need no coverage, so two statements for the library. */
+  private async withVerdict(scope: RequestScope, verdict: string): Promise<string[]> {
+    if (!(TAG_VERDICTS as readonly string[]).includes(verdict)) throw new BadUserInputError(`\`filter.verdict\` must be one of ${TAG_VERDICTS.join(", ")}; got "${verdict}".`, "filter.verdict");
+    const [lineage, outcomes, all] = await Promise.all([this.lineage(scope), this.outcomes(scope, DEFAULT_WINDOW_DAYS), allTagCodes(scope.graph)]);
+    return all
+      .filter(({ id, code, name, status }) => {
+        const impact = impactOf({ id, code, name, status }, lineage);
+        const references = { segments: impact.segments.length, strategies: impact.strategies.length, campaigns: impact.campaignIds.length };
+        return verdictOf(references, performanceOf(code, lineage, outcomes), outcomes.medianConversion).verdict === verdict;
+      })
+      .map((t) => t.id);
+  }
+
   /** The marketing set-up indexed by tag, read once per request. */
   private lineage(scope: RequestScope): Promise<Lineage> {
     const loaders = this.loaders(scope);
@@ -647,6 +709,7 @@ export class TagService {
           return ids.map((id) => found.get(id) ?? []);
         }),
         lineage: null,
+        outcomes: new Map(),
       };
       this.perRequest.set(scope.loaders, loaders);
     }
@@ -661,6 +724,8 @@ interface RequestLoaders {
   coverage: DataLoader<string, { total: number; customers: number }>;
   values: DataLoader<string, Array<{ value: string; customers: number }>>;
   lineage: Promise<Lineage> | null;
+  /** Strategy outcomes per window (days). */
+  outcomes: Map<number, Promise<LibraryOutcomes>>;
 }
 
 /** Cursors are opaque to clients: base64url of the last tag's taxonomy position. */

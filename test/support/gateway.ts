@@ -3,6 +3,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/main/app";
 import type { AuditConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
+import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
 import { operatorToken, TEST_AUTH_SECRET } from "./auth";
@@ -29,11 +30,12 @@ export async function startTestGateway(
     limits: Partial<LimitsConfig>;
     production: boolean;
     segmentIndexOnStart: boolean;
+    snapshots: SnapshotConfig;
     /** Rule-tag jobs' tuning, and `worker: false` for a replica that runs none. */
     tagJobs: Partial<TagJobsConfig> & { worker?: boolean };
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, tagJobs, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -52,6 +54,7 @@ export async function startTestGateway(
       // Every test process has its own key prefix: building the segment bitmaps in each at start
       // would cost the suite a build per file; the files that preview start it (or a preview does).
       segmentIndexOnStart: segmentIndexOnStart ?? false,
+      ...(snapshots ? { snapshots } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
