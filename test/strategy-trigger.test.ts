@@ -8,7 +8,7 @@ import { createContext } from "../src/server/context";
 import { EVENT_PROCESSOR } from "../src/auth/principal";
 import { segmentSubject } from "../src/segments/attributes";
 import type { TriggerContext } from "../src/decisioning/trigger-match";
-import { EVENT_TYPES, validatePayload, type EventType } from "../src/domain/events";
+import { EVENT_TYPES, isCustomerChangeEvent, validatePayload, type EventType } from "../src/domain/events";
 import { freshCustomer, freshIds } from "./support/customers";
 import { dataOf, startTestGateway, testGraph, type GraphQLResponse, type TestGateway } from "./support/gateway";
 import { teardown } from "./support/leftovers";
@@ -22,7 +22,9 @@ const FUTURE = "2032-01-01T00:00:00.000Z";
 const DAYTIME = new Date("2026-11-23T03:00:00.000Z");
 
 /** Rows of DOMAIN's trigger table: every event type but those that only feed the agent desktop (a call starting and ending) and plan advice. */
-const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) => t !== "HOTLINE_CALL_START" && t !== "HOTLINE_CALL_END" && t !== "PLAN_QUERY");
+// The operators' trigger table: every event but the hotline's own, plan queries, and the billing and
+// CRM changes that keep customers current (they may trigger strategies, but the seed has none on them).
+const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) => t !== "HOTLINE_CALL_START" && t !== "HOTLINE_CALL_END" && t !== "PLAN_QUERY" && !isCustomerChangeEvent(t));
 const DATA_ADDONS = new Set(PRODUCTS.filter((p) => p.kind === "DATA_ADDON").map((p) => p.id));
 
 function errorOf(res: GraphQLResponse<unknown>): { code: string | undefined; message: string; argument: unknown; column: unknown } {
