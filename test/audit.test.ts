@@ -589,6 +589,31 @@ describe("durable and cheap", () => {
     assert.equal((await trail({ principalId: reader })).length, 1);
   });
 
+  test("a record the graph could not keep as written (a field name with a comma) is parked with its error; the records around it are written", async () => {
+    const reader = who("parked");
+    const record = (request: string, fields: string[]): AuditRecord => ({
+      request, at: new Date().toISOString(), principalId: reader, principalRoles: ["AGENT"], operation: "Parked", operationType: "QUERY", transport: "HTTP", subscription: null,
+      reads: [["C0000501", fields, 0], ["C0000502", ["name"], 0]], changes: [],
+    });
+    const bad = `parked-${process.pid}-bad`;
+    await redis.xadd("audit:stream", "*", ENTRIES_FIELD, JSON.stringify(record(`parked-${process.pid}-before`, ["name"])));
+    const badId = await redis.xadd("audit:stream", "*", ENTRIES_FIELD, JSON.stringify(record(bad, ["name,age"])));
+    await redis.xadd("audit:stream", "*", ENTRIES_FIELD, JSON.stringify(record(`parked-${process.pid}-after`, ["age"])));
+    const entries = await awaitEntries({ principalId: reader }, 4);
+    assert.ok(entries.every((e) => !e.id.startsWith(bad)), "nothing of the parked record");
+    const parked = await eventually(
+      async () => {
+        const rows = (await redis.xrange("audit:parked", "-", "+")).map(([, f]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]])) as Record<string, string>);
+        const found = rows.find((r) => r.entry === badId);
+        assert.ok(found, "the record on audit:parked");
+        return found;
+      },
+      { what: "the record parked" },
+    );
+    assert.match(parked.error ?? "", /no comma/);
+    assert.equal(JSON.parse(parked[ENTRIES_FIELD] ?? "{}").request, bad, "the record kept whole, to be fixed and re-appended");
+  });
+
   test("Redis down: reads still answer, their entries wait in memory (bounded, drops counted) and reach the graph once Redis is back", async () => {
     const real = testServices();
     const redisProxy = await CuttableProxy.start(real.redisUrl);

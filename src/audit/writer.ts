@@ -78,7 +78,9 @@ const recordSchema = z.object({
   operationType: z.enum(OPERATION_TYPES),
   transport: z.enum(TRANSPORTS),
   subscription: nullableText,
-  reads: z.array(z.tuple([text(200), z.array(text(200)).max(500), z.union([z.literal(0), z.literal(1)])])),
+  // A request node keeps each customer's fields comma separated (src/graph/audit.ts): a name with a
+  // comma (never a recorded name) would come back split, so such a record is parked, not altered.
+  reads: z.array(z.tuple([text(200), z.array(text(200).regex(/^[^,]*$/, "a recorded field name holds no comma")).max(500), z.union([z.literal(0), z.literal(1)])])),
   changes: z.array(
     z.object({
       action: text(200),
