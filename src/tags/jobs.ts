@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import DataLoader from "dataloader";
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from "bullmq";
-import type { Redis as RedisClient, RedisOptions } from "ioredis";
+import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis as RedisClient } from "ioredis";
 import { AuditCollector } from "../audit/collector";
 import type { AuditService } from "../audit/service";
 import { EVENT_PROCESSOR, type Principal } from "../auth/principal";
@@ -54,6 +54,8 @@ const REFRESH_CUSTOMERS = 500;
 const REFRESH_TAGS = 20;
 /** An import's rows at most. */
 export const MAX_IMPORT = 10_000;
+/** How long a shutdown waits for the queue to close before dropping its connections. */
+const STOP_WAIT_MS = 5_000;
 /** How long asking Redis for a job may take before the answer is SERVICE_UNAVAILABLE. */
 const QUEUE_TIMEOUT_MS = 3_000;
 
@@ -73,6 +75,8 @@ export type TagRunView = TagRunRecord;
 export class TagJobs implements CustomerChanges {
   private queue: Queue | null = null;
   private worker: Worker | null = null;
+  /** The clients given to BullMQ (the worker's blocking one is BullMQ's own duplicate of its client). */
+  private connections: RedisClient[] = [];
   private readonly config: TagJobsConfig;
   /** Per request (keyed by its loaders): the latest runs of the tags a response shows, in one read. */
   private readonly perRequest = new WeakMap<object, DataLoader<string, TagRunRecord | null>>();
@@ -107,21 +111,17 @@ export class TagJobs implements CustomerChanges {
    * maxRetriesPerRequest null); the producer answers requests, so it gives up after one retry and
    * a request waits at most QUEUE_TIMEOUT_MS for it.
    */
-  private connection(forWorker: boolean): ConnectionOptions {
-    const o: RedisOptions = this.redis.options;
-    return {
-      host: o.host,
-      port: o.port,
-      username: o.username,
-      password: o.password,
-      db: o.db,
-      tls: o.tls,
-      family: o.family,
+  private connection(forWorker: boolean): RedisClient {
+    const client = this.redis.duplicate({
+      keyPrefix: "",
       maxRetriesPerRequest: forWorker ? null : 1,
       // Commands wait for the first connection (the producer is opened on first use); an outage
       // still answers within QUEUE_TIMEOUT_MS (see queued).
       enableOfflineQueue: true,
-    };
+    });
+    client.on("error", (err: Error) => this.log.debug({ err: err.message }, "tag jobs: redis connection error"));
+    this.connections.push(client);
+    return client;
   }
 
   private getQueue(): Queue {
@@ -167,10 +167,21 @@ export class TagJobs implements CustomerChanges {
   /** Stops the worker (its job, if any, is released: another replica resumes it) and the queue. */
   async stop(): Promise<void> {
     const worker = this.worker;
+    const queue = this.queue;
     this.worker = null;
-    await worker?.close().catch(() => undefined);
-    await this.queue?.close().catch(() => undefined);
     this.queue = null;
+    // A graceful close QUITs Redis, which waits for ever while Redis is away: a shutdown waits a few
+    // seconds for it, then drops the connections (a job cut off is resumed elsewhere at its cursor).
+    const connections = this.connections;
+    this.connections = [];
+    const closed = Promise.allSettled([worker?.close(), queue?.close()]);
+    if (await settlesWithin(closed, STOP_WAIT_MS)) {
+      for (const c of connections) c.disconnect();
+      return;
+    }
+    this.log.warn({}, "tag jobs: Redis did not let the queue close in time; its connections are dropped");
+    for (const c of connections) c.disconnect();
+    await settlesWithin(Promise.allSettled([worker?.disconnect(), queue?.disconnect()]), STOP_WAIT_MS);
   }
 
   /** Closes the worker at once, without letting its job finish: what a crash looks like to the others (tests). */
@@ -453,4 +464,18 @@ function runId(): string {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether `promise` settles within `ms` (the timer does not hold the process). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
