@@ -276,6 +276,8 @@ export class TagJobs implements CustomerChanges {
   /** Every published rule tag has its schedule and no other tag has one. */
   private async syncSchedules(): Promise<void> {
     const tags = await publishedRuleTags(this.graph.session());
+    // stopped meanwhile (a gateway closed right after it started): opening the queue now would hold the process
+    if (this.worker === null) return;
     const wanted = new Set(tags.map((t) => schedulerIdOf(t.id)));
     const queue = this.getQueue();
     for (const s of await queue.getJobSchedulers()) {

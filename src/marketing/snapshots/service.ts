@@ -20,7 +20,7 @@ import {
   type SnapshotRecord,
   type SnapshotTrigger,
 } from "../../graph/snapshots";
-import { BadUserInputError, NotFoundError } from "../../platform/errors";
+import { BadUserInputError, NotFoundError, ServiceUnavailableError } from "../../platform/errors";
 import { keys } from "../../platform/keys";
 import type { Logger } from "../../platform/logger";
 import type { Cypher, Graph } from "../../platform/neo4j";
@@ -97,6 +97,7 @@ export class SegmentSnapshots {
   /** The snapshot constraint and index, created once per process (idempotent statements). */
   private schema: Promise<void> | null = null;
   private readonly prefix: string;
+  private stopped = false;
 
   constructor(
     private readonly graph: Graph,
@@ -122,6 +123,8 @@ export class SegmentSnapshots {
   }
 
   private jobs(): Queue<SnapshotJob> {
+    // after stop, nothing opens a connection again (the schedules' registration may still be running)
+    if (this.stopped) throw new ServiceUnavailableError("redis", "the gateway is shutting down, so the snapshot queue is closed", "stopped");
     return (this.queue ??= new Queue<SnapshotJob>(QUEUE, {
       connection: this.connection(false),
       prefix: this.prefix,
@@ -131,6 +134,7 @@ export class SegmentSnapshots {
 
   /** Starts the worker and registers the schedules the graph holds (idempotent: a scheduler id is one per segment). */
   start(): void {
+    this.stopped = false;
     // connected before the first materializeSegment needs it (its connection does not queue commands)
     this.jobs();
     if (this.config.worker ?? true) {
@@ -152,6 +156,7 @@ export class SegmentSnapshots {
 
   /** Lets a running job finish (a few seconds at most), then disconnects: a Redis that is away cannot hold a shutdown. */
   async stop(): Promise<void> {
+    this.stopped = true;
     const closing = Promise.allSettled([this.worker?.close(), this.queue?.close()]);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
