@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
@@ -392,10 +393,13 @@ describe("reliable sockets", () => {
     const hub = gw.app.services.realtime.hub;
     const overflows = hub.stats.overflows;
     const publisher = testRedis("");
-    const fat = "流".repeat(10_000);
+    // ~3 KB pushes, paced: a burst of big ones outgrew Redis's pub/sub output buffer for the gateway's
+    // subscriber on a busy machine, and Redis cut the channel (1012) before the hub could overflow.
+    const fat = "流".repeat(1_000);
     // Straight onto the push channel, as a replica that decided them would: 1,000 pushes of ~30 KB.
     // Until it overflows (kernel buffers take a varying share first; on a busy machine more of them).
-    for (let i = 0; i < 5_000 && hub.stats.overflows === overflows; i++) {
+    for (let i = 0; i < 20_000 && hub.stats.overflows === overflows; i++) {
+      if (i % 100 === 99) await sleep(5);
       const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
       await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);
     }
