@@ -8,6 +8,7 @@
  * chunk's last statement writes hidden preferences, so a chunk whose last customer has one is
  * complete and skipped.
  */
+import type { SeedImportNode } from "./import";
 import neo4j from "neo4j-driver";
 import { seededCustomerIdx, type CallEdge, type GeneratedCustomer, type Holding } from "./generate";
 import type { Graph } from "../src/platform/neo4j";
@@ -46,16 +47,7 @@ export async function writeSeedRun(graph: Graph, run: Required<SeedRunNode>): Pr
 }
 
 /** An import not finished yet: the SeedImport node a bulk import leaves (seeds/import.ts). */
-export interface PendingImport {
-  id: string;
-  seed: number;
-  customers: number;
-  asOf: string;
-  generatorVersion: number;
-  contacts: number;
-  relationships: number;
-  tagStatistics: string;
-}
+export type PendingImport = SeedImportNode;
 
 /** The bulk import waiting to be finished, if any. */
 export async function pendingImport(graph: Graph): Promise<PendingImport | null> {

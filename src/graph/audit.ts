@@ -32,10 +32,8 @@ import { toDate } from "./records";
 /** The full-text index over `AuditRequest.customerIds` (./schema.ts). */
 export const AUDIT_CUSTOMER_INDEX = "audit_request_customers";
 
-/** One request's reads as the writer hands them over: times as ISO 8601 text, one position per customer. */
-export interface AuditRequestWrite {
-  /** The request's id (its entries are "<id>:<position>"). */
-  id: string;
+/** Who asked, how and when: what every audit write carries (times as ISO 8601 text). */
+interface AuditWriteOrigin {
   at: string;
   principalId: string;
   principalRoles: string[];
@@ -43,6 +41,12 @@ export interface AuditRequestWrite {
   operationType: string;
   transport: string;
   subscription: string | null;
+}
+
+/** One request's reads as the writer hands them over, one position per customer. */
+export interface AuditRequestWrite extends AuditWriteOrigin {
+  /** The request's id (its entries are "<id>:<position>"). */
+  id: string;
   customerIds: string[];
   /** Per customer: the fields read, comma separated (recorded names hold no comma: ../audit/personal-data.ts). */
   fields: string[];
@@ -51,16 +55,9 @@ export interface AuditRequestWrite {
 }
 
 /** One change entry (or, before requests were written whole, one read) as the writer hands it over. */
-export interface AuditEntryWrite {
+export interface AuditEntryWrite extends AuditWriteOrigin {
   id: string;
   kind: string;
-  at: string;
-  principalId: string;
-  principalRoles: string[];
-  operation: string;
-  operationType: string;
-  transport: string;
-  subscription: string | null;
   customerId: string | null;
   fields: string[];
   msisdnUnmasked: boolean;

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RequestScope } from "../../customer360/scope";
-import { maskMsisdn, maskName } from "../../customer360/customer";
 import { customersAtIdx, type SampleMemberRecord as GraphMember } from "../../graph/segments";
 import {
   completeSnapshot,
@@ -27,7 +26,7 @@ import type { Cypher, Graph } from "../../platform/neo4j";
 import { redisCall } from "../../platform/redis";
 import { membersOf } from "../../segments/preview/bits";
 import type { SegmentPreviews } from "../../segments/preview/service";
-import type { SampleMemberRecord } from "../../segments/preview/service";
+import { shownMember, type SampleMemberRecord } from "../../segments/preview/service";
 
 export type { SnapshotRecord } from "../../graph/snapshots";
 
@@ -326,19 +325,7 @@ export class SegmentSnapshots {
   }
 
   private async shown(scope: RequestScope, c: GraphMember): Promise<SnapshotMember> {
-    const whole = await scope.access.unmasked(c.id);
-    return {
-      idx: c.idx,
-      id: c.id,
-      name: whole ? c.name : maskName(c.name),
-      msisdn: whole ? c.msisdn : maskMsisdn(c.msisdn),
-      masked: !whole,
-      regionId: c.regionId,
-      segment: c.segment,
-      valueTier: c.valueTier,
-      lifecycleStage: c.lifecycleStage,
-      arpu: c.arpu,
-    };
+    return { idx: c.idx, ...(await shownMember(scope, c)) };
   }
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ReferenceData } from "../../customer360/reference";
 import type { RequestScope } from "../../customer360/scope";
 import { maskMsisdn, maskName } from "../../customer360/customer";
-import { customersAtIdx, segmentDefinitions, type ScanCondition, type ScanValue } from "../../graph/segments";
+import { customersAtIdx, segmentDefinitions, type SampleMemberRecord as GraphMember, type ScanCondition, type ScanValue } from "../../graph/segments";
 import { Memo } from "../../platform/cache";
 import { BadUserInputError } from "../../platform/errors";
 import { editDistance } from "../../platform/edit-distance";
@@ -235,22 +235,7 @@ export class SegmentPreviews {
     const idx = await this.index.store.sample(keys.segments.result(preview.id), ranks);
     if (idx.length === 0) return [];
     const found = await customersAtIdx(scope.graph, idx, await scope.access.readScope());
-    return Promise.all(
-      found.map(async (c) => {
-        const whole = await scope.access.unmasked(c.id);
-        return {
-          id: c.id,
-          name: whole ? c.name : maskName(c.name),
-          msisdn: whole ? c.msisdn : maskMsisdn(c.msisdn),
-          masked: !whole,
-          regionId: c.regionId,
-          segment: c.segment,
-          valueTier: c.valueTier,
-          lifecycleStage: c.lifecycleStage,
-          arpu: c.arpu,
-        };
-      }),
-    );
+    return Promise.all(found.map((c) => shownMember(scope, c)));
   }
 
   private async values(resultKey: string, field: string, values: readonly string[] | null, total: number): Promise<Pick<DistributionRecord, "type" | "buckets" | "missing">> {
@@ -384,3 +369,19 @@ export function distributionScanValue(args: { attribute?: string | null; tag?: s
 }
 
 export { toScan };
+
+/** A segment member as the asker may see it: name and MSISDN whole only where its scope unmasks that customer (samples, snapshots, exports). */
+export async function shownMember(scope: RequestScope, c: GraphMember): Promise<SampleMemberRecord> {
+  const whole = await scope.access.unmasked(c.id);
+  return {
+    id: c.id,
+    name: whole ? c.name : maskName(c.name),
+    msisdn: whole ? c.msisdn : maskMsisdn(c.msisdn),
+    masked: !whole,
+    regionId: c.regionId,
+    segment: c.segment,
+    valueTier: c.valueTier,
+    lifecycleStage: c.lifecycleStage,
+    arpu: c.arpu,
+  };
+}
