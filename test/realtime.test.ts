@@ -399,7 +399,8 @@ describe("reliable sockets", () => {
     // Straight onto the push channel, as a replica that decided them would: 1,000 pushes of ~30 KB.
     // Until it overflows (kernel buffers take a varying share first; on a busy machine more of them).
     for (let i = 0; i < 20_000 && hub.stats.overflows === overflows; i++) {
-      if (i % 100 === 99) await sleep(5);
+      // about 6 MB/s: a gateway starved of CPU must not fall 32 MB behind (Redis then cuts its channel)
+      if (i % 100 === 99) await sleep(50);
       const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
       await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);
     }
