@@ -16,6 +16,8 @@ const LAYERS = [
   ["contact-policy", "caps, quiet hours, do-not-disturb"],
   ["decisioning", "next-best-offer decisions"],
   ["advice", "plan advice"],
+  ["campaigns", "campaigns: waves, the scheduler, outboxes, work orders"],
+  ["evaluation", "the evaluation centre: funnels, uplift, rankings, the cube, alerts, reports"],
   ["realtime", "events in, pushes out"],
   ["server", "Apollo and graphql-ws adapters, the context factory"],
   ["main", "entry points and wiring"],
@@ -31,7 +33,7 @@ const layerRules = LAYERS.slice(0, -1).map(([name, what], i) => ({
 }));
 
 /** The transport-free cores: no Apollo, no WebSocket, no type-graphql (adapters wire them in). */
-const CORES = "^src/(domain|platform|graph|auth|audit|customer360|approval|segments|tags|marketing|contact-policy|decisioning|advice|realtime)/";
+const CORES = "^src/(domain|platform|graph|auth|audit|customer360|approval|segments|tags|marketing|contact-policy|decisioning|advice|campaigns|evaluation|realtime)/";
 
 module.exports = {
   forbidden: [

@@ -68,6 +68,11 @@
  *                                        (`segment-<segmentId>`, one per segment's daily refresh, whatever the
  *                                        number of replicas), BullMQ's own lists, locks and events. BullMQ does
  *                                        not take ioredis's keyPrefix: it is given `<prefix>bull` as its own.
+ *   campaigns:story:{<customerId>}       one story across channels: the running campaign wave's offer this customer
+ *                                        hears first on every channel until they answer (JSON StoryHold, PX the
+ *                                        wave's response window; src/domain/campaigns.ts)
+ *   campaigns:outbox:<channel>           a channel's outbox (stream: decisionId, customerId, campaignId, waveId, text),
+ *                                        consumed by that channel's system, which answers with DELIVERY_RECEIPT events
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -143,5 +148,10 @@ export const keys = {
   audit: {
     stream: (): string => "audit:stream",
     parked: (): string => "audit:parked",
+  },
+  /** Campaigns (src/campaigns/) and the story hold decisioning reads (src/domain/campaigns.ts). */
+  campaigns: {
+    story: (customerId: string): string => `campaigns:story:{${customerId}}`,
+    outbox: (channel: string): string => `campaigns:outbox:${channel}`,
   },
 } as const;
