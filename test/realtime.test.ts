@@ -393,13 +393,13 @@ describe("reliable sockets", () => {
     const hub = gw.app.services.realtime.hub;
     const overflows = hub.stats.overflows;
     const publisher = testRedis("");
-    // ~3 KB pushes, paced: a burst of big ones outgrew Redis's pub/sub output buffer for the gateway's
-    // subscriber on a busy machine, and Redis cut the channel (1012) before the hub could overflow.
+    // ~3 KB pushes straight onto the push channel, as a replica that decided them would, until the
+    // subscriber's buffer overflows (the kernel's socket buffers take a varying share first). Paced at
+    // about 6 MB/s, so a gateway starved of CPU in the full suite never falls far enough behind for
+    // Redis to cut its pub/sub connection (client-output-buffer-limit pubsub), which would end the
+    // subscription with 1012 instead.
     const fat = "流".repeat(1_000);
-    // Straight onto the push channel, as a replica that decided them would: 1,000 pushes of ~30 KB.
-    // Until it overflows (kernel buffers take a varying share first; on a busy machine more of them).
     for (let i = 0; i < 20_000 && hub.stats.overflows === overflows; i++) {
-      // about 6 MB/s: a gateway starved of CPU must not fall 32 MB behind (Redis then cuts its channel)
       if (i % 100 === 99) await sleep(50);
       const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
       await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);

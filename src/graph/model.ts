@@ -28,6 +28,9 @@
  *   (:Decision DecisionNode)       one next-best-offer answer; its contact, when there was one, carries its id
  *   (:Change   ChangeNode)         a proposed change to a segment, offer, strategy, tag or the contact policy
  *                                  (maker-checker); never linked: `kind` + `targetId` name its target
+ *   (:Campaign CampaignNode)       a strategy version run over a segment on a schedule, in waves (src/campaigns/)
+ *   (:Wave     WaveNode)           one wave of a campaign: channel, delay, audience, progress
+ *   (:WorkOrder WorkOrderNode)     an outbound call, store visit or account-manager follow-up for a decision
  *
  * Relationships
  *   (Customer)-[:LIVES_IN]->(Region {level: DISTRICT})
@@ -47,6 +50,7 @@
  *   (Tag)-[:VERSION]->(TagVersion), (Tag)-[:LOGGED]->(TagLog)
  *   (Offer)-[:OF]->(Product)
  *   (Strategy)-[:TARGETS]->(Segment), (Strategy)-[:PROPOSES]->(Offer), (Strategy)-[:USES]->(Channel)
+ *   (Campaign)-[:RUNS]->(Strategy), (Campaign)-[:OVER]->(Segment), (Campaign)-[:HAS_WAVE]->(Wave)
  *     A strategy with trigger properties (StrategyNode) is event-triggered: it proposes only when its
  *     event arrives, never in an ordinary decision.
  *
@@ -54,6 +58,7 @@
  * Times are Neo4j DateTime values in UTC.
  */
 
+import type { CampaignSchedule, CampaignStatus, WaveAudience, WaveStatus, WorkOrderFeedback, WorkOrderKind, WorkOrderStatus } from "../domain/campaigns";
 import type { EventType } from "../domain/events";
 import type { ChangeAction, ChangeKind, ChangeStatus, ChannelCode, ContactKind, GroupKind, LifecycleStage, MarketSegment, MarketingStatus, ProductKind, RegionLevel, ResponseOutcome, TagLogAction, TagStatus, TagVersionStatus, ValueTier } from "../domain/vocabulary";
 
@@ -348,6 +353,95 @@ export interface DecisionNode {
   contacted: boolean;
   outcome: ResponseOutcome | null;
   respondedAt: string | null;
+  /** Set on the decisions of a campaign's wave (src/campaigns/); absent on every other decision. */
+  campaignId?: string;
+  waveId?: string;
+  /** The versions of the strategy and offer the decision came from, so results belong to what was actually run. */
+  strategyVersion?: number;
+  offerVersion?: number;
+  /** When the channel reported the message delivered (outbox channels), or that it failed and why. */
+  deliveredAt?: string;
+  deliveryFailed?: string;
+}
+
+/**
+ * A campaign (src/campaigns/): a strategy version × a segment × a schedule × waves. Lifecycle in
+ * src/domain/campaigns.ts. Written by the gateway only.
+ */
+export interface CampaignNode {
+  id: string; // "CP" + base-36 time + random
+  name: string;
+  status: CampaignStatus;
+  strategyId: string;
+  /** The strategy version frozen at approval: every wave decides with it. */
+  strategyVersion: number;
+  segmentId: string;
+  /** SNAPSHOT: members frozen at launch (a SegmentSnapshot); LIVE: the segment re-evaluated per wave. */
+  membership: "SNAPSHOT" | "LIVE";
+  snapshotId?: string;
+  schedule: CampaignSchedule;
+  startAt: string; // DateTime
+  endAt?: string; // DateTime; a repeating campaign stops there
+  /** At most this many contacts over the campaign (all waves); absent = no cap. */
+  volumeCap?: number;
+  /** Share of members held out in every wave (the same customers each time), 0..0.5. */
+  controlShare: number;
+  /** Principals told of alerts and the final report (token subjects). */
+  owners: string[];
+  /** Alert threshold: a wave's response rate below this once it has 200 contacts (0 = never). */
+  alertResponseRate: number;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** One wave (the first is index 1 and reaches ALL). */
+export interface WaveNode {
+  id: string; // "<campaignId>-W<index>"
+  campaignId: string;
+  index: number;
+  channel: ChannelCode;
+  /** For person-served channels: which work orders it makes (OUTBOUND_CALL → OUTBOUND_CALL, STORE → STORE_VISIT unless ACCOUNT_MANAGER). */
+  workOrderKind?: WorkOrderKind;
+  /** Days after the previous wave started (0 for the first: at the campaign's start). */
+  delayDays: number;
+  audience: WaveAudience;
+  status: WaveStatus;
+  dueAt?: string; // DateTime
+  startedAt?: string;
+  finishedAt?: string;
+  /** Progress: members to go through, done so far; and the funnel's first counts as the wave runs. */
+  total: number;
+  done: number;
+  targeted: number;
+  heldOut: number;
+  contacted: number;
+}
+
+/** A work order (src/campaigns/work-orders.ts). */
+export interface WorkOrderNode {
+  id: string; // "WO" + base-36 time + random
+  decisionId: string; // unique: one work order per decision
+  customerId: string;
+  regionId: string;
+  kind: WorkOrderKind;
+  campaignId: string;
+  waveId: string;
+  offerId: string;
+  script: string;
+  status: WorkOrderStatus;
+  dueAt: string;
+  createdAt: string;
+  claimedBy?: string; // agent id
+  claimedAt?: string;
+  feedback?: WorkOrderFeedback;
+  feedbackAt?: string;
+  callBackAt?: string;
+  note?: string;
+  /** How many times it went back to the pool (overdue or not reached). */
+  reassignments: number;
 }
 
 /**

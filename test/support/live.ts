@@ -72,13 +72,17 @@ export class LiveClient {
     return collector;
   }
 
-  /** Stops reading from the socket (the kernel buffers fill, then the server's sends stall). */
+  /**
+   * Stops reading from the socket (the kernel buffers fill, then the server's sends stall). Through
+   * ws's own pause(), not its net.Socket's: ws resumes the raw socket whenever its frame parser
+   * drains unless the WebSocket itself is paused, which on a busy machine undid a raw pause.
+   */
   pauseReading(): void {
-    (this.socket as unknown as { _socket: { pause(): void } } | null)?._socket.pause();
+    this.socket?.pause();
   }
 
   resumeReading(): void {
-    (this.socket as unknown as { _socket: { resume(): void } } | null)?._socket.resume();
+    this.socket?.resume();
   }
 
   /** Closes the socket; safe to call again. */
