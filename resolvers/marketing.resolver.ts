@@ -2,11 +2,11 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "ty
 import { Channel } from "../schema/channel.type";
 import { MarketingStatusEnum } from "../schema/enums";
 import { OfferInput, SegmentInput, StrategyInput } from "../schema/marketing.inputs";
-import { Creative, Offer, Segment, Strategy } from "../schema/marketing.type";
+import { Creative, MarketingVersion, Offer, Segment, Strategy } from "../schema/marketing.type";
 import { Product } from "../schema/product.type";
 import { Change } from "../schema/approval.type";
 import type { GatewayContext } from "../src/server/context";
-import type { OfferRecord, SegmentRecord, StrategyRecord } from "../src/graph/marketing";
+import type { MarketingVersionRecord, OfferRecord, SegmentRecord, StrategyRecord } from "../src/graph/marketing";
 import type { ChangeRecord } from "../src/approval/service";
 import type { Proposed } from "../src/marketing/admin";
 import type { ChannelCode, MarketingStatus } from "../src/domain/vocabulary";
@@ -20,6 +20,8 @@ const PENDING_CHANGE =
 
 /** Proposals (maker-checker): the mutations below store a pending change and return the target as it would become. */
 const PROPOSES = "Proposes the change (maker-checker): checked now (BAD_USER_INPUT naming the field), stored as `pendingChange`, applied when an APPROVER approves it (approveChange). Returns the target as the change would make it.";
+
+const VERSIONS = "The versions approved changes applied, newest first (one round trip for all asked in a request). Seeded content is version 1 and has no entry until its first change.";
 
 /** A change given on update: null fields of the input mean "unchanged", except validUntil (null: open-ended) and trigger (null: not triggered). */
 function strip<T extends object>(input: T): T {
@@ -56,6 +58,11 @@ export class StrategyResolver {
   @FieldResolver(() => Change, { nullable: true, description: PENDING_CHANGE })
   pendingChange(@Root() s: Maybe<StrategyRecord>, @Ctx() ctx: GatewayContext): Promise<ChangeRecord | null> | ChangeRecord {
     return s.pendingChange ?? ctx.approvals.pendingFor(ctx, "STRATEGY", s.id);
+  }
+
+  @FieldResolver(() => [MarketingVersion], { description: VERSIONS })
+  versions(@Root() s: StrategyRecord, @Ctx() ctx: GatewayContext): Promise<MarketingVersionRecord[]> {
+    return ctx.marketing.versions(ctx, "STRATEGY", s.id);
   }
 
   @FieldResolver(() => Segment)
@@ -103,6 +110,11 @@ export class OfferResolver {
   @FieldResolver(() => Change, { nullable: true, description: PENDING_CHANGE })
   pendingChange(@Root() o: Maybe<OfferRecord>, @Ctx() ctx: GatewayContext): Promise<ChangeRecord | null> | ChangeRecord {
     return o.pendingChange ?? ctx.approvals.pendingFor(ctx, "OFFER", o.id);
+  }
+
+  @FieldResolver(() => [MarketingVersion], { description: VERSIONS })
+  versions(@Root() o: OfferRecord, @Ctx() ctx: GatewayContext): Promise<MarketingVersionRecord[]> {
+    return ctx.marketing.versions(ctx, "OFFER", o.id);
   }
 
   @FieldResolver(() => Product)

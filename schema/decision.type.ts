@@ -24,6 +24,12 @@ export class Decision {
   @Field(() => DateTimeScalar)
   at!: Date;
 
+  @Field(() => Int, { nullable: true, description: "The version of the strategy the decision came from (1 for decisions made before strategies were versioned); null without a strategy." })
+  strategyVersion!: number | null;
+
+  @Field(() => Int, { description: "The version of the offer the decision came from (1 for decisions made before offers were versioned)." })
+  offerVersion!: number;
+
   @Field(() => ID, { nullable: true, description: "The real-time event that fired this decision (a push); null for decisions asked for." })
   eventId!: string | null;
 

@@ -53,7 +53,7 @@ registerEnumType(ContactKindEnum, { name: "ContactKind", description: "What happ
 registerEnumType(ResponseOutcomeEnum, { name: "ResponseOutcome", description: "How the customer answered an offer." });
 registerEnumType(CircleRelationEnum, { name: "CircleRelation", description: "Why someone is in a customer's circle." });
 registerEnumType(MarketingStatusEnum, { name: "MarketingStatus", description: "ACTIVE offers and strategies take part in decisions; RETIRED ones are kept for history." });
-registerEnumType(ReasonKindEnum, { name: "ReasonKind", description: "What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group." });
+registerEnumType(ReasonKindEnum, { name: "ReasonKind", description: "What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group; STORY: a running campaign wave holds this offer first on every channel; ADVICE: plan advice the offer matches." });
 registerEnumType(ChangeKindEnum, { name: "ChangeKind", description: "What a proposed change is to: a segment, an offer, a strategy, the contact policy, or a tag of the tag library." });
 registerEnumType(ChangeActionEnum, {
   name: "ChangeAction",

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { ChannelCodeEnum, EventTypeEnum, LifecycleStageEnum, MarketingStatusEnum } from "./enums";
-import { DateTimeScalar } from "./scalars";
+import { DateTimeScalar, JSONScalar } from "./scalars";
 import type { ChannelCode, LifecycleStage, MarketingStatus } from "../src/domain/vocabulary";
 import type { EventType } from "../src/domain/events";
 
@@ -29,6 +29,21 @@ export class Creative {
 
   @Field(() => String)
   text!: string;
+}
+
+@ObjectType({ description: "One applied version of a strategy or offer: what the approved change that made it wrote." })
+export class MarketingVersion {
+  @Field(() => Int, { description: "1 for the first; each applied change adds one." })
+  version!: number;
+
+  @Field(() => DateTimeScalar, { description: "When the approval applied it." })
+  appliedAt!: Date;
+
+  @Field(() => ID, { description: "The approved change that made it (see change(id))." })
+  changeId!: string;
+
+  @Field(() => JSONScalar, { description: "The strategy or offer as this version wrote it (times as ISO-8601 text)." })
+  content!: Record<string, unknown>;
 }
 
 @ObjectType({ description: "A proposal of one product, with a creative per channel, a validity window, a region scope, a value and a business priority." })
@@ -62,6 +77,9 @@ export class Offer {
 
   @Field(() => MarketingStatusEnum)
   status!: MarketingStatus;
+
+  @Field(() => Int, { description: "1 until the first approved change; each applied change adds one. Decisions record the version they came from (Decision.offerVersion)." })
+  version!: number;
 
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
@@ -122,6 +140,9 @@ export class Strategy {
     description: "Set: the strategy proposes only when its event fires it (pushed on its push channels), never in nextBestOffers. Null: an ordinary strategy.",
   })
   trigger!: StrategyTrigger | null;
+
+  @Field(() => Int, { description: "1 until the first approved change; each applied change adds one. Decisions record the version they came from (Decision.strategyVersion)." })
+  version!: number;
 
   @Field(() => DateTimeScalar)
   updatedAt!: Date;

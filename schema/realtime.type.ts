@@ -1,4 +1,4 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { ChannelCode } from "../src/domain/vocabulary";
 import type { EventType } from "../src/domain/events";
 import { EVENT_TYPES } from "../src/domain/events";
@@ -95,6 +95,36 @@ export class EventSummary {
   summary!: string;
 }
 
+@ObjectType({ description: "The plan advice a plan-query push matches: the plan held, the plan advised for the customer's usage, and what the move saves." })
+export class PushedPlanAdvice {
+  @Field(() => ID)
+  currentPlanId!: string;
+
+  @Field(() => String)
+  currentPlanName!: string;
+
+  @Field(() => ID, { description: "The plan the offer is for." })
+  advisedPlanId!: string;
+
+  @Field(() => String)
+  advisedPlanName!: string;
+
+  @Field(() => Float, { description: "Yuan a month the advised plan saves at the customer's three-month average usage (fee plus overage)." })
+  monthlySaving!: number;
+
+  @Field(() => Float, { description: "Yuan a month on the current plan at that usage." })
+  currentMonthlyTotal!: number;
+
+  @Field(() => Float, { description: "Yuan a month on the advised plan at that usage." })
+  advisedMonthlyTotal!: number;
+
+  @Field(() => [String], { description: 'What the customer gets more of, e.g. "流量多5GB".' })
+  gains!: string[];
+
+  @Field(() => String, { description: "One sentence to show or read out." })
+  summary!: string;
+}
+
 @ObjectType({ description: "An offer pushed to a customer because of an event. Its decision is in the customer's trajectory." })
 export class LiveOffer {
   @Field(() => String, { description: "Pass the last cursor seen as `since` when reconnecting to receive what was missed." })
@@ -111,6 +141,9 @@ export class LiveOffer {
 
   @Field(() => EventSummary)
   event!: EventSummary;
+
+  @Field(() => PushedPlanAdvice, { nullable: true, description: "On a PLAN_QUERY push: the plan advice the offer matches. Null on other pushes." })
+  advice?: PushedPlanAdvice | null;
 }
 
 @ObjectType({ description: "What an agent's desktop shows when a call connects: the caller and the offers to make." })

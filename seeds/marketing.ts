@@ -185,7 +185,20 @@ export const STRATEGIES: readonly SeedStrategy[] = [
   triggered("ST20", "CNT-RT-MUSIC-001", "搜歌推音乐会员", "CONTENT", "SG13", { eventType: "CONTENT_SEARCH", condition: `event.category = "MUSIC"` }, ["OF27"], ["APP"], 1.0, "搜索或收听音乐时推荐咪咕音乐会员。"),
   triggered("ST21", "CNT-RT-READ-001", "搜书推阅读会员", "CONTENT", "SG13", { eventType: "CONTENT_SEARCH", condition: `event.category = "READING"` }, ["OF30"], ["APP"], 1.0, "搜索小说时推荐咪咕阅读会员。"),
   triggered("ST22", "CNT-RT-VIDEO-001", "搜剧推视频会员", "CONTENT", "SG13", { eventType: "CONTENT_SEARCH", condition: `event.category = "VIDEO"` }, ["OF26"], ["APP"], 1.0, "搜索影视内容时推荐咪咕视频会员。"),
+
+  // 追尾 (issue 12 point 5): right after a completed service, one follow-up offer on the channel where it
+  // happened (src/realtime/event-processor.ts, FOLLOW_UP_SCENARIO); a campaign's story hold comes first.
+  scenario("FOLLOW_UP", triggered("ST23", "MOB-FU-PAY-001", "缴费后追尾推荐", "MOBILE", "SG13", { eventType: "BILL_PAYMENT", condition: "" }, ["OF29", "OF30", "OF27"], SELF_AND_AGENT, 1.0, "缴费完成后，在缴费的渠道（营业厅、APP等）顺势推荐一项权益。")),
+  scenario("FOLLOW_UP", triggered("ST24", "MOB-FU-PLAN-001", "改套餐后追尾推荐", "MOBILE", "SG13", { eventType: "PRODUCT_ORDERED", condition: "" }, ["OF26", "OF28", "OF29", "OF39"], SELF_AND_AGENT, 1.0, "办理套餐变更后，推荐与新套餐配套的权益或语音包（仅主套餐订购触发）。")),
+  scenario("FOLLOW_UP", triggered("ST25", "HOM-FU-REPAIR-001", "维修装机后追尾推荐", "HOME", "SG13", { eventType: "SERVICE_COMPLETED", condition: "" }, ["OF21", "OF22", "OF29", "OF27"], SELF_AND_AGENT, 1.0, "维修、装机等服务完成后，在服务渠道推荐魔百和或权益。")),
+  // Plan query (套餐查询): the offer of the plan that plan advice recommends for the customer's usage, with the advice.
+  scenario("PLAN_ADVICE", triggered("ST26", "MOB-RT-PLANQ-001", "套餐查询匹配推荐", "MOBILE", "SG13", { eventType: "PLAN_QUERY", condition: "" }, ["OF08", "OF09", "OF10", "OF11", "OF12", "OF13", "OF14"], ["APP", "WEB", "WECHAT", "HOTLINE"], 1.0, "客户查询套餐时，按近三月用量给出套餐建议，并推荐所建议套餐的优惠。")),
 ];
+
+/** A triggered strategy of a scenario with its own handling in the event processor (follow-ups, plan advice). */
+function scenario(name: "FOLLOW_UP" | "PLAN_ADVICE", s: SeedStrategy): SeedStrategy {
+  return { ...s, scenario: name };
+}
 
 /** When the seeded offers and strategies start: the beginning of the year of the data set. */
 const SEEDED_FROM = new Date("2026-01-01T00:00:00.000Z");

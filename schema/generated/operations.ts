@@ -70,7 +70,7 @@ export type EventInput = {
   id: string | number;
   /** The event's facts, e.g. {"percent": 92} for DATA_USAGE or {"agentId": "A1001"} for HOTLINE_CALL_START; see EventType. */
   payload?: unknown;
-  /** One of LOCATION_ENTER, DATA_USAGE, ROAMING_START, FIRST_DATA_USE, APP_LOGIN, HOTLINE_CALL_START, HOTLINE_CALL_END, BILL_PAYMENT, PLAN_QUERY, HANDSET_BROWSE, CONTENT_SEARCH, USAGE_UPDATE, PRODUCT_ORDERED, PRODUCT_CANCELLED, PROFILE_CHANGE. */
+  /** One of LOCATION_ENTER, DATA_USAGE, ROAMING_START, FIRST_DATA_USE, APP_LOGIN, HOTLINE_CALL_START, HOTLINE_CALL_END, BILL_PAYMENT, PLAN_QUERY, HANDSET_BROWSE, CONTENT_SEARCH, USAGE_UPDATE, PRODUCT_ORDERED, PRODUCT_CANCELLED, PROFILE_CHANGE, SERVICE_COMPLETED. */
   type: string;
 };
 
@@ -113,6 +113,8 @@ export type EventType =
   | 'PROFILE_CHANGE'
   /** 漫游通话: A call while roaming, reported by signalling at hang-up. Fields: event.destination (string); event.international (boolean); event.firstCall (boolean). */
   | 'ROAMING_START'
+  /** 服务完成: A service for the customer was completed (a repair, an installation, …): follow-up strategies (追尾) offer on the channel where it happened (the app when none is given). Fields: event.service (string: REPAIR, INSTALLATION, RELOCATION, SIM_REPLACEMENT, NUMBER_TRANSFER, COMPLAINT_RESOLVED); event.channel (string: STORE, HOTLINE, APP, WEB, WECHAT, ONSITE); event.orderId (string). */
+  | 'SERVICE_COMPLETED'
   /** 本月用量: The usage feed's counters of one month so far (cumulative, not increments): they replace the customer's usage of that month. A report for an older month than the one held, or older than the last report of the same month, changes nothing. Fields: event.month (string); event.dataUsedMb (number); event.voiceUsedMinutes (number); event.smsUsed (number). */
   | 'USAGE_UPDATE';
 
@@ -170,14 +172,16 @@ export type ProductKind =
   | 'ROAMING_PACK'
   | 'VOICE_ADDON';
 
-/** What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group. */
+/** What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group; STORY: a running campaign wave holds this offer first on every channel; ADVICE: plan advice the offer matches. */
 export type ReasonKind =
+  | 'ADVICE'
   | 'CONTEXT'
   | 'CONTROL_GROUP'
   | 'GRAPH'
   | 'MODEL'
   | 'SCORE'
   | 'SEGMENT'
+  | 'STORY'
   | 'STRATEGY'
   | 'TRIGGER'
   | 'UPGRADE_PATH';

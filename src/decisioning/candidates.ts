@@ -4,6 +4,7 @@ import type { ChannelCode } from "../domain/vocabulary";
 import type { SegmentSubject } from "../segments/attributes";
 import { matchTrigger, type TriggerContext, type TriggerMatch } from "./trigger-match";
 import type { ActiveStrategy, MarketingSnapshot } from "../marketing/catalogue";
+import type { StoryHold } from "../domain/campaigns";
 
 /**
  * Where candidate offers come from (DESIGN, "one decision" step 1): the offers of active strategies
@@ -30,6 +31,35 @@ export interface Candidate {
   circleHolders: number;
   /** Proposed by the propensity model alone (no strategy, upgrade path or adoption put it here). */
   modelProposed: boolean;
+  /** The customer's campaign story hold that puts this offer first on every channel (./story.ts); absent otherwise. */
+  story?: StoryHold;
+}
+
+/**
+ * The held offer of a story hold as a candidate on `channel`, or null when it is not eligible there
+ * now: the offer is gone or not active/valid/sold in the region/without a creative for the channel,
+ * or the graph no longer allows its product (the customer holds it already). The strategy's own
+ * channel list and segment are not asked: the campaign chose the customer, and one story means
+ * every channel. An existing candidate of the same offer is reused (the first found).
+ */
+export function heldCandidate(hold: StoryHold, marketing: MarketingSnapshot, inputs: DecisionInputs, channel: ChannelCode, at: Date, candidates: readonly Candidate[]): Candidate | null {
+  const offer = marketing.offers.get(hold.offerId);
+  if (!offer || !offerAvailable(offer, at, inputs.customer.regionId, channel)) return null;
+  const signal = inputs.eligible.get(offer.productId);
+  if (!signal) return null;
+  const strategy = marketing.active.find((s) => s.id === hold.strategyId) ?? null;
+  const existing = candidates.find((c) => c.offer.id === offer.id && (c.strategy?.id ?? null) === (strategy?.id ?? null)) ?? candidates.find((c) => c.offer.id === offer.id);
+  const base: Candidate = existing ?? {
+    offer,
+    strategy,
+    segmentBecause: [],
+    trigger: null,
+    upgradeFromProductId: null,
+    familyHolders: signal.familyHolders,
+    circleHolders: signal.circleHolders,
+    modelProposed: false,
+  };
+  return { ...base, story: hold };
 }
 
 /** A candidate is a graph candidate when its product is held by this many calling-circle contacts (family: one is enough). */

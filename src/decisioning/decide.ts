@@ -7,7 +7,8 @@ import type { ChannelCode, ProductKind } from "../domain/vocabulary";
 import type { ChannelRecord, CustomerRecord, ProductRecord } from "../graph/records";
 import { EVENT_CATALOGUE } from "../domain/events";
 import type { ReferenceData } from "../customer360/reference";
-import { collectCandidates, type Candidate } from "./candidates";
+import { collectCandidates, heldCandidate, type Candidate } from "./candidates";
+import type { StoryHold } from "../domain/campaigns";
 import type { TriggerContext } from "./trigger-match";
 import type { ContactPolicy } from "../contact-policy/policy";
 import { inControlGroup } from "./control-group";
@@ -43,6 +44,19 @@ export interface DecisionContext {
    * take no part.
    */
   trigger?: TriggerContext;
+  /**
+   * Put the customer's campaign story hold first (./story.ts: one story on every channel). Default:
+   * yes for decisions a channel asks for, no for event decisions (a push fired by an event is that
+   * event's moment); the event processor asks for it where the customer is present after a service
+   * (追尾 follow-ups).
+   */
+  story?: boolean;
+  /** Only these event-triggered strategies may propose (the processor splits follow-ups from pushes); absent: every one the event fires. */
+  strategyIds?: ReadonlySet<string>;
+  /** Only offers of these products may be proposed (plan-query advice: the advised plan); absent: any. */
+  productIds?: ReadonlySet<string>;
+  /** Reasons the caller knows and the decision states first (the plan advice a plan-query offer matches). */
+  reasons?: readonly Reason[];
 }
 
 export interface DecisionRequest {
@@ -89,6 +103,11 @@ export interface DecisionScope {
    * the gateway's own decisions (events).
    */
   admit?: (customer: CustomerRecord) => Promise<void>;
+  /**
+   * The customer's campaign story hold, if any (./story.ts): batched per request (one MGET for all
+   * its customers) and read alongside the decision's graph read. Absent: holds are not consulted.
+   */
+  storyHold?: (customerId: string) => Promise<StoryHold | null>;
 }
 
 /** Responses a product kind's model needs before it proposes offers no rule or graph signal put forward. */
@@ -109,7 +128,21 @@ export class Decider {
   async rank(scope: DecisionScope, customerId: string, channel: ChannelCode, context: DecisionContext = {}): Promise<{ inputs: DecisionInputs; ranked: ScoredCandidate[] }> {
     const at = context.at ?? new Date();
     const [snapshot, products, tags] = await Promise.all([this.marketing.snapshot(), this.reference.products(), this.reference.tags()]);
-    const inputs = await scope.inputs.load({ customerId, productIds: productsToJudge(snapshot, context.trigger?.type) });
+    const judged = productsToJudge(snapshot, context.trigger?.type);
+    const storyRead = scope.storyHold && (context.story ?? !context.trigger) ? scope.storyHold(customerId) : null;
+    let inputs: DecisionInputs | null;
+    let hold: StoryHold | null = null;
+    if (!storyRead) {
+      inputs = await scope.inputs.load({ customerId, productIds: judged });
+    } else if (!context.trigger) {
+      // Every active offer's product is judged already: the hold is read beside the graph read, no added wait.
+      [inputs, hold] = await Promise.all([scope.inputs.load({ customerId, productIds: judged }), storyRead]);
+    } else {
+      // An event decision judges only its event's products: the held offer's must be added before the read.
+      hold = await storyRead;
+      const heldProduct = hold ? snapshot.offers.get(hold.offerId)?.productId : undefined;
+      inputs = await scope.inputs.load({ customerId, productIds: heldProduct && !judged.includes(heldProduct) ? [...judged, heldProduct].sort() : judged });
+    }
     if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the id (customer ids look like C0000001).`);
     const subject = segmentSubject(inputs.customer, products, tags, { familyMember: inputs.familySize > 0 });
     const models = await this.propensity.models();
@@ -117,7 +150,17 @@ export class Decider {
       const kind = products.get(productId)?.kind;
       return kind !== undefined && this.propensity.kindEvidence(models, kind) >= MODEL_CANDIDATE_EVIDENCE;
     };
-    const candidates = collectCandidates(snapshot, inputs, subject, channel, at, modelKnows, context.trigger ?? null);
+    let candidates = collectCandidates(snapshot, inputs, subject, channel, at, modelKnows, context.trigger ?? null);
+    if (context.strategyIds) {
+      const only = context.strategyIds;
+      candidates = candidates.filter((c) => c.strategy !== null && only.has(c.strategy.id));
+    }
+    if (context.productIds) {
+      const only = context.productIds;
+      candidates = candidates.filter((c) => only.has(c.offer.productId));
+    }
+    const held = hold ? heldCandidate(hold, snapshot, inputs, channel, at, candidates) : null;
+    if (held) candidates = [held, ...candidates.filter((c) => c.offer.id !== held.offer.id)];
     const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()));
     const kinds = context.productKinds ?? [];
     const ranked = candidates.map((c): ScoredCandidate => {
@@ -129,6 +172,9 @@ export class Decider {
       return { ...c, features, estimate, priority, relevance, score: estimate.propensity * c.offer.value * priority * relevance };
     });
     ranked.sort(byRank);
+    // One story on every channel: the held offer leads whatever its score.
+    const storyFirst = ranked.findIndex((c) => c.story !== undefined);
+    if (storyFirst > 0) ranked.unshift(...ranked.splice(storyFirst, 1));
     return { inputs, ranked };
   }
 
@@ -157,7 +203,9 @@ export class Decider {
       products,
     );
 
-    const decided = picks.map((c) => ({ c, id: newDecisionId(), control: c.strategy !== null && inControlGroup(c.strategy.id, customer.id, c.strategy.controlShare) }));
+    // A held offer was already given to this customer in the campaign's wave (only contacted members
+    // get a hold): the strategy's own hold-out does not take it back on another channel.
+    const decided = picks.map((c) => ({ c, id: newDecisionId(), control: c.story === undefined && c.strategy !== null && inControlGroup(c.strategy.id, customer.id, c.strategy.controlShare) }));
     const toContact = decided.filter((d) => !d.control);
     const { granted } = toContact.length > 0 ? await this.policy.reserve(customer.id, req.channel, toContact.map((d) => d.id), at, policyOptions) : { granted: 0 };
     const contacted = new Set(toContact.slice(0, granted).map((d) => d.id));
@@ -175,7 +223,11 @@ export class Decider {
         channel,
         at,
         ...parts,
-        reasons: explain({ candidate: c, parts, estimate: c.estimate, products, familySize: inputs.familySize, tagName, contextKinds: req.context?.productKinds ?? [], controlGroup: control }),
+        reasons: [
+          ...(c.story ? [storyReason(c.story, c.offer)] : []),
+          ...(req.context?.reasons ?? []),
+          ...explain({ candidate: c, parts, estimate: c.estimate, products, familySize: inputs.familySize, tagName, contextKinds: req.context?.productKinds ?? [], controlGroup: control }),
+        ],
         controlGroup: control,
         contacted: !control,
         eventId: req.context?.trigger?.eventId ?? null,
@@ -185,6 +237,14 @@ export class Decider {
     await scope.write(decisions.map((d) => toWrite(d, req.context?.trigger)));
     return decisions;
   }
+}
+
+/** Why a held offer comes first: the campaign wave the customer is in, and that every channel tells the same story. */
+export function storyReason(hold: StoryHold, offer: OfferRecord): Reason {
+  return {
+    kind: "STORY",
+    text: `营销活动 ${hold.campaignId}（波次 ${hold.waveId}）进行中：各渠道统一推荐${offer.name}，客户答复前不换口径。In campaign ${hold.campaignId}'s wave ${hold.waveId}: one story on every channel until the customer answers.`,
+  };
 }
 
 /**
@@ -245,6 +305,9 @@ function toWrite(d: Decision, event: TriggerContext | undefined): DecisionWrite 
     offerId: d.offer.id,
     productId: d.offer.productId,
     strategyId: d.strategy?.id ?? null,
+    // The versions of the marketing snapshot this decision was made with.
+    ...(d.strategy ? { strategyVersion: d.strategy.version } : {}),
+    offerVersion: d.offer.version,
     eventId: d.eventId,
     channel: d.channel.code,
     at: d.at,

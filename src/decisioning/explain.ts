@@ -4,7 +4,7 @@ import type { PropensityEstimate } from "./propensity";
 import { describeTrigger } from "./trigger-match";
 
 /** What kind of fact a reason states, so screens can style or filter them. */
-export const REASON_KINDS = ["STRATEGY", "SEGMENT", "GRAPH", "UPGRADE_PATH", "MODEL", "SCORE", "CONTEXT", "CONTROL_GROUP", "TRIGGER"] as const;
+export const REASON_KINDS = ["STRATEGY", "SEGMENT", "GRAPH", "UPGRADE_PATH", "MODEL", "SCORE", "CONTEXT", "CONTROL_GROUP", "TRIGGER", "STORY", "ADVICE"] as const;
 export type ReasonKind = (typeof REASON_KINDS)[number];
 
 export interface Reason {

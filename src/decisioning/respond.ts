@@ -4,6 +4,7 @@ import type { GraphSession } from "../platform/neo4j";
 import type { ResponseOutcome } from "../domain/vocabulary";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { PropensityModel } from "./propensity";
+import type { StoryHolds } from "./story";
 
 const RESPONSE_SUMMARY: Record<ResponseOutcome, (offer: string) => string> = {
   ACCEPTED: (o) => `客户接受推荐，成功办理${o}`,
@@ -33,6 +34,8 @@ export async function respondToOffer(
     authorize: (found: ScopedDecision) => Promise<void>;
     policy: ContactPolicy;
     propensity: PropensityModel;
+    /** Releases the customer's campaign story hold the answer closes (the held decision, its offer or campaign). */
+    story?: StoryHolds;
     offerName: (offerId: string) => string;
     productKind: (productId: string) => string;
     /** Told once the answer is in the graph, with the outcome it found there (null: this call recorded it; else a repeat). */
@@ -58,6 +61,8 @@ export async function respondToOffer(
   await Promise.all([
     deps.policy.recordResponse(d.customerId, d.offerId, outcome, d.respondedAt ?? at, d.id),
     deps.propensity.learn(d.id, d.offerId, deps.productKind(d.productId), d.features, POSITIVE.has(outcome)),
+    // Any answer ends the story: the next ask on any channel ranks as usual again. Idempotent, so a retry completes it.
+    deps.story?.release(d.customerId, { decisionId: d.id, offerId: d.offerId, campaignId: d.campaignId ?? null }),
   ]);
   return d;
 }

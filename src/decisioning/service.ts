@@ -1,4 +1,6 @@
+import DataLoader from "dataloader";
 import type { Redis } from "ioredis";
+import type { StoryHold } from "../domain/campaigns";
 import { covers, describeScope, respondDenial } from "../auth/scope";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { CallRegister } from "../customer360/calls";
@@ -16,6 +18,7 @@ import { PropensityModel } from "./propensity";
 import { respondToOffer } from "./respond";
 import { viewOfDecision, viewOfRecord, type DecisionView } from "./view";
 import { DecisionWriter } from "./writer";
+import { StoryHolds } from "./story";
 
 /**
  * The decisioning room's face: next-best-offer decisions, the decisions made earlier, and the
@@ -28,6 +31,9 @@ export class DecisioningService {
   readonly writer: DecisionWriter;
   readonly decider: Decider;
   readonly once: DecideOnce;
+  readonly story: StoryHolds;
+  /** Per request: its decisions' story-hold reads go in one MGET (no cache: a hold may be released mid-request). */
+  private readonly holdLoaders = new WeakMap<RequestScope, DataLoader<string, StoryHold | null>>();
 
   constructor(
     graph: Graph,
@@ -45,6 +51,7 @@ export class DecisioningService {
     this.writer = new DecisionWriter(graph);
     this.decider = new Decider(reference, marketing.catalogue, this.propensity, policy);
     this.once = new DecideOnce(redis, onceOptions);
+    this.story = new StoryHolds(redis);
   }
 
   /** The batched reads and the group-commit write a request's decisions share, and who it may decide for. */
@@ -52,12 +59,22 @@ export class DecisioningService {
     return {
       inputs: scope.loaders.decisionInputs,
       write: (rows) => this.writer.write(rows, scope.graph.counter),
+      storyHold: (customerId) => this.holdLoader(scope).load(customerId),
       admit: async (customer) => {
         if (!covers(await scope.access.decideScope(), customer)) {
           throw new ForbiddenError(`Customer ${customer.id} is outside the customers this token may decide for: ${describeScope(scope.principal)}. Nothing was decided.`);
         }
       },
     };
+  }
+
+  private holdLoader(scope: RequestScope): DataLoader<string, StoryHold | null> {
+    let loader = this.holdLoaders.get(scope);
+    if (!loader) {
+      loader = new DataLoader((ids: readonly string[]) => this.story.read(ids), { cache: false });
+      this.holdLoaders.set(scope, loader);
+    }
+    return loader;
   }
 
   /**
@@ -133,6 +150,7 @@ export class DecisioningService {
         },
         policy: this.policy,
         propensity: this.propensity,
+        story: this.story,
         offerName: (id) => snapshot.offers.get(id)?.name ?? id,
         productKind: (id) => products.get(id)?.kind ?? "UNKNOWN",
         recorded: (d, previous) => {

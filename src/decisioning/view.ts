@@ -9,6 +9,10 @@ export interface DecisionView extends ScoreParts {
   customerId: string;
   offerId: string;
   strategyId: string | null;
+  /** The strategy's version the decision came from; null without a strategy. */
+  strategyVersion: number | null;
+  /** The offer's version the decision came from (1 for decisions made before versions existed). */
+  offerVersion: number;
   eventId: string | null;
   channel: ChannelCode;
   at: Date;
@@ -25,6 +29,8 @@ export function viewOfDecision(d: Decision): DecisionView {
     customerId: d.customerId,
     offerId: d.offer.id,
     strategyId: d.strategy?.id ?? null,
+    strategyVersion: d.strategy?.version ?? null,
+    offerVersion: d.offer.version,
     eventId: d.eventId,
     channel: d.channel.code,
     at: d.at,
@@ -47,6 +53,8 @@ export function viewOfRecord(r: DecisionRecord): DecisionView {
     customerId: r.customerId,
     offerId: r.offerId,
     strategyId: r.strategyId ?? null,
+    strategyVersion: r.strategyId ? (r.strategyVersion ?? 1) : null,
+    offerVersion: r.offerVersion ?? 1,
     eventId: r.eventId,
     channel: r.channel,
     at: r.at,

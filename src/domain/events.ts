@@ -25,12 +25,15 @@ export const EVENT_TYPES = [
   "PRODUCT_ORDERED",
   "PRODUCT_CANCELLED",
   "PROFILE_CHANGE",
+  "SERVICE_COMPLETED",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const AREA_KINDS = ["AIRPORT", "TRAIN_STATION", "BUSINESS_DISTRICT", "SCENIC_SPOT", "STADIUM", "CAMPUS", "HOSPITAL", "SHOPPING_MALL"] as const;
 export const PAYMENT_CHANNELS = ["STORE", "AGENT", "APP", "WEB", "WECHAT", "BANK", "AUTOPAY"] as const;
 export const CONTENT_CATEGORIES = ["MUSIC", "READING", "VIDEO", "GAME"] as const;
+/** Services whose completion a work-order or field system reports (SERVICE_COMPLETED). */
+export const SERVICE_KINDS = ["REPAIR", "INSTALLATION", "RELOCATION", "SIM_REPLACEMENT", "NUMBER_TRANSFER", "COMPLAINT_RESOLVED"] as const;
 
 /** One payload field: its type, whether it must be present, and what it may hold. */
 export interface PayloadField {
@@ -207,6 +210,15 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeInfo>> = {
     description: "Billing closed a product of the customer (at the event's time): the customer no longer holds it. An order older than the cancellation, arriving late, does not bring it back.",
     fields: product("cancelled"),
     oneOf: ["productId", "productCode"],
+  },
+  SERVICE_COMPLETED: {
+    label: "服务完成",
+    description: "A service for the customer was completed (a repair, an installation, …): follow-up strategies (追尾) offer on the channel where it happened (the app when none is given).",
+    fields: {
+      service: text("服务类型", "What was done.", { required: true, values: SERVICE_KINDS }),
+      channel: text("服务渠道", "Where it happened; ONSITE (a technician's visit) follows up in the app.", { values: ["STORE", "HOTLINE", "APP", "WEB", "WECHAT", "ONSITE"] }),
+      orderId: text("工单", "The work order's id, for tracing.", { maxLength: 64 }),
+    },
   },
   PROFILE_CHANGE: {
     label: "客户资料变更",

@@ -143,13 +143,14 @@ export async function writeDecisions(graph: GraphSession, decisions: readonly De
      WITH r WHERE done IS NULL
      CREATE (d:Decision {id: r.id, customerId: r.customerId, offerId: r.offerId, productId: r.productId, strategyId: r.strategyId,
        eventId: r.eventId, channel: r.channel, at: datetime(r.at), score: r.score, propensity: r.propensity, value: r.value, priority: r.priority,
-       relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted})
+       relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted,
+       strategyVersion: r.strategyVersion, offerVersion: r.offerVersion})
      WITH d, r WHERE r.contacted
      MATCH (c:Customer {id: r.customerId}), (ch:Channel {code: r.channel}), (p:Product {id: r.productId})
      CREATE (c)-[:HAD]->(k:Contact:Decided {id: r.contactId, customerId: r.customerId, at: d.at, channel: r.channel, kind: 'OFFER_PRESENTED',
        summary: r.summary, outcome: null, productId: r.productId, decisionId: r.id})-[:VIA]->(ch),
        (k)-[:ABOUT]->(p)`,
-    { rows: decisions.map((d) => ({ ...d, at: d.at.toISOString(), contactId: presentedContactId(d.id) })) },
+    { rows: decisions.map((d) => ({ ...d, strategyVersion: d.strategyVersion ?? null, offerVersion: d.offerVersion ?? null, at: d.at.toISOString(), contactId: presentedContactId(d.id) })) },
   );
 }
 
@@ -164,6 +165,9 @@ function toDecision(d: RawDecision): DecisionRecord {
     // a null property is not stored: ordinary decisions have no eventId on the node
     eventId: d.eventId ?? null,
     features: d.features ?? [],
+    // Decisions made before strategies and offers were versioned came from their first version.
+    offerVersion: d.offerVersion ?? 1,
+    ...(d.strategyId ? { strategyVersion: d.strategyVersion ?? 1 } : {}),
     at: new Date(d.at),
     respondedAt: d.respondedAt === null || d.respondedAt === undefined ? null : new Date(d.respondedAt),
   };

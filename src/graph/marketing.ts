@@ -12,7 +12,9 @@ export interface SegmentRecord extends Omit<SegmentNode, "updatedAt"> {
   updatedAt: Date;
 }
 
-export interface OfferRecord extends Omit<OfferNode, "creatives" | "validFrom" | "validUntil" | "updatedAt"> {
+export interface OfferRecord extends Omit<OfferNode, "creatives" | "validFrom" | "validUntil" | "updatedAt" | "version"> {
+  /** 1 until the first applied change; bumped by each. */
+  version: number;
   creatives: Partial<Record<ChannelCode, string>>;
   validFrom: Date;
   validUntil: Date | null;
@@ -32,7 +34,9 @@ export interface StrategyTrigger {
 
 type TriggerProperties = "triggerEventType" | "triggerCondition" | "triggerMaxDelaySeconds";
 
-export interface StrategyRecord extends Omit<StrategyNode, "validFrom" | "validUntil" | "updatedAt" | TriggerProperties> {
+export interface StrategyRecord extends Omit<StrategyNode, "validFrom" | "validUntil" | "updatedAt" | "version" | TriggerProperties> {
+  /** 1 until the first applied change; bumped by each. */
+  version: number;
   validFrom: Date;
   validUntil: Date | null;
   updatedAt: Date;
@@ -55,8 +59,8 @@ type RawStrategy = Omit<StrategyRecord, "validFrom" | "validUntil" | "updatedAt"
   Partial<Pick<StrategyNode, TriggerProperties>> & { validFrom: Millis; validUntil: Millis | null; updatedAt: Millis };
 type RawSegment = Omit<SegmentRecord, "updatedAt"> & { updatedAt: Millis };
 
-const OFFER_PROJECTION = `o {.*, validFrom: o.validFrom.epochMillis, validUntil: o.validUntil.epochMillis, updatedAt: o.updatedAt.epochMillis}`;
-const STRATEGY_PROJECTION = `s {.*, validFrom: s.validFrom.epochMillis, validUntil: s.validUntil.epochMillis, updatedAt: s.updatedAt.epochMillis,
+const OFFER_PROJECTION = `o {.*, version: coalesce(o.version, 1), validFrom: o.validFrom.epochMillis, validUntil: o.validUntil.epochMillis, updatedAt: o.updatedAt.epochMillis}`;
+const STRATEGY_PROJECTION = `s {.*, version: coalesce(s.version, 1), validFrom: s.validFrom.epochMillis, validUntil: s.validUntil.epochMillis, updatedAt: s.updatedAt.epochMillis,
   segmentId: head([(s)-[:TARGETS]->(g:Segment) | g.id]),
   offerIds: [(s)-[:PROPOSES]->(o:Offer) | o.id],
   channels: [(s)-[:USES]->(c:Channel) | c.code]}`;
@@ -224,29 +228,40 @@ export async function writeSegment(graph: Cypher, s: SegmentWrite, mode: WriteMo
   return toSegment(must(rows[0]).g);
 }
 
-export async function writeOffer(graph: Cypher, o: OfferWrite, mode: WriteMode): Promise<OfferRecord> {
+/**
+ * The version a write makes: 1 for a new node, the stored one (1 when absent: seeded) plus one for
+ * an update; with the content written kept as a version node, so a decision's recorded version
+ * says what was run.
+ */
+const bumpVersion = (v: string, label: "StrategyVersion" | "OfferVersion", idField: "strategyId" | "offerId"): string => `
+  SET ${v}.version = CASE WHEN $create THEN 1 ELSE coalesce(${v}.version, 1) + 1 END
+  CREATE (${v})-[:VERSION]->(:${label} {${idField}: ${v}.id, version: ${v}.version, content: $content, appliedAt: ${v}.updatedAt, changeId: $changeId})`;
+
+export async function writeOffer(graph: Cypher, o: OfferWrite, mode: WriteMode, changeId: string): Promise<OfferRecord> {
   const rows = await graph.write<{ o: RawOffer }>(
     `WITH $r AS r
      MATCH (p:Product {id: r.productId})
      ${node(mode, "o", "Offer", "r.id")}
      SET ${SET_OFFER}
+     ${bumpVersion("o", "OfferVersion", "offerId")}
      WITH o, p
      CALL (o, p) { OPTIONAL MATCH (o)-[old:OF]->(other) WHERE other <> p DELETE old }
      MERGE (o)-[:OF]->(p)
      RETURN ${OFFER_PROJECTION} AS o`,
-    { r: offerParams(o) },
+    { r: offerParams(o), create: mode === "create", content: JSON.stringify(o), changeId },
   );
   return toOffer(must(rows[0]).o);
 }
 
-export async function writeStrategy(graph: Cypher, s: StrategyWrite, mode: WriteMode): Promise<StrategyRecord> {
+export async function writeStrategy(graph: Cypher, s: StrategyWrite, mode: WriteMode, changeId: string): Promise<StrategyRecord> {
   const rows = await graph.write<{ s: RawStrategy }>(
     `WITH $r AS r
      ${node(mode, "s", "Strategy", "r.id")}
      SET ${SET_STRATEGY}
+     ${bumpVersion("s", "StrategyVersion", "strategyId")}
      ${LINK_STRATEGY}
      RETURN ${STRATEGY_PROJECTION} AS s`,
-    { r: strategyParams(s) },
+    { r: strategyParams(s), create: mode === "create", content: JSON.stringify({ ...s, offerIds: [...s.offerIds].sort(), channels: [...s.channels].sort() }), changeId },
   );
   return toStrategy(must(rows[0]).s);
 }
@@ -254,4 +269,28 @@ export async function writeStrategy(graph: Cypher, s: StrategyWrite, mode: Write
 function must<T>(row: T | undefined): T {
   if (row === undefined) throw new Error("the write matched nothing; a referenced node vanished between validation and write");
   return row;
+}
+
+/** One applied version of a strategy or offer, newest first in {@link marketingVersions}. */
+export interface MarketingVersionRecord {
+  version: number;
+  /** The strategy or offer as the version wrote it (the write's fields, times as ISO text). */
+  content: Record<string, unknown>;
+  appliedAt: Date;
+  changeId: string;
+}
+
+/** The applied versions of strategies or offers by id, newest first, one round trip for the batch. */
+export async function marketingVersions(graph: Cypher, kind: "STRATEGY" | "OFFER", ids: readonly string[]): Promise<Map<string, MarketingVersionRecord[]>> {
+  const [label, target] = kind === "STRATEGY" ? ["StrategyVersion", "Strategy"] : ["OfferVersion", "Offer"];
+  const rows = await graph.read<{ id: string; versions: Array<{ version: number; content: string; appliedAt: number; changeId: string }> }>(
+    `UNWIND $ids AS id
+     MATCH (:${target} {id: id})-[:VERSION]->(v:${label})
+     WITH id, v ORDER BY v.version DESC
+     RETURN id, collect(v {.version, .content, .changeId, appliedAt: v.appliedAt.epochMillis}) AS versions`,
+    { ids: [...new Set(ids)] },
+  );
+  return new Map(
+    rows.map((r) => [r.id, r.versions.map((v) => ({ version: v.version, content: JSON.parse(v.content) as Record<string, unknown>, appliedAt: new Date(v.appliedAt), changeId: v.changeId }))]),
+  );
 }

@@ -11,6 +11,7 @@
  *   (:Channel  ChannelNode)        the seven channels, keyed by `code`
  *   (:Tag      TagNode)            leaf tags of the three-level taxonomy, as served (the published version's content)
  *   (:TagVersion TagVersionNode)   one version of a tag's definition (src/tags/): drafts, approved, published, past
+ *   (:StrategyVersion|:OfferVersion MarketingVersionNode)  one applied version of a strategy or offer (src/marketing/admin.ts)
  *   (:TagLog   TagLogNode)         the publish log: one entry per version published or tag taken offline
  *   (:TagValue TagValueNode)       a category tag's value with its customer count (statistics, for indicator search)
  *   (:Attribute AttributeIndicatorNode) / (:AttributeValue AttributeValueIndicatorNode)
@@ -48,6 +49,7 @@
  *     one of the broadband products, an add-on some main plan). EXCLUDES is written both ways.
  *   (Region)-[:PART_OF]->(Region)
  *   (Tag)-[:VERSION]->(TagVersion), (Tag)-[:LOGGED]->(TagLog)
+ *   (Strategy)-[:VERSION]->(StrategyVersion), (Offer)-[:VERSION]->(OfferVersion)
  *   (Offer)-[:OF]->(Product)
  *   (Strategy)-[:TARGETS]->(Segment), (Strategy)-[:PROPOSES]->(Offer), (Strategy)-[:USES]->(Channel)
  *   (Campaign)-[:RUNS]->(Strategy), (Campaign)-[:OVER]->(Segment), (Campaign)-[:HAS_WAVE]->(Wave)
@@ -303,6 +305,8 @@ export interface OfferNode {
   basePropensity: number;
   status: MarketingStatus;
   updatedAt: string;
+  /** Bumped by every applied change (src/marketing/admin.ts); absent (seeded, never changed) reads as 1. */
+  version?: number;
 }
 
 export interface StrategyNode {
@@ -329,6 +333,25 @@ export interface StrategyNode {
   triggerEventType?: EventType;
   triggerCondition?: string;
   triggerMaxDelaySeconds?: number;
+  /** Bumped by every applied change (src/marketing/admin.ts); absent (seeded, never changed) reads as 1. */
+  version?: number;
+}
+
+/**
+ * One applied version of a strategy or offer: `(Strategy)-[:VERSION]->(StrategyVersion)`,
+ * `(Offer)-[:VERSION]->(OfferVersion)`. Written in the approval's transaction by the change that made
+ * it; seeded content is version 1 and has no node until its first change (as with TagVersion).
+ */
+export interface MarketingVersionNode {
+  /** strategyId on StrategyVersion, offerId on OfferVersion. */
+  strategyId?: string;
+  offerId?: string;
+  version: number;
+  /** JSON: the strategy or offer as this version wrote it (the write's fields). */
+  content: string;
+  appliedAt: string; // DateTime
+  /** The approved change that applied it. */
+  changeId: string;
 }
 
 export interface DecisionNode {

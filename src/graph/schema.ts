@@ -63,6 +63,9 @@ export const SCHEMA: readonly string[] = [
   // The tag library (src/graph/tags.ts): versions per tag, the publish log, statistics, and the
   // indicator search's nodes; each found by its key.
   "CREATE CONSTRAINT tag_version_key IF NOT EXISTS FOR (v:TagVersion) REQUIRE (v.tagId, v.version) IS UNIQUE",
+  // Strategy and offer versions (src/graph/marketing.ts): one node per applied change.
+  "CREATE CONSTRAINT strategy_version_key IF NOT EXISTS FOR (v:StrategyVersion) REQUIRE (v.strategyId, v.version) IS UNIQUE",
+  "CREATE CONSTRAINT offer_version_key IF NOT EXISTS FOR (v:OfferVersion) REQUIRE (v.offerId, v.version) IS UNIQUE",
   "CREATE CONSTRAINT tag_log_id IF NOT EXISTS FOR (l:TagLog) REQUIRE l.id IS UNIQUE",
   "CREATE CONSTRAINT tag_run_id IF NOT EXISTS FOR (r:TagRun) REQUIRE r.id IS UNIQUE",
   "CREATE CONSTRAINT tag_value_key IF NOT EXISTS FOR (v:TagValue) REQUIRE (v.tagId, v.value) IS UNIQUE",

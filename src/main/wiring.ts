@@ -88,6 +88,7 @@ export function wireServices(
     config: realtimeConfig,
     openScope: () => createContext(services, EVENT_PROCESSOR),
     changes: customerChanges,
+    advice,
   });
   return services;
 }

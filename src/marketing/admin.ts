@@ -308,11 +308,16 @@ interface KindSpec<C, W extends { id: string; code: string }, R extends { id: st
   prefix: string;
   records(all: MarketingRecords): readonly R[];
   check(all: MarketingRecords, ctx: CheckContext, id: string | null, change: C, status?: MarketingStatus): Checked<W, R>;
-  write(tx: Cypher, w: W, mode: "create" | "update"): Promise<R>;
+  /** Writes an approved change; `changeId` names it in the version it makes (strategies and offers). */
+  write(tx: Cypher, w: W, mode: "create" | "update", changeId: string): Promise<R>;
   /** The change back from its stored payload (ISO strings to Dates). */
   revive(payload: Payload<C>): C;
-  preview(id: string, write: Omit<W, "id">, at: Date): R;
+  /** `existing`: the target now (null for a create), so the preview shows the version the change would make. */
+  preview(id: string, write: Omit<W, "id">, at: Date, existing: R | null): R;
 }
+
+/** The version the change would make: one more than the target's, 1 for a new one. */
+const nextVersion = (existing: { version: number } | null): number => (existing ? existing.version + 1 : 1);
 
 const reviveDates = <C>(payload: Payload<C>, fields: readonly string[]): C => {
   const change: Record<string, unknown> = { ...payload };
@@ -341,7 +346,7 @@ const OFFERS: KindSpec<OfferChange, OfferWrite, OfferRecord> = {
   check: checkOffer,
   write: writeOffer,
   revive: (p) => reviveDates<OfferChange>(p, ["validFrom", "validUntil"]),
-  preview: (id, w, at) => ({ id, ...w, updatedAt: at }),
+  preview: (id, w, at, existing) => ({ id, ...w, updatedAt: at, version: nextVersion(existing) }),
 };
 
 const STRATEGIES: KindSpec<StrategyChange, StrategyWrite, StrategyRecord> = {
@@ -354,7 +359,7 @@ const STRATEGIES: KindSpec<StrategyChange, StrategyWrite, StrategyRecord> = {
   write: writeStrategy,
   revive: (p) => reviveDates<StrategyChange>(p, ["validFrom", "validUntil"]),
   // Sorted as the graph reads them back (src/graph/marketing.ts), so the preview reads as the strategy will.
-  preview: (id, w, at) => ({ id, ...w, offerIds: [...w.offerIds].sort(), channels: [...w.channels].sort(), updatedAt: at }),
+  preview: (id, w, at, existing) => ({ id, ...w, offerIds: [...w.offerIds].sort(), channels: [...w.channels].sort(), updatedAt: at, version: nextVersion(existing) }),
 };
 
 export class MarketingAdmin {
@@ -421,7 +426,7 @@ export class MarketingAdmin {
       // A code the target does not hold yet is claimed until the change is decided.
       code: existing?.code === write.code ? null : write.code,
     });
-    return { ...spec.preview(pendingChange.targetId, write, pendingChange.submittedAt), pendingChange };
+    return { ...spec.preview(pendingChange.targetId, write, pendingChange.submittedAt, existing ?? null), pendingChange };
   }
 
   /** Applies an approved change in the approval's transaction: checked again against the state now, then written; returns the target before and after. */
@@ -431,7 +436,7 @@ export class MarketingAdmin {
     const status: MarketingStatus | undefined = change.action === "RETIRE" ? "RETIRED" : undefined;
     const { write, existing } = spec.check(all, ctx, create ? null : change.targetId, spec.revive(JSON.parse(change.payload) as Payload<C>), status);
     try {
-      const after = await spec.write(tx, { ...write, id: change.targetId } as W, create ? "create" : "update");
+      const after = await spec.write(tx, { ...write, id: change.targetId } as W, create ? "create" : "update", change.id);
       return { before: existing ?? null, after };
     } catch (error) {
       // Taken by a write that bypassed the approval process (a seed): the change cannot apply as it stands.

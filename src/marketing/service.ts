@@ -1,7 +1,8 @@
 import type { RequestScope } from "../customer360/scope";
 import type { ReferenceData } from "../customer360/reference";
 import type { MarketingStatus } from "../domain/vocabulary";
-import type { OfferRecord, SegmentRecord, StrategyRecord } from "../graph/marketing";
+import DataLoader from "dataloader";
+import { marketingVersions, type MarketingVersionRecord, type OfferRecord, type SegmentRecord, type StrategyRecord } from "../graph/marketing";
 import type { Graph } from "../platform/neo4j";
 import type { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
@@ -26,6 +27,24 @@ export class MarketingService {
   }
 
   /** The compiled snapshot decisions run on. */
+  /** Per request: the version lists asked for in one request go in one statement per kind. */
+  private readonly versionLoaders = new WeakMap<RequestScope, Record<"STRATEGY" | "OFFER", DataLoader<string, MarketingVersionRecord[]>>>();
+
+  /** The applied versions of a strategy or offer, newest first (empty: never changed since seeded). */
+  versions(scope: RequestScope, kind: "STRATEGY" | "OFFER", id: string): Promise<MarketingVersionRecord[]> {
+    let loaders = this.versionLoaders.get(scope);
+    if (!loaders) {
+      const loader = (k: "STRATEGY" | "OFFER"): DataLoader<string, MarketingVersionRecord[]> =>
+        new DataLoader(async (ids: readonly string[]) => {
+          const found = await marketingVersions(scope.graph, k, ids);
+          return ids.map((i) => found.get(i) ?? []);
+        });
+      loaders = { STRATEGY: loader("STRATEGY"), OFFER: loader("OFFER") };
+      this.versionLoaders.set(scope, loaders);
+    }
+    return loaders[kind].load(id);
+  }
+
   snapshot(): Promise<MarketingSnapshot> {
     return this.catalogue.snapshot();
   }

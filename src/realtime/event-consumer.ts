@@ -173,7 +173,7 @@ export class EventConsumer {
       this.working.add(entry.entryId);
       const key = "unreadable" in raw ? entry.entryId : String(raw.customerId ?? entry.entryId);
       const previous = this.tails.get(key) ?? Promise.resolve();
-      const run = previous.then(() => this.handle(entry, raw, known, scope));
+      const run = previous.then(() => this.handle(entry, raw, known, scope, request));
       const tail = run.finally(() => {
         this.inFlight -= 1;
         this.working.delete(entry.entryId);
@@ -184,7 +184,7 @@ export class EventConsumer {
     }
   }
 
-  private async handle(entry: StreamEntry & { deliveries: number }, raw: ReturnType<typeof rawOfEntry>, known: Promise<Set<string>>, scope: DecisionScope): Promise<void> {
+  private async handle(entry: StreamEntry & { deliveries: number }, raw: ReturnType<typeof rawOfEntry>, known: Promise<Set<string>>, scope: DecisionScope, request: RequestScope): Promise<void> {
     let event: GatewayEvent | undefined;
     const attempts = entry.deliveries;
     try {
@@ -206,8 +206,8 @@ export class EventConsumer {
         }
         // The decisions are written after the push goes out (EventStream.publish keeps them until then).
         const writes: DecisionWrite[] = [];
-        const deferred: DecisionScope = { inputs: scope.inputs, write: async (rows) => void writes.push(...rows) };
-        outcome = { pushes: await this.processor.process(event, deferred, new Date(entryTime(entry))), writes };
+        const deferred: DecisionScope = { inputs: scope.inputs, write: async (rows) => void writes.push(...rows), ...(scope.storyHold ? { storyHold: scope.storyHold } : {}) };
+        outcome = { pushes: await this.processor.process(event, deferred, new Date(entryTime(entry)), new Date(), request), writes };
         if (outcome.pushes.length > 0 || writes.length > 0) await this.stream.publish(event.source, event.id, outcome);
       }
       if (outcome.writes.length > 0) await scope.write(outcome.writes);

@@ -15,12 +15,30 @@ import { productsToJudge } from "../marketing/catalogue";
 import { describeEvent, isCustomerChangeEvent, type CustomerChangeEventType, type EventType } from "../domain/events";
 import type { CustomerChangeApplier } from "./customer-changes";
 import type { GatewayEvent } from "./event-stream";
-import type { EventRef, PushDraft } from "./push";
+import type { EventRef, PushDraft, PushedAdvice } from "./push";
+import type { RequestScope } from "../customer360/scope";
+import type { AdviceService } from "../advice/service";
+import type { PlanAdviceResult } from "../advice/plan-advice";
+import type { ActiveStrategy } from "../marketing/catalogue";
+import type { Reason } from "../decisioning/explain";
+import { CHANNEL_CODES } from "../domain/vocabulary";
 
 /** A desk update for a call that connected longer ago than this would arrive after the agent needed it. */
 const DESK_MAX_DELAY_MS = 2 * 60_000;
 /** Offers on an agent's desk when a call connects (the pull API's default). */
 const DESK_OFFERS = 3;
+
+/**
+ * The scenario of follow-up strategies (追尾, issue 12 point 5): fired by a completed service (a
+ * payment, a plan change, a repair), they offer once, on the channel where the service happened,
+ * with the customer's campaign story hold first. Seeded in seeds/marketing.ts (ST23–ST25).
+ */
+export const FOLLOW_UP_SCENARIO = "FOLLOW_UP";
+/**
+ * The scenario of plan-advice strategies: fired by PLAN_QUERY, they offer only the plan that plan
+ * advice (src/advice) recommends for the customer's usage, with the advice in the push. Seeded as ST26.
+ */
+export const PLAN_ADVICE_SCENARIO = "PLAN_ADVICE";
 
 
 /**
@@ -45,10 +63,12 @@ export class EventProcessor {
     private readonly calls: CallRegister,
     /** Applies customer change events; without one (tools that only decide), they only trigger strategies. */
     private readonly changes: CustomerChangeApplier | null = null,
+    /** Plan advice for PLAN_QUERY events; without it, plan-advice strategies fire nothing. */
+    private readonly advice: AdviceService | null = null,
   ) {}
 
-  /** `acceptedAt`: when the event stream took the event in. */
-  async process(event: GatewayEvent, scope: DecisionScope, acceptedAt: Date, now: Date = new Date()): Promise<PushDraft[]> {
+  /** `acceptedAt`: when the event stream took the event in. `request`: the batch's request scope (plan advice's batched reads). */
+  async process(event: GatewayEvent, scope: DecisionScope, acceptedAt: Date, now: Date = new Date(), request?: RequestScope): Promise<PushDraft[]> {
     const ref: EventRef = { id: event.id, type: event.type, at: event.at, acceptedAt, summary: describeEvent(event.type, event.payload) };
     if (event.type === "HOTLINE_CALL_START") return this.desk(event, ref, scope, now);
     if (event.type === "HOTLINE_CALL_END") await this.calls.end(String(event.payload.agentId), event.customerId, callIdOf(event), event.at);
@@ -57,7 +77,7 @@ export class EventProcessor {
       // The batch's loader may hold this customer as read before the change (an earlier event of theirs in the batch).
       if (applied.changed) scope.inputs.clearAll();
     }
-    return this.triggered(event, ref, scope, now);
+    return this.triggered(event, ref, scope, now, request);
   }
 
   private async desk(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date): Promise<PushDraft[]> {
@@ -83,10 +103,80 @@ export class EventProcessor {
     ];
   }
 
-  private async triggered(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date): Promise<PushDraft[]> {
-    const [snapshot, channels] = await Promise.all([this.marketing.snapshot(), this.reference.channels()]);
-    const strategies = snapshot.active.filter((s) => s.trigger?.eventType === event.type);
-    if (strategies.length === 0) return [];
+  /**
+   * The strategies an event fires, in three kinds: follow-ups (追尾) decide once on the channel where
+   * the service happened; plan-advice strategies decide the advised plan's offer; every other one
+   * pushes on its push channels in the customer's order. Each kind decides with its own strategies only.
+   */
+  private async triggered(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date, request?: RequestScope): Promise<PushDraft[]> {
+    const snapshot = await this.marketing.snapshot();
+    const fired = snapshot.active.filter((s) => s.trigger?.eventType === event.type);
+    if (fired.length === 0) return [];
+    const followUps = fired.filter((s) => s.scenario === FOLLOW_UP_SCENARIO);
+    const advised = fired.filter((s) => s.scenario === PLAN_ADVICE_SCENARIO);
+    const others = fired.filter((s) => s.scenario !== FOLLOW_UP_SCENARIO && s.scenario !== PLAN_ADVICE_SCENARIO);
+    const out: PushDraft[] = [];
+    if (followUps.length > 0 && (await this.completedService(event))) out.push(...(await this.followUp(event, ref, scope, now, followUps)));
+    if (advised.length > 0 && request && this.advice) out.push(...(await this.planQuery(event, ref, scope, now, advised, request)));
+    if (others.length > 0) out.push(...(await this.pushes(event, ref, scope, now, others)));
+    return out;
+  }
+
+  /** A completed service: a payment, a repair or installation, or a main plan ordered (an add-on order is a sale, not a service). */
+  private async completedService(event: GatewayEvent): Promise<boolean> {
+    if (event.type === "BILL_PAYMENT" || event.type === "SERVICE_COMPLETED") return true;
+    if (event.type !== "PRODUCT_ORDERED") return false;
+    const products = await this.reference.products();
+    const id = event.payload.productId;
+    const code = event.payload.productCode;
+    const product = typeof id === "string" ? products.get(id) : [...products.values()].find((p) => p.code === code);
+    return product?.kind === "PLAN" || product?.kind === "FAMILY_PLAN";
+  }
+
+  /**
+   * 追尾: right after a completed service, one follow-up offer on the channel where it happened (the
+   * payload's channel, a store for an agent outlet, the app when the payload names none or names a
+   * channel nobody is at, such as a bank). The customer is there (a store, the app they paid in):
+   * a customer-initiated contact, so caps do not apply; the app fallback is a push under the policy.
+   * The customer's campaign story hold, if any, comes first.
+   */
+  private async followUp(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date, strategies: readonly ActiveStrategy[]): Promise<PushDraft[]> {
+    const { channel, present } = serviceChannel(event.payload.channel);
+    const trigger = { eventId: event.id, type: event.type, payload: event.payload, at: event.at };
+    const decided = await this.decisioning.decider.decide(scope, {
+      customerId: event.customerId,
+      channel,
+      limit: 1,
+      context: { at: now, push: !present, trigger, story: true, strategyIds: new Set(strategies.map((s) => s.id)) },
+    });
+    const inputs = await this.inputs(event.customerId, scope, event.type);
+    return decided.filter(shown).map((d) => ({ kind: "offer", customerId: event.customerId, regionId: inputs.customer.regionId, channel, event: ref, decision: viewOfDecision(d) }));
+  }
+
+  /**
+   * Plan query: plan advice for the customer's usage and, when it recommends a plan, that plan's
+   * offer on the channel of the query (the customer is on the plan page: customer-initiated), with
+   * the advice in the push and first among the decision's reasons. No advice, no push.
+   */
+  private async planQuery(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date, strategies: readonly ActiveStrategy[], request: RequestScope): Promise<PushDraft[]> {
+    const inputs = await this.inputs(event.customerId, scope, event.type);
+    const advice = await this.advice?.planAdvice(request, inputs.customer);
+    if (!advice?.recommended) return [];
+    const { channel } = serviceChannel(event.payload.channel);
+    const pushed = pushedAdvice(advice);
+    const trigger = { eventId: event.id, type: event.type, payload: event.payload, at: event.at };
+    const reasons: Reason[] = [{ kind: "ADVICE", text: `套餐建议：${advice.summary}` }];
+    const decided = await this.decisioning.decider.decide(scope, {
+      customerId: event.customerId,
+      channel,
+      limit: 1,
+      context: { at: now, push: false, trigger, strategyIds: new Set(strategies.map((s) => s.id)), productIds: new Set([advice.recommended.plan.id]), reasons },
+    });
+    return decided.filter(shown).map((d) => ({ kind: "offer", customerId: event.customerId, regionId: inputs.customer.regionId, channel, event: ref, decision: viewOfDecision(d), advice: pushed }));
+  }
+
+  private async pushes(event: GatewayEvent, ref: EventRef, scope: DecisionScope, now: Date, strategies: readonly ActiveStrategy[]): Promise<PushDraft[]> {
+    const channels = await this.reference.channels();
     const allowed = [...new Set(strategies.flatMap((s) => s.channels))].filter((c) => channels.get(c)?.push === true);
     const inputs = await this.inputs(event.customerId, scope, event.type);
     const rules = await this.policy.current();
@@ -95,7 +185,12 @@ export class EventProcessor {
     const trigger = { eventId: event.id, type: event.type, payload: event.payload, at: event.at };
     for (const channel of order) {
       // A capped or quiet channel yields nothing; the next channel in the customer's order may still be open.
-      const decided = await this.decisioning.decider.decide(scope, { customerId: event.customerId, channel, limit: 1, context: { at: now, push: true, trigger } });
+      const decided = await this.decisioning.decider.decide(scope, {
+        customerId: event.customerId,
+        channel,
+        limit: 1,
+        context: { at: now, push: true, trigger, strategyIds: new Set(strategies.map((s) => s.id)) },
+      });
       if (decided.length === 0) continue;
       return decided.filter(shown).map((d) => ({ kind: "offer", customerId: customer.id, regionId: customer.regionId, channel, event: ref, decision: viewOfDecision(d) }));
     }
@@ -109,6 +204,33 @@ export class EventProcessor {
     if (!inputs) throw new NotFoundError(`There is no customer with id ${customerId}; check the event's customerId.`);
     return inputs;
   }
+}
+
+/**
+ * Where a service happened, as a channel offers can be made on: the payload's channel when it is
+ * one the customer is at (an agent outlet counts as a store); otherwise (none given, a bank, an
+ * autopay, a technician's visit) the app, where the offer is a push.
+ */
+export function serviceChannel(given: string | number | boolean | null | undefined): { channel: ChannelCode; present: boolean } {
+  if (given === "AGENT") return { channel: "STORE", present: true };
+  if (typeof given === "string" && given !== "SMS" && given !== "OUTBOUND_CALL" && (CHANNEL_CODES as readonly string[]).includes(given)) return { channel: given as ChannelCode, present: true };
+  return { channel: "APP", present: false };
+}
+
+/** The advice as a push carries it. */
+function pushedAdvice(a: PlanAdviceResult): PushedAdvice {
+  const advised = a.recommended ?? a.current;
+  return {
+    currentPlanId: a.current.plan.id,
+    currentPlanName: a.current.plan.name,
+    advisedPlanId: advised.plan.id,
+    advisedPlanName: advised.plan.name,
+    monthlySaving: a.monthlySaving,
+    currentMonthlyTotal: a.current.total,
+    advisedMonthlyTotal: advised.total,
+    gains: advised.gains,
+    summary: a.summary,
+  };
 }
 
 function callIdOf(event: GatewayEvent): string | null {

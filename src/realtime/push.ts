@@ -28,6 +28,24 @@ export interface OfferPush {
   channel: ChannelCode;
   event: EventRef;
   decision: DecisionView;
+  /** Plan advice the offer matches (a PLAN_QUERY push: the advised plan's offer); absent on other pushes. */
+  advice?: PushedAdvice;
+}
+
+/** The plan advice behind a plan-query push (src/advice/plan-advice.ts), in the push itself. */
+export interface PushedAdvice {
+  currentPlanId: string;
+  currentPlanName: string;
+  advisedPlanId: string;
+  advisedPlanName: string;
+  /** Yuan a month the advised plan saves at the customer's usage (fee + overage). */
+  monthlySaving: number;
+  currentMonthlyTotal: number;
+  advisedMonthlyTotal: number;
+  /** What the customer gets more of on the advised plan ("流量多5GB"). */
+  gains: string[];
+  /** One sentence an agent or the app can show. */
+  summary: string;
 }
 
 /** The caller's view and offers, pushed to the agent a call connected to: deskFeed. */

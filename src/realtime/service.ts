@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { CallRegister } from "../customer360/calls";
 import type { ReferenceData } from "../customer360/reference";
+import type { AdviceService } from "../advice/service";
 import type { RequestScope } from "../customer360/scope";
 import type { DecisioningService } from "../decisioning/service";
 import type { MarketingService } from "../marketing/service";
@@ -39,6 +40,8 @@ export interface RealtimeDeps {
   openScope: () => RequestScope;
   /** Told which customers a change event changed (the segment index, rule tags: a fan-out); none: change events only trigger strategies. */
   changes?: CustomerChanges;
+  /** Plan advice for PLAN_QUERY events (plan-advice strategies); none: they fire nothing. */
+  advice?: AdviceService;
 }
 
 /**
@@ -58,7 +61,7 @@ export class RealtimeService {
     this.log = deps.log;
     this.stream = new EventStream(deps.redis, deps.pubsub);
     const applier = deps.changes ? new CustomerChangeApplier(deps.graph, deps.changes) : null;
-    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier);
+    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier, deps.advice ?? null);
     this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
       retryAfterMs: deps.config.retryAfterMs,
