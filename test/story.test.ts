@@ -7,6 +7,8 @@ import type { StoryHold } from "../src/domain/campaigns";
 import { freshIds } from "./support/customers";
 import { proposeAndApply } from "./support/approval";
 import { eventually } from "./support/eventually";
+import { parseHold } from "../src/decisioning/story";
+import { serviceChannel } from "../src/realtime/event-processor";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis } from "./support/live";
 
@@ -78,6 +80,27 @@ async function hold(customerId: string, offer: { offerId: string; strategyId: st
   await redis.set(keys.campaigns.story(customerId), JSON.stringify(h), "PX", ttlMs);
   return h;
 }
+
+describe("reading a hold and the service's channel", () => {
+  test("a hold is read only in the contract's shape and before its until", () => {
+    const at = new Date("2026-11-30T10:00:00.000Z");
+    const good = { campaignId: "CP1", waveId: "W1", strategyId: "ST01", offerId: "OF01", decisionId: "D1", until: "2026-11-30T11:00:00.000Z" };
+    assert.deepEqual(parseHold(JSON.stringify(good), at), good);
+    assert.equal(parseHold(JSON.stringify({ ...good, until: "2026-11-30T09:59:59.000Z" }), at), null, "lapsed");
+    assert.equal(parseHold(JSON.stringify({ ...good, offerId: 7 }), at), null, "not the contract's shape");
+    assert.equal(parseHold("{not json", at), null);
+    assert.equal(parseHold(null, at), null);
+  });
+
+  test("a follow-up goes where the service happened; the app (as a push) when nobody is at that channel", () => {
+    assert.deepEqual(serviceChannel("STORE"), { channel: "STORE", present: true });
+    assert.deepEqual(serviceChannel("AGENT"), { channel: "STORE", present: true });
+    assert.deepEqual(serviceChannel("HOTLINE"), { channel: "HOTLINE", present: true });
+    assert.deepEqual(serviceChannel("BANK"), { channel: "APP", present: false });
+    assert.deepEqual(serviceChannel("ONSITE"), { channel: "APP", present: false });
+    assert.deepEqual(serviceChannel(null), { channel: "APP", present: false });
+  });
+});
 
 describe("one story across channels", () => {
   test("with a hold, HOTLINE, APP and STORE all put the held offer first; an answer releases it and the usual ranking returns", async () => {
