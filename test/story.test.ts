@@ -149,8 +149,8 @@ describe("versions", () => {
   test("an approved change bumps the offer's version, keeps it as an OfferVersion, and decisions record the version they came from", async () => {
     const id = customer();
     const held = await heldOfferFor(id);
-    const list = async (): Promise<Array<{ id: string; version: number; versions: Array<{ version: number; changeId: string; content: { priority: number } }> }>> =>
-      dataOf(await gw.raw<{ offers: Array<{ id: string; version: number; versions: Array<{ version: number; changeId: string; content: { priority: number } }> }> }>(`{ offers { id version versions { version changeId content } } }`)).offers;
+    type Listed = { id: string; version: number; priority: number; versions: Array<{ version: number; changeId: string | null; content: { priority: number } }> };
+    const list = async (): Promise<Listed[]> => dataOf(await gw.raw<{ offers: Listed[] }>(`{ offers { id version priority versions { version changeId content } } }`)).offers;
     const was = (await list()).find((o) => o.id === held.offerId) ?? assert.fail("offer missing");
     const applied = await proposeAndApply<{ updateOffer: { version: number; pendingChange: { id: string } } }>(
       gw,
@@ -170,6 +170,9 @@ describe("versions", () => {
     assert.equal(now.versions[0]?.version, was.version + 1);
     assert.equal(now.versions[0]?.changeId, applied.updateOffer.pendingChange.id);
     assert.equal(now.versions[0]?.content.priority, 1.01);
+    // The version before is kept too: the seed's content is recorded as version 1 at its first change.
+    assert.equal(now.versions[1]?.version, was.version);
+    assert.equal(now.versions[1]?.content.priority, was.priority);
     await hold(id, held);
     const [first] = await nbo(id, "HOTLINE", 1);
     assert.equal(first?.offer.id, held.offerId);
