@@ -39,8 +39,8 @@ export class MarketingVersion {
   @Field(() => DateTimeScalar, { description: "When the approval applied it." })
   appliedAt!: Date;
 
-  @Field(() => ID, { description: "The approved change that made it (see change(id))." })
-  changeId!: string;
+  @Field(() => ID, { nullable: true, description: "The approved change that made it (see change(id)); null for seeded content, kept as version 1 when it was first changed." })
+  changeId!: string | null;
 
   @Field(() => JSONScalar, { description: "The strategy or offer as this version wrote it (times as ISO-8601 text)." })
   content!: Record<string, unknown>;

@@ -7,6 +7,8 @@ import type { StoryHold } from "../src/domain/campaigns";
 import { freshIds } from "./support/customers";
 import { proposeAndApply } from "./support/approval";
 import { eventually } from "./support/eventually";
+import { parseHold } from "../src/decisioning/story";
+import { serviceChannel } from "../src/realtime/event-processor";
 import { dataOf, startTestGateway, type TestGateway } from "./support/gateway";
 import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis } from "./support/live";
 
@@ -79,6 +81,27 @@ async function hold(customerId: string, offer: { offerId: string; strategyId: st
   return h;
 }
 
+describe("reading a hold and the service's channel", () => {
+  test("a hold is read only in the contract's shape and before its until", () => {
+    const at = new Date("2026-11-30T10:00:00.000Z");
+    const good = { campaignId: "CP1", waveId: "W1", strategyId: "ST01", offerId: "OF01", decisionId: "D1", until: "2026-11-30T11:00:00.000Z" };
+    assert.deepEqual(parseHold(JSON.stringify(good), at), good);
+    assert.equal(parseHold(JSON.stringify({ ...good, until: "2026-11-30T09:59:59.000Z" }), at), null, "lapsed");
+    assert.equal(parseHold(JSON.stringify({ ...good, offerId: 7 }), at), null, "not the contract's shape");
+    assert.equal(parseHold("{not json", at), null);
+    assert.equal(parseHold(null, at), null);
+  });
+
+  test("a follow-up goes where the service happened; the app (as a push) when nobody is at that channel", () => {
+    assert.deepEqual(serviceChannel("STORE"), { channel: "STORE", present: true });
+    assert.deepEqual(serviceChannel("AGENT"), { channel: "STORE", present: true });
+    assert.deepEqual(serviceChannel("HOTLINE"), { channel: "HOTLINE", present: true });
+    assert.deepEqual(serviceChannel("BANK"), { channel: "APP", present: false });
+    assert.deepEqual(serviceChannel("ONSITE"), { channel: "APP", present: false });
+    assert.deepEqual(serviceChannel(null), { channel: "APP", present: false });
+  });
+});
+
 describe("one story across channels", () => {
   test("with a hold, HOTLINE, APP and STORE all put the held offer first; an answer releases it and the usual ranking returns", async () => {
     const id = customer();
@@ -126,8 +149,8 @@ describe("versions", () => {
   test("an approved change bumps the offer's version, keeps it as an OfferVersion, and decisions record the version they came from", async () => {
     const id = customer();
     const held = await heldOfferFor(id);
-    const list = async (): Promise<Array<{ id: string; version: number; versions: Array<{ version: number; changeId: string; content: { priority: number } }> }>> =>
-      dataOf(await gw.raw<{ offers: Array<{ id: string; version: number; versions: Array<{ version: number; changeId: string; content: { priority: number } }> }> }>(`{ offers { id version versions { version changeId content } } }`)).offers;
+    type Listed = { id: string; version: number; priority: number; versions: Array<{ version: number; changeId: string | null; content: { priority: number } }> };
+    const list = async (): Promise<Listed[]> => dataOf(await gw.raw<{ offers: Listed[] }>(`{ offers { id version priority versions { version changeId content } } }`)).offers;
     const was = (await list()).find((o) => o.id === held.offerId) ?? assert.fail("offer missing");
     const applied = await proposeAndApply<{ updateOffer: { version: number; pendingChange: { id: string } } }>(
       gw,
@@ -147,6 +170,9 @@ describe("versions", () => {
     assert.equal(now.versions[0]?.version, was.version + 1);
     assert.equal(now.versions[0]?.changeId, applied.updateOffer.pendingChange.id);
     assert.equal(now.versions[0]?.content.priority, 1.01);
+    // The version before is kept too: the seed's content is recorded as version 1 at its first change.
+    assert.equal(now.versions[1]?.version, was.version);
+    assert.equal(now.versions[1]?.content.priority, was.priority);
     await hold(id, held);
     const [first] = await nbo(id, "HOTLINE", 1);
     assert.equal(first?.offer.id, held.offerId);

@@ -229,39 +229,56 @@ export async function writeSegment(graph: Cypher, s: SegmentWrite, mode: WriteMo
 }
 
 /**
- * The version a write makes: 1 for a new node, the stored one (1 when absent: seeded) plus one for
- * an update; with the content written kept as a version node, so a decision's recorded version
- * says what was run.
+ * Versions (issue 12 point 6). Before the first change of a node the seed wrote, its content as it
+ * stood is kept as version 1 (`baselineVersion`, changeId null), so the decisions made with it can
+ * still be read against what was run. Then the write makes its version: 1 for a new node, the
+ * stored one plus one for an update, kept with the content written and the change that applied it.
  */
+const baselineVersion = (v: string, label: "StrategyVersion" | "OfferVersion", idField: "strategyId" | "offerId"): string => `
+  WITH *
+  CALL (${v}) {
+    WITH ${v} WHERE NOT $create AND NOT EXISTS { (${v})-[:VERSION]->() }
+    CREATE (${v})-[:VERSION]->(:${label} {${idField}: ${v}.id, version: coalesce(${v}.version, 1), content: $previous, appliedAt: ${v}.updatedAt, changeId: null})
+  }`;
+
 const bumpVersion = (v: string, label: "StrategyVersion" | "OfferVersion", idField: "strategyId" | "offerId"): string => `
   SET ${v}.version = CASE WHEN $create THEN 1 ELSE coalesce(${v}.version, 1) + 1 END
   CREATE (${v})-[:VERSION]->(:${label} {${idField}: ${v}.id, version: ${v}.version, content: $content, appliedAt: ${v}.updatedAt, changeId: $changeId})`;
 
-export async function writeOffer(graph: Cypher, o: OfferWrite, mode: WriteMode, changeId: string): Promise<OfferRecord> {
+/** The stored content of a record as a version keeps it (times as ISO text). */
+function versionContent(record: unknown): string {
+  return JSON.stringify(record ?? null);
+}
+
+/** `previous`: the offer before this change (kept as version 1 when the seed wrote it and it never changed). */
+export async function writeOffer(graph: Cypher, o: OfferWrite, mode: WriteMode, changeId: string, previous: OfferRecord | null = null): Promise<OfferRecord> {
   const rows = await graph.write<{ o: RawOffer }>(
     `WITH $r AS r
      MATCH (p:Product {id: r.productId})
      ${node(mode, "o", "Offer", "r.id")}
+     ${baselineVersion("o", "OfferVersion", "offerId")}
      SET ${SET_OFFER}
      ${bumpVersion("o", "OfferVersion", "offerId")}
      WITH o, p
      CALL (o, p) { OPTIONAL MATCH (o)-[old:OF]->(other) WHERE other <> p DELETE old }
      MERGE (o)-[:OF]->(p)
      RETURN ${OFFER_PROJECTION} AS o`,
-    { r: offerParams(o), create: mode === "create", content: JSON.stringify(o), changeId },
+    { r: offerParams(o), create: mode === "create", content: versionContent(o), previous: versionContent(previous), changeId },
   );
   return toOffer(must(rows[0]).o);
 }
 
-export async function writeStrategy(graph: Cypher, s: StrategyWrite, mode: WriteMode, changeId: string): Promise<StrategyRecord> {
+/** `previous`: the strategy before this change (kept as version 1 when the seed wrote it and it never changed). */
+export async function writeStrategy(graph: Cypher, s: StrategyWrite, mode: WriteMode, changeId: string, previous: StrategyRecord | null = null): Promise<StrategyRecord> {
   const rows = await graph.write<{ s: RawStrategy }>(
     `WITH $r AS r
      ${node(mode, "s", "Strategy", "r.id")}
+     ${baselineVersion("s", "StrategyVersion", "strategyId")}
      SET ${SET_STRATEGY}
      ${bumpVersion("s", "StrategyVersion", "strategyId")}
      ${LINK_STRATEGY}
      RETURN ${STRATEGY_PROJECTION} AS s`,
-    { r: strategyParams(s), create: mode === "create", content: JSON.stringify({ ...s, offerIds: [...s.offerIds].sort(), channels: [...s.channels].sort() }), changeId },
+    { r: strategyParams(s), create: mode === "create", content: versionContent({ ...s, offerIds: [...s.offerIds].sort(), channels: [...s.channels].sort() }), previous: versionContent(previous), changeId },
   );
   return toStrategy(must(rows[0]).s);
 }
@@ -277,13 +294,14 @@ export interface MarketingVersionRecord {
   /** The strategy or offer as the version wrote it (the write's fields, times as ISO text). */
   content: Record<string, unknown>;
   appliedAt: Date;
-  changeId: string;
+  /** The approved change that applied it; null for the seeded content kept as version 1 at the first change. */
+  changeId: string | null;
 }
 
 /** The applied versions of strategies or offers by id, newest first, one round trip for the batch. */
 export async function marketingVersions(graph: Cypher, kind: "STRATEGY" | "OFFER", ids: readonly string[]): Promise<Map<string, MarketingVersionRecord[]>> {
   const [label, target] = kind === "STRATEGY" ? ["StrategyVersion", "Strategy"] : ["OfferVersion", "Offer"];
-  const rows = await graph.read<{ id: string; versions: Array<{ version: number; content: string; appliedAt: number; changeId: string }> }>(
+  const rows = await graph.read<{ id: string; versions: Array<{ version: number; content: string; appliedAt: number; changeId: string | null }> }>(
     `UNWIND $ids AS id
      MATCH (:${target} {id: id})-[:VERSION]->(v:${label})
      WITH id, v ORDER BY v.version DESC
@@ -291,6 +309,6 @@ export async function marketingVersions(graph: Cypher, kind: "STRATEGY" | "OFFER
     { ids: [...new Set(ids)] },
   );
   return new Map(
-    rows.map((r) => [r.id, r.versions.map((v) => ({ version: v.version, content: JSON.parse(v.content) as Record<string, unknown>, appliedAt: new Date(v.appliedAt), changeId: v.changeId }))]),
+    rows.map((r) => [r.id, r.versions.map((v) => ({ version: v.version, content: JSON.parse(v.content) as Record<string, unknown>, appliedAt: new Date(v.appliedAt), changeId: v.changeId ?? null }))]),
   );
 }

@@ -350,8 +350,8 @@ export interface MarketingVersionNode {
   /** JSON: the strategy or offer as this version wrote it (the write's fields). */
   content: string;
   appliedAt: string; // DateTime
-  /** The approved change that applied it. */
-  changeId: string;
+  /** The approved change that applied it; absent on seeded content kept as version 1 at its first change. */
+  changeId?: string;
 }
 
 export interface DecisionNode {

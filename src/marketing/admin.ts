@@ -309,7 +309,7 @@ interface KindSpec<C, W extends { id: string; code: string }, R extends { id: st
   records(all: MarketingRecords): readonly R[];
   check(all: MarketingRecords, ctx: CheckContext, id: string | null, change: C, status?: MarketingStatus): Checked<W, R>;
   /** Writes an approved change; `changeId` names it in the version it makes (strategies and offers). */
-  write(tx: Cypher, w: W, mode: "create" | "update", changeId: string): Promise<R>;
+  write(tx: Cypher, w: W, mode: "create" | "update", changeId: string, previous: R | null): Promise<R>;
   /** The change back from its stored payload (ISO strings to Dates). */
   revive(payload: Payload<C>): C;
   /** `existing`: the target now (null for a create), so the preview shows the version the change would make. */
@@ -436,7 +436,7 @@ export class MarketingAdmin {
     const status: MarketingStatus | undefined = change.action === "RETIRE" ? "RETIRED" : undefined;
     const { write, existing } = spec.check(all, ctx, create ? null : change.targetId, spec.revive(JSON.parse(change.payload) as Payload<C>), status);
     try {
-      const after = await spec.write(tx, { ...write, id: change.targetId } as W, create ? "create" : "update", change.id);
+      const after = await spec.write(tx, { ...write, id: change.targetId } as W, create ? "create" : "update", change.id, existing ?? null);
       return { before: existing ?? null, after };
     } catch (error) {
       // Taken by a write that bypassed the approval process (a seed): the change cannot apply as it stands.
