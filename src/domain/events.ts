@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   "PRODUCT_ORDERED",
   "PRODUCT_CANCELLED",
   "PROFILE_CHANGE",
+  "DELIVERY_RECEIPT",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -207,6 +208,15 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeInfo>> = {
     description: "Billing closed a product of the customer (at the event's time): the customer no longer holds it. An order older than the cancellation, arriving late, does not bring it back.",
     fields: product("cancelled"),
     oneOf: ["productId", "productCode"],
+  },
+  DELIVERY_RECEIPT: {
+    label: "送达回执",
+    description: "A channel system's receipt for a campaign outbox message (SMS, APP, WECHAT): the decision is marked delivered, or failed with the reason. The first receipt of a decision stands.",
+    fields: {
+      decisionId: text("决策", "The decision the outbox message carried.", { required: true, maxLength: 200 }),
+      status: text("状态", "DELIVERED or FAILED.", { required: true, values: ["DELIVERED", "FAILED"] }),
+      reason: text("原因", "Why it failed.", { maxLength: 200 }),
+    },
   },
   PROFILE_CHANGE: {
     label: "客户资料变更",

@@ -1,3 +1,4 @@
+import type { DeliveryStatus } from "../domain/campaigns";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
@@ -39,6 +40,8 @@ export interface RealtimeDeps {
   openScope: () => RequestScope;
   /** Told which customers a change event changed (the segment index, rule tags: a fan-out); none: change events only trigger strategies. */
   changes?: CustomerChanges;
+  /** Campaign delivery receipts (src/campaigns/service.ts deliveryReceipt). */
+  deliveryReceipts?: (decisionId: string, status: DeliveryStatus, reason: string | null, at: Date) => Promise<unknown>;
 }
 
 /**
@@ -58,7 +61,7 @@ export class RealtimeService {
     this.log = deps.log;
     this.stream = new EventStream(deps.redis, deps.pubsub);
     const applier = deps.changes ? new CustomerChangeApplier(deps.graph, deps.changes) : null;
-    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier);
+    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier, deps.deliveryReceipts ?? null);
     this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
       retryAfterMs: deps.config.retryAfterMs,
