@@ -61,6 +61,7 @@ export class CampaignResolver {
 
   @FieldResolver(() => [Wave], { description: "Every wave, by round and index." })
   waves(@Root() c: CampaignRecord): Array<WaveRecord & { campaign: CampaignRecord }> {
+    // each wave carries its campaign record, so their funnels share one read
     return c.waves.map((w) => ({ ...w, campaign: c }));
   }
 }

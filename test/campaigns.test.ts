@@ -255,6 +255,49 @@ describe("campaigns", () => {
     await openPolicy(gw);
   });
 
+  test("a paused campaign's due wave waits; resumed, it runs", async () => {
+    const started = await launched({ startAt: clock.now().toISOString(), controlShare: 0.1, waves: [{ channel: "SMS", delayDays: 0, audience: "ALL" }, { channel: "OUTBOUND_CALL", delayDays: 1, audience: "NOT_CONTACTED" }] });
+    await waveDone(started.id, 1);
+    dataOf(await gw.raw(PAUSE, { id: started.id }, marketer));
+    clock.advance(DAY + 60_000);
+    assert.ok(!(await gw.app.services.campaigns.scheduler.tick()).includes(started.waves[1]?.id as string), "a paused campaign's wave is not queued");
+    assert.equal((await read(started.id)).waves[1]?.status, "SCHEDULED");
+    dataOf(await gw.raw(RESUME, { id: started.id }, marketer));
+    const done = await waveDone(started.id, 2);
+    assert.equal(done.status, "FINISHED");
+  });
+
+  test("a DAILY campaign runs a new round each day until endAt, then finishes", async () => {
+    const start = clock.now();
+    const started = await launched({ startAt: start.toISOString(), endAt: new Date(start.getTime() + 2.5 * DAY).toISOString(), schedule: "DAILY", controlShare: 0.1, waves: [{ channel: "OUTBOUND_CALL", delayDays: 0, audience: "ALL" }] });
+    await waveDone(started.id, 1);
+    const rounds = async (): Promise<Campaign> => read(started.id);
+    await eventually(async () => assert.equal((await rounds()).waves.length, 2, "round 2 is scheduled once round 1 is done"), { what: "round 2 scheduled", timeoutMs: 10_000 });
+    clock.advance(DAY);
+    await gw.app.services.campaigns.scheduler.tick();
+    await eventually(async () => assert.equal((await rounds()).waves.length, 3), { what: "round 3 scheduled", timeoutMs: 60_000 });
+    clock.advance(DAY);
+    await gw.app.services.campaigns.scheduler.tick();
+    const finished = await eventually(
+      async () => {
+        const c = await rounds();
+        assert.equal(c.status, "FINISHED");
+        return c;
+      },
+      { what: "the last round done", timeoutMs: 60_000 },
+    );
+    assert.deepEqual(finished.waves.map((w) => w.status), ["DONE", "DONE", "DONE"], "a fourth day would be past endAt");
+  });
+
+  test("a volume cap stops contacting once the campaign reached it, across batches", async () => {
+    const started = await launched({ startAt: clock.now().toISOString(), controlShare: 0, volumeCap: 5, waves: [{ channel: "SMS", delayDays: 0, audience: "ALL" }] });
+    const done = await waveDone(started.id, 1);
+    const decided = await decisionsOf(started.waves[0]?.id as string);
+    assert.ok(decided.length > 5, `${decided.length} decided`);
+    assert.equal(decided.filter((d) => d.contacted).length, 5, "exactly the cap contacted");
+    assert.equal(done.waves[0]?.funnel.contacted, 5);
+  });
+
   test("bad input is refused with what to fix, and nothing is written", async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ waves: [{ channel: "SMS", delayDays: 1, audience: "ALL" }] }, /first wave/],

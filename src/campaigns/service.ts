@@ -96,6 +96,7 @@ export class CampaignService {
   readonly runner: WaveRunner;
   readonly config: CampaignConfig;
   private schema: Promise<void> | null = null;
+  private readonly funnelMemo = new WeakMap<CampaignRecord, Promise<Map<string, WaveFunnel>>>();
 
   constructor(
     private readonly graph: Graph,
@@ -236,8 +237,17 @@ export class CampaignService {
     return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
-  /** The funnels of waves (one statement for all the waves asked in a response is left to a loader; one per campaign here). */
-  async funnels(scope: RequestScope, campaign: CampaignRecord): Promise<Map<string, WaveFunnel>> {
+  /** The funnels of a campaign's waves: one statement per campaign read, however many of its waves ask (memoised on the record). */
+  funnels(scope: RequestScope, campaign: CampaignRecord): Promise<Map<string, WaveFunnel>> {
+    let memo = this.funnelMemo.get(campaign);
+    if (!memo) {
+      memo = this.readFunnels(scope, campaign);
+      this.funnelMemo.set(campaign, memo);
+    }
+    return memo;
+  }
+
+  private async readFunnels(scope: RequestScope, campaign: CampaignRecord): Promise<Map<string, WaveFunnel>> {
     const counts = await deliveredByWave(scope.graph, campaign.waves.map((w) => w.id));
     return new Map(
       campaign.waves.map((w) => {

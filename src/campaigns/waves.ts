@@ -256,13 +256,16 @@ export class WaveRunner {
   /** Marks the wave DONE; the round's last wave starts the next round of a repeating campaign or finishes it. */
   private async finish(state: WaveState): Promise<void> {
     const { campaign, wave } = state;
-    const session = this.graph.backgroundSession(60_000);
     const roundStart = campaign.waves.find((w) => w.round === wave.round && w.index === 1)?.dueAt ?? this.config.clock.now();
     const period = campaign.schedule === "DAILY" ? DAY_MS : campaign.schedule === "WEEKLY" ? 7 * DAY_MS : 0;
     const next = period > 0 ? new Date(roundStart.getTime() + period) : null;
     const nextRoundDue = next && campaign.endAt && next.getTime() < campaign.endAt.getTime() ? next : null;
-    const { roundDone, finished } = await finishWave(session, wave.id, this.config.clock.now(), nextRoundDue);
-    if (roundDone && nextRoundDue) await addRound(session, campaign.id, wave.round + 1, nextRoundDue);
+    // One transaction: the campaign is never seen with its round done and the next one missing.
+    const { finished } = await this.graph.transaction(async (tx) => {
+      const result = await finishWave(tx, wave.id, this.config.clock.now(), nextRoundDue);
+      if (result.roundDone && nextRoundDue) await addRound(tx, campaign.id, wave.round + 1, nextRoundDue);
+      return result;
+    });
     if (finished) {
       await this.hooks.campaignFinished(campaign.id).catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.message : String(error), campaignId: campaign.id }, "campaignFinished hook failed"));
     }
