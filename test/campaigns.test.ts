@@ -6,7 +6,8 @@ import { freshCustomers } from "./support/customers";
 import { eventually } from "./support/eventually";
 import { dataOf, startTestGateway, testGraph, type GraphQLResponse, type TestGateway } from "./support/gateway";
 import { ingest, openPolicy } from "./support/live";
-import type { Clock } from "../src/campaigns/config";
+import type { Clock, WorkOrderSink } from "../src/campaigns/config";
+import type { CampaignHooks, WorkOrderRequest } from "../src/domain/campaigns";
 import { keys } from "../src/platform/keys";
 
 /**
@@ -66,8 +67,27 @@ interface Campaign {
 
 const codeOf = (res: GraphQLResponse<unknown>): string | undefined => res.errors?.[0]?.extensions?.code;
 
+/** Stands in for the work-order pool and the evaluation centre: records what the waves hand them. */
+class Recorder implements WorkOrderSink, CampaignHooks {
+  readonly orders: WorkOrderRequest[] = [];
+  readonly progressed: string[] = [];
+  readonly finished: string[] = [];
+  open(requests: WorkOrderRequest[]): Promise<void> {
+    this.orders.push(...requests);
+    return Promise.resolve();
+  }
+  waveProgressed(_campaignId: string, waveId: string): void {
+    this.progressed.push(waveId);
+  }
+  campaignFinished(campaignId: string): Promise<void> {
+    this.finished.push(campaignId);
+    return Promise.resolve();
+  }
+}
+
 describe("campaigns", () => {
   const clock = new TestClock();
+  const recorder = new Recorder();
   const graph = testGraph();
   let gw: TestGateway;
   let marketer = "";
@@ -110,7 +130,7 @@ describe("campaigns", () => {
     graph.session().read(`MATCH (d:Decision {waveId: $waveId}) RETURN d.id AS id, d.customerId AS customerId, d.contacted AS contacted, d.controlGroup AS controlGroup, d.deliveredAt AS deliveredAt`, { waveId });
 
   before(async () => {
-    gw = await startTestGateway({ campaigns: { clock, batch: 7, tickMs: 600_000 } });
+    gw = await startTestGateway({ campaigns: { clock, batch: 7, tickMs: 600_000, hooks: recorder, sink: recorder } });
     marketer = await tokenFor({ sub: `test:camp-marketer:${PID}`, roles: ["MARKETER"] });
     await openPolicy(gw);
     const fresh = await freshCustomers(40, {
@@ -232,6 +252,12 @@ describe("campaigns", () => {
     assert.deepEqual(new Set(two.filter((d) => !d.controlGroup).map((d) => d.customerId)), expected, "wave 2 decides for exactly the contacted non-responders");
     assert.deepEqual(new Set(two.filter((d) => d.controlGroup).map((d) => d.customerId)), control1, "the same control group, held out again");
     assert.ok(two.every((d) => !d.controlGroup || !d.contacted));
+    // The outbound-call wave handed its contacts to the work-order pool, with the offer's call script.
+    const orders = recorder.orders.filter((o) => o.waveId === w2.id);
+    assert.deepEqual(orders.map((o) => o.decisionId).sort(), two.filter((d) => d.contacted).map((d) => d.id).sort(), "one work order per contacted member");
+    assert.ok(orders.every((o) => o.kind === "OUTBOUND_CALL" && o.script === "您好，为您介绍咪咕阅读会员……" && /^R\d{6}$/.test(o.regionId)));
+    assert.equal(recorder.progressed.filter((w) => w === w1.id).length, Math.ceil(customerIds.length / 7), "waveProgressed after each batch");
+    assert.deepEqual(recorder.finished.filter((id) => id === started.id), [started.id], "campaignFinished once");
     // targeted also counts control-group members whom no offer suited (no decision to hold out)
     assert.ok((second.waves[1]?.funnel.targeted ?? 0) >= expected.size + control1.size);
     assert.equal(second.waves[1]?.funnel.contacted, two.filter((d) => d.contacted).length);

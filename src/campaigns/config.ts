@@ -1,4 +1,4 @@
-import type { WorkOrderRequest } from "../domain/campaigns";
+import type { CampaignHooks, WorkOrderRequest } from "../domain/campaigns";
 
 /** Where campaign time comes from: the wall clock in production, one a test moves forward. */
 export interface Clock {
@@ -51,3 +51,6 @@ export function campaignConfig(given: Partial<CampaignConfig> = {}, env: NodeJS.
     ...given,
   };
 }
+
+/** What wiring gives the campaign service: its tuning, and (tests, and at merge) the hooks and the work-order sink. */
+export type CampaignWiring = Partial<CampaignConfig> & { hooks?: CampaignHooks; sink?: WorkOrderSink };

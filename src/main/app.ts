@@ -6,7 +6,7 @@ import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import { wireServices } from "./wiring";
 import type { SnapshotConfig } from "../marketing/snapshots/service";
-import type { CampaignConfig } from "../campaigns/config";
+import type { CampaignWiring } from "../campaigns/config";
 import { TokenVerifier, type AuthConfig } from "../auth/tokens";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
@@ -37,7 +37,7 @@ export async function openApp(opts: {
     /** Segment snapshots: the worker, and (tests) a short schedule interval. */
     snapshots?: SnapshotConfig;
     /** Campaigns: the scheduler's clock and tuning (tests move the clock). */
-    campaigns?: Partial<CampaignConfig>;
+    campaigns?: CampaignWiring;
   };
   log: Logger;
 }): Promise<App> {

@@ -4,7 +4,7 @@ import { openApp, type App } from "../../src/main/app";
 import type { AuditConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
-import type { CampaignConfig } from "../../src/campaigns/config";
+import type { CampaignWiring } from "../../src/campaigns/config";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
 import { operatorToken, TEST_AUTH_SECRET } from "./auth";
@@ -35,7 +35,7 @@ export async function startTestGateway(
     /** Rule-tag jobs' tuning, and `worker: false` for a replica that runs none. */
     tagJobs: Partial<TagJobsConfig> & { worker?: boolean };
     /** Campaigns: a clock the test moves, batch size, pauses. */
-    campaigns: Partial<CampaignConfig>;
+    campaigns: CampaignWiring;
   }> = {},
 ): Promise<TestGateway> {
   const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, ...connections } = overrides;
