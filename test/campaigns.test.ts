@@ -243,7 +243,7 @@ describe("campaigns", () => {
     const expected = new Set(contacted1.filter((d) => !answered.includes(d)).map((d) => d.customerId));
 
     clock.advance(3 * DAY - 60_000);
-    assert.deepEqual(await gw.app.services.campaigns.scheduler.tick(), [], "not due a minute early");
+    assert.ok(!(await gw.app.services.campaigns.scheduler.tick()).includes(w2.id), "not due a minute early");
     clock.advance(120_000);
     assert.ok((await gw.app.services.campaigns.scheduler.tick()).includes(w2.id));
     const second = await waveDone(started.id, 2);

@@ -23,8 +23,11 @@ const DAYTIME = new Date("2026-11-23T03:00:00.000Z");
 
 /** Rows of DOMAIN's trigger table: every event type but those that only feed the agent desktop (a call starting and ending) and plan advice. */
 // The operators' trigger table: every event but the hotline's own, plan queries, and the billing and
-// CRM changes that keep customers current (they may trigger strategies, but the seed has none on them).
-const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) => t !== "HOTLINE_CALL_START" && t !== "HOTLINE_CALL_END" && t !== "PLAN_QUERY" && !isCustomerChangeEvent(t));
+// CRM changes that keep customers current (they may trigger strategies, but the seed has none on them),
+// and the channels' delivery receipts for campaign outboxes (they trigger nothing).
+const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter(
+  (t) => t !== "HOTLINE_CALL_START" && t !== "HOTLINE_CALL_END" && t !== "PLAN_QUERY" && t !== "DELIVERY_RECEIPT" && !isCustomerChangeEvent(t),
+);
 const DATA_ADDONS = new Set(PRODUCTS.filter((p) => p.kind === "DATA_ADDON").map((p) => p.id));
 
 function errorOf(res: GraphQLResponse<unknown>): { code: string | undefined; message: string; argument: unknown; column: unknown } {

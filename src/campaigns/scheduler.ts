@@ -31,6 +31,8 @@ export class CampaignScheduler {
   private worker: Worker<CampaignJob> | null = null;
   private connections: Redis[] = [];
   private readonly prefix: string;
+  /** The deployment (Redis key prefix) whose campaigns this scheduler runs. */
+  readonly deployment: string;
   private stopped = false;
 
   constructor(
@@ -40,7 +42,8 @@ export class CampaignScheduler {
     private readonly config: CampaignConfig,
     private readonly log: Logger,
   ) {
-    this.prefix = keys.snapshotQueue.prefix(redis.options.keyPrefix ?? "");
+    this.deployment = redis.options.keyPrefix ?? "";
+    this.prefix = keys.snapshotQueue.prefix(this.deployment);
   }
 
   private connection(blocking: boolean): Redis {
@@ -95,7 +98,7 @@ export class CampaignScheduler {
    * job calls it every `tickMs`). Returns the ids of the waves found due.
    */
   async tick(): Promise<string[]> {
-    const due = await dueWaves(this.graph.backgroundSession(30_000), this.config.clock.now());
+    const due = await dueWaves(this.graph.backgroundSession(30_000), this.config.clock.now(), this.deployment);
     const queue = this.jobs();
     for (const w of due) await redisCall(queue.add("wave", { waveId: w.waveId }, { jobId: `wave-${w.waveId}` }));
     return due.map((w) => w.waveId);

@@ -150,7 +150,7 @@ export class CampaignService {
     await this.ensureSchema();
     const { draft, waves } = await this.check(scope, input);
     const id = `CP${Date.now().toString(36).toUpperCase()}${randomBytes(3).toString("hex").toUpperCase()}`;
-    await insertCampaign(scope.graph, id, draft, waves, scope.principal.id, this.config.clock.now());
+    await insertCampaign(scope.graph, id, draft, waves, scope.principal.id, this.config.clock.now(), this.scheduler.deployment);
     scope.audit.change({ action: "CREATE", targetType: "Campaign", targetId: id, before: null, after: { ...draft, waves } });
     return this.mustFind(scope, id);
   }

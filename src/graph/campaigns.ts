@@ -98,7 +98,9 @@ export async function ensureCampaignSchema(graph: Cypher): Promise<void> {
 const WAVE_PROJECTION = `w {.id, .campaignId, .index, .channel, .workOrderKind, .delayDays, .audience, .status, .total, .done, .targeted, .heldOut, .contacted, .lastIdx,
   round: coalesce(w.round, 1), dueAt: w.dueAt.epochMillis, startedAt: w.startedAt.epochMillis, finishedAt: w.finishedAt.epochMillis}`;
 
-const CAMPAIGN_RETURN = `c {.*, startAt: c.startAt.epochMillis, endAt: c.endAt.epochMillis, createdAt: c.createdAt.epochMillis, updatedAt: c.updatedAt.epochMillis,
+// Named properties, not .*: a SNAPSHOT campaign's frozen member bitmap stays in the graph.
+const CAMPAIGN_RETURN = `c {.id, .name, .status, .strategyId, .strategyVersion, .segmentId, .membership, .schedule, .volumeCap, .controlShare, .owners,
+    .alertResponseRate, .createdBy, .round, startAt: c.startAt.epochMillis, endAt: c.endAt.epochMillis, createdAt: c.createdAt.epochMillis, updatedAt: c.updatedAt.epochMillis,
     startedAt: c.startedAt.epochMillis, finishedAt: c.finishedAt.epochMillis} AS c,
   [(c)-[:HAS_WAVE]->(w:Wave) | ${WAVE_PROJECTION}] AS waves`;
 
@@ -199,15 +201,19 @@ const CREATE_WAVES = `WITH c UNWIND $waves AS r
   CREATE (c)-[:HAS_WAVE]->(:Wave {id: r.id, campaignId: c.id, index: r.index, round: r.round, channel: r.channel, workOrderKind: r.workOrderKind,
     delayDays: r.delayDays, audience: r.audience, status: 'PLANNED', total: 0, done: 0, targeted: 0, heldOut: 0, contacted: 0, lastIdx: -1})`;
 
-/** Writes a new DRAFT with its waves and its RUNS / OVER relationships. */
-export async function insertCampaign(graph: Cypher, id: string, d: CampaignDraft, waves: readonly WaveDraft[], createdBy: string, now: Date): Promise<void> {
+/**
+ * Writes a new DRAFT with its waves and its RUNS / OVER relationships. `deployment` (the Redis key
+ * prefix whose queue runs it) keeps two deployments that share a graph (test files in parallel)
+ * from running each other's waves.
+ */
+export async function insertCampaign(graph: Cypher, id: string, d: CampaignDraft, waves: readonly WaveDraft[], createdBy: string, now: Date, deployment: string): Promise<void> {
   await graph.write(
     `MATCH (s:Strategy {id: $d.strategyId}), (g:Segment {id: $d.segmentId})
-     CREATE (c:Campaign {id: $id, status: 'DRAFT', round: 1, createdBy: $createdBy, createdAt: datetime($now)})
+     CREATE (c:Campaign {id: $id, status: 'DRAFT', round: 1, createdBy: $createdBy, createdAt: datetime($now), deployment: $deployment})
      SET ${SET_DRAFT}
      CREATE (c)-[:RUNS]->(s), (c)-[:OVER]->(g)
      ${CREATE_WAVES}`,
-    { id, d: draftParams(d), waves: waveRows(id, 1, waves), createdBy, now: now.toISOString() },
+    { id, d: draftParams(d), waves: waveRows(id, 1, waves), createdBy, now: now.toISOString(), deployment },
   );
 }
 
@@ -297,13 +303,13 @@ export async function launchCampaign(graph: Cypher, id: string, firstDue: Date, 
   return rows[0] ? toCampaign(rows[0]) : null;
 }
 
-/** Waves due by `now` of RUNNING campaigns, scheduled or left running (a crashed job's), oldest first. */
-export async function dueWaves(graph: Cypher, now: Date, limit = 100): Promise<Array<{ waveId: string; campaignId: string }>> {
+/** Waves due by `now` of the deployment's RUNNING campaigns, scheduled or left running (a crashed job's), oldest first. */
+export async function dueWaves(graph: Cypher, now: Date, deployment: string, limit = 100): Promise<Array<{ waveId: string; campaignId: string }>> {
   return graph.read(
     `MATCH (w:Wave) WHERE w.status IN ['SCHEDULED', 'RUNNING'] AND w.dueAt <= datetime($now)
-     MATCH (c:Campaign {id: w.campaignId}) WHERE c.status = 'RUNNING'
+     MATCH (c:Campaign {id: w.campaignId}) WHERE c.status = 'RUNNING' AND coalesce(c.deployment, '') = $deployment
      RETURN w.id AS waveId, c.id AS campaignId ORDER BY w.dueAt LIMIT $limit`,
-    { now: now.toISOString(), limit: int(limit) },
+    { now: now.toISOString(), deployment, limit: int(limit) },
   );
 }
 
