@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The parts of the bench that can be run on their own (`--only`). */
-export const SCENARIOS = ["unified-view", "decisions", "realtime", "segments"] as const;
+export const SCENARIOS = ["unified-view", "decisions", "realtime", "segments", "campaigns"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What one bench run does; every field has a command-line flag. */

@@ -9,7 +9,9 @@
  * - realtime: event in → offer on a subscriber's socket, 1,000 subscriptions, on one gateway and
  *   on two (bench/realtime.ts);
  * - segments: segment previews on the bitmaps beside a Cypher scan of the same question, graph and
- *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts).
+ *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts);
+ * - campaigns: a one-wave SMS campaign over every customer of the store, run by the gateway's
+ *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -38,6 +40,7 @@ import { startOfUtcDay } from "../seeds/index";
 import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
 import { runSegmentScenario } from "./segments";
+import { recordCampaigns, runCampaignScenario } from "./campaigns";
 import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
@@ -194,6 +197,9 @@ runMain(
           say,
         }),
       );
+    }
+    if (scenarios.has("campaigns")) {
+      recordCampaigns(report, await runCampaignScenario({ gateway, say }));
     }
     recordInterference(report, interference);
     recordJitWarnings(report, jit);

@@ -54,7 +54,7 @@ registerEnumType(ResponseOutcomeEnum, { name: "ResponseOutcome", description: "H
 registerEnumType(CircleRelationEnum, { name: "CircleRelation", description: "Why someone is in a customer's circle." });
 registerEnumType(MarketingStatusEnum, { name: "MarketingStatus", description: "ACTIVE offers and strategies take part in decisions; RETIRED ones are kept for history." });
 registerEnumType(ReasonKindEnum, { name: "ReasonKind", description: "What a decision's reason states: the event that fired it, strategy, segment match, graph evidence, upgrade path, model, score parts, context, control group; STORY: a running campaign wave holds this offer first on every channel; ADVICE: plan advice the offer matches." });
-registerEnumType(ChangeKindEnum, { name: "ChangeKind", description: "What a proposed change is to: a segment, an offer, a strategy, the contact policy, or a tag of the tag library." });
+registerEnumType(ChangeKindEnum, { name: "ChangeKind", description: "What a proposed change is to: a segment, an offer, a strategy, the contact policy, a tag of the tag library, or a campaign (its launch approval)." });
 registerEnumType(ChangeActionEnum, {
   name: "ChangeAction",
   description:

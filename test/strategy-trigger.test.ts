@@ -24,8 +24,11 @@ const DAYTIME = new Date("2026-11-23T03:00:00.000Z");
 /** Rows of DOMAIN's trigger table: every event type but those that only feed the agent desktop (a call starting and ending) and plan advice. */
 // The operators' trigger table: every event but the hotline's own, plan queries, and the billing and
 // CRM changes that keep customers current (they may trigger strategies, but the seed has none on them).
-// Completed services (SERVICE_COMPLETED) fire only follow-ups (追尾), which are not rows of the table.
-const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) => t !== "HOTLINE_CALL_START" && t !== "HOTLINE_CALL_END" && t !== "PLAN_QUERY" && t !== "SERVICE_COMPLETED" && !isCustomerChangeEvent(t));
+// Completed services (SERVICE_COMPLETED) fire only follow-ups (追尾), which are not rows of the table,
+// and the channels' delivery receipts for campaign outboxes (DELIVERY_RECEIPT) trigger nothing.
+const TABLE_EVENTS: readonly EventType[] = EVENT_TYPES.filter(
+  (t) => t !== "HOTLINE_CALL_START" && t !== "HOTLINE_CALL_END" && t !== "PLAN_QUERY" && t !== "SERVICE_COMPLETED" && t !== "DELIVERY_RECEIPT" && !isCustomerChangeEvent(t),
+);
 /** Triggered strategies the event processor handles apart from the table (follow-ups, plan advice; test/story.test.ts). */
 const OWN_HANDLING = new Set(["FOLLOW_UP", "PLAN_ADVICE"]);
 const DATA_ADDONS = new Set(PRODUCTS.filter((p) => p.kind === "DATA_ADDON").map((p) => p.id));

@@ -159,3 +159,21 @@ export function collectCandidates(
   }
   return [...byKey.values()];
 }
+
+/**
+ * A campaign wave's candidates: the offers of the campaign's strategy alone, available to the
+ * customer on the wave's channel. The strategy's own segment and trigger play no part (the
+ * campaign's segment chose the audience); eligibility (the graph's checks) and availability do.
+ */
+export function campaignCandidates(marketing: MarketingSnapshot, inputs: DecisionInputs, channel: ChannelCode, at: Date, strategyId: string): Candidate[] {
+  const strategy = marketing.active.find((s) => s.id === strategyId);
+  if (!strategy) return [];
+  const out: Candidate[] = [];
+  for (const offerId of strategy.offerIds) {
+    const offer = marketing.offers.get(offerId);
+    const s = offer ? inputs.eligible.get(offer.productId) : undefined;
+    if (!offer || !s || !offerAvailable(offer, at, inputs.customer.regionId, channel)) continue;
+    out.push({ offer, strategy, segmentBecause: [], trigger: null, upgradeFromProductId: null, familyHolders: s.familyHolders, circleHolders: s.circleHolders, modelProposed: false });
+  }
+  return out;
+}

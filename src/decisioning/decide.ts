@@ -7,7 +7,7 @@ import type { ChannelCode, ProductKind } from "../domain/vocabulary";
 import type { ChannelRecord, CustomerRecord, ProductRecord } from "../graph/records";
 import { EVENT_CATALOGUE } from "../domain/events";
 import type { ReferenceData } from "../customer360/reference";
-import { collectCandidates, heldCandidate, type Candidate } from "./candidates";
+import { campaignCandidates, collectCandidates, heldCandidate, type Candidate } from "./candidates";
 import type { StoryHold } from "../domain/campaigns";
 import type { TriggerContext } from "./trigger-match";
 import type { ContactPolicy } from "../contact-policy/policy";
@@ -15,7 +15,7 @@ import { inControlGroup } from "./control-group";
 import { segmentSubject } from "../segments/attributes";
 import { explain, type Reason, type ScoreParts } from "./explain";
 import { customerFeatures, graphFeatures } from "./features";
-import { productsToJudge, type ActiveStrategy, type MarketingCatalogue } from "../marketing/catalogue";
+import { productsToJudge, type ActiveStrategy, type MarketingCatalogue, type MarketingSnapshot } from "../marketing/catalogue";
 import type { PropensityEstimate, PropensityModel } from "./propensity";
 
 /**
@@ -57,6 +57,26 @@ export interface DecisionContext {
   productIds?: ReadonlySet<string>;
   /** Reasons the caller knows and the decision states first (the plan advice a plan-query offer matches). */
   reasons?: readonly Reason[];
+  /**
+   * A campaign wave's decision (src/campaigns/): only the campaign's strategy proposes (its offers
+   * on the wave's channel, whether or not the strategy's own segment holds the customer: the
+   * campaign's segment chose the audience), the control group is keyed by the campaign (the same
+   * customers in every wave), and the decision id is `decisionId`, fixed per wave and customer, so a
+   * retried batch decides, reserves caps and writes nobody twice.
+   */
+  campaign?: CampaignDecisionContext;
+}
+
+/** What a campaign wave tells the decider (see {@link DecisionContext.campaign}). */
+export interface CampaignDecisionContext {
+  campaignId: string;
+  waveId: string;
+  strategyId: string;
+  /** The strategy version frozen when the campaign was approved. */
+  strategyVersion: number;
+  controlShare: number;
+  /** The decision's id, deterministic per wave and customer. */
+  decisionId: string;
 }
 
 export interface DecisionRequest {
@@ -128,8 +148,10 @@ export class Decider {
   async rank(scope: DecisionScope, customerId: string, channel: ChannelCode, context: DecisionContext = {}): Promise<{ inputs: DecisionInputs; ranked: ScoredCandidate[] }> {
     const at = context.at ?? new Date();
     const [snapshot, products, tags] = await Promise.all([this.marketing.snapshot(), this.reference.products(), this.reference.tags()]);
-    const judged = productsToJudge(snapshot, context.trigger?.type);
-    const storyRead = scope.storyHold && (context.story ?? !context.trigger) ? scope.storyHold(customerId) : null;
+    // A campaign's decision judges its strategy's products only: a smaller read than an ordinary decision's.
+    const judged = context.campaign ? campaignProducts(snapshot, context.campaign.strategyId) : productsToJudge(snapshot, context.trigger?.type);
+    // A wave's own decision is the story; it does not read one.
+    const storyRead = scope.storyHold && !context.campaign && (context.story ?? !context.trigger) ? scope.storyHold(customerId) : null;
     let inputs: DecisionInputs | null;
     let hold: StoryHold | null = null;
     if (!storyRead) {
@@ -150,7 +172,9 @@ export class Decider {
       const kind = products.get(productId)?.kind;
       return kind !== undefined && this.propensity.kindEvidence(models, kind) >= MODEL_CANDIDATE_EVIDENCE;
     };
-    let candidates = collectCandidates(snapshot, inputs, subject, channel, at, modelKnows, context.trigger ?? null);
+    let candidates = context.campaign
+      ? campaignCandidates(snapshot, inputs, channel, at, context.campaign.strategyId)
+      : collectCandidates(snapshot, inputs, subject, channel, at, modelKnows, context.trigger ?? null);
     if (context.strategyIds) {
       const only = context.strategyIds;
       candidates = candidates.filter((c) => c.strategy !== null && only.has(c.strategy.id));
@@ -205,7 +229,14 @@ export class Decider {
 
     // A held offer was already given to this customer in the campaign's wave (only contacted members
     // get a hold): the strategy's own hold-out does not take it back on another channel.
-    const decided = picks.map((c) => ({ c, id: newDecisionId(), control: c.story === undefined && c.strategy !== null && inControlGroup(c.strategy.id, customer.id, c.strategy.controlShare) }));
+    const campaign = req.context?.campaign;
+    const decided = picks.map((c) => ({
+      c,
+      id: campaign?.decisionId ?? newDecisionId(),
+      control: campaign
+        ? inControlGroup(campaign.campaignId, customer.id, campaign.controlShare)
+        : c.story === undefined && c.strategy !== null && inControlGroup(c.strategy.id, customer.id, c.strategy.controlShare),
+    }));
     const toContact = decided.filter((d) => !d.control);
     const { granted } = toContact.length > 0 ? await this.policy.reserve(customer.id, req.channel, toContact.map((d) => d.id), at, policyOptions) : { granted: 0 };
     const contacted = new Set(toContact.slice(0, granted).map((d) => d.id));
@@ -234,7 +265,7 @@ export class Decider {
         features: c.features,
       };
     });
-    await scope.write(decisions.map((d) => toWrite(d, req.context?.trigger)));
+    await scope.write(decisions.map((d) => ({ ...toWrite(d, req.context?.trigger), ...(campaign ? { campaignId: campaign.campaignId, waveId: campaign.waveId, strategyVersion: campaign.strategyVersion } : {}) })));
     return decisions;
   }
 }
@@ -291,6 +322,17 @@ export function arbitrate(ranked: readonly ScoredCandidate[], limit: number, pro
     picks.push(c);
   }
   return picks;
+}
+
+/** The products of a strategy's offers, sorted (part of the inputs loader's key, so equal for every member). */
+function campaignProducts(snapshot: MarketingSnapshot, strategyId: string): string[] {
+  const strategy = snapshot.active.find((s) => s.id === strategyId);
+  const ids = new Set<string>();
+  for (const offerId of strategy?.offerIds ?? []) {
+    const offer = snapshot.offers.get(offerId);
+    if (offer) ids.add(offer.productId);
+  }
+  return [...ids].sort();
 }
 
 function newDecisionId(): string {

@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
   "PRODUCT_CANCELLED",
   "PROFILE_CHANGE",
   "SERVICE_COMPLETED",
+  "DELIVERY_RECEIPT",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -218,6 +219,15 @@ export const EVENT_CATALOGUE: Readonly<Record<EventType, EventTypeInfo>> = {
       service: text("服务类型", "What was done.", { required: true, values: SERVICE_KINDS }),
       channel: text("服务渠道", "Where it happened; ONSITE (a technician's visit) follows up in the app.", { values: ["STORE", "HOTLINE", "APP", "WEB", "WECHAT", "ONSITE"] }),
       orderId: text("工单", "The work order's id, for tracing.", { maxLength: 64 }),
+    },
+  },
+  DELIVERY_RECEIPT: {
+    label: "送达回执",
+    description: "A channel system's receipt for a campaign outbox message (SMS, APP, WECHAT): the decision is marked delivered, or failed with the reason. The first receipt of a decision stands.",
+    fields: {
+      decisionId: text("决策", "The decision the outbox message carried.", { required: true, maxLength: 200 }),
+      status: text("状态", "DELIVERED or FAILED.", { required: true, values: ["DELIVERED", "FAILED"] }),
+      reason: text("原因", "Why it failed.", { maxLength: 200 }),
     },
   },
   PROFILE_CHANGE: {

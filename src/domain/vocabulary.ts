@@ -99,7 +99,7 @@ export type MarketingStatus = (typeof MARKETING_STATUSES)[number];
  * takes effect only when another approves it. Kinds are what a change is to; the tag library and
  * campaigns add theirs.
  */
-export const CHANGE_KINDS = ["SEGMENT", "OFFER", "STRATEGY", "CONTACT_POLICY", "TAG"] as const;
+export const CHANGE_KINDS = ["SEGMENT", "OFFER", "STRATEGY", "CONTACT_POLICY", "TAG", "CAMPAIGN"] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /**

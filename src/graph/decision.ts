@@ -134,7 +134,7 @@ export function responseContactId(decisionId: string): string {
  * Contacts the gateway writes carry the extra label Decided, so the seeded history can be counted
  * apart from them from the count store.
  */
-export async function writeDecisions(graph: GraphSession, decisions: readonly DecisionWrite[]): Promise<void> {
+export async function writeDecisions(graph: Cypher, decisions: readonly DecisionWrite[]): Promise<void> {
   if (decisions.length === 0) return;
   await graph.write(
     `UNWIND $rows AS r
@@ -144,13 +144,13 @@ export async function writeDecisions(graph: GraphSession, decisions: readonly De
      CREATE (d:Decision {id: r.id, customerId: r.customerId, offerId: r.offerId, productId: r.productId, strategyId: r.strategyId,
        eventId: r.eventId, channel: r.channel, at: datetime(r.at), score: r.score, propensity: r.propensity, value: r.value, priority: r.priority,
        relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted,
-       strategyVersion: r.strategyVersion, offerVersion: r.offerVersion})
+       strategyVersion: r.strategyVersion, offerVersion: r.offerVersion, campaignId: r.campaignId, waveId: r.waveId})
      WITH d, r WHERE r.contacted
      MATCH (c:Customer {id: r.customerId}), (ch:Channel {code: r.channel}), (p:Product {id: r.productId})
      CREATE (c)-[:HAD]->(k:Contact:Decided {id: r.contactId, customerId: r.customerId, at: d.at, channel: r.channel, kind: 'OFFER_PRESENTED',
        summary: r.summary, outcome: null, productId: r.productId, decisionId: r.id})-[:VIA]->(ch),
        (k)-[:ABOUT]->(p)`,
-    { rows: decisions.map((d) => ({ ...d, strategyVersion: d.strategyVersion ?? null, offerVersion: d.offerVersion ?? null, at: d.at.toISOString(), contactId: presentedContactId(d.id) })) },
+    { rows: decisions.map((d) => ({ campaignId: null, waveId: null, ...d, strategyVersion: d.strategyVersion ?? null, offerVersion: d.offerVersion ?? null, at: d.at.toISOString(), contactId: presentedContactId(d.id) })) },
   );
 }
 

@@ -24,6 +24,8 @@ import { CustomerChangeFanOut } from "../segments/preview/changes";
 import { SegmentPreviews } from "../segments/preview/service";
 import { SegmentSnapshots, type SnapshotConfig } from "../marketing/snapshots/service";
 import { createContext, type Services } from "../server/context";
+import { CampaignService } from "../campaigns/service";
+import type { CampaignWiring } from "../campaigns/config";
 
 /** The services, the invalidation bus that keeps their caches in step across replicas, and the pub/sub connection both listen on. */
 export interface Wired extends Services {
@@ -49,6 +51,7 @@ export function wireServices(
   auditConfig: AuditConfig = DEFAULT_AUDIT,
   snapshotConfig: SnapshotConfig = {},
   tagJobsConfig: Partial<TagJobsConfig> = {},
+  campaignWiring: CampaignWiring = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
@@ -73,8 +76,11 @@ export function wireServices(
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
   const advice = new AdviceService(reference);
+  // Campaigns: the evaluation centre's CampaignHooks and the work-order pool (WorkOrderSink) are wired here at merge.
+  const { hooks: campaignHooks, sink: workOrders, ...campaignConfig } = campaignWiring;
+  const campaigns = new CampaignService(graph, redis, approvals, decisioning.decider, marketing.catalogue, segments, log, campaignConfig, campaignHooks, workOrders ?? null);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, campaigns } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,
@@ -89,6 +95,7 @@ export function wireServices(
     openScope: () => createContext(services, EVENT_PROCESSOR),
     changes: customerChanges,
     advice,
+    deliveryReceipts: (decisionId, status, reason, at) => campaigns.deliveryReceipt(decisionId, status, reason, at),
   });
   return services;
 }

@@ -73,6 +73,12 @@
  *                                        wave's response window; src/domain/campaigns.ts)
  *   campaigns:outbox:<channel>           a channel's outbox (stream: decisionId, customerId, campaignId, waveId, text),
  *                                        consumed by that channel's system, which answers with DELIVERY_RECEIPT events
+ *   campaigns:outboxed:{<waveId>}        decision ids of a wave already XADDed to its outbox (set, TTL 30 days): once per decision
+ *   campaigns:contacted:{<campaignId>}   decision ids a campaign with a volume cap contacted (set): the cap's atomic count
+ *   bull:campaigns:*                     the campaign scheduler's queue (BullMQ, src/campaigns/scheduler.ts): wave jobs
+ *                                        `wave-<waveId>` (the id is the one-at-a-time guarantee across replicas), the
+ *                                        job scheduler `campaigns-tick` (finds due waves every few seconds), BullMQ's
+ *                                        own lists, locks and events; prefix `<prefix>bull` as for snapshots
  *
  * Ids inside keys are wrapped in {} hash tags where a domain needs several keys of one customer in
  * one atomic script, so they land in one Redis Cluster slot.
@@ -153,5 +159,9 @@ export const keys = {
   campaigns: {
     story: (customerId: string): string => `campaigns:story:{${customerId}}`,
     outbox: (channel: string): string => `campaigns:outbox:${channel}`,
+    outboxed: (waveId: string): string => `campaigns:outboxed:{${waveId}}`,
+    contacted: (campaignId: string): string => `campaigns:contacted:{${campaignId}}`,
+    /** The scheduler's BullMQ queue name (prefix as keys.snapshotQueue.prefix). */
+    queue: (): string => "campaigns",
   },
 } as const;

@@ -22,6 +22,7 @@ import type { PlanAdviceResult } from "../advice/plan-advice";
 import type { ActiveStrategy } from "../marketing/catalogue";
 import type { Reason } from "../decisioning/explain";
 import { CHANNEL_CODES } from "../domain/vocabulary";
+import type { DeliveryStatus } from "../domain/campaigns";
 
 /** A desk update for a call that connected longer ago than this would arrive after the agent needed it. */
 const DESK_MAX_DELAY_MS = 2 * 60_000;
@@ -65,12 +66,19 @@ export class EventProcessor {
     private readonly changes: CustomerChangeApplier | null = null,
     /** Plan advice for PLAN_QUERY events; without it, plan-advice strategies fire nothing. */
     private readonly advice: AdviceService | null = null,
+    /** Records a channel's DELIVERY_RECEIPT on its campaign decision (src/campaigns/); without one, receipts change nothing. */
+    private readonly receipts: ((decisionId: string, status: DeliveryStatus, reason: string | null, at: Date) => Promise<unknown>) | null = null,
   ) {}
 
   /** `acceptedAt`: when the event stream took the event in. `request`: the batch's request scope (plan advice's batched reads). */
   async process(event: GatewayEvent, scope: DecisionScope, acceptedAt: Date, now: Date = new Date(), request?: RequestScope): Promise<PushDraft[]> {
     const ref: EventRef = { id: event.id, type: event.type, at: event.at, acceptedAt, summary: describeEvent(event.type, event.payload) };
     if (event.type === "HOTLINE_CALL_START") return this.desk(event, ref, scope, now);
+    if (event.type === "DELIVERY_RECEIPT") {
+      const reason = event.payload.reason === undefined || event.payload.reason === null ? null : String(event.payload.reason);
+      await this.receipts?.(String(event.payload.decisionId), event.payload.status as DeliveryStatus, reason, event.at);
+      return [];
+    }
     if (event.type === "HOTLINE_CALL_END") await this.calls.end(String(event.payload.agentId), event.customerId, callIdOf(event), event.at);
     if (this.changes && isCustomerChangeEvent(event.type)) {
       const applied = await this.changes.apply(event as GatewayEvent & { type: CustomerChangeEventType });

@@ -1,3 +1,4 @@
+import type { DeliveryStatus } from "../domain/campaigns";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
@@ -42,6 +43,8 @@ export interface RealtimeDeps {
   changes?: CustomerChanges;
   /** Plan advice for PLAN_QUERY events (plan-advice strategies); none: they fire nothing. */
   advice?: AdviceService;
+  /** Campaign delivery receipts (src/campaigns/service.ts deliveryReceipt). */
+  deliveryReceipts?: (decisionId: string, status: DeliveryStatus, reason: string | null, at: Date) => Promise<unknown>;
 }
 
 /**
@@ -61,7 +64,7 @@ export class RealtimeService {
     this.log = deps.log;
     this.stream = new EventStream(deps.redis, deps.pubsub);
     const applier = deps.changes ? new CustomerChangeApplier(deps.graph, deps.changes) : null;
-    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier, deps.advice ?? null);
+    const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier, deps.advice ?? null, deps.deliveryReceipts ?? null);
     this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
       retryAfterMs: deps.config.retryAfterMs,

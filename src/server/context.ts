@@ -18,6 +18,7 @@ import type { SegmentPreviews } from "../segments/preview/service";
 import type { SegmentSnapshots } from "../marketing/snapshots/service";
 import type { TagService } from "../tags/service";
 import type { TagJobs } from "../tags/jobs";
+import type { CampaignService } from "../campaigns/service";
 
 /** One service object per domain room: what resolvers may call. */
 export interface DomainServices {
@@ -35,6 +36,8 @@ export interface DomainServices {
   contactPolicyChanges: ContactPolicyChanges;
   decisioning: DecisioningService;
   advice: AdviceService;
+  /** Campaigns, their waves and the scheduler (src/campaigns/). */
+  campaigns: CampaignService;
   realtime: RealtimeService;
   /** The audit trail (ADMIN reads it); what a request read and changed is noted on its scope's `audit` collector. */
   auditTrail: AuditService;
@@ -83,6 +86,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     contactPolicyChanges: services.contactPolicyChanges,
     decisioning: services.decisioning,
     advice: services.advice,
+    campaigns: services.campaigns,
     realtime: services.realtime,
     auditTrail: services.auditTrail,
     ...(socket ? { socket } : {}),

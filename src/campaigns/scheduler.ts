@@ -1,0 +1,116 @@
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { dueWaves } from "../graph/campaigns";
+import { ServiceUnavailableError } from "../platform/errors";
+import { keys } from "../platform/keys";
+import type { Logger } from "../platform/logger";
+import type { Graph } from "../platform/neo4j";
+import { redisCall } from "../platform/redis";
+import type { CampaignConfig } from "./config";
+import type { WaveRunner } from "./waves";
+
+interface CampaignJob {
+  waveId?: string;
+}
+
+const TICK_SCHEDULER = "campaigns-tick";
+/** How long a shutdown waits for a running wave batch (the wave resumes elsewhere if cut). */
+const STOP_WAIT_MS = 5_000;
+
+/**
+ * The durable scheduler (BullMQ, like the tag jobs and snapshots): a job scheduler `campaigns-tick`
+ * runs a tick every `tickMs` on one replica; a tick reads the waves due by the injected clock and
+ * adds a job `wave-<waveId>` for each. BullMQ refuses a second job with an id that exists, so a wave
+ * is run by one replica at a time however many ticks saw it; the wave itself is resumable and
+ * idempotent (./waves.ts), so a job retried after an outage (exponential backoff) or taken over after
+ * its replica died (stalled-job recovery, `lockMs`) continues where the last commit left it.
+ * Finished wave jobs are removed, so a paused wave's job can be added again once it is resumed.
+ */
+export class CampaignScheduler {
+  private queue: Queue<CampaignJob> | null = null;
+  private worker: Worker<CampaignJob> | null = null;
+  private connections: Redis[] = [];
+  private readonly prefix: string;
+  /** The deployment (Redis key prefix) whose campaigns this scheduler runs. */
+  readonly deployment: string;
+  private stopped = false;
+
+  constructor(
+    private readonly graph: Graph,
+    private readonly redis: Redis,
+    private readonly runner: WaveRunner,
+    private readonly config: CampaignConfig,
+    private readonly log: Logger,
+  ) {
+    this.deployment = redis.options.keyPrefix ?? "";
+    this.prefix = keys.snapshotQueue.prefix(this.deployment);
+  }
+
+  private connection(blocking: boolean): Redis {
+    const c = this.redis.duplicate(blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
+    c.on("error", (err: Error) => this.log.warn({ err: err.message }, "campaign queue redis connection error"));
+    this.connections.push(c);
+    return c;
+  }
+
+  private jobs(): Queue<CampaignJob> {
+    if (this.stopped) throw new ServiceUnavailableError("redis", "the gateway is shutting down, so the campaign queue is closed", "stopped");
+    return (this.queue ??= new Queue<CampaignJob>(keys.campaigns.queue(), {
+      connection: this.connection(false),
+      prefix: this.prefix,
+      defaultJobOptions: { attempts: this.config.attempts, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: true, removeOnFail: true },
+    }));
+  }
+
+  /** Starts the worker and the tick's job scheduler (one however many replicas register it). */
+  start(): void {
+    this.stopped = false;
+    this.jobs();
+    if (!this.config.worker) return;
+    this.worker = new Worker<CampaignJob>(keys.campaigns.queue(), (job) => this.process(job), {
+      connection: this.connection(true),
+      prefix: this.prefix,
+      concurrency: 2,
+      lockDuration: this.config.lockMs,
+      stalledInterval: Math.max(1_000, Math.floor(this.config.lockMs / 2)),
+      maxStalledCount: 5,
+    });
+    this.worker.on("error", (err: Error) => this.log.warn({ err: err.message }, "campaign worker error"));
+    void redisCall(this.jobs().upsertJobScheduler(TICK_SCHEDULER, { every: this.config.tickMs }, { name: "tick", data: {} })).catch((error: unknown) =>
+      this.log.warn({ err: error instanceof Error ? error.message : String(error) }, "registering the campaign tick failed; waves start on launch, resume and the next start"),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const closing = Promise.allSettled([this.worker?.close(), this.queue?.close()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+    this.worker = null;
+    this.queue = null;
+    for (const c of this.connections) c.disconnect();
+    this.connections = [];
+  }
+
+  /**
+   * Queues a job for every wave due by the clock (tests call it after moving the clock; the tick
+   * job calls it every `tickMs`). Returns the ids of the waves found due.
+   */
+  async tick(): Promise<string[]> {
+    const due = await dueWaves(this.graph.backgroundSession(30_000), this.config.clock.now(), this.deployment);
+    const queue = this.jobs();
+    for (const w of due) await redisCall(queue.add("wave", { waveId: w.waveId }, { jobId: `wave-${w.waveId}` }));
+    return due.map((w) => w.waveId);
+  }
+
+  private async process(job: Job<CampaignJob>): Promise<void> {
+    if (job.name === "tick") {
+      await this.tick();
+      return;
+    }
+    const waveId = job.data.waveId;
+    if (!waveId) return;
+    await this.runner.run(waveId, (done, total) => job.updateProgress(total === 0 ? 1 : done / total));
+  }
+}
