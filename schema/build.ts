@@ -13,6 +13,7 @@ import { SessionResolver } from "../resolvers/session.resolver";
 import { ChangeTagResolver, SegmentTagsResolver, TagLibraryResolver, TagRunResolver, TagVersionRuleResolver } from "../resolvers/tag.resolver";
 import { SegmentPreviewResolver } from "../resolvers/segment.resolver";
 import { SegmentSnapshotResolver, SegmentSnapshotsResolver } from "../resolvers/snapshot.resolver";
+import { WorkOrderResolver } from "../resolvers/work-order.resolver";
 // Last: type-graphql emits types in the order their classes load, so the approval types come after
 // the rest, and the audit trail after the operations it records.
 import { ChangeResolver } from "../resolvers/approval.resolver";
@@ -24,7 +25,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      SegmentTagsResolver, TagLibraryResolver, TagVersionRuleResolver, TagRunResolver, SegmentPreviewResolver, SegmentSnapshotResolver, SegmentSnapshotsResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
+      SegmentTagsResolver, TagLibraryResolver, TagVersionRuleResolver, TagRunResolver, SegmentPreviewResolver, SegmentSnapshotResolver, SegmentSnapshotsResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, WorkOrderResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
       AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,

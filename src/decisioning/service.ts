@@ -28,6 +28,11 @@ export class DecisioningService {
   readonly writer: DecisionWriter;
   readonly decider: Decider;
   readonly once: DecideOnce;
+  /**
+   * Who holds a work order for a decision (src/campaigns/work-orders.ts, set at wiring: the pool sits
+   * above this room): an agent answers the decision of an order it holds. None: no agent does.
+   */
+  workOrderHolders: { holds(agentId: string, decisionId: string): Promise<boolean> } | null = null;
 
   constructor(
     graph: Graph,
@@ -128,6 +133,7 @@ export class DecisioningService {
         authorize: async ({ record, regionId }) => {
           const why = await respondDenial(scope.principal, { id: record.id, customerId: record.customerId, channel: record.channel, regionId }, (agentId, customerId) =>
             calls ? calls.talkedTo(agentId, customerId) : Promise.resolve(false),
+          (agentId, id) => (this.workOrderHolders ? this.workOrderHolders.holds(agentId, id) : Promise.resolve(false)),
           );
           if (why) throw new ForbiddenError(why);
         },

@@ -6,6 +6,7 @@ import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import { wireServices } from "./wiring";
 import type { SnapshotConfig } from "../marketing/snapshots/service";
+import type { WorkOrderConfig } from "../campaigns/work-orders";
 import { TokenVerifier, type AuthConfig } from "../auth/tokens";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
@@ -35,6 +36,8 @@ export async function openApp(opts: {
     segmentIndexOnStart?: boolean;
     /** Segment snapshots: the worker, and (tests) a short schedule interval. */
     snapshots?: SnapshotConfig;
+    /** The work-order pool: claim hold of overdue orders, sweep interval, whether this replica runs the sweep. */
+    workOrders?: Partial<WorkOrderConfig>;
   };
   log: Logger;
 }): Promise<App> {
@@ -42,7 +45,7 @@ export async function openApp(opts: {
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig);
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.workOrders ?? {});
   const { realtime, pubsub, sessions, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
@@ -64,6 +67,7 @@ export async function openApp(opts: {
     services.tags.start();
     if (tagWorker) services.tagJobs.start();
     services.snapshots.start();
+    services.workOrderSweep.start();
     auditTrail.start();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
@@ -77,6 +81,7 @@ export async function openApp(opts: {
           await services.tagJobs.stop();
           await realtime.stop();
           await services.snapshots.stop();
+          await services.workOrderSweep.stop();
           // After the last request: what it noted is on the stream (or held, and tried once more).
           await auditTrail.stop();
           sessions.stop();
@@ -87,6 +92,7 @@ export async function openApp(opts: {
     };
   } catch (error) {
     await services.tagJobs.stop();
+    await services.workOrderSweep.stop();
     sessions.stop();
     pubsub.close();
     redis.disconnect();

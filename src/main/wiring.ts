@@ -24,6 +24,8 @@ import { CustomerChangeFanOut } from "../segments/preview/changes";
 import { SegmentPreviews } from "../segments/preview/service";
 import { SegmentSnapshots, type SnapshotConfig } from "../marketing/snapshots/service";
 import { createContext, type Services } from "../server/context";
+import { DEFAULT_WORK_ORDERS, WorkOrderService, type WorkOrderConfig } from "../campaigns/work-orders";
+import { WorkOrderSweep } from "../campaigns/work-order-sweep";
 
 /** The services, the invalidation bus that keeps their caches in step across replicas, and the pub/sub connection both listen on. */
 export interface Wired extends Services {
@@ -32,6 +34,8 @@ export interface Wired extends Services {
   pubsub: PubSub;
   /** Everyone told that customers changed (an offer accepted, a change event applied): the segment index, and whatever else is added. */
   customerChanges: CustomerChangeFanOut;
+  /** Returns lapsed work-order claims to the pool (started with the gateway, src/main/app.ts). */
+  workOrderSweep: WorkOrderSweep;
 }
 
 /**
@@ -49,6 +53,7 @@ export function wireServices(
   auditConfig: AuditConfig = DEFAULT_AUDIT,
   snapshotConfig: SnapshotConfig = {},
   tagJobsConfig: Partial<TagJobsConfig> = {},
+  workOrderConfig: Partial<WorkOrderConfig> = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
@@ -73,8 +78,12 @@ export function wireServices(
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
   const advice = new AdviceService(reference);
+  const workOrders = new WorkOrderService(graph, reference, marketing, decisioning, calls, customerChanges, auditTrail, { ...DEFAULT_WORK_ORDERS, ...workOrderConfig });
+  // An agent answers the decision of a work order it holds (respondDenial): the pool sits above decisioning, so it is handed down here.
+  decisioning.workOrderHolders = workOrders;
+  const workOrderSweep = new WorkOrderSweep(graph, redis, workOrders, auditTrail, log);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, workOrders, workOrderSweep } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -18,6 +18,7 @@ import type { SegmentPreviews } from "../segments/preview/service";
 import type { SegmentSnapshots } from "../marketing/snapshots/service";
 import type { TagService } from "../tags/service";
 import type { TagJobs } from "../tags/jobs";
+import type { WorkOrderService } from "../campaigns/work-orders";
 
 /** One service object per domain room: what resolvers may call. */
 export interface DomainServices {
@@ -35,6 +36,8 @@ export interface DomainServices {
   contactPolicyChanges: ContactPolicyChanges;
   decisioning: DecisioningService;
   advice: AdviceService;
+  /** The work-order pool and agents' interactions (src/campaigns/work-orders.ts). */
+  workOrders: WorkOrderService;
   realtime: RealtimeService;
   /** The audit trail (ADMIN reads it); what a request read and changed is noted on its scope's `audit` collector. */
   auditTrail: AuditService;
@@ -83,6 +86,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     contactPolicyChanges: services.contactPolicyChanges,
     decisioning: services.decisioning,
     advice: services.advice,
+    workOrders: services.workOrders,
     realtime: services.realtime,
     auditTrail: services.auditTrail,
     ...(socket ? { socket } : {}),

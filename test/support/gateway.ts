@@ -4,6 +4,7 @@ import { openApp, type App } from "../../src/main/app";
 import type { AuditConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
+import type { WorkOrderConfig } from "../../src/campaigns/work-orders";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
 import { operatorToken, TEST_AUTH_SECRET } from "./auth";
@@ -31,11 +32,13 @@ export async function startTestGateway(
     production: boolean;
     segmentIndexOnStart: boolean;
     snapshots: SnapshotConfig;
+    /** The work-order pool's tuning (sweep interval, overdue hold). */
+    workOrders: Partial<WorkOrderConfig>;
     /** Rule-tag jobs' tuning, and `worker: false` for a replica that runs none. */
     tagJobs: Partial<TagJobsConfig> & { worker?: boolean };
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, workOrders, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -55,6 +58,7 @@ export async function startTestGateway(
       // would cost the suite a build per file; the files that preview start it (or a preview does).
       segmentIndexOnStart: segmentIndexOnStart ?? false,
       ...(snapshots ? { snapshots } : {}),
+      ...(workOrders ? { workOrders } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
