@@ -238,6 +238,48 @@ describe("work orders", () => {
     assert.ok(members.length >= 1);
   });
 
+  test("WorkOrderPool.open (what a campaign wave calls): one order per decision however often a batch is repeated, with its team", async () => {
+    const [call, store] = [await decided("OUTBOUND_CALL"), await decided("STORE")];
+    const due = new Date(Date.now() + 4 * HOUR).toISOString();
+    const requests = [
+      { decisionId: call.decision.id, customerId: call.customerId, regionId: call.regionId, kind: "OUTBOUND_CALL" as const, campaignId: "CPTEST", waveId: "WVTEST2", offerId: call.decision.offer.id, script: "您好，这里是10086", dueAt: due },
+      { decisionId: store.decision.id, customerId: store.customerId, regionId: store.regionId, kind: "ACCOUNT_MANAGER" as const, campaignId: "CPTEST", waveId: "WVTEST2", offerId: store.decision.offer.id, script: "客户经理回访", dueAt: due },
+    ];
+    const pool = gw.app.services.workOrders.pool;
+    await Promise.all([pool.open(requests), pool.open(requests)]);
+    await pool.open(requests);
+    const graph = testGraph();
+    const rows = await graph.session().read<{ decisionId: string; n: number; team: string; campaignId: string; status: string }>(
+      "UNWIND $ids AS id MATCH (w:WorkOrder {decisionId: id}) RETURN id AS decisionId, count(w) AS n, collect(w.team)[0] AS team, collect(w.campaignId)[0] AS campaignId, collect(w.status)[0] AS status",
+      { ids: requests.map((r) => r.decisionId) },
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.decisionId, Number(r.n), r.team, r.campaignId, r.status]).sort(),
+      [
+        [call.decision.id, 1, "OUTBOUND", "CPTEST", "OPEN"],
+        [store.decision.id, 1, "ACCOUNT_MANAGER", "CPTEST", "OPEN"],
+      ].sort(),
+    );
+    const manager = await agent([store.regionId], ["ACCOUNT_MANAGER"]);
+    const listed = dataOf(await gw.request(WorkOrdersDocument, { kind: "ACCOUNT_MANAGER", first: 100 }, manager)).workOrders.edges.map((e) => e.node);
+    assert.ok(listed.some((o) => o.decisionId === store.decision.id && o.waveId === "WVTEST2"), "an account manager of the region sees the wave's order");
+  });
+
+  test("recordInteraction: a desk agent for its caller, a SERVICE for its regions; anyone else FORBIDDEN and nothing written", async () => {
+    const { customerId, regionId } = await decided("STORE");
+    const desk = await agent([otherCity(regionId)], [], "wo-desk");
+    const input = { customerId, kind: "CONSULTATION" as const, channel: "HOTLINE" as const, summary: "咨询5G套餐资费" };
+    assert.equal(codeOf(await gw.request(RecordInteractionDocument, { input }, desk)), "FORBIDDEN", "no call with the customer yet");
+    await gw.app.services.customers.calls?.start({ agentId: "wo-desk", customerId, msisdn: "13800000000", callId: "wo-call-1", startedAt: new Date() });
+    assert.equal(dataOf(await gw.request(RecordInteractionDocument, { input }, desk)).recordInteraction.kind, "CONSULTATION", "the caller's agent records, whatever region");
+    const service = await tokenFor({ sub: "wo-store-system", roles: ["SERVICE"], regions: [regionId] });
+    dataOf(await gw.request(RecordInteractionDocument, { input: { ...input, kind: "NOTE", channel: "STORE", summary: "到店办理咨询" } }, service));
+    const elsewhere = await tokenFor({ sub: "wo-other-system", roles: ["SERVICE"], regions: [otherCity(regionId)] });
+    assert.equal(codeOf(await gw.request(RecordInteractionDocument, { input }, elsewhere)), "FORBIDDEN");
+    const recorded = dataOf(await gw.request(TrajectoryDocument, { id: customerId, first: 10 })).customer?.contacts.edges.filter((e) => ["咨询5G套餐资费", "到店办理咨询"].includes(e.node.summary)) ?? [];
+    assert.deepEqual(recorded.map((e) => e.node.kind).sort(), ["CONSULTATION", "NOTE"], "the two allowed interactions, nothing from the refused ones");
+  });
+
   test("bad input: unknown ids, wrong kinds, a past due time, an overlong summary, a non-agent claiming", async () => {
     const { customerId, regionId, decision } = await decided("OUTBOUND_CALL");
     const soon = new Date(Date.now() + HOUR).toISOString();
