@@ -52,7 +52,7 @@ export class DecisionResolver {
 
   @Mutation(() => Decision, {
     description:
-      "Records how the customer answered a decision. Idempotent: the same outcome again returns the decision unchanged; a different one is BAD_USER_INPUT. ACCEPTED subscribes the customer to the product. Only for whoever the decision was made with (an APP its customer's, an AGENT HOTLINE decisions of its callers of the last 24 h, a SERVICE its regions'); anyone else is FORBIDDEN and nothing is recorded.",
+      "Records how the customer answered a decision. Idempotent: the same outcome again returns the decision unchanged; a different one is BAD_USER_INPUT. ACCEPTED subscribes the customer to the product. Only for whoever the decision was made with (an APP its customer's, an AGENT HOTLINE decisions of its callers of the last 24 h and the decision of a work order it holds, a SERVICE its regions'); anyone else is FORBIDDEN and nothing is recorded.",
   })
   async respondToOffer(
     @Arg("decisionId", () => ID) decisionId: string,

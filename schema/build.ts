@@ -14,6 +14,7 @@ import { ChangeTagResolver, SegmentTagsResolver, TagLibraryResolver, TagRunResol
 import { SegmentPreviewResolver } from "../resolvers/segment.resolver";
 import { SegmentSnapshotResolver, SegmentSnapshotsResolver } from "../resolvers/snapshot.resolver";
 import { CampaignResolver, WaveResolver } from "../resolvers/campaign.resolver";
+import { WorkOrderResolver } from "../resolvers/work-order.resolver";
 // Last: type-graphql emits types in the order their classes load, so the approval types come after
 // the rest, and the audit trail after the operations it records.
 import { ChangeResolver } from "../resolvers/approval.resolver";
@@ -25,7 +26,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
-      SegmentTagsResolver, TagLibraryResolver, TagVersionRuleResolver, TagRunResolver, SegmentPreviewResolver, SegmentSnapshotResolver, SegmentSnapshotsResolver, CampaignResolver, WaveResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
+      SegmentTagsResolver, TagLibraryResolver, TagVersionRuleResolver, TagRunResolver, SegmentPreviewResolver, SegmentSnapshotResolver, SegmentSnapshotsResolver, CampaignResolver, WaveResolver, WorkOrderResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
       AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,

@@ -150,7 +150,7 @@ describe("reads of personal data", () => {
 
     // Tokens carry no pii:read yet; the unmasking path is checked through the same schema and context factory.
     const schema = auditPersonalReads(await buildGatewaySchema());
-    const principal: Principal = { id: who("pii"), roles: new Set(["AGENT"]), regions: ["R33"], agentId: null, customerId: null, expiresAt: null, permissions: new Set(["pii:read"]) };
+    const principal: Principal = { id: who("pii"), roles: new Set(["AGENT"]), regions: ["R33"], agentId: null, teams: [], customerId: null, expiresAt: null, permissions: new Set(["pii:read"]) };
     const ctx = createContext(gw.app.services, principal);
     const result = await execute({ schema, document: parse(`{ customer(id: "C0000044") { msisdn name } }`), contextValue: ctx });
     assert.equal(result.errors, undefined);

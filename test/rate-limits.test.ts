@@ -137,7 +137,7 @@ describe("rate-limit settings", () => {
     assert.throws(() => new RateLimits(redis, { ROOT: { reads: 1, decisions: 1, mutations: 1 } }, createLogger("t", "silent")), /names role "ROOT"/);
     const limits = new RateLimits(redis, { AGENT: { reads: 1, decisions: 2, mutations: 3 } }, createLogger("t", "silent"));
     // A person holding several roles gets the most generous of each.
-    const both = { id: "x", roles: new Set(["AGENT", "MARKETER"] as const), regions: [], agentId: null, customerId: null, expiresAt: null, permissions: new Set<string>() };
+    const both = { id: "x", roles: new Set(["AGENT", "MARKETER"] as const), regions: [], agentId: null, teams: [], customerId: null, expiresAt: null, permissions: new Set<string>() };
     assert.deepEqual(limits.allowance(both), { reads: DEFAULT_RATE_LIMITS.MARKETER.reads, decisions: 2, mutations: DEFAULT_RATE_LIMITS.MARKETER.mutations });
   });
 });

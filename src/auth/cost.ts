@@ -54,6 +54,7 @@ const SIZED: Readonly<Record<string, (args: Record<string, unknown>) => number>>
   "Query.nextBestOffers": (a) => num(a.limit),
   "Customer.nextBestOffers": (a) => num(a.limit),
   "SegmentPreview.sample": (a) => num(a.first),
+  "Query.workOrders": (a) => num(a.first),
 };
 
 /**

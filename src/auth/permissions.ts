@@ -85,6 +85,18 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Query.auditTrail": { purpose: "Who read whose personal data, and who changed what: proposals, decisions and what approvals applied (before and after).", roles: { ADMIN: true } },
   "Mutation.setContactPolicy": { purpose: "Propose a change to caps, quiet hours and channel priority (another ADMIN approves).", roles: { ADMIN: true } },
   "Mutation.respondToOffer": { purpose: "Record how the customer answered a decision.", roles: { AGENT: true, APP: true, SERVICE: true } },
+  "Query.workOrders": {
+    purpose: "The work-order pool: an AGENT its teams' open orders in its regions and its own; MARKETER, ADMIN, SERVICE every order of their regions.",
+    roles: { AGENT: true, MARKETER: true, ADMIN: true, SERVICE: true },
+  },
+  "Query.workOrder": { purpose: "One work order with its script, masked customer, decision and offer (same visibility as workOrders).", roles: { AGENT: true, MARKETER: true, ADMIN: true, SERVICE: true } },
+  "Mutation.dispatchWorkOrder": { purpose: "Dispatch a work order for a presented OUTBOUND_CALL or STORE decision (a store manager's follow-up).", roles: { MARKETER: true, ADMIN: true, SERVICE: true } },
+  "Mutation.claimWorkOrder": { purpose: "Claim an open work order of one's teams in one's regions, until its due time.", roles: { AGENT: true } },
+  "Mutation.reportWorkOrder": { purpose: "The claimer's feedback: ACCEPTED/DECLINED answer the decision (as respondToOffer), REACHED, NOT_REACHED, CALL_BACK.", roles: { AGENT: true } },
+  "Mutation.recordInteraction": {
+    purpose: "Record a consultation, complaint or note in a customer's trajectory (an AGENT for its callers and work-order customers; a SERVICE its regions').",
+    roles: { AGENT: true, SERVICE: true },
+  },
   "Mutation.createStrategy": { purpose: "Propose a strategy (an APPROVER approves).", roles: { MARKETER: true } },
   "Mutation.updateStrategy": { purpose: "Propose a change to a strategy.", roles: { MARKETER: true } },
   "Mutation.retireStrategy": { purpose: "Propose retiring a strategy.", roles: { MARKETER: true } },

@@ -1,3 +1,5 @@
+import type { Team } from "../domain/campaigns";
+
 /**
  * Who is asking. Built once per HTTP request or WebSocket connection from its bearer token
  * (./tokens.ts) and carried in every request scope, so policy has one seam: resolvers and
@@ -15,8 +17,10 @@ export interface Principal {
   roles: ReadonlySet<Role>;
   /** Region ids (city or district) an AGENT or SERVICE works in; empty: no region scope given. */
   regions: readonly string[];
-  /** The agent id an AGENT's desk subscribes under (deskFeed). */
+  /** The agent id an AGENT's desk subscribes under (deskFeed), and the holder of the work orders it claims. */
   agentId: string | null;
+  /** The work-order teams an AGENT works in (OUTBOUND, STORE, ACCOUNT_MANAGER; the `teams` claim); empty: it sees no work order (deny by default). */
+  teams: readonly Team[];
   /** The customer an APP token acts for. */
   customerId: string | null;
   /** When the token stops being valid; null for the gateway's own principals. */
@@ -27,7 +31,7 @@ export interface Principal {
 
 const NONE: ReadonlySet<never> = new Set<never>();
 
-export const ANONYMOUS: Principal = Object.freeze({ id: "anonymous", roles: NONE, regions: [], agentId: null, customerId: null, expiresAt: null, permissions: NONE });
+export const ANONYMOUS: Principal = Object.freeze({ id: "anonymous", roles: NONE, regions: [], agentId: null, teams: [], customerId: null, expiresAt: null, permissions: NONE });
 
 /**
  * The gateway itself, deciding for an event it consumed from the stream. System principals (ids
@@ -39,6 +43,7 @@ export const EVENT_PROCESSOR: Principal = Object.freeze({
   roles: NONE,
   regions: [],
   agentId: null,
+  teams: [],
   customerId: null,
   expiresAt: null,
   permissions: NONE,

@@ -132,10 +132,16 @@ export interface AnsweredDecision {
  * Whether the principal may answer this decision (respondToOffer), null when it may, else why
  * not. An APP answers its own customer's decisions; an AGENT, decisions made on HOTLINE for
  * customers it talked to on a call (current or recent: `talkedTo` reads the agent's call record,
- * only when it is needed); a SERVICE (the SMS gateway reporting clicks), decisions of customers in
- * its regions.
+ * only when it is needed), and the decision of a work order it holds (claimed and not past due:
+ * `holdsOrder`, src/campaigns/work-orders.ts; the outbound caller or store clerk the order sent);
+ * a SERVICE (the SMS gateway reporting clicks), decisions of customers in its regions.
  */
-export async function respondDenial(p: Principal, d: AnsweredDecision, talkedTo: (agentId: string, customerId: string) => Promise<boolean>): Promise<string | null> {
+export async function respondDenial(
+  p: Principal,
+  d: AnsweredDecision,
+  talkedTo: (agentId: string, customerId: string) => Promise<boolean>,
+  holdsOrder: (agentId: string, decisionId: string) => Promise<boolean> = () => Promise.resolve(false),
+): Promise<string | null> {
   const reasons: string[] = [];
   if (p.roles.has("APP")) {
     if (p.customerId === d.customerId) return null;
@@ -147,10 +153,11 @@ export async function respondDenial(p: Principal, d: AnsweredDecision, talkedTo:
   }
   if (p.roles.has("AGENT")) {
     if (d.channel === "HOTLINE" && p.agentId !== null && (await talkedTo(p.agentId, d.customerId))) return null;
+    if (d.channel !== "HOTLINE" && p.agentId !== null && (await holdsOrder(p.agentId, d.id))) return null;
     reasons.push(
       d.channel === "HOTLINE"
         ? `an AGENT token answers decisions of customers it talked to on a call (HOTLINE_CALL_START naming agent ${p.agentId ?? "(none)"}) in the last 24 hours only`
-        : `an AGENT token answers decisions made on HOTLINE only (this one was made on ${d.channel})`,
+        : `an AGENT token answers decisions made on HOTLINE, or the decision of a work order it holds (claimWorkOrder; agent ${p.agentId ?? "(none)"} holds none for this one)`,
     );
   }
   return `Decision ${d.id} is not yours to answer: ${reasons.join("; ") || "this token's roles answer no decisions"}. Nothing was recorded.`;

@@ -1,5 +1,6 @@
 import type * as JoseModule from "jose" with { "resolution-mode": "import" };
 import { UnauthenticatedError } from "../platform/errors";
+import { TEAMS, type Team } from "../domain/campaigns";
 import { isRole, MAX_SUBJECT_LENGTH, type Principal, type Role } from "./principal";
 
 /**
@@ -9,7 +10,8 @@ import { isRole, MAX_SUBJECT_LENGTH, type Principal, type Role } from "./princip
  * module; this CommonJS build loads it with `import()`, once.
  *
  * Claims: `sub` (who), `role` or `roles` (ROLES), `regions` (province, city or district ids an
- * AGENT or SERVICE works in), `agentId` (AGENT), `customerId` (APP; defaults to `sub`),
+ * AGENT or SERVICE works in), `agentId` (AGENT), `teams` (AGENT: the work-order teams it works
+ * in, OUTBOUND, STORE, ACCOUNT_MANAGER; none: no work orders), `customerId` (APP; defaults to `sub`),
  * `permissions` (grants beyond the role, see {@link PERMISSION_NAMES}), `exp` (required).
  */
 
@@ -34,6 +36,8 @@ export interface TokenClaims {
   roles: readonly Role[];
   regions?: readonly string[];
   agentId?: string;
+  /** Work-order teams (AGENT): OUTBOUND, STORE, ACCOUNT_MANAGER. */
+  teams?: readonly Team[];
   customerId?: string;
   permissions?: readonly string[];
 }
@@ -126,6 +130,9 @@ function principalOf(payload: Record<string, unknown>): Principal {
     throw new UnauthenticatedError(`The token names no role the gateway knows (give "role": one of AGENT, APP, MARKETER, APPROVER, SERVICE, ADMIN).`);
   }
   const regions = Array.isArray(payload.regions) ? payload.regions.filter((r): r is string => typeof r === "string" && REGION_ID.test(r)) : [];
+  const teamNames: readonly string[] = TEAMS;
+  // Unknown team names are dropped, as unknown regions are: a token grants no more than it names correctly.
+  const teams = Array.isArray(payload.teams) ? [...new Set(payload.teams.filter((t): t is Team => typeof t === "string" && teamNames.includes(t)))] : [];
   const known: readonly string[] = PERMISSION_NAMES;
   const permissions = Array.isArray(payload.permissions) ? payload.permissions.filter((p): p is string => typeof p === "string" && known.includes(p)) : [];
   const exp = typeof payload.exp === "number" ? new Date(payload.exp * 1000) : null;
@@ -134,6 +141,7 @@ function principalOf(payload: Record<string, unknown>): Principal {
     roles: new Set(roles),
     regions,
     agentId: typeof payload.agentId === "string" ? payload.agentId : null,
+    teams,
     customerId: typeof payload.customerId === "string" ? payload.customerId : roles.includes("APP") ? sub : null,
     expiresAt: exp,
     permissions: new Set(permissions),

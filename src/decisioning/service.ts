@@ -34,6 +34,11 @@ export class DecisioningService {
   readonly story: StoryHolds;
   /** Per request: its decisions' story-hold reads go in one MGET (no cache: a hold may be released mid-request). */
   private readonly holdLoaders = new WeakMap<RequestScope, DataLoader<string, StoryHold | null>>();
+  /**
+   * Who holds a work order for a decision (src/campaigns/work-orders.ts, set at wiring: the pool sits
+   * above this room): an agent answers the decision of an order it holds. None: no agent does.
+   */
+  workOrderHolders: { holds(agentId: string, decisionId: string): Promise<boolean> } | null = null;
 
   constructor(
     graph: Graph,
@@ -145,6 +150,7 @@ export class DecisioningService {
         authorize: async ({ record, regionId }) => {
           const why = await respondDenial(scope.principal, { id: record.id, customerId: record.customerId, channel: record.channel, regionId }, (agentId, customerId) =>
             calls ? calls.talkedTo(agentId, customerId) : Promise.resolve(false),
+          (agentId, id) => (this.workOrderHolders ? this.workOrderHolders.holds(agentId, id) : Promise.resolve(false)),
           );
           if (why) throw new ForbiddenError(why);
         },

@@ -93,3 +93,13 @@ export interface CampaignHooks {
   /** The campaign finished: its evaluation report is produced. */
   campaignFinished(campaignId: string): Promise<void>;
 }
+
+/**
+ * The teams that work the pool (a token's `teams` claim, src/auth/tokens.ts): each work-order kind
+ * is one team's. An agent sees and claims only its teams' orders, in the districts its regions cover.
+ */
+export const TEAMS = ["OUTBOUND", "STORE", "ACCOUNT_MANAGER"] as const;
+export type Team = (typeof TEAMS)[number];
+
+/** Which team works an order of each kind. */
+export const WORK_ORDER_TEAM: Readonly<Record<WorkOrderKind, Team>> = Object.freeze({ OUTBOUND_CALL: "OUTBOUND", STORE_VISIT: "STORE", ACCOUNT_MANAGER: "ACCOUNT_MANAGER" });

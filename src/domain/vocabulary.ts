@@ -36,6 +36,7 @@ export const CONTACT_KINDS = [
   "COMPLAINT",
   "OFFER_PRESENTED",
   "OFFER_RESPONSE", // the customer answered an offer; `outcome` says how
+  "NOTE", // an agent's note (recordInteraction), or a work order's call that reached the customer without an answer
 ] as const;
 export type ContactKind = (typeof CONTACT_KINDS)[number];
 

@@ -7,6 +7,7 @@ import type { Graph, GraphSession } from "../platform/neo4j";
 import { AUDIT_CUSTOMER_INDEX } from "./audit";
 import { CONTACT_TRAJECTORY_INDEX, INDICATOR_SEARCH_INDEX } from "./model";
 import { SEGMENT_SCHEMA } from "./segments";
+import { WORK_ORDER_SCHEMA } from "./work-orders";
 
 /**
  * The audit trail's (./audit.ts): written by gateways from their first request, so each gateway's
@@ -98,6 +99,8 @@ export const SCHEMA: readonly string[] = [
   "CREATE RANGE INDEX group_kind IF NOT EXISTS FOR (g:Group) ON (g.kind)",
   "CREATE RANGE INDEX region_level IF NOT EXISTS FOR (r:Region) ON (r.level)",
   ...AUDIT_SCHEMA,
+  // The work-order pool (./work-orders.ts; the pool also makes sure of them on a graph seeded before).
+  ...WORK_ORDER_SCHEMA,
 ];
 
 /** Creates every constraint and index the gateway relies on and waits until they are online. */

@@ -7,6 +7,7 @@ import type { Logger } from "../platform/logger";
 import { wireServices } from "./wiring";
 import type { SnapshotConfig } from "../marketing/snapshots/service";
 import type { CampaignWiring } from "../campaigns/config";
+import type { WorkOrderConfig } from "../campaigns/work-orders";
 import { TokenVerifier, type AuthConfig } from "../auth/tokens";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
@@ -38,6 +39,8 @@ export async function openApp(opts: {
     snapshots?: SnapshotConfig;
     /** Campaigns: the scheduler's clock and tuning (tests move the clock). */
     campaigns?: CampaignWiring;
+    /** The work-order pool: claim hold of overdue orders, sweep interval, whether this replica runs the sweep. */
+    workOrders?: Partial<WorkOrderConfig>;
   };
   log: Logger;
 }): Promise<App> {
@@ -45,7 +48,7 @@ export async function openApp(opts: {
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {});
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {});
   const { realtime, pubsub, sessions, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
@@ -68,6 +71,7 @@ export async function openApp(opts: {
     if (tagWorker) services.tagJobs.start();
     services.snapshots.start();
     services.campaigns.start();
+    services.workOrderSweep.start();
     auditTrail.start();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
@@ -82,6 +86,7 @@ export async function openApp(opts: {
           await realtime.stop();
           await services.snapshots.stop();
           await services.campaigns.stop();
+          await services.workOrderSweep.stop();
           // After the last request: what it noted is on the stream (or held, and tried once more).
           await auditTrail.stop();
           sessions.stop();
@@ -92,6 +97,8 @@ export async function openApp(opts: {
     };
   } catch (error) {
     await services.tagJobs.stop();
+    await services.campaigns.stop();
+    await services.workOrderSweep.stop();
     sessions.stop();
     pubsub.close();
     redis.disconnect();

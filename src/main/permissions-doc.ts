@@ -186,7 +186,7 @@ turns a seek into a scan, and a customer outside the scope comes back as its id 
 
 | role | customers it reads | whole name and MSISDN | decisions it answers (\`respondToOffer\`) |
 | --- | --- | --- | --- |
-| AGENT | its regions' (\`regions\` claim; a city R3301 holds its districts R3301xx, the province R33 everything) and the caller of its current call, whatever region | its current caller's; everyone's with \`pii:read\` | those made on HOTLINE for a customer it talked to on a call in the last 24 hours |
+| AGENT | its regions' (\`regions\` claim; a city R3301 holds its districts R3301xx, the province R33 everything) and the caller of its current call, whatever region | its current caller's; everyone's with \`pii:read\` | those made on HOTLINE for a customer it talked to on a call in the last 24 hours, and the decision of a work order it holds (claimed, not past due) |
 | APP | its own customer | its own customer's | its own customer's |
 | SERVICE | its regions' (pushes: \`liveOffers\`, \`offerFeed\`) | with \`pii:read\` | its regions' customers' (the SMS gateway reports clicks) |
 | MARKETER | every customer | nobody's, even with \`pii:read\` | none |
@@ -194,6 +194,8 @@ turns a seek into a scan, and a customer outside the scope comes back as its id 
 
 A principal holding several roles gets the union. An AGENT or SERVICE token without regions reads
 no customer by region (deny by default). \`pii:read\` is a token claim (\`"permissions": ["pii:read"]\`).
+Work orders (\`workOrders\`, \`claimWorkOrder\`): an AGENT sees and claims the OPEN orders of its teams
+(\`teams\` claim: OUTBOUND, STORE, ACCOUNT_MANAGER; none, no orders) in its regions, and its own.
 Masked: \`138****5678\`, \`张*\`.
 
 - **Outside the scope, reads are FORBIDDEN, not null.** \`customer(id)\`, \`decision(id)\` and

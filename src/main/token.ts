@@ -1,13 +1,14 @@
 import { MAX_TOKEN_TTL_S, mintToken, type TokenClaims } from "../auth/tokens";
 import { isRole, ROLES } from "../auth/principal";
+import { TEAMS, type Team } from "../domain/campaigns";
 import { demoClaims, readDevSecret } from "./dev-auth";
 
 /**
- * `npm run token -- --role ROLE [--region ID ...] [--agent ID] [--customer ID] [--permission pii:read] [--ttl 8h]`: a bearer
+ * `npm run token -- --role ROLE [--region ID ...] [--agent ID] [--team OUTBOUND|STORE|ACCOUNT_MANAGER ...] [--customer ID] [--permission pii:read] [--ttl 8h]`: a bearer
  * token for a gateway started from this checkout (signed with its development secret, or with
  * AUTH_SECRET when set). The last line of output is the token.
  */
-const USAGE = `usage: npm run token -- --role ${ROLES.join("|")} [--region ID ...] [--agent ID] [--customer ID] [--permission pii:read] [--sub ID] [--ttl 8h|30m|3600s]`;
+const USAGE = `usage: npm run token -- --role ${ROLES.join("|")} [--region ID ...] [--agent ID] [--team ${TEAMS.join("|")} ...] [--customer ID] [--permission pii:read] [--sub ID] [--ttl 8h|30m|3600s]`;
 
 function fail(message: string): never {
   console.error(message);
@@ -20,7 +21,7 @@ for (let i = 0; i < args.length; i += 2) {
   const flag = args[i] ?? "";
   const value = args[i + 1];
   if (flag === "--help" || flag === "-h") fail(USAGE);
-  if (!/^--(role|region|agent|customer|permission|sub|ttl)$/.test(flag) || value === undefined || value.startsWith("--")) fail(`${flag || "(nothing)"} is not a flag with a value here. ${USAGE}`);
+  if (!/^--(role|region|agent|team|customer|permission|sub|ttl)$/.test(flag) || value === undefined || value.startsWith("--")) fail(`${flag || "(nothing)"} is not a flag with a value here. ${USAGE}`);
   (values[flag.slice(2)] ??= []).push(value);
 }
 
@@ -28,6 +29,9 @@ const roles = values.role ?? [];
 if (roles.length === 0) fail(`--role is required. ${USAGE}`);
 const bad = roles.find((r) => !isRole(r));
 if (bad !== undefined) fail(`--role must be one of ${ROLES.join(", ")}; got "${bad}".`);
+const teamNames: readonly string[] = TEAMS;
+const badTeam = values.team?.find((t) => !teamNames.includes(t));
+if (badTeam !== undefined) fail(`--team must be one of ${TEAMS.join(", ")}; got "${badTeam}".`);
 const ttl = parseTtl(values.ttl?.at(-1) ?? "8h");
 const base = demoClaims(roles[0] as (typeof ROLES)[number]);
 const claims: TokenClaims = {
@@ -36,6 +40,7 @@ const claims: TokenClaims = {
   ...(values.sub ? { sub: values.sub.at(-1) as string } : {}),
   ...(values.region ? { regions: values.region } : {}),
   ...(values.agent ? { agentId: values.agent.at(-1) as string } : {}),
+  ...(values.team ? { teams: values.team as Team[] } : {}),
   ...(values.permission ? { permissions: values.permission } : {}),
   ...(values.customer ? { customerId: values.customer.at(-1) as string, ...(roles.includes("APP") && !values.sub ? { sub: values.customer.at(-1) as string } : {}) } : {}),
 };

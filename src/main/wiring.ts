@@ -26,6 +26,8 @@ import { SegmentSnapshots, type SnapshotConfig } from "../marketing/snapshots/se
 import { createContext, type Services } from "../server/context";
 import { CampaignService } from "../campaigns/service";
 import type { CampaignWiring } from "../campaigns/config";
+import { DEFAULT_WORK_ORDERS, WorkOrderService, type WorkOrderConfig } from "../campaigns/work-orders";
+import { WorkOrderSweep } from "../campaigns/work-order-sweep";
 
 /** The services, the invalidation bus that keeps their caches in step across replicas, and the pub/sub connection both listen on. */
 export interface Wired extends Services {
@@ -34,6 +36,8 @@ export interface Wired extends Services {
   pubsub: PubSub;
   /** Everyone told that customers changed (an offer accepted, a change event applied): the segment index, and whatever else is added. */
   customerChanges: CustomerChangeFanOut;
+  /** Returns lapsed work-order claims to the pool (started with the gateway, src/main/app.ts). */
+  workOrderSweep: WorkOrderSweep;
 }
 
 /**
@@ -52,6 +56,7 @@ export function wireServices(
   snapshotConfig: SnapshotConfig = {},
   tagJobsConfig: Partial<TagJobsConfig> = {},
   campaignWiring: CampaignWiring = {},
+  workOrderConfig: Partial<WorkOrderConfig> = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
@@ -76,11 +81,15 @@ export function wireServices(
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
   const advice = new AdviceService(reference);
-  // Campaigns: the evaluation centre's CampaignHooks and the work-order pool (WorkOrderSink) are wired here at merge.
-  const { hooks: campaignHooks, sink: workOrders, ...campaignConfig } = campaignWiring;
-  const campaigns = new CampaignService(graph, redis, approvals, decisioning.decider, marketing.catalogue, segments, log, campaignConfig, campaignHooks, workOrders ?? null);
+  const workOrders = new WorkOrderService(graph, reference, marketing, decisioning, calls, customerChanges, auditTrail, { ...DEFAULT_WORK_ORDERS, ...workOrderConfig });
+  // An agent answers the decision of a work order it holds (respondDenial): the pool sits above decisioning, so it is handed down here.
+  decisioning.workOrderHolders = workOrders;
+  const workOrderSweep = new WorkOrderSweep(graph, redis, workOrders, auditTrail, log);
+  // Campaigns: person-served waves hand their members to the work-order pool; the evaluation centre listens through the hooks.
+  const { hooks: campaignHooks, sink, ...campaignConfig } = campaignWiring;
+  const campaigns = new CampaignService(graph, redis, approvals, decisioning.decider, marketing.catalogue, segments, log, campaignConfig, campaignHooks, sink ?? workOrders.pool);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, campaigns } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, campaigns, workOrders, workOrderSweep } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

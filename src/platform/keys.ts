@@ -68,6 +68,9 @@
  *                                        (`segment-<segmentId>`, one per segment's daily refresh, whatever the
  *                                        number of replicas), BullMQ's own lists, locks and events. BullMQ does
  *                                        not take ioredis's keyPrefix: it is given `<prefix>bull` as its own.
+ *   bull:work-orders:*                   the work-order sweep (BullMQ, src/campaigns/work-order-sweep.ts): one job
+ *                                        scheduler `sweep` (every minute; one run per tick whatever the number of
+ *                                        replicas) returning lapsed claims to the pool; BullMQ's own lists and locks.
  *   campaigns:story:{<customerId>}       one story across channels: the running campaign wave's offer this customer
  *                                        hears first on every channel until they answer (JSON StoryHold, PX the
  *                                        wave's response window; src/domain/campaigns.ts)
@@ -143,6 +146,8 @@ export const keys = {
   },
   /** The segment snapshot queue's BullMQ prefix and name (src/marketing/snapshots): BullMQ builds its keys `<prefix>bull:snapshots:…` itself. */
   snapshotQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}bull`, name: (): string => "snapshots" },
+  /** The work-order sweep's queue (BullMQ, src/campaigns/work-order-sweep.ts), under the same `<prefix>bull` as the snapshots'. */
+  workOrderQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}bull`, name: (): string => "work-orders" },
   push: {
     all: (): string => "push:all",
     customer: (customerId: string): string => `push:customer:${customerId}`,

@@ -19,6 +19,7 @@ import type { SegmentSnapshots } from "../marketing/snapshots/service";
 import type { TagService } from "../tags/service";
 import type { TagJobs } from "../tags/jobs";
 import type { CampaignService } from "../campaigns/service";
+import type { WorkOrderService } from "../campaigns/work-orders";
 
 /** One service object per domain room: what resolvers may call. */
 export interface DomainServices {
@@ -38,6 +39,8 @@ export interface DomainServices {
   advice: AdviceService;
   /** Campaigns, their waves and the scheduler (src/campaigns/). */
   campaigns: CampaignService;
+  /** The work-order pool and agents' interactions (src/campaigns/work-orders.ts). */
+  workOrders: WorkOrderService;
   realtime: RealtimeService;
   /** The audit trail (ADMIN reads it); what a request read and changed is noted on its scope's `audit` collector. */
   auditTrail: AuditService;
@@ -87,6 +90,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     decisioning: services.decisioning,
     advice: services.advice,
     campaigns: services.campaigns,
+    workOrders: services.workOrders,
     realtime: services.realtime,
     auditTrail: services.auditTrail,
     ...(socket ? { socket } : {}),

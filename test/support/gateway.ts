@@ -5,6 +5,7 @@ import type { AuditConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from ".
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
 import type { CampaignWiring } from "../../src/campaigns/config";
+import type { WorkOrderConfig } from "../../src/campaigns/work-orders";
 import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
 import { operatorToken, TEST_AUTH_SECRET } from "./auth";
@@ -32,13 +33,15 @@ export async function startTestGateway(
     production: boolean;
     segmentIndexOnStart: boolean;
     snapshots: SnapshotConfig;
+    /** The work-order pool's tuning (sweep interval, overdue hold). */
+    workOrders: Partial<WorkOrderConfig>;
     /** Rule-tag jobs' tuning, and `worker: false` for a replica that runs none. */
     tagJobs: Partial<TagJobsConfig> & { worker?: boolean };
     /** Campaigns: a clock the test moves, batch size, pauses. */
     campaigns: CampaignWiring;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -59,6 +62,7 @@ export async function startTestGateway(
       segmentIndexOnStart: segmentIndexOnStart ?? false,
       ...(snapshots ? { snapshots } : {}),
       ...(campaigns ? { campaigns } : {}),
+      ...(workOrders ? { workOrders } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });

@@ -19,7 +19,14 @@ import { CUSTOMER_ATTRIBUTES, customerAttributes } from "../attributes";
  * Fields come in groups that change together, so a change refreshes only its group.
  */
 
-export type FieldGroup = "attributes" | "tags" | "holdings";
+/**
+ * `trajectory`: a contact was added to the customer's trajectory (recordInteraction, a work order's
+ * call). No bitmap holds the trajectory (its predicates are computed per preview window from the
+ * (kind, at) index), so the index has nothing to re-read for it; listeners whose results may
+ * depend on it (rule tags with `complained(48h)`) re-evaluate the customer.
+ */
+export type FieldGroup = "attributes" | "tags" | "holdings" | "trajectory";
+/** The groups the bitmaps hold (what a change without groups refreshes). */
 export const FIELD_GROUPS: readonly FieldGroup[] = ["attributes", "tags", "holdings"];
 
 export const TAG_FIELD = "tag";

@@ -183,7 +183,10 @@ export class SegmentIndex implements CustomerChanges {
   // ───────────────────────────── keeping current ─────────────────────────────
 
   changed(ids: readonly string[], groups: readonly FieldGroup[] = FIELD_GROUPS): void {
-    this.refreshCustomers(ids, groups).catch((error: unknown) =>
+    // the trajectory is in no bitmap (see FieldGroup): nothing to re-read for it
+    const held = groups.filter((g) => FIELD_GROUPS.includes(g));
+    if (held.length === 0) return;
+    this.refreshCustomers(ids, held).catch((error: unknown) =>
       this.log.warn({ err: message(error), customers: ids.slice(0, 10) }, "updating customers' segment bits failed; the next change or build brings them in"),
     );
   }
