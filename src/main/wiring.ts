@@ -10,6 +10,7 @@ import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
 import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
+import { CampaignEvaluationHooks, EvaluationService, type EvaluationConfig } from "../evaluation/service";
 import { MarketingService } from "../marketing/service";
 import { DEFAULT_AUDIT, type AuditConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
@@ -32,6 +33,8 @@ export interface Wired extends Services {
   pubsub: PubSub;
   /** Everyone told that customers changed (an offer accepted, a change event applied): the segment index, and whatever else is added. */
   customerChanges: CustomerChangeFanOut;
+  /** What the campaigns room tells the evaluation centre (alerts behind a wave's progress, the report when a campaign ends). */
+  campaignHooks: CampaignEvaluationHooks;
 }
 
 /**
@@ -49,6 +52,7 @@ export function wireServices(
   auditConfig: AuditConfig = DEFAULT_AUDIT,
   snapshotConfig: SnapshotConfig = {},
   tagJobsConfig: Partial<TagJobsConfig> = {},
+  evaluationConfig: Partial<EvaluationConfig> = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
@@ -74,7 +78,9 @@ export function wireServices(
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
   const advice = new AdviceService(reference);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice } as Wired;
+  const evaluation = new EvaluationService(graph, pubsub, log, evaluationConfig);
+  const campaignHooks = new CampaignEvaluationHooks(evaluation, log);
+  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, evaluation, campaignHooks } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -71,6 +71,8 @@
  *   campaigns:story:{<customerId>}       one story across channels: the running campaign wave's offer this customer
  *                                        hears first on every channel until they answer (JSON StoryHold, PX the
  *                                        wave's response window; src/domain/campaigns.ts)
+ *   evaluation:alerts (pub/sub channel)  a new campaign alert (JSON), to every replica, which pushes it to the campaign's
+ *                                        owners subscribed there (src/evaluation/alerts.ts)
  *   campaigns:outbox:<channel>           a channel's outbox (stream: decisionId, customerId, campaignId, waveId, text),
  *                                        consumed by that channel's system, which answers with DELIVERY_RECEIPT events
  *
@@ -153,5 +155,10 @@ export const keys = {
   campaigns: {
     story: (customerId: string): string => `campaigns:story:{${customerId}}`,
     outbox: (channel: string): string => `campaigns:outbox:${channel}`,
+  },
+  /** The evaluation centre (src/evaluation/). */
+  evaluation: {
+    /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix): a campaign alert, to every replica. */
+    alerts: (): string => "evaluation:alerts",
   },
 } as const;
