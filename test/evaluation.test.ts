@@ -8,6 +8,7 @@ import {
   CampaignReportDocument,
   EvaluationDocument,
   EvaluationTrendDocument,
+  RespondToOfferDocument,
   StrategyCubeDocument,
   type EvaluationFiguresFragment,
   type EvaluationQueryVariables,
@@ -23,7 +24,12 @@ import { PubSub } from "../src/platform/pubsub";
 import { freshCustomers } from "./support/customers";
 import { eventually } from "./support/eventually";
 import { dataOf, startTestGateway, testGraph, type TestGateway } from "./support/gateway";
-import { leftover } from "./support/leftovers";
+import { leftover, teardown } from "./support/leftovers";
+import { answerCampaign, compareUplift, estimatedUplift, trueUplift, type CampaignMember } from "../bench/evaluate/campaign-truth";
+import { hiddenPreferences, writeOrganicPurchases } from "../bench/evaluate/graph";
+import { rngFor } from "../seeds/random";
+import { PRODUCT_KINDS, type ProductKind } from "../src/domain/vocabulary";
+import type { HiddenPreferenceNode } from "../src/graph/model";
 import { LiveClient, testRedis } from "./support/live";
 import { tokenFor } from "./support/auth";
 import type { Graph } from "../src/platform/neo4j";
@@ -489,3 +495,80 @@ describe("the evaluation centre on constructed campaigns", () => {
   });
 });
 
+
+describe("campaign truth: simulated answers against the evaluation centre (issue 12, point 8)", () => {
+  test("on 100,000 simulated members the estimated uplift is within one percentage point of the true uplift, and its interval covers it", () => {
+    const rng = rngFor(2026, 12);
+    const prefs = new Map<string, HiddenPreferenceNode>();
+    const members: CampaignMember[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const customerId = `S${i}`;
+      const pref = { customerId } as HiddenPreferenceNode;
+      for (const kind of PRODUCT_KINDS) pref[kind] = rng.next();
+      prefs.set(customerId, pref);
+      const control = i % 5 === 0;
+      members.push({ decisionId: `D${i}`, customerId, productId: "P", kind: "PLAN", control, contacted: !control && i % 10 !== 1 });
+    }
+    const answers = answerCampaign(members, prefs, rng);
+    const truth = trueUplift(members, prefs);
+    const estimate = estimatedUplift(members, answers);
+    assert.ok(truth !== null && estimate);
+    // E[accept] = 0.6·E[a²] = 0.2 for a uniform affinity, on 90% of the treated: the truth is about 0.17.
+    assert.ok(truth > 0.15 && truth < 0.19, `truth ${truth}`);
+    const cmp = compareUplift(truth, { value: estimate.value, ...estimate.interval });
+    assert.ok(cmp.withinOnePoint, JSON.stringify(cmp));
+    assert.ok(cmp.covered, JSON.stringify(cmp));
+    // Members never contacted do not answer; everyone may buy on their own.
+    assert.ok(answers.every((a, i) => (members[i]?.contacted && !members[i]?.control ? a.outcome !== null : a.outcome === null)));
+    assert.ok(answers.some((a, i) => members[i]?.control && a.ordered), "the control group buys on its own");
+  });
+
+  test("answers recorded through respondToOffer and organic purchases in the graph give the evaluation centre exactly the simulated difference", async () => {
+    const gw = await startTestGateway();
+    const graph = testGraph();
+    const session = graph.session();
+    const fresh = await freshCustomers(60);
+    const ids = fresh.map((g) => g.customer.id);
+    const [offer] = await session.read<{ offerId: string; productId: string; kind: ProductKind }>(
+      "MATCH (o:Offer {status: 'ACTIVE'})-[:OF]->(p:Product) WHERE p.monthlyFee > 0 RETURN o.id AS offerId, p.id AS productId, p.kind AS kind ORDER BY o.id LIMIT 1",
+    );
+    assert.ok(offer);
+    await session.write("UNWIND $ids AS id MATCH (:Customer {id: id})-[s:SUBSCRIBES]->(:Product {id: $p}) DELETE s", { ids, p: offer.productId });
+    const C = `CPEV${RUN}C`;
+    const at = Date.now() - 3_600_000;
+    const members: CampaignMember[] = ids.map((customerId, i) => ({ decisionId: `D${RUN}SIM${i}`, customerId, productId: offer.productId, kind: offer.kind, control: i < 20, contacted: i >= 25 }));
+    await session.write(
+      `CREATE (:Campaign {id: $c, name: $c, status: 'RUNNING', controlShare: 0.33, owners: [], alertResponseRate: 0.0})
+       WITH 1 AS one UNWIND $rows AS r
+       CREATE (d:Decision {id: r.decisionId, customerId: r.customerId, offerId: $offer, productId: r.productId, strategyId: null, channel: 'APP',
+         at: datetime({epochMillis: toInteger($at)}), score: 1.0, propensity: 0.1, value: 80.0, priority: 1.0, relevance: 1.0, reasons: '[]', features: [],
+         controlGroup: r.control, contacted: r.contacted, campaignId: $c, waveId: $c + '-W1'})
+       WITH d, r WHERE r.contacted
+       MATCH (c:Customer {id: r.customerId}), (ch:Channel {code: 'APP'}), (p:Product {id: r.productId})
+       CREATE (c)-[:HAD]->(k:Contact:Decided {id: 'K' + r.decisionId, customerId: r.customerId, at: d.at, channel: 'APP', kind: 'OFFER_PRESENTED',
+         summary: 'simulated', outcome: null, productId: r.productId, decisionId: r.decisionId})-[:VIA]->(ch), (k)-[:ABOUT]->(p)`,
+      { c: C, offer: offer.offerId, at, rows: members },
+    );
+    teardown("campaign C", () => graph.session().write("MATCH (n) WHERE (n:Decision AND n.campaignId = $c) OR (n:Campaign AND n.id = $c) DETACH DELETE n", { c: C }));
+    const prefs = await hiddenPreferences(session, ids);
+    assert.equal(prefs.size, 60, "fresh customers carry the seed's hidden preferences");
+    const answers = answerCampaign(members, prefs, rngFor(7, 12));
+    for (const a of answers) {
+      if (a.outcome) dataOf(await gw.request(RespondToOfferDocument, { decisionId: a.decisionId, outcome: a.outcome }));
+    }
+    await writeOrganicPurchases(session, answers.filter((a) => a.organic && a.outcome !== "ACCEPTED").map((a) => ({ customerId: a.customerId, productId: a.productId, at: new Date() })));
+    const [row] = dataOf(await gw.request(EvaluationDocument, { filter: { campaignIds: [C] }, by: "TOTAL" })).evaluation;
+    assert.ok(row);
+    assert.equal(row.funnel.ordered, answers.filter((a, i) => a.ordered && !members[i]?.control).length);
+    assert.equal(row.funnel.controlOrdered, answers.filter((a, i) => a.ordered && members[i]?.control).length);
+    assert.equal(row.funnel.responded, answers.filter((a) => a.outcome !== null).length);
+    const estimate = estimatedUplift(members, answers);
+    assert.ok(estimate && row.uplift);
+    assert.ok(Math.abs(row.uplift.rateDifference.value - estimate.value) < 1e-12);
+    assert.ok(Math.abs(row.uplift.rateDifference.lower - estimate.interval.lower) < 1e-12);
+    const truth = trueUplift(members, prefs);
+    assert.ok(truth !== null);
+    const cmp = compareUplift(truth, row.uplift.rateDifference);
+    assert.equal(cmp.errorPoints, (row.uplift.rateDifference.value - truth) * 100);
+  });
+});
