@@ -16,6 +16,7 @@ import {
 import { print } from "graphql";
 import { CampaignEvaluationHooks, EvaluationService } from "../src/evaluation/service";
 import { figures } from "../src/evaluation/figures";
+import { alertsFor, DEFAULT_THRESHOLDS } from "../src/evaluation/alerts";
 import { funnelParams, funnelStatement } from "../src/graph/evaluation";
 import { EVERY_CUSTOMER } from "../src/graph/records";
 import { binomialZ, newcombeDifference, wilsonInterval, Z_P001 } from "../src/evaluation/stats";
@@ -144,6 +145,30 @@ describe("the uplift's interval (pure)", () => {
     assert.equal(binomialZ(250, 1000, 0.25), 0);
     assert.ok(binomialZ(300, 1000, 0.25) > Z_P001);
     assert.ok(binomialZ(270, 1000, 0.25) < Z_P001);
+  });
+});
+
+describe("alert rules (pure)", () => {
+  const campaign = { id: "CP1", name: "c", status: "RUNNING", owners: [], controlShare: 0.2, alertResponseRate: 0.05 };
+  const wave = { waveId: "CP1-W1", decided: 1000, control: 200, contacted: 800, responded: 80, heldBack: 0, deliveryFailed: 0 };
+  const kinds = (w: typeof wave): string[] => alertsFor(campaign, [w], DEFAULT_THRESHOLDS, 0).map((a) => a.kind);
+
+  test("each rule speaks past its threshold only, and only once a wave has enough contacts", () => {
+    assert.deepEqual(kinds(wave), []);
+    assert.deepEqual(kinds({ ...wave, responded: 39 }), ["LOW_RESPONSE_RATE"], "39 of 800 is below 5%");
+    assert.deepEqual(kinds({ ...wave, responded: 40 }), [], "exactly 5% is not below it");
+    assert.deepEqual(kinds({ ...wave, contacted: 199, responded: 0, decided: 249, control: 50 }), [], "fewer than 200 contacts: not judged yet");
+    assert.deepEqual(kinds({ ...wave, contacted: 600, heldBack: 200 }), ["CAPS_EXHAUSTED"], "200 of 800 treated held back is 25% > 20%");
+    assert.deepEqual(kinds({ ...wave, deliveryFailed: 81 }), ["DELIVERY_FAILURES"], "81 of 800 failed is over 10%");
+    assert.deepEqual(kinds({ ...wave, deliveryFailed: 80 }), []);
+    // 1,000 decided at 0.2: σ = √160 ≈ 12.65; 242 held out is z ≈ 3.32 (p < 0.001), 240 is z ≈ 3.16 (chance).
+    assert.deepEqual(kinds({ ...wave, control: 242 }), ["CONTROL_GROUP_DRIFT"]);
+    assert.deepEqual(kinds({ ...wave, control: 240 }), []);
+    assert.deepEqual(kinds({ ...wave, control: 158 }), ["CONTROL_GROUP_DRIFT"], "too few held out drifts too");
+    const [alert] = alertsFor(campaign, [{ ...wave, responded: 10 }], DEFAULT_THRESHOLDS, 0);
+    assert.equal(alert?.id, "CP1:LOW_RESPONSE_RATE:CP1-W1", "one id per campaign × kind × wave");
+    assert.match(alert?.message ?? "", /10 of 800 contacted responded \(1\.3%\), below the campaign's alert threshold of 5\.0%/);
+    assert.deepEqual(alertsFor({ ...campaign, alertResponseRate: 0 }, [{ ...wave, responded: 0 }], DEFAULT_THRESHOLDS, 0), [], "a threshold of 0 never alerts");
   });
 });
 

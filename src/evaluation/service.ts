@@ -92,6 +92,8 @@ export interface CampaignReport {
 }
 
 const MAX_RANGE_DAYS = 366;
+/** Alert checks and reports run behind a campaign's work, not within a request's deadline: a campaign of millions of decisions may take this long. */
+const BACKGROUND_READ_TIMEOUT_MS = 120_000;
 const DAY_MS = 86_400_000;
 
 /**
@@ -212,7 +214,7 @@ export class EvaluationService {
    * to every replica. Returns the alerts this check raised.
    */
   async checkAlerts(campaignId: string): Promise<CampaignAlertRecord[]> {
-    const session = this.graph.session();
+    const session = this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS);
     const found = await campaignWaveCounts(session, campaignId);
     if (!found) return [];
     const candidates = alertsFor(found.campaign, found.waves, this.config, Date.now());
@@ -254,7 +256,7 @@ export class EvaluationService {
 
   /** Produces and stores the campaign's report once (a repeat, on this replica or another, finds it and does nothing). Returns whether this call stored it. */
   async produceReport(campaignId: string): Promise<boolean> {
-    const session = this.graph.session();
+    const session = this.graph.backgroundSession(BACKGROUND_READ_TIMEOUT_MS);
     if (await readReport(session, campaignId)) return false;
     const report = await this.compute(session, campaignId, EVERY_CUSTOMER, new Date(), true);
     const { producedAt, ...body } = report;
