@@ -7,6 +7,7 @@ import { ChangeContactPolicyResolver, ContactPolicyResolver } from "../resolvers
 import { CustomerResolver } from "../resolvers/customer.resolver";
 import { ContactDecisionResolver, CustomerDecisionResolver, DecisionResolver } from "../resolvers/decision.resolver";
 import { ChangeTargetResolver, OfferResolver, SegmentResolver, StrategyResolver } from "../resolvers/marketing.resolver";
+import { EvaluationResolver } from "../resolvers/evaluation.resolver";
 import { PlanAdviceResolver } from "../resolvers/plan-advice.resolver";
 import { DeskUpdateResolver, LiveOfferResolver, RealtimeResolver } from "../resolvers/realtime.resolver";
 import { SessionResolver } from "../resolvers/session.resolver";
@@ -27,7 +28,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,
       DecisionResolver, CustomerDecisionResolver, ContactDecisionResolver, StrategyResolver, OfferResolver, SegmentResolver,
       SegmentTagsResolver, TagLibraryResolver, TagVersionRuleResolver, TagRunResolver, SegmentPreviewResolver, SegmentSnapshotResolver, SegmentSnapshotsResolver, CampaignResolver, WaveResolver, WorkOrderResolver, RealtimeResolver, LiveOfferResolver, DeskUpdateResolver, SessionResolver, ChangeResolver, ChangeTargetResolver, ChangeContactPolicyResolver, ChangeTagResolver,
-      AuditResolver],
+      EvaluationResolver, AuditResolver],
     validate: false,
     pubSub: NO_TOPICS,
   });

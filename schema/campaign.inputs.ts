@@ -1,7 +1,8 @@
 import { Field, Float, ID, InputType, Int } from "type-graphql";
 import type { CampaignSchedule, WaveAudience, WorkOrderKind } from "../src/domain/campaigns";
 import type { ChannelCode } from "../src/domain/vocabulary";
-import { CampaignMembershipEnum, CampaignScheduleEnum, WaveAudienceEnum, WorkOrderKindEnum } from "./campaign.type";
+import { CampaignMembershipEnum, CampaignScheduleEnum, WaveAudienceEnum } from "./campaign.type";
+import { WorkOrderKindEnum } from "./work-order.type";
 import { ChannelCodeEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
 

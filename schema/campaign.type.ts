@@ -1,10 +1,11 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
-import { CAMPAIGN_SCHEDULES, CAMPAIGN_STATUSES, WAVE_AUDIENCES, WAVE_STATUSES, WORK_ORDER_KINDS, type CampaignSchedule, type CampaignStatus, type WaveAudience, type WaveStatus, type WorkOrderKind } from "../src/domain/campaigns";
+import { CAMPAIGN_SCHEDULES, CAMPAIGN_STATUSES, WAVE_AUDIENCES, WAVE_STATUSES, type CampaignSchedule, type CampaignStatus, type WaveAudience, type WaveStatus, type WorkOrderKind } from "../src/domain/campaigns";
 import type { ChannelCode } from "../src/domain/vocabulary";
 import { PageInfo } from "./contact.type";
 import { ChannelCodeEnum } from "./enums";
 import { DateTimeScalar } from "./scalars";
 import { Change } from "./approval.type";
+import { WorkOrderKindEnum } from "./work-order.type";
 
 function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
   return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
@@ -14,14 +15,12 @@ export const CampaignStatusEnum = enumOf<CampaignStatus>(CAMPAIGN_STATUSES);
 export const CampaignScheduleEnum = enumOf<CampaignSchedule>(CAMPAIGN_SCHEDULES);
 export const WaveAudienceEnum = enumOf<WaveAudience>(WAVE_AUDIENCES);
 export const WaveStatusEnum = enumOf<WaveStatus>(WAVE_STATUSES);
-export const WorkOrderKindEnum = enumOf<WorkOrderKind>(WORK_ORDER_KINDS);
 export const CampaignMembershipEnum = { LIVE: "LIVE", SNAPSHOT: "SNAPSHOT" } as const;
 
 registerEnumType(CampaignStatusEnum, { name: "CampaignStatus", description: "DRAFT → SUBMITTED → APPROVED (maker-checker) → RUNNING ⇄ PAUSED → FINISHED; CANCELLED from any state before FINISHED." });
 registerEnumType(CampaignScheduleEnum, { name: "CampaignSchedule", description: "ONCE, or a new round of waves DAILY or WEEKLY until endAt." });
 registerEnumType(WaveAudienceEnum, { name: "WaveAudience", description: "Who a wave reaches, judged on the campaign's earlier waves: ALL, NOT_CONTACTED, CONTACTED_NOT_RESPONDED, RESPONDED_NOT_ORDERED." });
 registerEnumType(WaveStatusEnum, { name: "WaveStatus", description: "PLANNED (not launched), SCHEDULED (due at dueAt), RUNNING, DONE, SKIPPED." });
-registerEnumType(WorkOrderKindEnum, { name: "WorkOrderKind", description: "The work order a person-served wave opens per contacted member." });
 registerEnumType(CampaignMembershipEnum, { name: "CampaignMembership", description: "LIVE: the segment re-evaluated at each wave; SNAPSHOT: the first wave's members for every wave." });
 
 @ObjectType({ description: "A wave's funnel so far." })

@@ -119,6 +119,13 @@ const SAMPLES: Record<string, string> = {
   "Subscription.liveOffers": 'subscription { liveOffers(customerId: "C9999999") { cursor } }',
   "Subscription.deskFeed": 'subscription { deskFeed(agentId: "A-auth") { cursor } }',
   "Subscription.offerFeed": "subscription { offerFeed { cursor } }",
+  "Query.evaluation": '{ evaluation(filter: {campaignIds: ["CP-none"]}) { key } }',
+  "Query.campaignRanking": '{ campaignRanking(from: "2019-01-01T00:00:00Z", to: "2019-01-02T00:00:00Z", metric: UPLIFT) { key } }',
+  "Query.evaluationTrend": '{ evaluationTrend(filter: {from: "2019-01-01T00:00:00Z", to: "2019-01-02T00:00:00Z"}, metric: TARGETED) { day } }',
+  "Query.strategyCube": '{ strategyCube(from: "2019-01-01T00:00:00Z", to: "2019-01-02T00:00:00Z") { decisions } }',
+  "Query.campaignAlerts": '{ campaignAlerts(campaignId: "CP-none") { id } }',
+  "Query.campaignReport": '{ campaignReport(campaignId: "CP-none") { campaignId } }',
+  "Subscription.campaignAlerts": 'subscription { campaignAlerts(campaignId: "CP-none") { id } }',
 };
 
 describe("authentication and the permission matrix", () => {

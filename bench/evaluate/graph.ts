@@ -90,3 +90,21 @@ export async function restoreSeededCustomers(graph: GraphSession, customers: rea
   );
   return removed[0]?.decisions ?? 0;
 }
+
+/**
+ * Organic purchases of the simulated customers (campaign truth, ./campaign-truth.ts): each becomes
+ * a SUBSCRIBES edge dated `at`, as a purchase through any channel would; a product already held
+ * is left as it is. Returns the edges created.
+ */
+export async function writeOrganicPurchases(graph: GraphSession, purchases: ReadonlyArray<{ customerId: string; productId: string; at: Date }>): Promise<number> {
+  if (purchases.length === 0) return 0;
+  const rows = await graph.write<{ created: number }>(
+    `UNWIND $rows AS r
+     MATCH (c:Customer {id: r.customerId}), (p:Product {id: r.productId})
+     WHERE NOT EXISTS { (c)-[:SUBSCRIBES]->(p) }
+     CREATE (c)-[:SUBSCRIBES {since: datetime(r.at)}]->(p)
+     RETURN count(*) AS created`,
+    { rows: purchases.map((p) => ({ customerId: p.customerId, productId: p.productId, at: p.at.toISOString() })) },
+  );
+  return rows[0]?.created ?? 0;
+}

@@ -28,3 +28,18 @@ export function sampleOutcome(rng: Rng, affinity: number): ResponseOutcome {
   if (rng.chance(acceptanceProbability(affinity))) return "ACCEPTED";
   return rng.chance(0.3 + 0.4 * (1 - affinity)) ? "DECLINED" : "IGNORED";
 }
+
+/**
+ * Organic purchases: anyone (control group included, contacted or not) may come to hold a product
+ * on their own within a campaign's response window, with a probability that rises with the same
+ * hidden affinity at a twelfth of the acceptance scale. This is the base rate the control group
+ * measures; a campaign's true uplift is what acceptance adds on top of it.
+ */
+export const ORGANIC_SCALE = 0.05;
+
+export const ORGANIC_RULE = `P(buys on their own within the window) = ${ORGANIC_SCALE} · affinity², whether contacted or not`;
+
+export function organicProbability(affinity: number): number {
+  const a = Math.min(1, Math.max(0, affinity));
+  return ORGANIC_SCALE * a * a;
+}

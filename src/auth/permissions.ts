@@ -151,6 +151,14 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Subscription.liveOffers": { purpose: "Offers pushed to one customer (app, mobile hall; internal apps acting for many).", roles: { APP: ownCustomer("customerId"), SERVICE: true } },
   "Subscription.deskFeed": { purpose: "An agent's desktop: the caller's view and offers.", roles: { AGENT: ownAgent } },
   "Subscription.offerFeed": { purpose: "Every pushed offer of the token's regions, for internal apps.", roles: { SERVICE: ownRegions } },
+  // The evaluation centre (src/evaluation/): figures count only the customers of a token's regions when it names some.
+  "Query.evaluation": { purpose: "Funnels and uplift by campaign, strategy version, wave, offer, channel, region, tag or day (a token's regions only, when it names some).", roles: { ...MARKETING_READERS } },
+  "Query.campaignRanking": { purpose: "活动排行: campaigns ranked by incremental revenue, order rate, uplift or response rate.", roles: { ...MARKETING_READERS } },
+  "Query.evaluationTrend": { purpose: "An evaluation figure per day.", roles: { ...MARKETING_READERS } },
+  "Query.strategyCube": { purpose: "The strategy cube: business line × scenario × lifecycle stage.", roles: { ...MARKETING_READERS } },
+  "Query.campaignAlerts": { purpose: "The alerts a campaign raised.", roles: { ...MARKETING_READERS } },
+  "Query.campaignReport": { purpose: "A finished campaign's evaluation report.", roles: { ...MARKETING_READERS } },
+  "Subscription.campaignAlerts": { purpose: "A running campaign's alerts, to its owners (and ADMIN; the service refuses anyone else).", roles: { ...MARKETING_READERS } },
 };
 
 /**

@@ -6,6 +6,7 @@ import neo4j from "neo4j-driver";
 import type { Graph, GraphSession } from "../platform/neo4j";
 import { AUDIT_CUSTOMER_INDEX } from "./audit";
 import { CONTACT_TRAJECTORY_INDEX, INDICATOR_SEARCH_INDEX } from "./model";
+import { EVALUATION_SCHEMA } from "./evaluation";
 import { SEGMENT_SCHEMA } from "./segments";
 import { WORK_ORDER_SCHEMA } from "./work-orders";
 
@@ -98,6 +99,7 @@ export const SCHEMA: readonly string[] = [
   "CREATE RANGE INDEX product_kind IF NOT EXISTS FOR (p:Product) ON (p.kind)",
   "CREATE RANGE INDEX group_kind IF NOT EXISTS FOR (g:Group) ON (g.kind)",
   "CREATE RANGE INDEX region_level IF NOT EXISTS FOR (r:Region) ON (r.level)",
+  ...EVALUATION_SCHEMA,
   ...AUDIT_SCHEMA,
   // The work-order pool (./work-orders.ts; the pool also makes sure of them on a graph seeded before).
   ...WORK_ORDER_SCHEMA,

@@ -82,6 +82,7 @@ export async function openApp(opts: {
       close: () =>
         (closing ??= (async () => {
           await gateway.close();
+          services.campaignHooks.close();
           await services.tagJobs.stop();
           await realtime.stop();
           await services.snapshots.stop();

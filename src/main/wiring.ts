@@ -10,6 +10,7 @@ import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
 import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
+import { CampaignEvaluationHooks, EvaluationService, type EvaluationConfig } from "../evaluation/service";
 import { MarketingService } from "../marketing/service";
 import { DEFAULT_AUDIT, type AuditConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
@@ -38,6 +39,8 @@ export interface Wired extends Services {
   customerChanges: CustomerChangeFanOut;
   /** Returns lapsed work-order claims to the pool (started with the gateway, src/main/app.ts). */
   workOrderSweep: WorkOrderSweep;
+  /** What the campaigns room tells the evaluation centre (alerts behind a wave's progress, the report when a campaign ends). */
+  campaignHooks: CampaignEvaluationHooks;
 }
 
 /**
@@ -57,6 +60,7 @@ export function wireServices(
   tagJobsConfig: Partial<TagJobsConfig> = {},
   campaignWiring: CampaignWiring = {},
   workOrderConfig: Partial<WorkOrderConfig> = {},
+  evaluationConfig: Partial<EvaluationConfig> = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
@@ -85,11 +89,13 @@ export function wireServices(
   // An agent answers the decision of a work order it holds (respondDenial): the pool sits above decisioning, so it is handed down here.
   decisioning.workOrderHolders = workOrders;
   const workOrderSweep = new WorkOrderSweep(graph, redis, workOrders, auditTrail, log);
+  const evaluation = new EvaluationService(graph, pubsub, log, evaluationConfig);
+  const campaignHooks = new CampaignEvaluationHooks(evaluation, log);
   // Campaigns: person-served waves hand their members to the work-order pool; the evaluation centre listens through the hooks.
-  const { hooks: campaignHooks, sink, ...campaignConfig } = campaignWiring;
-  const campaigns = new CampaignService(graph, redis, approvals, decisioning.decider, marketing.catalogue, segments, log, campaignConfig, campaignHooks, sink ?? workOrders.pool);
+  const { hooks, sink, ...campaignConfig } = campaignWiring;
+  const campaigns = new CampaignService(graph, redis, approvals, decisioning.decider, marketing.catalogue, segments, log, campaignConfig, hooks ?? campaignHooks, sink ?? workOrders.pool);
   const sessions = new Sessions(redis, pubsub, log);
-  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, campaigns, workOrders, workOrderSweep } as Wired;
+  const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, campaigns, workOrders, workOrderSweep, evaluation, campaignHooks } as Wired;
   services.realtime = new RealtimeService({
     graph,
     redis,

@@ -74,6 +74,8 @@
  *   campaigns:story:{<customerId>}       one story across channels: the running campaign wave's offer this customer
  *                                        hears first on every channel until they answer (JSON StoryHold, PX the
  *                                        wave's response window; src/domain/campaigns.ts)
+ *   evaluation:alerts (pub/sub channel)  a new campaign alert (JSON), to every replica, which pushes it to the campaign's
+ *                                        owners subscribed there (src/evaluation/alerts.ts)
  *   campaigns:outbox:<channel>           a channel's outbox (stream: decisionId, customerId, campaignId, waveId, text),
  *                                        consumed by that channel's system, which answers with DELIVERY_RECEIPT events
  *   campaigns:outboxed:{<waveId>}        decision ids of a wave already XADDed to its outbox (set, TTL 30 days): once per decision
@@ -168,5 +170,10 @@ export const keys = {
     contacted: (campaignId: string): string => `campaigns:contacted:{${campaignId}}`,
     /** The scheduler's BullMQ queue name (prefix as keys.snapshotQueue.prefix). */
     queue: (): string => "campaigns",
+  },
+  /** The evaluation centre (src/evaluation/). */
+  evaluation: {
+    /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix): a campaign alert, to every replica. */
+    alerts: (): string => "evaluation:alerts",
   },
 } as const;

@@ -10,6 +10,7 @@ import type { ReferenceData } from "../customer360/reference";
 import type { Customer360Service } from "../customer360/service";
 import { openScope, type RequestScope } from "../customer360/scope";
 import type { DecisioningService } from "../decisioning/service";
+import type { EvaluationService } from "../evaluation/service";
 import type { MarketingService } from "../marketing/service";
 import type { Graph } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
@@ -42,6 +43,8 @@ export interface DomainServices {
   /** The work-order pool and agents' interactions (src/campaigns/work-orders.ts). */
   workOrders: WorkOrderService;
   realtime: RealtimeService;
+  /** The evaluation centre: funnels, uplift, rankings, the cube, campaign alerts and reports (src/evaluation/). */
+  evaluation: EvaluationService;
   /** The audit trail (ADMIN reads it); what a request read and changed is noted on its scope's `audit` collector. */
   auditTrail: AuditService;
 }
@@ -92,6 +95,7 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     campaigns: services.campaigns,
     workOrders: services.workOrders,
     realtime: services.realtime,
+    evaluation: services.evaluation,
     auditTrail: services.auditTrail,
     ...(socket ? { socket } : {}),
   };
