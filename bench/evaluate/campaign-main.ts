@@ -89,7 +89,7 @@ export async function runCampaignEvaluation(opts: CampaignEvaluateOptions, ctl: 
     const total = (Date.now() - started) / 1000;
     return renderCampaignTruth(result, [
       ["data set", `${dataset.customers.toLocaleString("en")} customers (seed ${opts.seed}), as of ${asOf.toISOString().slice(0, 10)}`],
-      ["campaign", `strategy ${DEFAULT_CAMPAIGN_TRUTH.strategyId}, segment ALL, one ${DEFAULT_CAMPAIGN_TRUTH.channel} wave, control share ${opts.control}, from ${start.toISOString()}`],
+      ["setting", `strategy ${DEFAULT_CAMPAIGN_TRUTH.strategyId}, segment ALL, one ${DEFAULT_CAMPAIGN_TRUTH.channel} wave, control share ${opts.control}, from ${start.toISOString()}`],
       ["simulator", SIMULATOR_RULE],
       ["", ORGANIC_RULE],
       ["run", `${total.toFixed(0)} s to the report (clean-up after)`],
