@@ -340,13 +340,16 @@ describe("campaigns", () => {
       [{ volumeCap: 0 }, /volumeCap/],
       [{ name: "  " }, /name/],
     ];
-    const before = await graph.session().read<{ n: number }>(`MATCH (c:Campaign) RETURN count(c) AS n`);
+    // Campaigns this file's marketer wrote: other files (evaluation, campaign truth) write campaigns into the same graph meanwhile.
+    const ours = `MATCH (c:Campaign {createdBy: $by}) RETURN count(c) AS n`;
+    const by = `test:camp-marketer:${PID}`;
+    const before = await graph.session().read<{ n: number }>(ours, { by });
     for (const [overrides, message] of cases) {
       const res = await gw.raw(CREATE, { input: input(overrides) }, marketer);
       assert.equal(codeOf(res), "BAD_USER_INPUT", JSON.stringify(overrides));
       assert.match(res.errors?.[0]?.message ?? "", message);
     }
-    const after = await graph.session().read<{ n: number }>(`MATCH (c:Campaign) RETURN count(c) AS n`);
+    const after = await graph.session().read<{ n: number }>(ours, { by });
     assert.equal(after[0]?.n, before[0]?.n);
     assert.equal(codeOf(await gw.raw(SUBMIT, { id: "CP-NOPE" }, marketer)), "NOT_FOUND");
   });

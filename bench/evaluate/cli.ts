@@ -2,12 +2,17 @@ import { pino } from "pino";
 import { DEFAULT_EVALUATE_OPTIONS, runEvaluation, type EvaluateOptions } from "./run";
 import { parseFlags, wholeNumberFlag } from "../../src/platform/cli-args";
 import { runMain } from "../../src/platform/run-main";
+import { runCampaignEvaluation, type CampaignEvaluateOptions } from "./campaign-main";
+import { parseCampaignArgs } from "./cli-args";
 
 /**
  * `npm run evaluate -- [--customers N] [--seed S] [--test N] [--train N]`: our decisions against a
  * popularity and a random baseline for customers simulated from the seed's hidden preferences,
  * before and after the model learned (bench/evaluate/run.ts). The table goes to stdout, progress
  * and logs to stderr.
+ *
+ * `npm run evaluate -- --campaign [--customers N] [--seed S] [--control 0.2]`: one campaign run end
+ * to end, its estimated uplift against the simulator's truth (bench/evaluate/campaign-main.ts).
  */
 
 const USAGE = "usage: npm run evaluate -- [--customers N] [--seed S] [--test N] [--train N]";
@@ -37,12 +42,13 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateOptions | { 
   return opts;
 }
 
-const parsed = parseEvaluateArgs(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const campaign = argv.includes("--campaign");
+const parsed = campaign ? parseCampaignArgs(argv.filter((a) => a !== "--campaign")) : parseEvaluateArgs(argv);
 if ("error" in parsed) {
   console.error(parsed.error);
   process.exit(2);
 }
-const opts = parsed;
 
 runMain(
   async (onStop) => {
@@ -51,7 +57,7 @@ runMain(
     const say = (line: string): void => {
       process.stderr.write(`${line}\n`);
     };
-    const report = await runEvaluation(opts, { log, say, onStop });
+    const report = campaign ? await runCampaignEvaluation(parsed as CampaignEvaluateOptions, { log, say, onStop }) : await runEvaluation(parsed as EvaluateOptions, { log, say, onStop });
     console.log(`\n${report}\n`);
   },
   { exitWhenDone: true },

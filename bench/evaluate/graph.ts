@@ -108,3 +108,39 @@ export async function writeOrganicPurchases(graph: GraphSession, purchases: Read
   );
   return rows[0]?.created ?? 0;
 }
+
+/** A campaign wave's decisions as the campaign truth needs them (./campaign-truth.ts); ordered by customer. */
+export async function waveDecisions(graph: GraphSession, waveId: string): Promise<Array<{ decisionId: string; customerId: string; productId: string; control: boolean; contacted: boolean }>> {
+  return graph.read(
+    `MATCH (d:Decision {waveId: $waveId})
+     RETURN d.id AS decisionId, d.customerId AS customerId, d.productId AS productId,
+       coalesce(d.controlGroup, false) AS control, coalesce(d.contacted, false) AS contacted
+     ORDER BY customerId`,
+    { waveId },
+  );
+}
+
+/**
+ * Removes what a campaign truth run left besides its customers' decisions and subscriptions (put
+ * back by {@link restoreSeededCustomers}): the campaign, its waves and report, its segment and the
+ * changes that approved them, so the store stays as seeded for the next run.
+ */
+export async function removeCampaign(graph: GraphSession, campaignId: string, segmentId: string): Promise<void> {
+  await graph.write(
+    `OPTIONAL MATCH (c:Campaign {id: $campaignId})
+     OPTIONAL MATCH (c)-[:HAS_WAVE]->(w:Wave)
+     OPTIONAL MATCH (r:EvaluationReport {campaignId: $campaignId})
+     OPTIONAL MATCH (ch:Change) WHERE ch.targetId IN [$campaignId, $segmentId]
+     OPTIONAL MATCH (g:Segment {id: $segmentId})
+     DETACH DELETE w, r, ch, c, g`,
+    { campaignId, segmentId },
+  );
+}
+
+/** Campaigns an interrupted campaign truth run left (named "真值评估 …", over a TRUTH_ segment). */
+export async function leftoverTruthCampaigns(graph: GraphSession): Promise<Array<{ campaignId: string; segmentId: string }>> {
+  return graph.read(
+    `MATCH (c:Campaign)-[:OVER]->(g:Segment) WHERE c.name STARTS WITH '真值评估 ' AND g.code STARTS WITH 'TRUTH_'
+     RETURN c.id AS campaignId, g.id AS segmentId`,
+  );
+}

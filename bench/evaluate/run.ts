@@ -327,8 +327,8 @@ function preferenceOf(run: Run, customerId: string): HiddenPreferenceNode {
   return pref;
 }
 
-/** Regenerates the customers' seeded holdings (the generator is deterministic) and writes them back. */
-async function restoreSeeded(session: GraphSession, ids: readonly string[], data: { seed: number; customers: number; asOf: Date }): Promise<void> {
+/** Regenerates the customers' seeded holdings (the generator is deterministic) and writes them back; their decisions and the contacts those wrote go. */
+export async function restoreSeeded(session: GraphSession, ids: readonly string[], data: { seed: number; customers: number; asOf: Date }): Promise<void> {
   const wanted = new Set(ids);
   const last = Math.max(...ids.map((id) => customerIndex(id) ?? 0));
   const rows: SeededHoldings[] = [];
