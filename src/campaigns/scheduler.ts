@@ -8,6 +8,7 @@ import type { Graph } from "../platform/neo4j";
 import { redisCall } from "../platform/redis";
 import type { CampaignConfig } from "./config";
 import type { WaveRunner } from "./waves";
+import { QueueConnections } from "../platform/queue-connections";
 
 interface CampaignJob {
   waveId?: string;
@@ -15,7 +16,6 @@ interface CampaignJob {
 
 const TICK_SCHEDULER = "campaigns-tick";
 /** How long a shutdown waits for a running wave batch (the wave resumes elsewhere if cut). */
-const STOP_WAIT_MS = 5_000;
 
 /**
  * The durable scheduler (BullMQ, like the tag jobs and snapshots): a job scheduler `campaigns-tick`
@@ -29,34 +29,30 @@ const STOP_WAIT_MS = 5_000;
 export class CampaignScheduler {
   private queue: Queue<CampaignJob> | null = null;
   private worker: Worker<CampaignJob> | null = null;
-  private connections: Redis[] = [];
   private readonly prefix: string;
   /** The deployment (Redis key prefix) whose campaigns this scheduler runs. */
   readonly deployment: string;
   private stopped = false;
 
+  private readonly connections: QueueConnections;
+
   constructor(
     private readonly graph: Graph,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly runner: WaveRunner,
     private readonly config: CampaignConfig,
     private readonly log: Logger,
   ) {
+    this.connections = new QueueConnections(redis, log, "campaign queue");
     this.deployment = redis.options.keyPrefix ?? "";
     this.prefix = keys.snapshotQueue.prefix(this.deployment);
   }
 
-  private connection(blocking: boolean): Redis {
-    const c = this.redis.duplicate(blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
-    c.on("error", (err: Error) => this.log.warn({ err: err.message }, "campaign queue redis connection error"));
-    this.connections.push(c);
-    return c;
-  }
 
   private jobs(): Queue<CampaignJob> {
     if (this.stopped) throw new ServiceUnavailableError("redis", "the gateway is shutting down, so the campaign queue is closed", "stopped");
     return (this.queue ??= new Queue<CampaignJob>(keys.campaigns.queue(), {
-      connection: this.connection(false),
+      connection: this.connections.open(false),
       prefix: this.prefix,
       defaultJobOptions: { attempts: this.config.attempts, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: true, removeOnFail: true },
     }));
@@ -68,7 +64,7 @@ export class CampaignScheduler {
     this.jobs();
     if (!this.config.worker) return;
     this.worker = new Worker<CampaignJob>(keys.campaigns.queue(), (job) => this.process(job), {
-      connection: this.connection(true),
+      connection: this.connections.open(true),
       prefix: this.prefix,
       concurrency: 2,
       lockDuration: this.config.lockMs,
@@ -83,14 +79,9 @@ export class CampaignScheduler {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const closing = Promise.allSettled([this.worker?.close(), this.queue?.close()]);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
-    clearTimeout(timer);
+    await this.connections.close(this.worker?.close(), this.queue?.close());
     this.worker = null;
     this.queue = null;
-    for (const c of this.connections) c.disconnect();
-    this.connections = [];
   }
 
   /**

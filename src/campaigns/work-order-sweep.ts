@@ -8,6 +8,7 @@ import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
 import type { WorkOrderService } from "./work-orders";
+import { QueueConnections } from "../platform/queue-connections";
 
 /**
  * Returns lapsed claims to the pool: a BullMQ job scheduler (`sweep`, queue `work-orders`) that
@@ -22,29 +23,30 @@ export const WORK_ORDER_SWEEP: Principal = Object.freeze({ ...EVENT_PROCESSOR, i
 
 /** Orders returned per statement; the sweep repeats while it finds a full batch. */
 const SWEEP_BATCH = 500;
-const STOP_WAIT_MS = 5_000;
 const QUEUE = keys.workOrderQueue.name();
 
 export class WorkOrderSweep {
   private queue: Queue | null = null;
   private worker: Worker | null = null;
-  private connections: Redis[] = [];
   private readonly prefix: string;
+
+  private readonly connections: QueueConnections;
 
   constructor(
     private readonly graph: Graph,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly orders: WorkOrderService,
     private readonly audit: AuditService | null,
     private readonly log: Logger,
   ) {
+    this.connections = new QueueConnections(redis, log, "work-order sweep");
     this.prefix = keys.workOrderQueue.prefix(redis.options.keyPrefix ?? "");
   }
 
   /** Registers the scheduler (idempotent: one id) and starts this replica's worker unless the config says not to. */
   start(): void {
-    const blocking = this.connection(true);
-    this.queue = new Queue(QUEUE, { connection: this.connection(false), prefix: this.prefix, defaultJobOptions: { removeOnComplete: 100, removeOnFail: 100 } });
+    const blocking = this.connections.open(true);
+    this.queue = new Queue(QUEUE, { connection: this.connections.open(false), prefix: this.prefix, defaultJobOptions: { removeOnComplete: 100, removeOnFail: 100 } });
     if (this.orders.config.worker) {
       this.worker = new Worker(QUEUE, () => this.sweep().then(() => undefined), { connection: blocking, prefix: this.prefix, concurrency: 1 });
       this.worker.on("error", (err: Error) => this.log.warn({ err: err.message }, "work-order sweep worker error"));
@@ -82,20 +84,9 @@ export class WorkOrderSweep {
   }
 
   async stop(): Promise<void> {
-    const closing = Promise.allSettled([this.worker?.close(), this.queue?.close()]);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
-    clearTimeout(timer);
+    await this.connections.close(this.worker?.close(), this.queue?.close());
     this.worker = null;
     this.queue = null;
-    for (const c of this.connections) c.disconnect();
-    this.connections = [];
   }
 
-  private connection(blocking: boolean): Redis {
-    const c = this.redis.duplicate(blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
-    c.on("error", (err: Error) => this.log.warn({ err: err.message }, "work-order sweep redis connection error"));
-    this.connections.push(c);
-    return c;
-  }
 }

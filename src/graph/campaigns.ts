@@ -60,28 +60,13 @@ export interface WaveRecord {
 }
 
 /** What a draft's waves are made of (ids and progress are the graph's). */
-export interface WaveDraft {
-  index: number;
-  channel: ChannelCode;
-  workOrderKind: WorkOrderKind | null;
-  delayDays: number;
-  audience: WaveAudience;
-}
+export type WaveDraft = Pick<WaveRecord, "index" | "channel" | "workOrderKind" | "delayDays" | "audience">;
 
 /** A draft's own fields. */
-export interface CampaignDraft {
-  name: string;
-  strategyId: string;
-  segmentId: string;
-  membership: "SNAPSHOT" | "LIVE";
-  schedule: CampaignSchedule;
-  startAt: Date;
-  endAt: Date | null;
-  volumeCap: number | null;
-  controlShare: number;
-  owners: string[];
-  alertResponseRate: number;
-}
+export type CampaignDraft = Pick<
+  CampaignRecord,
+  "name" | "strategyId" | "segmentId" | "membership" | "schedule" | "startAt" | "endAt" | "volumeCap" | "controlShare" | "owners" | "alertResponseRate"
+>;
 
 export async function ensureCampaignSchema(graph: Cypher): Promise<void> {
   for (const statement of [

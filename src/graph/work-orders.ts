@@ -55,21 +55,7 @@ export interface WorkOrderRecord {
 }
 
 /** One order to create. */
-export interface WorkOrderRow {
-  id: string;
-  decisionId: string;
-  customerId: string;
-  regionId: string;
-  kind: WorkOrderKind;
-  team: Team;
-  campaignId: string | null;
-  waveId: string | null;
-  offerId: string;
-  script: string;
-  dueAt: Date;
-  createdBy: string | null;
-  note: string | null;
-}
+export type WorkOrderRow = Pick<WorkOrderRecord, "id" | "decisionId" | "customerId" | "regionId" | "kind" | "team" | "campaignId" | "waveId" | "offerId" | "script" | "dueAt" | "createdBy" | "note">;
 
 type RawOrder = Omit<WorkOrderRecord, "dueAt" | "createdAt" | "claimedAt" | "feedbackAt" | "callBackAt"> & {
   dueAt: number;

@@ -27,6 +27,7 @@ import { redisCall } from "../../platform/redis";
 import { membersOf } from "../../segments/preview/bits";
 import type { SegmentPreviews } from "../../segments/preview/service";
 import { shownMember, type SampleMemberRecord } from "../../segments/preview/service";
+import { QueueConnections } from "../../platform/queue-connections";
 
 export type { SnapshotRecord } from "../../graph/snapshots";
 
@@ -56,7 +57,6 @@ const QUEUE = keys.snapshotQueue.name();
 const RESULT_TTL_MS = 120_000;
 const DEFAULT_TIMEZONE = "Asia/Shanghai";
 /** How long a shutdown waits for a running snapshot job (it is retried elsewhere if cut). */
-const STOP_WAIT_MS = 5_000;
 
 export interface SnapshotConfig {
   /** Tests: schedules repeat every this many ms instead of daily at their hour. */
@@ -92,40 +92,31 @@ export interface RefreshSchedule {
 export class SegmentSnapshots {
   private queue: Queue<SnapshotJob> | null = null;
   private worker: Worker<SnapshotJob> | null = null;
-  private connections: Redis[] = [];
   /** The snapshot constraint and index, created once per process (idempotent statements). */
   private schema: Promise<void> | null = null;
   private readonly prefix: string;
   private stopped = false;
 
+  private readonly connections: QueueConnections;
+
   constructor(
     private readonly graph: Graph,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly previews: SegmentPreviews,
     private readonly log: Logger,
     private readonly config: SnapshotConfig = {},
   ) {
+    this.connections = new QueueConnections(redis, log, "snapshot queue");
     // BullMQ does not support ioredis's keyPrefix: its own prefix carries the deployment's
     this.prefix = keys.snapshotQueue.prefix(redis.options.keyPrefix ?? "");
   }
 
-  /**
-   * BullMQ's own connections (it takes no keyPrefix). The worker's blocks, so it retries without
-   * limit and queues while Redis is away; the queue's fails fast as the gateway's own does, so
-   * `materializeSegment` answers SERVICE_UNAVAILABLE during an outage instead of hanging.
-   */
-  private connection(blocking: boolean): Redis {
-    const c = this.redis.duplicate(blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
-    c.on("error", (err: Error) => this.log.warn({ err: err.message }, "snapshot queue redis connection error"));
-    this.connections.push(c);
-    return c;
-  }
 
   private jobs(): Queue<SnapshotJob> {
     // after stop, nothing opens a connection again (the schedules' registration may still be running)
     if (this.stopped) throw new ServiceUnavailableError("redis", "the gateway is shutting down, so the snapshot queue is closed", "stopped");
     return (this.queue ??= new Queue<SnapshotJob>(QUEUE, {
-      connection: this.connection(false),
+      connection: this.connections.open(false),
       prefix: this.prefix,
       defaultJobOptions: { attempts: 3, backoff: { type: "exponential", delay: 2_000 }, removeOnComplete: 1_000, removeOnFail: 1_000 },
     }));
@@ -137,7 +128,7 @@ export class SegmentSnapshots {
     // connected before the first materializeSegment needs it (its connection does not queue commands)
     this.jobs();
     if (this.config.worker ?? true) {
-      this.worker = new Worker<SnapshotJob>(QUEUE, (job) => this.process(job), { connection: this.connection(true), prefix: this.prefix, concurrency: 2 });
+      this.worker = new Worker<SnapshotJob>(QUEUE, (job) => this.process(job), { connection: this.connections.open(true), prefix: this.prefix, concurrency: 2 });
       this.worker.on("error", (err: Error) => this.log.warn({ err: err.message }, "snapshot worker error"));
     }
     void (async () => {
@@ -156,14 +147,9 @@ export class SegmentSnapshots {
   /** Lets a running job finish (a few seconds at most), then disconnects: a Redis that is away cannot hold a shutdown. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const closing = Promise.allSettled([this.worker?.close(), this.queue?.close()]);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
-    clearTimeout(timer);
+    await this.connections.close(this.worker?.close(), this.queue?.close());
     this.worker = null;
     this.queue = null;
-    for (const c of this.connections) c.disconnect();
-    this.connections = [];
   }
 
   // ───────────────────────────── taking snapshots ─────────────────────────────
