@@ -57,7 +57,7 @@ export class EvaluationResolver {
     return (await ctx.evaluation.alerts(ctx, campaignId)).map(alertView);
   }
 
-  @Query(() => CampaignReport, { description: "A finished campaign's evaluation report (produced once when it finished); NOT_FOUND before that." })
+  @Query(() => CampaignReport, { description: "A campaign's evaluation report, produced once when the response window after its end has closed (Campaign.reportDueAt); NOT_FOUND before that: ask evaluation for the figures so far." })
   campaignReport(@Ctx() ctx: GatewayContext, @Arg("campaignId", () => ID) campaignId: string): Promise<ReportRecord> {
     return ctx.evaluation.report(ctx, campaignId);
   }

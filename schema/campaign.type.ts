@@ -147,6 +147,16 @@ export class Campaign {
 
   @Field(() => DateTimeScalar, { nullable: true })
   finishedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      "When campaignReport becomes available: the evaluation's response window (30 days) after the campaign finished, or was cancelled once started, so the orders its contacts brought are counted. Null before it ends and once the report is stored (see reportedAt).",
+  })
+  reportDueAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the campaign's evaluation report was stored (campaignReport)." })
+  reportedAt!: Date | null;
 }
 
 @ObjectType()

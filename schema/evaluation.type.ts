@@ -256,7 +256,7 @@ export class CampaignReport {
   @Field(() => DateTimeScalar)
   producedAt!: Date;
 
-  @Field(() => Boolean, { description: "True: the report stored when the campaign finished (every customer). False: computed now for a region-limited token, over its regions only." })
+  @Field(() => Boolean, { description: "True: the report stored once the response window after the campaign closed (every customer). False: computed now for a region-limited token, over its regions only." })
   stored!: boolean;
 
   @Field(() => EvaluationRow)

@@ -39,7 +39,7 @@ class TestClock implements Clock {
   }
 }
 
-const FIELDS = `id name status strategyVersion controlShare waves { id index channel audience status dueAt total done funnel { targeted heldOut contacted delivered responded ordered } }`;
+const FIELDS = `id name status strategyVersion controlShare finishedAt reportDueAt reportedAt waves { id index channel audience status dueAt total done funnel { targeted heldOut contacted delivered responded ordered } }`;
 const CREATE = `mutation($input: CampaignInput!) { createCampaign(input: $input) { ${FIELDS} } }`;
 const UPDATE = `mutation($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) { ${FIELDS} } }`;
 const SUBMIT = `mutation($id: ID!) { submitCampaign(id: $id) { campaign { id status } pendingChange { id status } } }`;
@@ -60,7 +60,11 @@ interface Wave {
 }
 interface Campaign {
   id: string;
+  name: string;
   status: string;
+  finishedAt: string | null;
+  reportDueAt: string | null;
+  reportedAt: string | null;
   strategyVersion: number | null;
   waves: Wave[];
 }
@@ -71,7 +75,8 @@ const codeOf = (res: GraphQLResponse<unknown>): string | undefined => res.errors
 class Recorder implements WorkOrderSink, CampaignHooks {
   readonly orders: WorkOrderRequest[] = [];
   readonly progressed: string[] = [];
-  readonly finished: string[] = [];
+  readonly reported: string[] = [];
+  readonly reportDelayDays = 30;
   open(requests: WorkOrderRequest[]): Promise<void> {
     this.orders.push(...requests);
     return Promise.resolve();
@@ -79,8 +84,8 @@ class Recorder implements WorkOrderSink, CampaignHooks {
   waveProgressed(_campaignId: string, waveId: string): void {
     this.progressed.push(waveId);
   }
-  campaignFinished(campaignId: string): Promise<void> {
-    this.finished.push(campaignId);
+  produceReport(campaignId: string): Promise<void> {
+    this.reported.push(campaignId);
     return Promise.resolve();
   }
 }
@@ -94,6 +99,8 @@ describe("campaigns", () => {
   let strategyId = "";
   let segmentId = "";
   let customerIds: string[] = [];
+  /** The two-wave campaign, finished: its report is judged at the end of the file (after the clock moved a response window on). */
+  let twoWaves: Campaign | null = null;
 
   const input = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
     name: "测试活动",
@@ -202,6 +209,7 @@ describe("campaigns", () => {
     assert.equal(codeOf(await gw.raw(PAUSE, { id: draft.id }, maker)), "BAD_USER_INPUT", "paused already");
     assert.equal(dataOf(await gw.raw<{ resumeCampaign: { status: string } }>(RESUME, { id: draft.id }, maker)).resumeCampaign.status, "RUNNING");
     assert.equal(dataOf(await gw.raw<{ cancelCampaign: { status: string } }>(CANCEL, { id: draft.id }, maker)).cancelCampaign.status, "CANCELLED");
+    assert.equal((await read(draft.id)).reportDueAt, new Date(clock.now().getTime() + 30 * DAY).toISOString(), "a campaign cancelled once started is still reported on");
     assert.equal(codeOf(await gw.raw(RESUME, { id: draft.id }, maker)), "BAD_USER_INPUT");
     const agent = await tokenFor({ sub: `test:camp-agent:${PID}`, roles: ["AGENT"], agentId: "camp-agent" });
     assert.equal(codeOf(await gw.raw(CREATE, { input: input() }, agent)), "FORBIDDEN", "agents do not run campaigns");
@@ -257,7 +265,9 @@ describe("campaigns", () => {
     assert.deepEqual(orders.map((o) => o.decisionId).sort(), two.filter((d) => d.contacted).map((d) => d.id).sort(), "one work order per contacted member");
     assert.ok(orders.every((o) => o.kind === "OUTBOUND_CALL" && o.script === "您好，为您介绍咪咕阅读会员……" && /^R\d{6}$/.test(o.regionId)));
     assert.equal(recorder.progressed.filter((w) => w === w1.id).length, Math.ceil(customerIds.length / 7), "waveProgressed after each batch");
-    assert.deepEqual(recorder.finished.filter((id) => id === started.id), [started.id], "campaignFinished once");
+    assert.equal(second.reportDueAt, new Date(Date.parse(second.finishedAt ?? "") + 30 * DAY).toISOString(), "the report waits out the 30-day response window");
+    assert.ok(!recorder.reported.includes(started.id), "no report at the finish");
+    twoWaves = second;
     // targeted also counts control-group members whom no offer suited (no decision to hold out)
     assert.ok((second.waves[1]?.funnel.targeted ?? 0) >= expected.size + control1.size);
     assert.equal(second.waves[1]?.funnel.contacted, two.filter((d) => d.contacted).length);
@@ -352,5 +362,38 @@ describe("campaigns", () => {
     const after = await graph.session().read<{ n: number }>(ours, { by });
     assert.equal(after[0]?.n, before[0]?.n);
     assert.equal(codeOf(await gw.raw(SUBMIT, { id: "CP-NOPE" }, marketer)), "NOT_FOUND");
+  });
+
+  test("a rejected or withdrawn submission puts the campaign back to DRAFT, to edit and submit again", async () => {
+    const draft = dataOf(await gw.raw<{ createCampaign: Campaign }>(CREATE, { input: input() }, marketer)).createCampaign;
+    const submit = async (): Promise<string> => dataOf(await gw.raw<{ submitCampaign: { pendingChange: { id: string } } }>(SUBMIT, { id: draft.id }, marketer)).submitCampaign.pendingChange.id;
+    dataOf(await gw.raw(`mutation($id: ID!) { rejectChange(id: $id, reason: "控制组比例过高") { id } }`, { id: await submit() }, await checkerToken()));
+    assert.equal((await read(draft.id)).status, "DRAFT", "rejected: a draft again");
+    assert.equal(dataOf(await gw.raw<{ updateCampaign: Campaign }>(UPDATE, { id: draft.id, input: input({ name: "改后再提交" }) }, marketer)).updateCampaign.name, "改后再提交");
+    dataOf(await gw.raw(`mutation($id: ID!) { withdrawChange(id: $id) { id } }`, { id: await submit() }, marketer));
+    assert.equal((await read(draft.id)).status, "DRAFT", "withdrawn: a draft again");
+    await applyChange(gw, await submit());
+    assert.equal((await read(draft.id)).status, "APPROVED");
+  });
+
+  test("the report is queued by the tick once the response window after the end has closed, and produced once", async () => {
+    const done = twoWaves;
+    assert.ok(done?.reportDueAt, "the two-wave campaign finished with a report due");
+    const due = Date.parse(done.reportDueAt);
+    clock.advance(Math.max(0, due - clock.now().getTime() - 60_000));
+    assert.ok(!(await gw.app.services.campaigns.scheduler.tick()).includes(done.id), "not a minute early");
+    clock.advance(120_000);
+    assert.ok((await gw.app.services.campaigns.scheduler.tick()).includes(done.id));
+    const reported = await eventually(
+      async () => {
+        const c = await read(done.id);
+        assert.ok(c.reportedAt, "reportedAt is set");
+        return c;
+      },
+      { what: "the report job", timeoutMs: 30_000 },
+    );
+    assert.equal(reported.reportDueAt, null, "off the due index");
+    assert.deepEqual(recorder.reported.filter((id) => id === done.id), [done.id]);
+    assert.ok(!(await gw.app.services.campaigns.scheduler.tick()).includes(done.id), "a later tick queues it no more");
   });
 });

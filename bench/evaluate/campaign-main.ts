@@ -7,7 +7,7 @@ import { ensureServices } from "../../src/main/launch/environment";
 import { latestSeedRun } from "../../seeds/load";
 import { ensureDataset } from "../dataset";
 import { ready, removeKeys } from "../redis-keys";
-import { DEFAULT_CAMPAIGN_TRUTH, DeferredReport, MovableClock, removeCampaign, renderCampaignTruth, runCampaignTruth } from "./campaign-run";
+import { DEFAULT_CAMPAIGN_TRUTH, MovableClock, removeCampaign, renderCampaignTruth, runCampaignTruth } from "./campaign-run";
 import { ORGANIC_RULE, SIMULATOR_RULE } from "./simulator";
 import { customersWithDecisions, leftoverTruthCampaigns } from "./graph";
 import { restoreSeeded } from "./run";
@@ -70,9 +70,8 @@ export async function runCampaignEvaluation(opts: CampaignEvaluateOptions, ctl: 
   // The campaign starts the day after the data set was taken, at 10:00 in Shanghai (no quiet hours): the seeded usage is current.
   const start = new Date(Math.floor(asOf.getTime() / DAY_MS) * DAY_MS + DAY_MS + 2 * HOUR_MS);
   const clock = new MovableClock(start.getTime());
-  const hooks = new DeferredReport();
   // The scheduler's tick is this run's to call (tickMs long); its worker runs the wave in this process.
-  const services = wireServices(graph, redis, log, DEFAULT_REALTIME, undefined, {}, {}, { clock, hooks, tickMs: 3_600_000 });
+  const services = wireServices(graph, redis, log, DEFAULT_REALTIME, undefined, {}, {}, { clock, tickMs: 3_600_000 });
   onStop(async () => services.pubsub.close());
   onStop(() => services.campaigns.stop());
   await services.decisioning.propensity.reset();
@@ -83,7 +82,7 @@ export async function runCampaignEvaluation(opts: CampaignEvaluateOptions, ctl: 
   let customerIds: string[] = [];
   let made: { campaignId: string; segmentId: string } | null = null;
   try {
-    const result = await runCampaignTruth(services, graph, clock, hooks, { ...DEFAULT_CAMPAIGN_TRUTH, seed: opts.seed, control: opts.control, expression: "ALL" }, say);
+    const result = await runCampaignTruth(services, graph, clock, { ...DEFAULT_CAMPAIGN_TRUTH, seed: opts.seed, control: opts.control, expression: "ALL" }, say);
     customerIds = result.customerIds;
     made = { campaignId: result.campaignId, segmentId: result.segmentId };
     const total = (Date.now() - started) / 1000;

@@ -2,7 +2,7 @@ import type { Services } from "../../src/server/context";
 import { createContext } from "../../src/server/context";
 import type { Principal, Role } from "../../src/auth/principal";
 import type { Clock } from "../../src/campaigns/config";
-import type { CampaignHooks } from "../../src/domain/campaigns";
+import type { CampaignRecord } from "../../src/graph/campaigns";
 import type { ChannelCode } from "../../src/domain/vocabulary";
 import type { EvaluationRow } from "../../src/evaluation/figures";
 import { respondToOffer } from "../../src/decisioning/respond";
@@ -18,10 +18,9 @@ import { hiddenPreferences, removeCampaign, waveDecisions, writeOrganicPurchases
  * module moves), answered by the simulated customers, and the evaluation centre's uplift set
  * against the simulator's true uplift (./campaign-truth.ts).
  *
- * The campaign room finishes a one-wave campaign the moment its wave is done, and the evaluation
- * centre's hook would store the report then, before anyone could answer. The run therefore gives
- * the campaigns room hooks of its own ({@link DeferredReport}) and asks for the report once the
- * 30-day response window has passed on its clock.
+ * The report comes the way it does in production: the campaign finishes with its wave, the
+ * simulated customers answer and buy within the response window, the run moves its clock past the
+ * window, and the scheduler's tick queues the report job that asks the evaluation centre for it.
  */
 
 const DAY_MS = 86_400_000;
@@ -40,36 +39,6 @@ export class MovableClock implements Clock {
   }
   advance(ms: number): void {
     this.t += ms;
-  }
-}
-
-/**
- * The campaigns room's hooks for this run: alert checks pass through to the evaluation centre,
- * the finish is remembered and awaited, and the report is produced when the run says so (after
- * the response window), not at the finish.
- */
-export class DeferredReport implements CampaignHooks {
-  private readonly waiting = new Map<string, () => void>();
-  private readonly done = new Set<string>();
-
-  waveProgressed(): void {}
-
-  campaignFinished(campaignId: string): Promise<void> {
-    this.done.add(campaignId);
-    this.waiting.get(campaignId)?.();
-    return Promise.resolve();
-  }
-
-  /** Resolves once the campaign finished (its last wave done), or rejects after `timeoutMs`. */
-  finished(campaignId: string, timeoutMs: number): Promise<void> {
-    if (this.done.has(campaignId)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`campaign ${campaignId} did not finish within ${timeoutMs / 1000} s; is the scheduler's worker running?`)), timeoutMs);
-      this.waiting.set(campaignId, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
   }
 }
 
@@ -115,16 +84,26 @@ function person(id: string, roles: Role[]): Principal {
   return { id, roles: new Set(roles), regions: [], agentId: null, teams: [], customerId: null, expiresAt: null, permissions: new Set() };
 }
 
+/** Polls the campaign until `done` holds of it, or fails after `timeoutMs`. */
+async function campaignReaches(services: Services, ctx: ReturnType<typeof createContext>, id: string, what: string, done: (c: CampaignRecord) => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await services.campaigns.campaign(ctx, id);
+    if (c && done(c)) return;
+    if (Date.now() > until) throw new Error(`campaign ${id} did not reach "${what}" within ${timeoutMs / 1000} s (it is ${c?.status ?? "gone"}); is the scheduler's worker running?`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /**
- * Runs the campaign. `services` must be wired with `hooks` as campaign hooks and `clock` as the
- * campaigns' clock, and the scheduler started; the segment index built. Restores nothing: the
- * caller puts `customerIds` back (their seeded holdings) and calls {@link removeCampaign}.
+ * Runs the campaign. `services` must be wired with `clock` as the campaigns' clock, and the
+ * scheduler started; the segment index built. Restores nothing: the caller puts `customerIds` back
+ * (their seeded holdings) and calls {@link removeCampaign}.
  */
 export async function runCampaignTruth(
   services: Services,
   graph: Graph,
   clock: MovableClock,
-  hooks: DeferredReport,
   opts: CampaignTruthOptions,
   say: (line: string) => void,
 ): Promise<CampaignTruthResult> {
@@ -151,7 +130,7 @@ export async function runCampaignTruth(
   say(`campaign ${created.id} approved; launching its wave on the scheduler…`);
   await services.campaigns.launch(marketer, created.id);
   await services.campaigns.scheduler.tick();
-  await hooks.finished(created.id, opts.waveTimeoutMs);
+  await campaignReaches(services, marketer, created.id, "FINISHED", (c) => c.status === "FINISHED", opts.waveTimeoutMs);
   const waveSeconds = (Date.now() - wave0) / 1000;
   const decidedAt = clock.now();
 
@@ -188,10 +167,11 @@ export async function runCampaignTruth(
   for (let i = 0; i < purchases.length; i += WRITE_BATCH) await writeOrganicPurchases(session, purchases.slice(i, i + WRITE_BATCH));
   const answersSeconds = (Date.now() - answers0) / 1000;
 
-  // Past the response window: the report counts what came of the campaign.
-  clock.advance(31 * DAY_MS);
+  // Past the response window: the tick queues the report job, which counts what came of the campaign.
+  clock.advance(services.evaluation.config.responseWindowDays * DAY_MS + 60_000);
   const report0 = Date.now();
-  await services.evaluation.produceReport(created.id);
+  await services.campaigns.scheduler.tick();
+  await campaignReaches(services, marketer, created.id, "reported", (c) => c.reportedAt !== null, opts.waveTimeoutMs);
   const report = (await services.evaluation.report(checker(), created.id)).total;
   const evaluated = (await services.evaluation.evaluate(checker(), { campaignIds: [created.id] }, "TOTAL"))[0] ?? null;
   const reportSeconds = (Date.now() - report0) / 1000;

@@ -62,6 +62,11 @@ export interface ChangeHandler {
   apply(tx: Cypher, change: ChangeRecord): Promise<AppliedChange>;
   /** After the approval committed (cache invalidation on every replica); a failure is logged, the approval stands. */
   applied?(change: ChangeRecord): Promise<void>;
+  /**
+   * A change rejected or withdrawn, within the decision's transaction: for kinds whose target waits
+   * in a state of its own while its change is pending (a SUBMITTED campaign goes back to DRAFT).
+   */
+  dropped?(tx: Cypher, change: ChangeRecord): Promise<void>;
 }
 
 /** What applying a change did to its target, for the audit trail (JSON-serialisable). */
@@ -230,7 +235,7 @@ export class Approvals {
     this.mayDecide(scope, change, handler, "reject");
     const why = optionalReason(reason);
     if (!why) throw new BadUserInputError("`reason` must say why the change is rejected, so its author can act on it.", "reason");
-    const rejected = await this.decide(scope, change, { status: "REJECTED", by: scope.principal.id, reason: why });
+    const rejected = await this.decide(scope, change, { status: "REJECTED", by: scope.principal.id, reason: why }, handler.dropped?.bind(handler));
     noteProcess(scope, "rejectChange", rejected, handler, change);
     return rejected;
   }
@@ -241,8 +246,9 @@ export class Approvals {
     if (change.author !== scope.principal.id) {
       throw new ForbiddenError(`Only its author (${change.author}) may withdraw change ${change.id}; an approver may reject it instead.`);
     }
-    const withdrawn = await this.decide(scope, change, { status: "WITHDRAWN", by: scope.principal.id, reason: optionalReason(reason) });
-    noteProcess(scope, "withdrawChange", withdrawn, this.handler(change.kind), change);
+    const handler = this.handler(change.kind);
+    const withdrawn = await this.decide(scope, change, { status: "WITHDRAWN", by: scope.principal.id, reason: optionalReason(reason) }, handler.dropped?.bind(handler));
+    noteProcess(scope, "withdrawChange", withdrawn, handler, change);
     return withdrawn;
   }
 

@@ -1,6 +1,7 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { dueWaves } from "../graph/campaigns";
+import type { CampaignHooks } from "../domain/campaigns";
+import { dueReports, dueWaves, markReported } from "../graph/campaigns";
 import { ServiceUnavailableError } from "../platform/errors";
 import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
@@ -12,10 +13,11 @@ import { QueueConnections } from "../platform/queue-connections";
 
 interface CampaignJob {
   waveId?: string;
+  /** A report job's campaign. */
+  campaignId?: string;
 }
 
 const TICK_SCHEDULER = "campaigns-tick";
-/** How long a shutdown waits for a running wave batch (the wave resumes elsewhere if cut). */
 
 /**
  * The durable scheduler (BullMQ, like the tag jobs and snapshots): a job scheduler `campaigns-tick`
@@ -25,6 +27,11 @@ const TICK_SCHEDULER = "campaigns-tick";
  * idempotent (./waves.ts), so a job retried after an outage (exponential backoff) or taken over after
  * its replica died (stalled-job recovery, `lockMs`) continues where the last commit left it.
  * Finished wave jobs are removed, so a paused wave's job can be added again once it is resumed.
+ *
+ * The same tick queues `report-<campaignId>` for each campaign whose report is due (the response
+ * window after it ended, `reportDueAt` in the graph, so it survives restarts and follows the
+ * injected clock). The job asks the evaluation centre for the report (idempotent) and then takes
+ * the campaign off the due index; a failure is retried with backoff and by later ticks.
  */
 export class CampaignScheduler {
   private queue: Queue<CampaignJob> | null = null;
@@ -40,6 +47,7 @@ export class CampaignScheduler {
     private readonly graph: Graph,
     redis: Redis,
     private readonly runner: WaveRunner,
+    private readonly hooks: CampaignHooks,
     private readonly config: CampaignConfig,
     private readonly log: Logger,
   ) {
@@ -85,19 +93,31 @@ export class CampaignScheduler {
   }
 
   /**
-   * Queues a job for every wave due by the clock (tests call it after moving the clock; the tick
-   * job calls it every `tickMs`). Returns the ids of the waves found due.
+   * Queues a job for every wave and every report due by the clock (tests call it after moving the
+   * clock; the tick job calls it every `tickMs`). Returns the ids of the waves and the campaigns
+   * whose reports were found due.
    */
   async tick(): Promise<string[]> {
-    const due = await dueWaves(this.graph.backgroundSession(30_000), this.config.clock.now(), this.deployment);
+    const session = this.graph.backgroundSession(30_000);
+    const now = this.config.clock.now();
+    const [waves, reports] = await Promise.all([dueWaves(session, now, this.deployment), dueReports(session, now, this.deployment)]);
     const queue = this.jobs();
-    for (const w of due) await redisCall(queue.add("wave", { waveId: w.waveId }, { jobId: `wave-${w.waveId}` }));
-    return due.map((w) => w.waveId);
+    for (const w of waves) await redisCall(queue.add("wave", { waveId: w.waveId }, { jobId: `wave-${w.waveId}` }));
+    for (const campaignId of reports) await redisCall(queue.add("report", { campaignId }, { jobId: `report-${campaignId}` }));
+    return [...waves.map((w) => w.waveId), ...reports];
   }
 
   private async process(job: Job<CampaignJob>): Promise<void> {
     if (job.name === "tick") {
       await this.tick();
+      return;
+    }
+    if (job.name === "report") {
+      const campaignId = job.data.campaignId;
+      if (!campaignId) return;
+      await this.hooks.produceReport(campaignId);
+      await markReported(this.graph.backgroundSession(30_000), campaignId, this.config.clock.now());
+      this.log.info({ campaignId }, "campaign report produced");
       return;
     }
     const waveId = job.data.waveId;

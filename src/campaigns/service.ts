@@ -73,7 +73,7 @@ export interface CampaignConnection {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-const NO_HOOKS: CampaignHooks = { waveProgressed: () => undefined, campaignFinished: () => Promise.resolve() };
+const NO_HOOKS: CampaignHooks = { reportDelayDays: 30, waveProgressed: () => undefined, produceReport: () => Promise.resolve() };
 export const MAX_WAVES = 10;
 export const MAX_CAMPAIGN_PAGE = 100;
 const MAX_NAME = 100;
@@ -112,7 +112,7 @@ export class CampaignService {
   ) {
     this.config = campaignConfig(config);
     this.runner = new WaveRunner(graph, redis, decider, catalogue, previews, hooks, sink, this.config, log);
-    this.scheduler = new CampaignScheduler(graph, redis, this.runner, this.config, log);
+    this.scheduler = new CampaignScheduler(graph, redis, this.runner, hooks, this.config, log);
     this.approvals.register({
       kind: "CAMPAIGN",
       noun: "campaign",
@@ -122,6 +122,10 @@ export class CampaignService {
         const approved = await approveCampaign(tx, change.targetId, this.config.clock.now());
         if (!approved) throw new BadUserInputError(`Campaign ${change.targetId} is no longer SUBMITTED (it was cancelled or changed); nothing was approved.`, "id");
         return { before: { status: "SUBMITTED" }, after: { status: "APPROVED", strategyVersion: approved.strategyVersion } };
+      },
+      // Rejected or withdrawn: the campaign is a DRAFT again, for its author to edit and submit anew.
+      dropped: async (tx, change: ChangeRecord) => {
+        await moveCampaign(tx, change.targetId, ["SUBMITTED"], "DRAFT", this.config.clock.now());
       },
     });
   }
@@ -208,14 +212,19 @@ export class CampaignService {
     return resumed;
   }
 
-  /** Any state before FINISHED → CANCELLED: nothing more is decided or sent. */
+  /**
+   * Any state before FINISHED → CANCELLED: nothing more is decided or sent. A campaign that had
+   * started still gets its report once the response window after the cancellation closes: what it
+   * did contact is judged like any other campaign's.
+   */
   cancel(scope: RequestScope, id: string): Promise<CampaignRecord> {
-    return this.move(scope, id, ["DRAFT", "SUBMITTED", "APPROVED", "RUNNING", "PAUSED"], "CANCELLED", "cancelled (it is FINISHED or CANCELLED already)");
+    return this.move(scope, id, ["DRAFT", "SUBMITTED", "APPROVED", "RUNNING", "PAUSED"], "CANCELLED", "cancelled (it is FINISHED or CANCELLED already)", true);
   }
 
-  private async move(scope: RequestScope, id: string, from: CampaignStatus[], to: CampaignStatus, what: string): Promise<CampaignRecord> {
+  private async move(scope: RequestScope, id: string, from: CampaignStatus[], to: CampaignStatus, what: string, ends = false): Promise<CampaignRecord> {
     const before = await this.mustFind(scope, id);
-    const moved = await moveCampaign(scope.graph, id, from, to, this.config.clock.now());
+    const now = this.config.clock.now();
+    const moved = await moveCampaign(scope.graph, id, from, to, now, ends ? this.runner.reportDueAfter(now) : null);
     if (!moved) throw new BadUserInputError(`Campaign ${id} is ${before.status} and cannot be ${what}.`, "id");
     scope.audit.change({ action: to, targetType: "Campaign", targetId: id, before: { status: before.status }, after: { status: to } });
     return moved;

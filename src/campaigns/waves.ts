@@ -262,12 +262,16 @@ export class WaveRunner {
     const nextRoundDue = next && campaign.endAt && next.getTime() < campaign.endAt.getTime() ? next : null;
     // One transaction: the campaign is never seen with its round done and the next one missing.
     const { finished } = await this.graph.transaction(async (tx) => {
-      const result = await finishWave(tx, wave.id, this.config.clock.now(), nextRoundDue);
+      const now = this.config.clock.now();
+      const result = await finishWave(tx, wave.id, now, nextRoundDue, this.reportDueAfter(now));
       if (result.roundDone && nextRoundDue) await addRound(tx, campaign.id, wave.round + 1, nextRoundDue);
       return result;
     });
-    if (finished) {
-      await this.hooks.campaignFinished(campaign.id).catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.message : String(error), campaignId: campaign.id }, "campaignFinished hook failed"));
-    }
+    if (finished) this.log.info({ campaignId: campaign.id, reportDueAt: this.reportDueAfter(this.config.clock.now()) }, "campaign finished; its report waits out the response window");
+  }
+
+  /** When the report of a campaign ending at `end` is due: the evaluation centre's response window later (the scheduler's tick queues it then). */
+  reportDueAfter(end: Date): Date {
+    return new Date(end.getTime() + this.hooks.reportDelayDays * DAY_MS);
   }
 }

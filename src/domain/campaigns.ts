@@ -90,8 +90,13 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export interface CampaignHooks {
   /** A wave made progress (a batch of members decided) or finished; alerts are checked behind it. */
   waveProgressed(campaignId: string, waveId: string): void;
-  /** The campaign finished: its evaluation report is produced. */
-  campaignFinished(campaignId: string): Promise<void>;
+  /**
+   * How long after a campaign ends its report waits: the response window, so that the orders its
+   * contacts bring within the window are in it (a report at the last wave would show almost none).
+   */
+  readonly reportDelayDays: number;
+  /** The report is due (the campaign ended `reportDelayDays` ago): produce and store it, once, idempotently. */
+  produceReport(campaignId: string): Promise<void>;
 }
 
 /**

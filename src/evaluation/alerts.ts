@@ -84,24 +84,21 @@ export class AlertHub {
     return this.pubsub.publish(keys.evaluation.alerts(), JSON.stringify(alert));
   }
 
-  /** Registers `sink` for the campaign's alerts; resolves once the channel is listened to. Returns the unsubscribe. */
+  /**
+   * Registers `sink` for the campaign's alerts once the channel is listened to (so a subscriber
+   * counted in {@link size} misses nothing published after). Returns the unsubscribe.
+   */
   async add(campaignId: string, sink: AlertSink): Promise<() => void> {
+    await (this.listening ??= this.pubsub.subscribe(keys.evaluation.alerts(), (m) => this.deliver(m)).catch((error: unknown) => {
+      this.listening = null;
+      throw error;
+    }));
     const set = this.sinks.get(campaignId) ?? new Set<AlertSink>();
     this.sinks.set(campaignId, set.add(sink));
-    const remove = (): void => {
+    return () => {
       set.delete(sink);
       if (set.size === 0 && this.sinks.get(campaignId) === set) this.sinks.delete(campaignId);
     };
-    try {
-      await (this.listening ??= this.pubsub.subscribe(keys.evaluation.alerts(), (m) => this.deliver(m)).catch((error: unknown) => {
-        this.listening = null;
-        throw error;
-      }));
-    } catch (error) {
-      remove();
-      throw error;
-    }
-    return remove;
   }
 
   /** Subscribers on this replica (tests, health). */

@@ -250,7 +250,10 @@ export class EvaluationService {
     const within = evaluationScope(scope.principal);
     if (!within.all) return this.compute(scope.graph, campaignId, within, new Date(), false);
     const stored = await readReport(scope.graph, campaignId);
-    if (!stored) throw new NotFoundError(`Campaign ${campaignId} has no evaluation report yet: it is produced when the campaign finishes. Until then, ask evaluation(filter: {campaignIds: ["${campaignId}"]}).`);
+    if (!stored)
+      throw new NotFoundError(
+        `Campaign ${campaignId} has no evaluation report yet: it is produced ${this.config.responseWindowDays} days after the campaign ends (its reportDueAt), once the response window has closed and the orders its contacts brought are in. Until then, ask evaluation(filter: {campaignIds: ["${campaignId}"]}) for the figures so far.`,
+      );
     return { ...(JSON.parse(stored.body) as Omit<CampaignReport, "producedAt">), producedAt: new Date(stored.producedAt), stored: true };
   }
 
@@ -354,6 +357,10 @@ function checkFilter(f: EvaluationFilter, by: EvaluationDimension): EvaluationSe
   return s;
 }
 
+/** Tries of one alert check, the retries 1 s, 2 s, 4 s … apart. */
+const ALERT_ATTEMPTS = 4;
+const ALERT_RETRY_MS = 1_000;
+
 /**
  * What the evaluation centre does when a campaign moves (src/domain/campaigns.ts CampaignHooks),
  * wired for the campaigns room in src/main/wiring.ts. Alert checks run behind the wave's work,
@@ -371,20 +378,36 @@ export class CampaignEvaluationHooks implements CampaignHooks {
   ) {}
 
   waveProgressed(campaignId: string, _waveId: string): void {
+    this.schedule(campaignId, 1);
+  }
+
+  /**
+   * A failed check (Neo4j or Redis away) is tried again after a backoff, a few times: the last
+   * batch of a wave brings no further progress to check it for.
+   */
+  private schedule(campaignId: string, attempt: number): void {
     if (this.closed || this.timers.has(campaignId)) return;
-    const wait = Math.max(0, (this.lastCheck.get(campaignId) ?? 0) + this.evaluation.config.alertDebounceMs - Date.now());
+    const debounce = (this.lastCheck.get(campaignId) ?? 0) + this.evaluation.config.alertDebounceMs - Date.now();
+    const wait = Math.max(0, debounce, attempt > 1 ? ALERT_RETRY_MS * 2 ** (attempt - 2) : 0);
     const timer = setTimeout(() => {
       this.timers.delete(campaignId);
       this.lastCheck.set(campaignId, Date.now());
       this.evaluation.checkAlerts(campaignId).catch((error: unknown) => {
-        this.log.warn({ campaignId, err: error instanceof Error ? error.message : String(error) }, "campaign alert check failed; the next progress checks again");
+        const again = attempt < ALERT_ATTEMPTS;
+        this.log.warn({ campaignId, attempt, err: error instanceof Error ? error.message : String(error) }, again ? "campaign alert check failed; trying again" : "campaign alert check failed; the next progress checks again");
+        if (again) this.schedule(campaignId, attempt + 1);
       });
     }, wait);
     timer.unref();
     this.timers.set(campaignId, timer);
   }
 
-  async campaignFinished(campaignId: string): Promise<void> {
+  /** The report waits out the response window its "ordered" counts look through. */
+  get reportDelayDays(): number {
+    return this.evaluation.config.responseWindowDays;
+  }
+
+  async produceReport(campaignId: string): Promise<void> {
     await this.evaluation.produceReport(campaignId);
   }
 

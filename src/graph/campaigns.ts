@@ -31,6 +31,12 @@ export interface CampaignRecord {
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /**
+   * When its evaluation report is produced: the response window after it finished (or was
+   * cancelled after it started). Null before that, and again once the report is stored (`reportedAt`).
+   */
+  reportDueAt: Date | null;
+  reportedAt: Date | null;
   /** The round of waves running (1 for the first; a DAILY or WEEKLY campaign adds rounds until endAt). */
   round: number;
   waves: WaveRecord[];
@@ -74,6 +80,7 @@ export async function ensureCampaignSchema(graph: Cypher): Promise<void> {
     "CREATE CONSTRAINT wave_id IF NOT EXISTS FOR (w:Wave) REQUIRE w.id IS UNIQUE",
     "CREATE RANGE INDEX campaign_status IF NOT EXISTS FOR (c:Campaign) ON (c.status, c.createdAt)",
     "CREATE RANGE INDEX wave_status_due IF NOT EXISTS FOR (w:Wave) ON (w.status, w.dueAt)",
+    "CREATE RANGE INDEX campaign_report_due IF NOT EXISTS FOR (c:Campaign) ON (c.reportDueAt)",
     "CREATE RANGE INDEX decision_wave IF NOT EXISTS FOR (d:Decision) ON (d.waveId)",
   ]) {
     await graph.write(statement);
@@ -86,7 +93,7 @@ const WAVE_PROJECTION = `w {.id, .campaignId, .index, .channel, .workOrderKind, 
 // Named properties, not .*: a SNAPSHOT campaign's frozen member bitmap stays in the graph.
 const CAMPAIGN_RETURN = `c {.id, .name, .status, .strategyId, .strategyVersion, .segmentId, .membership, .schedule, .volumeCap, .controlShare, .owners,
     .alertResponseRate, .createdBy, .round, startAt: c.startAt.epochMillis, endAt: c.endAt.epochMillis, createdAt: c.createdAt.epochMillis, updatedAt: c.updatedAt.epochMillis,
-    startedAt: c.startedAt.epochMillis, finishedAt: c.finishedAt.epochMillis} AS c,
+    startedAt: c.startedAt.epochMillis, finishedAt: c.finishedAt.epochMillis, reportDueAt: c.reportDueAt.epochMillis, reportedAt: c.reportedAt.epochMillis} AS c,
   [(c)-[:HAS_WAVE]->(w:Wave) | ${WAVE_PROJECTION}] AS waves`;
 
 type Raw = Record<string, unknown>;
@@ -140,6 +147,8 @@ function toCampaign(row: { c: Raw; waves: Raw[] }): CampaignRecord {
     updatedAt: date(c.updatedAt) as Date,
     startedAt: date(c.startedAt),
     finishedAt: date(c.finishedAt),
+    reportDueAt: date(c.reportDueAt),
+    reportedAt: date(c.reportedAt),
     round: (c.round as number | undefined) ?? 1,
     waves: row.waves.map(toWave).sort((a, b) => a.round - b.round || a.index - b.index),
   };
@@ -241,17 +250,16 @@ export async function campaignPage(graph: Cypher, status: CampaignStatus | null,
 }
 
 /**
- * Moves a campaign from one of `from` to `to` (with `set`: extra properties, datetimes given as
- * ISO strings under keys ending in "At"); the campaign after, or null when it was in none of `from`.
+ * Moves a campaign from one of `from` to `to`; the campaign after, or null when it was in none of
+ * `from`. With `reportDueAt` (a cancellation), a campaign that had started is given its report's due time.
  */
-export async function moveCampaign(graph: Cypher, id: string, from: readonly CampaignStatus[], to: CampaignStatus, now: Date, stamp: "startedAt" | "finishedAt" | null = null): Promise<CampaignRecord | null> {
+export async function moveCampaign(graph: Cypher, id: string, from: readonly CampaignStatus[], to: CampaignStatus, now: Date, reportDueAt: Date | null = null): Promise<CampaignRecord | null> {
   const rows = await graph.write<{ c: Raw; waves: Raw[] }>(
     `MATCH (c:Campaign {id: $id}) WHERE c.status IN $from
      SET c.status = $to, c.updatedAt = datetime($now)
-     FOREACH (_ IN CASE WHEN $stamp = 'startedAt' THEN [1] ELSE [] END | SET c.startedAt = datetime($now))
-     FOREACH (_ IN CASE WHEN $stamp = 'finishedAt' THEN [1] ELSE [] END | SET c.finishedAt = datetime($now))
+     FOREACH (_ IN CASE WHEN $reportDueAt IS NOT NULL AND c.startedAt IS NOT NULL THEN [1] ELSE [] END | SET c.reportDueAt = datetime($reportDueAt))
      WITH c RETURN ${CAMPAIGN_RETURN}`,
-    { id, from: [...from], to, now: now.toISOString(), stamp },
+    { id, from: [...from], to, now: now.toISOString(), reportDueAt: reportDueAt?.toISOString() ?? null },
   );
   return rows[0] ? toCampaign(rows[0]) : null;
 }
@@ -296,6 +304,21 @@ export async function dueWaves(graph: Cypher, now: Date, deployment: string, lim
      RETURN w.id AS waveId, c.id AS campaignId ORDER BY w.dueAt LIMIT $limit`,
     { now: now.toISOString(), deployment, limit: int(limit) },
   );
+}
+
+/** Campaigns of the deployment whose report is due by `now` (ended a response window ago, not reported yet), oldest first. */
+export async function dueReports(graph: Cypher, now: Date, deployment: string, limit = 100): Promise<string[]> {
+  const rows = await graph.read<{ id: string }>(
+    `MATCH (c:Campaign) WHERE c.reportDueAt <= datetime($now) AND coalesce(c.deployment, '') = $deployment
+     RETURN c.id AS id ORDER BY c.reportDueAt LIMIT $limit`,
+    { now: now.toISOString(), deployment, limit: int(limit) },
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The campaign's report is stored: it leaves the due index. */
+export async function markReported(graph: Cypher, id: string, now: Date): Promise<void> {
+  await graph.write("MATCH (c:Campaign {id: $id}) WHERE c.reportDueAt IS NOT NULL SET c.reportedAt = datetime($now) REMOVE c.reportDueAt", { id, now: now.toISOString() });
 }
 
 /** What a wave job needs: the wave, its campaign, its frozen members (null before it started). */
@@ -381,7 +404,7 @@ export async function advanceWave(tx: Cypher, waveId: string, lastIdx: number, n
  * campaign either starts its next round (`nextRound` given: its first due time) or FINISHES.
  * Returns whether the campaign finished now.
  */
-export async function finishWave(graph: Cypher, waveId: string, now: Date, nextRoundDue: Date | null): Promise<{ roundDone: boolean; finished: boolean }> {
+export async function finishWave(graph: Cypher, waveId: string, now: Date, nextRoundDue: Date | null, reportDueAt: Date): Promise<{ roundDone: boolean; finished: boolean }> {
   const rows = await graph.write<{ roundDone: boolean; finished: boolean }>(
     `MATCH (c:Campaign)-[:HAS_WAVE]->(w:Wave {id: $waveId}) WHERE w.status <> 'DONE'
      SET w.status = 'DONE', w.finishedAt = datetime($now), w.members = null
@@ -390,9 +413,9 @@ export async function finishWave(graph: Cypher, waveId: string, now: Date, nextR
      WITH c, w, count(o) AS open
      WITH c, w, open = 0 AND c.status IN ['RUNNING', 'PAUSED'] AS roundDone
      FOREACH (_ IN CASE WHEN roundDone AND $nextRoundDue IS NULL THEN [1] ELSE [] END |
-       SET c.status = 'FINISHED', c.finishedAt = datetime($now), c.updatedAt = datetime($now))
+       SET c.status = 'FINISHED', c.finishedAt = datetime($now), c.updatedAt = datetime($now), c.reportDueAt = datetime($reportDueAt))
      RETURN roundDone, roundDone AND $nextRoundDue IS NULL AS finished`,
-    { waveId, now: now.toISOString(), nextRoundDue: nextRoundDue?.toISOString() ?? null },
+    { waveId, now: now.toISOString(), nextRoundDue: nextRoundDue?.toISOString() ?? null, reportDueAt: reportDueAt.toISOString() },
   );
   return { roundDone: rows[0]?.roundDone ?? false, finished: rows[0]?.finished ?? false };
 }
