@@ -62,6 +62,18 @@ export class Decision {
 
   @Field(() => DateTimeScalar, { nullable: true })
   respondedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true, description: "The campaign whose wave made this decision; null for decisions asked for or fired by events." })
+  campaignId?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The campaign wave that made this decision." })
+  waveId?: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the channel (SMS, APP, WECHAT outbox) reported the wave's message delivered." })
+  deliveredAt?: Date | null;
+
+  @Field(() => String, { nullable: true, description: "Why the channel reported the wave's message undelivered (its reason code)." })
+  deliveryFailed?: string | null;
 }
 
 @InputType({ description: "What is going on when the decision is asked for." })

@@ -242,6 +242,9 @@ describe("campaigns", () => {
     const receiptFor = contacted1[0] as { id: string; customerId: string };
     await ingest(gw, [{ id: `rcpt-${PID}-1`, customerId: receiptFor.customerId, type: "DELIVERY_RECEIPT", payload: { decisionId: receiptFor.id, status: "DELIVERED" } }]);
     await eventually(async () => assert.equal((await read(started.id)).waves[0]?.funnel.delivered, 1), { what: "the receipt recorded", timeoutMs: 30_000 });
+    const seen = dataOf(await gw.raw<{ decision: { campaignId: string; waveId: string; deliveredAt: string | null; deliveryFailed: string | null } }>(`query($id: ID!) { decision(id: $id) { campaignId waveId deliveredAt deliveryFailed } }`, { id: receiptFor.id })).decision;
+    assert.deepEqual([seen.campaignId, seen.waveId, seen.deliveryFailed], [started.id, w1.id, null], "a decision names its campaign and wave");
+    assert.ok(seen.deliveredAt && Math.abs(Date.parse(seen.deliveredAt) - Date.now()) < 120_000, `delivered just now (${seen.deliveredAt})`);
 
     // Some answer; the rest are the contacted non-responders.
     const answered = contacted1.slice(0, Math.floor(contacted1.length / 2));

@@ -155,6 +155,23 @@ describe("work orders", () => {
     assert.equal(codeOf(await gw.request(ReportWorkOrderDocument, { id: order.id, feedback: "ACCEPTED" }, token)), "CONFLICT");
   });
 
+  test("an answer given elsewhere closes the order, OPEN or claimed by another agent, so nobody calls a customer who already answered", async () => {
+    const open = await dispatched();
+    dataOf(await gw.request(RespondToOfferDocument, { decisionId: open.decision.id, outcome: "ACCEPTED" }));
+    const closed = dataOf(await gw.request(WorkOrderDocument, { id: open.order.id })).workOrder;
+    assert.equal(closed?.status, "CANCELLED");
+    assert.match(closed?.note ?? "", /answered ACCEPTED .*before this order was worked/);
+    const token = await agent([open.regionId], ["OUTBOUND"]);
+    assert.notEqual(codeOf(await gw.request(ClaimWorkOrderDocument, { id: open.order.id }, token)), undefined, "a closed order cannot be claimed");
+
+    const claimed = await dispatched();
+    const holder = await agent([claimed.regionId], ["OUTBOUND"]);
+    dataOf(await gw.request(ClaimWorkOrderDocument, { id: claimed.order.id }, holder));
+    dataOf(await gw.request(RespondToOfferDocument, { decisionId: claimed.decision.id, outcome: "DECLINED" }));
+    assert.equal(dataOf(await gw.request(WorkOrderDocument, { id: claimed.order.id })).workOrder?.status, "CANCELLED", "the claimer is told by the order, not by the customer");
+    assert.equal(codeOf(await gw.request(ReportWorkOrderDocument, { id: claimed.order.id, feedback: "ACCEPTED" }, holder)), "CONFLICT");
+  });
+
   test("NOT_REACHED returns the order to the pool for another agent, with one reassignment", async () => {
     const { regionId, order } = await dispatched();
     const [a, b] = [await agent([regionId], ["OUTBOUND"]), await agent([regionId], ["OUTBOUND"])];

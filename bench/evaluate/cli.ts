@@ -16,6 +16,10 @@ import { parseCampaignArgs } from "./cli-args";
  */
 
 const USAGE = "usage: npm run evaluate -- [--customers N] [--seed S] [--test N] [--train N]";
+const HELP = `${USAGE}
+  decision quality: our decisions against a popularity and a random baseline, before and after learning
+       npm run evaluate -- --campaign [--customers N] [--seed S] [--control 0.2]
+  campaign truth: one campaign end to end, its estimated uplift against the simulator's true uplift`;
 
 /** Parses the command line, or returns the one sentence that says what is wrong with it. */
 export function parseEvaluateArgs(argv: readonly string[]): EvaluateOptions | { error: string } {
@@ -43,6 +47,10 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateOptions | { 
 }
 
 const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  console.log(HELP);
+  process.exit(0);
+}
 const campaign = argv.includes("--campaign");
 const parsed = campaign ? parseCampaignArgs(argv.filter((a) => a !== "--campaign")) : parseEvaluateArgs(argv);
 if ("error" in parsed) {

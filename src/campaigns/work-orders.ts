@@ -8,9 +8,10 @@ import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
 import type { DecisioningService } from "../decisioning/service";
 import { WORK_ORDER_TEAM, type WorkOrderFeedback, type WorkOrderKind, type WorkOrderRequest, type WorkOrderStatus } from "../domain/campaigns";
-import type { ChannelCode, ContactKind } from "../domain/vocabulary";
+import type { ChannelCode, ContactKind, ResponseOutcome } from "../domain/vocabulary";
 import type { ContactRecord } from "../graph/contact";
 import {
+  closeAnsweredOrder,
   changeWorkOrder,
   createWorkOrders,
   effective,
@@ -26,6 +27,7 @@ import {
 } from "../graph/work-orders";
 import type { MarketingService } from "../marketing/service";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../platform/errors";
+import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
 import type { CustomerChanges } from "../segments/preview/index";
 import { checkReport, claimDenial, claimPatch, reportPatch, WORK_ORDER_CHANNEL, type Worker } from "./work-order-rules";
@@ -183,10 +185,30 @@ export class WorkOrderService {
     private readonly decisioning: DecisioningService,
     private readonly calls: CallRegister | null,
     private readonly changes: CustomerChanges | null,
-    audit: AuditService | null,
+    private readonly audit: AuditService | null,
+    private readonly log: Logger,
     readonly config: WorkOrderConfig = DEFAULT_WORK_ORDERS,
   ) {
     this.pool = new WorkOrderPool(graph, audit, this);
+  }
+
+  /**
+   * A campaign decision was answered (DecisioningService.workOrderHolders): its order, OPEN or
+   * claimed by another agent than the one answering, is CANCELLED so nobody calls a customer who
+   * already answered. Never rejects: a failure is logged, and the order's report later finds the
+   * decision answered.
+   */
+  async answered(decisionId: string, outcome: ResponseOutcome, byAgentId: string | null): Promise<void> {
+    try {
+      const note = `Closed: the customer answered ${outcome} ${byAgentId ? `to agent ${byAgentId}` : "on another channel"} before this order was worked.`;
+      const before = await closeAnsweredOrder(this.graph.session(), decisionId, byAgentId, note, this.clock.now());
+      if (!before || !this.audit) return;
+      const collector = new AuditCollector();
+      collector.change({ action: "closeWorkOrder", targetType: "WorkOrder", targetId: before.id, customerId: before.customerId, before: { status: before.status, claimedBy: before.claimedBy }, after: { status: "CANCELLED", note } });
+      this.audit.record(CAMPAIGN_WAVES, collector, { name: "closeWorkOrder", type: "MUTATION", transport: "HTTP", subscription: null });
+    } catch (error) {
+      this.log.warn({ decisionId, err: error instanceof Error ? error.message : String(error) }, "closing the answered decision's work order failed; its report will find the decision answered");
+    }
   }
 
   /** Whether the agent holds a claim on the decision's order now (DecisioningService.workOrderHolders: it may answer that decision). */

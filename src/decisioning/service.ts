@@ -36,9 +36,14 @@ export class DecisioningService {
   private readonly holdLoaders = new WeakMap<RequestScope, DataLoader<string, StoryHold | null>>();
   /**
    * Who holds a work order for a decision (src/campaigns/work-orders.ts, set at wiring: the pool sits
-   * above this room): an agent answers the decision of an order it holds. None: no agent does.
+   * above this room): an agent answers the decision of an order it holds, and an answer given
+   * anywhere else closes the decision's open order (nobody calls a customer who already answered).
    */
-  workOrderHolders: { holds(agentId: string, decisionId: string): Promise<boolean> } | null = null;
+  workOrderHolders: {
+    holds(agentId: string, decisionId: string): Promise<boolean>;
+    /** Never rejects: a failure leaves the order open, and its report later finds the decision answered. */
+    answered(decisionId: string, outcome: ResponseOutcome, byAgentId: string | null): Promise<void>;
+  } | null = null;
 
   constructor(
     graph: Graph,
@@ -176,6 +181,8 @@ export class DecisioningService {
     );
     // An acceptance subscribed the customer (and may have dropped what the product excludes): behind the answer.
     if (outcome === "ACCEPTED") this.changes?.changed([answered.customerId], ["holdings"]);
+    // Only decisions with a work order; `answered` logs its own failures and never rejects.
+    if (answered.workOrderId) await this.workOrderHolders?.answered(answered.id, answered.outcome ?? outcome, scope.principal.agentId);
     return answered;
   }
 }

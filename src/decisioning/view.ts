@@ -21,6 +21,11 @@ export interface DecisionView extends ScoreParts {
   contacted: boolean;
   outcome: ResponseOutcome | null;
   respondedAt: Date | null;
+  /** A campaign wave's decision: its campaign and wave, and what its channel reported (absent on a decision just made). */
+  campaignId?: string | null;
+  waveId?: string | null;
+  deliveredAt?: Date | null;
+  deliveryFailed?: string | null;
 }
 
 export function viewOfDecision(d: Decision): DecisionView {
@@ -68,5 +73,9 @@ export function viewOfRecord(r: DecisionRecord): DecisionView {
     contacted: r.contacted,
     outcome: r.outcome,
     respondedAt: r.respondedAt,
+    campaignId: r.campaignId ?? null,
+    waveId: r.waveId ?? null,
+    deliveredAt: r.deliveredAt,
+    deliveryFailed: r.deliveryFailed ?? null,
   };
 }

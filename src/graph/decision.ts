@@ -112,9 +112,10 @@ export interface DecisionWrite extends Omit<DecisionNode, "at" | "outcome" | "re
   summary: string;
 }
 
-export interface DecisionRecord extends Omit<DecisionNode, "at" | "respondedAt"> {
+export interface DecisionRecord extends Omit<DecisionNode, "at" | "respondedAt" | "deliveredAt"> {
   at: Date;
   respondedAt: Date | null;
+  deliveredAt: Date | null;
   features: string[];
 }
 
@@ -154,9 +155,9 @@ export async function writeDecisions(graph: Cypher, decisions: readonly Decision
   );
 }
 
-type RawDecision = Omit<DecisionRecord, "at" | "respondedAt"> & { at: number; respondedAt: number | null };
+type RawDecision = Omit<DecisionRecord, "at" | "respondedAt" | "deliveredAt"> & { at: number; respondedAt: number | null; deliveredAt?: number | null };
 
-const DECISION_PROJECTION = `d {.*, at: d.at.epochMillis, respondedAt: d.respondedAt.epochMillis}`;
+const DECISION_PROJECTION = `d {.*, at: d.at.epochMillis, respondedAt: d.respondedAt.epochMillis, deliveredAt: d.deliveredAt.epochMillis}`;
 
 function toDecision(d: RawDecision): DecisionRecord {
   return {
@@ -170,6 +171,7 @@ function toDecision(d: RawDecision): DecisionRecord {
     ...(d.strategyId ? { strategyVersion: d.strategyVersion ?? 1 } : {}),
     at: new Date(d.at),
     respondedAt: d.respondedAt === null || d.respondedAt === undefined ? null : new Date(d.respondedAt),
+    deliveredAt: d.deliveredAt === null || d.deliveredAt === undefined ? null : new Date(d.deliveredAt),
   };
 }
 

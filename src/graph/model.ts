@@ -382,9 +382,11 @@ export interface DecisionNode {
   /** The versions of the strategy and offer the decision came from, so results belong to what was actually run. */
   strategyVersion?: number;
   offerVersion?: number;
-  /** When the channel reported the message delivered (outbox channels), or that it failed and why. */
+  /** When the channel reported the message delivered (outbox channels; a datetime), or that it failed and why. */
   deliveredAt?: string;
   deliveryFailed?: string;
+  /** The work order opened for this decision (a campaign's person-served wave, or dispatchWorkOrder). */
+  workOrderId?: string;
 }
 
 /**

@@ -99,7 +99,8 @@ function toOrder(w: RawOrder): WorkOrderRecord {
 /**
  * Creates the orders of a batch in one statement; an order for a decision that already has one is
  * left as it is (MERGE on the unique `decisionId`: a retried wave, or a second dispatch, makes no
- * second order). Returns every row's order as stored, with whether this call created it.
+ * second order), and the decision is marked with its order's id (`workOrderId`). Returns every
+ * row's order as stored, with whether this call created it.
  */
 export async function createWorkOrders(graph: Cypher, rows: readonly WorkOrderRow[], now: Date): Promise<Array<{ order: WorkOrderRecord; created: boolean }>> {
   if (rows.length === 0) return [];
@@ -112,6 +113,10 @@ export async function createWorkOrders(graph: Cypher, rows: readonly WorkOrderRo
          w._new = true
      WITH w, coalesce(w._new, false) AS created
      REMOVE w._new
+     // The decision knows its order: an answer given elsewhere closes it without a lookup for every other answer.
+     WITH w, created
+     OPTIONAL MATCH (d:Decision {id: w.decisionId})
+     FOREACH (_ IN CASE WHEN d IS NULL THEN [] ELSE [1] END | SET d.workOrderId = w.id)
      RETURN ${PROJECTION} AS order, created`,
     { rows: rows.map((r) => ({ ...r, dueAt: r.dueAt.toISOString() })), now: now.toISOString() },
   );
@@ -254,6 +259,22 @@ export async function lapseOverdueClaims(graph: Cypher, now: Date, limit: number
     { now: int(now.getTime()), limit: int(limit) },
   );
   return rows.map((r) => toOrder(r.order));
+}
+
+/**
+ * Closes the decision's order when its decision was answered elsewhere: OPEN, or CLAIMED by an
+ * agent other than `byAgentId` (the holder reports on its own order). CANCELLED with `note` saying
+ * why; returns the order before, or null when there was nothing to close.
+ */
+export async function closeAnsweredOrder(graph: Cypher, decisionId: string, byAgentId: string | null, note: string, now: Date): Promise<WorkOrderRecord | null> {
+  const [row] = await graph.write<{ order: RawOrder }>(
+    `MATCH (w:WorkOrder {decisionId: $decisionId}) WHERE w.status = 'OPEN' OR (w.status = 'CLAIMED' AND w.claimedBy <> coalesce($byAgentId, ''))
+     WITH w, ${PROJECTION} AS before
+     SET w.status = 'CANCELLED', w.note = $note, w.feedbackAt = datetime({epochMillis: $now})
+     RETURN before AS order`,
+    { decisionId, byAgentId, note, now: int(now.getTime()) },
+  );
+  return row ? toOrder(row.order) : null;
 }
 
 /** Whether the agent holds a claim on the decision's order at `now` (CLAIMED by it, not past due). */

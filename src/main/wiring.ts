@@ -85,7 +85,7 @@ export function wireServices(
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
   const advice = new AdviceService(reference);
-  const workOrders = new WorkOrderService(graph, reference, marketing, decisioning, calls, customerChanges, auditTrail, { ...DEFAULT_WORK_ORDERS, ...workOrderConfig });
+  const workOrders = new WorkOrderService(graph, reference, marketing, decisioning, calls, customerChanges, auditTrail, log, { ...DEFAULT_WORK_ORDERS, ...workOrderConfig });
   // An agent answers the decision of a work order it holds (respondDenial): the pool sits above decisioning, so it is handed down here.
   decisioning.workOrderHolders = workOrders;
   const workOrderSweep = new WorkOrderSweep(graph, redis, workOrders, auditTrail, log);
