@@ -157,7 +157,8 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
         const t1 = Date.now();
         const before = await scanCount(session(), scan);
         const t2 = Date.now();
-        const after = await scanCount(session(), scan);
+        // A second scan only when they differ: it tells a graph that moved from a wrong count.
+        const after = record.count === before ? before : await scanCount(session(), scan);
         timings.push([e, t2 - t1, t1 - t0]);
         if (before === after && record.count !== before) wrong.push(`${e}: preview ${record.count}, graph ${before}`);
         if (before !== after) wrong.push(`${e}: the graph changed while it was compared (${before} → ${after})`);
@@ -278,32 +279,13 @@ describe("segment previews: sized at once, equal to the graph's own count", () =
     for (const [kind, expressions] of Object.entries(kinds)) assert.ok(expressions.length > 0, `no expressions of kind ${kind}`);
     const all = Object.values(kinds).flat();
     assert.ok(all.length >= 100, `only ${all.length} expressions`);
+    const t0 = Date.now();
     const wrong = await mismatches(all);
-    // and over everyone, through the API, for one of each kind (a count the graph moves under it is asked again)
-    const sample = Object.values(kinds).map((list) => list[0] as string);
-    // Other files write customers all along (not all through paths that tell the index), so each
-    // expression is compared right after a resync, and asked again while the graph moves under it.
-    const off: string[] = [];
-    for (const e of sample) {
-      const scan = await scanOf(e);
-      let miss: string | null = null;
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        await resync();
-        const before = await scanCount(session(), scan);
-        const got = await count(e);
-        const moved = before !== (await scanCount(session(), scan));
-        miss = got === before || moved ? null : `${e}: preview ${got}, graph ${before}`;
-        if (miss === null && !moved) break;
-      }
-      if (miss !== null) off.push(miss);
-    }
-    // Other files keep writing customers (some through paths that tell no index) while this file
-    // runs, so over everyone a count can trail the graph by a few: reported, not failed. Exact
-    // agreement is asserted above for every expression over the seeded customers (`wrong`).
-    if (off.length > 0) t.diagnostic(`over every customer, after a resync: ${off.join("; ")}`);
+    t.diagnostic(`compared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const slowest = [...timings].sort((a, b) => b[1] - a[1]).slice(0, 5);
     t.diagnostic(`${all.length} expressions; slowest scans: ${slowest.map(([e, scan, p]) => `${scan} ms (preview ${p} ms) ${e.slice(0, 80)}`).join(" | ")}`);
-    t.diagnostic(`previews: median ${median(timings.map((x) => x[2]))} ms, scans: median ${median(timings.map((x) => x[1]))} ms`);
+    const slowPreviews = [...timings].sort((a, b) => b[2] - a[2]).slice(0, 3);
+    t.diagnostic(`previews: median ${median(timings.map((x) => x[2]))} ms (slowest ${slowPreviews.map(([e, , p]) => `${p} ms ${e.slice(0, 60)}`).join(" | ")}), scans: median ${median(timings.map((x) => x[1]))} ms`);
     assert.deepEqual(wrong, []);
     // they are not all empty or all full: the comparison means something
     const counts = await Promise.all(all.slice(0, 40).map(count));

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { forEachLimited } from "../src/platform/concurrency";
 import { before, describe, test } from "node:test";
 import { NextBestOffersDocument, RespondToOfferDocument, TrajectoryDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { productById } from "../seeds/catalogue";
@@ -102,9 +103,10 @@ describe("respondToOffer", () => {
     const decider = gw.app.services.decisioning;
     // Decide for 120 customers first; the target is an offer they were often given that the probe ranks low.
     const made: Array<{ id: string; offer: { id: string } }> = [];
-    for (const id of await freshIds(120)) {
+    // Side by side (as the front lines ask): the model learns from the answers, not from their order.
+    await forEachLimited(await freshIds(120), 6, async (id) => {
       made.push(...dataOf(await gw.request(NextBestOffersDocument, { customerId: id, channel: "WEB", limit: 10 })).nextBestOffers.filter((d) => d.contacted));
-    }
+    });
     const frequency = new Map<string, number>();
     for (const d of made) frequency.set(d.offer.id, (frequency.get(d.offer.id) ?? 0) + 1);
     // The probe: of a few customers who never answered, the one with the most often given offer below its top three.
@@ -132,11 +134,11 @@ describe("respondToOffer", () => {
     assert.ok(beforeRank.evidence <= 3, `little evidence yet (${beforeRank.evidence})`);
 
     let accepted = 0;
-    for (const d of made) {
+    await forEachLimited(made, 6, async (d) => {
       const outcome = d.offer.id === target.offer.id ? "ACCEPTED" : "IGNORED";
       dataOf(await gw.request(RespondToOfferDocument, { decisionId: d.id, outcome }));
       if (outcome === "ACCEPTED") accepted += 1;
-    }
+    });
     const afterRank = await rankOf(target.offer.id);
     assert.ok(afterRank.evidence >= beforeRank.evidence + accepted, "the model counted the responses");
     assert.ok(afterRank.propensity > beforeRank.propensity * 2, `propensity rose: ${beforeRank.propensity} → ${afterRank.propensity}`);

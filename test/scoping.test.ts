@@ -166,8 +166,11 @@ describe("MSISDN and name: masked except for the caller of the agent's current c
     const agentId = `A${process.pid}-window`;
     const desk = await agent(agentId, [cityOf(caller)]);
     const name = async () => dataOf(await view(caller.customer.id, desk)).customer?.name;
+    const started = Date.now();
     await call("START", caller.customer.id, agentId, "CALL-W");
-    assert.equal(await name(), caller.customer.name, "during the window");
+    const during = await name();
+    // On a loaded machine the first read may already fall after the 4 s window: then it proves nothing either way.
+    if (Date.now() - started < CALL_WINDOW_MS - 500) assert.equal(during, caller.customer.name, "during the window");
     // The window is the gateway's setting (HOTLINE_CALL_WINDOW_MS): 4 s here.
     await eventually(async () => assert.equal(await name(), maskName(caller.customer.name)), { what: "the caller masked again after the window", timeoutMs: CALL_WINDOW_MS + 6_000, intervalMs: 200 });
   });

@@ -1,4 +1,5 @@
 import type { Services } from "../../src/server/context";
+import { forEachLimited } from "../../src/platform/concurrency";
 import { createContext } from "../../src/server/context";
 import type { Principal, Role } from "../../src/auth/principal";
 import type { Clock } from "../../src/campaigns/config";
@@ -240,16 +241,5 @@ async function retryTransient<T>(fn: () => Promise<T>, attempts = 6): Promise<T>
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export { removeCampaign };

@@ -12,6 +12,7 @@
  * 5. After learning: step 3 again. Then the training customers are put back as the seed wrote
  *    them and the run's Redis keys removed, so the next run starts from the same state.
  */
+import { forEachLimited } from "../../src/platform/concurrency";
 import { createContext, type Services } from "../../src/server/context";
 import { TOOLS } from "../../src/auth/principal";
 import { wireServices } from "../../src/main/wiring";
@@ -341,15 +342,4 @@ export async function restoreSeeded(session: GraphSession, ids: readonly string[
   for (let i = 0; i < rows.length; i += 1_000) await restoreSeededCustomers(session, rows.slice(i, i + 1_000));
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
