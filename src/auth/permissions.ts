@@ -157,7 +157,7 @@ export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Query.evaluationTrend": { purpose: "An evaluation figure per day.", roles: { ...MARKETING_READERS } },
   "Query.strategyCube": { purpose: "The strategy cube: business line × scenario × lifecycle stage.", roles: { ...MARKETING_READERS } },
   "Query.campaignAlerts": { purpose: "The alerts a campaign raised.", roles: { ...MARKETING_READERS } },
-  "Query.campaignReport": { purpose: "A finished campaign's evaluation report.", roles: { ...MARKETING_READERS } },
+  "Query.campaignReport": { purpose: "A campaign's evaluation report, once its response window has closed.", roles: { ...MARKETING_READERS } },
   "Subscription.campaignAlerts": { purpose: "A running campaign's alerts, to its owners (and ADMIN; the service refuses anyone else).", roles: { ...MARKETING_READERS } },
 };
 
