@@ -22,8 +22,9 @@
  * Everything started here is stopped at the end, on failure, on Ctrl-C and on SIGTERM (src/platform/run-main.ts).
  */
 import { BENCH_AUTH_SECRET, BENCH_RATE_LIMITS, prepareBenchTokens } from "./auth";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { PristineStore } from "./pristine";
 import { pino } from "pino";
 import { runMain } from "../src/platform/run-main";
 import { Graph } from "../src/platform/neo4j";
@@ -65,25 +66,53 @@ runMain(
     // Service logs go to stderr with the progress lines; stdout carries only the figures.
     const log = pino({ name: "bench", level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
 
+    // Every run starts from the store as seeded and leaves it so (./pristine.ts), when this run
+    // starts and stops the bench's own Neo4j and Redis (not services given by URL or already running).
+    const dataRoot = join(resolve(PROJECT_ROOT, process.env.DATA_DIR || ".data"), "bench");
+    const ownServices = !process.env.NEO4J_URI && !process.env.REDIS_URL && !existsSync(join(dataRoot, "services.json"));
+    const pristine = ownServices ? new PristineStore(dataRoot) : null;
+    const data = { seed: opts.seed, customers: opts.customers };
+    if (pristine?.isDirty() && (await pristine.matches(data))) {
+      say("data set: an earlier run was cut short; putting the seeded store back first…");
+      await pristine.restore();
+    }
+
     say("starting Neo4j and Redis (profile bench, data in .data/bench)…");
     // A new bench store is built by Neo4j's bulk importer before Neo4j starts (seeds/import.ts).
     let imported: BulkSeedResult | null = null;
-    const services = await ensureServices({
-      profile: "bench",
-      log,
-      beforeNeo4jStart: async (storeDir) => {
-        if (!neo4jStoreIsFresh(storeDir)) return;
-        say(`data set: a new store, importing ${opts.customers.toLocaleString("en")} customers (seed ${opts.seed}) in bulk`);
-        imported = await bulkSeed({ storeDir, customers: opts.customers, seed: opts.seed, asOf: startOfUtcDay(), log, onProgress: progressPrinter(say), onStop });
-      },
+    const start = (): ReturnType<typeof ensureServices> =>
+      ensureServices({
+        profile: "bench",
+        log,
+        beforeNeo4jStart: async (storeDir) => {
+          if (!neo4jStoreIsFresh(storeDir)) return;
+          say(`data set: a new store, importing ${opts.customers.toLocaleString("en")} customers (seed ${opts.seed}) in bulk`);
+          imported = await bulkSeed({ storeDir, customers: opts.customers, seed: opts.seed, asOf: startOfUtcDay(), log, onProgress: progressPrinter(say), onStop });
+        },
+      });
+    let services = await start();
+    // Registered before the services' stop, so it runs after it: the stopped store is put back as seeded.
+    onStop(async () => {
+      if (!pristine?.isDirty() || !(await pristine.matches(data))) return;
+      say("putting the seeded store back (.data/bench-pristine), so the next run starts where this one did…");
+      await pristine.restore();
     });
     onStop(() => services.stop());
     // Registered after the services, so run before them: whatever gateway a scenario still has up stops first.
     onStop(() => stopChildServers());
+    const dataset = await ensureDataset(services.neo4j, opts, say, imported);
+    if (pristine && dataset.seededS > 0) {
+      say("data set: keeping a copy of the store as seeded (.data/bench-pristine; Neo4j and Redis restart once)…");
+      await services.stop();
+      await pristine.keep(data);
+      services = await start();
+    } else if (pristine && !(await pristine.matches(data))) {
+      say("data set: no copy of this store as seeded is kept, so this run's writes stay in .data/bench; remove .data/bench to seed it anew and keep one");
+    }
+    await pristine?.markDirty();
+    // After the restart above, should there have been one: Redis listens on a new port.
     const redisUrl = services.redisUrl;
     if (!redisUrl) throw new Error("the bench needs Redis, and ensureServices returned none");
-
-    const dataset = await ensureDataset(services.neo4j, opts, say, imported);
     await prepareBenchTokens();
 
     const neo4jEnv: Record<string, string> = {

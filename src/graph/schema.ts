@@ -5,6 +5,7 @@
 import neo4j from "neo4j-driver";
 import type { Graph, GraphSession } from "../platform/neo4j";
 import { AUDIT_CUSTOMER_INDEX } from "./audit";
+import { awaitOwnIndexes } from "./await-indexes";
 import { CONTACT_TRAJECTORY_INDEX, INDICATOR_SEARCH_INDEX } from "./model";
 import { EVALUATION_SCHEMA } from "./evaluation";
 import { SEGMENT_SCHEMA } from "./segments";
@@ -109,7 +110,7 @@ export const SCHEMA: readonly string[] = [
 export async function ensureSchema(graph: Graph, timeoutSeconds = 300): Promise<void> {
   const session = graph.session();
   for (const statement of SCHEMA) await session.write(statement);
-  await session.write("CALL db.awaitIndexes($timeout)", { timeout: neo4j.int(timeoutSeconds) });
+  await awaitOwnIndexes(session, SCHEMA, timeoutSeconds);
 }
 
 /** Creates the audit trail's constraint and indexes when missing (idempotent; a no-op when they exist). */

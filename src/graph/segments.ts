@@ -1,4 +1,5 @@
 import { int, type Cypher } from "../platform/neo4j";
+import { awaitOwnIndexes } from "./await-indexes";
 import { inScope, withProfile, type RawProfile } from "./customer";
 import type { CustomerNode } from "./model";
 import type { CustomerRecord, CustomerScope } from "./records";
@@ -25,7 +26,7 @@ export const SEGMENT_SCHEMA: readonly string[] = [
 /** Creates the constraint and indexes above (an older store gains them) and waits until they are online. */
 export async function ensureSegmentSchema(graph: Cypher, timeoutSeconds = 600): Promise<void> {
   for (const statement of SEGMENT_SCHEMA) await graph.write(statement);
-  await graph.write("CALL db.awaitIndexes($timeout)", { timeout: int(timeoutSeconds) });
+  await awaitOwnIndexes(graph, SEGMENT_SCHEMA, timeoutSeconds);
 }
 
 // ───────────────────────────── the dense index ─────────────────────────────

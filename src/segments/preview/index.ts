@@ -72,6 +72,10 @@ export interface CustomerChanges {
   changed(ids: readonly string[], groups?: readonly FieldGroup[]): void;
 }
 
+/** Tries of the build at start, the retries 5 s, 10 s, 20 s, 40 s apart. */
+const START_ATTEMPTS = 5;
+const START_RETRY_MS = 5_000;
+
 export class SegmentIndex implements CustomerChanges {
   readonly store: BitmapStore;
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
@@ -87,12 +91,24 @@ export class SegmentIndex implements CustomerChanges {
     this.store = new BitmapStore(redis);
   }
 
-  /** At start: builds the bitmaps in the background when none are served (and no replica is building them). */
-  start(): void {
-    void this.store
-      .current()
-      .then((gen) => (gen === null ? this.rebuild() : undefined))
-      .catch((error: unknown) => this.log.warn({ err: message(error) }, "could not check the segment index at start; a preview will start its build"));
+  /**
+   * At start: builds the bitmaps in the background when none are served (and no replica is building
+   * them). A build that fails at start (Neo4j still bringing the indexes other rooms just created
+   * online, Redis restarting) is tried again after 5, 10, 20 … s, a few times: nothing else would
+   * start it before the first preview asks.
+   */
+  start(attempt = 1): void {
+    void (async () => {
+      if ((await this.store.current()) !== null) return;
+      await this.rebuild();
+      await this.whenBuilt();
+      if ((await this.status()).state !== "FAILED") return;
+      throw new Error((await this.status()).error ?? "the build failed");
+    })().catch((error: unknown) => {
+      const again = attempt < START_ATTEMPTS;
+      this.log.warn({ err: message(error), attempt }, again ? "the segment index could not be built at start; trying again" : "the segment index could not be built at start; a preview or rebuildSegmentIndex starts its build");
+      if (again) setTimeout(() => this.start(attempt + 1), START_RETRY_MS * 2 ** (attempt - 1)).unref();
+    });
   }
 
   // ───────────────────────────── status and builds ─────────────────────────────
