@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { Redis } from "ioredis";
 import type { CampaignHooks, StoryHold, WorkOrderKind, WorkOrderRequest } from "../domain/campaigns";
 import { OUTBOX_CHANNELS, type OutboxChannel } from "../domain/campaigns";
+import type { ProfileStore } from "../customer360/profiles";
 import type { Decider, DecisionScope } from "../decisioning/decide";
 import { inControlGroup } from "../decisioning/control-group";
 import { decisionInputs, writeDecisions, type DecisionInputRequest, type DecisionInputs, type DecisionWrite } from "../graph/decision";
@@ -86,6 +87,9 @@ export function inAudience(audience: WaveState["wave"]["audience"], m: WaveMembe
  * stalled-job recovery on another replica) continues from without deciding or contacting anyone twice.
  */
 export class WaveRunner {
+  /** The live decision profiles a wave's decisions read (set at wiring); null: the graph. */
+  profiles: ProfileStore | null = null;
+
   constructor(
     private readonly graph: Graph,
     private readonly redis: Redis,
@@ -161,7 +165,7 @@ export class WaveRunner {
     const members = await waveMembers(session, idx, state.earlier);
     const rows: DecisionWrite[] = [];
     const scope: DecisionScope = {
-      inputs: new DataLoader<DecisionInputRequest, DecisionInputs | null, string>((reqs) => decisionInputs(session, reqs), { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}` }),
+      inputs: new DataLoader<DecisionInputRequest, DecisionInputs | null, string>((reqs) => (this.profiles ? this.profiles.inputs(session, reqs) : decisionInputs(session, reqs)), { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}` }),
       write: (made) => {
         rows.push(...made);
         return Promise.resolve();

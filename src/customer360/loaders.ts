@@ -6,6 +6,7 @@ import { decisionInputs, decisionsByIds, type DecisionInputRequest, type Decisio
 import { circles, customersByIds, customersByMsisdns, type CircleMemberRecord, type CircleRequest } from "../graph/customer";
 import { isOutOfScope, type CustomerRecord, type OutOfScope, type ProductRecord } from "../graph/records";
 import type { RequestAccess } from "./access";
+import type { ProfileStore } from "./profiles";
 
 /**
  * One set of loaders per request ("one loader per request"): everything a query asks of many
@@ -29,7 +30,8 @@ export interface Loaders {
   decision: DataLoader<string, ScopedDecision | null>;
 }
 
-export function createLoaders(graph: GraphSession, access: RequestAccess): Loaders {
+/** With `profiles`, decision inputs come from the live profiles (./profiles.ts); without (tools, tests of the graph path), from the graph. */
+export function createLoaders(graph: GraphSession, access: RequestAccess, profiles: ProfileStore | null = null): Loaders {
   const customer = new DataLoader<string, CustomerRecord | OutOfScope | null>(async (ids) => {
     const found = await customersByIds(graph, ids, await access.readScope());
     return ids.map((id) => found.get(id) ?? null);
@@ -44,7 +46,7 @@ export function createLoaders(graph: GraphSession, access: RequestAccess): Loade
     });
   });
   const decisionInputsLoader = new DataLoader<DecisionInputRequest, DecisionInputs | null, string>(
-    (reqs) => decisionInputs(graph, reqs),
+    (reqs) => (profiles ? profiles.inputs(graph, reqs) : decisionInputs(graph, reqs)),
     // A customer's ordinary decisions ask about every candidate product, an event's about the few it can offer: both are part of the key.
     { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}` },
   );

@@ -1,8 +1,19 @@
 import type { Graph } from "../platform/neo4j";
 import { Memo } from "../platform/cache";
-import { listChannels, listProducts, listRegions, listTags } from "../graph/catalogue";
+import { listChannels, listProducts, listRegions, listTags, productRelations } from "../graph/catalogue";
 import type { ChannelCode } from "../domain/vocabulary";
 import type { ChannelRecord, ProductRecord, RegionRecord, TagRecord } from "../graph/records";
+
+/**
+ * The catalogue's product relations as eligibility reads them (src/customer360/profiles.ts): kind,
+ * REQUIRES targets (alternatives), outgoing EXCLUDES and UPGRADES_TO, by product id.
+ */
+export interface ProductRelations {
+  kind: ReadonlyMap<string, string>;
+  requires: ReadonlyMap<string, readonly string[]>;
+  excludes: ReadonlyMap<string, ReadonlySet<string>>;
+  upgradesTo: ReadonlyMap<string, readonly string[]>;
+}
 
 /**
  * Reference data every request needs and that changes rarely (the seven channels, the province's
@@ -16,12 +27,22 @@ export class ReferenceData {
   private readonly regionsMemo: Memo<Map<string, RegionRecord>>;
   private readonly productsMemo: Memo<Map<string, ProductRecord>>;
   private readonly tagsMemo: Memo<Map<string, TagRecord>>;
+  private readonly relationsMemo: Memo<ProductRelations>;
 
   constructor(graph: Graph, ttlMs = 5 * 60_000) {
     this.channelsMemo = new Memo(async () => new Map((await listChannels(graph.session())).map((c) => [c.code, c])), ttlMs);
     this.regionsMemo = new Memo(async () => new Map((await listRegions(graph.session())).map((r) => [r.id, r])), ttlMs);
     this.productsMemo = new Memo(async () => new Map((await listProducts(graph.session())).map((p) => [p.id, p])), ttlMs);
     this.tagsMemo = new Memo(async () => new Map((await listTags(graph.session())).map((t) => [t.id, t])), ttlMs);
+    this.relationsMemo = new Memo(async () => {
+      const rows = await productRelations(graph.session());
+      return {
+        kind: new Map(rows.map((r) => [r.id, r.kind])),
+        requires: new Map(rows.map((r) => [r.id, r.requires])),
+        excludes: new Map(rows.map((r) => [r.id, new Set(r.excludes)])),
+        upgradesTo: new Map(rows.map((r) => [r.id, r.upgradesTo])),
+      };
+    }, ttlMs);
   }
 
   channels(): Promise<Map<ChannelCode, ChannelRecord>> {
@@ -42,8 +63,13 @@ export class ReferenceData {
     return this.tagsMemo.get();
   }
 
+  /** The product relations eligibility is computed from (kind, REQUIRES, EXCLUDES, UPGRADES_TO). */
+  relations(): Promise<ProductRelations> {
+    return this.relationsMemo.get();
+  }
+
   /** Forgets everything; the next request reads it again. */
   invalidate(): void {
-    for (const memo of [this.channelsMemo, this.regionsMemo, this.productsMemo, this.tagsMemo]) memo.invalidate();
+    for (const memo of [this.channelsMemo, this.regionsMemo, this.productsMemo, this.tagsMemo, this.relationsMemo]) memo.invalidate();
   }
 }

@@ -4,6 +4,7 @@ import type { Graph, GraphSession } from "../platform/neo4j";
 import { RequestAccess } from "./access";
 import type { CallRegister } from "./calls";
 import { createLoaders, type Loaders } from "./loaders";
+import type { ProfileStore } from "./profiles";
 
 /**
  * What one unit of work runs within: who asks and what it may see, a graph session that counts
@@ -27,16 +28,19 @@ export interface RequestScope {
    * loops in services may check it too.
    */
   signal?: AbortSignal;
+  /** The live decision profiles its decision-input loader reads (./profiles.ts); absent: the graph. */
+  profiles?: ProfileStore | null;
 }
 
 /**
  * A fresh scope on `graph` for `principal`; `calls` tells what an agent's current call unlocks
- * (none: no call counts); with `signal`, its graph session stops starting statements once aborted.
+ * (none: no call counts); with `signal`, its graph session stops starting statements once aborted;
+ * with `profiles`, its decisions read the live profiles.
  */
-export function openScope(graph: Graph, principal: Principal, calls: CallRegister | null = null, signal?: AbortSignal): RequestScope {
+export function openScope(graph: Graph, principal: Principal, calls: CallRegister | null = null, signal?: AbortSignal, profiles: ProfileStore | null = null): RequestScope {
   const session = graph.session(undefined, signal);
   const access = new RequestAccess(principal, calls).prefetch();
-  return { principal, access, graph: session, loaders: createLoaders(session, access), audit: new AuditCollector(), ...(signal ? { signal } : {}) };
+  return { principal, access, graph: session, loaders: createLoaders(session, access, profiles), audit: new AuditCollector(), profiles, ...(signal ? { signal } : {}) };
 }
 
 /**
@@ -46,5 +50,5 @@ export function openScope(graph: Graph, principal: Principal, calls: CallRegiste
  */
 export function renewLoaders(scope: RequestScope): void {
   scope.access = scope.access.fresh();
-  scope.loaders = createLoaders(scope.graph, scope.access);
+  scope.loaders = createLoaders(scope.graph, scope.access, scope.profiles ?? null);
 }

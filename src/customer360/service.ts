@@ -9,6 +9,7 @@ import { ForbiddenError } from "../platform/errors";
 import { intInRange, listOfAtMost } from "../platform/validate";
 import type { RequestAccess } from "./access";
 import type { CallRegister } from "./calls";
+import type { ProfileStore } from "./profiles";
 import { maskMsisdn, maskName, normaliseMsisdn, regionChain, type RegionView } from "./customer";
 import { isServedTag } from "./published";
 import type { ReferenceData } from "./reference";
@@ -50,6 +51,8 @@ export class Customer360Service {
     readonly reference: ReferenceData,
     /** Agents' calls: what an agent's current call lets it see. */
     readonly calls: CallRegister | null = null,
+    /** The live decision profiles every request's decisions read (./profiles.ts); null: the graph. */
+    readonly profiles: ProfileStore | null = null,
   ) {}
 
   /**

@@ -4,6 +4,7 @@ import type { StoryHold } from "../domain/campaigns";
 import { covers, describeScope, respondDenial } from "../auth/scope";
 import type { ContactPolicy } from "../contact-policy/policy";
 import type { CallRegister } from "../customer360/calls";
+import type { ProfileInvalidator } from "../customer360/profiles";
 import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
 import type { ChannelCode, ResponseOutcome } from "../domain/vocabulary";
@@ -56,6 +57,8 @@ export class DecisioningService {
     onceOptions: OnceOptions = DEFAULT_ONCE,
     /** Told when an answer changes a customer (an accepted offer adds a holding), so segment memberships follow within a second. */
     private readonly changes: CustomerChanges | null = null,
+    /** Told, and awaited, when an answer changes what decisions read (an acceptance changes holdings). */
+    private readonly profiles: ProfileInvalidator | null = null,
   ) {
     this.propensity = new PropensityModel(redis);
     this.writer = new DecisionWriter(graph);
@@ -179,8 +182,12 @@ export class DecisioningService {
       decisionId,
       outcome,
     );
-    // An acceptance subscribed the customer (and may have dropped what the product excludes): behind the answer.
-    if (outcome === "ACCEPTED") this.changes?.changed([answered.customerId], ["holdings"]);
+    if (outcome === "ACCEPTED") {
+      // Before the answer: the next decision for this customer (or its family and circle) must not see the old holdings.
+      await this.profiles?.invalidate([answered.customerId]);
+      // An acceptance subscribed the customer (and may have dropped what the product excludes): behind the answer.
+      this.changes?.changed([answered.customerId], ["holdings"]);
+    }
     // Only decisions with a work order; `answered` logs its own failures and never rejects.
     if (answered.workOrderId) await this.workOrderHolders?.answered(answered.id, answered.outcome ?? outcome, scope.principal.agentId);
     return answered;

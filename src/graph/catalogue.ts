@@ -51,3 +51,25 @@ export async function listTags(graph: Cypher): Promise<TagRecord[]> {
   );
   return rows.map((r) => r.t);
 }
+
+/** One product's kind and its outgoing REQUIRES, EXCLUDES and UPGRADES_TO targets (reference data). */
+export interface ProductRelationsRow {
+  id: string;
+  kind: string;
+  requires: string[];
+  /** Outgoing EXCLUDES only: the seed stores the relation both ways, and eligibility reads it as the graph does. */
+  excludes: string[];
+  upgradesTo: string[];
+}
+
+/** The catalogue's product relations, one row per product (a few dozen): what eligibility is computed from outside the graph. */
+export async function productRelations(graph: Cypher): Promise<ProductRelationsRow[]> {
+  return graph.read<ProductRelationsRow>(
+    `MATCH (p:Product)
+     RETURN p.id AS id, p.kind AS kind,
+       [(p)-[:REQUIRES]->(q:Product) | q.id] AS requires,
+       [(p)-[:EXCLUDES]->(x:Product) | x.id] AS excludes,
+       [(p)-[:UPGRADES_TO]->(u:Product) | u.id] AS upgradesTo
+     ORDER BY p.id`,
+  );
+}

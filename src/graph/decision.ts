@@ -46,11 +46,12 @@ const MAIN_PLAN_KINDS = ["PLAN", "FAMILY_PLAN"];
  *     held add-on must still find one of its REQUIRES targets afterwards;
  *   - REQUIRES targets are alternatives (any one held suffices); EXCLUDES is stored both ways.
  * Family and circle members' holdings are read once each (as lists of product ids), not once per
- * candidate product.
+ * candidate product. The request is `req`: CUSTOMER_PROFILE_PROJECTION binds `r` to PREFERS, and a
+ * request bound as `r` made every decision see no preferred channels.
  */
 const DECISION_INPUTS = `
-  UNWIND $requests AS r
-  MATCH (c:Customer {id: r.customerId})
+  UNWIND $requests AS req
+  MATCH (c:Customer {id: req.customerId})
   CALL (c) {
     OPTIONAL MATCH (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer)
     WITH DISTINCT m WHERE m IS NOT NULL
@@ -61,9 +62,9 @@ const DECISION_INPUTS = `
     WITH DISTINCT m WHERE m IS NOT NULL
     RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS circle
   }
-  CALL (c, r, family, circle) {
-    WITH c, r, family, circle, [(c)-[:SUBSCRIBES]->(h:Product) | h] AS held
-    UNWIND r.productIds AS pid
+  CALL (c, req, family, circle) {
+    WITH c, req, family, circle, [(c)-[:SUBSCRIBES]->(h:Product) | h] AS held
+    UNWIND req.productIds AS pid
     MATCH (p:Product {id: pid})
     WITH c, family, circle, held, p, p.kind IN $mainKinds AS replacesPlan
     WITH family, circle, held, p, replacesPlan, [h IN held WHERE NOT (replacesPlan AND h.kind IN $mainKinds)] AS kept
@@ -75,9 +76,9 @@ const DECISION_INPUTS = `
       size([holdings IN family WHERE p.id IN holdings]),
       size([holdings IN circle WHERE p.id IN holdings])]) AS eligible
   }
-  WITH r, c, size(family) AS familySize, size(circle) AS circleSize, eligible,
+  WITH req, c, size(family) AS familySize, size(circle) AS circleSize, eligible,
        [(c)-[:SUBSCRIBES]->(h:Product)-[:UPGRADES_TO]->(u:Product) | [h.id, u.id]] AS upgrades
-  ${CUSTOMER_PROFILE_PROJECTION}, familySize, circleSize, eligible, upgrades, r.i AS i`;
+  ${CUSTOMER_PROFILE_PROJECTION}, familySize, circleSize, eligible, upgrades, req.i AS i`;
 
 /** The inputs of each request, in the order asked (null for an unknown customer); one customer may be asked about different products. */
 export async function decisionInputs(graph: GraphSession, requests: readonly DecisionInputRequest[]): Promise<Array<DecisionInputs | null>> {

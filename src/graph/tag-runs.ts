@@ -176,6 +176,8 @@ export interface BatchResult {
   /** False when the cursor was elsewhere (another worker applied this batch): nothing was written. */
   applied: boolean;
   run: TagRunRecord | null;
+  /** Customers whose value of the tag was added, changed or removed by this batch (their decision profiles are stale). */
+  changedIds: string[];
 }
 
 /**
@@ -187,7 +189,7 @@ export async function runBatch(tx: Cypher, runId: string, rule: RuleScan, from: 
   await tx.write(`MATCH (r:TagRun {id: $runId}) SET r.lock = true REMOVE r.lock`, { runId });
   const { matches, columns, params } = compile([rule]);
   const col = columns[0] as { held: string; value: string; score: string };
-  const rows = await tx.write<{ r: RawRun }>(
+  const rows = await tx.write<{ r: RawRun; changedIds: string[] }>(
     `MATCH (r:TagRun {id: $runId}) WHERE r.state = 'RUNNING' AND r.cursor = $from
      MATCH (t:Tag {id: $tagId})
      CALL (t) {
@@ -197,13 +199,14 @@ export async function runBatch(tx: Cypher, runId: string, rule: RuleScan, from: 
        OPTIONAL MATCH (c)-[h:HAS_TAG]->(t)
        ${APPLY}
        RETURN count(c) AS done, sum(CASE WHEN held AND NOT had THEN 1 ELSE 0 END) AS added,
-         sum(CASE WHEN had AND NOT held THEN 1 ELSE 0 END) AS removed, sum(CASE WHEN held AND differs THEN 1 ELSE 0 END) AS changed
+         sum(CASE WHEN had AND NOT held THEN 1 ELSE 0 END) AS removed, sum(CASE WHEN held AND differs THEN 1 ELSE 0 END) AS changed,
+         collect(CASE WHEN held <> had OR (held AND differs) THEN c.id END) AS changedIds
      }
      SET r.cursor = $to, r.done = r.done + done, r.added = r.added + added, r.removed = r.removed + removed, r.changed = r.changed + changed
-     RETURN ${RUN_PROJECTION} AS r`,
+     RETURN ${RUN_PROJECTION} AS r, changedIds`,
     { ...params, runId, tagId: rule.tagId, from: int(from), to: int(to), at: at.toISOString() },
   );
-  return rows[0] ? { applied: true, run: toRun(rows[0].r) } : { applied: false, run: (await runsById(tx, [runId])).get(runId) ?? null };
+  return rows[0] ? { applied: true, run: toRun(rows[0].r), changedIds: rows[0].changedIds } : { applied: false, run: (await runsById(tx, [runId])).get(runId) ?? null, changedIds: [] };
 }
 
 /** Ends a run: SUCCEEDED with the tag's holders counted (also noted on the tag), or FAILED with its error. */

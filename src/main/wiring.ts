@@ -8,6 +8,7 @@ import { EVENT_PROCESSOR } from "../auth/principal";
 import { Sessions } from "../auth/sessions";
 import { ContactPolicy } from "../contact-policy/policy";
 import { ReferenceData } from "../customer360/reference";
+import { ProfileStore } from "../customer360/profiles";
 import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
 import { CampaignEvaluationHooks, EvaluationService, type EvaluationConfig } from "../evaluation/service";
@@ -68,7 +69,9 @@ export function wireServices(
   const reference = new ReferenceData(graph);
   bus.on("reference", () => reference.invalidate());
   const calls = new CallRegister(redis, realtimeConfig.callWindowMs);
-  const customers = new Customer360Service(reference, calls);
+  // The live decision profiles (issue 13): decisions read them, every change of what they hold invalidates them before answering.
+  const profiles = new ProfileStore(graph, redis, reference, log);
+  const customers = new Customer360Service(reference, calls, profiles);
   const approvals = new Approvals(log);
   const segmentIndex = new SegmentIndex(graph, redis, reference, log);
   const segments = new SegmentPreviews(segmentIndex, graph, reference);
@@ -77,13 +80,14 @@ export function wireServices(
   const tags = new TagService(graph, reference, bus, approvals, log, segmentIndex, () => segments.vocabulary());
   // Its worker starts only with the gateway (src/main/app.ts); tools wiring services start none.
   const tagJobs = new TagJobs(graph, redis, reference, tags, segments, bus, auditTrail, log, tagJobsConfig);
+  tagJobs.profiles = profiles;
   // A customer's change re-evaluates the published rule tags for it (then tells the index their values).
   customerChanges.add(tagJobs);
   const marketing = new MarketingService(graph, reference, bus, approvals, log);
   const snapshots = new SegmentSnapshots(graph, redis, segments, log, snapshotConfig);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
-  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges);
+  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges, profiles);
   const advice = new AdviceService(reference);
   const workOrders = new WorkOrderService(graph, reference, marketing, decisioning, calls, customerChanges, auditTrail, log, { ...DEFAULT_WORK_ORDERS, ...workOrderConfig });
   // An agent answers the decision of a work order it holds (respondDenial): the pool sits above decisioning, so it is handed down here.
@@ -94,6 +98,7 @@ export function wireServices(
   // Campaigns: person-served waves hand their members to the work-order pool; the evaluation centre listens through the hooks.
   const { hooks, sink, ...campaignConfig } = campaignWiring;
   const campaigns = new CampaignService(graph, redis, approvals, decisioning.decider, marketing.catalogue, segments, log, campaignConfig, hooks ?? campaignHooks, sink ?? workOrders.pool);
+  campaigns.runner.profiles = profiles;
   const sessions = new Sessions(redis, pubsub, log);
   const services: Wired = { graph, redis, log, pubsub, bus, customerChanges, auditTrail, sessions, reference, customers, approvals, tags, tagJobs, segments, snapshots, marketing, contactPolicy, contactPolicyChanges, decisioning, advice, campaigns, workOrders, workOrderSweep, evaluation, campaignHooks } as Wired;
   services.realtime = new RealtimeService({
@@ -109,6 +114,7 @@ export function wireServices(
     config: realtimeConfig,
     openScope: () => createContext(services, EVENT_PROCESSOR),
     changes: customerChanges,
+    profiles,
     advice,
     deliveryReceipts: (decisionId, status, reason, at) => campaigns.deliveryReceipt(decisionId, status, reason, at),
   });

@@ -71,6 +71,13 @@
  *   bull:work-orders:*                   the work-order sweep (BullMQ, src/campaigns/work-order-sweep.ts): one job
  *                                        scheduler `sweep` (every minute; one run per tick whatever the number of
  *                                        replicas) returning lapsed claims to the pool; BullMQ's own lists and locks.
+ *   profile:{<id>}                       one customer's live decision profile (JSON StoredProfile: the customer
+ *                                        with attributes, holdings, tags, channels; family and circle members'
+ *                                        holdings), PX 6 h from its fill: only customers decided for lately stay
+ *                                        (src/customer360/profiles.ts)
+ *   profile:{<id>}:v                     its version (counter, PX the profile's TTL): every invalidation INCRs it
+ *                                        before deleting the profile, and a fill stores only if it is unchanged
+ *                                        since the fill read it (the {} tag puts both in one slot for that script)
  *   campaigns:story:{<customerId>}       one story across channels: the running campaign wave's offer this customer
  *                                        hears first on every channel until they answer (JSON StoryHold, PX the
  *                                        wave's response window; src/domain/campaigns.ts)
@@ -161,6 +168,11 @@ export const keys = {
   audit: {
     stream: (): string => "audit:stream",
     parked: (): string => "audit:parked",
+  },
+  /** Live decision profiles (src/customer360/profiles.ts): a customer's profile and version share the {customerId} tag for the fill script. */
+  profile: {
+    value: (customerId: string): string => `profile:{${customerId}}`,
+    version: (customerId: string): string => `profile:{${customerId}}:v`,
   },
   /** Campaigns (src/campaigns/) and the story hold decisioning reads (src/domain/campaigns.ts). */
   campaigns: {

@@ -3,6 +3,7 @@ import type { CustomerChangeEventType, ProfileChangeField } from "../domain/even
 import { PROFILE_CHANGE_FIELDS } from "../domain/events";
 import { BadUserInputError, NotFoundError } from "../platform/errors";
 import type { Graph } from "../platform/neo4j";
+import type { ProfileInvalidator } from "../customer360/profiles";
 import type { CustomerChanges } from "../segments/preview/index";
 import type { FieldGroup } from "../segments/preview/fields";
 import type { GatewayEvent } from "./event-stream";
@@ -27,6 +28,8 @@ export class CustomerChangeApplier {
   constructor(
     private readonly graph: Graph,
     private readonly changes: CustomerChanges,
+    /** The live decision profiles, invalidated (and awaited) for every applied change. */
+    private readonly profiles: ProfileInvalidator | null = null,
   ) {}
 
   async apply(event: GatewayEvent & { type: CustomerChangeEventType }): Promise<CustomerChangeOutcome> {
@@ -72,7 +75,12 @@ export class CustomerChangeApplier {
         break;
       }
     }
-    if (changed) this.changes.changed([customerId], groups);
+    if (changed) {
+      // Before the event counts as processed: its decisions, and the next ones anywhere, read the change. Neighbours only
+      // when holdings changed (their family and circle adoption counts); attributes are the customer's own.
+      await this.profiles?.invalidate([customerId], { neighbours: groups.includes("holdings") });
+      this.changes.changed([customerId], groups);
+    }
     return { changed, groups: changed ? groups : [] };
   }
 }

@@ -22,6 +22,7 @@ import { EventStream, type ParkedEvent, type StreamStatus } from "./event-stream
 import { ingestEvents, type IngestOutcome } from "./ingest";
 import type { Push } from "./push";
 import { PushHub, type Route } from "./push-hub";
+import type { ProfileInvalidator } from "../customer360/profiles";
 
 /** What the rest of the gateway needs from real time, built once per process. */
 export interface RealtimeDeps {
@@ -41,6 +42,8 @@ export interface RealtimeDeps {
   openScope: () => RequestScope;
   /** Told which customers a change event changed (the segment index, rule tags: a fan-out); none: change events only trigger strategies. */
   changes?: CustomerChanges;
+  /** The live decision profiles a change event invalidates. */
+  profiles?: ProfileInvalidator;
   /** Plan advice for PLAN_QUERY events (plan-advice strategies); none: they fire nothing. */
   advice?: AdviceService;
   /** Campaign delivery receipts (src/campaigns/service.ts deliveryReceipt). */
@@ -63,7 +66,7 @@ export class RealtimeService {
     this.config = deps.config;
     this.log = deps.log;
     this.stream = new EventStream(deps.redis, deps.pubsub);
-    const applier = deps.changes ? new CustomerChangeApplier(deps.graph, deps.changes) : null;
+    const applier = deps.changes ? new CustomerChangeApplier(deps.graph, deps.changes, deps.profiles ?? null) : null;
     const processor = new EventProcessor(deps.decisioning, deps.marketing, deps.policy, deps.reference, deps.calls, applier, deps.advice ?? null, deps.deliveryReceipts ?? null);
     this.consumer = new EventConsumer(this.stream, processor, deps.openScope, deps.graph, deps.decisioning, deps.redis, deps.log, {
       consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,

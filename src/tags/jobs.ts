@@ -5,6 +5,7 @@ import type { Redis as RedisClient } from "ioredis";
 import { AuditCollector } from "../audit/collector";
 import type { AuditService } from "../audit/service";
 import { EVENT_PROCESSOR, type Principal } from "../auth/principal";
+import type { ProfileInvalidator } from "../customer360/profiles";
 import type { ReferenceData } from "../customer360/reference";
 import type { RequestScope } from "../customer360/scope";
 import { type RuleScan, firstUnknownCustomer, finishRun, importValues, lastRuns, noteRunError, publishedRuleTags, recordQueuedRun, refreshCustomers, removeValues, runBatch, runsById, startRun, type BatchResult, type ImportRow, type TagRunRecord } from "../graph/tag-runs";
@@ -80,6 +81,9 @@ export class TagJobs implements CustomerChanges {
   private readonly config: TagJobsConfig;
   /** Per request (keyed by its loaders): the latest runs of the tags a response shows, in one read. */
   private readonly perRequest = new WeakMap<object, DataLoader<string, TagRunRecord | null>>();
+
+  /** The live decision profiles: tag values written are invalidated before the write is answered (set at wiring). */
+  profiles: ProfileInvalidator | null = null;
 
   constructor(
     private readonly graph: Graph,
@@ -340,6 +344,8 @@ export class TagJobs implements CustomerChanges {
       const result: BatchResult = await this.graph.transaction((tx) => runBatch(tx, data.runId, rule, from, to, new Date()));
       if (!result.run) throw new UnrecoverableError(`run ${data.runId} of tag ${tag.code} disappeared`);
       run = result.run;
+      // Tag values are what decisions read: the customers' own profiles go (no neighbours: adoption counts are holdings).
+      await this.profiles?.invalidate(result.changedIds, { neighbours: false });
       if (run.state !== "RUNNING") return; // finished or failed elsewhere
       await job.updateProgress({ done: run.done, total: run.total });
       if (this.config.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.config.pauseMs));
@@ -391,7 +397,10 @@ export class TagJobs implements CustomerChanges {
         for (const id of await refreshCustomers(graph, rules.slice(j, j + REFRESH_TAGS), customers, new Date())) changed.add(id);
       }
     }
-    if (changed.size > 0) this.previews.index.changed([...changed], ["tags"]);
+    if (changed.size > 0) {
+      await this.profiles?.invalidate([...changed], { neighbours: false });
+      this.previews.index.changed([...changed], ["tags"]);
+    }
     return [...changed];
   }
 
@@ -430,6 +439,7 @@ export class TagJobs implements CustomerChanges {
       throw new NotFoundError(`values[${unknown}] names customer ${rows[unknown]?.customerId}, who does not exist; nothing was imported. Fix or drop that row and send the batch again.`);
     }
     const result = await scope.graph.transaction((tx) => importValues(tx, tag.id, rows, new Date()));
+    await this.profiles?.invalidate(rows.map((r) => r.customerId), { neighbours: false });
     scope.audit.change({ action: "importTagValues", targetType: "Tag", targetId: tag.id, before: null, after: { rows: rows.length, ...result } });
     this.afterValues(tag, rows.map((r) => r.customerId));
     return { tag, rows: rows.length, ...result };
@@ -440,6 +450,7 @@ export class TagJobs implements CustomerChanges {
     const tag = await this.importable(scope, tagId);
     if (customerIds.length === 0 || customerIds.length > MAX_IMPORT) throw new BadUserInputError(`\`customerIds\` must hold 1 to ${MAX_IMPORT} ids per call; got ${customerIds.length}.`, "customerIds");
     const removed = await scope.graph.transaction((tx) => removeValues(tx, tag.id, customerIds));
+    await this.profiles?.invalidate(customerIds, { neighbours: false });
     scope.audit.change({ action: "removeTagValues", targetType: "Tag", targetId: tag.id, before: null, after: { customers: customerIds.length, removed } });
     this.afterValues(tag, customerIds);
     return { tag, removed };

@@ -1,0 +1,66 @@
+import type { Cypher } from "../platform/neo4j";
+import type { CustomerNode } from "./model";
+import { CUSTOMER_PROFILE_PROJECTION, type RawProfile } from "./customer";
+
+/**
+ * The graph side of the live decision profile (src/customer360/profiles.ts): what a decision reads
+ * about a customer, in the shape it is stored in Redis, and who else's profile a change touches.
+ */
+
+/**
+ * What a decision reads about one customer, as stored: the customer with its profile (attributes,
+ * holdings, tags, channel preferences, as {@link CUSTOMER_PROFILE_PROJECTION} returns it) and the
+ * holdings of each family member and each calling-circle contact (lists of product ids, exactly
+ * what DECISION_INPUTS in ./decision.ts collects). Eligibility, adoption counts and upgrade pairs
+ * are derived from it and the catalogue's relations at read time.
+ */
+export interface StoredProfile {
+  c: CustomerNode & { profile: RawProfile };
+  family: string[][];
+  circle: string[][];
+}
+
+/** The family and circle parts are DECISION_INPUTS's own, so the two paths see the same members. */
+const PROFILES = `
+  UNWIND $ids AS id
+  MATCH (c:Customer {id: id})
+  CALL (c) {
+    OPTIONAL MATCH (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer)
+    WITH DISTINCT m WHERE m IS NOT NULL
+    RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS family
+  }
+  CALL (c) {
+    OPTIONAL MATCH (c)-[:CALLS]-(m:Customer)
+    WITH DISTINCT m WHERE m IS NOT NULL
+    RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS circle
+  }
+  WITH c, family, circle
+  ${CUSTOMER_PROFILE_PROJECTION}, family, circle`;
+
+/** The stored shape of each of `ids` that is a customer (one statement for all); unknown ids are absent. */
+export async function profilesByIds(graph: Cypher, ids: readonly string[]): Promise<Map<string, StoredProfile>> {
+  if (ids.length === 0) return new Map();
+  const rows = await graph.read<StoredProfile>(PROFILES, { ids: [...new Set(ids)] });
+  return new Map(rows.map((r) => [r.c.id, { c: r.c, family: r.family, circle: r.circle }]));
+}
+
+/**
+ * The family members and calling-circle contacts of `ids` (one statement for all): the customers
+ * whose adoption counts a change of `ids`' holdings moves. Read after the change, so a membership
+ * the change itself added is included.
+ */
+export async function profileNeighbours(graph: Cypher, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await graph.read<{ ids: string[] }>(
+    `UNWIND $ids AS id
+     MATCH (c:Customer {id: id})
+     CALL (c) {
+       MATCH (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer) RETURN m.id AS mid
+       UNION
+       MATCH (c)-[:CALLS]-(m:Customer) RETURN m.id AS mid
+     }
+     RETURN collect(DISTINCT mid) AS ids`,
+    { ids: [...new Set(ids)] },
+  );
+  return rows[0]?.ids ?? [];
+}
