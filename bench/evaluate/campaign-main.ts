@@ -74,6 +74,8 @@ export async function runCampaignEvaluation(opts: CampaignEvaluateOptions, ctl: 
   const services = wireServices(graph, redis, log, DEFAULT_REALTIME, undefined, {}, {}, { clock, tickMs: 3_600_000 });
   onStop(async () => services.pubsub.close());
   onStop(() => services.campaigns.stop());
+  // The leftovers were put back before the services existed: their live decision profiles may still hold the earlier run's holdings.
+  await services.customers.profiles?.invalidate(leftovers);
   await services.decisioning.propensity.reset();
   say("building the segment index…");
   await services.segments.index.build();
@@ -96,7 +98,7 @@ export async function runCampaignEvaluation(opts: CampaignEvaluateOptions, ctl: 
   } finally {
     say("putting the campaign's customers back as seeded…");
     const decided = customerIds.length > 0 ? customerIds : await customersWithDecisions(session);
-    if (decided.length > 0) await restoreSeeded(session, decided, seeded);
+    if (decided.length > 0) await restoreSeeded(session, decided, seeded, services.customers.profiles);
     for (const c of made ? [made] : await leftoverTruthCampaigns(session)) await removeCampaign(session, c.campaignId, c.segmentId);
   }
 }

@@ -12,6 +12,7 @@
  * 5. After learning: step 3 again. Then the training customers are put back as the seed wrote
  *    them and the run's Redis keys removed, so the next run starts from the same state.
  */
+import type { ProfileInvalidator } from "../../src/customer360/profiles";
 import { forEachLimited } from "../../src/platform/concurrency";
 import { createContext, type Services } from "../../src/server/context";
 import { TOOLS } from "../../src/auth/principal";
@@ -125,7 +126,7 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
   const leftovers = await customersWithDecisions(session);
   if (leftovers.length > 0) {
     say(`putting ${leftovers.length.toLocaleString("en")} customers decided for by an earlier run back as seeded…`);
-    await restoreSeeded(session, leftovers, seededData);
+    await restoreSeeded(session, leftovers, seededData, services.customers.profiles);
   }
 
   const sets = splitCustomers(opts.seed, opts.customers, opts.test, opts.train);
@@ -151,7 +152,7 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
   lap("after learning");
 
   say("putting the training customers back as seeded…");
-  await restoreSeeded(session, sets.train, seededData);
+  await restoreSeeded(session, sets.train, seededData, services.customers.profiles);
   lap("clean-up");
   timings.push(["total", (Date.now() - started) / 1000]);
 
@@ -329,7 +330,7 @@ function preferenceOf(run: Run, customerId: string): HiddenPreferenceNode {
 }
 
 /** Regenerates the customers' seeded holdings (the generator is deterministic) and writes them back; their decisions and the contacts those wrote go. */
-export async function restoreSeeded(session: GraphSession, ids: readonly string[], data: { seed: number; customers: number; asOf: Date }): Promise<void> {
+export async function restoreSeeded(session: GraphSession, ids: readonly string[], data: { seed: number; customers: number; asOf: Date }, profiles: ProfileInvalidator | null = null): Promise<void> {
   const wanted = new Set(ids);
   const last = Math.max(...ids.map((id) => customerIndex(id) ?? 0));
   const rows: SeededHoldings[] = [];
@@ -340,6 +341,8 @@ export async function restoreSeeded(session: GraphSession, ids: readonly string[
     if (chunk.last >= last) break;
   }
   for (let i = 0; i < rows.length; i += 1_000) await restoreSeededCustomers(session, rows.slice(i, i + 1_000));
+  // Written under the gateway's services: the live decision profiles of these customers (and their families and circles) are stale now.
+  await profiles?.invalidate(ids);
 }
 
 
