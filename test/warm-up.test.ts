@@ -31,6 +31,7 @@ describe("start-up warm-up", () => {
     assert.equal(report.failed, 0, "every step ran clean against the seeded graph");
     assert.equal(report.cutShort, false);
     assert.ok(report.customerId, "it picked a customer from the graph");
+    assert.ok(report.pushes > 0, "the rehearsed events made pushes (the desk's at least), rendered as sockets would");
     for (const step of ["graphql UnifiedView", "graphql Trajectory", "check DeskFeed", "check NextBestOffers", "decide APP", "event DATA_USAGE", "event HOTLINE_CALL_START"]) {
       assert.ok(report.ran.includes(step), `ran ${step} (ran: ${report.ran.join(", ")})`);
     }

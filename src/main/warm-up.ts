@@ -24,7 +24,8 @@ import type { RawEvent } from "../realtime/event-input";
  * - nextBestOffers' decision (inputs, policy screen, scoring, explanation) with the contact policy's
  *   rehearsal view (no caps spent) and its write in a transaction that is rolled back;
  * - the real-time path for a few event types (check, triggers, decisions, push drafts encoded as
- *   published), nothing queued, published, recorded or written.
+ *   published, each push rendered by its subscription documents as a socket would), nothing
+ *   queued, published, recorded or written.
  *
  * It writes nothing that stays (no Decision, Contact or trajectory entry, no audit entry, no
  * contact-policy count, no call). It is an optimisation: a failing step logs a warning and the
@@ -53,6 +54,8 @@ export interface WarmUpReport {
   failed: number;
   /** Decisions made and rolled back (nextBestOffers' and the events'): the write path ran this often. */
   decisions: number;
+  /** Pushes the rehearsed events made, each rendered by its subscription documents. */
+  pushes: number;
   /** Stopped at its budget before every step ran. */
   cutShort: boolean;
 }
@@ -89,7 +92,7 @@ function rehearsalEvents(customerId: string, round: number): RawEvent[] {
 export async function warmUp(services: Services, gateway: RunningGateway, log: Logger, options: WarmUpOptions, signal?: AbortSignal): Promise<WarmUpReport> {
   const started = performance.now();
   const deadline = Date.now() + options.budgetMs;
-  const report: WarmUpReport = { ms: 0, customerId: null, rounds: 0, ran: [], failed: 0, decisions: 0, cutShort: false };
+  const report: WarmUpReport = { ms: 0, customerId: null, rounds: 0, ran: [], failed: 0, decisions: 0, pushes: 0, cutShort: false };
   let budget: NodeJS.Timeout | undefined;
   const outOfTime = new Promise<"budget">((resolve) => {
     budget = setTimeout(() => resolve("budget"), options.budgetMs);
@@ -148,7 +151,19 @@ export async function warmUp(services: Services, gateway: RunningGateway, log: L
       const scope = createContext(services, EVENT_PROCESSOR);
       for (const event of rehearsalEvents(id, round)) {
         await step(`event ${String(event.type)}`, async () => {
-          report.decisions += (await services.realtime.rehearse(scope, event)).decisions;
+          const { pushes, decisions } = await services.realtime.rehearse(scope, event);
+          report.decisions += decisions;
+          report.pushes += pushes.length;
+          // Each push rendered as its subscribers' sockets would render it.
+          for (const push of pushes) {
+            const feeds = push.kind === "desk" ? [["DeskFeed", { agentId: push.agentId }] as const] : [["LiveOffers", { customerId: push.customerId }] as const, ["OfferFeed", {}] as const];
+            for (const [name, variables] of feeds) {
+              const doc = documents.find((d) => d.name === name);
+              if (!doc) continue;
+              const errors = await gateway.rehearsePush(doc.body, variables, push, WARM_UP);
+              if (errors.length > 0) throw new Error(`${name} rendered a push with errors: ${errors.join("; ")}`);
+            }
+          }
         });
       }
     }
@@ -164,7 +179,7 @@ export async function warmUp(services: Services, gateway: RunningGateway, log: L
   report.ms = Math.round(performance.now() - started);
   if (!signal?.aborted) {
     log.info(
-      { ms: report.ms, customerId: report.customerId, rounds: report.rounds, steps: report.ran.length, failed: report.failed, decisions: report.decisions, cutShort: report.cutShort, ran: report.ran },
+      { ms: report.ms, customerId: report.customerId, rounds: report.rounds, steps: report.ran.length, failed: report.failed, decisions: report.decisions, pushes: report.pushes, cutShort: report.cutShort, ran: report.ran },
       report.cutShort ? `warm-up stopped at its budget (WARMUP_MS=${options.budgetMs}); ready` : "warm-up done; ready",
     );
   }

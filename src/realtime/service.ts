@@ -22,7 +22,7 @@ import { CustomerChangeApplier } from "./customer-changes";
 import type { CustomerChanges } from "../segments/preview/index";
 import { EventStream, type ParkedEvent, type StreamStatus } from "./event-stream";
 import { ingestEvents, type IngestOutcome } from "./ingest";
-import { encodePush, type Push } from "./push";
+import { decodePush, encodePush, type Push } from "./push";
 import { PushHub, type Route } from "./push-hub";
 
 /** The source rehearsed events claim (ids are namespaced by source; nothing of a rehearsal is stored under it). */
@@ -95,9 +95,10 @@ export class RealtimeService {
    * checks it, processed by the same processor code (triggers, decisions, push drafts, encoded as
    * they are published), and its decisions' write run in a transaction that is rolled back. Nothing
    * is queued, published, counted against caps, recorded as a call or applied to the customer:
-   * subscribers see nothing and nothing stays. Returns how many pushes and decisions it made.
+   * subscribers see nothing and nothing stays. Returns its pushes as a subscriber's socket would
+   * get them (encoded and decoded; cursor "0-0") and how many decisions it made.
    */
-  async rehearse(scope: RequestScope, raw: RawEvent): Promise<{ pushes: number; decisions: number }> {
+  async rehearse(scope: RequestScope, raw: RawEvent): Promise<{ pushes: Push[]; decisions: number }> {
     const checked = checkEvent(raw, REHEARSAL_SOURCE);
     if (!checked.ok) throw new Error(`a rehearsal event was refused: ${checked.problem.field}: ${checked.problem.message}`);
     const { decisioning, marketing, policy, reference, calls, advice } = this.deps;
@@ -105,10 +106,10 @@ export class RealtimeService {
     const writes: DecisionWrite[] = [];
     const base = decisioning.scope(scope);
     const deferred: DecisionScope = { inputs: base.inputs, write: async (rows) => void writes.push(...rows), ...(base.storyHold ? { storyHold: base.storyHold } : {}) };
-    const pushes = await this.rehearsalProcessor.process(checked.event, deferred, new Date(), new Date(), scope);
-    for (const push of pushes) encodePush(push);
+    const drafts = await this.rehearsalProcessor.process(checked.event, deferred, new Date(), new Date(), scope);
+    const pushes = drafts.map((draft) => decodePush("0-0", encodePush(draft)));
     await decisioning.writer.rehearse(writes);
-    return { pushes: pushes.length, decisions: writes.length };
+    return { pushes, decisions: writes.length };
   }
 
   /** Events that could not be processed, newest first. */

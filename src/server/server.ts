@@ -4,7 +4,7 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type RequestHandler, type Response } from "express";
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
 import type { RateLimits } from "../auth/rate-limits";
@@ -57,6 +57,11 @@ export interface RunningGateway {
    * nothing (no nextBestOffers). Resolves with the answer's error messages (none: it ran clean).
    */
   rehearse(query: string, variables: Record<string, unknown>, principal: Principal): Promise<string[]>;
+  /**
+   * Renders a push as a subscription's socket would (the subscription document executed with the
+   * push as its root value, as graphql-ws does per event), for the warm-up: never audited, sent nowhere.
+   */
+  rehearsePush(query: string, variables: Record<string, unknown>, push: unknown, principal: Principal): Promise<string[]>;
   /** Parses and validates a document as the WebSocket path does (subscriptions and mutations are warmed so, not run); its error messages. */
   check(query: string): string[];
 }
@@ -191,6 +196,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       const response = await apollo.executeOperation({ query, variables }, { contextValue });
       const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
       return errors.map((e) => e.message);
+    },
+    rehearsePush: async (query, variables, push, principal) => {
+      const contextValue: GatewayContext = { ...createContext(services, principal), rehearsal: true };
+      const result = await execute({ schema, document: parse(query), rootValue: push, contextValue, variableValues: variables });
+      return (result.errors ?? []).map((e) => e.message);
     },
     check: (query) => {
       try {
