@@ -57,8 +57,7 @@ export const PLAN_ADVICE_SCENARIO = "PLAN_ADVICE";
  */
 export class EventProcessor {
   constructor(
-    /** Its decider (the service's own, or its rehearsal view for the warm-up: ./service.ts `rehearse`). */
-    private readonly decisioning: Pick<DecisioningService, "decider">,
+    private readonly decisioning: DecisioningService,
     private readonly marketing: MarketingService,
     private readonly policy: ContactPolicy,
     private readonly reference: ReferenceData,
