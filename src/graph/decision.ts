@@ -49,10 +49,12 @@ const MAIN_PLAN_KINDS = ["PLAN", "FAMILY_PLAN"];
  * candidate product. The request is `req`: CUSTOMER_PROFILE_PROJECTION binds `r` to PREFERS, and a
  * request bound as `r` made every decision see no preferred channels.
  */
-const DECISION_INPUTS = `
-  UNWIND $requests AS req
-  MATCH (c:Customer {id: req.customerId})
-  CALL (c) {
+/**
+ * For a bound customer `c`: `family` and `circle`, the holdings (lists of product ids) of each other
+ * family member and each calling-circle contact. Shared with the live profile's statement
+ * (./profiles.ts), so both paths count the same members.
+ */
+export const FAMILY_AND_CIRCLE_HOLDINGS = `CALL (c) {
     OPTIONAL MATCH (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer)
     WITH DISTINCT m WHERE m IS NOT NULL
     RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS family
@@ -61,7 +63,12 @@ const DECISION_INPUTS = `
     OPTIONAL MATCH (c)-[:CALLS]-(m:Customer)
     WITH DISTINCT m WHERE m IS NOT NULL
     RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS circle
-  }
+  }`;
+
+const DECISION_INPUTS = `
+  UNWIND $requests AS req
+  MATCH (c:Customer {id: req.customerId})
+  ${FAMILY_AND_CIRCLE_HOLDINGS}
   CALL (c, req, family, circle) {
     WITH c, req, family, circle, [(c)-[:SUBSCRIBES]->(h:Product) | h] AS held
     UNWIND req.productIds AS pid

@@ -1,6 +1,7 @@
 import type { Cypher } from "../platform/neo4j";
 import type { CustomerNode } from "./model";
 import { CUSTOMER_PROFILE_PROJECTION, type RawProfile } from "./customer";
+import { FAMILY_AND_CIRCLE_HOLDINGS } from "./decision";
 
 /**
  * The graph side of the live decision profile (src/customer360/profiles.ts): what a decision reads
@@ -20,20 +21,11 @@ export interface StoredProfile {
   circle: string[][];
 }
 
-/** The family and circle parts are DECISION_INPUTS's own, so the two paths see the same members. */
+/** The family and circle parts are DECISION_INPUTS's own ({@link FAMILY_AND_CIRCLE_HOLDINGS}), so the two paths see the same members. */
 const PROFILES = `
   UNWIND $ids AS id
   MATCH (c:Customer {id: id})
-  CALL (c) {
-    OPTIONAL MATCH (c)-[:MEMBER_OF]->(:Group {kind: 'FAMILY'})<-[:MEMBER_OF]-(m:Customer)
-    WITH DISTINCT m WHERE m IS NOT NULL
-    RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS family
-  }
-  CALL (c) {
-    OPTIONAL MATCH (c)-[:CALLS]-(m:Customer)
-    WITH DISTINCT m WHERE m IS NOT NULL
-    RETURN collect([(m)-[:SUBSCRIBES]->(p:Product) | p.id]) AS circle
-  }
+  ${FAMILY_AND_CIRCLE_HOLDINGS}
   WITH c, family, circle
   ${CUSTOMER_PROFILE_PROJECTION}, family, circle`;
 
