@@ -193,7 +193,7 @@ export class WorkOrderService {
   }
 
   /**
-   * A campaign decision was answered (DecisioningService.workOrderHolders): its order, OPEN or
+   * A decision with a work order was answered (DecisioningService.workOrderHolders): its order, OPEN or
    * claimed by another agent than the one answering, is CANCELLED so nobody calls a customer who
    * already answered. Never rejects: a failure is logged, and the order's report later finds the
    * decision answered.

@@ -102,8 +102,9 @@ export class SegmentIndex implements CustomerChanges {
       if ((await this.store.current()) !== null) return;
       await this.rebuild();
       await this.whenBuilt();
-      if ((await this.status()).state !== "FAILED") return;
-      throw new Error((await this.status()).error ?? "the build failed");
+      const after = await this.status();
+      if (after.state !== "FAILED") return;
+      throw new Error(after.error ?? "the build failed");
     })().catch((error: unknown) => {
       const again = attempt < START_ATTEMPTS;
       this.log.warn({ err: message(error), attempt }, again ? "the segment index could not be built at start; trying again" : "the segment index could not be built at start; a preview or rebuildSegmentIndex starts its build");
