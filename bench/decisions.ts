@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { PROJECT_ROOT } from "../src/platform/paths";
+import { keys } from "../src/platform/keys";
+import { createRedis } from "../src/platform/redis";
 import type { GraphConnection } from "../src/platform/neo4j";
 import type { ChildServer } from "./children";
 import { findDescendant, othersJiffies, sampleCpu } from "./cpu";
@@ -25,6 +27,11 @@ export interface DecisionLevel {
   measured: SideMeasurement;
   /** Per-slice throughput and p99, to show how steady the measurement was. */
   slices: Array<{ requestsPerS: number; p99: number }>;
+  /**
+   * Stream entries of decisions still queued for the graph when the level's window closed: the
+   * write-behind's Neo4j work is counted in the window only if it kept up (a backlog near 0).
+   */
+  backlogAtEnd: number;
 }
 
 export interface DecisionRun {
@@ -69,6 +76,7 @@ export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise
   // One id stream across the levels: every measured decision is for a fresh random customer.
   const nextId = ctx.idStream(LOAD_STREAM);
   const measuredLevels: DecisionLevel[] = [];
+  const redis = createRedis(ctx.redisUrl, ctx.redisKeyPrefix);
   for (const concurrency of levels) {
     // Slices only to show how steady the figures are; there is no other side to alternate with.
     const sliceS = opts.decisionDurationS / opts.slices;
@@ -80,9 +88,12 @@ export async function runDecisionScenario(ctx: DecisionScenarioContext): Promise
       const share = slice.others ? ` (other processes ${((100 * slice.others.others) / slice.others.total).toFixed(0)}% of the CPU)` : "";
       say(`  slice ${i + 1}: ${slice.load.requestsPerS.toFixed(1)} decisions/s, p50 ${ms(slice.load.latencyMs.p50)}, p99 ${ms(slice.load.latencyMs.p99)}, ${slice.load.failures} errors${share}${jitText(slice)}`);
     }
-    measuredLevels.push({ concurrency, measured: combineSlices(slices), slices: slices.map((s) => ({ requestsPerS: s.load.requestsPerS, p99: s.load.latencyMs.p99 })) });
+    const backlogAtEnd = await redis.xlen(keys.decisions.stream());
+    say(`  decisions queued for the graph at the end of the window (write-behind backlog): ${backlogAtEnd} stream entries`);
+    measuredLevels.push({ concurrency, measured: combineSlices(slices), slices: slices.map((s) => ({ requestsPerS: s.load.requestsPerS, p99: s.load.latencyMs.p99 })), backlogAtEnd });
     await sleep(SETTLE_MS);
   }
+  redis.disconnect();
 
   let breakdown: DecisionRun["breakdown"] = null;
   if (opts.breakdownSample > 0) {

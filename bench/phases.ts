@@ -5,7 +5,7 @@ import { Decider, type DecisionScope } from "../src/decisioning/decide";
 import type { ContactPolicy } from "../src/contact-policy/policy";
 import { wireServices } from "../src/main/wiring";
 import { DEFAULT_REALTIME } from "../src/platform/config";
-import { decisionInputs, writeDecisions, type DecisionInputRequest, type DecisionInputs, type DecisionWrite } from "../src/graph/decision";
+import { decisionInputs, type DecisionInputRequest, type DecisionInputs, type DecisionWrite } from "../src/graph/decision";
 import { Graph, type GraphConnection } from "../src/platform/neo4j";
 import { createRedis } from "../src/platform/redis";
 import { processCpuMs } from "./cpu";
@@ -28,10 +28,10 @@ export const PHASES = ["neo4jRead", "policyScreen", "policyReserve", "neo4jWrite
 export type Phase = (typeof PHASES)[number];
 
 export const PHASE_LABELS: Record<Phase, string> = {
-  neo4jRead: "Neo4j read: customer, eligibility, graph signals (1 statement)",
+  neo4jRead: "live profile read (Redis; on a miss the graph statement and the fill)",
   policyScreen: "Redis: contact-policy screen (cool-downs; 1 script)",
   policyReserve: "Redis: contact-policy reserve (no caps on APP)",
-  neo4jWrite: "Neo4j write: Decision nodes + trajectory contacts (1 transaction)",
+  neo4jWrite: "Redis: decisions queued for the graph (write-behind, 1 MULTI)",
   compute: "in-process: segments, candidates, scoring, arbitration, reasons",
 };
 
@@ -94,10 +94,12 @@ export async function decisionBreakdown(opts: {
       const session = graph.session();
       const scope: DecisionScope = {
         inputs: new DataLoader<DecisionInputRequest, DecisionInputs | null, string>(
-          (reqs) => timed("neo4jRead", () => decisionInputs(session, reqs), "read"),
+          // The product's path: the live profile, the graph only on a miss (src/customer360/profiles.ts).
+          (reqs) => timed("neo4jRead", () => (services.customers.profiles ? services.customers.profiles.inputs(session, reqs) : decisionInputs(session, reqs)), "read"),
           { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}`, cache: false },
         ),
-        write: (rows: readonly DecisionWrite[]) => timed("neo4jWrite", () => writeDecisions(session, rows), "write"),
+        // Written behind the answer: the gateway's movers commit these with everyone else's (src/decisioning/writer.ts).
+        write: (rows: readonly DecisionWrite[]) => timed("neo4jWrite", () => services.decisioning.writer.write(rows), "write"),
       };
       const decider = new Decider(reference, services.marketing.catalogue, services.decisioning.propensity, timedPolicy(services.contactPolicy, timed));
 

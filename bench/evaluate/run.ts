@@ -112,6 +112,12 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
   // Evaluation decides directly; the event consumer and push router are built (the context names them) but never started.
   const services = wireServices(graph, redis, log, DEFAULT_REALTIME);
   onStop(async () => services.pubsub.close());
+  // Decisions are written behind the answer: this process moves them into the graph, and finishes before it stops.
+  services.decisioning.writer.start();
+  onStop(async () => {
+    await services.decisioning.writer.drained();
+    await services.decisioning.writer.stop();
+  });
   await services.decisioning.propensity.reset();
 
   const seedRun = await latestSeedRun(graph);

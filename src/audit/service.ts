@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Principal } from "../auth/principal";
 import { auditPage } from "../graph/audit";
 import type { AuditConfig } from "../platform/config";
 import type { Logger } from "../platform/logger";
 import type { Graph, GraphSession } from "../platform/neo4j";
+import { replicaConsumerName } from "../platform/stream-mover";
 import type { AuditCollector } from "./collector";
 import type { OperationInfo } from "./entry";
 import { AuditLog } from "./log";
@@ -28,7 +27,7 @@ export class AuditService {
   constructor(redis: Redis, graph: Graph, log: Logger, config: AuditConfig) {
     this.log = new AuditLog(redis, log, { maxBuffered: config.buffer, retryMs: 1_000 });
     this.writer = new AuditWriter(redis, graph, log, {
-      consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+      consumer: replicaConsumerName(),
       batch: config.batch,
       lingerMs: config.lingerMs,
       claimAfterMs: config.claimAfterMs,

@@ -1,12 +1,13 @@
 import DataLoader from "dataloader";
 import type { GraphSession } from "../platform/neo4j";
 import { relatedProducts, type ProductRelation } from "../graph/catalogue";
-import { contactPages, type ContactPage, type ContactPageRequest } from "../graph/contact";
-import { decisionInputs, decisionsByIds, type DecisionInputRequest, type DecisionInputs, type ScopedDecision } from "../graph/decision";
+import { contactPages, type ContactPage, type ContactPageRequest, type ContactRecord } from "../graph/contact";
+import { decisionInputs, decisionsByIds, recordOfWrite, type DecisionInputRequest, type DecisionInputs, type ScopedDecision } from "../graph/decision";
 import { circles, customersByIds, customersByMsisdns, type CircleMemberRecord, type CircleRequest } from "../graph/customer";
 import { isOutOfScope, type CustomerRecord, type OutOfScope, type ProductRecord } from "../graph/records";
 import type { RequestAccess } from "./access";
 import type { ProfileStore } from "./profiles";
+import { newestFirst, type QueuedDecisions } from "./queued-decisions";
 
 /**
  * One set of loaders per request ("one loader per request"): everything a query asks of many
@@ -30,8 +31,12 @@ export interface Loaders {
   decision: DataLoader<string, ScopedDecision | null>;
 }
 
-/** With `profiles`, decision inputs come from the live profiles (./profiles.ts); without (tools, tests of the graph path), from the graph. */
-export function createLoaders(graph: GraphSession, access: RequestAccess, profiles: ProfileStore | null = null): Loaders {
+/**
+ * With `profiles`, decision inputs come from the live profiles (./profiles.ts); without (tools,
+ * tests of the graph path), from the graph. With `queued`, decisions and trajectory pages include
+ * the decisions still queued for the graph (./queued-decisions.ts), read there first.
+ */
+export function createLoaders(graph: GraphSession, access: RequestAccess, profiles: ProfileStore | null = null, queued: QueuedDecisions | null = null): Loaders {
   const customer = new DataLoader<string, CustomerRecord | OutOfScope | null>(async (ids) => {
     const found = await customersByIds(graph, ids, await access.readScope());
     return ids.map((id) => found.get(id) ?? null);
@@ -51,8 +56,16 @@ export function createLoaders(graph: GraphSession, access: RequestAccess, profil
     { cacheKeyFn: (r) => `${r.customerId}|${r.productIds.join(",")}` },
   );
   const decision = new DataLoader<string, ScopedDecision | null>(async (ids) => {
-    const found = await decisionsByIds(graph, ids, await access.readScope());
-    return ids.map((id) => found.get(id) ?? null);
+    // Queued first, then the graph (which wins): a decision flushed between the two reads is in the second.
+    const waiting = queued ? await queued.decisions(ids) : new Map();
+    const found = await decisionsByIds(graph, ids, await access.readScope(), new Map([...waiting].map(([id, d]) => [id, d.customerId])));
+    return ids.map((id): ScopedDecision | null => {
+      const row = found.get(id);
+      const write = waiting.get(id);
+      if (row?.record) return { record: row.record, visible: row.visible, regionId: row.regionId };
+      if (write) return { record: recordOfWrite(write), visible: row?.visible ?? false, regionId: row?.regionId ?? null, unflushed: write };
+      return null;
+    });
   });
   return {
     decisionInputs: decisionInputsLoader,
@@ -60,13 +73,39 @@ export function createLoaders(graph: GraphSession, access: RequestAccess, profil
     customer,
     customerByMsisdn,
     circle: keyedLoader(async (reqs) => circles(graph, reqs, await access.readScope()), []),
-    contactPage: keyedLoader((reqs) => contactPages(graph, reqs), { items: [], total: 0 }),
+    contactPage: keyedLoader((reqs) => (queued ? pagesWithQueued(graph, queued, reqs) : contactPages(graph, reqs)), { items: [], total: 0 }),
     related: {
       UPGRADES_TO: listLoader((ids) => relatedProducts(graph, "UPGRADES_TO", ids)),
       REQUIRES: listLoader((ids) => relatedProducts(graph, "REQUIRES", ids)),
       EXCLUDES: listLoader((ids) => relatedProducts(graph, "EXCLUDES", ids)),
     },
   };
+}
+
+/**
+ * Trajectory pages with the OFFER_PRESENTED contacts of decisions still queued for the graph:
+ * those read first (one pipeline), then the graph's pages, told which queued contacts each page's
+ * filter takes so its count adds those the graph does not hold yet; a contact in both is shown once.
+ */
+async function pagesWithQueued(graph: GraphSession, queued: QueuedDecisions, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactPage>> {
+  const waiting = await queued.contacts(requests.map((r) => r.customerId));
+  const taken = new Map(requests.map((r) => [r.key, (waiting.get(r.customerId) ?? []).filter((c) => inPage(c, r))]));
+  const pages = await contactPages(graph, requests, new Map([...taken].map(([key, cs]) => [key, cs.map((c) => c.id)])));
+  for (const r of requests) {
+    const extra = taken.get(r.key) ?? [];
+    if (extra.length === 0) continue;
+    const page = pages.get(r.key) ?? { items: [], total: r.withCount ? 0 : null };
+    const shown = new Set(page.items.map((c) => c.id));
+    const items = [...page.items, ...extra.filter((c) => !shown.has(c.id) && (r.cursorAtMs === null || c.at.getTime() < r.cursorAtMs || (c.at.getTime() === r.cursorAtMs && c.id < (r.cursorId ?? ""))))];
+    pages.set(r.key, { items: items.sort(newestFirst).slice(0, r.limit), total: page.total });
+  }
+  return pages;
+}
+
+/** Whether a contact passes a page's filter (time window and channels; the cursor is applied after merging). */
+function inPage(c: ContactRecord, r: ContactPageRequest): boolean {
+  const at = c.at.getTime();
+  return at >= r.sinceMs && at <= r.untilMs && (r.channels === null || r.channels.includes(c.channel));
 }
 
 /** A loader of lists by id; an id with nothing found gets an empty list. */

@@ -5,6 +5,7 @@ import { RequestAccess } from "./access";
 import type { CallRegister } from "./calls";
 import { createLoaders, type Loaders } from "./loaders";
 import type { ProfileStore } from "./profiles";
+import type { QueuedDecisions } from "./queued-decisions";
 
 /**
  * What one unit of work runs within: who asks and what it may see, a graph session that counts
@@ -30,17 +31,27 @@ export interface RequestScope {
   signal?: AbortSignal;
   /** The live decision profiles its decision-input loader reads (./profiles.ts); absent: the graph. */
   profiles?: ProfileStore | null;
+  /** Decisions written behind the answer, read before the graph has them (./queued-decisions.ts); absent: the graph only. */
+  queued?: QueuedDecisions | null;
 }
 
 /**
  * A fresh scope on `graph` for `principal`; `calls` tells what an agent's current call unlocks
  * (none: no call counts); with `signal`, its graph session stops starting statements once aborted;
- * with `profiles`, its decisions read the live profiles.
+ * with `profiles`, its decisions read the live profiles; with `queued`, decisions and trajectories
+ * include what is still queued for the graph.
  */
-export function openScope(graph: Graph, principal: Principal, calls: CallRegister | null = null, signal?: AbortSignal, profiles: ProfileStore | null = null): RequestScope {
+export function openScope(
+  graph: Graph,
+  principal: Principal,
+  calls: CallRegister | null = null,
+  signal?: AbortSignal,
+  profiles: ProfileStore | null = null,
+  queued: QueuedDecisions | null = null,
+): RequestScope {
   const session = graph.session(undefined, signal);
   const access = new RequestAccess(principal, calls).prefetch();
-  return { principal, access, graph: session, loaders: createLoaders(session, access, profiles), audit: new AuditCollector(), profiles, ...(signal ? { signal } : {}) };
+  return { principal, access, graph: session, loaders: createLoaders(session, access, profiles, queued), audit: new AuditCollector(), profiles, queued, ...(signal ? { signal } : {}) };
 }
 
 /**
@@ -50,5 +61,5 @@ export function openScope(graph: Graph, principal: Principal, calls: CallRegiste
  */
 export function renewLoaders(scope: RequestScope): void {
   scope.access = scope.access.fresh();
-  scope.loaders = createLoaders(scope.graph, scope.access, scope.profiles ?? null);
+  scope.loaders = createLoaders(scope.graph, scope.access, scope.profiles ?? null, scope.queued ?? null);
 }

@@ -10,6 +10,7 @@ import { intInRange, listOfAtMost } from "../platform/validate";
 import type { RequestAccess } from "./access";
 import type { CallRegister } from "./calls";
 import type { ProfileStore } from "./profiles";
+import type { QueuedDecisions } from "./queued-decisions";
 import { maskMsisdn, maskName, normaliseMsisdn, regionChain, type RegionView } from "./customer";
 import { isServedTag } from "./published";
 import type { ReferenceData } from "./reference";
@@ -53,6 +54,8 @@ export class Customer360Service {
     readonly calls: CallRegister | null = null,
     /** The live decision profiles every request's decisions read (./profiles.ts); null: the graph. */
     readonly profiles: ProfileStore | null = null,
+    /** Decisions written behind the answer, readable before the graph has them (./queued-decisions.ts); null: the graph only. */
+    readonly queued: QueuedDecisions | null = null,
   ) {}
 
   /**

@@ -115,7 +115,7 @@ export interface ScoredCandidate extends Candidate {
 /** What a decision needs per request: batched graph reads (see src/customer360/loaders.ts) and the writer. */
 export interface DecisionScope {
   inputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
-  /** Resolves when the decisions are committed (group commit across requests, see writer.ts). */
+  /** Resolves when the decisions are durable and readable (queued for the graph behind the answer, see writer.ts). */
   write: (rows: readonly DecisionWrite[]) => Promise<void>;
   /**
    * Refuses (throws FORBIDDEN) a customer the asker may not decide for, once the decision's own

@@ -53,7 +53,8 @@ export async function respondToOffer(
     throw new BadUserInputError(`Decision ${decisionId} was made for a control-group customer and never presented, so it cannot be answered.`, "decisionId");
   }
   assertSameOutcome(found, outcome);
-  const written = await recordResponse(deps.graph, { decisionId, outcome, at, summary: RESPONSE_SUMMARY[outcome](deps.offerName(found.offerId)) });
+  // A decision still queued for the graph (written behind the answer) is written by this answer first.
+  const written = await recordResponse(deps.graph, { decisionId, unflushed: scoped.unflushed, outcome, at, summary: RESPONSE_SUMMARY[outcome](deps.offerName(found.offerId)) });
   if (!written) throw new NotFoundError(`There is no decision with id ${decisionId}; quote the id a nextBestOffers answer gave.`);
   assertSameOutcome(written.decision, outcome);
   const d = written.decision;

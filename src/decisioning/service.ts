@@ -12,24 +12,22 @@ import type { DecisionInputs, DecisionRecord, ScopedDecision } from "../graph/de
 import type { MarketingService } from "../marketing/service";
 import type { CustomerChanges } from "../segments/preview/index";
 import { ForbiddenError } from "../platform/errors";
-import type { Graph } from "../platform/neo4j";
 import { Decider, type DecisionContext, type DecisionRequest, type DecisionScope, type ScoredCandidate } from "./decide";
 import { DecideOnce, DEFAULT_ONCE, requestHash, type OnceOptions } from "./once";
 import { PropensityModel } from "./propensity";
 import { respondToOffer } from "./respond";
 import { viewOfDecision, viewOfRecord, type DecisionView } from "./view";
-import { DecisionWriter } from "./writer";
+import type { DecisionWriter } from "./writer";
 import { StoryHolds } from "./story";
 
 /**
  * The decisioning room's face: next-best-offer decisions, the decisions made earlier, and the
  * answers that close the loop. Process-wide (the model snapshot and the group-commit writer are
- * shared); every call takes the request's scope, whose loaders batch the graph reads of all the
+ * shared, decisions are written behind the answer); every call takes the request's scope, whose loaders batch the graph reads of all the
  * customers a request decides for.
  */
 export class DecisioningService {
   readonly propensity: PropensityModel;
-  readonly writer: DecisionWriter;
   readonly decider: Decider;
   readonly once: DecideOnce;
   readonly story: StoryHolds;
@@ -47,11 +45,12 @@ export class DecisioningService {
   } | null = null;
 
   constructor(
-    graph: Graph,
     private readonly reference: ReferenceData,
     private readonly marketing: MarketingService,
     private readonly policy: ContactPolicy,
     redis: Redis,
+    /** Where decisions go: queued for the graph behind the answer (./writer.ts). */
+    readonly writer: DecisionWriter,
     /** Agents' calls: an agent answers the decisions of customers it talked to. */
     private readonly calls: CallRegister | null = null,
     onceOptions: OnceOptions = DEFAULT_ONCE,
@@ -61,7 +60,6 @@ export class DecisioningService {
     private readonly profiles: ProfileInvalidator | null = null,
   ) {
     this.propensity = new PropensityModel(redis);
-    this.writer = new DecisionWriter(graph);
     this.decider = new Decider(reference, marketing.catalogue, this.propensity, policy);
     this.once = new DecideOnce(redis, onceOptions);
     this.story = new StoryHolds(redis);
@@ -71,7 +69,7 @@ export class DecisioningService {
   scope(scope: RequestScope): DecisionScope {
     return {
       inputs: scope.loaders.decisionInputs,
-      write: (rows) => this.writer.write(rows, scope.graph.counter),
+      write: (rows) => this.writer.write(rows),
       storyHold: (customerId) => this.holdLoader(scope).load(customerId),
       admit: async (customer) => {
         if (!covers(await scope.access.decideScope(), customer)) {

@@ -41,12 +41,12 @@ export interface ContactPage {
  * customer's history. ORDER BY names the index's own keys first (customerId, at) so the planner
  * reads the index in order and stops early (PartialTop); ties on `at` are broken by id.
  */
-export async function contactPages(graph: GraphSession, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactPage>> {
+export async function contactPages(graph: GraphSession, requests: readonly ContactPageRequest[], queued: ReadonlyMap<string, readonly string[]> = new Map()): Promise<Map<string, ContactPage>> {
   // LIMIT must be a constant per statement, so pages are fetched one statement per page size;
   // a request nearly always uses one size, so this is one round trip.
   const bySize = new Map<number, ContactPageRequest[]>();
   for (const r of requests) bySize.set(r.limit, [...(bySize.get(r.limit) ?? []), r]);
-  const results = await Promise.all([...bySize].map(([limit, group]) => contactPagesOfSize(graph, limit, group)));
+  const results = await Promise.all([...bySize].map(([limit, group]) => contactPagesOfSize(graph, limit, group, queued)));
   return new Map(results.flatMap((m) => [...m]));
 }
 
@@ -67,12 +67,13 @@ const CONTACT_PAGES = `
       WHERE k.customerId = r.customerId
         AND k.at >= datetime({epochMillis: r.sinceMs}) AND k.at <= datetime({epochMillis: r.untilMs})
         AND (r.channels IS NULL OR k.channel IN r.channels)
-    } END AS total`;
+    } + size([id IN r.queued WHERE NOT EXISTS { MATCH (:Contact {id: id}) }]) END AS total`;
 
-function contactPageParams(limit: number, requests: readonly ContactPageRequest[]): Record<string, unknown> {
+function contactPageParams(limit: number, requests: readonly ContactPageRequest[], queued: ReadonlyMap<string, readonly string[]> = new Map()): Record<string, unknown> {
   return {
     requests: requests.map((r) => ({
       ...r,
+      queued: queued.get(r.key) ?? [],
       sinceMs: int(r.sinceMs),
       upperMs: int(r.upperMs),
       untilMs: int(r.untilMs),
@@ -82,10 +83,10 @@ function contactPageParams(limit: number, requests: readonly ContactPageRequest[
   };
 }
 
-async function contactPagesOfSize(graph: GraphSession, limit: number, requests: readonly ContactPageRequest[]): Promise<Map<string, ContactPage>> {
+async function contactPagesOfSize(graph: GraphSession, limit: number, requests: readonly ContactPageRequest[], queued: ReadonlyMap<string, readonly string[]>): Promise<Map<string, ContactPage>> {
   const rows = await graph.read<{ key: string; items: Array<Omit<ContactRecord, "at"> & { at: number }>; total: number | null }>(
     CONTACT_PAGES,
-    contactPageParams(limit, requests),
+    contactPageParams(limit, requests, queued),
   );
   return new Map(rows.map((r) => [r.key, { items: r.items.map((i) => ({ ...i, at: toDate(i.at) })), total: r.total }]));
 }

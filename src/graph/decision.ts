@@ -142,25 +142,50 @@ export function responseContactId(decisionId: string): string {
  * contact in the customer's trajectory (control-group decisions do not: nobody was contacted).
  * Contacts the gateway writes carry the extra label Decided, so the seeded history can be counted
  * apart from them from the count store.
+ *
+ * Idempotent and safe to run concurrently for the same decision: decisions are written behind the
+ * answer (src/decisioning/writer.ts), so a batch may be written again by the replica that claims
+ * it, or race the answer that writes its decision first (recordResponse). MERGE on the unique id
+ * takes the constraint's lock, so exactly one statement creates the node and its contact.
  */
 export async function writeDecisions(graph: Cypher, decisions: readonly DecisionWrite[]): Promise<void> {
   if (decisions.length === 0) return;
   await graph.write(
     `UNWIND $rows AS r
-     // A retry of an event's write (its first attempt may have committed before the replica died) writes nothing twice.
-     OPTIONAL MATCH (done:Decision {id: r.id})
-     WITH r WHERE done IS NULL
-     CREATE (d:Decision {id: r.id, customerId: r.customerId, offerId: r.offerId, productId: r.productId, strategyId: r.strategyId,
-       eventId: r.eventId, channel: r.channel, at: datetime(r.at), score: r.score, propensity: r.propensity, value: r.value, priority: r.priority,
-       relevance: r.relevance, reasons: r.reasons, features: r.features, controlGroup: r.controlGroup, contacted: r.contacted,
-       strategyVersion: r.strategyVersion, offerVersion: r.offerVersion, campaignId: r.campaignId, waveId: r.waveId})
-     WITH d, r WHERE r.contacted
-     MATCH (c:Customer {id: r.customerId}), (ch:Channel {code: r.channel}), (p:Product {id: r.productId})
-     CREATE (c)-[:HAD]->(k:Contact:Decided {id: r.contactId, customerId: r.customerId, at: d.at, channel: r.channel, kind: 'OFFER_PRESENTED',
-       summary: r.summary, outcome: null, productId: r.productId, decisionId: r.id})-[:VIA]->(ch),
+     MERGE (d:Decision {id: r.id})
+       ON CREATE SET d += r.props, d.at = datetime(r.at), d.justWritten = true
+     WITH d, r WHERE d.justWritten
+     REMOVE d.justWritten
+     WITH d, r WHERE r.props.contacted
+     MATCH (c:Customer {id: r.props.customerId}), (ch:Channel {code: r.props.channel}), (p:Product {id: r.props.productId})
+     CREATE (c)-[:HAD]->(k:Contact:Decided {id: r.contactId, customerId: r.props.customerId, at: d.at, channel: r.props.channel, kind: 'OFFER_PRESENTED',
+       summary: r.summary, outcome: null, productId: r.props.productId, decisionId: r.id})-[:VIA]->(ch),
        (k)-[:ABOUT]->(p)`,
-    { rows: decisions.map((d) => ({ campaignId: null, waveId: null, ...d, strategyVersion: d.strategyVersion ?? null, offerVersion: d.offerVersion ?? null, at: d.at.toISOString(), contactId: presentedContactId(d.id) })) },
+    { rows: decisions.map(decisionRow) },
   );
+}
+
+/** A decision's row for {@link writeDecisions}: the node's properties (nulls are not stored), its time and its contact. */
+function decisionRow(d: DecisionWrite): { id: string; at: string; summary: string; contactId: string; props: Record<string, unknown> } {
+  const props: Record<string, unknown> = {
+    customerId: d.customerId, offerId: d.offerId, productId: d.productId, strategyId: d.strategyId, eventId: d.eventId, channel: d.channel,
+    score: d.score, propensity: d.propensity, value: d.value, priority: d.priority, relevance: d.relevance, reasons: d.reasons, features: d.features,
+    controlGroup: d.controlGroup, contacted: d.contacted, strategyVersion: d.strategyVersion ?? null, offerVersion: d.offerVersion ?? null,
+    campaignId: d.campaignId ?? null, waveId: d.waveId ?? null,
+  };
+  return { id: d.id, at: d.at.toISOString(), summary: d.summary, contactId: presentedContactId(d.id), props };
+}
+
+/** The write without its trajectory line (a record has none). */
+function withoutSummary(d: DecisionWrite): Omit<DecisionWrite, "summary"> {
+  const copy: Partial<DecisionWrite> = { ...d };
+  delete copy.summary;
+  return copy as Omit<DecisionWrite, "summary">;
+}
+
+/** A decision as it reads before the graph has it (written behind the answer): unanswered, undelivered. */
+export function recordOfWrite(d: DecisionWrite): DecisionRecord {
+  return toDecision({ ...withoutSummary(d), outcome: null, at: d.at.getTime(), respondedAt: null, deliveredAt: null });
 }
 
 type RawDecision = Omit<DecisionRecord, "at" | "respondedAt" | "deliveredAt"> & { at: number; respondedAt: number | null; deliveredAt?: number | null };
@@ -190,25 +215,41 @@ export interface ScopedDecision {
   visible: boolean;
   /** The customer's district; null when the customer is gone. */
   regionId: string | null;
+  /** Set while the decision is queued for the graph (written behind the answer): an answer writes it first. */
+  unflushed?: DecisionWrite;
+}
+
+/** Where a decision's customer lives and whether the asker's scope covers it, by decision id. */
+export interface DecisionScopeRow {
+  /** The decision as the graph has it; null while it is still queued for the graph. */
+  record: DecisionRecord | null;
+  visible: boolean;
+  regionId: string | null;
 }
 
 /**
  * Decisions by id, one round trip for the batch, each with whether its customer lies within
  * `scope` (the customer found through its unique index). The decision itself is returned either
- * way: answering one (respondToOffer) has rules of its own (src/auth/scope.ts).
+ * way: answering one (respondToOffer) has rules of its own (src/auth/scope.ts). `queued` names the
+ * customers of decisions still queued for the graph (id → customer id): the same statement scopes
+ * them, so a decision reads the same before and after it is flushed.
  */
-export async function decisionsByIds(graph: GraphSession, ids: readonly string[], scope: CustomerScope): Promise<Map<string, ScopedDecision>> {
-  const rows = await graph.read<{ d: RawDecision; regionId: string | null; visible: boolean }>(
-    `MATCH (d:Decision) WHERE d.id IN $ids
-     OPTIONAL MATCH (c:Customer {id: d.customerId})
-     RETURN ${DECISION_PROJECTION} AS d, c.regionId AS regionId, coalesce(${inScope("c")}, false) AS visible`,
-    { ids, scope },
+export async function decisionsByIds(graph: GraphSession, ids: readonly string[], scope: CustomerScope, queued: ReadonlyMap<string, string> = new Map()): Promise<Map<string, DecisionScopeRow>> {
+  const rows = await graph.read<{ id: string; d: RawDecision | null; regionId: string | null; visible: boolean }>(
+    `UNWIND $asks AS a
+     OPTIONAL MATCH (d:Decision {id: a.id})
+     WITH a, d WHERE d IS NOT NULL OR a.customerId IS NOT NULL
+     OPTIONAL MATCH (c:Customer {id: coalesce(d.customerId, a.customerId)})
+     RETURN a.id AS id, CASE WHEN d IS NULL THEN null ELSE ${DECISION_PROJECTION} END AS d, c.regionId AS regionId, coalesce(${inScope("c")}, false) AS visible`,
+    { asks: [...new Set(ids)].map((id) => ({ id, customerId: queued.get(id) ?? null })), scope },
   );
-  return new Map(rows.map((r) => [r.d.id, { record: toDecision(r.d), visible: r.visible, regionId: r.regionId ?? null }]));
+  return new Map(rows.map((r) => [r.id, { record: r.d ? toDecision(r.d) : null, visible: r.visible, regionId: r.regionId ?? null }]));
 }
 
 export interface ResponseWrite {
   decisionId: string;
+  /** The decision itself when it is still queued for the graph: written first, in the answer's transaction. */
+  unflushed?: DecisionWrite | undefined;
   outcome: ResponseOutcome;
   at: Date;
   summary: string;
@@ -223,7 +264,19 @@ export interface ResponseWrite {
  * it excludes (a plan, a broadband speed, an IPTV package), drops the held products it EXCLUDES.
  */
 export async function recordResponse(graph: GraphSession, r: ResponseWrite): Promise<{ decision: DecisionRecord; previous: ResponseOutcome | null } | null> {
-  const rows = await graph.write<{ d: RawDecision; previous: ResponseOutcome | null }>(
+  const { unflushed } = r;
+  const rows = unflushed
+    ? await graph.transaction(async (tx) => {
+        await writeDecisions(tx, [unflushed]);
+        return respond(tx, r);
+      })
+    : await respond(graph, r);
+  const row = rows[0];
+  return row ? { decision: toDecision(row.d), previous: row.previous ?? null } : null;
+}
+
+function respond(graph: Cypher, r: ResponseWrite): Promise<Array<{ d: RawDecision; previous: ResponseOutcome | null }>> {
+  return graph.write<{ d: RawDecision; previous: ResponseOutcome | null }>(
     `MATCH (d:Decision {id: $id})
      SET d.responseLock = true
      WITH d, d.outcome AS previous
@@ -246,8 +299,6 @@ export async function recordResponse(graph: GraphSession, r: ResponseWrite): Pro
      RETURN ${DECISION_PROJECTION} AS d, previous`,
     { id: r.decisionId, outcome: r.outcome, at: r.at.toISOString(), summary: r.summary, contactId: responseContactId(r.decisionId) },
   );
-  const row = rows[0];
-  return row ? { decision: toDecision(row.d), previous: row.previous ?? null } : null;
 }
 
 /** What decisions of one strategy came to over a window (tag evaluation). */

@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type DecisionWriterConfig, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { RateLimits } from "../auth/rate-limits";
 import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
@@ -41,6 +41,8 @@ export async function openApp(opts: {
     campaigns?: CampaignWiring;
     /** The work-order pool: claim hold of overdue orders, sweep interval, whether this replica runs the sweep. */
     workOrders?: Partial<WorkOrderConfig>;
+    /** Decisions written behind the answer: batch, linger, claim after (tests shorten the claim). */
+    decisionWriter?: Partial<DecisionWriterConfig>;
   };
   log: Logger;
 }): Promise<App> {
@@ -48,7 +50,7 @@ export async function openApp(opts: {
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {});
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {}, {}, opts.config.decisionWriter ?? {});
   const { realtime, pubsub, sessions, auditTrail } = services;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
@@ -73,6 +75,7 @@ export async function openApp(opts: {
     services.campaigns.start();
     services.workOrderSweep.start();
     auditTrail.start();
+    services.decisioning.writer.start();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
     let closing: Promise<void> | undefined;
@@ -88,6 +91,8 @@ export async function openApp(opts: {
           await services.snapshots.stop();
           await services.campaigns.stop();
           await services.workOrderSweep.stop();
+          // After the last decision: what this replica gathered is committed; the rest waits in the stream for any replica.
+          await services.decisioning.writer.stop();
           // After the last request: what it noted is on the stream (or held, and tried once more).
           await auditTrail.stop();
           sessions.stop();

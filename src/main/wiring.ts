@@ -11,9 +11,12 @@ import { ReferenceData } from "../customer360/reference";
 import { ProfileStore } from "../customer360/profiles";
 import { Customer360Service } from "../customer360/service";
 import { DecisioningService } from "../decisioning/service";
+import { DecisionWriter } from "../decisioning/writer";
+import { QueuedDecisions } from "../customer360/queued-decisions";
+import { replicaConsumerName } from "../platform/stream-mover";
 import { CampaignEvaluationHooks, EvaluationService, type EvaluationConfig } from "../evaluation/service";
 import { MarketingService } from "../marketing/service";
-import { DEFAULT_AUDIT, type AuditConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_DECISION_WRITER, type AuditConfig, type DecisionWriterConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
@@ -62,6 +65,7 @@ export function wireServices(
   campaignWiring: CampaignWiring = {},
   workOrderConfig: Partial<WorkOrderConfig> = {},
   evaluationConfig: Partial<EvaluationConfig> = {},
+  decisionWriterConfig: Partial<DecisionWriterConfig> = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
@@ -71,7 +75,9 @@ export function wireServices(
   const calls = new CallRegister(redis, realtimeConfig.callWindowMs);
   // The live decision profiles (issue 13): decisions read them, every change of what they hold invalidates them before answering.
   const profiles = new ProfileStore(graph, redis, reference, log);
-  const customers = new Customer360Service(reference, calls, profiles);
+  // Decisions are written behind the answer (issue 13): queued in Redis, readable there until a replica's mover commits them.
+  const queuedDecisions = new QueuedDecisions(redis);
+  const customers = new Customer360Service(reference, calls, profiles, queuedDecisions);
   const approvals = new Approvals(log);
   const segmentIndex = new SegmentIndex(graph, redis, reference, log);
   const segments = new SegmentPreviews(segmentIndex, graph, reference);
@@ -87,7 +93,8 @@ export function wireServices(
   const snapshots = new SegmentSnapshots(graph, redis, segments, log, snapshotConfig);
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
-  const decisioning = new DecisioningService(graph, reference, marketing, contactPolicy, redis, calls, undefined, customerChanges, profiles);
+  const decisionWriter = new DecisionWriter(redis, graph, log, queuedDecisions, { consumer: replicaConsumerName(), ...DEFAULT_DECISION_WRITER, ...decisionWriterConfig });
+  const decisioning = new DecisioningService(reference, marketing, contactPolicy, redis, decisionWriter, calls, undefined, customerChanges, profiles);
   const advice = new AdviceService(reference);
   const workOrders = new WorkOrderService(graph, reference, marketing, decisioning, calls, customerChanges, auditTrail, log, { ...DEFAULT_WORK_ORDERS, ...workOrderConfig });
   // An agent answers the decision of a work order it holds (respondDenial): the pool sits above decisioning, so it is handed down here.

@@ -11,6 +11,8 @@ export interface Config {
   demo: { customers: number; seed: number };
   realtime: RealtimeConfig;
   audit: AuditConfig;
+  /** Decisions written behind the answer (src/decisioning/writer.ts). */
+  decisionWriter: DecisionWriterConfig;
   /** Rule-tag jobs (src/tags/jobs.ts). */
   tagJobs: TagJobsConfig;
   /** How bearer tokens are checked; see src/auth/tokens.ts. Unset in development: `npm start` makes a secret. */
@@ -86,6 +88,23 @@ export interface AuditConfig {
   /** Most audit entries held in memory while Redis is unreachable; beyond, they are dropped and logged as errors: AUDIT_BUFFER. */
   buffer: number;
 }
+
+/** The movers of decisions from their Redis stream into Neo4j (src/decisioning/writer.ts). */
+export interface DecisionWriterConfig {
+  /** Stream entries (a request's or an event's decisions each) per Neo4j transaction at most: DECISION_WRITE_BATCH. */
+  batch: number;
+  /** How long a mover gathers after the first entry before committing: DECISION_WRITE_LINGER_MS. */
+  lingerMs: number;
+  /** Entries delivered to a mover and not committed for this long are claimed by another (its replica died): DECISION_WRITE_CLAIM_AFTER_MS. */
+  claimAfterMs: number;
+}
+
+/**
+ * Big batches under load (one transaction for many requests' decisions), a short linger so an idle
+ * gateway's decision reaches the graph within a tenth of a second, and claims of a dead replica's
+ * entries after ten seconds.
+ */
+export const DEFAULT_DECISION_WRITER: Readonly<DecisionWriterConfig> = { batch: 500, lingerMs: 50, claimAfterMs: 10_000 };
 
 /** Rule-tag jobs' tuning (src/tags/jobs.ts), from TAG_JOB_* variables. */
 export interface TagJobsConfig {
@@ -202,6 +221,9 @@ const envSchema = z.object({
   AUDIT_BATCH: intIn("AUDIT_BATCH", 1, 10_000, DEFAULT_AUDIT.batch),
   AUDIT_LINGER_MS: intIn("AUDIT_LINGER_MS", 0, 600_000, DEFAULT_AUDIT.lingerMs),
   AUDIT_CLAIM_AFTER_MS: intIn("AUDIT_CLAIM_AFTER_MS", 100, 3_600_000, DEFAULT_AUDIT.claimAfterMs),
+  DECISION_WRITE_BATCH: intIn("DECISION_WRITE_BATCH", 1, 10_000, DEFAULT_DECISION_WRITER.batch),
+  DECISION_WRITE_LINGER_MS: intIn("DECISION_WRITE_LINGER_MS", 0, 60_000, DEFAULT_DECISION_WRITER.lingerMs),
+  DECISION_WRITE_CLAIM_AFTER_MS: intIn("DECISION_WRITE_CLAIM_AFTER_MS", 100, 3_600_000, DEFAULT_DECISION_WRITER.claimAfterMs),
   AUDIT_BUFFER: intIn("AUDIT_BUFFER", 0, 10_000_000, DEFAULT_AUDIT.buffer),
   AUTH_SECRET: z
     .string()
@@ -257,6 +279,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Another writer would claim a batch while its writer is still gathering it.
     throw new ConfigError([`AUDIT_LINGER_MS (${e.AUDIT_LINGER_MS}) must be less than AUDIT_CLAIM_AFTER_MS (${e.AUDIT_CLAIM_AFTER_MS}).`]);
   }
+  if (e.DECISION_WRITE_LINGER_MS >= e.DECISION_WRITE_CLAIM_AFTER_MS) {
+    throw new ConfigError([`DECISION_WRITE_LINGER_MS (${e.DECISION_WRITE_LINGER_MS}) must be less than DECISION_WRITE_CLAIM_AFTER_MS (${e.DECISION_WRITE_CLAIM_AFTER_MS}).`]);
+  }
   const production = e.NODE_ENV === "production";
   if (production && !e.AUTH_SECRET && !e.AUTH_JWKS_URL) {
     throw new ConfigError(["In production set AUTH_JWKS_URL (your identity provider's keys) or AUTH_SECRET (32+ characters): the gateway does not serve without a way to check tokens."]);
@@ -282,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS, callWindowMs: e.HOTLINE_CALL_WINDOW_MS },
     audit: { batch: e.AUDIT_BATCH, lingerMs: e.AUDIT_LINGER_MS, claimAfterMs: e.AUDIT_CLAIM_AFTER_MS, buffer: e.AUDIT_BUFFER },
+    decisionWriter: { batch: e.DECISION_WRITE_BATCH, lingerMs: e.DECISION_WRITE_LINGER_MS, claimAfterMs: e.DECISION_WRITE_CLAIM_AFTER_MS },
     tagJobs: {
       batch: e.TAG_JOB_BATCH,
       pauseMs: e.TAG_JOB_PAUSE_MS,

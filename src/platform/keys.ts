@@ -78,6 +78,14 @@
  *   profile:{<id>}:v                     its version (counter, PX the profile's TTL): every invalidation INCRs it
  *                                        before deleting the profile, and a fill stores only if it is unchanged
  *                                        since the fill read it (the {} tag puts both in one slot for that script)
+ *   decisions:stream                     decisions on their way to the graph, written behind the answer (stream; one
+ *                                        entry per write, its rows as JSON; consumer group "decision-writer"; entries
+ *                                        are deleted once committed to Neo4j, never trimmed unread; src/decisioning/writer.ts)
+ *   decisions:parked                     decision stream entries the graph refused for good, with the error (stream, capped)
+ *   decisions:queued:<id>                one decision until the graph has it (JSON DecisionWrite; PX 24 h, deleted
+ *                                        once committed): decision(id) and respondToOffer read it first
+ *   decisions:queued:{<customerId>}:contacts  the customer's OFFER_PRESENTED contacts until the graph has them (hash:
+ *                                        contact id → JSON; PX 24 h, fields deleted once committed): the trajectory
  *   campaigns:story:{<customerId>}       one story across channels: the running campaign wave's offer this customer
  *                                        hears first on every channel until they answer (JSON StoryHold, PX the
  *                                        wave's response window; src/domain/campaigns.ts)
@@ -173,6 +181,13 @@ export const keys = {
   profile: {
     value: (customerId: string): string => `profile:{${customerId}}`,
     version: (customerId: string): string => `profile:{${customerId}}:v`,
+  },
+  /** Decisions written behind the answer (src/decisioning/writer.ts), readable until the graph has them (src/customer360/queued-decisions.ts). */
+  decisions: {
+    stream: (): string => "decisions:stream",
+    parked: (): string => "decisions:parked",
+    queued: (decisionId: string): string => `decisions:queued:${decisionId}`,
+    queuedContacts: (customerId: string): string => `decisions:queued:{${customerId}}:contacts`,
   },
   /** Campaigns (src/campaigns/) and the story hold decisioning reads (src/domain/campaigns.ts). */
   campaigns: {

@@ -78,7 +78,7 @@ export interface LiveSocket {
  */
 export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket, signal?: AbortSignal): GatewayContext {
   return {
-    ...openScope(services.graph, principal, services.customers.calls, signal, services.customers.profiles),
+    ...openScope(services.graph, principal, services.customers.calls, signal, services.customers.profiles, services.customers.queued),
     log: services.log,
     sessions: services.sessions,
     customers: services.customers,

@@ -1,7 +1,7 @@
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/main/app";
-import type { AuditConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
+import type { AuditConfig, DecisionWriterConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
 import type { CampaignWiring } from "../../src/campaigns/config";
@@ -39,9 +39,11 @@ export async function startTestGateway(
     tagJobs: Partial<TagJobsConfig> & { worker?: boolean };
     /** Campaigns: a clock the test moves, batch size, pauses. */
     campaigns: CampaignWiring;
+    /** Decisions written behind the answer: a short claim where a test kills a replica. */
+    decisionWriter: Partial<DecisionWriterConfig>;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -52,6 +54,7 @@ export async function startTestGateway(
       auth: { secret: TEST_AUTH_SECRET },
       ...(realtime ? { realtime } : {}),
       ...(audit ? { audit } : {}),
+      ...(decisionWriter ? { decisionWriter } : {}),
       // Tests share a busy machine: a cold 100-customer view has taken 6 s there. A deadline is
       // tested where a test sets one (test/deadline.test.ts), not as a source of flakes elsewhere.
       limits: { requestTimeoutMs: 60_000, ...limits },
