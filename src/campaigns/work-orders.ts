@@ -10,6 +10,7 @@ import type { DecisioningService } from "../decisioning/service";
 import { WORK_ORDER_TEAM, type WorkOrderFeedback, type WorkOrderKind, type WorkOrderRequest, type WorkOrderStatus } from "../domain/campaigns";
 import type { ChannelCode, ContactKind, ResponseOutcome } from "../domain/vocabulary";
 import type { ContactRecord } from "../graph/contact";
+import { writeDecisions } from "../graph/decision";
 import {
   closeAnsweredOrder,
   changeWorkOrder,
@@ -279,9 +280,7 @@ export class WorkOrderService {
     const offer = (await this.marketing.snapshot()).offers.get(d.offerId);
     const script = offer?.creatives[channel] ?? offer?.creatives.HOTLINE ?? offer?.name ?? d.offerId;
     await this.pool.ready();
-    const [made] = await createWorkOrders(
-      scope.graph,
-      [
+    const rows: WorkOrderRow[] = [
         {
           id: workOrderId(now),
           decisionId: d.id,
@@ -297,9 +296,15 @@ export class WorkOrderService {
           createdBy: scope.principal.id,
           note,
         },
-      ],
-      now,
-    );
+      ];
+    // A decision still queued for the graph (written behind the answer) is written with its order, so the order can mark it.
+    const unflushed = scoped.unflushed;
+    const [made] = unflushed
+      ? await scope.graph.transaction(async (tx) => {
+          await writeDecisions(tx, [unflushed]);
+          return createWorkOrders(tx, rows, now);
+        })
+      : await createWorkOrders(scope.graph, rows, now);
     if (!made) throw new Error(`dispatching decision ${d.id} wrote no work order`);
     if (made.created) {
       scope.audit.change({ action: "dispatchWorkOrder", targetType: "WorkOrder", targetId: made.order.id, customerId: d.customerId, before: null, after: auditView(made.order) });
