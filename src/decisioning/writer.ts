@@ -33,6 +33,12 @@ export class DecisionWriter {
     });
   }
 
+  /** Runs the write of `rows` in a transaction that is rolled back (the start-up warm-up): planned and executed, nothing kept. */
+  async rehearse(rows: readonly DecisionWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.graph.rehearse((tx) => writeDecisions(tx, rows));
+  }
+
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue;

@@ -1,10 +1,11 @@
-import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, DEFAULT_WARM_UP, type WarmUpConfig, type AuditConfig, type Config, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { RateLimits } from "../auth/rate-limits";
 import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import { wireServices } from "./wiring";
+import { warmUp, type WarmUpOptions, type WarmUpReport } from "./warm-up";
 import type { SnapshotConfig } from "../marketing/snapshots/service";
 import type { CampaignWiring } from "../campaigns/config";
 import type { WorkOrderConfig } from "../campaigns/work-orders";
@@ -18,6 +19,8 @@ import { buildGatewaySchema } from "../../schema/build";
 export interface App {
   gateway: RunningGateway;
   services: Services;
+  /** Settles when the start-up warm-up is over and /readyz goes on to its usual checks (at once without one); never rejects. */
+  warmedUp: Promise<WarmUpReport | null>;
   close(): Promise<void>;
 }
 
@@ -41,6 +44,8 @@ export async function openApp(opts: {
     campaigns?: CampaignWiring;
     /** The work-order pool: claim hold of overdue orders, sweep interval, whether this replica runs the sweep. */
     workOrders?: Partial<WorkOrderConfig>;
+    /** The start-up warm-up (./warm-up.ts; WARMUP, WARMUP_MS) and, for tests, its customer, rounds and a gate; absent or disabled: none, ready at once. */
+    warmUp?: Partial<WarmUpConfig> & Omit<WarmUpOptions, "budgetMs">;
   };
   log: Logger;
 }): Promise<App> {
@@ -50,6 +55,8 @@ export async function openApp(opts: {
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
   const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {});
   const { realtime, pubsub, sessions, auditTrail } = services;
+  const { enabled: warmUpEnabled = false, budgetMs = DEFAULT_WARM_UP.budgetMs, ...warmUpOptions } = opts.config.warmUp ?? {};
+  const warming = warmUpEnabled ? new AbortController() : null;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
     // Revocations load before the first token is checked.
@@ -65,6 +72,7 @@ export async function openApp(opts: {
       rateLimits: new RateLimits(redis, limits.rateLimits, opts.log),
       trusted: TrustedDocuments.load(limits.trustedDocuments),
       production: opts.config.production ?? false,
+      warming: warming !== null,
     });
     realtime.start();
     services.tags.start();
@@ -75,12 +83,25 @@ export async function openApp(opts: {
     auditTrail.start();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
+    // Behind the listening socket: /healthz answers at once, /readyz says "warming" until it is over.
+    const warmedUp = warming
+      ? warmUp(services, gateway, opts.log, { ...warmUpOptions, budgetMs }, warming.signal)
+          .catch((error: unknown) => {
+            opts.log.warn({ err: error instanceof Error ? error.message : String(error) }, "warm-up failed; the gateway turns ready all the same");
+            return null;
+          })
+          .finally(() => gateway.warmed())
+      : Promise.resolve(null);
     let closing: Promise<void> | undefined;
     return {
       gateway,
       services,
+      warmedUp,
       close: () =>
         (closing ??= (async () => {
+          // A warm-up still running stops starting steps; its last statement settles before the connections close.
+          warming?.abort();
+          await warmedUp;
           await gateway.close();
           services.campaignHooks.close();
           await services.tagJobs.stop();
