@@ -4,6 +4,7 @@ import { keys } from "../src/platform/keys";
 import { freshCustomer } from "./support/customers";
 import { startTestGateway, testGraph, type TestGateway } from "./support/gateway";
 import { testRedis } from "./support/live";
+import { within } from "./support/eventually";
 
 /**
  * The start-up warm-up (src/main/warm-up.ts): /readyz says "warming" until it is over, /healthz
@@ -85,5 +86,24 @@ describe("start-up warm-up", () => {
     assert.ok(report);
     assert.equal(report.cutShort, true);
     assert.equal((await probe(gw, "/readyz")).status, 200);
+  });
+
+  test("a close right after a warm-up cut short mid-step ends promptly (npm start's SIGTERM after ready)", async () => {
+    // A budget far shorter than the work: it runs out with a step in flight, as on a busy machine.
+    const gw = await startTestGateway({ warmUp: { enabled: true, budgetMs: 300, rounds: 50 } });
+    const report = await gw.app.warmedUp;
+    assert.ok(report);
+    assert.equal(report.cutShort, true);
+    const started = Date.now();
+    await within(gw.close(), { what: "the gateway to close after a cut-short warm-up", timeoutMs: 20_000 });
+    assert.ok(Date.now() - started < 20_000);
+  });
+
+  test("a close while the warm-up runs ends it and the gateway promptly", async () => {
+    const gw = await startTestGateway({ warmUp: { enabled: true, budgetMs: 120_000, rounds: 50 } });
+    await within(gw.close(), { what: "the gateway to close during its warm-up", timeoutMs: 20_000 });
+    const report = await gw.app.warmedUp;
+    assert.ok(report);
+    assert.equal(report.cutShort, false);
   });
 });

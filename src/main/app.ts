@@ -84,8 +84,9 @@ export async function openApp(opts: {
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
     // Behind the listening socket: /healthz answers at once, /readyz says "warming" until it is over.
-    const warmedUp = warming
-      ? warmUp(services, gateway, opts.log, { ...warmUpOptions, budgetMs }, warming.signal)
+    const warm = warming ? warmUp(services, gateway, opts.log, { ...warmUpOptions, budgetMs }, warming.signal) : null;
+    const warmedUp = warm
+      ? warm.report
           .catch((error: unknown) => {
             opts.log.warn({ err: error instanceof Error ? error.message : String(error) }, "warm-up failed; the gateway turns ready all the same");
             return null;
@@ -99,9 +100,12 @@ export async function openApp(opts: {
       warmedUp,
       close: () =>
         (closing ??= (async () => {
-          // A warm-up still running stops starting steps; its last statement settles before the connections close.
+          // A warm-up still running starts no further step; the one in flight settles before
+          // anything closes under it (past the budget the report settled long ago, but a step may
+          // still be in flight). Its budget bounds that wait too: a close is never held longer.
           warming?.abort();
           await warmedUp;
+          if (warm) await settledWithin(warm.settled, budgetMs);
           await gateway.close();
           services.campaignHooks.close();
           await services.tagJobs.stop();
@@ -127,6 +131,13 @@ export async function openApp(opts: {
     await graph.close();
     throw error;
   }
+}
+
+/** Resolves when `settled` does or after `ms`, whichever is first; leaves no timer behind. */
+async function settledWithin(settled: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** How long start-up waits for Redis before serving anyway (requests needing it then fail fast until it is back). */

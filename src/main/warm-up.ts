@@ -88,8 +88,20 @@ function rehearsalEvents(customerId: string, round: number): RawEvent[] {
   ];
 }
 
-/** Runs the warm-up within its budget; never throws (a failure is a warning, the gateway turns ready regardless). */
-export async function warmUp(services: Services, gateway: RunningGateway, log: Logger, options: WarmUpOptions, signal?: AbortSignal): Promise<WarmUpReport> {
+/** A warm-up under way: its report, and the end of its work. */
+export interface WarmUp {
+  /** Settles at the end of the work, at the budget or on abort, whichever comes first; never rejects. */
+  report: Promise<WarmUpReport>;
+  /**
+   * Settles when no step of it runs any more: at once after the work, or once the step in flight at
+   * the budget or the abort has settled (no new step starts then). A close awaits this before it
+   * closes the connections a step uses, so no warm-up statement interleaves with the shutdown.
+   */
+  settled: Promise<void>;
+}
+
+/** Starts the warm-up within its budget; never throws (a failure is a warning, the gateway turns ready regardless). */
+export function warmUp(services: Services, gateway: RunningGateway, log: Logger, options: WarmUpOptions, signal?: AbortSignal): WarmUp {
   const started = performance.now();
   const deadline = Date.now() + options.budgetMs;
   const report: WarmUpReport = { ms: 0, customerId: null, rounds: 0, ran: [], failed: 0, decisions: 0, pushes: 0, cutShort: false };
@@ -98,6 +110,10 @@ export async function warmUp(services: Services, gateway: RunningGateway, log: L
     budget = setTimeout(() => resolve("budget"), options.budgetMs);
   });
   const stopped = (): boolean => signal?.aborted === true || Date.now() >= deadline;
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
 
   /** One step: skipped past the budget, its failure logged and counted. */
   const step = async (name: string, run: () => Promise<unknown>): Promise<void> => {
@@ -112,7 +128,9 @@ export async function warmUp(services: Services, gateway: RunningGateway, log: L
   };
 
   const work = async (): Promise<void> => {
-    await options.gate?.();
+    // A gate that never opens must not keep the work pending past a close or the budget.
+    if (options.gate) await Promise.race([options.gate(), aborted, outOfTime]);
+    if (stopped()) return;
     const documents = manifest(log);
     let customer: { id: string } | null = null;
     try {
@@ -169,21 +187,27 @@ export async function warmUp(services: Services, gateway: RunningGateway, log: L
     }
   };
 
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (signal?.aborted) resolve("aborted");
-    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
-  const finished = await Promise.race([work().then(() => "done" as const), outOfTime, aborted]);
-  clearTimeout(budget);
-  report.cutShort = finished === "budget";
-  report.ms = Math.round(performance.now() - started);
-  if (!signal?.aborted) {
-    log.info(
-      { ms: report.ms, customerId: report.customerId, rounds: report.rounds, steps: report.ran.length, failed: report.failed, decisions: report.decisions, pushes: report.pushes, cutShort: report.cutShort, ran: report.ran },
-      report.cutShort ? `warm-up stopped at its budget (WARMUP_MS=${options.budgetMs}); ready` : "warm-up done; ready",
-    );
+  // work() catches each step's failure; what could still throw (reading the manifest) is the report's.
+  const working = work();
+  const settled = working.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { report: finish(working), settled };
+
+  async function finish(working: Promise<void>): Promise<WarmUpReport> {
+    const finished = await Promise.race([working.then(() => "done" as const), outOfTime, aborted]);
+    clearTimeout(budget);
+    report.cutShort = finished === "budget";
+    report.ms = Math.round(performance.now() - started);
+    if (!signal?.aborted) {
+      log.info(
+        { ms: report.ms, customerId: report.customerId, rounds: report.rounds, steps: report.ran.length, failed: report.failed, decisions: report.decisions, pushes: report.pushes, cutShort: report.cutShort, ran: report.ran },
+        report.cutShort ? `warm-up stopped at its budget (WARMUP_MS=${options.budgetMs}); ready` : "warm-up done; ready",
+      );
+    }
+    return report;
   }
-  return report;
 }
 
 /** The trusted documents (schema/persisted-documents.json); none when it cannot be read (a warning: only the GraphQL part is skipped). */
