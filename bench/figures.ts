@@ -1,3 +1,4 @@
+import type { FirstEventRun } from "./first-event";
 import { cpus, totalmem } from "node:os";
 import type { Comparison } from "./compare";
 import type { DatasetInfo } from "./dataset";
@@ -362,6 +363,29 @@ const REALTIME_COLUMNS: Column[] = [
   { key: "cpu", title: "CPU ms/event: gateways + Neo4j + Redis" },
   { key: "rss", title: "gateway RSS MB" },
 ];
+
+const FIRST_EVENT_COLUMNS: Column[] = [
+  { key: "setup", title: "start-up warm-up" },
+  { key: "customer", title: "customer" },
+  { key: "ready", title: "spawn → /readyz 200 ms", format: fixed(0) },
+  { key: "fromSend", title: "first push from send ms", format: fixed(0) },
+  { key: "fromAccepted", title: "first push from acceptance ms", format: fixed(0) },
+];
+
+/** The first event's push after a fresh start, per run, and the medians per mode. */
+export function recordFirstEvent(report: BenchReport, run: FirstEventRun): void {
+  const table = report.table("first event after a fresh gateway start (one liveOffers subscription opened once /readyz is 200, then one DATA_USAGE event)", FIRST_EVENT_COLUMNS);
+  for (const s of run.samples) table.row({ setup: s.warmUp ? "on" : "off", customer: s.customerId, ready: s.readyMs, fromSend: s.fromSendMs, fromAccepted: s.fromAcceptedMs });
+  const median = (xs: number[]): number => {
+    const sorted = xs.slice().sort((a, b) => a - b);
+    return sorted.length === 0 ? NaN : (sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN);
+  };
+  const of = (warm: boolean): FirstEventRun["samples"] => run.samples.filter((s) => s.warmUp === warm);
+  report.note(
+    `first event: median push ${median(of(false).map((s) => s.fromSendMs)).toFixed(0)} ms after sending without the warm-up, ${median(of(true).map((s) => s.fromSendMs)).toFixed(0)} ms with it ` +
+      `(ready after ${median(of(false).map((s) => s.readyMs)).toFixed(0)} vs ${median(of(true).map((s) => s.readyMs)).toFixed(0)} ms).`,
+  );
+}
 
 /** Event → push latency and sustained rate, per rate, on one gateway and on two. */
 export function recordRealtime(report: BenchReport, run: RealtimeRun): void {

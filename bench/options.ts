@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The parts of the bench that can be run on their own (`--only`). */
-export const SCENARIOS = ["unified-view", "decisions", "realtime", "segments", "campaigns"] as const;
+export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What one bench run does; every field has a command-line flag. */
@@ -48,6 +48,8 @@ export interface BenchOptions {
   realtimeRates: number[];
   /** Realtime: measured seconds per rate. */
   realtimeDurationS: number;
+  /** First event after a start: pairs of gateway starts (warm-up off, then on). */
+  firstEventPairs: number;
   /** Segments: previews asked per question (warm). */
   segmentIterations: number;
   /** Segments: Cypher scans (and cold previews) per question. */
@@ -58,7 +60,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N]
                       [--decision-concurrency N] [--decision-duration S] [--decision-warmup S] [--breakdown N] [--profile S]
-                      [--subscriptions N] [--realtime-rates LIST] [--realtime-duration S]
+                      [--subscriptions N] [--realtime-rates LIST] [--realtime-duration S] [--first-event-pairs N]
                       [--segment-iterations N] [--segment-scans N] [--segment-flips N]
   --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
   --customers             customers in the data set (default 100000); seeded once into .data/bench
@@ -79,6 +81,7 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --realtime-rates        realtime: events per second, comma-separated, each measured on one gateway and then on two
                           (default 100,200,300,500; a rate that builds a backlog ends the list)
   --realtime-duration     realtime: measured seconds per rate (default 15)
+  --first-event-pairs     first-event: gateway starts per mode, warm-up off and on in turn (default 3)
   --segment-iterations    segments: previews timed per question, one at a time (default 40)
   --segment-scans         segments: Cypher scans and cold previews timed per question (default 5)
   --segment-flips         segments: accepted offers, and change events of each kind, timed until a preview counts the change (default 30)`;
@@ -105,6 +108,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       subscriptions: { type: "string", default: "1000" },
       "realtime-rates": { type: "string", default: "100,200,300,500" },
       "realtime-duration": { type: "string", default: "15" },
+      "first-event-pairs": { type: "string", default: "3" },
       "segment-iterations": { type: "string", default: "40" },
       "segment-scans": { type: "string", default: "5" },
       "segment-flips": { type: "string", default: "30" },
@@ -129,6 +133,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     subscriptions: intFlag("subscriptions", values.subscriptions, 1, 100_000),
     realtimeRates: values["realtime-rates"].split(",").map((rate) => intFlag("realtime-rates", rate.trim(), 1, 100_000)),
     realtimeDurationS: intFlag("realtime-duration", values["realtime-duration"], 1, 3_600),
+    firstEventPairs: intFlag("first-event-pairs", values["first-event-pairs"], 1, 50),
     segmentIterations: intFlag("segment-iterations", values["segment-iterations"], 1, 100_000),
     segmentScans: intFlag("segment-scans", values["segment-scans"], 1, 1_000),
     segmentFlips: intFlag("segment-flips", values["segment-flips"], 0, 10_000),

@@ -160,7 +160,8 @@ async function warmUp(ctx: RealtimeScenarioContext, gateways: readonly ChildServ
   }
 }
 
-async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string): Promise<ChildServer> {
+/** A gateway child for the realtime scenarios (bench/first-event.ts too), ready (/readyz 200) when this resolves; `env` adds to its environment. */
+export async function startRealtimeGateway(ctx: Pick<RealtimeScenarioContext, "neo4jEnv" | "redisUrl" | "say">, prefix: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const port = await freePort();
   ctx.say(`starting a gateway for the realtime scenario on port ${port}…`);
   return startChildServer({
@@ -179,20 +180,22 @@ async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string
       RATE_LIMITS: BENCH_RATE_LIMITS,
       WS_MAX_SUBSCRIPTIONS: "100000",
       WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL: "1000000",
+      ...env,
     },
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
     healthUrl: `http://127.0.0.1:${port}/readyz`,
   });
 }
 
-async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}, as: Parameters<typeof bearer>[0] = "SERVICE"): Promise<T> {
+export async function gql<T>(gateway: ChildServer, query: string, variables: Record<string, unknown> = {}, as: Parameters<typeof bearer>[0] = "SERVICE"): Promise<T> {
   const res = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", ...bearer(as) }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
   if (body.errors?.length || !body.data) throw new Error(`${gateway.name}: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
 
-async function openPolicy(gateway: ChildServer): Promise<void> {
+/** Caps and quiet hours out of the way (the bench measures the pipeline, not the policy). */
+export async function openPolicy(gateway: ChildServer): Promise<void> {
   const input = {
     quietHours: null,
     overallCap: { limit: 1000, windowDays: 7 },

@@ -8,6 +8,8 @@
  *   (bench/decisions.ts);
  * - realtime: event in → offer on a subscriber's socket, 1,000 subscriptions, on one gateway and
  *   on two (bench/realtime.ts);
+ * - first-event: the first event's push after a fresh gateway start, with and without the
+ *   start-up warm-up (bench/first-event.ts);
  * - segments: segment previews on the bitmaps beside a Cypher scan of the same question, graph and
  *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts);
  * - campaigns: a one-wave SMS campaign over every customer of the store, run by the gateway's
@@ -40,9 +42,10 @@ import { bulkSeed, type BulkSeedResult } from "../seeds/import";
 import { startOfUtcDay } from "../seeds/index";
 import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
+import { runFirstEventScenario } from "./first-event";
 import { runSegmentScenario } from "./segments";
 import { recordCampaigns, runCampaignScenario } from "./campaigns";
-import { recordComparison, recordDecisions, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
+import { recordComparison, recordDecisions, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { runUnifiedViewScenario } from "./unified-view";
@@ -211,6 +214,9 @@ runMain(
     }
     if (scenarios.has("realtime")) {
       recordRealtime(report, await runRealtimeScenario({ opts, neo4jEnv, redisUrl, say }));
+    }
+    if (scenarios.has("first-event")) {
+      recordFirstEvent(report, await runFirstEventScenario({ neo4j: services.neo4j, neo4jEnv, redisUrl, pairs: opts.firstEventPairs, say }));
     }
     if (scenarios.has("segments")) {
       recordSegments(

@@ -30,3 +30,9 @@ test("a routing URI for a cluster is accepted, and needs a password to be said",
   assert.equal(config.neo4j.uri, "neo4j://cluster.example:7687");
   assert.throws(() => loadConfig({ NEO4J_URI: "neo4j://cluster.example:7687" }), /NEO4J_PASSWORD must be set/);
 });
+
+test("the start-up warm-up is on with a 5 s budget unless WARMUP=off; a bad WARMUP says what it takes", () => {
+  assert.deepEqual(loadConfig({}).warmUp, { enabled: true, budgetMs: 5_000 });
+  assert.deepEqual(loadConfig({ WARMUP: "off", WARMUP_MS: "250" }).warmUp, { enabled: false, budgetMs: 250 });
+  assert.throws(() => loadConfig({ WARMUP: "later" }), (error: unknown) => error instanceof ConfigError && error.problems[0] === 'WARMUP must be "on" or "off"; got "later".');
+});

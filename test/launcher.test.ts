@@ -5,7 +5,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { after, describe, test } from "node:test";
+import { after, afterEach, describe, test } from "node:test";
 import { PROJECT_ROOT } from "../src/platform/paths";
 import { testServices } from "./support/gateway";
 
@@ -21,9 +21,32 @@ const SERVICES = join(PROJECT_ROOT, "dist/src/main/services.js");
 const dataDir = mkdtempSync(join(tmpdir(), "c360-launcher-"));
 const launched: Launched[] = [];
 
-after(() => {
-  // A failed test may leave one running: kill its group (Redis then goes by its parent-death signal).
-  for (const l of launched) if (l.child.exitCode === null && l.child.signalCode === null) l.kill("SIGKILL");
+/**
+ * Kills what a test left running: its launchers (their group when launched as one) and the Redis
+ * servers they reported, by pid. The parent-death signal alone is not enough: it is a SIGTERM, and
+ * a Redis whose final save fails (its directory removed below) refuses to stop on it; one left
+ * running would be taken over by the next test's launcher ("using the Redis already running") and
+ * keep a client of this file, and so the whole run, open forever.
+ */
+async function killLeftovers(): Promise<void> {
+  for (const l of launched.splice(0)) {
+    if (l.child.exitCode === null && l.child.signalCode === null) l.kill("SIGKILL");
+    await l.exited;
+    for (const pid of l.redisPids()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+// Each test starts from nothing of the one before, pass or fail.
+afterEach(killLeftovers);
+
+after(async () => {
+  await killLeftovers();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -78,6 +101,14 @@ class Launched {
       };
       this.waiters.push(check);
       check();
+    });
+  }
+
+  /** Pids of the Redis servers this launcher reported starting ("Redis ready"). */
+  redisPids(): number[] {
+    return this.lines.filter((l) => l.includes('"msg":"Redis ready"')).flatMap((l) => {
+      const pid = Number(/"pid":(\d+)/.exec(l)?.[1]);
+      return Number.isInteger(pid) && pid > 0 ? [pid] : [];
     });
   }
 
@@ -205,14 +236,19 @@ describe("launchers stop their whole tree on a signal", () => {
     const redisPort = portOf((await l.line(/^REDIS_URL=/)).slice("REDIS_URL=".length));
     // A client connection: Redis closes it when it shuts down, an event to wait on.
     const client = connect(redisPort, "127.0.0.1");
-    await new Promise<void>((resolve, reject) => client.once("connect", resolve).once("error", reject));
-    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
-    client.on("error", () => undefined);
-    l.kill("SIGKILL");
-    await l.exit();
-    // Not our child any more: the kernel sends it SIGTERM (its parent-death signal) and it shuts down.
-    await within(closed, 10_000, `Redis on port ${redisPort} to go with its launcher`);
-    assert.equal(await refused(redisPort), true, "Redis does not outlive its launcher");
+    try {
+      await new Promise<void>((resolve, reject) => client.once("connect", resolve).once("error", reject));
+      const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+      client.on("error", () => undefined);
+      l.kill("SIGKILL");
+      await l.exit();
+      // Not our child any more: the kernel sends it SIGTERM (its parent-death signal) and it shuts down.
+      await within(closed, 10_000, `Redis on port ${redisPort} to go with its launcher`);
+      assert.equal(await refused(redisPort), true, "Redis does not outlive its launcher");
+    } finally {
+      // An open client would keep this file's process, and the run, alive when the test fails.
+      client.destroy();
+    }
   });
 
   test("npm start on a busy port exits at once, non-zero, with one sentence naming the port, before launching anything", async () => {

@@ -224,6 +224,17 @@ export class ContactPolicy {
   }
 
   /**
+   * A view of this policy for rehearsals (the start-up warm-up, src/main/warm-up.ts): it reads and
+   * screens as this one does, and grants every reservation without recording it, so rehearsing a
+   * decision spends no customer's caps.
+   */
+  rehearsal(): ContactPolicy {
+    const dry = Object.create(this) as ContactPolicy;
+    dry.reserve = (_customerId, _channel, decisionIds) => Promise.resolve({ granted: decisionIds.length, limitedBy: null });
+    return dry;
+  }
+
+  /**
    * Counts a customer's response to an offer for cool-downs: DECLINED cools the offer down for
    * `declineCooldownDays`; the `ignoreLimit`-th IGNORED within `ignoreWindowDays` cools it down for
    * `ignoreCooldownDays`. Idempotent per decision id: the first response recorded for a decision wins.

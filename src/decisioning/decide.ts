@@ -144,6 +144,11 @@ export class Decider {
     readonly policy: ContactPolicy,
   ) {}
 
+  /** This decider with the contact policy's rehearsal view (src/contact-policy/policy.ts): its decisions reserve no caps. */
+  rehearsal(): Decider {
+    return new Decider(this.reference, this.marketing, this.propensity, this.policy.rehearsal());
+  }
+
   /** Every eligible candidate for the customer on the channel, scored, best first; no policy, nothing written. */
   async rank(scope: DecisionScope, customerId: string, channel: ChannelCode, context: DecisionContext = {}): Promise<{ inputs: DecisionInputs; ranked: ScoredCandidate[] }> {
     const at = context.at ?? new Date();

@@ -31,6 +31,8 @@ export class DecisioningService {
   readonly decider: Decider;
   readonly once: DecideOnce;
   readonly story: StoryHolds;
+  /** The decider rehearsals use (made on first use): the contact policy's rehearsal view, no caps reserved. */
+  private rehearsalDecider: Decider | undefined;
   /** Per request: its decisions' story-hold reads go in one MGET (no cache: a hold may be released mid-request). */
   private readonly holdLoaders = new WeakMap<RequestScope, DataLoader<string, StoryHold | null>>();
   /**
@@ -111,6 +113,17 @@ export class DecisioningService {
       push: context.push === true,
     });
     return this.once.run(hash, decideNow, (ids) => this.readBack(scope, ids));
+  }
+
+  /**
+   * A decision rehearsed for the start-up warm-up (src/main/warm-up.ts): the reads, the policy
+   * screen, scoring and explanation of {@link decide}, with no caps reserved, no repeat bookkeeping,
+   * and the write run in a transaction that is rolled back. Nothing of it stays anywhere.
+   */
+  async rehearse(scope: RequestScope, request: DecisionRequest): Promise<DecisionView[]> {
+    this.rehearsalDecider ??= this.decider.rehearsal();
+    const made = await this.rehearsalDecider.decide({ ...this.scope(scope), write: (rows) => this.writer.rehearse(rows) }, request);
+    return made.map(viewOfDecision);
   }
 
   /** The decisions a repeated request made the first time, as the asker may read them now. */

@@ -32,7 +32,7 @@ export class DecisionWriter {
 
   constructor(
     redis: Redis,
-    graph: Graph,
+    private readonly graph: Graph,
     log: Logger,
     private readonly queued: QueuedDecisions,
     options: DecisionWriterOptions,
@@ -58,6 +58,15 @@ export class DecisionWriter {
   /** Queues the decisions for the graph; resolves once they are durable and readable (one Redis round trip). */
   write(rows: readonly DecisionWrite[]): Promise<void> {
     return this.queued.append(rows);
+  }
+
+  /**
+   * Runs the graph write of `rows` in a transaction that is rolled back (the start-up warm-up): the
+   * movers' statement is planned and executed, nothing kept and nothing queued.
+   */
+  async rehearse(rows: readonly DecisionWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.graph.rehearse((tx) => writeDecisions(tx, rows));
   }
 
   /** Starts this replica's mover (it catches up on what is queued, whoever queued it). */

@@ -76,6 +76,18 @@ export async function existingCustomerIds(graph: GraphSession, ids: readonly str
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * A customer to warm the hot paths with at start (src/main/warm-up.ts): the one with the lowest
+ * dense index (`idx`, a seek on its unique index with the order it gives), or any customer when
+ * none has one yet; null in an empty graph.
+ */
+export async function firstCustomer(graph: GraphSession): Promise<{ id: string; msisdn: string } | null> {
+  const [indexed] = await graph.read<{ id: string; msisdn: string }>(`MATCH (c:Customer) WHERE c.idx >= 0 RETURN c.id AS id, c.msisdn AS msisdn ORDER BY c.idx LIMIT 1`);
+  if (indexed) return indexed;
+  const [any] = await graph.read<{ id: string; msisdn: string }>(`MATCH (c:Customer) RETURN c.id AS id, c.msisdn AS msisdn LIMIT 1`);
+  return any ?? null;
+}
+
 /** Customers by MSISDN, one round trip for the batch, scoped as {@link customersByIds}. */
 export async function customersByMsisdns(graph: GraphSession, msisdns: readonly string[], scope: CustomerScope): Promise<Map<string, CustomerRecord | OutOfScope>> {
   const rows = await graph.read<ScopedRow>(CUSTOMERS_BY_MSISDNS, { msisdns, scope });

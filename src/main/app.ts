@@ -1,10 +1,11 @@
-import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, type AuditConfig, type Config, type DecisionWriterConfig, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, DEFAULT_WARM_UP, type WarmUpConfig, type AuditConfig, type Config, type DecisionWriterConfig, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { RateLimits } from "../auth/rate-limits";
 import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
 import { Graph, type GraphConnection } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import { wireServices } from "./wiring";
+import { warmUp, type WarmUpOptions, type WarmUpReport } from "./warm-up";
 import type { SnapshotConfig } from "../marketing/snapshots/service";
 import type { CampaignWiring } from "../campaigns/config";
 import type { WorkOrderConfig } from "../campaigns/work-orders";
@@ -18,6 +19,8 @@ import { buildGatewaySchema } from "../../schema/build";
 export interface App {
   gateway: RunningGateway;
   services: Services;
+  /** Settles when the start-up warm-up is over and /readyz goes on to its usual checks (at once without one); never rejects. */
+  warmedUp: Promise<WarmUpReport | null>;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function openApp(opts: {
     workOrders?: Partial<WorkOrderConfig>;
     /** Decisions written behind the answer: batch, linger, claim after (tests shorten the claim). */
     decisionWriter?: Partial<DecisionWriterConfig>;
+    /** The start-up warm-up (./warm-up.ts; WARMUP, WARMUP_MS) and, for tests, its customer, rounds and a gate; absent or disabled: none, ready at once. */
+    warmUp?: Partial<WarmUpConfig> & Omit<WarmUpOptions, "budgetMs">;
   };
   log: Logger;
 }): Promise<App> {
@@ -52,6 +57,8 @@ export async function openApp(opts: {
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
   const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {}, {}, opts.config.decisionWriter ?? {});
   const { realtime, pubsub, sessions, auditTrail } = services;
+  const { enabled: warmUpEnabled = false, budgetMs = DEFAULT_WARM_UP.budgetMs, ...warmUpOptions } = opts.config.warmUp ?? {};
+  const warming = warmUpEnabled ? new AbortController() : null;
   try {
     await connected(redis, REDIS_CONNECT_WAIT_MS);
     // Revocations load before the first token is checked.
@@ -67,6 +74,7 @@ export async function openApp(opts: {
       rateLimits: new RateLimits(redis, limits.rateLimits, opts.log),
       trusted: TrustedDocuments.load(limits.trustedDocuments),
       production: opts.config.production ?? false,
+      warming: warming !== null,
     });
     realtime.start();
     services.tags.start();
@@ -78,12 +86,29 @@ export async function openApp(opts: {
     services.decisioning.writer.start();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
+    // Behind the listening socket: /healthz answers at once, /readyz says "warming" until it is over.
+    const warm = warming ? warmUp(services, gateway, opts.log, { ...warmUpOptions, budgetMs }, warming.signal) : null;
+    const warmedUp = warm
+      ? warm.report
+          .catch((error: unknown) => {
+            opts.log.warn({ err: error instanceof Error ? error.message : String(error) }, "warm-up failed; the gateway turns ready all the same");
+            return null;
+          })
+          .finally(() => gateway.warmed())
+      : Promise.resolve(null);
     let closing: Promise<void> | undefined;
     return {
       gateway,
       services,
+      warmedUp,
       close: () =>
         (closing ??= (async () => {
+          // A warm-up still running starts no further step; the one in flight settles before
+          // anything closes under it (past the budget the report settled long ago, but a step may
+          // still be in flight). Its budget bounds that wait too: a close is never held longer.
+          warming?.abort();
+          await warmedUp;
+          if (warm) await settledWithin(warm.settled, budgetMs);
           await gateway.close();
           services.campaignHooks.close();
           await services.tagJobs.stop();
@@ -111,6 +136,13 @@ export async function openApp(opts: {
     await graph.close();
     throw error;
   }
+}
+
+/** Resolves when `settled` does or after `ms`, whichever is first; leaves no timer behind. */
+async function settledWithin(settled: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** How long start-up waits for Redis before serving anyway (requests needing it then fail fast until it is back). */

@@ -174,7 +174,9 @@ are off.
 
 \`/readyz\` answers \`{"status": "ready"|"unavailable", "neo4j": "ok"|"unavailable", "redis": "ok"|"unavailable"}\`:
 which service is down, never the driver's message (it can name hosts, ports and users); the reason
-is logged.
+is logged. While the start-up warm-up runs (\`WARMUP\`, \`WARMUP_MS\`) it answers 503
+\`{"status": "warming", "since": …}\`; the warm-up runs as a principal no token can name, and its
+reads are not audited because nobody read anything.
 
 ## Within an allowed operation: what each principal sees and does
 

@@ -72,6 +72,8 @@ runMain(async (onStop, stopping) => {
     await app.close();
     log.info("gateway stopped");
   });
+  // Ready once the hot paths are warm (./warm-up.ts logs what it ran), as /readyz says: a first request after this line is not a cold one.
+  await app.warmedUp;
   log.info({ url: app.gateway.url }, "gateway ready; every request needs \"Authorization: Bearer <token>\"");
   if (devSecret) {
     // One ready token per role (8 hours) for trying it out, and a second ADMIN to approve the first's

@@ -21,7 +21,17 @@ export interface Config {
   production: boolean;
   /** Deadlines, WebSocket caps, origins, trusted documents and rate limits (docs/SECURITY.md, "Limits"). */
   limits: LimitsConfig;
+  /** The start-up warm-up of the hot paths (src/main/warm-up.ts). */
+  warmUp: WarmUpConfig;
 }
+
+/** The start-up warm-up: whether it runs (WARMUP) and how long it may hold /readyz at "warming" (WARMUP_MS). */
+export interface WarmUpConfig {
+  enabled: boolean;
+  budgetMs: number;
+}
+
+export const DEFAULT_WARM_UP: Readonly<WarmUpConfig> = { enabled: true, budgetMs: 5_000 };
 
 /**
  * Per-role budgets per minute, by role name, for RATE_LIMITS: e.g. "AGENT=600/120/120" is 600
@@ -249,6 +259,16 @@ const envSchema = z.object({
       return z.NEVER;
     }),
   RATE_LIMITS: rateLimits,
+  WARMUP: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "" || raw === "on") return true;
+      if (raw === "off") return false;
+      ctx.addIssue({ code: "custom", message: `WARMUP must be "on" or "off"; got "${raw}".` });
+      return z.NEVER;
+    }),
+  WARMUP_MS: intIn("WARMUP_MS", 100, 600_000, DEFAULT_WARM_UP.budgetMs),
   TAG_JOB_BATCH: intIn("TAG_JOB_BATCH", 1, 100_000, DEFAULT_TAG_JOBS.batch),
   TAG_JOB_PAUSE_MS: intIn("TAG_JOB_PAUSE_MS", 0, 60_000, DEFAULT_TAG_JOBS.pauseMs),
   TAG_JOB_LOCK_MS: intIn("TAG_JOB_LOCK_MS", 1_000, 600_000, DEFAULT_TAG_JOBS.lockMs),
@@ -308,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS, callWindowMs: e.HOTLINE_CALL_WINDOW_MS },
     audit: { batch: e.AUDIT_BATCH, lingerMs: e.AUDIT_LINGER_MS, claimAfterMs: e.AUDIT_CLAIM_AFTER_MS, buffer: e.AUDIT_BUFFER },
     decisionWriter: { batch: e.DECISION_WRITE_BATCH, lingerMs: e.DECISION_WRITE_LINGER_MS, claimAfterMs: e.DECISION_WRITE_CLAIM_AFTER_MS },
+    warmUp: { enabled: e.WARMUP, budgetMs: e.WARMUP_MS },
     tagJobs: {
       batch: e.TAG_JOB_BATCH,
       pauseMs: e.TAG_JOB_PAUSE_MS,

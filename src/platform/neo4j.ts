@@ -185,6 +185,26 @@ export class Graph {
     }
   }
 
+  /**
+   * Runs `work` in one write transaction that is always rolled back: its statements are planned and
+   * executed for real (the plans land in Neo4j's cache, the code paths get hot) and nothing of them
+   * stays. For the start-up warm-up (src/main/warm-up.ts) of statements that write.
+   */
+  async rehearse<T>(work: (tx: Cypher) => Promise<T>): Promise<T> {
+    let result: { value: T } | undefined;
+    try {
+      await this.transaction(async (tx) => {
+        result = { value: await work(tx) };
+        // Thrown out of the transaction function so the driver rolls back (it retries transient errors only).
+        throw ROLLED_BACK;
+      });
+    } catch (error) {
+      if (error !== ROLLED_BACK || !result) throw error;
+    }
+    if (!result) throw new Error("a rehearsed transaction ended without running its work");
+    return result.value;
+  }
+
   /** Resolves when a query can be answered; throws ServiceUnavailableError otherwise. */
   async ping(): Promise<void> {
     await this.run("READ", "RETURN 1 AS ok", {});
@@ -245,6 +265,9 @@ export class GraphSession implements Cypher {
     });
   }
 }
+
+/** Thrown by {@link Graph.rehearse}'s transaction function to roll it back; never leaves it. */
+const ROLLED_BACK = new Error("rolled back on purpose (a rehearsal)");
 
 /** Neo4j codes that mean "the server is not there" rather than "your query is wrong". */
 const UNAVAILABLE_CODES = new Set(["ServiceUnavailable", "SessionExpired", "Neo.TransientError.General.DatabaseUnavailable"]);

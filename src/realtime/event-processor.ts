@@ -57,7 +57,8 @@ export const PLAN_ADVICE_SCENARIO = "PLAN_ADVICE";
  */
 export class EventProcessor {
   constructor(
-    private readonly decisioning: DecisioningService,
+    /** Its decider (the service's own, or its rehearsal view for the warm-up: ./service.ts `rehearse`). */
+    private readonly decisioning: Pick<DecisioningService, "decider">,
     private readonly marketing: MarketingService,
     private readonly policy: ContactPolicy,
     private readonly reference: ReferenceData,

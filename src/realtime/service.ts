@@ -14,15 +14,20 @@ import type { Logger } from "../platform/logger";
 import type { PubSub } from "../platform/pubsub";
 import type { Graph } from "../platform/neo4j";
 import { EventConsumer } from "./event-consumer";
-import type { RawEvent } from "./event-input";
+import { checkEvent, type RawEvent } from "./event-input";
+import type { DecisionScope } from "../decisioning/decide";
+import type { DecisionWrite } from "../graph/decision";
 import { EventProcessor } from "./event-processor";
 import { CustomerChangeApplier } from "./customer-changes";
 import type { CustomerChanges } from "../segments/preview/index";
 import { EventStream, type ParkedEvent, type StreamStatus } from "./event-stream";
 import { ingestEvents, type IngestOutcome } from "./ingest";
-import type { Push } from "./push";
+import { decodePush, encodePush, type Push } from "./push";
 import { PushHub, type Route } from "./push-hub";
 import type { ProfileInvalidator } from "../customer360/profiles";
+
+/** The source rehearsed events claim (ids are namespaced by source; nothing of a rehearsal is stored under it). */
+const REHEARSAL_SOURCE = "system:warm-up";
 
 /** What the rest of the gateway needs from real time, built once per process. */
 export interface RealtimeDeps {
@@ -62,7 +67,12 @@ export class RealtimeService {
   readonly config: RealtimeConfig;
   private readonly log: Logger;
 
+  private readonly deps: RealtimeDeps;
+  /** The pipeline's processor for rehearsals (made on first use): no caps reserved, no call recorded, no change applied. */
+  private rehearsalProcessor: EventProcessor | undefined;
+
   constructor(deps: RealtimeDeps) {
+    this.deps = deps;
     this.config = deps.config;
     this.log = deps.log;
     this.stream = new EventStream(deps.redis, deps.pubsub);
@@ -81,6 +91,28 @@ export class RealtimeService {
   /** Checks each event on its own and queues the good ones durably (deduplicated by id among the principal's own; customers within its scope only). */
   async ingest(scope: RequestScope, events: readonly RawEvent[]): Promise<IngestOutcome> {
     return ingestEvents(this.stream, scope.graph, scope.principal.id, await scope.access.readScope(), events);
+  }
+
+  /**
+   * One event rehearsed for the start-up warm-up (src/main/warm-up.ts): checked as the consumer
+   * checks it, processed by the same processor code (triggers, decisions, push drafts, encoded as
+   * they are published), and its decisions' write run in a transaction that is rolled back. Nothing
+   * is queued, published, counted against caps, recorded as a call or applied to the customer:
+   * subscribers see nothing and nothing stays. Returns its pushes as a subscriber's socket would
+   * get them (encoded and decoded; cursor "0-0") and how many decisions it made.
+   */
+  async rehearse(scope: RequestScope, raw: RawEvent): Promise<{ pushes: Push[]; decisions: number }> {
+    const checked = checkEvent(raw, REHEARSAL_SOURCE);
+    if (!checked.ok) throw new Error(`a rehearsal event was refused: ${checked.problem.field}: ${checked.problem.message}`);
+    const { decisioning, marketing, policy, reference, calls, advice } = this.deps;
+    this.rehearsalProcessor ??= new EventProcessor({ decider: decisioning.decider.rehearsal() }, marketing, policy.rehearsal(), reference, calls.rehearsal(), null, advice ?? null, null);
+    const writes: DecisionWrite[] = [];
+    const base = decisioning.scope(scope);
+    const deferred: DecisionScope = { inputs: base.inputs, write: async (rows) => void writes.push(...rows), ...(base.storyHold ? { storyHold: base.storyHold } : {}) };
+    const drafts = await this.rehearsalProcessor.process(checked.event, deferred, new Date(), new Date(), scope);
+    const pushes = drafts.map((draft) => decodePush("0-0", encodePush(draft)));
+    await decisioning.writer.rehearse(writes);
+    return { pushes, decisions: writes.length };
   }
 
   /** Events that could not be processed, newest first. */

@@ -48,7 +48,7 @@ export function auditOnResponse(audit: AuditService): ApolloServerPlugin<Gateway
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, operation, operationName }) {
-          if (contextValue.audit.empty) return;
+          if (contextValue.audit.empty || contextValue.rehearsal) return;
           const type = operation ? operationType(operation.operation) : "QUERY";
           audit.record(contextValue.principal, contextValue.audit, { name: operationName ?? operation?.name?.value ?? ANONYMOUS_OPERATION, type, transport: "HTTP", subscription: null });
         },

@@ -65,6 +65,8 @@ export interface GatewayContext extends RequestScope, DomainServices {
   log: Logger;
   /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
   socket?: LiveSocket;
+  /** The start-up warm-up's own operation (src/main/warm-up.ts): nobody read anything, so it is not audited. */
+  rehearsal?: true;
 }
 
 /** What a subscription may do to its client's connection. */

@@ -4,7 +4,7 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type RequestHandler, type Response } from "express";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
 import type { RateLimits } from "../auth/rate-limits";
@@ -16,7 +16,7 @@ import { pingRedis } from "../platform/redis";
 import { admitOperation } from "./admission";
 import { publicError } from "./errors";
 import { internalErrors, requestErrors } from "./http-errors";
-import { apolloLimits } from "./limits";
+import { apolloLimits, parseLimited, queryLimitRules } from "./limits";
 import { listen } from "./listen";
 import { auditOnResponse, auditPersonalReads } from "./audit";
 import { selectedCoordinates } from "./selection";
@@ -38,6 +38,8 @@ export interface GatewayOptions {
   trusted: TrustedDocuments;
   /** NODE_ENV=production: no introspection, no field suggestions. */
   production: boolean;
+  /** A start-up warm-up will run (src/main/warm-up.ts): /readyz answers 503 "warming" until {@link RunningGateway.warmed}. */
+  warming?: boolean;
 }
 
 export interface RunningGateway {
@@ -47,6 +49,21 @@ export interface RunningGateway {
   readonly inFlight: number;
   /** Drains HTTP, closes sockets with 1012 (reconnect elsewhere), stops accepting work. */
   close(): Promise<void>;
+  /** The warm-up is over (finished, failed or out of time): /readyz goes on to its usual checks. */
+  warmed(): void;
+  /**
+   * Runs a query through Apollo as `principal` would over HTTP (parse, validation and plan caches,
+   * admission, resolvers, loaders), for the warm-up: never audited, and only a query that writes
+   * nothing (no nextBestOffers). Resolves with the answer's error messages (none: it ran clean).
+   */
+  rehearse(query: string, variables: Record<string, unknown>, principal: Principal): Promise<string[]>;
+  /**
+   * Renders a push as a subscription's socket would (the subscription document executed with the
+   * push as its root value, as graphql-ws does per event), for the warm-up: never audited, sent nowhere.
+   */
+  rehearsePush(query: string, variables: Record<string, unknown>, push: unknown, principal: Principal): Promise<string[]>;
+  /** Parses and validates a document as the WebSocket path does (subscriptions and mutations are warmed so, not run); its error messages. */
+  check(query: string): string[];
 }
 
 export { CLOSE_SERVICE_RESTART } from "../platform/close-codes";
@@ -63,6 +80,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const sockets = attachWebSockets(http, { ...opts, schema });
   const { validationRules, parseOptions } = apolloLimits(opts.production);
+  // What the WebSocket path validates a subscribe with (./websocket.ts).
+  const wsRules = [...specifiedRules, ...queryLimitRules(opts.production)];
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -103,7 +122,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   // Readiness says which service is down, not why: a driver's message can name hosts, ports and
   // users. The reason goes to the log.
+  let warmingSince: Date | null = opts.warming ? new Date() : null;
   app.get("/readyz", async (_req, res) => {
+    // Not ready while the hot paths are cold: a balancer sends the first requests elsewhere.
+    if (warmingSince) {
+      res.status(503).json({ status: "warming", since: warmingSince.toISOString() });
+      return;
+    }
     const [neo4j, redis] = await Promise.allSettled([withTimeout(services.graph.ping(), 1_500), pingRedis(services.redis, 1_500)]);
     for (const [service, result] of [["neo4j", neo4j], ["redis", redis]] as const) {
       if (result.status === "rejected") services.log.warn({ service, err: result.reason instanceof Error ? result.reason.message : String(result.reason) }, "readiness: a service is unavailable");
@@ -158,6 +183,31 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
     close: async () => {
       await apollo.stop();
+    },
+    warmed: () => {
+      warmingSince = null;
+    },
+    rehearse: async (query, variables, principal) => {
+      const document = parse(query);
+      const writing = selectedCoordinates(schema, document, WRITING_QUERY_FIELDS);
+      const operation = getOperationAST(document);
+      if (operation?.operation !== "query" || writing.length > 0) throw new Error("only queries that write nothing are rehearsed");
+      const contextValue: GatewayContext = { ...createContext(services, principal), rehearsal: true };
+      const response = await apollo.executeOperation({ query, variables }, { contextValue });
+      const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
+      return errors.map((e) => e.message);
+    },
+    rehearsePush: async (query, variables, push, principal) => {
+      const contextValue: GatewayContext = { ...createContext(services, principal), rehearsal: true };
+      const result = await execute({ schema, document: parse(query), rootValue: push, contextValue, variableValues: variables });
+      return (result.errors ?? []).map((e) => e.message);
+    },
+    check: (query) => {
+      try {
+        return validate(schema, parseLimited(query), wsRules).map((e) => e.message);
+      } catch (error) {
+        return [error instanceof Error ? error.message : String(error)];
+      }
     },
   };
 }

@@ -1,6 +1,9 @@
 import { print } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { openApp, type App } from "../../src/main/app";
+
+/** What openApp takes for its warm-up. */
+type AppWarmUp = NonNullable<Parameters<typeof openApp>[0]["config"]["warmUp"]>;
 import type { AuditConfig, DecisionWriterConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
@@ -41,9 +44,11 @@ export async function startTestGateway(
     campaigns: CampaignWiring;
     /** Decisions written behind the answer: a short claim where a test kills a replica. */
     decisionWriter: Partial<DecisionWriterConfig>;
+    /** The start-up warm-up (src/main/warm-up.ts); none unless given, so the suite starts fast. */
+    warmUp: AppWarmUp;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -66,6 +71,7 @@ export async function startTestGateway(
       ...(snapshots ? { snapshots } : {}),
       ...(campaigns ? { campaigns } : {}),
       ...(workOrders ? { workOrders } : {}),
+      ...(warmUp ? { warmUp } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });

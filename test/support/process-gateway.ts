@@ -7,6 +7,7 @@ export type { GatewayProcess } from "./spawn-gateway";
 /** Starts `npm start`'s entry point as another replica; stopped with the test (or file) that started it, even when it never got ready. */
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   // As for in-process test gateways (./gateway.ts): deadlines are tested where a test sets one.
-  const withDeadline = { REQUEST_TIMEOUT_MS: "60000", ...env };
+  // No start-up warm-up unless a test asks for one: the suite would pay for it in every replica it starts.
+  const withDeadline = { REQUEST_TIMEOUT_MS: "60000", WARMUP: "off", ...env };
   return spawnGatewayProcess({ ...testServices(), redisKeyPrefix: `test:${process.pid}:` }, withDeadline, (gateway) => leftover("gateway process", gateway.child, () => gateway.stop()));
 }
