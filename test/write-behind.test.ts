@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { NextBestOffersDocument, RespondToOfferDocument, TrajectoryDocument, UnifiedViewDocument } from "../schema/generated/operations";
 import { DECISION_GROUP } from "../src/decisioning/writer";
@@ -37,7 +37,6 @@ describe("decisions written behind the answer", () => {
     graph = testGraph();
     redis = testRedis(PREFIX);
   });
-  after(() => gw.app.services.decisioning.writer.start());
 
   const inGraph = async (ids: readonly string[]): Promise<Map<string, { n: number; outcome: string | null; contacts: number }>> => {
     const rows = await graph.session().read<{ id: string; n: number; outcome: string | null; contacts: number }>(

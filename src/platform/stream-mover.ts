@@ -107,6 +107,9 @@ export class StreamMover<T> {
     this.reader.on("error", () => undefined);
     this.loop = this.readLoop();
     this.claimTimer = setInterval(() => void this.claim(), Math.max(50, Math.floor(this.options.claimAfterMs / 2)));
+    // Background work never keeps a process alive on its own: a gateway is held by its server, a
+    // tool or a test by its own work, and one that forgot to stop a mover still exits.
+    this.claimTimer.unref();
   }
 
   /** Stops: what was gathered is committed first; entries still pending are claimed by another replica. */
@@ -164,7 +167,7 @@ export class StreamMover<T> {
         failingSince ??= Date.now();
         const level = Date.now() - failingSince > 5_000 ? "warn" : "debug";
         this.log[level]({ err: error instanceof Error ? error.message : String(error) }, `moving ${this.options.what} to the graph failed; they stay queued, retrying in 1 s`);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
       }
     }
   }

@@ -91,6 +91,9 @@ export class EventConsumer {
     const claimEvery = Math.max(50, Math.floor(this.options.retryAfterMs / 2));
     this.claimTimer = setInterval(() => void this.claim(), claimEvery);
     this.trimTimer = setInterval(() => void this.stream.trim().catch(() => undefined), TRIM_EVERY_MS);
+    // Background timers never keep a process alive on their own (the gateway's server does).
+    this.claimTimer.unref();
+    this.trimTimer.unref();
   }
 
   /** Stops reading and waits for the events in flight to finish (their entries are then acknowledged). */
@@ -130,7 +133,7 @@ export class EventConsumer {
         failingSince ??= Date.now();
         const level = Date.now() - failingSince > 5_000 ? "warn" : "debug";
         this.log[level]({ err: error instanceof Error ? error.message : String(error) }, "reading the event stream failed; retrying in 1 s");
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
       }
     }
   }
