@@ -6,7 +6,7 @@
  *   over the same graph (bench/unified-view.ts);
  * - decisions: `nextBestOffers` for one customer on our gateway, with where a decision's time goes
  *   (bench/decisions.ts);
- * - realtime: event in → offer on a subscriber's socket, 1,000 subscriptions, on one gateway and
+ * - realtime: event in → offer on a subscriber's socket, 10,000 subscriptions, on one gateway and
  *   on two (bench/realtime.ts);
  * - segments: segment previews on the bitmaps beside a Cypher scan of the same question, graph and
  *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts);
