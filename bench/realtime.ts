@@ -192,6 +192,8 @@ async function startRealtimeGateway(ctx: RealtimeScenarioContext, prefix: string
     },
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
     healthUrl: `http://127.0.0.1:${port}/readyz`,
+    // A second gateway starting beside a cold Neo4j on a shared 2-core machine has taken over a minute to be ready.
+    timeoutMs: 180_000,
   });
 }
 
