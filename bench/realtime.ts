@@ -229,6 +229,8 @@ async function subscribableCustomers(gateway: ChildServer, wanted: number, say: 
       gateway,
       `query ($ids: [ID!]!) { customers(ids: $ids) { id doNotDisturb subscriptions { product { kind } } } }`,
       { ids },
+      // Query.customers is the front line's (AGENT, MARKETER), not a feed's: the province's agent picks them.
+      "AGENT",
     );
     if (customers.every((c) => c === null)) throw new Error(`only ${found.length} customers qualify for the realtime scenario; seed more`);
     for (const c of customers) if (c && !c.doNotDisturb && !c.subscriptions.some((s) => s.product.kind === "DATA_ADDON")) found.push(c.id);
