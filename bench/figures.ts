@@ -360,7 +360,7 @@ const REALTIME_COLUMNS: Column[] = [
   { key: "sentP50", title: "p50 from send", format: fixed(1) },
   { key: "sentP99", title: "p99 from send", format: fixed(1) },
   { key: "backlog", title: "backlog at end", format: fixed(0) },
-  { key: "cpu", title: "CPU ms/event: gateways + Neo4j + Redis" },
+  { key: "cpu", title: "CPU ms/event: gateways + Neo4j + Redis + load generator" },
   { key: "rss", title: "gateway RSS MB" },
 ];
 
@@ -401,7 +401,7 @@ export function recordRealtime(report: BenchReport, run: RealtimeRun): void {
       sentP50: l.sentP50,
       sentP99: l.sentP99,
       backlog: l.backlog,
-      cpu: [l.cpuMsPerEvent.gateways, l.cpuMsPerEvent.neo4j, l.cpuMsPerEvent.redis].map((ms) => (ms === null ? "–" : ms.toFixed(2))).join(" + "),
+      cpu: [l.cpuMsPerEvent.gateways, l.cpuMsPerEvent.neo4j, l.cpuMsPerEvent.redis, l.cpuMsPerEvent.loadGenerator].map((ms) => (ms === null ? "–" : ms.toFixed(2))).join(" + "),
       rss: l.rssMb.map((mb) => mb.toFixed(0)).join(" + "),
     });
   }

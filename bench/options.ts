@@ -46,6 +46,8 @@ export interface BenchOptions {
   subscriptions: number;
   /** Realtime: event rates (per second) measured in turn, on one gateway and then on two. */
   realtimeRates: number[];
+  /** Realtime: the gateway counts each rate is measured on (1, 2). */
+  realtimeGateways: number[];
   /** Realtime: measured seconds per rate. */
   realtimeDurationS: number;
   /** First event after a start: pairs of gateway starts (warm-up off, then on). */
@@ -60,7 +62,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N]
                       [--decision-concurrency N] [--decision-duration S] [--decision-warmup S] [--breakdown N] [--profile S]
-                      [--subscriptions N] [--realtime-rates LIST] [--realtime-duration S] [--first-event-pairs N]
+                      [--subscriptions N] [--realtime-rates LIST] [--realtime-gateways LIST] [--realtime-duration S] [--first-event-pairs N]
                       [--segment-iterations N] [--segment-scans N] [--segment-flips N]
   --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
   --customers             customers in the data set (default 100000); seeded once into .data/bench
@@ -77,9 +79,10 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
                           takes under 10% of its CPU over 10 s (default 240)
   --breakdown             decisions: decisions timed phase by phase, one at a time (default 300; 0 skips)
   --profile               decisions: seconds of load on a second gateway under --cpu-prof, summarised (default 0: off)
-  --subscriptions         realtime: open liveOffers subscriptions (default 1000)
+  --subscriptions         realtime: open liveOffers subscriptions, over one WebSocket per 50 (default 10000)
   --realtime-rates        realtime: events per second, comma-separated, each measured on one gateway and then on two
-                          (default 100,200,300,500; a rate that builds a backlog ends the list)
+                          (default 200,500,1000; every rate is measured, the backlog of one drained before the next)
+  --realtime-gateways     realtime: gateway counts each rate runs on, comma-separated, 1 or 2 (default 1,2)
   --realtime-duration     realtime: measured seconds per rate (default 15)
   --first-event-pairs     first-event: gateway starts per mode, warm-up off and on in turn (default 3)
   --segment-iterations    segments: previews timed per question, one at a time (default 40)
@@ -105,8 +108,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       "decision-warmup": { type: "string", default: "240" },
       breakdown: { type: "string", default: "300" },
       profile: { type: "string", default: "0" },
-      subscriptions: { type: "string", default: "1000" },
-      "realtime-rates": { type: "string", default: "100,200,300,500" },
+      subscriptions: { type: "string", default: "10000" },
+      "realtime-rates": { type: "string", default: "200,500,1000" },
+      "realtime-gateways": { type: "string", default: "1,2" },
       "realtime-duration": { type: "string", default: "15" },
       "first-event-pairs": { type: "string", default: "3" },
       "segment-iterations": { type: "string", default: "40" },
@@ -132,6 +136,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     profileS: intFlag("profile", values.profile, 0, 600),
     subscriptions: intFlag("subscriptions", values.subscriptions, 1, 100_000),
     realtimeRates: values["realtime-rates"].split(",").map((rate) => intFlag("realtime-rates", rate.trim(), 1, 100_000)),
+    realtimeGateways: values["realtime-gateways"].split(",").map((n) => intFlag("realtime-gateways", n.trim(), 1, 2)),
     realtimeDurationS: intFlag("realtime-duration", values["realtime-duration"], 1, 3_600),
     firstEventPairs: intFlag("first-event-pairs", values["first-event-pairs"], 1, 50),
     segmentIterations: intFlag("segment-iterations", values["segment-iterations"], 1, 100_000),

@@ -6,7 +6,7 @@
  *   over the same graph (bench/unified-view.ts);
  * - decisions: `nextBestOffers` for one customer on our gateway, with where a decision's time goes
  *   (bench/decisions.ts);
- * - realtime: event in → offer on a subscriber's socket, 1,000 subscriptions, on one gateway and
+ * - realtime: event in → offer on a subscriber's socket, 10,000 subscriptions, on one gateway and
  *   on two (bench/realtime.ts);
  * - first-event: the first event's push after a fresh gateway start, with and without the
  *   start-up warm-up (bench/first-event.ts);

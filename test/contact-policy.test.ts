@@ -149,6 +149,62 @@ describe("frequency caps", () => {
   });
 });
 
+describe("screen and reserve in one round trip", () => {
+  test("records the picks when nothing blocks, exactly as screen then reserve would; a full cap records nothing", async () => {
+    const { policy } = await freshPolicy();
+    const c = customer("C0002140");
+    const first = await policy.screenAndReserve(c, "APP", ["OF1", "OF2"], { offerIds: ["OF1", "OF2"], decisionIds: ["a1", "a2"] }, T0);
+    assert.deepEqual(first, { screen: { blocked: null, coolingDown: new Map() }, reserved: { granted: 2, limitedBy: null } });
+    const again = await policy.screenAndReserve(c, "APP", ["OF1"], { offerIds: ["OF1"], decisionIds: ["a1"] }, T0);
+    assert.deepEqual(again.reserved, { granted: 1, limitedBy: null }, "a retried decision is granted again, counted once");
+    const rest = await policy.screenAndReserve(c, "APP", ["OF3", "OF4"], { offerIds: ["OF3", "OF4"], decisionIds: ["a3", "a4"] }, T0);
+    assert.equal(rest.reserved?.granted, 1, "APP allows 3 a week");
+    assert.deepEqual(rest.reserved?.limitedBy && { scope: rest.reserved.limitedBy.scope, limit: rest.reserved.limitedBy.limit, used: rest.reserved.limitedBy.used }, { scope: "CHANNEL", limit: 3, used: 3 });
+    const full = await policy.screenAndReserve(c, "APP", ["OF5"], { offerIds: ["OF5"], decisionIds: ["a5"] }, later(T0, DAY));
+    assert.equal(full.screen.blocked?.code, "CAP_REACHED");
+    assert.equal(full.screen.blocked?.cap?.used, 3);
+    assert.equal(full.reserved, null);
+    assert.equal((await policy.screen(c, "APP", [], later(T0, DAY))).blocked?.cap?.used, 3, "the blocked call recorded nothing");
+  });
+
+  test("a picked offer cooling down records nothing and says which offers cool down; unpicked cooling offers do not stop the picks", async () => {
+    const { policy } = await freshPolicy();
+    const c = customer("C0002141");
+    await policy.recordResponse(c.id, "OF1", "DECLINED", T0, "d0");
+    const cooled = await policy.screenAndReserve(c, "APP", ["OF1", "OF2"], { offerIds: ["OF1"], decisionIds: ["a1"] }, later(T0, DAY));
+    assert.equal(cooled.screen.blocked, null);
+    assert.deepEqual([...cooled.screen.coolingDown], [["OF1", { until: later(T0, 30 * DAY), reason: "DECLINED" }]]);
+    assert.equal(cooled.reserved, null);
+    assert.equal((await policy.screen(c, "APP", [], later(T0, DAY))).blocked, null);
+    const other = await policy.screenAndReserve(c, "APP", ["OF1", "OF2"], { offerIds: ["OF2"], decisionIds: ["a2"] }, later(T0, DAY));
+    assert.deepEqual(other.reserved, { granted: 1, limitedBy: null });
+    assert.equal(other.screen.coolingDown.size, 1);
+  });
+
+  test("quiet hours and do-not-disturb answer without Redis; a customer-initiated contact records nothing", async () => {
+    const { policy, prefix } = await freshPolicy();
+    const night = new Date("2026-11-16T14:30:00Z");
+    const quiet = await policy.screenAndReserve(customer("C0002142"), "SMS", ["OF1"], { offerIds: ["OF1"], decisionIds: ["s1"] }, night);
+    assert.equal(quiet.screen.blocked?.code, "QUIET_HOURS");
+    assert.equal(quiet.reserved, null);
+    const black = await policy.screenAndReserve(customer("C0002142", "BLACK"), "HOTLINE", [], { offerIds: [], decisionIds: [] }, T0);
+    assert.equal(black.screen.blocked?.code, "DND_BLACK");
+    const inbound = await policy.screenAndReserve(customer("C0002142"), "APP", ["OF1"], { offerIds: ["OF1"], decisionIds: ["i1"] }, T0, { customerInitiated: true });
+    assert.deepEqual(inbound.reserved, { granted: 1, limitedBy: null });
+    const raw = await connect(testServices().redisUrl, prefix);
+    assert.equal(await raw.exists(keys.policy.contacts("C0002142", "APP")), 0, "nothing counted for a contact the customer started");
+  });
+
+  test("50 concurrent decisions on two replicas send exactly the cap", async () => {
+    const { prefix } = await freshPolicy();
+    const [a, b] = [new ContactPolicy(await connect(testServices().redisUrl, prefix)), new ContactPolicy(await connect(testServices().redisUrl, prefix))];
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).screenAndReserve(customer("C0002143"), "SMS", ["OF1"], { offerIds: ["OF1"], decisionIds: [`d${i}`] }, later(T0, i))),
+    );
+    assert.equal(results.reduce((sum, r) => sum + (r.reserved?.granted ?? 0), 0), 1);
+  });
+});
+
 describe("do-not-disturb and quiet hours", () => {
   test("red list: no SMS or outbound call; hotline and app are fine", async () => {
     const { policy } = await freshPolicy();

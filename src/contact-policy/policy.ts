@@ -29,7 +29,8 @@ export type { ContactPolicyConfig, ContactPolicyInput, ContactPolicyRules } from
  * A decision asks twice: `screen` before scoring (read only: may this customer be contacted on
  * this channel now, and which offers are cooling down?) and `reserve` once it knows how many
  * offers it will send, which counts them atomically in one Lua script, so concurrent decisions for
- * one customer never send more than a cap allows. Times are always the caller's `at`, never the
+ * one customer never send more than a cap allows. A decision that has ranked its candidates asks
+ * both in one round trip (`screenAndReserve`). Times are always the caller's `at`, never the
  * Redis clock, so windows are exact in tests and in replays.
  *
  * Counters: one sorted set per customer and capped channel holds decision ids scored by the time
@@ -192,6 +193,63 @@ export class ContactPolicy {
       if (cool && cool.until.getTime() > at.getTime()) coolingDown.set(offerId, cool);
     });
     return { blocked, coolingDown };
+  }
+
+  /**
+   * {@link screen} and {@link reserve} in one Redis round trip, for a decision that has ranked its
+   * candidates and made its picks assuming none cools down: `picked` are the picks' offers (control
+   * picks too: a cooling one changes the arbitration), `decisionIds` the ids to record (the picks to
+   * contact, in order). The script screens; when no cap is full and no picked offer is cooling
+   * down it records the contacts in the same step, atomically, exactly as `reserve` would.
+   * `reserved` is null when it did not: the screen blocked, or a pick is cooling down (the caller
+   * arbitrates again without the cooling offers and calls `reserve` itself, a second round trip
+   * for the rare decision that meets a cool-down).
+   */
+  async screenAndReserve(
+    customer: PolicyCustomer,
+    channel: ChannelCode,
+    offerIds: readonly string[],
+    picked: { offerIds: readonly string[]; decisionIds: readonly string[] },
+    at: Date,
+    options: ContactOptions = {},
+  ): Promise<{ screen: PolicyScreen; reserved: { granted: number; limitedBy: FrequencyCapInfo | null } | null }> {
+    const config = await this.current();
+    const coolingDown = new Map<string, CoolDown>();
+    const early = this.dndOrQuiet(config, customer, channel, at, options);
+    if (early) return { screen: { blocked: early, coolingDown }, reserved: null };
+
+    const caps = options.customerInitiated ? [] : capsFor(config, channel);
+    const offers = [...new Set(offerIds)];
+    // Nothing to read and nothing to count: no round trip (an uncapped channel with no offers).
+    if (caps.length === 0 && offers.length === 0) return { screen: { blocked: null, coolingDown }, reserved: { granted: picked.decisionIds.length, limitedBy: null } };
+
+    const customerKeys = new KeyList([keys.policy.cooldowns(customer.id), keys.policy.contacts(customer.id, channel)]);
+    const capArgs = capArguments(caps, customer.id, customerKeys);
+    const retentionMs = caps.length > 0 ? Math.max(...caps.map((c) => c.windowDays)) * DAY_MS : 0;
+    const reply = (await redisCall(
+      this.scripts.contactPolicyScreenReserve(
+        customerKeys.length,
+        ...customerKeys.all,
+        at.getTime(),
+        retentionMs,
+        ...capArgs,
+        offers.length,
+        ...offers,
+        picked.offerIds.length,
+        ...picked.offerIds,
+        picked.decisionIds.length,
+        ...picked.decisionIds,
+      ),
+    )) as Array<number | string | null>;
+
+    const blocked = capBlock(caps, reply, channel, config);
+    offers.forEach((offerId, i) => {
+      const cool = parseCoolDown(reply[7 + i]);
+      if (cool && cool.until.getTime() > at.getTime()) coolingDown.set(offerId, cool);
+    });
+    const granted = Number(reply[3]);
+    const reserved = granted < 0 ? null : { granted, limitedBy: granted < picked.decisionIds.length ? capInfo(caps, reply, 4) : null };
+    return { screen: { blocked, coolingDown }, reserved };
   }
 
   /**
@@ -398,16 +456,18 @@ type Arg = string | number;
 interface PolicyScripts {
   contactPolicyScreen(numKeys: number, ...args: Arg[]): Promise<unknown>;
   contactPolicyReserve(numKeys: number, ...args: Arg[]): Promise<unknown>;
+  contactPolicyScreenReserve(numKeys: number, ...args: Arg[]): Promise<unknown>;
   contactPolicyRespond(...args: Arg[]): Promise<unknown>;
   contactPolicySave(...args: Arg[]): Promise<unknown>;
 }
 
-/** Registers the scripts (./scripts/*.lua; screen and reserve share caps.lua) on the client. */
+/** Registers the scripts (./scripts/*.lua; screen, reserve and screen-reserve share caps.lua) on the client. */
 function definePolicyScripts(redis: Redis): PolicyScripts {
   const dir = "src/contact-policy/scripts";
   defineScripts(redis, [
     { name: "contactPolicyScreen", files: [`${dir}/caps.lua`, `${dir}/screen.lua`], readOnly: true },
     { name: "contactPolicyReserve", files: [`${dir}/caps.lua`, `${dir}/reserve.lua`] },
+    { name: "contactPolicyScreenReserve", files: [`${dir}/caps.lua`, `${dir}/screen-reserve.lua`] },
     { name: "contactPolicyRespond", files: [`${dir}/respond.lua`], numberOfKeys: 3 },
     { name: "contactPolicySave", files: [`${dir}/save.lua`], numberOfKeys: 1 },
   ]);

@@ -22,9 +22,10 @@ import type { PropensityEstimate, PropensityModel } from "./propensity";
  * One decision (DESIGN, "one decision"): candidates → eligibility (in the graph read) → contact
  * policy → score → arbitration → control groups → contact caps → written to the trajectory.
  *
- * Round trips for one customer: one Neo4j read (customer, eligibility and graph signals together),
- * one Redis read (policy screen; the model is a per-process snapshot), one Redis script (caps), one
- * Neo4j write. Within a GraphQL request the reads and writes of many customers are batched.
+ * Round trips for one customer: one read of its inputs (the live profile in Redis, or Neo4j on a
+ * miss: customer, eligibility and graph signals together), one Redis script (the policy screen and
+ * the caps' reservation together; a second only when a pick meets a cool-down; the model is a
+ * per-process snapshot), one Neo4j write. Within a GraphQL request the reads and writes of many customers are batched.
  */
 
 export interface DecisionContext {
@@ -224,26 +225,38 @@ export class Decider {
     if (ranked.length === 0) return [];
 
     const policyOptions = { customerInitiated: !(channel.outbound || req.context?.push === true) };
-    const screen = await this.policy.screen({ id: customer.id, dndList: customer.dndList }, req.channel, [...new Set(ranked.map((c) => c.offer.id))], at, policyOptions);
-    if (screen.blocked) return [];
-    const picks = arbitrate(
-      ranked.filter((c) => !screen.coolingDown.has(c.offer.id)),
-      req.limit,
-      products,
-    );
-
     // A held offer was already given to this customer in the campaign's wave (only contacted members
     // get a hold): the strategy's own hold-out does not take it back on another channel.
     const campaign = req.context?.campaign;
-    const decided = picks.map((c) => ({
-      c,
-      id: campaign?.decisionId ?? newDecisionId(),
-      control: campaign
-        ? inControlGroup(campaign.campaignId, customer.id, campaign.controlShare)
-        : c.story === undefined && c.strategy !== null && inControlGroup(c.strategy.id, customer.id, c.strategy.controlShare),
-    }));
-    const toContact = decided.filter((d) => !d.control);
-    const { granted } = toContact.length > 0 ? await this.policy.reserve(customer.id, req.channel, toContact.map((d) => d.id), at, policyOptions) : { granted: 0 };
+    const plan = (from: readonly ScoredCandidate[]): Array<{ c: ScoredCandidate; id: string; control: boolean }> =>
+      arbitrate(from, req.limit, products).map((c) => ({
+        c,
+        id: campaign?.decisionId ?? newDecisionId(),
+        control: campaign
+          ? inControlGroup(campaign.campaignId, customer.id, campaign.controlShare)
+          : c.story === undefined && c.strategy !== null && inControlGroup(c.strategy.id, customer.id, c.strategy.controlShare),
+      }));
+    // Picked as if nothing cools down, then screened and reserved in one round trip; only a pick met
+    // by a cool-down is arbitrated again without the cooling offers, and reserved in a second.
+    let decided = plan(ranked);
+    let toContact = decided.filter((d) => !d.control);
+    const { screen, reserved } = await this.policy.screenAndReserve(
+      { id: customer.id, dndList: customer.dndList },
+      req.channel,
+      [...new Set(ranked.map((c) => c.offer.id))],
+      { offerIds: decided.map((d) => d.c.offer.id), decisionIds: toContact.map((d) => d.id) },
+      at,
+      policyOptions,
+    );
+    if (screen.blocked) return [];
+    let granted: number;
+    if (reserved) {
+      granted = reserved.granted;
+    } else {
+      decided = plan(ranked.filter((c) => !screen.coolingDown.has(c.offer.id)));
+      toContact = decided.filter((d) => !d.control);
+      granted = toContact.length > 0 ? (await this.policy.reserve(customer.id, req.channel, toContact.map((d) => d.id), at, policyOptions)).granted : 0;
+    }
     const contacted = new Set(toContact.slice(0, granted).map((d) => d.id));
     const kept = decided.filter((d) => d.control || contacted.has(d.id));
 

@@ -4,7 +4,7 @@ import type { DecisioningService } from "../decisioning/service";
 import type { RequestScope } from "../customer360/scope";
 import type { Graph } from "../platform/neo4j";
 import { GatewayError, ServiceUnavailableError } from "../platform/errors";
-import { existingCustomerIds } from "../graph/customer";
+import { knownCustomers } from "./ingest";
 import type { DecisionWrite } from "../graph/decision";
 import type { Logger } from "../platform/logger";
 import { pingRedis, unlessStopped } from "../platform/redis";
@@ -163,12 +163,12 @@ export class EventConsumer {
   /** Starts processing a read's entries: they share one decision scope (one graph read for all their customers). */
   private dispatch(entries: ReadonlyArray<StreamEntry & { deliveries: number }>): void {
     const request = this.openScope();
-    const session = request.graph;
     const scope: DecisionScope = this.decisioning.scope(request);
     const checked = entries.map((entry) => ({ entry, raw: rawOfEntry(entry.fields) }));
-    // Entries ingestEvents wrote were checked at the door; a feed's are checked here, their customers in one read.
+    // Entries ingestEvents wrote were checked at the door; a feed's are checked here, their customers in one read
+    // (the live profiles; the graph only for customers without one).
     const unchecked = checked.filter((c) => c.entry.fields.checked !== "1" && !("unreadable" in c.raw)).map((c) => String((c.raw as { customerId?: unknown }).customerId ?? ""));
-    const known = unchecked.length > 0 ? existingCustomerIds(session, unchecked) : Promise.resolve(new Set<string>());
+    const known = unchecked.length > 0 ? knownCustomers(request, unchecked).then((found) => new Set(found.keys())) : Promise.resolve(new Set<string>());
     // Awaited only by the entries that need it; a failure reaches those (and is retried), not the process.
     known.catch(() => undefined);
     for (const { entry, raw } of checked) {

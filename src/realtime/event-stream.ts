@@ -1,4 +1,6 @@
-import type { Redis } from "ioredis";
+import DataLoader from "dataloader";
+import type { ChainableCommander, Redis } from "ioredis";
+import { ServiceUnavailableError } from "../platform/errors";
 import { redisCall } from "../platform/redis";
 import { keys, STREAM_SOURCE } from "../platform/keys";
 import type { PubSub } from "../platform/pubsub";
@@ -29,6 +31,13 @@ import { encodePush, reviveDates, type PushDraft } from "./push";
  * path. Publishing stores the outcome (pushes and writes), appends the replay entries and
  * publishes in one script, once per event; a retry after it only writes (idempotent by decision
  * id) and acknowledges. An event is pushed once, and its decisions written once.
+ *
+ * Round trips: the events a read hands out are processed together, so their bookkeeping is too.
+ * `begin`, `publish` and `done` calls made in the same tick (the events of one batch reach each
+ * step together: they share one decision-input read) go to Redis in one pipeline each, every call
+ * keeping its own script and its own reply or error, and the dones of a tick in one MULTI with
+ * one XACK. Under load an event costs a share of three round trips for its bookkeeping, not
+ * three of its own; idle, a lone event still goes at once (a tick, no timer).
  */
 
 export const CONSUMER_GROUP = "gateway";
@@ -112,10 +121,32 @@ const SCRIPTS = "src/realtime/scripts";
 
 interface StreamScripts {
   eventsIngest(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
-  eventsBegin(...args: Array<string | number>): Promise<[string, string]>;
-  eventsPublish(numKeys: number, ...args: Array<string | number>): Promise<string[]>;
   eventsPark(...args: Array<string | number>): Promise<number>;
   eventsRetryParked(...args: Array<string | number>): Promise<string>;
+}
+
+/** The per-event scripts as pipeline commands (one pipeline per tick). */
+interface StreamPipeline extends ChainableCommander {
+  eventsBegin(...args: Array<string | number>): StreamPipeline;
+  eventsPublish(numKeys: number, ...args: Array<string | number>): StreamPipeline;
+}
+
+interface BeginCall {
+  state: string;
+  entryId: string;
+  leaseMs: number;
+}
+
+interface PublishCall {
+  source: string;
+  eventId: string;
+  outcome: Outcome;
+}
+
+interface DoneCall {
+  source: string;
+  eventId: string;
+  entryId: string;
 }
 
 const TTL_SECONDS = DEDUP_WINDOW_MS / 1000;
@@ -123,6 +154,10 @@ const TTL_SECONDS = DEDUP_WINDOW_MS / 1000;
 export class EventStream {
   private readonly scripts: StreamScripts;
   private readonly pushChannel: string;
+  /** The begins, publishes and dones of one tick, each kind in one round trip (see the class comment). */
+  private readonly begins: DataLoader<BeginCall, [string, string]>;
+  private readonly publishes: DataLoader<PublishCall, string[]>;
+  private readonly dones: DataLoader<DoneCall, true>;
 
   constructor(
     private readonly redis: Redis,
@@ -138,6 +173,54 @@ export class EventStream {
     ]);
     this.scripts = redis as unknown as StreamScripts;
     this.pushChannel = pubsub.channel(keys.push.channel());
+    this.begins = new DataLoader((calls) => this.pipelined(calls, (p, c) => p.eventsBegin(c.state, c.entryId, TTL_SECONDS, c.leaseMs)), { cache: false });
+    this.publishes = new DataLoader((calls) => this.pipelined(calls, (p, c) => this.addPublish(p, c)), { cache: false });
+    this.dones = new DataLoader((calls) => this.doneAll(calls), { cache: false });
+  }
+
+  /** Runs one script call per item in one pipeline; each item gets its own reply or error. */
+  private async pipelined<K, V>(batch: readonly K[], add: (pipeline: StreamPipeline, item: K) => void): Promise<Array<V | Error>> {
+    const pipeline = this.redis.pipeline() as StreamPipeline;
+    for (const item of batch) add(pipeline, item);
+    const replies = (await redisCall(pipeline.exec())) ?? [];
+    return batch.map((_, i) => {
+      const [error, value] = replies[i] ?? [new Error("Redis gave no reply for a pipelined command"), null];
+      if (!error) return value as V;
+      // A script's own error is a bug; anything else (the connection closed under the pipeline) is an outage.
+      return error.name === "ReplyError" ? error : new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error.message);
+    });
+  }
+
+  private addPublish(pipeline: StreamPipeline, { source, eventId, outcome }: PublishCall): void {
+    const { pushes } = outcome;
+    const targets = pushes.map((p) => (p.kind === "desk" ? keys.push.agent(p.agentId) : keys.push.customer(p.customerId)));
+    pipeline.eventsPublish(
+      2 + pushes.length,
+      keys.events.state(source, eventId),
+      keys.push.all(),
+      ...targets,
+      JSON.stringify(outcome),
+      this.pushChannel,
+      PUSH_ALL_CAP,
+      PUSH_CUSTOMER_CAP,
+      PUSH_TTL_SECONDS,
+      ...pushes.map(encodePush),
+    );
+  }
+
+  /** The dones of one tick in one MULTI: each event's state marked done, then one XACK for all their entries. */
+  private async doneAll(calls: readonly DoneCall[]): Promise<true[]> {
+    const multi = this.redis.multi();
+    for (const { source, eventId } of calls) {
+      const state = keys.events.state(source, eventId);
+      multi.hset(state, "state", "done").hdel(state, "outcome", "error", "lease");
+    }
+    multi.xack(keys.events.stream(), CONSUMER_GROUP, ...calls.map((c) => c.entryId));
+    const replies = await redisCall(multi.exec());
+    // EXEC answers null when the transaction was discarded; a command's own error is in its reply.
+    const failed = replies === null ? new Error("the MULTI of event dones was discarded") : replies.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+    return calls.map(() => true);
   }
 
   /** Creates the consumer group (from the stream's start, so events queued before any gateway ran are processed). */
@@ -182,7 +265,7 @@ export class EventStream {
 
   /** Takes an event for processing for `leaseMs` (another consumer that claims it meanwhile is told BUSY). */
   async begin(source: string, eventId: string, entryId: string, leaseMs: number): Promise<BeginResult> {
-    const [status, outcome] = await redisCall(this.scripts.eventsBegin(keys.events.state(source, eventId), entryId, TTL_SECONDS, leaseMs));
+    const [status, outcome] = await this.begins.load({ state: keys.events.state(source, eventId), entryId, leaseMs });
     if (status === "DUPLICATE") return { status };
     if (status === "BUSY") return { status };
     return { status: "RUN", pushed: outcome ? decodeOutcome(outcome) : null };
@@ -190,28 +273,12 @@ export class EventStream {
 
   /** Sends the pushes out (replay streams and pub/sub) and keeps the outcome, atomically and once per event. Returns the cursors. */
   async publish(source: string, eventId: string, outcome: Outcome): Promise<string[]> {
-    const { pushes } = outcome;
-    const targets = pushes.map((p) => (p.kind === "desk" ? keys.push.agent(p.agentId) : keys.push.customer(p.customerId)));
-    return redisCall(
-      this.scripts.eventsPublish(
-        2 + pushes.length,
-        keys.events.state(source, eventId),
-        keys.push.all(),
-        ...targets,
-        JSON.stringify(outcome),
-        this.pushChannel,
-        PUSH_ALL_CAP,
-        PUSH_CUSTOMER_CAP,
-        PUSH_TTL_SECONDS,
-        ...pushes.map(encodePush),
-      ),
-    );
+    return this.publishes.load({ source, eventId, outcome });
   }
 
-  /** Marks the event done and acknowledges its entry (after its writes are committed). */
+  /** Marks the event done and acknowledges its entry (after its writes are committed), atomically. */
   async done(source: string, eventId: string, entryId: string): Promise<void> {
-    const state = keys.events.state(source, eventId);
-    await redisCall(this.redis.multi().hset(state, "state", "done").hdel(state, "outcome", "error", "lease").xack(keys.events.stream(), CONSUMER_GROUP, entryId).exec());
+    await this.dones.load({ source, eventId, entryId });
   }
 
   /** Records a failure that may pass (the entry stays pending and is retried after the idle time); its message is what parking reports. */

@@ -1,8 +1,8 @@
 import { BadUserInputError } from "../platform/errors";
 import { covers } from "../auth/scope";
 import { customerRegions } from "../graph/customer";
+import type { RequestScope } from "../customer360/scope";
 import type { CustomerScope } from "../graph/records";
-import type { GraphSession } from "../platform/neo4j";
 import { checkEvent, type EventProblem, type RawEvent } from "./event-input";
 import { sourceOfPrincipal, type EventStream, type GatewayEvent } from "./event-stream";
 
@@ -27,9 +27,10 @@ export interface IngestOutcome {
 
 /**
  * ingestEvents: every event is checked on its own (shape, payload, that its customer exists: one
- * graph read for the batch); the good ones are queued on the event stream in one Redis script that
+ * read for the batch, the graph only for customers without a live profile); the good ones are queued on the event stream in one Redis script that
  * also drops ids seen before. A bad event is REJECTED with its reason and the rest still go in.
- * ACCEPTED means durably queued: the pushes follow asynchronously, from whichever replica consumes it.
+ * `regions` tells which ids are customers and their regions (the live profiles first, the graph for
+ * the rest: see src/customer360/profiles.ts regions). ACCEPTED means durably queued: the pushes follow asynchronously, from whichever replica consumes it.
  * Ids are deduplicated among the events of the principal that sends them (`principalId`): another
  * principal sending the same id first does not make this one's event a DUPLICATE. An event about a
  * customer outside the sender's `scope` (a SERVICE feed of other regions) is REJECTED as FORBIDDEN:
@@ -37,7 +38,8 @@ export interface IngestOutcome {
  */
 export async function ingestEvents(
   stream: EventStream,
-  graph: GraphSession,
+  /** The region of each id that is a customer; unknown ids absent. */
+  regions: (customerIds: readonly string[]) => Promise<Map<string, string>>,
   principalId: string,
   scope: CustomerScope,
   raws: readonly RawEvent[],
@@ -54,7 +56,7 @@ export async function ingestEvents(
     else reject(results[index], checked.problem);
   });
 
-  const known = await customerRegions(graph, valid.map((v) => v.event.customerId));
+  const known = await regions(valid.map((v) => v.event.customerId));
   const queued = valid.filter((v) => {
     const regionId = known.get(v.event.customerId);
     if (regionId === undefined) {
@@ -85,4 +87,9 @@ function reject(result: IngestedEvent | undefined, problem: EventProblem): void 
   if (!result) return;
   result.status = "REJECTED";
   result.error = problem;
+}
+
+/** Which of `ids` are customers, with their regions: the live profiles first (no graph read for a known customer), the graph for the rest. */
+export function knownCustomers(scope: RequestScope, ids: readonly string[]): Promise<Map<string, string>> {
+  return scope.profiles ? scope.profiles.regions(scope.graph, ids) : customerRegions(scope.graph, ids);
 }

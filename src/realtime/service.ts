@@ -21,7 +21,7 @@ import { EventProcessor } from "./event-processor";
 import { CustomerChangeApplier } from "./customer-changes";
 import type { CustomerChanges } from "../segments/preview/index";
 import { EventStream, type ParkedEvent, type StreamStatus } from "./event-stream";
-import { ingestEvents, type IngestOutcome } from "./ingest";
+import { ingestEvents, knownCustomers, type IngestOutcome } from "./ingest";
 import { decodePush, encodePush, type Push } from "./push";
 import { PushHub, type Route } from "./push-hub";
 import type { ProfileInvalidator } from "../customer360/profiles";
@@ -90,7 +90,7 @@ export class RealtimeService {
 
   /** Checks each event on its own and queues the good ones durably (deduplicated by id among the principal's own; customers within its scope only). */
   async ingest(scope: RequestScope, events: readonly RawEvent[]): Promise<IngestOutcome> {
-    return ingestEvents(this.stream, scope.graph, scope.principal.id, await scope.access.readScope(), events);
+    return ingestEvents(this.stream, (ids) => knownCustomers(scope, ids), scope.principal.id, await scope.access.readScope(), events);
   }
 
   /**
