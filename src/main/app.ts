@@ -109,21 +109,31 @@ export async function openApp(opts: {
           warming?.abort();
           await warmedUp;
           if (warm) await settledWithin(warm.settled, budgetMs);
-          await gateway.close();
+          // Each step is named: one that has not settled after 5 s says so (a stop is bounded by
+          // src/platform/run-main.ts; this says what it was waiting for).
+          const step = async (name: string, work: () => Promise<unknown> | unknown): Promise<void> => {
+            const slow = setTimeout(() => opts.log.warn({ step: name }, "stopping: still waiting for this step after 5 s"), 5_000).unref();
+            try {
+              await work();
+            } finally {
+              clearTimeout(slow);
+            }
+          };
+          await step("http and websocket", () => gateway.close());
           services.campaignHooks.close();
-          await services.tagJobs.stop();
-          await realtime.stop();
-          await services.snapshots.stop();
-          await services.campaigns.stop();
-          await services.workOrderSweep.stop();
+          await step("tag jobs", () => services.tagJobs.stop());
+          await step("event consumer", () => realtime.stop());
+          await step("snapshots", () => services.snapshots.stop());
+          await step("campaigns", () => services.campaigns.stop());
+          await step("work-order sweep", () => services.workOrderSweep.stop());
           // After the last decision: what this replica gathered is committed; the rest waits in the stream for any replica.
-          await services.decisioning.writer.stop();
+          await step("decision writer", () => services.decisioning.writer.stop());
           // After the last request: what it noted is on the stream (or held, and tried once more).
-          await auditTrail.stop();
+          await step("audit writer", () => auditTrail.stop());
           sessions.stop();
           pubsub.close();
           redis.disconnect();
-          await graph.close();
+          await step("neo4j", () => graph.close());
         })()),
     };
   } catch (error) {

@@ -21,6 +21,9 @@ export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
  * therefore ignored while stopping rather than left to Node's default (exit at once), which would
  * cut the drain short.
  */
+/** The longest a stop may take before the process exits regardless (Kubernetes' default grace period is 30 s). */
+const STOP_LIMIT_MS = 25_000;
+
 export function runMain(main: (onStop: (stop: Stopper) => void, stopping: AbortSignal) => Promise<void>, opts: { exitWhenDone?: boolean } = {}): void {
   const stoppers: Stopper[] = [];
   // Aborted when stopping begins, so a start-up still under way can give up instead of carrying on.
@@ -37,7 +40,14 @@ export function runMain(main: (onStop: (stop: Stopper) => void, stopping: AbortS
         await stop().catch((error: unknown) => console.error("while stopping:", error instanceof Error ? error.message : error));
       }
     })();
-    await stopping;
+    // A stop is bounded, as an orchestrator's grace period is: what has not drained by then is
+    // said on stderr and the process exits anyway (a step that never settles must not keep a
+    // replica, or a test run waiting on it, alive for ever).
+    const limit = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), STOP_LIMIT_MS).unref());
+    if ((await Promise.race([stopping, limit])) === "timeout") {
+      console.error(`while stopping: not finished after ${STOP_LIMIT_MS / 1000} s; exiting with what is still open`);
+      exitCode = exitCode === 0 ? 1 : exitCode;
+    }
     process.exit(exitCode);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => void stopAll(0));
