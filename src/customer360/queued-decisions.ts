@@ -83,22 +83,44 @@ function contactOf(d: DecisionWrite): ContactRecord {
 export class QueuedDecisions {
   constructor(private readonly redis: Redis) {}
 
+  /** Appends asked for in this tick, sent together (see {@link append}). */
+  private waiting: Array<{ rows: readonly DecisionWrite[]; resolve: () => void; reject: (error: unknown) => void }> = [];
+
   /**
-   * Appends `rows` to the write-behind stream and makes each readable, in one round trip; resolves
-   * once Redis has them (a decision id is never handed out before it can be answered).
+   * Appends `rows` to the write-behind stream and makes each readable; resolves once Redis has
+   * them (a decision id is never handed out before it can be answered). Appends asked for in the
+   * same tick (the events of one batch, the customers of one request) go in one MULTI: one round
+   * trip, each still its own stream entry.
    */
-  async append(rows: readonly DecisionWrite[]): Promise<void> {
-    if (rows.length === 0) return;
-    const multi = this.redis.multi().xadd(keys.decisions.stream(), "*", ROWS_FIELD, JSON.stringify(rows));
-    for (const d of rows) {
-      multi.set(keys.decisions.queued(d.id), JSON.stringify(d), "PX", QUEUED_TTL_MS);
-      if (!d.contacted) continue;
-      const key = keys.decisions.queuedContacts(d.customerId);
-      multi.hset(key, presentedContactId(d.id), JSON.stringify(contactOf(d))).pexpire(key, QUEUED_TTL_MS);
+  append(rows: readonly DecisionWrite[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      if (this.waiting.length === 0) queueMicrotask(() => void this.send());
+      this.waiting.push({ rows, resolve, reject });
+    });
+  }
+
+  private async send(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    const multi = this.redis.multi();
+    for (const { rows } of batch) {
+      multi.xadd(keys.decisions.stream(), "*", ROWS_FIELD, JSON.stringify(rows));
+      for (const d of rows) {
+        multi.set(keys.decisions.queued(d.id), JSON.stringify(d), "PX", QUEUED_TTL_MS);
+        if (!d.contacted) continue;
+        const key = keys.decisions.queuedContacts(d.customerId);
+        multi.hset(key, presentedContactId(d.id), JSON.stringify(contactOf(d))).pexpire(key, QUEUED_TTL_MS);
+      }
     }
-    const replies = await redisCall(multi.exec());
-    const failed = replies?.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
+    try {
+      const replies = await redisCall(multi.exec());
+      const failed = replies?.find(([error]) => error);
+      if (failed?.[0]) throw failed[0];
+      for (const w of batch) w.resolve();
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
   }
 
   /** Adds to the acknowledgement of committed rows: they are no longer read from here. */

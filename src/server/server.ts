@@ -85,6 +85,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
+    // The process's stop is ours (src/platform/run-main.ts → App.close, which stops Apollo in its
+    // turn): Apollo's own SIGTERM handler would start a second stop beside it, and the two waited on
+    // each other until the stop's limit.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(services, opts.production),
     // Query limits (src/server/limits.ts), introspection refused in production among them.

@@ -70,6 +70,8 @@ export async function spawnGatewayProcess(
       reject(new Error(`the gateway process exited (${code}) before it was ready: ${stderr.slice(-2000)}`));
     });
     createInterface({ input: child.stdout! }).on("line", (line) => {
+      // A stop step that does not settle is the replica's to explain: shown with the test's output.
+      if (line.includes("stopping: still waiting")) console.error(`[gateway process ${child.pid}] ${line}`);
       const m = /"url":"(http:\/\/[^"]+)".*gateway ready/.exec(line);
       if (m?.[1]) {
         clearTimeout(timer);
