@@ -5,7 +5,7 @@ import { ensureAuditSchema } from "../graph/schema";
 import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
-import { StreamMover } from "../platform/stream-mover";
+import { jsonField, StreamMover } from "../platform/stream-mover";
 import { entryCount, OPERATION_TYPES, TRANSPORTS, writesOf } from "./entry";
 import { ENTRIES_FIELD } from "./log";
 
@@ -112,15 +112,6 @@ export class AuditWriter {
 
 /** A stream entry's audit entries, or why they cannot be read (a bug in whatever appended them). */
 function decode(fields: Record<string, string>): AuditWrites | string {
-  const raw = fields[ENTRIES_FIELD];
-  if (raw === undefined) return `the stream entry has no "${ENTRIES_FIELD}" field`;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    return `"${ENTRIES_FIELD}" is not JSON: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  const parsed = recordSchema.safeParse(json);
-  if (!parsed.success) return `"${ENTRIES_FIELD}" is not an audit record: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-  return writesOf(parsed.data);
+  const record = jsonField(fields, ENTRIES_FIELD, recordSchema, "an audit record");
+  return typeof record === "string" ? record : writesOf(record);
 }

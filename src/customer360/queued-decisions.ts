@@ -5,6 +5,7 @@ import type { ContactRecord } from "../graph/contact";
 import { presentedContactId, type DecisionWrite } from "../graph/decision";
 import { keys } from "../platform/keys";
 import { redisCall } from "../platform/redis";
+import { jsonField } from "../platform/stream-mover";
 
 /**
  * Decisions written behind the answer (src/decisioning/writer.ts), readable before the graph has
@@ -55,17 +56,8 @@ const rowsSchema = z.array(rowSchema).min(1);
 
 /** A stream entry's decisions, or why they cannot be read (a bug in whatever appended them). */
 export function decodeRows(fields: Record<string, string>): DecisionWrite[] | string {
-  const raw = fields[ROWS_FIELD];
-  if (raw === undefined) return `the stream entry has no "${ROWS_FIELD}" field`;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    return `"${ROWS_FIELD}" is not JSON: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  const parsed = rowsSchema.safeParse(json);
-  if (!parsed.success) return `"${ROWS_FIELD}" is not a list of decisions: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
-  return parsed.data.map(fromJson);
+  const rows = jsonField(fields, ROWS_FIELD, rowsSchema, "a list of decisions");
+  return typeof rows === "string" ? rows : rows.map(fromJson);
 }
 
 function fromJson(row: z.infer<typeof rowSchema>): DecisionWrite {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { ChainableCommander, Redis } from "ioredis";
+import type { z } from "zod";
 import { ServiceUnavailableError } from "./errors";
 import type { Logger } from "./logger";
 import { redisCall, unlessStopped } from "./redis";
@@ -297,6 +298,24 @@ export class StreamMover<T> {
       }
     }
   }
+}
+
+/**
+ * A stream entry's JSON field `name` checked against `schema`, or why it cannot be read (a bug in
+ * whatever appended it: the mover parks such an entry with this text).
+ */
+export function jsonField<S extends z.ZodType>(fields: Record<string, string>, name: string, schema: S, what: string): z.infer<S> | string {
+  const raw = fields[name];
+  if (raw === undefined) return `the stream entry has no "${name}" field`;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    return `"${name}" is not JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return `"${name}" is not ${what}: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+  return parsed.data;
 }
 
 /** A failure that retrying will not cure: neither Neo4j nor Redis being unavailable. */

@@ -1,5 +1,5 @@
--- The frequency-cap functions shared by screen.lua and reserve.lua (src/platform/scripts.ts puts
--- this file before each), so both count a cap the same way.
+-- The frequency-cap functions shared by screen.lua, reserve.lua and screen-reserve.lua
+-- (src/platform/scripts.ts puts this file before each), so all count and record a cap the same way.
 local function num(x) return string.format('%.0f', x) end
 
 -- ARGV from o: number of caps, then per cap: limit, window (ms), number of keys, KEYS indexes
@@ -39,4 +39,29 @@ local function fullest(caps, times)
   end
   if free == math.huge or free < 0 then free = 0 end
   return best, count, free
+end
+
+-- Records contacts on 'own' for the decision ids ARGV[o + 1 .. o + n], as many as the caps allow
+-- ('times', as counted() read them, gains each one recorded); an id already recorded counts as
+-- granted without a second contact. Contacts older than 'retention' are trimmed first: that drops
+-- only contacts outside every cap's window, so 'times' is unchanged by it. -> granted
+local function record(own, caps, times, at, retention, o, n)
+  redis.call('ZREMRANGEBYSCORE', own, '-inf', num(at - retention))
+  local granted, added = 0, 0
+  for d = 1, n do
+    local id = ARGV[o + d]
+    if not redis.call('ZSCORE', own, id) then
+      if fullest(caps, times) > 0 then break end
+      redis.call('ZADD', own, at, id)
+      for i = 1, #caps do
+        local t = times[i]
+        t[#t + 1] = at
+        table.sort(t)
+      end
+      added = added + 1
+    end
+    granted = granted + 1
+  end
+  if added > 0 then redis.call('PEXPIRE', own, retention) end
+  return granted
 end

@@ -32,26 +32,9 @@ for k = 1, np do
 end
 o = o + np + 1
 local nd = tonumber(ARGV[o])
--- as reserve.lua (the counts above are unchanged by the trim: it drops only contacts older than every window)
-local own = KEYS[2]
-local granted, added = 0, 0
+local granted = 0
 if #caps > 0 and nd > 0 then
-  redis.call('ZREMRANGEBYSCORE', own, '-inf', num(at - retention))
-  for d = 1, nd do
-    local id = ARGV[o + d]
-    if not redis.call('ZSCORE', own, id) then
-      if fullest(caps, times) > 0 then break end
-      redis.call('ZADD', own, at, id)
-      for i = 1, #caps do
-        local t = times[i]
-        t[#t + 1] = at
-        table.sort(t)
-      end
-      added = added + 1
-    end
-    granted = granted + 1
-  end
-  if added > 0 then redis.call('PEXPIRE', own, retention) end
+  granted = record(KEYS[2], caps, times, at, retention, o, nd)
   if granted < nd then
     local b, c, f = fullest(caps, times)
     result[5], result[6], result[7] = b, c, f
