@@ -152,7 +152,10 @@ export class ProfileStore implements ProfileInvalidator {
       ids.forEach((id, i) => {
         const value = replies[2 * i];
         versions.set(id, replies[2 * i + 1] ?? "");
-        if (value) found.set(id, JSON.parse(value) as StoredProfile);
+        if (!value) return;
+        const stored = JSON.parse(value) as StoredProfile;
+        // A profile stored before the view's ties were part of it (a replica of the previous release) is read again, and refilled.
+        if (stored.ties) found.set(id, stored);
       });
       return { found, versions };
     } catch (error) {
