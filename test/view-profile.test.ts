@@ -65,6 +65,11 @@ describe("the view from live profiles equals the view from the graph", () => {
       assert.deepEqual((await loaders.circle.loadMany(circleRequests)).map(comparableCircle), truthCircles, `circles (${what})`);
     };
     await viewed("cold");
+    assert.equal((await store.read(asked))?.found.size, 0, "a view fills no profile");
+    await store.profiles(graph.session(), asked.slice(0, 30));
+    await eventually(async () => assert.equal((await store.read(asked))?.found.size, 30), { what: "30 profiles filled" });
+    await viewed("half warm");
+    await store.profiles(graph.session(), asked);
     await eventually(async () => assert.equal((await store.read(asked))?.found.size, 60), { what: "the 60 profiles filled" });
     await viewed("warm");
     const memberIds = [...new Set((await fromGraph.circle.loadMany(circleRequests)).flatMap((m) => (m instanceof Error ? [] : m.map((x) => x.customer?.id ?? ""))).filter(Boolean))];
@@ -85,10 +90,14 @@ describe("the unified view through the gateway", () => {
   });
 
   const filled = (customerId: string) => eventually(async () => assert.ok(await redis.get(keys.profile.value(customerId))), { what: `${customerId}'s profile filled` });
+  /** Fills the live profiles of `customerIds` as a decision for them does (a view fills none). */
+  const warm = async (customerIds: readonly string[]): Promise<void> => {
+    await gw.app.services.customers.profiles?.profiles(gw.app.services.graph.session(), customerIds);
+    await Promise.all(customerIds.map(filled));
+  };
   /** The view of `customerId`, once its profile is warm. */
   const warmView = async (customerId: string) => {
-    dataOf(await gw.request(UnifiedViewDocument, { id: customerId }));
-    await filled(customerId);
+    await warm([customerId]);
     return gw.request(UnifiedViewDocument, { id: customerId });
   };
   /**
@@ -99,12 +108,14 @@ describe("the unified view through the gateway", () => {
   const warmWithMembers = async (customerIds: readonly string[]): Promise<void> => {
     const views = dataOf(await gw.request(UnifiedViewBatchDocument, { ids: [...customerIds] })).customers;
     const members = views.flatMap((v) => v?.circle.flatMap((m) => (m.customer ? [m.customer.id] : [])) ?? []);
-    const all = [...new Set([...customerIds, ...members])];
-    await gw.app.services.customers.profiles?.profiles(gw.app.services.graph.session(), all);
-    await Promise.all(all.map(filled));
+    await warm([...new Set([...customerIds, ...members])]);
   };
 
   test("a warm view costs one Bolt round trip (the trajectory page), and 50 customers cost what one does", async () => {
+    const fresh = (await freshCustomer()).customer.id;
+    const cold = await gw.request(UnifiedViewDocument, { id: fresh });
+    assert.equal(cold.roundTrips, 3, "a cold customer: the customer, its circle and its page from the graph");
+    assert.equal(await redis.get(keys.profile.value(fresh)), null, "a view fills no profile");
     const own = await warmView("C0000301");
     // Its members' profiles are not filled by its view: they are read in one light statement beside the page.
     assert.ok(own.roundTrips <= 2, `a warm customer with cold members: at most 2 round trips, got ${own.roundTrips}`);

@@ -49,7 +49,8 @@ type ProfileRedis = Redis & {
  * customer with attributes, holdings, tags and channel preferences, and the holdings of its family
  * and calling circle — kept in Redis as one JSON value per customer (`profile:{<id>}`), so a warm
  * decision costs one MGET instead of a graph read. The unified view reads its profile part from
- * the same values (./view-profiles.ts), for which the profile also keeps the customer's ranked ties. Eligibility, adoption counts and upgrade pairs
+ * the same values where warm (./view-profiles.ts), for which the profile also keeps the customer's
+ * ranked ties. Eligibility, adoption counts and upgrade pairs
  * are computed here from it and the catalogue's relations (reference data, per process), with the
  * same rules as DECISION_INPUTS in src/graph/decision.ts (a test holds the two equal).
  *

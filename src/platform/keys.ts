@@ -74,8 +74,8 @@
  *   profile:{<id>}                       one customer's live profile (JSON StoredProfile: the customer with
  *                                        attributes, holdings, tags, channels; family and circle members' holdings;
  *                                        its 50 strongest ties for the unified view's circle), PX 6 h from its fill:
- *                                        only customers decided for or viewed lately stay (src/customer360/profiles.ts,
- *                                        view-profiles.ts)
+ *                                        only customers decided for lately stay (src/customer360/profiles.ts; the view
+ *                                        reads them too, view-profiles.ts)
  *   profile:{<id>}:v                     its version (counter, PX the profile's TTL): every invalidation INCRs it
  *                                        before deleting the profile, and a fill stores only if it is unchanged
  *                                        since the fill read it (the {} tag puts both in one slot for that script)
