@@ -1,7 +1,6 @@
 import type { Cypher } from "../platform/neo4j";
 import type { CustomerNode } from "./model";
 import { CUSTOMER_PROFILE_PROJECTION, RANKED_TIES, type CircleRelation, type RawProfile } from "./customer";
-import { FAMILY_AND_CIRCLE_HOLDINGS } from "./decision";
 
 /**
  * The graph side of the live decision profile (src/customer360/profiles.ts): what a decision reads
@@ -34,14 +33,23 @@ export type StoredTie = [string, CircleRelation[], number, number];
 /** Ties kept per profile: the most a view's circle(limit) may ask for (MAX_CIRCLE in src/customer360/service.ts). */
 export const MAX_STORED_TIES = 50;
 
-/** The family and circle parts are DECISION_INPUTS's own ({@link FAMILY_AND_CIRCLE_HOLDINGS}), the ties the view's circle ranking ({@link RANKED_TIES}); so each path sees the same members. */
+/**
+ * One walk of the customer's ties gives all three parts: the ties as the view's circle ranks them
+ * ({@link RANKED_TIES}), and from the same members the holdings of those tied by FAMILY (family) and
+ * by CALLS (circle): the members DECISION_INPUTS reads with FAMILY_AND_CIRCLE_HOLDINGS (./decision.ts), so
+ * both paths count the same (a test holds the two equal). One walk, not two: a fill is on the
+ * decision's miss path.
+ */
 const PROFILES = `
   UNWIND $ids AS id
   MATCH (c:Customer {id: id})
-  ${FAMILY_AND_CIRCLE_HOLDINGS}
   CALL (c) {
     ${RANKED_TIES}
-    RETURN collect([m.id, relations, calls, strength])[0..${MAX_STORED_TIES}] AS ties
+    WITH m, relations, calls, strength,
+         CASE WHEN 'FAMILY' IN relations OR 'CALLS' IN relations THEN [(m)-[:SUBSCRIBES]->(p:Product) | p.id] END AS held
+    RETURN collect([m.id, relations, calls, strength])[0..${MAX_STORED_TIES}] AS ties,
+           collect(CASE WHEN 'FAMILY' IN relations THEN held END) AS family,
+           collect(CASE WHEN 'CALLS' IN relations THEN held END) AS circle
   }
   WITH c, family, circle, ties
   ${CUSTOMER_PROFILE_PROJECTION}, family, circle, ties`;
