@@ -6,7 +6,7 @@ import type { DecisionLevel, DecisionRun } from "./decisions";
 import { PHASES, PHASE_LABELS } from "./phases";
 import { JVM_THREAD_KINDS } from "./cpu";
 import type { SideMeasurement } from "./measure";
-import type { BenchOptions } from "./options";
+import type { BenchOptions, ViewProfiles } from "./options";
 import type { RealtimeRun } from "./realtime";
 import type { SegmentRun } from "./segments";
 import type { AuditWrites } from "./unified-view";
@@ -112,8 +112,8 @@ export function recordAuditWrites(report: BenchReport, audit: AuditWrites | null
   );
 }
 
-export function recordUnifiedView(report: BenchReport, ours: SideMeasurement, theirs: SideMeasurement): void {
-  const table = report.table("unified view under load", UNIFIED_VIEW_COLUMNS);
+export function recordUnifiedView(report: BenchReport, ours: SideMeasurement, theirs: SideMeasurement, profiles: ViewProfiles): void {
+  const table = report.table(`unified view under load, live profiles ${profiles}`, UNIFIED_VIEW_COLUMNS);
   for (const [label, m] of [
     ["ours", ours],
     ["Neo4j GraphQL Library", theirs],

@@ -3,6 +3,8 @@ import { parseArgs } from "node:util";
 /** The parts of the bench that can be run on their own (`--only`). */
 export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+export const VIEW_PROFILES = ["cold", "warm"] as const;
+export type ViewProfiles = (typeof VIEW_PROFILES)[number];
 
 /** What one bench run does; every field has a command-line flag. */
 export interface BenchOptions {
@@ -12,6 +14,12 @@ export interface BenchOptions {
   customers: number;
   /** Seed of the data set; also seeds the request mix, so runs are repeatable. */
   seed: number;
+  /**
+   * The states of the live profiles the unified view is measured in, in turn: `cold` (none of the
+   * customers asked for has one: a view reads the graph) and `warm` (all of them have one, as the
+   * caller the desk pops has just been decided for).
+   */
+  viewProfiles: ViewProfiles[];
   /** Open HTTP connections per side, each with one request in flight. */
   concurrency: number;
   /** Measured seconds per side. */
@@ -60,7 +68,7 @@ export interface BenchOptions {
   segmentFlips: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N]
+export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N] [--view-profiles LIST]
                       [--decision-concurrency N] [--decision-duration S] [--decision-warmup S] [--breakdown N] [--profile S]
                       [--subscriptions N] [--realtime-rates LIST] [--realtime-gateways LIST] [--realtime-duration S] [--first-event-pairs N]
                       [--segment-iterations N] [--segment-scans N] [--segment-flips N]
@@ -72,6 +80,9 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --warmup                unmeasured seconds per side (and before the decision load) first (default 20)
   --slices                unified view: measured time cut into N alternating slices per side (default 4)
   --compare               unified view: customers whose answers are compared between the sides (default 25)
+  --view-profiles         unified view: the live profiles' states measured in turn, comma-separated: cold (no customer
+                          asked for has one), warm (the bench fills them first, as a decision at the call's pop does)
+                          (default cold,warm)
   --decision-concurrency  decisions: connections, one request in flight each; a comma-separated list measures
                           each level in turn, the first is the one the p99 target is judged at (default 4)
   --decision-duration     decisions: measured seconds per level (default 20)
@@ -103,6 +114,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       warmup: { type: "string", default: "20" },
       slices: { type: "string", default: "4" },
       compare: { type: "string", default: "25" },
+      "view-profiles": { type: "string", default: VIEW_PROFILES.join(",") },
       "decision-concurrency": { type: "string", default: "4" },
       "decision-duration": { type: "string", default: "20" },
       "decision-warmup": { type: "string", default: "240" },
@@ -129,6 +141,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     warmupS: intFlag("warmup", values.warmup, 0, 600),
     slices: intFlag("slices", values.slices, 1, 100),
     compareSample: intFlag("compare", values.compare, 0, 1_000),
+    viewProfiles: viewProfileList(values["view-profiles"]),
     decisionConcurrency: values["decision-concurrency"].split(",").map((level) => intFlag("decision-concurrency", level.trim(), 1, 1_000)),
     decisionDurationS: intFlag("decision-duration", values["decision-duration"], 1, 3_600),
     decisionWarmupS: intFlag("decision-warmup", values["decision-warmup"], 0, 3_600),
@@ -143,6 +156,14 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     segmentScans: intFlag("segment-scans", values["segment-scans"], 1, 1_000),
     segmentFlips: intFlag("segment-flips", values["segment-flips"], 0, 10_000),
   };
+}
+
+function viewProfileList(raw: string): ViewProfiles[] {
+  const asked = raw.split(",").map((s) => s.trim());
+  if (asked.length === 0 || asked.some((s) => !(VIEW_PROFILES as readonly string[]).includes(s))) {
+    throw new Error(`--view-profiles takes a comma-separated list of ${VIEW_PROFILES.join(", ")}; got "${raw}".\n${USAGE}`);
+  }
+  return VIEW_PROFILES.filter((s) => asked.includes(s));
 }
 
 function scenarioList(raw: string): Scenario[] {

@@ -6,6 +6,11 @@ import { combineSlices, measureSlice, type SideMeasurement, type Slice } from ".
 import type { Redis } from "ioredis";
 import type { GraphSession } from "../src/platform/neo4j";
 import type { BenchOptions } from "./options";
+import type { Graph } from "../src/platform/neo4j";
+import { ProfileStore } from "../src/customer360/profiles";
+import { ReferenceData } from "../src/customer360/reference";
+import { profilesByIds } from "../src/graph/profiles";
+import { createLogger } from "../src/platform/logger";
 import { libraryTarget, ourTarget } from "./targets";
 
 /**
@@ -45,6 +50,43 @@ const WARMUP_STREAM = 0xbe4d;
 const COMPARE_STREAM = 0xc0de;
 /** Pause after each measured slice (see there). */
 const SETTLE_MS = 1_000;
+
+/** Customers filled per statement when the bench warms the live profiles. */
+const FILL_BATCH = 500;
+
+/**
+ * The customers a unified-view run asks for: the compared sample and the first `count` of the
+ * measured sequence (both sides ask for the same ones), without repeats.
+ */
+export function viewedCustomers(idStream: (salt: number) => () => string, compareSample: number, count: number): string[] {
+  const measured = idStream(LOAD_STREAM);
+  const compared = idStream(COMPARE_STREAM);
+  const ids = new Set<string>();
+  for (let i = 0; i < compareSample; i++) ids.add(compared());
+  for (let i = 0; i < count; i++) ids.add(measured());
+  return [...ids];
+}
+
+/**
+ * Fills the live profiles of `ids` as the gateway's decisions do (the profile statement, then the
+ * versioned fill script), so the view is measured as the desk sees the caller it pops: just decided
+ * for. `redis` carries the gateway's key prefix.
+ */
+export async function fillViewProfiles(graph: Graph, redis: Redis, ids: readonly string[], say: (line: string) => void): Promise<void> {
+  const store = new ProfileStore(graph, redis, new ReferenceData(graph), createLogger("bench-profiles", "warn"));
+  const started = Date.now();
+  let filled = 0;
+  for (let i = 0; i < ids.length; i += FILL_BATCH) {
+    const batch = ids.slice(i, i + FILL_BATCH);
+    const read = await store.read(batch);
+    if (!read) throw new Error("Redis did not answer the profiles' read");
+    const cold = batch.filter((id) => !read.found.has(id));
+    const loaded = await profilesByIds(graph.session(), cold);
+    const stored = await store.fill([...loaded].map(([id, profile]) => ({ id, profile, version: read.versions.get(id) ?? "" })));
+    filled += stored.filter(Boolean).length;
+    if ((i / FILL_BATCH) % 10 === 9 || i + FILL_BATCH >= ids.length) say(`  profiles: ${Math.min(i + FILL_BATCH, ids.length).toLocaleString("en")} of ${ids.length.toLocaleString("en")} (${filled.toLocaleString("en")} filled, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+}
 
 export async function runUnifiedViewScenario(ctx: {
   opts: BenchOptions;

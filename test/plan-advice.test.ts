@@ -351,6 +351,7 @@ describe("Customer.planAdvice through the gateway", () => {
     const ids = pick(10, (codes) => codes.length > 1 && codes.some((c) => c.startsWith("4G-PLAN") || c.startsWith("5G-PLAN")));
     const res = await gw.raw(`query($ids: [ID!]!) { customers(ids: $ids) { id planAdvice { recommended { plan { id } } summary } } }`, { ids });
     dataOf(res);
-    assert.equal(res.roundTrips, 2);
+    // The customers come from their live profiles: one statement while cold, none once warm (test/view-profile.test.ts).
+    assert.ok(res.roundTrips >= 1 && res.roundTrips <= 2, `1 or 2 round trips, got ${res.roundTrips}`);
   });
 });

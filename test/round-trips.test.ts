@@ -18,7 +18,7 @@ describe("unified view cost in Bolt round trips", () => {
     const customers = dataOf(fifty).customers;
     assert.equal(customers.length, 50);
     assert.ok(customers.every((c) => c !== null && c.contacts.edges.length > 0 && c.subscriptions.length > 0));
-    // customers with their profiles, circles, contact pages with their counts
+    // customers with their profiles, circles, contact pages with their counts (warm live profiles: fewer, test/view-profile.test.ts)
     assert.ok(fifty.roundTrips <= 3, `expected at most 3 round trips for 50 customers, got ${fifty.roundTrips}`);
     assert.equal(fifty.roundTrips, one.roundTrips, "the cost must not grow with the number of customers");
   });
@@ -26,8 +26,9 @@ describe("unified view cost in Bolt round trips", () => {
   test("totalCount is counted in the page's own statement, at no extra round trip", async () => {
     const withCount = await gw.raw(`{ customer(id: "C0000005") { contacts(first: 2) { totalCount edges { cursor } } } }`);
     const without = await gw.raw(`{ customer(id: "C0000005") { contacts(first: 2) { edges { cursor } } } }`);
-    assert.equal(withCount.roundTrips, 2);
-    assert.equal(without.roundTrips, 2);
+    // The customer (a statement while its live profile is cold, none once a decision filled it) and the page.
+    assert.ok(withCount.roundTrips <= 2, `at most 2 round trips, got ${withCount.roundTrips}`);
+    assert.equal(withCount.roundTrips, without.roundTrips, "the count costs no round trip of its own");
     const count = (dataOf(withCount) as { customer: { contacts: { totalCount: number } } }).customer.contacts.totalCount;
     assert.ok(count > 0);
   });

@@ -8,12 +8,15 @@ import { isOutOfScope, type CustomerRecord, type OutOfScope, type ProductRecord 
 import type { RequestAccess } from "./access";
 import type { ProfileStore } from "./profiles";
 import { newestFirst, type QueuedDecisions } from "./queued-decisions";
+import { createProfileViewLoaders } from "./view-profiles";
 
 /**
  * One set of loaders per request ("one loader per request"): everything a query asks of many
  * customers is gathered within a tick and fetched in one Bolt round trip per kind of data. A
  * customer comes with its profile (holdings, tags, channel preferences) in the same statement,
- * so the unified view of any number of customers costs three: customers, circles, contact pages.
+ * so the unified view of any number of customers costs three: customers, circles, contact pages;
+ * for customers whose live profile is warm, two (circle members' properties, contact pages) besides
+ * two Redis MGETs.
  *
  * Customer reads are scoped: the request's data scope (./access.ts) is a parameter of the
  * statement, so a customer outside it comes back as its id only ({@link OutOfScope}), and a circle
@@ -32,15 +35,23 @@ export interface Loaders {
 }
 
 /**
- * With `profiles`, decision inputs come from the live profiles (./profiles.ts); without (tools,
- * tests of the graph path), from the graph. With `queued`, decisions and trajectory pages include
- * the decisions still queued for the graph (./queued-decisions.ts), read there first.
+ * With `profiles`, decision inputs come from the live profiles (./profiles.ts), and the view's
+ * customers and circles from them where they are warm (./view-profiles.ts); without (tools, tests
+ * of the graph path), from the graph. With `queued`, decisions and trajectory pages include the
+ * decisions still queued for the graph (./queued-decisions.ts), read there first.
  */
 export function createLoaders(graph: GraphSession, access: RequestAccess, profiles: ProfileStore | null = null, queued: QueuedDecisions | null = null): Loaders {
-  const customer = new DataLoader<string, CustomerRecord | OutOfScope | null>(async (ids) => {
-    const found = await customersByIds(graph, ids, await access.readScope());
-    return ids.map((id) => found.get(id) ?? null);
-  });
+  const fromGraph = {
+    customers: async (ids: readonly string[]) => customersByIds(graph, ids, await access.readScope()),
+    circles: async (reqs: readonly CircleRequest[]) => circles(graph, reqs, await access.readScope()),
+  };
+  const view = profiles ? createProfileViewLoaders(graph, access, profiles, fromGraph) : null;
+  const customer =
+    view?.customer ??
+    new DataLoader<string, CustomerRecord | OutOfScope | null>(async (ids) => {
+      const found = await fromGraph.customers(ids);
+      return ids.map((id) => found.get(id) ?? null);
+    });
   const customerByMsisdn = new DataLoader<string, CustomerRecord | OutOfScope | null>(async (msisdns) => {
     const found = await customersByMsisdns(graph, msisdns, await access.readScope());
     return msisdns.map((m) => {
@@ -72,7 +83,7 @@ export function createLoaders(graph: GraphSession, access: RequestAccess, profil
     decision,
     customer,
     customerByMsisdn,
-    circle: keyedLoader(async (reqs) => circles(graph, reqs, await access.readScope()), []),
+    circle: view?.circle ?? keyedLoader(fromGraph.circles, []),
     contactPage: keyedLoader((reqs) => (queued ? pagesWithQueued(graph, queued, reqs) : contactPages(graph, reqs)), { items: [], total: 0 }),
     related: {
       UPGRADES_TO: listLoader((ids) => relatedProducts(graph, "UPGRADES_TO", ids)),

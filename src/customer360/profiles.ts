@@ -48,7 +48,9 @@ type ProfileRedis = Redis & {
  * The live decision profile per customer (issue 13): what a decision reads about a customer — the
  * customer with attributes, holdings, tags and channel preferences, and the holdings of its family
  * and calling circle — kept in Redis as one JSON value per customer (`profile:{<id>}`), so a warm
- * decision costs one MGET instead of a graph read. Eligibility, adoption counts and upgrade pairs
+ * decision costs one MGET instead of a graph read. The unified view reads its profile part from
+ * the same values where warm (./view-profiles.ts), for which the profile also keeps the customer's
+ * ranked ties. Eligibility, adoption counts and upgrade pairs
  * are computed here from it and the catalogue's relations (reference data, per process), with the
  * same rules as DECISION_INPUTS in src/graph/decision.ts (a test holds the two equal).
  *
@@ -152,7 +154,10 @@ export class ProfileStore implements ProfileInvalidator {
       ids.forEach((id, i) => {
         const value = replies[2 * i];
         versions.set(id, replies[2 * i + 1] ?? "");
-        if (value) found.set(id, JSON.parse(value) as StoredProfile);
+        if (!value) return;
+        const stored = JSON.parse(value) as StoredProfile;
+        // A profile stored before the view's ties were part of it (a replica of the previous release) is read again, and refilled.
+        if (stored.ties) found.set(id, stored);
       });
       return { found, versions };
     } catch (error) {

@@ -2,6 +2,7 @@ import type { ChannelCode, ProductKind } from "../domain/vocabulary";
 import type { ProductRelation } from "../graph/catalogue";
 import type { ContactRecord } from "../graph/contact";
 import type { CircleMemberRecord } from "../graph/customer";
+import { MAX_STORED_TIES } from "../graph/profiles";
 import { isOutOfScope, type ChannelRecord, type CustomerProfile, type CustomerRecord, type CustomerTagRecord, type HoldingRecord, type OutOfScope, type ProductRecord } from "../graph/records";
 import { describeScope } from "../auth/scope";
 import type { Principal } from "../auth/principal";
@@ -19,8 +20,8 @@ import { pageRequest, toConnection, type ContactConnectionRoot, type ContactsArg
 
 /** Most customers one `customers(ids)` call may ask for. */
 export const MAX_CUSTOMERS_PER_REQUEST = 100;
-/** Most circle members one `circle(limit)` may ask for. */
-export const MAX_CIRCLE = 50;
+/** Most circle members one `circle(limit)` may ask for: the ties a live profile keeps. */
+export const MAX_CIRCLE = MAX_STORED_TIES;
 
 const NO_PROFILE: CustomerProfile = { holdings: [], tags: [], preferredChannels: [] };
 

@@ -112,6 +112,9 @@ export interface CircleRequest {
   limit: number;
 }
 
+/** How a circle member is tied to the customer. */
+export type CircleRelation = "FAMILY" | "VNET" | "ENTERPRISE" | "CALLS";
+
 export interface CircleMemberRecord {
   /**
    * Properties only (a member's profile is read through the customer loader if asked for); null
@@ -121,7 +124,7 @@ export interface CircleMemberRecord {
   customer: CustomerRecord | null;
   name: string;
   msisdn: string;
-  relations: Array<"FAMILY" | "VNET" | "ENTERPRISE" | "CALLS">;
+  relations: CircleRelation[];
   strength: number;
   callsPerMonth: number;
 }
@@ -135,30 +138,66 @@ export async function circles(graph: GraphSession, requests: readonly CircleRequ
   const rows = await graph.read<{ key: string; members: CircleMemberRecord[] }>(
     `UNWIND $requests AS r
      MATCH (c:Customer {id: r.customerId})
-     CALL (c) {
-       MATCH (c)-[:MEMBER_OF]->(g:Group)<-[:MEMBER_OF]-(m:Customer)
-       RETURN m, g.kind AS relation, 0 AS calls
-       UNION ALL
-       MATCH (c)-[k:CALLS]-(m:Customer)
-       RETURN m, 'CALLS' AS relation, k.perMonth AS calls
-     }
-     WITH r, m, collect(DISTINCT relation) AS relations, sum(calls) AS calls
-     WITH r, m, relations, calls,
-          1.0 - (CASE WHEN 'FAMILY' IN relations THEN 0.4 ELSE 1.0 END)
-              * (CASE WHEN 'VNET' IN relations THEN 0.7 ELSE 1.0 END)
-              * (CASE WHEN 'ENTERPRISE' IN relations THEN 0.9 ELSE 1.0 END)
-              * (1.0 - CASE WHEN calls / 50.0 > 0.9 THEN 0.9 ELSE calls / 50.0 END) AS strength
-     ORDER BY strength DESC, m.id
+     ${RANKED_TIES}
      WITH r, collect({customer: CASE WHEN ${inScope("m")} THEN m {.*} END, name: m.name, msisdn: m.msisdn,
        relations: relations, strength: strength, callsPerMonth: calls})[0..r.limit] AS members
      RETURN r.key AS key, members`,
     { requests: requests.map((r) => ({ ...r, limit: int(r.limit) })), scope },
   );
-  const order = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
-  return new Map(
-    rows.map((r) => [
-      r.key,
-      r.members.map((m) => ({ ...m, relations: [...m.relations].sort((a, b) => order.indexOf(a) - order.indexOf(b)) })),
-    ]),
+  return new Map(rows.map((r) => [r.key, r.members.map((m) => ({ ...m, relations: sortRelations(m.relations) }))]));
+}
+
+/** The order a member's relations are listed in (the first is the tie shown). */
+const RELATION_ORDER = ["FAMILY", "VNET", "ENTERPRISE", "CALLS"] as const;
+
+/** A member's relations in {@link RELATION_ORDER} (the graph collects them in no particular order). */
+export function sortRelations(relations: readonly CircleRelation[]): CircleRelation[] {
+  return [...relations].sort((a, b) => RELATION_ORDER.indexOf(a) - RELATION_ORDER.indexOf(b));
+}
+
+/**
+ * The ties of the customer bound to `c`, strongest first, one row each (`m`, `relations`, `calls`,
+ * `strength`; what was bound before stays in scope): the ranking {@link circles} and the live
+ * profile (./profiles.ts) share, so the view reads the same circle from either.
+ */
+export const RANKED_TIES = `CALL (c) {
+       CALL (c) {
+         MATCH (c)-[:MEMBER_OF]->(g:Group)<-[:MEMBER_OF]-(m:Customer)
+         RETURN m, g.kind AS relation, 0 AS calls
+         UNION ALL
+         MATCH (c)-[k:CALLS]-(m:Customer)
+         RETURN m, 'CALLS' AS relation, k.perMonth AS calls
+       }
+       WITH m, collect(DISTINCT relation) AS relations, sum(calls) AS calls
+       RETURN m, relations, calls,
+          1.0 - (CASE WHEN 'FAMILY' IN relations THEN 0.4 ELSE 1.0 END)
+              * (CASE WHEN 'VNET' IN relations THEN 0.7 ELSE 1.0 END)
+              * (CASE WHEN 'ENTERPRISE' IN relations THEN 0.9 ELSE 1.0 END)
+              * (1.0 - CASE WHEN calls / 50.0 > 0.9 THEN 0.9 ELSE calls / 50.0 END) AS strength
+     }
+     WITH *
+     ORDER BY strength DESC, m.id`;
+
+/** A circle member read by id for the unified view: its name and number always (shown masked outside the scope), its properties within `$scope`. */
+export interface ScopedMemberRow {
+  id: string;
+  name: string;
+  msisdn: string;
+  c: CustomerNode | null;
+}
+
+/**
+ * Circle members by id (those whose live profile is not in Redis), one round trip for the batch:
+ * within `scope` their properties, as {@link circles} reads a member (its profile is read through
+ * the customer loader if asked for); the others with their name and number only, which the view
+ * shows masked.
+ */
+export async function circleMembersByIds(graph: GraphSession, ids: readonly string[], scope: CustomerScope): Promise<Map<string, ScopedMemberRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await graph.read<ScopedMemberRow>(
+    `MATCH (c:Customer) WHERE c.id IN $ids
+     RETURN c.id AS id, c.name AS name, c.msisdn AS msisdn, CASE WHEN ${inScope("c")} THEN c {.*} END AS c`,
+    { ids, scope },
   );
+  return new Map(rows.map((r) => [r.id, r]));
 }

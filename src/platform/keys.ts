@@ -71,10 +71,11 @@
  *   bull:work-orders:*                   the work-order sweep (BullMQ, src/campaigns/work-order-sweep.ts): one job
  *                                        scheduler `sweep` (every minute; one run per tick whatever the number of
  *                                        replicas) returning lapsed claims to the pool; BullMQ's own lists and locks.
- *   profile:{<id>}                       one customer's live decision profile (JSON StoredProfile: the customer
- *                                        with attributes, holdings, tags, channels; family and circle members'
- *                                        holdings), PX 6 h from its fill: only customers decided for lately stay
- *                                        (src/customer360/profiles.ts)
+ *   profile:{<id>}                       one customer's live profile (JSON StoredProfile: the customer with
+ *                                        attributes, holdings, tags, channels; family and circle members' holdings;
+ *                                        its 50 strongest ties for the unified view's circle), PX 6 h from its fill:
+ *                                        only customers decided for lately stay (src/customer360/profiles.ts; the view
+ *                                        reads them too, view-profiles.ts)
  *   profile:{<id>}:v                     its version (counter, PX the profile's TTL): every invalidation INCRs it
  *                                        before deleting the profile, and a fill stores only if it is unchanged
  *                                        since the fill read it (the {} tag puts both in one slot for that script)
