@@ -56,6 +56,8 @@ export function explain(input: {
   candidate: Candidate;
   parts: ScoreParts;
   estimate: PropensityEstimate;
+  /** The propensity Thompson sampling drew for this decision, when it explored. */
+  sampled?: number | undefined;
   products: ReadonlyMap<string, ProductRecord>;
   familySize: number;
   tagName: (code: string) => string | undefined;
@@ -101,6 +103,13 @@ export function explain(input: {
     reasons.push({
       kind: "MODEL",
       text: `自适应模型已学习该offer ${estimate.evidence} 次响应、同类产品 ${estimate.kindEvidence} 次响应，预测接受概率 ${round(parts.propensity * 100, 1)}%${drivers.length > 0 ? `；主要促成因素：${drivers.join("、")}` : ""}`,
+    });
+  }
+  if (input.sampled !== undefined && estimate.kindEvidence > 0) {
+    const sd = Math.sqrt(estimate.belief.variance);
+    reasons.push({
+      kind: "MODEL",
+      text: `探索排序：按模型不确定性（概率单位标准差 ${round(sd, 2)}）抽样的倾向 ${round(input.sampled * 100, 1)}% 参与排序，以便学习不确定的offer；得分仍按预测倾向计算`,
     });
   }
   reasons.push({
