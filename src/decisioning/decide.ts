@@ -214,7 +214,7 @@ export class Decider {
     }
     const held = hold ? heldCandidate(hold, snapshot, inputs, channel, at, candidates) : null;
     if (held) candidates = [held, ...candidates.filter((c) => c.offer.id !== held.offer.id)];
-    const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()));
+    const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()), subject.heldKinds);
     const kinds = context.productKinds ?? [];
     const ranked = candidates.map((c): ScoredCandidate => {
       const features = [...base, ...graphFeatures(inputs.eligible.get(c.offer.productId), inputs.familySize)];

@@ -84,7 +84,7 @@ export async function warmStart(
         const input = inputs[j];
         if (!input) return;
         const subject = segmentSubject(input.customer, products, tags, { familyMember: input.familySize > 0 });
-        const base = customerFeatures(input.customer, new Set(subject.tags.keys()));
+        const base = customerFeatures(input.customer, new Set(subject.tags.keys()), subject.heldKinds);
         for (const r of byCustomer.get(customerId) ?? []) {
           const kind = products.get(r.productId)?.kind;
           if (!kind) continue;
