@@ -389,7 +389,7 @@ async function train(
       );
     }
   }
-  t.offersWithEvidence = (await new PropensityModel(run.services.redis).models()).size;
+  t.offersWithEvidence = [...(await new PropensityModel(run.services.redis).models()).keys()].filter((id) => !id.startsWith("kind:")).length;
   t.seconds = (Date.now() - started - measuring) / 1000;
   return { training: t, accepted, after };
 }
