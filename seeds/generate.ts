@@ -93,6 +93,12 @@ export interface GeneratedCustomer {
   /** Newest last; ids ascend with time. */
   contacts: ContactNode[];
   preference: HiddenPreferenceNode;
+  /**
+   * The deterministic part of each hidden affinity, a logit per product kind (what the customer's
+   * attributes imply, before the private noise of sd {@link PREFERENCE_NOISE}); not written to the
+   * graph. The evaluation's attribute oracle ranks by it: the best any model of the attributes could do.
+   */
+  preferenceLogits: Record<ProductKind, number>;
   /** Raw behaviour behind the Life & Internet tags; not written to the graph. */
   behaviour: Behaviour;
 }
@@ -410,7 +416,7 @@ class Context {
     const sharers = family?.familyPlanCode ? family.members.length : 1;
     const planDataMb = Math.floor(mainPlan.dataQuotaMb / sharers);
     const planMinutes = Math.floor(mainPlan.voiceMinutes / sharers);
-    const preference = this.preference(n, id, {
+    const { preference, logits: preferenceLogits } = this.preference(n, id, {
       age: demo.age,
       mainPlan,
       family,
@@ -558,7 +564,7 @@ class Context {
       if (hit) tags.push({ tagId: t.id, value: hit.value, score: hit.score, at: this.tagAt });
     }
 
-    return { customer, holdings, tags, preferredChannels, memberships, calls, contacts, preference, behaviour };
+    return { customer, holdings, tags, preferredChannels, memberships, calls, contacts, preference, preferenceLogits, behaviour };
   }
 
   /** Join moment: `tenureMonths` whole months before asOf, plus up to four weeks. */
@@ -573,12 +579,12 @@ class Context {
     return new Date(clamp(t, joinMs, this.asOfMs - HOUR)).toISOString();
   }
 
-  private preference(n: number, customerIdValue: string, f: PreferenceFeatures): HiddenPreferenceNode {
+  private preference(n: number, customerIdValue: string, f: PreferenceFeatures): { preference: HiddenPreferenceNode; logits: Record<ProductKind, number> } {
     const rng = rngFor(this.seed, SALT.preference, n);
     const z = preferenceScores(f);
     const out = { customerId: customerIdValue } as HiddenPreferenceNode;
-    for (const kind of PRODUCT_KINDS) out[kind] = Math.round(sigmoid(z[kind] + rng.normal(0, 0.7)) * 1000) / 1000;
-    return out;
+    for (const kind of PRODUCT_KINDS) out[kind] = Math.round(sigmoid(z[kind] + rng.normal(0, PREFERENCE_NOISE)) * 1000) / 1000;
+    return { preference: out, logits: z };
   }
 
   private holdings(rng: Rng, h: HoldingInputs): Holding[] {
@@ -970,6 +976,9 @@ interface PreferenceFeatures {
 }
 
 const ind = (b: boolean): number => (b ? 1 : 0);
+
+/** The sd of each customer's private noise on the affinity's logit: what no attribute tells. */
+export const PREFERENCE_NOISE = 0.7;
 
 /** The deterministic part of each affinity (a logit); noise is added per customer. */
 function preferenceScores(f: PreferenceFeatures): Record<ProductKind, number> {

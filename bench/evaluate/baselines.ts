@@ -59,7 +59,7 @@ export function untargetedCandidates(offers: Iterable<OfferRecord>, inputs: Deci
       circleHolders: signal.circleHolders,
       modelProposed: false,
       features: [],
-      estimate: { propensity: 0, prior: 0, evidence: 0, kindEvidence: 0, drivers: [] },
+      estimate: { propensity: 0, prior: 0, evidence: 0, kindEvidence: 0, drivers: [], belief: { mean: 0, variance: 0, weight: 0 } },
       score: 0,
       priority: offer.priority,
       relevance: 1,

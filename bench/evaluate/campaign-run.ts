@@ -230,7 +230,7 @@ export function renderCampaignTruth(r: CampaignTruthResult, setting: Array<[stri
  * side lock its node and Neo4j breaks the deadlock by failing one. An answer is idempotent (a
  * repeat of the same outcome returns what is recorded), so retrying is safe.
  */
-async function retryTransient<T>(fn: () => Promise<T>, attempts = 6): Promise<T> {
+export async function retryTransient<T>(fn: () => Promise<T>, attempts = 6): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();

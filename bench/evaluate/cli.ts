@@ -15,7 +15,7 @@ import { parseCampaignArgs } from "./cli-args";
  * to end, its estimated uplift against the simulator's truth (bench/evaluate/campaign-main.ts).
  */
 
-const USAGE = "usage: npm run evaluate -- [--customers N] [--seed S] [--test N] [--train N]";
+const USAGE = "usage: npm run evaluate -- [--customers N] [--seed S] [--test N] [--train N] [--variants 1,2,3]";
 const HELP = `${USAGE}
   decision quality: our decisions against a popularity and a random baseline, before and after learning
        npm run evaluate -- --campaign [--customers N] [--seed S] [--control 0.2]
@@ -23,17 +23,24 @@ const HELP = `${USAGE}
 
 /** Parses the command line, or returns the one sentence that says what is wrong with it. */
 export function parseEvaluateArgs(argv: readonly string[]): EvaluateOptions | { error: string } {
-  const parsed = parseFlags(argv, ["customers", "seed", "test", "train"], USAGE);
+  const parsed = parseFlags(argv, ["customers", "seed", "test", "train", "variants"], USAGE);
   if ("error" in parsed) return parsed;
   const { values } = parsed;
   const opts = { ...DEFAULT_EVALUATE_OPTIONS };
-  const limits: Record<keyof EvaluateOptions, [number, number]> = {
+  if (values.variants !== undefined) {
+    const list = values.variants.split(",").map((v) => Number(v.trim()));
+    if (list.length === 0 || list.some((v) => ![1, 2, 3].includes(v))) {
+      return { error: `--variants lists learning variants among 1 (greedy), 2 (Thompson) and 3 (Thompson after the warm start), e.g. "2,3"; got "${values.variants.slice(0, 40)}".` };
+    }
+    opts.variants = [...new Set(list)].sort();
+  }
+  const limits: Record<Exclude<keyof EvaluateOptions, "variants">, [number, number]> = {
     customers: [2, 10_000_000],
     seed: [0, 0xffffffff],
     test: [1, 1_000_000],
     train: [0, 1_000_000],
   };
-  for (const key of Object.keys(limits) as Array<keyof EvaluateOptions>) {
+  for (const key of Object.keys(limits) as Array<keyof typeof limits>) {
     const text = values[key];
     if (text === undefined) continue;
     const n = wholeNumberFlag(key, text, ...limits[key]);

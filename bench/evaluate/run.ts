@@ -25,7 +25,7 @@ import { ready, removeKeys } from "../redis-keys";
 import { Graph, type GraphSession } from "../../src/platform/neo4j";
 import { customersWithDecisions, hiddenPreferences, restoreSeededCustomers, seededAcceptances, type SeededHoldings } from "./graph";
 import type { HiddenPreferenceNode } from "../../src/graph/model";
-import type { ChannelCode, ResponseOutcome } from "../../src/domain/vocabulary";
+import type { ChannelCode, ProductKind, ResponseOutcome } from "../../src/domain/vocabulary";
 import type { ProductRecord } from "../../src/graph/records";
 import { latestSeedRun } from "../../seeds/load";
 import type { Logger } from "../../src/platform/logger";
@@ -37,8 +37,9 @@ import { ensureDataset } from "../dataset";
 import { byPopularity, byPropensity, byTruth, shuffled, untargetedCandidates } from "./baselines";
 import { Calibration, Concordance, PolicyTally, type Shown } from "./metrics";
 import { splitCustomers } from "./sets";
+import { retryTransient } from "./campaign-run";
 import { acceptanceProbability, affinityFor, OUTCOME_RULE, sampleOutcome, SIMULATOR_RULE } from "./simulator";
-import { POLICIES, renderReport, UNTARGETED_POLICIES, type PhaseResult, type PolicyName, type TrainingResult, type UntargetedPolicyName } from "./table";
+import { POLICIES, renderReport, UNTARGETED_POLICIES, type CurvePoint, type LearningCurve, type PhaseResult, type PolicyName, type TrainingResult, type UntargetedPolicyName } from "./table";
 
 export interface EvaluateOptions {
   /** Size of the seeded data set. */
@@ -49,9 +50,11 @@ export interface EvaluateOptions {
   test: number;
   /** Customers decided for and answered during training (disjoint from the test set). */
   train: number;
+  /** Which learning variants run (1: greedy, 2: Thompson, 3: Thompson after the warm start; 1-based, the last reported in full). */
+  variants: readonly number[];
 }
 
-export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = { customers: 20_000, seed: 42, test: 1_000, train: 3_000 };
+export const DEFAULT_EVALUATE_OPTIONS: EvaluateOptions = { customers: 20_000, seed: 42, test: 1_000, train: 3_000, variants: [1, 2, 3] };
 
 /** Customer-initiated (the customer opened the app), so frequency caps and quiet hours stay out of the comparison. */
 const CHANNEL: ChannelCode = "APP";
@@ -71,10 +74,22 @@ const ANSWER_DELAY_MS = 60_000;
 const RANDOM_STREAM = 0xe7a2;
 const OUTCOME_STREAM = 0xe7a3;
 
+/** Answers after which the learning curve is measured (at the first training batch that reaches each). */
+const CHECKPOINTS = [500, 1_000, 2_000, 4_000, 8_000];
+
+/** The ways of learning the curve compares; the last is what the gateway does (exploration and warm start on by default). */
+const VARIANTS = [
+  { name: "greedy, blank model (no exploration)", exploration: false, warm: false },
+  { name: "Thompson sampling, blank model", exploration: true, warm: false },
+  { name: "Thompson sampling, warm-started from history", exploration: true, warm: true },
+] as const;
+
 interface Run {
   services: Services;
   products: Map<string, ProductRecord>;
   prefs: Map<string, HiddenPreferenceNode>;
+  /** Per test customer: what its attributes imply for each kind (the generator's logits before the private noise). */
+  logits: Map<string, Record<ProductKind, number>>;
   at: Date;
   seed: number;
 }
@@ -140,25 +155,47 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
   const products = await services.reference.products();
   const snapshot = await services.marketing.snapshot();
   const seeded = await seededAcceptances(session);
-  const run: Run = { services, products, prefs, at, seed: opts.seed };
+  const logits = await attributeLogits(seededData, sets.test);
+  const run: Run = { services, products, prefs, logits, at, seed: opts.seed };
   lap("preparation");
 
   say(`before learning: ranking ${sets.test.length.toLocaleString("en")} test customers…`);
   const before = await evaluatePhase(run, sets.test, seeded, "before");
   lap("before learning");
 
-  say(`training: deciding for ${sets.train.length.toLocaleString("en")} customers and answering as the simulator says…`);
-  const { training, accepted } = await train(run, sets.train, say);
-  lap("training");
-
-  say("after learning: ranking the test customers again…");
-  const popularityAfter = new Map(seeded);
-  for (const [productId, n] of accepted) popularityAfter.set(productId, (popularityAfter.get(productId) ?? 0) + n);
-  const after = await evaluatePhase(run, sets.test, popularityAfter, "after");
-  lap("after learning");
-
-  say("putting the training customers back as seeded…");
-  await restoreSeeded(session, sets.train, seededData, services.customers.profiles);
+  // Each variant learns from a blank start on the same training customers, answered by the same streams.
+  const curves: LearningCurve[] = [];
+  let last: { training: TrainingResult; after: PhaseResult; warm: string } | undefined;
+  for (const variant of VARIANTS.filter((_, i) => opts.variants.includes(i + 1))) {
+    await services.decisioning.writer.drained();
+    await services.decisioning.propensity.reset();
+    await removeKeys(env.redisUrl, `${prefix}policy:`);
+    let warm = "none";
+    const points: CurvePoint[] = [];
+    if (variant.warm) {
+      say("warm start: learning the trajectory's historical answers (the held-out test customers' left out)…");
+      const r = await services.decisioning.warmStart(session, log, { exclude: sets.test });
+      warm = `${r.learned.toLocaleString("en")} historical answers (every customer's but the held-out test customers') learned in ${r.seconds.toFixed(1)} s`;
+      points.push(curvePoint(0, await evaluatePhase(run, sets.test, seeded, "warm")));
+    } else {
+      points.push(curvePoint(0, before));
+    }
+    say(`training (${variant.name}): deciding for ${sets.train.length.toLocaleString("en")} customers and answering as the simulator says…`);
+    const { training, accepted, after } = await train(run, sets.train, variant.exploration, say, async (answers, acceptedSoFar) => {
+      const phase = await evaluatePhase(run, sets.test, withAccepted(seeded, acceptedSoFar), `${answers}`);
+      points.push(curvePoint(answers, phase));
+      return phase;
+    });
+    curves.push({ variant: variant.name, points });
+    last = { training, after: after ?? (await evaluatePhase(run, sets.test, withAccepted(seeded, accepted), "after")), warm };
+    lap(`training: ${variant.name}`);
+    say("putting the training customers back as seeded…");
+    await services.decisioning.writer.drained();
+    await restoreSeeded(session, sets.train, seededData, services.customers.profiles);
+  }
+  if (!last) throw new Error("no learning variant ran");
+  const { training } = last;
+  const after = { ...last.after, label: "after" };
   lap("clean-up");
   timings.push(["total", (Date.now() - started) / 1000]);
 
@@ -181,11 +218,15 @@ export async function runEvaluation(opts: EvaluateOptions, ctl: { log: Logger; s
       ["", "value = P(accept) × offer value (what our score optimises, with priority)"],
       ["baselines", "popularity = most ACCEPTED products first (seeded trajectory; after: plus the training acceptances)"],
       ["", "random = seeded shuffle; oracle = highest true P(accept) first (an upper bound)"],
+      ["", "attribute oracle = highest affinity the customer's attributes imply first (the generator's logit before the private noise: the best any model could do)"],
+      ["learning", "three runs from the same state: greedy and Thompson sampling from a blank model, Thompson after the warm start; the tables below are the last"],
       ["", "ours by propensity = our model's propensity alone, without offer value and priority (a diagnostic)"],
     ],
     before,
     training,
     after,
+    curves,
+    warmStart: last.warm,
     offerLabel,
     timings,
   });
@@ -230,6 +271,9 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
       tallies.random.add(show(shuffled(ranked, rngFor(run.seed, RANDOM_STREAM, customerIndex(id) ?? 0))), best);
       tallies.oracle.add(show(byTruth(ranked, probability)), best);
       tallies.propensity.add(show(byPropensity(ranked)), best);
+      const implied = logitsOf(run, id);
+      const attributes = (c: (typeof ranked)[number]): number => implied[run.products.get(c.offer.productId)?.kind ?? "PLAN"];
+      tallies.attributes.add(show(byTruth(ranked, attributes)), best);
 
       const all = untargetedCandidates(offers, rank.inputs, run.at, CHANNEL);
       pool.allKinds += new Set(all.map((c) => run.products.get(c.offer.productId)?.kind)).size;
@@ -238,6 +282,8 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
       untargeted.popularity.add(show(byPopularity(all, popularity)), bestOfAll);
       untargeted.random.add(show(shuffled(all, rngFor(run.seed, RANDOM_STREAM, customerIndex(id) ?? 0))), bestOfAll);
       untargeted.oracle.add(show(byTruth(all, probability)), bestOfAll);
+      untargeted.attributes.add(show(byTruth(all, attributes)), bestOfAll);
+      untargeted.propensity.add(show(byPropensity(ranked)), bestOfAll);
     });
   }
   const policies = Object.fromEntries(POLICIES.map((p) => [p, tallies[p].summary()])) as PhaseResult["policies"];
@@ -257,8 +303,32 @@ async function evaluatePhase(run: Run, ids: readonly string[], popularity: Reado
   };
 }
 
-/** Real decisions for the training customers, answered by the simulator through respondToOffer. */
-async function train(run: Run, ids: readonly string[], say: (line: string) => void): Promise<{ training: TrainingResult; accepted: Map<string, number> }> {
+/** A point of the learning curve from a phase's untargeted comparison (ours from its candidates, the baselines from every eligible offer). */
+function curvePoint(answers: number, p: PhaseResult): CurvePoint {
+  const u = p.untargeted;
+  return { answers, ours: u.ours.acceptanceRate, byPropensity: u.propensity.acceptanceRate, popularity: u.popularity.acceptanceRate, attributes: u.attributes.acceptanceRate, oracle: u.oracle.acceptanceRate };
+}
+
+function withAccepted(seeded: ReadonlyMap<string, number>, accepted: ReadonlyMap<string, number>): Map<string, number> {
+  const out = new Map(seeded);
+  for (const [productId, n] of accepted) out.set(productId, (out.get(productId) ?? 0) + n);
+  return out;
+}
+
+/**
+ * Real decisions for the training customers, answered by the simulator through respondToOffer;
+ * `checkpoint` runs after the first batch that reaches each of CHECKPOINTS answers (the last phase it returns is the "after").
+ */
+async function train(
+  run: Run,
+  ids: readonly string[],
+  exploration: boolean,
+  say: (line: string) => void,
+  checkpoint: (answers: number, accepted: ReadonlyMap<string, number>) => Promise<PhaseResult>,
+): Promise<{ training: TrainingResult; accepted: Map<string, number>; after: PhaseResult | undefined }> {
+  let next = 0;
+  let after: PhaseResult | undefined;
+  let measuring = 0;
   const started = Date.now();
   const { contactPolicy } = run.services;
   const snapshot = await run.services.marketing.snapshot();
@@ -269,7 +339,7 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
     const batch = ids.slice(i, i + TRAIN_BATCH);
     // The simulator decides and answers as the gateway's tools, for every customer.
     const ctx = createContext(run.services, TOOLS);
-    const decider = freshDecider(run.services);
+    const decider = freshDecider(run.services, exploration);
     const made = await Promise.all(batch.map((customerId) => decider.decide(run.services.decisioning.scope(ctx), { customerId, channel: CHANNEL, limit: LIMIT, context: { at: run.at } })));
     const deps = {
       graph: ctx.graph,
@@ -292,7 +362,7 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
           continue;
         }
         const outcome: ResponseOutcome = sampleOutcome(rng, affinityFor(pref, kindOf(run, d)));
-        await respondToOffer(deps, d.id, outcome, new Date(run.at.getTime() + ANSWER_DELAY_MS));
+        await retryTransient(() => respondToOffer(deps, d.id, outcome, new Date(run.at.getTime() + ANSWER_DELAY_MS)));
         t.answered += 1;
         if (outcome === "ACCEPTED") {
           t.accepted += 1;
@@ -300,6 +370,14 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
         }
       }
     });
+    const final = i + TRAIN_BATCH >= ids.length;
+    if ((next < CHECKPOINTS.length && t.answered >= (CHECKPOINTS[next] as number)) || final) {
+      while (next < CHECKPOINTS.length && t.answered >= (CHECKPOINTS[next] as number)) next += 1;
+      // The model a decision made now would read: the batch's answers are in Redis.
+      const from = Date.now();
+      after = await checkpoint(t.answered, accepted);
+      measuring += Date.now() - from;
+    }
     const done = Math.min(ids.length, i + TRAIN_BATCH);
     const nowTenth = Math.floor((10 * done) / ids.length);
     if (nowTenth > tenth) {
@@ -311,9 +389,9 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
       );
     }
   }
-  t.offersWithEvidence = (await new PropensityModel(run.services.redis).models()).size;
-  t.seconds = (Date.now() - started) / 1000;
-  return { training: t, accepted };
+  t.offersWithEvidence = [...(await new PropensityModel(run.services.redis).models()).keys()].filter((id) => !id.startsWith("kind:")).length;
+  t.seconds = (Date.now() - started - measuring) / 1000;
+  return { training: t, accepted, after };
 }
 
 /**
@@ -321,8 +399,26 @@ async function train(run: Run, ids: readonly string[], say: (line: string) => vo
  * in Redis: the shared one serves a stale snapshot while it refreshes, so which decisions saw the
  * last batch's answers would depend on timing, and the same seed would not give the same table.
  */
-function freshDecider(services: Services): Decider {
-  return new Decider(services.reference, services.marketing.catalogue, new PropensityModel(services.redis), services.contactPolicy);
+function freshDecider(services: Services, exploration = false): Decider {
+  return new Decider(services.reference, services.marketing.catalogue, new PropensityModel(services.redis), services.contactPolicy, { exploration });
+}
+
+function logitsOf(run: Run, customerId: string): Record<ProductKind, number> {
+  const z = run.logits.get(customerId);
+  if (!z) throw new Error(`customer ${customerId} was not regenerated for the attribute oracle`);
+  return z;
+}
+
+/** What the test customers' attributes imply per kind: the generator is deterministic, so they are regenerated (never read from the graph: it holds only the noisy affinity). */
+async function attributeLogits(data: { seed: number; customers: number; asOf: Date }, ids: readonly string[]): Promise<Map<string, Record<ProductKind, number>>> {
+  const wanted = new Set(ids);
+  const last = Math.max(...ids.map((id) => customerIndex(id) ?? 0));
+  const out = new Map<string, Record<ProductKind, number>>();
+  for (const chunk of generateChunks({ seed: data.seed, customers: data.customers, asOf: data.asOf })) {
+    for (const g of chunk.customers) if (wanted.has(g.customer.id)) out.set(g.customer.id, g.preferenceLogits);
+    if (chunk.last >= last) break;
+  }
+  return out;
 }
 
 function kindOf(run: Run, d: Decision): ProductRecord["kind"] | undefined {

@@ -2,7 +2,7 @@ import type { PolicyMetrics } from "./metrics";
 
 /** The evaluation's printout: parameters, the comparison table, what was shown, training and timings. */
 
-export const POLICIES = ["ours", "popularity", "random", "oracle", "propensity"] as const;
+export const POLICIES = ["ours", "popularity", "random", "oracle", "attributes", "propensity"] as const;
 export type PolicyName = (typeof POLICIES)[number];
 
 /**
@@ -10,7 +10,7 @@ export type PolicyName = (typeof POLICIES)[number];
  * popularity or random recommender has no targeting); ours from what its strategies and graph
  * signals propose. hit@k is against the best of every eligible offer for all of them.
  */
-export const UNTARGETED_POLICIES = ["ours", "popularity", "random", "oracle"] as const;
+export const UNTARGETED_POLICIES = ["ours", "propensity", "popularity", "random", "attributes", "oracle"] as const;
 export type UntargetedPolicyName = (typeof UNTARGETED_POLICIES)[number];
 
 const POLICY_LABEL: Record<PolicyName, string> = {
@@ -18,8 +18,25 @@ const POLICY_LABEL: Record<PolicyName, string> = {
   popularity: "popularity",
   random: "random",
   oracle: "oracle (knows the truth)",
+  attributes: "attribute oracle (knows what the attributes imply)",
   propensity: "ours by propensity",
 };
+
+/** One point of a learning curve: acceptance rates after `answers` training answers (untargeted comparison). */
+export interface CurvePoint {
+  answers: number;
+  ours: number;
+  byPropensity: number;
+  popularity: number;
+  attributes: number;
+  oracle: number;
+}
+
+/** How one way of learning (exploration or not, warm start or not) improves with answers. */
+export interface LearningCurve {
+  variant: string;
+  points: CurvePoint[];
+}
 
 export interface PhaseResult {
   label: string;
@@ -60,6 +77,10 @@ export interface EvaluationReport {
   before: PhaseResult;
   training: TrainingResult;
   after: PhaseResult;
+  /** The learning curves of each variant; the last is the one `training` and `after` describe. */
+  curves: LearningCurve[];
+  /** What the warm start of the last variant learned. */
+  warmStart: string;
   /** Offer id → "name (product kind)", for the mix. */
   offerLabel: (offerId: string) => string;
   timings: Array<[string, number]>;
@@ -92,7 +113,16 @@ export function renderReport(r: EvaluationReport): string {
   const headline: string[][] = [];
   for (const phase of [r.before, r.after]) {
     for (const name of UNTARGETED_POLICIES) {
-      const label = name === "ours" ? "ours" : name === "oracle" ? "oracle (knows the truth), every eligible offer" : `${name}, every eligible offer`;
+      const label =
+        name === "ours"
+          ? "ours"
+          : name === "propensity"
+            ? "ours by propensity"
+            : name === "oracle"
+              ? "oracle (knows the truth), every eligible offer"
+              : name === "attributes"
+                ? "attribute oracle (no private noise), every eligible offer"
+                : `${name}, every eligible offer`;
       headline.push(metricsRow(phase, label, phase.untargeted[name], phase.untargeted.popularity.acceptanceRate));
     }
   }
@@ -139,6 +169,38 @@ export function renderReport(r: EvaluationReport): string {
     ),
     "",
   );
+
+  out.push(
+    "learning curve: acceptance rate of what each would show the held-out customers after n training answers (ours by score; popularity counts the training acceptances too):",
+    "",
+  );
+  const curveRows: string[][] = [];
+  for (const c of r.curves) {
+    for (const p of c.points) {
+      curveRows.push([c.variant, fmt(p.answers), pct(p.ours), pct(p.byPropensity), pct(p.popularity), `${(p.ours / Math.max(p.popularity, 1e-9)).toFixed(2)}×`, pct(p.attributes), `${((100 * p.ours) / Math.max(p.attributes, 1e-9)).toFixed(1)}%`, pct(p.oracle)]);
+    }
+  }
+  out.push(
+    ...markdownTable(
+      ["variant", "answers", "ours", "ours by propensity", "popularity", "ours vs popularity", "attribute oracle", "ours / attribute oracle", "oracle"],
+      curveRows,
+      [false, true, true, true, true, true, true, true, true],
+    ),
+    "",
+  );
+  const last = r.curves.at(-1);
+  const final = last?.points.at(-1);
+  if (last && final) {
+    const reach = last.points.find((p) => p.ours >= 0.9 * final.ours);
+    out.push(
+      ...keyValues([
+        ["warm start", r.warmStart],
+        ["90% of final", `${last.variant}: ${reach ? `${fmt(reach.answers)} answers` : "not reached"} (final ${pct(final.ours)} after ${fmt(final.answers)})`],
+        ["two oracles", `oracle (knows each customer's noisy affinity) ${pct(final.oracle)} = ${(final.oracle / Math.max(final.popularity, 1e-9)).toFixed(2)}× popularity; attribute oracle (knows what the attributes imply, not the private noise) ${pct(final.attributes)} = ${(final.attributes / Math.max(final.popularity, 1e-9)).toFixed(2)}×`],
+      ]),
+      "",
+    );
+  }
 
   const t = r.training;
   out.push(

@@ -16,7 +16,7 @@ import { segmentSubject } from "../segments/attributes";
 import { explain, type Reason, type ScoreParts } from "./explain";
 import { customerFeatures, graphFeatures } from "./features";
 import { productsToJudge, type ActiveStrategy, type MarketingCatalogue, type MarketingSnapshot } from "../marketing/catalogue";
-import type { PropensityEstimate, PropensityModel } from "./propensity";
+import { standardNormal, type PropensityEstimate, type PropensityModel } from "./propensity";
 
 /**
  * One decision (DESIGN, "one decision"): candidates → eligibility (in the graph read) → contact
@@ -111,8 +111,25 @@ export interface ScoredCandidate extends Candidate {
   score: number;
   priority: number;
   relevance: number;
+  /**
+   * Exploring (Thompson sampling): the propensity drawn from the model's belief for this
+   * decision, which orders the candidates in place of `estimate.propensity`; `score` stays the
+   * expected one. Absent when not exploring.
+   */
+  sampled?: number;
 }
 
+/** How the decider ranks. */
+export interface DeciderOptions {
+  /**
+   * Thompson sampling in decisions (not in `rank`, which serves diagnostics and evaluation with
+   * the expected order): candidates are ordered by a propensity drawn from the model's belief, so
+   * new and uncertain offers get shown enough to be learned, and exploring fades as the belief
+   * narrows. It only reorders candidates that eligibility already admitted; the contact policy
+   * screens whatever is picked, as without it.
+   */
+  exploration: boolean;
+}
 /** What a decision needs per request: batched graph reads (see src/customer360/loaders.ts) and the writer. */
 export interface DecisionScope {
   inputs: DataLoader<DecisionInputRequest, DecisionInputs | null, string>;
@@ -143,15 +160,21 @@ export class Decider {
     private readonly marketing: MarketingCatalogue,
     readonly propensity: PropensityModel,
     readonly policy: ContactPolicy,
+    readonly options: DeciderOptions = { exploration: false },
+    /** Draws from N(0, 1) for Thompson sampling (a test may seed it). */
+    private readonly normal: () => number = standardNormal,
   ) {}
 
   /** This decider with the contact policy's rehearsal view (src/contact-policy/policy.ts): its decisions reserve no caps. */
   rehearsal(): Decider {
-    return new Decider(this.reference, this.marketing, this.propensity, this.policy.rehearsal());
+    return new Decider(this.reference, this.marketing, this.propensity, this.policy.rehearsal(), this.options, this.normal);
   }
 
-  /** Every eligible candidate for the customer on the channel, scored, best first; no policy, nothing written. */
-  async rank(scope: DecisionScope, customerId: string, channel: ChannelCode, context: DecisionContext = {}): Promise<{ inputs: DecisionInputs; ranked: ScoredCandidate[] }> {
+  /**
+   * Every eligible candidate for the customer on the channel, scored, best first; no policy,
+   * nothing written. `explore`: ordered by Thompson draws (see {@link DeciderOptions}); default the expected order.
+   */
+  async rank(scope: DecisionScope, customerId: string, channel: ChannelCode, context: DecisionContext = {}, explore = false): Promise<{ inputs: DecisionInputs; ranked: ScoredCandidate[] }> {
     const at = context.at ?? new Date();
     const [snapshot, products, tags] = await Promise.all([this.marketing.snapshot(), this.reference.products(), this.reference.tags()]);
     // A campaign's decision judges its strategy's products only: a smaller read than an ordinary decision's.
@@ -191,7 +214,7 @@ export class Decider {
     }
     const held = hold ? heldCandidate(hold, snapshot, inputs, channel, at, candidates) : null;
     if (held) candidates = [held, ...candidates.filter((c) => c.offer.id !== held.offer.id)];
-    const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()));
+    const base = customerFeatures(inputs.customer, new Set(subject.tags.keys()), subject.heldKinds);
     const kinds = context.productKinds ?? [];
     const ranked = candidates.map((c): ScoredCandidate => {
       const features = [...base, ...graphFeatures(inputs.eligible.get(c.offer.productId), inputs.familySize)];
@@ -199,7 +222,9 @@ export class Decider {
       const estimate = this.propensity.estimate(models, c.offer.id, product?.kind ?? "UNKNOWN", features, priorPropensity(c, inputs.familySize));
       const relevance = product && kinds.includes(product.kind) ? CONTEXT_RELEVANCE : 1;
       const priority = c.offer.priority * (c.strategy?.priority ?? 1);
-      return { ...c, features, estimate, priority, relevance, score: estimate.propensity * c.offer.value * priority * relevance };
+      const scored: ScoredCandidate = { ...c, features, estimate, priority, relevance, score: estimate.propensity * c.offer.value * priority * relevance };
+      if (explore) scored.sampled = this.propensity.sample(estimate, this.normal);
+      return scored;
     });
     ranked.sort(byRank);
     // One story on every channel: the held offer leads whatever its score.
@@ -212,7 +237,7 @@ export class Decider {
   async decide(scope: DecisionScope, req: DecisionRequest): Promise<Decision[]> {
     const at = req.context?.at ?? new Date();
     const [{ inputs, ranked }, channels, products, tags] = await Promise.all([
-      this.rank(scope, req.customerId, req.channel, { ...req.context, at }),
+      this.rank(scope, req.customerId, req.channel, { ...req.context, at }, this.options.exploration),
       this.reference.channels(),
       this.reference.products(),
       this.reference.tags(),
@@ -275,7 +300,7 @@ export class Decider {
         reasons: [
           ...(c.story ? [storyReason(c.story, c.offer)] : []),
           ...(req.context?.reasons ?? []),
-          ...explain({ candidate: c, parts, estimate: c.estimate, products, familySize: inputs.familySize, tagName, contextKinds: req.context?.productKinds ?? [], controlGroup: control }),
+          ...explain({ candidate: c, parts, estimate: c.estimate, sampled: c.sampled, products, familySize: inputs.familySize, tagName, contextKinds: req.context?.productKinds ?? [], controlGroup: control }),
         ],
         controlGroup: control,
         contacted: !control,
@@ -311,9 +336,14 @@ export function priorPropensity(c: Candidate, familySize: number): number {
   return 1 / (1 + Math.exp(-logit));
 }
 
+/** What orders a candidate: its score, or with exploration the score its drawn propensity would give. */
+function orderKey(c: ScoredCandidate): number {
+  return c.sampled === undefined ? c.score : c.sampled * c.offer.value * c.priority * c.relevance;
+}
+
 /** Best first; ties go to the higher business priority, then the lower offer id, then strategy id: the same answer every time. */
 function byRank(a: ScoredCandidate, b: ScoredCandidate): number {
-  return b.score - a.score || b.priority - a.priority || cmp(a.offer.id, b.offer.id) || cmp(a.strategy?.id ?? "", b.strategy?.id ?? "");
+  return orderKey(b) - orderKey(a) || b.priority - a.priority || cmp(a.offer.id, b.offer.id) || cmp(a.strategy?.id ?? "", b.strategy?.id ?? "");
 }
 
 function cmp(a: string, b: string): number {

@@ -20,17 +20,20 @@ export interface ScoreParts {
   relevance: number;
 }
 
+const SATURATION_LABELS = ["50%以下", "50-80%", "80-100%", "100-110%", "110-120%", "120-130%", "130-140%", "140%以上"];
+
 const ATTRIBUTE_LABELS: Record<string, (v: string) => string> = {
   segment: (v) => `市场类型 ${v}`,
   lifecycle: (v) => `生命周期 ${v}`,
-  age: (v) => `年龄段 ${["25岁以下", "25-34岁", "35-44岁", "45-54岁", "55-64岁", "65岁及以上"][Number(v)] ?? v}`,
+  age: (v) => `年龄段 ${["25岁以下", "25-29岁", "30-34岁", "35-44岁", "45-49岁", "50-54岁", "55-64岁", "65岁及以上"][Number(v)] ?? v}`,
   tenure: (v) => `网龄 ${["1年以下", "1-3年", "3-7年", "7年以上"][Number(v)] ?? v}`,
   arpu: (v) => `ARPU ${["40元以下", "40-80元", "80-130元", "130-200元", "200元以上"][Number(v)] ?? v}`,
   network: (v) => `${v} 网络`,
-  dataSat: (v) => `近三月流量饱和度 ${["50%以下", "50-80%", "80-100%", "100-130%", "130%以上"][Number(v)] ?? v}`,
-  voiceSat: (v) => `近三月语音饱和度 ${["50%以下", "50-80%", "80-100%", "100-130%", "130%以上"][Number(v)] ?? v}`,
-  terminalAge: (v) => `终端使用 ${["1年以内", "1-2年", "2-3年", "3年以上"][Number(v)] ?? v}`,
-  roaming: (v) => `近三月漫游 ${["0天", "1-3天", "4-9天", "10天以上"][Number(v)] ?? v}`,
+  dataSat: (v) => `近三月流量饱和度 ${SATURATION_LABELS[Number(v)] ?? v}`,
+  voiceSat: (v) => `近三月语音饱和度 ${SATURATION_LABELS[Number(v)] ?? v}`,
+  terminalAge: (v) => `终端使用 ${["1年以内", "1-2年", "2-3年", "3-4年", "4-5年", "5年以上"][Number(v)] ?? v}`,
+  roaming: (v) => `近三月漫游 ${["0天", "1-3天", "4-9天", "10-19天", "20-39天", "40天以上"][Number(v)] ?? v}`,
+  dataVolume: (v) => `月均流量 ${["5GB以下", "5-10GB", "10-20GB", "20-40GB", "40GB以上"][Number(v)] ?? v}`,
   family: (v) => `家庭成员持有情况 ${["无人持有", "少数持有", "半数以上持有", "全部持有"][Number(v)] ?? v}`,
   circle: (v) => `通话圈持有 ${["0人", "1人", "2人及以上"][Number(v)] ?? v}`,
 };
@@ -38,6 +41,7 @@ const ATTRIBUTE_LABELS: Record<string, (v: string) => string> = {
 /** A model feature ("tag:LIF_LONG_VIDEO=1", "dataSat=3") in words; `tagName` maps tag codes to names. */
 export function describeFeature(feature: string, tagName: (code: string) => string | undefined): string {
   const [name = "", value = ""] = feature.split("=");
+  if (name.startsWith("holds:")) return `已持有${name.slice(6)}类产品`;
   if (name.startsWith("tag:")) {
     const code = name.slice(4);
     return `${value === "1" ? "" : "无"}标签「${tagName(code) ?? code}」`;
@@ -56,6 +60,8 @@ export function explain(input: {
   candidate: Candidate;
   parts: ScoreParts;
   estimate: PropensityEstimate;
+  /** The propensity Thompson sampling drew for this decision, when it explored. */
+  sampled?: number | undefined;
   products: ReadonlyMap<string, ProductRecord>;
   familySize: number;
   tagName: (code: string) => string | undefined;
@@ -101,6 +107,13 @@ export function explain(input: {
     reasons.push({
       kind: "MODEL",
       text: `自适应模型已学习该offer ${estimate.evidence} 次响应、同类产品 ${estimate.kindEvidence} 次响应，预测接受概率 ${round(parts.propensity * 100, 1)}%${drivers.length > 0 ? `；主要促成因素：${drivers.join("、")}` : ""}`,
+    });
+  }
+  if (input.sampled !== undefined && estimate.kindEvidence > 0) {
+    const sd = Math.sqrt(estimate.belief.variance);
+    reasons.push({
+      kind: "MODEL",
+      text: `探索排序：按模型不确定性（概率单位标准差 ${round(sd, 2)}）抽样的倾向 ${round(input.sampled * 100, 1)}% 参与排序，以便学习不确定的offer；得分仍按预测倾向计算`,
     });
   }
   reasons.push({

@@ -20,12 +20,18 @@ function band(x: number, edges: readonly number[]): string {
   return String(i);
 }
 
-const AGE = [25, 35, 45, 55, 65];
+// The bins reach into the tails where acceptance keeps changing (a customer at 2× their data
+// quota wants a bigger plan far more than one at 1.3×; 40 roaming days are not 10).
+const AGE = [25, 30, 35, 45, 50, 55, 65];
 const TENURE = [12, 36, 84];
 const ARPU = [40, 80, 130, 200];
-const SATURATION = [0.5, 0.8, 1.0, 1.3];
-const TERMINAL_AGE = [12, 24, 36];
-const ROAMING = [1, 4, 10];
+// Saturation is use over quota, and use above 115% of the quota is held back (a quarter of the
+// excess is used), so the tail that tells a customer who wants far more is narrow: fine bins there.
+const SATURATION = [0.5, 0.8, 1.0, 1.1, 1.2, 1.3, 1.4];
+const TERMINAL_AGE = [12, 24, 36, 48, 60];
+const ROAMING = [1, 4, 10, 20, 40];
+/** Monthly data use, MB (3-month average): heavy users want more data whatever their quota. */
+const DATA_VOLUME = [5_120, 10_240, 20_480, 40_960];
 
 /** Tags whose presence the model looks at: the behaviour and household signals behind most offers. */
 export const MODEL_TAGS = [
@@ -59,6 +65,9 @@ export const MODEL_TAGS = [
   "VAL_ARPU_DROP",
 ] as const;
 
+/** Product kinds whose holding the model looks at (present only): who holds an add-on has a quota that hides their appetite; who is on a family plan wants no other. */
+const HELD_KINDS = ["FAMILY_PLAN", "DATA_ADDON", "VOICE_ADDON", "BROADBAND", "IPTV", "CONTENT"] as const;
+
 const CUSTOMER_FEATURES: readonly Feature[] = [
   { name: "segment", cardinality: 3 },
   { name: "lifecycle", cardinality: 5 },
@@ -70,7 +79,9 @@ const CUSTOMER_FEATURES: readonly Feature[] = [
   { name: "voiceSat", cardinality: SATURATION.length + 1 },
   { name: "terminalAge", cardinality: TERMINAL_AGE.length + 1 },
   { name: "roaming", cardinality: ROAMING.length + 1 },
+  { name: "dataVolume", cardinality: DATA_VOLUME.length + 1 },
   ...MODEL_TAGS.map((t) => ({ name: `tag:${t}`, cardinality: 2 })),
+  ...HELD_KINDS.map((k) => ({ name: `holds:${k}`, cardinality: 2 })),
 ];
 
 const GRAPH_FEATURES: readonly Feature[] = [
@@ -81,8 +92,8 @@ const GRAPH_FEATURES: readonly Feature[] = [
 /** Cardinality by feature name, for the model's smoothing. */
 export const FEATURE_CARDINALITY: ReadonlyMap<string, number> = new Map([...CUSTOMER_FEATURES, ...GRAPH_FEATURES].map((f) => [f.name, f.cardinality]));
 
-/** The customer's feature values; `tagCodes` are the codes of the published tags it carries. */
-export function customerFeatures(c: CustomerRecord, tagCodes: ReadonlySet<string>): string[] {
+/** The customer's feature values; `tagCodes` are the codes of the published tags it carries, `heldKinds` the kinds of the products it holds. */
+export function customerFeatures(c: CustomerRecord, tagCodes: ReadonlySet<string>, heldKinds: ReadonlySet<string> = new Set()): string[] {
   const dataSat = c.dataQuotaMb > 0 ? c.avgDataMb3m / c.dataQuotaMb : 0;
   const voiceSat = c.voiceQuotaMinutes > 0 ? c.avgVoiceMinutes3m / c.voiceQuotaMinutes : 0;
   const out = [
@@ -96,8 +107,10 @@ export function customerFeatures(c: CustomerRecord, tagCodes: ReadonlySet<string
     `voiceSat=${band(voiceSat, SATURATION)}`,
     `terminalAge=${band(c.terminalAgeMonths, TERMINAL_AGE)}`,
     `roaming=${band(c.roamingDays3m, ROAMING)}`,
+    `dataVolume=${band(c.avgDataMb3m, DATA_VOLUME)}`,
   ];
   for (const t of MODEL_TAGS) out.push(`tag:${t}=${tagCodes.has(t) ? 1 : 0}`);
+  for (const k of HELD_KINDS) if (heldKinds.has(k)) out.push(`holds:${k}=1`);
   return out;
 }
 

@@ -12,13 +12,16 @@ import type { DecisionInputs, DecisionRecord, ScopedDecision } from "../graph/de
 import type { MarketingService } from "../marketing/service";
 import type { CustomerChanges } from "../segments/preview/index";
 import { ForbiddenError } from "../platform/errors";
-import { Decider, type DecisionContext, type DecisionRequest, type DecisionScope, type ScoredCandidate } from "./decide";
+import type { GraphSession } from "../platform/neo4j";
+import type { Logger } from "../platform/logger";
+import { Decider, type DeciderOptions, type DecisionContext, type DecisionRequest, type DecisionScope, type ScoredCandidate } from "./decide";
 import { DecideOnce, DEFAULT_ONCE, requestHash, type OnceOptions } from "./once";
 import { PropensityModel } from "./propensity";
 import { respondToOffer } from "./respond";
 import { viewOfDecision, viewOfRecord, type DecisionView } from "./view";
 import type { DecisionWriter } from "./writer";
 import { StoryHolds } from "./story";
+import { warmStart, type WarmStartOptions, type WarmStartReport } from "./warm-start";
 
 /**
  * The decisioning room's face: next-best-offer decisions, the decisions made earlier, and the
@@ -28,6 +31,7 @@ import { StoryHolds } from "./story";
  */
 export class DecisioningService {
   readonly propensity: PropensityModel;
+  private readonly redis: Redis;
   readonly decider: Decider;
   readonly once: DecideOnce;
   readonly story: StoryHolds;
@@ -60,11 +64,19 @@ export class DecisioningService {
     private readonly changes: CustomerChanges | null = null,
     /** Told, and awaited, when an answer changes what decisions read (an acceptance changes holdings). */
     private readonly profiles: ProfileInvalidator | null = null,
+    /** Exploration (Thompson sampling) in decisions. */
+    deciderOptions: DeciderOptions = { exploration: false },
   ) {
+    this.redis = redis;
     this.propensity = new PropensityModel(redis);
-    this.decider = new Decider(reference, marketing.catalogue, this.propensity, policy);
+    this.decider = new Decider(reference, marketing.catalogue, this.propensity, policy, deciderOptions);
     this.once = new DecideOnce(redis, onceOptions);
     this.story = new StoryHolds(redis);
+  }
+
+  /** When the propensity model is empty, learns the trajectory's historical answers once across replicas (./warm-start.ts). */
+  warmStart(graph: GraphSession, log: Logger, opts: WarmStartOptions = {}): Promise<WarmStartReport> {
+    return warmStart({ graph, redis: this.redis, reference: this.reference, propensity: this.propensity, log }, opts);
   }
 
   /** The batched reads and the group-commit write a request's decisions share, and who it may decide for. */

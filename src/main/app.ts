@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT, DEFAULT_LIMITS, DEFAULT_REALTIME, DEFAULT_WARM_UP, type WarmUpConfig, type AuditConfig, type Config, type DecisionWriterConfig, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_DECISIONING, DEFAULT_LIMITS, type DecisioningConfig, DEFAULT_REALTIME, DEFAULT_WARM_UP, type WarmUpConfig, type AuditConfig, type Config, type DecisionWriterConfig, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { RateLimits } from "../auth/rate-limits";
 import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
@@ -46,6 +46,8 @@ export async function openApp(opts: {
     workOrders?: Partial<WorkOrderConfig>;
     /** Decisions written behind the answer: batch, linger, claim after (tests shorten the claim). */
     decisionWriter?: Partial<DecisionWriterConfig>;
+    /** Exploration and the model's warm start (DECISION_EXPLORATION, MODEL_WARM_START; both on by default, tests turn them on where they test them). */
+    decisioning?: Partial<DecisioningConfig>;
     /** The start-up warm-up (./warm-up.ts; WARMUP, WARMUP_MS) and, for tests, its customer, rounds and a gate; absent or disabled: none, ready at once. */
     warmUp?: Partial<WarmUpConfig> & Omit<WarmUpOptions, "budgetMs">;
   };
@@ -55,7 +57,8 @@ export async function openApp(opts: {
   const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
-  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {}, {}, opts.config.decisionWriter ?? {});
+  const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {}, {}, opts.config.decisionWriter ?? {}, opts.config.decisioning ?? {});
+  const decisioningConfig = { ...DEFAULT_DECISIONING, ...opts.config.decisioning };
   const { realtime, pubsub, sessions, auditTrail } = services;
   const { enabled: warmUpEnabled = false, budgetMs = DEFAULT_WARM_UP.budgetMs, ...warmUpOptions } = opts.config.warmUp ?? {};
   const warming = warmUpEnabled ? new AbortController() : null;
@@ -84,6 +87,14 @@ export async function openApp(opts: {
     services.workOrderSweep.start();
     auditTrail.start();
     services.decisioning.writer.start();
+    // Behind the listening socket: decisions use the prior until the model has learned the history.
+    const warmStarting = new AbortController();
+    const warmStarted = decisioningConfig.warmStart
+      ? services.decisioning.warmStart(graph.session(), opts.log, { signal: warmStarting.signal }).then(
+          (r) => void (r.skipped ? opts.log.debug({ skipped: r.skipped }, "model warm start not needed") : undefined),
+          (error: unknown) => opts.log.warn({ err: error instanceof Error ? error.message : String(error) }, "model warm start failed; the model learns from live answers"),
+        )
+      : Promise.resolve();
     // builds the segment bitmaps in the background when none are served (a preview starts the build too)
     if (opts.config.segmentIndexOnStart ?? true) services.segments.index.start();
     // Behind the listening socket: /healthz answers at once, /readyz says "warming" until it is over.
@@ -120,6 +131,8 @@ export async function openApp(opts: {
             }
           };
           await step("http and websocket", () => gateway.close());
+          warmStarting.abort();
+          await step("model warm start", () => warmStarted);
           services.campaignHooks.close();
           await step("tag jobs", () => services.tagJobs.stop());
           await step("event consumer", () => realtime.stop());

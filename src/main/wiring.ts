@@ -16,7 +16,7 @@ import { QueuedDecisions } from "../customer360/queued-decisions";
 import { replicaConsumerName } from "../platform/stream-mover";
 import { CampaignEvaluationHooks, EvaluationService, type EvaluationConfig } from "../evaluation/service";
 import { MarketingService } from "../marketing/service";
-import { DEFAULT_AUDIT, DEFAULT_DECISION_WRITER, type AuditConfig, type DecisionWriterConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
+import { DEFAULT_AUDIT, DEFAULT_DECISION_WRITER, DEFAULT_DECISIONING, type AuditConfig, type DecisioningConfig, type DecisionWriterConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { InvalidationBus } from "../platform/invalidation";
 import type { Logger } from "../platform/logger";
 import type { Graph } from "../platform/neo4j";
@@ -66,6 +66,7 @@ export function wireServices(
   workOrderConfig: Partial<WorkOrderConfig> = {},
   evaluationConfig: Partial<EvaluationConfig> = {},
   decisionWriterConfig: Partial<DecisionWriterConfig> = {},
+  decisioningConfig: Partial<DecisioningConfig> = {},
 ): Wired {
   const pubsub = new PubSub(redis, log);
   const bus = new InvalidationBus(pubsub);
@@ -94,7 +95,9 @@ export function wireServices(
   const contactPolicy = new ContactPolicy(redis);
   const contactPolicyChanges = new ContactPolicyChanges(contactPolicy, approvals);
   const decisionWriter = new DecisionWriter(redis, graph, log, queuedDecisions, { consumer: replicaConsumerName(), ...DEFAULT_DECISION_WRITER, ...decisionWriterConfig });
-  const decisioning = new DecisioningService(reference, marketing, contactPolicy, redis, decisionWriter, calls, undefined, customerChanges, profiles);
+  const decisioning = new DecisioningService(reference, marketing, contactPolicy, redis, decisionWriter, calls, undefined, customerChanges, profiles, {
+    exploration: decisioningConfig.exploration ?? DEFAULT_DECISIONING.exploration,
+  });
   const advice = new AdviceService(reference);
   const workOrders = new WorkOrderService(graph, reference, marketing, decisioning, calls, customerChanges, auditTrail, log, { ...DEFAULT_WORK_ORDERS, ...workOrderConfig });
   // An agent answers the decision of a work order it holds (respondDenial): the pool sits above decisioning, so it is handed down here.

@@ -13,6 +13,8 @@ export interface Config {
   audit: AuditConfig;
   /** Decisions written behind the answer (src/decisioning/writer.ts). */
   decisionWriter: DecisionWriterConfig;
+  /** How decisions learn: exploration and the warm start (src/decisioning/). */
+  decisioning: DecisioningConfig;
   /** Rule-tag jobs (src/tags/jobs.ts). */
   tagJobs: TagJobsConfig;
   /** How bearer tokens are checked; see src/auth/tokens.ts. Unset in development: `npm start` makes a secret. */
@@ -115,6 +117,17 @@ export interface DecisionWriterConfig {
  * entries after ten seconds.
  */
 export const DEFAULT_DECISION_WRITER: Readonly<DecisionWriterConfig> = { batch: 500, lingerMs: 50, claimAfterMs: 10_000 };
+
+/** How decisions learn, from DECISION_EXPLORATION and MODEL_WARM_START ("on" or "off"). */
+export interface DecisioningConfig {
+  /** Thompson sampling orders each decision's eligible candidates (src/decisioning/decide.ts). */
+  exploration: boolean;
+  /** At start, an empty propensity model learns the trajectory's historical answers once (src/decisioning/warm-start.ts). */
+  warmStart: boolean;
+}
+
+/** Both on: a model that never explores stops learning about what it ranks low, and one that starts blank wastes the history it has. */
+export const DEFAULT_DECISIONING: Readonly<DecisioningConfig> = { exploration: true, warmStart: true };
 
 /** Rule-tag jobs' tuning (src/tags/jobs.ts), from TAG_JOB_* variables. */
 export interface TagJobsConfig {
@@ -234,6 +247,8 @@ const envSchema = z.object({
   DECISION_WRITE_BATCH: intIn("DECISION_WRITE_BATCH", 1, 10_000, DEFAULT_DECISION_WRITER.batch),
   DECISION_WRITE_LINGER_MS: intIn("DECISION_WRITE_LINGER_MS", 0, 60_000, DEFAULT_DECISION_WRITER.lingerMs),
   DECISION_WRITE_CLAIM_AFTER_MS: intIn("DECISION_WRITE_CLAIM_AFTER_MS", 100, 3_600_000, DEFAULT_DECISION_WRITER.claimAfterMs),
+  DECISION_EXPLORATION: z.enum(["on", "off"], { message: 'DECISION_EXPLORATION must be "on" or "off".' }).default("on"),
+  MODEL_WARM_START: z.enum(["on", "off"], { message: 'MODEL_WARM_START must be "on" or "off".' }).default("on"),
   AUDIT_BUFFER: intIn("AUDIT_BUFFER", 0, 10_000_000, DEFAULT_AUDIT.buffer),
   AUTH_SECRET: z
     .string()
@@ -328,6 +343,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS, callWindowMs: e.HOTLINE_CALL_WINDOW_MS },
     audit: { batch: e.AUDIT_BATCH, lingerMs: e.AUDIT_LINGER_MS, claimAfterMs: e.AUDIT_CLAIM_AFTER_MS, buffer: e.AUDIT_BUFFER },
     decisionWriter: { batch: e.DECISION_WRITE_BATCH, lingerMs: e.DECISION_WRITE_LINGER_MS, claimAfterMs: e.DECISION_WRITE_CLAIM_AFTER_MS },
+    decisioning: { exploration: e.DECISION_EXPLORATION === "on", warmStart: e.MODEL_WARM_START === "on" },
     warmUp: { enabled: e.WARMUP, budgetMs: e.WARMUP_MS },
     tagJobs: {
       batch: e.TAG_JOB_BATCH,

@@ -111,8 +111,11 @@ export const keys = {
   instance: (instanceId: string): string => `gateway:instance:${instanceId}`,
   /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data (./pubsub.ts adds the prefix). */
   invalidation: (): string => "gateway:invalidate",
-  /** Propensity model (src/decisioning/propensity.ts): counts per offer ("OF01") and per product kind ("kind:PLAN"), the set of models with counts, and a marker per counted decision. */
-  model: (offerId: string): string => `model:nb:${offerId}`,
+  /** Propensity model (src/decisioning/propensity.ts): Bayesian probit weights per offer ("OF01") and per product kind ("kind:PLAN"), the set of models, and a marker per learned decision. */
+  model: (offerId: string): string => `model:bp:${offerId}`,
+  /** The warm start's lock (one replica replays the history) and its done mark (src/decisioning/warm-start.ts). */
+  modelWarmLock: (): string => "model:warm:lock",
+  modelWarmed: (): string => "model:warm:done",
   modelOffers: (): string => "model:offers",
   modelApplied: (decisionId: string): string => `model:applied:${decisionId}`,
   /** Repeated decision requests (src/decisioning/once.ts): the answer, or the lock, of one request's hash. */

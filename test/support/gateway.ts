@@ -44,11 +44,16 @@ export async function startTestGateway(
     campaigns: CampaignWiring;
     /** Decisions written behind the answer: a short claim where a test kills a replica. */
     decisionWriter: Partial<DecisionWriterConfig>;
+    /**
+     * Exploration and the model's warm start: both off unless given, so a test's decisions come in
+     * the expected order from a blank model (test/exploration.test.ts and test/warm-start.test.ts turn them on).
+     */
+    decisioning: { exploration?: boolean; warmStart?: boolean };
     /** The start-up warm-up (src/main/warm-up.ts); none unless given, so the suite starts fast. */
     warmUp: AppWarmUp;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -60,6 +65,7 @@ export async function startTestGateway(
       ...(realtime ? { realtime } : {}),
       ...(audit ? { audit } : {}),
       ...(decisionWriter ? { decisionWriter } : {}),
+      decisioning: { exploration: false, warmStart: false, ...decisioning },
       // Tests share a busy machine: a cold 100-customer view has taken 6 s there. A deadline is
       // tested where a test sets one (test/deadline.test.ts), not as a source of flakes elsewhere.
       limits: { requestTimeoutMs: 60_000, ...limits },

@@ -8,6 +8,6 @@ export type { GatewayProcess } from "./spawn-gateway";
 export async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
   // As for in-process test gateways (./gateway.ts): deadlines are tested where a test sets one.
   // No start-up warm-up unless a test asks for one: the suite would pay for it in every replica it starts.
-  const withDeadline = { REQUEST_TIMEOUT_MS: "60000", WARMUP: "off", ...env };
+  const withDeadline = { REQUEST_TIMEOUT_MS: "60000", WARMUP: "off", DECISION_EXPLORATION: "off", MODEL_WARM_START: "off", ...env };
   return spawnGatewayProcess({ ...testServices(), redisKeyPrefix: `test:${process.pid}:` }, withDeadline, (gateway) => leftover("gateway process", gateway.child, () => gateway.stop()));
 }
