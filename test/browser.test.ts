@@ -15,12 +15,17 @@ import { eventId, ingest, openPolicy, subscriptionsOn } from "./support/live";
  * suite's Neo4j and Redis, with the gateway's security on: each page signs in with a token of its
  * role, fetches nothing from outside, and breaks no CSP rule.
  */
+const AGENT = `A-web-${process.pid}`;
 let gw: TestGateway;
 let browser: Browser;
 const watches: PageWatch[] = [];
 
 before(async () => {
-  [gw, browser] = await Promise.all([startTestGateway({ segmentIndexOnStart: true }), launchBrowser()]);
+  // The gateway's security on: tokens per role, and trusted documents enforced (the pages send the
+  // manifest's exact text; the suite's operator, an ADMIN, ingests and sets the policy).
+  // The desk signs in through the development picker, which lists these.
+  const devTokens = [{ label: "AGENT", token: await tokenFor({ sub: `agent:${AGENT}`, roles: ["AGENT"], regions: ["R33"], agentId: AGENT }) }];
+  [gw, browser] = await Promise.all([startTestGateway({ segmentIndexOnStart: true, limits: { trustedDocuments: "enforce" }, devTokens }), launchBrowser()]);
   await openPolicy(gw);
 });
 
@@ -32,12 +37,12 @@ after(() => {
 });
 
 describe("/desk", () => {
-  test("a call pops the caller within a second of the event; a response click lands in the trajectory", async () => {
-    const agentId = `A-web-${process.pid}`;
-    const token = await tokenFor({ sub: `agent:${agentId}`, roles: ["AGENT"], regions: ["R33"], agentId });
+  test("a call pops the caller within a second of the event; a response click lands in the trajectory", async (t) => {
+    const agentId = AGENT;
     const { page, watch } = await openPage(browser, gw.origin);
     watches.push(watch);
-    await signIn(page, `${gw.origin}/desk`, token);
+    await page.goto(`${gw.origin}/desk`);
+    await page.getByTestId("dev-AGENT").click();
     await page.getByTestId("waiting").waitFor();
     await subscriptionsOn(gw, 1);
 
@@ -47,13 +52,25 @@ describe("/desk", () => {
     const first = eventId("desk-warm");
     await ingest(gw, [{ id: first, customerId: warm!, type: "HOTLINE_CALL_START", payload: { agentId } }]);
     await page.locator(`[data-testid=caller][data-event-id="${first}"]`).waitFor({ timeout: 15_000 });
-    const call = eventId("desk");
-    const sent = Date.now();
-    assert.equal((await ingest(gw, [{ id: call, customerId: caller!, type: "HOTLINE_CALL_START", payload: { agentId, callId: "WEB-1" } }])).accepted, 1);
-    await page.locator(`[data-testid=caller][data-event-id="${call}"]`).waitFor({ timeout: 5_000 });
-    const shown = await page.waitForFunction((id) => (globalThis as { __deskShown?: Record<string, number> }).__deskShown?.[id], call).then((h) => h.jsonValue() as Promise<number>);
-    const latency = shown - sent;
-    assert.ok(latency < 1_000, `the caller was on screen ${latency} ms after the event (at most 1,000)`);
+    // DESK_CALLS=50 measures the pop over that many calls and prints p50/p99 (README, "Pages"); the suite measures one.
+    const calls = Math.max(1, Number(process.env.DESK_CALLS) || 1);
+    const callers = [caller!, ...(calls > 1 ? await freshIds(calls - 1) : [])];
+    const latencies: number[] = [];
+    let call = "";
+    for (const [i, customerId] of callers.entries()) {
+      call = eventId("desk");
+      const sent = Date.now();
+      assert.equal((await ingest(gw, [{ id: call, customerId, type: "HOTLINE_CALL_START", payload: { agentId, callId: `WEB-${i}` } }])).accepted, 1);
+      await page.locator(`[data-testid=caller][data-event-id="${call}"]`).waitFor({ timeout: 5_000 });
+      const shown = await page.waitForFunction((id) => (globalThis as { __deskShown?: Record<string, number> }).__deskShown?.[id], call).then((h) => h.jsonValue() as Promise<number>);
+      latencies.push(shown - sent);
+    }
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+    t.diagnostic(`event → caller on screen over ${calls} call(s): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)} ms`);
+    if (calls > 1) console.log(`desk pop (event → caller painted, ${calls} calls): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted.at(-1)} ms`);
+    assert.ok(at(0.5) < 1_000, `the caller was on screen ${at(0.5)} ms (median) after the event (at most 1,000)`);
+    if (calls === 1) assert.ok(latencies[0]! < 1_000, `the caller was on screen ${latencies[0]} ms after the event (at most 1,000)`);
     // The agent on the call sees the caller whole.
     assert.match((await page.getByTestId("caller-msisdn").textContent()) ?? "", /^1\d{10}$/);
 
@@ -141,5 +158,17 @@ describe("/graphql in a browser", () => {
     await tab.locator(".graphiql-container").waitFor({ timeout: 30_000 });
     await screenshot(tab, "graphiql");
     await tab.close();
+  });
+});
+
+describe("in production", () => {
+  test("no GraphiQL and no development tokens, whatever the gateway was given; the pages are served", async () => {
+    const prod = await startTestGateway({ production: true, devTokens: [{ label: "ADMIN", token: "x.y.z" }] });
+    const page = await fetch(prod.url, { headers: { accept: "text/html" } });
+    assert.doesNotMatch(await page.text(), /graphiql|<html/i, "a browser's GET /graphql gets the API's answer");
+    assert.equal((await fetch(`${prod.origin}/dev/tokens`)).status, 404);
+    const desk = await fetch(`${prod.origin}/desk`);
+    assert.equal(desk.status, 200);
+    assert.match(desk.headers.get("content-security-policy") ?? "", /script-src 'self'/);
   });
 });

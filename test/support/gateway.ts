@@ -46,9 +46,11 @@ export async function startTestGateway(
     decisionWriter: Partial<DecisionWriterConfig>;
     /** The start-up warm-up (src/main/warm-up.ts); none unless given, so the suite starts fast. */
     warmUp: AppWarmUp;
+    /** Development tokens the pages' sign-in pickers and GraphiQL offer (src/server/pages.ts). */
+    devTokens: Array<{ label: string; token: string }>;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, devTokens, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -72,6 +74,7 @@ export async function startTestGateway(
       ...(campaigns ? { campaigns } : {}),
       ...(workOrders ? { workOrders } : {}),
       ...(warmUp ? { warmUp } : {}),
+      ...(devTokens ? { devTokens } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
