@@ -83,8 +83,9 @@ describe("/desk", () => {
     assert.ok(decisionId, "the call came with offers");
     await offer.getByTestId("accept").click();
     await offer.getByTestId("responded").waitFor();
-    await page.locator('[data-testid=trajectory] [data-kind="OFFER_RESPONSE"]').first().waitFor({ timeout: 5_000 });
-    const responded = await page.locator('[data-testid=trajectory] [data-kind="OFFER_RESPONSE"]').first().textContent();
+    const response = page.locator(`[data-testid=trajectory] [data-kind="OFFER_RESPONSE"][data-decision-id="${decisionId}"]`);
+    await response.waitFor({ timeout: 5_000 });
+    const responded = await response.textContent();
     assert.match(responded ?? "", /接受/);
     await screenshot(page, "desk-responded");
     await page.close();
@@ -133,13 +134,18 @@ describe("/console", () => {
     await page.getByTestId("sample").locator("li").first().waitFor();
     await screenshot(page, "console-segments");
 
-    for (const tab of ["tags", "campaigns", "segments"]) {
+    for (const tab of ["tags", "approvals", "campaigns", "segments"]) {
       await page.getByTestId(`tab-${tab}`).click();
+      if (tab === "tags") {
+        // The impact view before offlining: what stops if the first tag goes offline.
+        await page.getByTestId("tag-library").locator("tbody tr").first().click();
+        await page.getByTestId("tag-impact").locator("dl").waitFor();
+        await screenshot(page, "console-tags");
+      }
       await page.waitForLoadState("networkidle");
       const text = (await page.locator("body").innerText()) ?? "";
       assert.doesNotMatch(text, /(?<!\d)1[3-9]\d{9}(?!\d)/, `no unmasked mobile number on the ${tab} tab`);
     }
-    await screenshot(page, "console-tags");
     await page.close();
   });
 });

@@ -74,7 +74,10 @@ export function mountPages(app: Express, opts: PagesOptions): void {
     next();
   };
   // Hashed file names (Vite): an asset never changes under its name, so it can be kept a year.
-  app.use("/assets", headers(PAGE_CSP), express.static(join(root, "assets"), { immutable: true, maxAge: "365d", index: false, fallthrough: false }));
+  app.use("/assets", headers(PAGE_CSP), express.static(join(root, "assets"), { immutable: true, maxAge: "365d", index: false }), (req, res) => {
+    // An old page naming an asset of an earlier build: reload the page to get the current names.
+    res.status(404).type("text/plain; charset=utf-8").send(`No asset ${req.path} in this build; reload the page.`);
+  });
   for (const page of PAGES) {
     app.get([`/${page}`, `/${page}/`], notBuilt, headers(PAGE_CSP), (_req, res) => res.sendFile(join(root, page, "index.html")));
   }

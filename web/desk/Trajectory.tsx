@@ -82,7 +82,7 @@ export function Trajectory({ customerId, version }: { customerId: string; versio
       {error && <p className="error">{error}</p>}
       <ul className="timeline" data-testid="trajectory">
         {edges.map(({ node }) => (
-          <li key={node.id} data-kind={node.kind} data-testid="contact">
+          <li key={node.id} data-kind={node.kind} data-decision-id={node.decision?.id} data-testid="contact">
             <div className="when">
               {new Date(node.at).toLocaleString()} · {tx(`channel.${node.channel.code}`)} · {tx(`kind.${node.kind}`)}
               {node.outcome ? ` · ${tx(`outcome.${node.outcome}`)}` : ""}
