@@ -87,7 +87,14 @@ describe("/desk", () => {
     await response.waitFor({ timeout: 5_000 });
     const responded = await response.textContent();
     assert.match(responded ?? "", /接受/);
+    // A note lands in the trajectory too, and the page speaks English on one click.
+    await page.getByTestId("note").fill(`咨询流量包 ${call}`);
+    await page.getByTestId("note-save").click();
+    await page.locator('[data-testid=trajectory] [data-kind="CONSULTATION"]', { hasText: call }).waitFor({ timeout: 5_000 });
     await screenshot(page, "desk-responded");
+    await page.getByTestId("lang-switch").click();
+    await page.getByText("Why this offer").first().waitFor();
+    assert.equal(await page.title(), "10086 agent desktop");
     await page.close();
     await subscriptionsOn(gw, 0);
   });
@@ -110,6 +117,8 @@ describe("/hall", () => {
     await banner.waitFor({ timeout: 10_000 });
     assert.ok(await banner.getAttribute("data-decision-id"));
     await screenshot(page, "hall");
+    await banner.getByRole("button", { name: "立即办理" }).click();
+    await banner.getByTestId("hall-responded").waitFor();
     await page.close();
     await subscriptionsOn(gw, 0);
   });
