@@ -37,6 +37,8 @@ if (!entry) {
 /** The child running now, and the stop signal we received, if any. */
 let current = null;
 let stopSignal = null;
+/** webIsStale()'s answer, once computed. */
+let webStale = null;
 for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
   process.on(signal, () => {
     // Ctrl-C reaches the child straight from the terminal too, and npm forwards what it gets: one
@@ -51,6 +53,11 @@ await step("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], needsIn
 if (command === "test" || command === "documents") await step("npx", ["graphql-codegen", "--config", "codegen.yml", "--silent"], true, "generating typed operations (codegen)");
 dropStaleOutput(join(root, "dist"));
 await step("npx", ["tsc", "-p", "tsconfig.json"], true, "compiling TypeScript");
+// The pages (web/: desk, hall, console, GraphiQL), which the gateway serves and the browser tests
+// drive: type-checked and bundled by Vite when a source, a generated type or the lockfile is newer
+// than the last build (a few seconds; skipped when nothing changed).
+if (command === "start" || command === "test" || command === "bench") await step("npx", ["tsc", "-p", "web/tsconfig.json"], webIsStale(), "type-checking the pages (web/)");
+if (command === "start" || command === "test" || command === "bench") await step("npx", ["vite", "build", "--config", "web/vite.config.mts"], webIsStale(), "building the pages (Vite → web/dist)");
 // The layering of DESIGN.md: no import cycles, no import upwards (.dependency-cruiser.cjs).
 if (command === "test") await step("npx", ["depcruise", "src", "resolvers", "schema", "seeds", "bench", "test", "--config", ".dependency-cruiser.cjs", "--output-type", "err"], true, "checking the layering (dependency-cruiser)");
 
@@ -71,6 +78,22 @@ function dropStaleOutput(dir) {
       if (!existsSync(source)) rmSync(path);
     }
   }
+}
+
+/** Whether web/dist is older than anything it is built from (computed once, before the build writes it). */
+function webIsStale() {
+  if (webStale !== null) return webStale;
+  const built = join(root, "web/dist/desk/index.html");
+  if (!existsSync(built)) return (webStale = true);
+  const builtAt = statSync(built).mtimeMs;
+  const newer = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name !== "dist" && entry.name !== "node_modules" && newer(path);
+      return statSync(path).mtimeMs > builtAt;
+    });
+  const inputs = ["schema/generated/operations.ts", "package-lock.json"].map((f) => join(root, f));
+  return (webStale = newer(join(root, "web")) || inputs.some((f) => existsSync(f) && statSync(f).mtimeMs > builtAt));
 }
 
 function needsInstall() {

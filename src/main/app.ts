@@ -13,6 +13,7 @@ import { TokenVerifier, type AuthConfig } from "../auth/tokens";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
 import { startGateway, type RunningGateway } from "../server/server";
+import type { DevToken } from "../server/pages";
 import { buildGatewaySchema } from "../../schema/build";
 
 /** A gateway process's moving parts, opened in order and closed in reverse. */
@@ -50,6 +51,8 @@ export async function openApp(opts: {
     decisioning?: Partial<DecisioningConfig>;
     /** The start-up warm-up (./warm-up.ts; WARMUP, WARMUP_MS) and, for tests, its customer, rounds and a gate; absent or disabled: none, ready at once. */
     warmUp?: Partial<WarmUpConfig> & Omit<WarmUpOptions, "budgetMs">;
+    /** Development with the checkout's own secret: the demo tokens the pages' pickers and GraphiQL offer. */
+    devTokens?: readonly DevToken[];
   };
   log: Logger;
 }): Promise<App> {
@@ -78,6 +81,7 @@ export async function openApp(opts: {
       trusted: TrustedDocuments.load(limits.trustedDocuments),
       production: opts.config.production ?? false,
       warming: warming !== null,
+      ...(opts.config.devTokens ? { devTokens: opts.config.devTokens } : {}),
     });
     realtime.start();
     services.tags.start();

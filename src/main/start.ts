@@ -66,7 +66,10 @@ runMain(async (onStop, stopping) => {
   // set (production must set one: loadConfig refuses otherwise).
   const devSecret = !config.auth.secret && !config.auth.jwksUrl ? ensureDevSecret() : null;
   const auth = devSecret ? { ...config.auth, secret: devSecret } : config.auth;
-  const app = await openApp({ neo4j: { ...services.neo4j, readTimeoutMs: config.neo4j.readTimeoutMs }, redisUrl: services.redisUrl ?? "", config: { ...config, auth }, log });
+  // One ready token per role (8 hours) for trying it out, and a second ADMIN to approve the first's
+  // contact-policy changes; the pages' sign-in pickers and GraphiQL offer them too (to this machine).
+  const devTokens = devSecret && !config.production ? await demoTokens(devSecret, 8 * 3600) : null;
+  const app = await openApp({ neo4j: { ...services.neo4j, readTimeoutMs: config.neo4j.readTimeoutMs }, redisUrl: services.redisUrl ?? "", config: { ...config, auth, ...(devTokens ? { devTokens } : {}) }, log });
   onStop(async () => {
     log.info("stopping: draining requests and closing sockets");
     await app.close();
@@ -75,10 +78,10 @@ runMain(async (onStop, stopping) => {
   // Ready once the hot paths are warm (./warm-up.ts logs what it ran), as /readyz says: a first request after this line is not a cold one.
   await app.warmedUp;
   log.info({ url: app.gateway.url }, "gateway ready; every request needs \"Authorization: Bearer <token>\"");
-  if (devSecret) {
-    // One ready token per role (8 hours) for trying it out, and a second ADMIN to approve the first's
-    // contact-policy changes; `npm run token -- --role ROLE --sub NAME …` mints others.
-    for (const { label, token } of await demoTokens(devSecret, 8 * 3600)) console.log(`${label.padEnd(8)} ${token}`);
+  if (devTokens) {
+    // `npm run token -- --role ROLE --sub NAME …` mints others.
+    for (const { label, token } of devTokens) console.log(`${label.padEnd(8)} ${token}`);
+    log.info({ desk: app.gateway.url.replace(/\/graphql$/, "/desk"), graphiql: app.gateway.url }, "pages: /desk, /hall, /console; GraphiQL at /graphql in a browser");
     log.info(DEMO_APPROVAL_HINT);
   }
 });

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type RequestHandler, type Response } from "express";
 import { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
@@ -22,6 +23,7 @@ import { auditOnResponse, auditPersonalReads } from "./audit";
 import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
 import { snapshotExport } from "./exports";
+import { mountPages, type DevToken } from "./pages";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -40,6 +42,8 @@ export interface GatewayOptions {
   production: boolean;
   /** A start-up warm-up will run (src/main/warm-up.ts): /readyz answers 503 "warming" until {@link RunningGateway.warmed}. */
   warming?: boolean;
+  /** Development only: the demo tokens for the pages' sign-in pickers and GraphiQL's headers (./pages.ts). */
+  devTokens?: readonly DevToken[];
 }
 
 export interface RunningGateway {
@@ -101,6 +105,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     allowBatchedHttpRequests: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
+      // Apollo's landing page loads from a CDN: a browser gets the bundled GraphiQL instead (./pages.ts).
+      ApolloServerPluginLandingPageDisabled(),
       {
         async serverWillStart() {
           return {
@@ -143,6 +149,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   // CSV exports stream for as long as the file takes: no request deadline, the client going away stops them
   app.get("/exports/snapshots/:file", snapshotExport(services, opts.tokens));
+  // The screens and, in development, GraphiQL for a browser's GET /graphql (before the API below).
+  mountPages(app, { production: opts.production, ...(opts.devTokens ? { devTokens: opts.devTokens } : {}) });
   let inFlight = 0;
   const graphql = expressMiddleware(apollo, {
     // No header: anonymous, refused by the admission plugin with UNAUTHENTICATED (unless the

@@ -46,14 +46,16 @@ export async function startTestGateway(
     decisionWriter: Partial<DecisionWriterConfig>;
     /**
      * Exploration and the model's warm start: both off unless given, so a test's decisions come in
-     * the expected order from a blank model (test/exploration.test.ts and test/warm-start.test.ts turn them on).
+     * the expected order from a blank model (test/learning.test.ts turns them on).
      */
     decisioning: { exploration?: boolean; warmStart?: boolean };
     /** The start-up warm-up (src/main/warm-up.ts); none unless given, so the suite starts fast. */
     warmUp: AppWarmUp;
+    /** Development tokens the pages' sign-in pickers and GraphiQL offer (src/server/pages.ts). */
+    devTokens: Array<{ label: string; token: string }>;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -78,6 +80,7 @@ export async function startTestGateway(
       ...(campaigns ? { campaigns } : {}),
       ...(workOrders ? { workOrders } : {}),
       ...(warmUp ? { warmUp } : {}),
+      ...(devTokens ? { devTokens } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
