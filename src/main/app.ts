@@ -47,7 +47,7 @@ export async function openApp(opts: {
     workOrders?: Partial<WorkOrderConfig>;
     /** Decisions written behind the answer: batch, linger, claim after (tests shorten the claim). */
     decisionWriter?: Partial<DecisionWriterConfig>;
-    /** Exploration and the model's warm start (DECISION_EXPLORATION, MODEL_WARM_START; both on by default, tests turn them on where they test them). */
+    /** Exploration and the model's warm start (DECISION_EXPLORATION on and MODEL_WARM_START off by default; test gateways turn both off unless a test asks). */
     decisioning?: Partial<DecisioningConfig>;
     /** The start-up warm-up (./warm-up.ts; WARMUP, WARMUP_MS) and, for tests, its customer, rounds and a gate; absent or disabled: none, ready at once. */
     warmUp?: Partial<WarmUpConfig> & Omit<WarmUpOptions, "budgetMs">;
