@@ -109,7 +109,13 @@ export function warmUp(services: Services, gateway: RunningGateway, log: Logger,
   const outOfTime = new Promise<"budget">((resolve) => {
     budget = setTimeout(() => resolve("budget"), options.budgetMs);
   });
-  const stopped = (): boolean => signal?.aborted === true || Date.now() >= deadline;
+  /** Work left undone because the budget ran out: the budget timer and the work's own checks race, so the report asks both. */
+  let skipped = false;
+  const stopped = (): boolean => {
+    const stop = signal?.aborted === true || Date.now() >= deadline;
+    if (stop) skipped = true;
+    return stop;
+  };
   const aborted = new Promise<"aborted">((resolve) => {
     if (signal?.aborted) resolve("aborted");
     signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
@@ -198,7 +204,8 @@ export function warmUp(services: Services, gateway: RunningGateway, log: Logger,
   async function finish(working: Promise<void>): Promise<WarmUpReport> {
     const finished = await Promise.race([working.then(() => "done" as const), outOfTime, aborted]);
     clearTimeout(budget);
-    report.cutShort = finished === "budget";
+    // Cut short: the budget's timer won, or the work saw the deadline first and stopped (aborts are not a cut).
+    report.cutShort = finished === "budget" || (finished === "done" && skipped && signal?.aborted !== true);
     report.ms = Math.round(performance.now() - started);
     if (!signal?.aborted) {
       log.info(
