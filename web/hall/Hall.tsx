@@ -36,31 +36,20 @@ export function Hall() {
   const usageOption = useMemo<ChartOption | null>(() => {
     const u = customer?.usage;
     if (!u) return null;
-    const pct = (used: number, quota: number) => (quota > 0 ? Math.min(100, Math.round((used / quota) * 100)) : 0);
+    // One ring per allowance: used against what is left of the quota, the share in the middle.
+    const ring = (center: string, label: string, used: number, quota: number) => ({
+      type: "pie" as const,
+      radius: ["55%", "75%"],
+      center: [center, "50%"],
+      label: { position: "center" as const, formatter: `${label}\n${quota > 0 ? Math.min(100, Math.round((used / quota) * 100)) : 0}%` },
+      data: [
+        { value: used, name: t("usage.thisMonth") },
+        { value: Math.max(0, quota - used), name: t("usage.quota"), itemStyle: { color: "#e2e6ec" } },
+      ],
+    });
     return {
       tooltip: {},
-      series: [
-        {
-          type: "pie",
-          radius: ["55%", "75%"],
-          center: ["25%", "50%"],
-          label: { position: "center", formatter: `${t("usage.data")}\n${pct(u.dataUsedMb, u.dataQuotaMb)}%` },
-          data: [
-            { value: u.dataUsedMb, name: t("usage.thisMonth") },
-            { value: Math.max(0, u.dataQuotaMb - u.dataUsedMb), name: t("usage.quota"), itemStyle: { color: "#e2e6ec" } },
-          ],
-        },
-        {
-          type: "pie",
-          radius: ["55%", "75%"],
-          center: ["75%", "50%"],
-          label: { position: "center", formatter: `${t("usage.voice")}\n${pct(u.voiceUsedMinutes, u.voiceQuotaMinutes)}%` },
-          data: [
-            { value: u.voiceUsedMinutes, name: t("usage.thisMonth") },
-            { value: Math.max(0, u.voiceQuotaMinutes - u.voiceUsedMinutes), name: t("usage.quota"), itemStyle: { color: "#e2e6ec" } },
-          ],
-        },
-      ],
+      series: [ring("25%", t("usage.data"), u.dataUsedMb, u.dataQuotaMb), ring("75%", t("usage.voice"), u.voiceUsedMinutes, u.voiceQuotaMinutes)],
     };
   }, [customer, t]);
 
