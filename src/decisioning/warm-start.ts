@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { GraphSession } from "../platform/neo4j";
 import type { Logger } from "../platform/logger";
 import { keys } from "../platform/keys";
-import { redisCall } from "../platform/redis";
+import { redisCall, releaseLease } from "../platform/redis";
 import { decisionInputs } from "../graph/decision";
 import { historicalResponses } from "../graph/history";
 import type { ReferenceData } from "../customer360/reference";
@@ -64,7 +64,11 @@ export async function warmStart(
     const [products, tags] = await Promise.all([deps.reference.products(), deps.reference.tags()]);
     log.info({ responses: history.length }, "propensity model empty: learning the trajectory's historical answers");
     const byCustomer = new Map<string, typeof history>();
-    for (const r of history) byCustomer.set(r.customerId, [...(byCustomer.get(r.customerId) ?? []), r]);
+    for (const r of history) {
+      const answers = byCustomer.get(r.customerId);
+      if (answers) answers.push(r);
+      else byCustomer.set(r.customerId, [r]);
+    }
     const customers = [...byCustomer.keys()];
     let learned = 0;
     let done = 0;
@@ -106,7 +110,6 @@ export async function warmStart(
     log.info({ learned, responses: history.length, seconds: (Date.now() - started) / 1000 }, "warm start done");
     return report(null, history.length, learned);
   } finally {
-    // Released only if still ours (a lock that expired may be another replica's now).
-    if ((await redis.get(keys.modelWarmLock())) === owner) await redis.del(keys.modelWarmLock());
+    await releaseLease(redis, keys.modelWarmLock(), owner);
   }
 }

@@ -71,3 +71,12 @@ export async function redisCall<T>(command: Promise<T>): Promise<T> {
     throw new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error instanceof Error ? error.message : String(error));
   }
 }
+
+/**
+ * Releases the lease `key` only if `owner` still holds it, in one step: a lease that expired may be
+ * another replica's by now, and a GET then DEL could delete theirs. Best effort (the lease's TTL
+ * ends it anyway): a failure is swallowed.
+ */
+export async function releaseLease(redis: Redis, key: string, owner: string): Promise<void> {
+  await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, owner).catch(() => undefined);
+}

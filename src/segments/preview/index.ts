@@ -18,7 +18,7 @@ import {
 import { keys } from "../../platform/keys";
 import type { Logger } from "../../platform/logger";
 import type { Graph } from "../../platform/neo4j";
-import { redisCall } from "../../platform/redis";
+import { redisCall, releaseLease } from "../../platform/redis";
 import { bitmapOf, membersOf, sliceNumbers, type Bitmap } from "./bits";
 import { dropGeneration, GenerationBuilder } from "./build";
 import { customerFields, FIELD_GROUPS, TAG_FIELD, tagFields, type FieldContext, type FieldGroup } from "./fields";
@@ -193,7 +193,7 @@ export class SegmentIndex implements CustomerChanges {
       throw error;
     } finally {
       clearInterval(renew);
-      await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, lock, this.owner).catch(() => undefined);
+      await releaseLease(this.redis, lock, this.owner);
     }
   }
 
