@@ -58,11 +58,12 @@ async function post(body: string | Buffer, headers: Record<string, string> = {})
 const query = (q: string, variables?: unknown): Promise<{ status: number; errors: GraphQLError[]; text: string }> => post(JSON.stringify({ query: q, variables }));
 
 describe("hostile input over HTTP", () => {
-  test("an unknown field is GRAPHQL_VALIDATION_FAILED; a literal its type rejects is BAD_USER_INPUT", async () => {
+  test("an unknown field and a literal its type rejects are GRAPHQL_VALIDATION_FAILED; a variable its type rejects is BAD_USER_INPUT", async () => {
     assert.equal((await query("{ fuzz }")).errors[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
     assert.equal((await query('{ customer(id: "C0000001") { id nope } }')).errors[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
-    assert.equal((await query("{ products(kind: NOPE) { id } }")).errors[0]?.extensions?.code, "BAD_USER_INPUT");
-    assert.equal((await query('{ parkedEvents(first: "x") { parkedId } }')).errors[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.equal((await query("{ products(kind: NOPE) { id } }")).errors[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+    assert.equal((await query('{ parkedEvents(first: "x") { parkedId } }')).errors[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+    assert.equal((await query("query($n: Int) { parkedEvents(first: $n) { parkedId } }", { n: "x" })).errors[0]?.extensions?.code, "BAD_USER_INPUT");
     assertNothingLogged();
   });
 
@@ -229,7 +230,7 @@ describe("hostile input over WebSocket gets the codes HTTP gives, and the socket
       ["syntax", { query: "{ channels { code }" }, "GRAPHQL_PARSE_FAILED"],
       ["deep", { query: `{ customers(ids: ${"[".repeat(100_000)}"C0000001"${"]".repeat(100_000)}) { id } }` }, "GRAPHQL_PARSE_FAILED"],
       ["unknown-field", { query: "{ fuzz }" }, "GRAPHQL_VALIDATION_FAILED"],
-      ["bad-literal", { query: "{ products(kind: NOPE) { id } }" }, "BAD_USER_INPUT"],
+      ["bad-literal", { query: "{ products(kind: NOPE) { id } }" }, "GRAPHQL_VALIDATION_FAILED"],
       ["no-such-operation", { query: "query A { channels { code } }", operationName: "B" }, "OPERATION_RESOLUTION_FAILURE"],
       ["bad-variable", { query: "query ($n: Int!) { parkedEvents(first: $n) { parkedId } }", variables: { n: "x" } }, "BAD_USER_INPUT"],
       ["missing-variable", { query: "query ($n: Int!) { parkedEvents(first: $n) { parkedId } }" }, "BAD_USER_INPUT"],

@@ -39,7 +39,8 @@ export interface RequestScope {
  * A fresh scope on `graph` for `principal`; `calls` tells what an agent's current call unlocks
  * (none: no call counts); with `signal`, its graph session stops starting statements once aborted;
  * with `profiles`, its decisions read the live profiles; with `queued`, decisions and trajectories
- * include what is still queued for the graph.
+ * include what is still queued for the graph; with `bookmarks` (a client's, from another
+ * replica's answer), its reads wait until the database member has applied those writes.
  */
 export function openScope(
   graph: Graph,
@@ -48,8 +49,9 @@ export function openScope(
   signal?: AbortSignal,
   profiles: ProfileStore | null = null,
   queued: QueuedDecisions | null = null,
+  bookmarks?: readonly string[],
 ): RequestScope {
-  const session = graph.session(undefined, signal);
+  const session = graph.session(undefined, signal, bookmarks);
   const access = new RequestAccess(principal, calls).prefetch();
   return { principal, access, graph: session, loaders: createLoaders(session, access, profiles, queued), audit: new AuditCollector(), profiles, queued, ...(signal ? { signal } : {}) };
 }

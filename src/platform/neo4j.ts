@@ -1,7 +1,7 @@
-import neo4j, { type Driver, Neo4jError, type ProfiledPlan } from "neo4j-driver";
+import neo4j, { type BookmarkManager, type Driver, Neo4jError, type ProfiledPlan } from "neo4j-driver";
 
 export type { ProfiledPlan };
-import { ConstraintViolationError, ServiceUnavailableError } from "./errors";
+import { BadUserInputError, ConstraintViolationError, ServiceUnavailableError } from "./errors";
 
 export interface GraphConnection {
   uri: string;
@@ -63,6 +63,16 @@ export class Graph {
   /** Process-wide counts of statements, for operators and for tests that check work stopped. */
   readonly stats: GraphStats = { started: 0, settled: 0, background: 0 };
 
+  /**
+   * Causal consistency on a Neo4j cluster (`neo4j://` routing: writes go to the leader, reads to
+   * followers). Every statement of this process, read or write, passes through one bookmark
+   * manager, so a read starts only on a member that has applied this process's latest write: a
+   * replica reads its own writes. Another replica's reads see them when the client hands back the
+   * answer's bookmark (X-Graph-Bookmark, src/server/bookmarks.ts). On one server a bookmark is a
+   * number compared, nothing more.
+   */
+  private readonly bookmarks: BookmarkManager = neo4j.bookmarkManager();
+
   private constructor(
     private readonly driver: Driver,
     private readonly database: string | undefined,
@@ -87,8 +97,16 @@ export class Graph {
    * `signal`, the view refuses to start statements once it is aborted (the request's deadline
    * passed or its client went away), and a statement in flight then stops being waited for.
    */
-  session(counter: QueryCounter = { queries: 0 }, signal?: AbortSignal): GraphSession {
-    return new GraphSession(this, counter, signal);
+  session(counter: QueryCounter = { queries: 0 }, signal?: AbortSignal, bookmarks?: readonly string[]): GraphSession {
+    return new GraphSession(this, counter, signal, undefined, false, bookmarks);
+  }
+
+  /**
+   * The bookmarks of this process's latest writes: handed to a client after a mutation, so that its
+   * next read, on whichever replica, waits for them (see {@link Graph.session}'s `bookmarks`).
+   */
+  async lastBookmarks(): Promise<string[]> {
+    return [...(await this.bookmarks.getBookmarks())];
   }
 
   /**
@@ -105,6 +123,7 @@ export class Graph {
     try {
       const result = await this.driver.executeQuery(`PROFILE ${cypher}`, params, {
         routing: neo4j.routing.READ,
+        bookmarkManager: this.bookmarks,
         ...(this.database ? { database: this.database } : {}),
       });
       if (!result.summary.profile) throw new Error("Neo4j returned no profile for a PROFILE query");
@@ -119,23 +138,29 @@ export class Graph {
    * where a managed transaction adds BEGIN and COMMIT. A read has nothing to roll back, and we
    * would rather fail fast than retry. Writes run in managed transactions with the driver's retries.
    */
-  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number = this.readTimeoutMs, background = false): Promise<T[]> {
+  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number = this.readTimeoutMs, background = false, bookmarks?: readonly string[]): Promise<T[]> {
     if (background) {
       this.stats.background += 1;
-      return this.execute(mode, cypher, params, readTimeoutMs);
+      return this.execute(mode, cypher, params, readTimeoutMs, bookmarks);
     }
     this.stats.started += 1;
     try {
-      return await this.execute(mode, cypher, params, readTimeoutMs);
+      return await this.execute(mode, cypher, params, readTimeoutMs, bookmarks);
     } finally {
       this.stats.settled += 1;
     }
   }
 
-  private async execute<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number): Promise<T[]> {
+  private async execute<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number, bookmarks?: readonly string[]): Promise<T[]> {
     try {
       if (mode === "READ") {
-        const session = this.driver.session({ defaultAccessMode: neo4j.session.READ, ...(this.database ? { database: this.database } : {}) });
+        const session = this.driver.session({
+          defaultAccessMode: neo4j.session.READ,
+          bookmarkManager: this.bookmarks,
+          // A client's bookmark from another replica's answer, on top of this process's own.
+          ...(bookmarks && bookmarks.length > 0 ? { bookmarks: [...bookmarks] } : {}),
+          ...(this.database ? { database: this.database } : {}),
+        });
         try {
           const result = await session.run(cypher, params, { timeout: readTimeoutMs });
           return result.records.map((r) => r.toObject() as T);
@@ -145,6 +170,7 @@ export class Graph {
       }
       const result = await this.driver.executeQuery(cypher, params, {
         routing: neo4j.routing.WRITE,
+        bookmarkManager: this.bookmarks,
         ...(this.database ? { database: this.database } : {}),
       });
       return result.records.map((r) => r.toObject() as T);
@@ -161,7 +187,7 @@ export class Graph {
    * outside the transaction that a retry would repeat, or must make them idempotent.
    */
   async transaction<T>(work: (tx: Cypher) => Promise<T>, onStatement: () => void = () => undefined): Promise<T> {
-    const session = this.driver.session({ defaultAccessMode: neo4j.session.WRITE, ...(this.database ? { database: this.database } : {}) });
+    const session = this.driver.session({ defaultAccessMode: neo4j.session.WRITE, bookmarkManager: this.bookmarks, ...(this.database ? { database: this.database } : {}) });
     try {
       return await session.executeWrite(async (tx) => {
         const run = async <R>(cypher: string, params: Params = {}): Promise<R[]> => {
@@ -231,10 +257,12 @@ export class GraphSession implements Cypher {
     /** Overrides the graph's read timeout (background work only: see Graph.backgroundSession). */
     private readonly readTimeoutMs?: number,
     private readonly background = false,
+    /** Bookmarks the client handed in (X-Graph-Bookmark): this session's reads wait for those writes. */
+    private readonly bookmarks?: readonly string[],
   ) {}
 
   read<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    return this.guard(() => this.graph.run<T>("READ", cypher, params, this.readTimeoutMs, this.background));
+    return this.guard(() => this.graph.run<T>("READ", cypher, params, this.readTimeoutMs, this.background, this.bookmarks));
   }
 
   write<T>(cypher: string, params: Params = {}): Promise<T[]> {
@@ -309,6 +337,9 @@ export function mapDriverError(error: unknown): unknown {
     const [, label = null] = /(?:label|type) `([^`]+)`/.exec(error.message) ?? [];
     const [, property = null] = /propert(?:y|ies) \(?`([^`]+)`/.exec(error.message) ?? [];
     return new ConstraintViolationError(label, property, detail);
+  }
+  if (code === "Neo.ClientError.Transaction.InvalidBookmark" || code === "Neo.ClientError.Transaction.InvalidBookmarkMixture") {
+    return new BadUserInputError("The graph bookmark (X-Graph-Bookmark) is not one the database issued; send back the header of an earlier answer unchanged, or none.", "X-Graph-Bookmark");
   }
   if (ENDED_TRANSACTION.test(code)) {
     return new ServiceUnavailableError("neo4j", "it ended the transaction before it finished (timed out or terminated)", `${code}: ${detail}`);

@@ -65,6 +65,8 @@ export interface GatewayContext extends RequestScope, DomainServices {
   log: Logger;
   /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
   socket?: LiveSocket;
+  /** A WebSocket operation's id in the logs ("<socket id>:<operation id>"); over HTTP the request's id is in src/platform/request-context.ts. */
+  reqId?: string;
   /** The start-up warm-up's own operation (src/main/warm-up.ts): nobody read anything, so it is not audited. */
   rehearsal?: true;
 }
@@ -76,11 +78,12 @@ export interface LiveSocket {
 
 /**
  * The one context factory: per HTTP request, per WebSocket operation, and (as the gateway's own
- * principal) per batch of events the consumer decides for.
+ * principal) per batch of events the consumer decides for. `bookmarks`: the client's
+ * X-Graph-Bookmark (./bookmarks.ts), which the request's reads wait for.
  */
-export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket, signal?: AbortSignal): GatewayContext {
+export function createContext(services: Services, principal: Principal = ANONYMOUS, socket?: LiveSocket, signal?: AbortSignal, bookmarks?: readonly string[]): GatewayContext {
   return {
-    ...openScope(services.graph, principal, services.customers.calls, signal, services.customers.profiles, services.customers.queued),
+    ...openScope(services.graph, principal, services.customers.calls, signal, services.customers.profiles, services.customers.queued, bookmarks),
     log: services.log,
     sessions: services.sessions,
     customers: services.customers,

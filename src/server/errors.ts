@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, type ASTNode, type GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ConstraintViolationError, GatewayError, ServiceUnavailableError } from "../platform/errors";
 import type { Logger } from "../platform/logger";
 import { hideSuggestions, tokenLimitError, withoutHttp } from "./limits";
@@ -41,11 +41,6 @@ export function publicError(formatted: GraphQLFormattedError, error: unknown, lo
     const phase = code === "GRAPHQL_PARSE_FAILED" ? "GRAPHQL_PARSE_FAILED" : "GRAPHQL_VALIDATION_FAILED";
     return { message: TOO_DEEP_MESSAGE, extensions: { code: phase } };
   }
-  // A literal that does not fit its type (a malformed DateTime, a string for an Int, an unknown
-  // enum value) is the caller's bad input, the same as a bad variable, not a malformed query.
-  if (code === "GRAPHQL_VALIDATION_FAILED" && error instanceof GraphQLError && isRejectedValue(error)) {
-    return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
-  }
   // graphql-js gives up on variables after 50 errors with an error of no code, which Apollo takes for an internal one.
   if (error instanceof GraphQLError && !error.path && !original && error.message.startsWith("Too many errors processing variables")) {
     return { message: TOO_MANY_VARIABLE_ERRORS, extensions: { code: "BAD_USER_INPUT" } };
@@ -75,29 +70,6 @@ const MAX_MESSAGE = 1_000;
 
 /** The sentence of variables graphql-js stopped checking after 50 errors. */
 export const TOO_MANY_VARIABLE_ERRORS = "The variables have more than 50 errors (the first ones are reported above); correct them and send the request again.";
-
-/** The kinds of document node that are values: where an error points only at these, the value is at fault, not the document. */
-const VALUE_KINDS: ReadonlySet<string> = new Set([
-  Kind.INT,
-  Kind.FLOAT,
-  Kind.STRING,
-  Kind.BOOLEAN,
-  Kind.NULL,
-  Kind.ENUM,
-  Kind.LIST,
-  Kind.OBJECT,
-  Kind.OBJECT_FIELD,
-]);
-
-/**
- * A validation error about a literal value (graphql-js's ValuesOfCorrectType rule, or a scalar's
- * parseLiteral): it points at value nodes only. Unknown fields, arguments, fragments and
- * variables point at other nodes and stay GRAPHQL_VALIDATION_FAILED.
- */
-export function isRejectedValue(error: GraphQLError): boolean {
-  const nodes: readonly ASTNode[] = error.nodes ?? [];
-  return nodes.length > 0 && nodes.every((n) => VALUE_KINDS.has(n.kind));
-}
 
 /** The 4xx status an error of Apollo's request handling asks for, if any. */
 function requestStatus(error: GraphQLError): number | null {

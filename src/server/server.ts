@@ -24,6 +24,8 @@ import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
 import { snapshotExport } from "./exports";
 import { mountPages, type DevToken } from "./pages";
+import { compressed, crossOrigin, noStore, requestIds } from "./http-conventions";
+import { bookmarkAnswers, clientBookmarks, type BookmarkLocals } from "./bookmarks";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -80,6 +82,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = express();
   // Express answers "X-Powered-By: Express" by default: it tells a scanner what to try, a client nothing.
   app.disable("x-powered-by");
+  // First: everything after runs under the request's id (log lines, the access log, X-Request-Id).
+  app.use(requestIds(services.log), compressed());
   const http: Server = createServer(app);
 
   const sockets = attachWebSockets(http, { ...opts, schema });
@@ -103,6 +107,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     // not from a cache any client may fill; batches are refused (batchedRequests) before Apollo sees them.
     persistedQueries: false,
     allowBatchedHttpRequests: false,
+    // Apollo's CSRF prevention refuses "simple" requests (a GET without a preflight-forcing header,
+    // urql's default for short queries). Cross-site request forgery needs credentials the browser
+    // adds on its own (cookies, HTTP auth); this gateway honours only a bearer token in
+    // Authorization, which a page on another origin can send only after a CORS preflight we answer
+    // for ALLOWED_ORIGINS alone. A forged simple request therefore arrives anonymous and is refused
+    // UNAUTHENTICATED. Mutations and deciding queries stay off GET (Apollo, noWritesOverGet).
+    csrfPrevention: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       // Apollo's landing page loads from a CDN: a browser gets the bundled GraphiQL instead (./pages.ts).
@@ -117,6 +128,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         },
       },
       roundTripHeader,
+      bookmarkAnswers(services.graph),
       subscriptionsOverWebSocket,
       noWritesOverGet,
       admission(services, opts.rateLimits),
@@ -148,7 +160,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable", ...state });
   });
   // CSV exports stream for as long as the file takes: no request deadline, the client going away stops them
-  app.get("/exports/snapshots/:file", snapshotExport(services, opts.tokens));
+  app.get("/exports/snapshots/:file", crossOrigin(opts.limits.allowedOrigins), snapshotExport(services, opts.tokens));
   // The screens and, in development, GraphiQL for a browser's GET /graphql (before the API below).
   mountPages(app, { production: opts.production, ...(opts.devTokens ? { devTokens: opts.devTokens } : {}) });
   let inFlight = 0;
@@ -156,16 +168,20 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     // No header: anonymous, refused by the admission plugin with UNAUTHENTICATED (unless the
     // document does not even parse). A header that does not verify: UNAUTHENTICATED at once.
     context: async ({ res }) => {
-      const { principal, authError, signal } = res.locals as RequestLocals;
+      const { principal, authError, signal, bookmarks, bookmarkError } = res.locals as RequestLocals & BookmarkLocals;
       if (authError) throw authError;
-      return createContext(services, principal ?? ANONYMOUS, undefined, signal);
+      if (bookmarkError) throw bookmarkError;
+      return createContext(services, principal ?? ANONYMOUS, undefined, signal, bookmarks);
     },
   });
   app.use(
     "/graphql",
+    crossOrigin(opts.limits.allowedOrigins),
+    noStore,
     deadline(opts.limits.requestTimeoutMs),
     express.json({ limit: "1mb" }),
     batchedRequests,
+    clientBookmarks,
     authenticate(opts.tokens),
     trustedDocuments(opts.trusted),
     async (req, res, next) => {

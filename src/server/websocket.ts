@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { GraphQLError, getOperationAST, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import { GraphQLError, execute, getOperationAST, specifiedRules, subscribe, validate, type DocumentNode, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
 import { getVariableValues } from "graphql/execution/values";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -12,10 +13,11 @@ import { RequestAccess } from "../customer360/access";
 import { CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import type { LimitsConfig } from "../platform/config";
 import { BadUserInputError, GatewayError, QueryLimitError, TimeoutError } from "../platform/errors";
+import { requestContext } from "../platform/request-context";
 import { admitOperation } from "./admission";
 import { auditOnNext } from "./audit";
-import { createContext, type Services } from "./context";
-import { isRejectedValue, isStackOverflow, publicError, TOO_DEEP_MESSAGE, TOO_MANY_VARIABLE_ERRORS } from "./errors";
+import { createContext, type GatewayContext, type Services } from "./context";
+import { isStackOverflow, publicError, TOO_DEEP_MESSAGE, TOO_MANY_VARIABLE_ERRORS } from "./errors";
 import { hideSuggestions, parseLimited, queryLimitRules, withoutHttp } from "./limits";
 
 /**
@@ -52,6 +54,8 @@ interface OpenOperation {
 
 type SocketExtra = {
   principal?: Principal;
+  /** The socket's id: an operation's log lines carry `reqId` "<socket id>:<operation id>". */
+  socketId?: string;
   expiry?: NodeJS.Timeout;
   operations?: Map<string, OpenOperation>;
 };
@@ -122,6 +126,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
       onConnect: async (ctx) => {
         const extra = ctx.extra;
         extra.operations = new Map();
+        extra.socketId = randomUUID();
         extra.socket.once("close", () => {
           clearTimeout(extra.expiry);
           for (const id of [...(extra.operations?.keys() ?? [])]) release(extra, id, gone);
@@ -177,8 +182,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
             if (!isStackOverflow(error)) throw error;
             return [new GraphQLError(TOO_DEEP_MESSAGE, { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } })];
           }
-          // As on HTTP (./errors.ts): a literal its type rejects is the caller's bad input.
-          if (invalid.length > 0) return invalid.map((e) => (e instanceof GatewayError ? forSocket(e) : withCode(e, isRejectedValue(e) ? "BAD_USER_INPUT" : "GRAPHQL_VALIDATION_FAILED", opts.production)));
+          if (invalid.length > 0) return invalid.map((e) => (e instanceof GatewayError ? forSocket(e) : withCode(e, "GRAPHQL_VALIDATION_FAILED", opts.production)));
           const operation = getOperationAST(document, payload.operationName);
           if (!operation) {
             // Apollo's code and sense for the same mistake on HTTP.
@@ -221,7 +225,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
             document,
             operationName: payload.operationName ?? null,
             variableValues: payload.variables ?? null,
-            contextValue: createContext(services, principal, extra.socket, controller.signal),
+            contextValue: { ...createContext(services, principal, extra.socket, controller.signal), reqId: `${extra.socketId ?? "socket"}:${id.slice(0, 64)}` },
           };
           return args;
         } catch (error) {
@@ -245,6 +249,9 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
         return result.errors ? { ...result, errors: result.errors.map(toClient) } : undefined;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(toClient),
+      // A query's or mutation's resolvers, and a subscription's set-up, log under the operation's id.
+      execute: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => execute(args)),
+      subscribe: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => subscribe(args)),
       // An exception that still escapes closes the socket with 4500; its text must not be the reason.
       isProd: true,
       // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
@@ -347,4 +354,9 @@ function isServerMessage(data: unknown): boolean {
   } catch {
     return false; // not JSON: graphql-ws closes it with 4400 itself
   }
+}
+
+/** The id an operation's log lines carry (set in onSubscribe). */
+function reqIdOf(args: ExecutionArgs): string {
+  return (args.contextValue as GatewayContext).reqId ?? "socket";
 }
