@@ -128,13 +128,18 @@ messages; in development both are on.
 | operations open on one socket | \`WS_MAX_SUBSCRIPTIONS\` (${D.wsMaxOperationsPerSocket}) | \`BAD_USER_INPUT\`, \`"operationsPerSocket"\` on the subscribe |
 | subscriptions of one principal on one replica | \`WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL\` (${D.wsMaxSubscriptionsPerPrincipal}) | \`BAD_USER_INPUT\`, \`"subscriptionsPerPrincipal"\` |
 | \`Origin\` of a WebSocket upgrade | none, or one of \`ALLOWED_ORIGINS\` (default: the gateway's own host) | HTTP 403 on the upgrade |
+| \`Origin\` of an HTTP request (CORS) | one of \`ALLOWED_ORIGINS\` (default: none) | no \`Access-Control-Allow-Origin\`: the browser withholds the answer |
 
 A request whose deadline passes, or whose client goes away, stops: its graph session refuses every
 statement it has not started, a statement in flight is no longer waited for (a read ends on the
 server within its transaction timeout), and the answer is that \`TIMEOUT\` error alone, not the half
 that ran. A subscription has no deadline; it stops with its socket or its \`complete\`. The Origin
 check stops cross-site WebSocket hijacking: a page elsewhere cannot open a socket in a desk user's
-browser. Clients that are not browsers send no Origin and pass.
+browser. Clients that are not browsers send no Origin and pass. CORS allows no credentials, and
+Apollo's CSRF prevention is off: a forged cross-site request could only be a "simple" one, which
+cannot carry \`Authorization\` (the only credential the gateway honours; no cookies), so it arrives
+anonymous and is \`UNAUTHENTICATED\`. Queries that write nothing are therefore served over GET
+(urql's default); mutations and \`nextBestOffers\` are not.
 
 ### Rate limits
 

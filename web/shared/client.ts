@@ -14,6 +14,11 @@ import { createClient, type Client } from "graphql-ws";
 export class GatewayClient {
   private socket: Client | null = null;
   private readonly texts = new WeakMap<DocumentNode, string>();
+  /**
+   * The graph bookmark of this page's last mutation (the answer's X-Graph-Bookmark), sent with every
+   * request after it: whichever replica answers reads what the page just wrote (docs/OPERATIONS.md).
+   */
+  private bookmark: string | null = null;
 
   constructor(
     private readonly token: string,
@@ -27,12 +32,18 @@ export class GatewayClient {
     try {
       response = await fetch("/graphql", {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", authorization: `Bearer ${this.token}` },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json, application/json",
+          authorization: `Bearer ${this.token}`,
+          ...(this.bookmark ? { "x-graph-bookmark": this.bookmark } : {}),
+        },
         body: JSON.stringify({ query: this.text(document), variables }),
       });
     } catch (error) {
       throw new GatewayRequestError(`The gateway did not answer (${error instanceof Error ? error.message : String(error)}).`, "NETWORK");
     }
+    this.bookmark = response.headers.get("x-graph-bookmark") ?? this.bookmark;
     const body = (await response.json().catch(() => ({}))) as GraphQLBody<TData>;
     const first = body.errors?.[0];
     if (first) {
