@@ -10,7 +10,7 @@ import { createContext, type GatewayContext, type Services } from "./context";
 import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
 import type { RateLimits } from "../auth/rate-limits";
 import type { TokenVerifier } from "../auth/tokens";
-import type { TrustedDocuments } from "../auth/trusted-documents";
+import { ROUTER_KEY_HEADER, type TrustedDocuments } from "../auth/trusted-documents";
 import type { LimitsConfig } from "../platform/config";
 import { GatewayError, TimeoutError } from "../platform/errors";
 import { pingRedis } from "../platform/redis";
@@ -371,7 +371,8 @@ function authenticate(tokens: TokenVerifier): RequestHandler {
  * "sha256:<hex>"}` or Apollo's `extensions.persistedQuery.sha256Hash`, in a POST body) becomes the
  * manifest's text, in either mode; an unknown one is PERSISTED_QUERY_NOT_FOUND. With
  * TRUSTED_DOCUMENTS=enforce a principal without ADMIN gets FORBIDDEN (403) for any other text,
- * before it is parsed. Anonymous callers go on to UNAUTHENTICATED, which tells them more.
+ * before it is parsed (a supergraph router's `_entities`/`_service` fetch passes with the router
+ * key: src/auth/trusted-documents.ts). Anonymous callers go on to UNAUTHENTICATED, which tells them more.
  */
 function trustedDocuments(trusted: TrustedDocuments): RequestHandler {
   return (req, res, next) => {
@@ -386,7 +387,7 @@ function trustedDocuments(trusted: TrustedDocuments): RequestHandler {
       const text = body && typeof body === "object" ? body.query : (req.query as Record<string, unknown>).query;
       const principal = locals.principal ?? ANONYMOUS;
       if (typeof text === "string" && !locals.authError && !isAnonymous(principal)) {
-        const refused = trusted.refusal(principal, text);
+        const refused = trusted.refusal(principal, text, req.headers[ROUTER_KEY_HEADER]);
         if (refused) throw refused;
       }
       next();
