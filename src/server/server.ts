@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type RequestHandler, type Response } from "express";
 import { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
@@ -107,6 +107,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       // Apollo's landing page loads from a CDN: a browser gets the bundled GraphiQL instead (./pages.ts).
       ApolloServerPluginLandingPageDisabled(),
+      // A subgraph schema makes Apollo add federated tracing (ftv1: per-field timings for any caller that
+      // sends the header, and the work of recording them on every such request). Traces are the
+      // operator's tracing backend's (docs/OPERATIONS.md, "Federation"), not the caller's.
+      ApolloServerPluginInlineTraceDisabled(),
       {
         async serverWillStart() {
           return {
@@ -121,6 +125,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       noWritesOverGet,
       admission(services, opts.rateLimits),
       deadlineAnswer,
+      partialResultsAreOk,
       auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
     ],
@@ -291,6 +296,25 @@ const deadlineAnswer: ApolloServerPlugin<GatewayContext> = {
         if (!(reason instanceof GatewayError)) return;
         response.body = { kind: "single", singleResult: { errors: [{ message: reason.message, extensions: { code: reason.code } }] } };
         response.http.status = 504;
+      },
+    };
+  },
+};
+
+/**
+ * An answer with data is a 200, whatever its errors (GraphQL over HTTP: a response whose `data` is
+ * present and not null MUST be 2xx). Apollo takes the status of a field's error (FORBIDDEN is 403)
+ * even when the rest of the operation answered: `customers(ids:)` with one id out of scope, or a
+ * router's `_entities` fetch with one entity out of scope, whose 403 a supergraph router reads as
+ * a failed fetch and drops the entities that did resolve. Refusals of the whole operation (no
+ * data) keep their status: 401, 403, 429, 504.
+ */
+const partialResultsAreOk: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== "single" || response.body.singleResult.data == null) return;
+        if ((response.http.status ?? 200) >= 400) response.http.status = 200;
       },
     };
   },
