@@ -374,6 +374,18 @@ describe("Apollo Federation 2 subgraph", () => {
     assert.match(noKey.errors?.[0]?.message ?? "", /A Customer representation needs its key "id"/);
   });
 
+  test("limits hold on _entities: the query cost counts each representation, and one fetch carries at most 1,000", async () => {
+    const reps = (n: number): Array<{ __typename: string; id: string }> => ids(n, 1).map((id) => ({ __typename: "Customer", id }));
+    // 200 customers × (1 + a circle of 50 × 2) is over the 20,000 the cost limit allows: refused before anything runs.
+    const costly = await gw.raw("query E($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id circle(limit: 50) { customer { id } } } } }", { r: reps(200) });
+    assert.equal(costly.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.equal(costly.errors?.[0]?.extensions?.limit, "cost");
+    assert.equal(costly.data ?? null, null);
+    const many = await gw.raw("query E($r: [_Any!]!) { _entities(representations: $r) { __typename } }", { r: reps(1_001) });
+    assert.equal(many.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(many.errors?.[0]?.message ?? "", /`representations` accepts at most 1000 items; got 1001/);
+  });
+
   test("no token: UNAUTHENTICATED, directly and through the router", async () => {
     const direct = await gw.raw("query E($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name } } }", { r: [{ __typename: "Customer", id: "C0000001" }] }, null);
     assert.equal(direct.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
