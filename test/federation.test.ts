@@ -367,6 +367,10 @@ describe("Apollo Federation 2 subgraph", () => {
     const unknown = await gw.raw(query, { r: [{ __typename: "Ticket", id: "T1" }] }, operator);
     assert.equal(unknown.errors?.[0]?.extensions?.code, "FORBIDDEN");
     assert.match(unknown.errors?.[0]?.message ?? "", /"Ticket" is not an entity of this subgraph/);
+    for (const hostile of [{ __typename: "constructor", id: "x" }, { __typename: "__proto__", id: "x" }, { id: "C0000001" }, "C0000001", 42]) {
+      const res = await gw.raw(query, { r: [hostile] }, operator);
+      assert.equal(res.errors?.[0]?.extensions?.code, "FORBIDDEN", `${JSON.stringify(hostile)}: ${JSON.stringify(res.errors)}`);
+    }
     const sdl = await gw.raw("{ _service { sdl } }", {}, app);
     assert.equal(sdl.errors?.[0]?.extensions?.code, "FORBIDDEN");
     const noKey = await gw.raw(query, { r: [{ __typename: "Customer" }] }, operator);

@@ -85,7 +85,8 @@ const entitiesAsTheirRootFields: Guard = (p, args) => {
   for (const r of representations) {
     const reference = r && typeof r === "object" ? (r as Record<string, unknown>) : {};
     const typename = typeof reference.__typename === "string" ? reference.__typename : String(reference.__typename);
-    const rule = ENTITY_RULES[typename];
+    // Own keys only: "constructor" or "__proto__" is not an entity either.
+    const rule = Object.hasOwn(ENTITY_RULES, typename) ? ENTITY_RULES[typename] : undefined;
     if (!rule) {
       refused.set(typename, `_entities serves ${Object.keys(ENTITY_RULES).join(", ")}; "${typename}" is not an entity of this subgraph.`);
       continue;
