@@ -20,9 +20,19 @@ import { WorkOrderResolver } from "../resolvers/work-order.resolver";
 // the rest, and the audit trail after the operations it records.
 import { ChangeResolver } from "../resolvers/approval.resolver";
 import { AuditResolver } from "../resolvers/audit.resolver";
+import { asSubgraph } from "./federation";
 
-/** The gateway's one schema, code first. Emitted to schema/schema.graphql by `npm run schema`. */
-export function buildGatewaySchema(): Promise<GraphQLSchema> {
+/**
+ * The gateway's one schema, as it serves it: the code-first API ({@link buildApiSchema}) as an
+ * Apollo Federation 2 subgraph (./federation.ts: `@key` entities, `_entities`, `_service`).
+ * Its subgraph SDL is emitted to schema/subgraph.graphql by `npm run schema`.
+ */
+export async function buildGatewaySchema(): Promise<GraphQLSchema> {
+  return asSubgraph(await buildApiSchema());
+}
+
+/** The API, code first: what clients see. Emitted to schema/schema.graphql by `npm run schema`. */
+export function buildApiSchema(): Promise<GraphQLSchema> {
   argumentsInDeclaredOrder();
   return buildSchema({
     resolvers: [CustomerResolver, CatalogueResolver, ContactConnectionResolver, ContactResolver, PlanAdviceResolver, ContactPolicyResolver,

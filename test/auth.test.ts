@@ -48,6 +48,9 @@ async function roleToken(role: Role): Promise<string> {
 const SAMPLES: Record<string, string> = {
   "Query.products": "{ products { id } }",
   "Query.channels": "{ channels { code } }",
+  // Every role may fetch entities its roles may read through their root fields (test/federation.test.ts has the rest).
+  "Query._entities": '{ _entities(representations: [{ __typename: "Product", id: "P-none" }]) { __typename } }',
+  "Query._service": "{ _service { sdl } }",
   "Query.contactPolicy": "{ contactPolicy { version } }",
   "Query.customer": '{ customer(id: "C9999999") { id } }',
   "Query.customers": '{ customers(ids: ["C9999999"]) { id } }',

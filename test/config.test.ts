@@ -36,3 +36,13 @@ test("the start-up warm-up is on with a 5 s budget unless WARMUP=off; a bad WARM
   assert.deepEqual(loadConfig({ WARMUP: "off", WARMUP_MS: "250" }).warmUp, { enabled: false, budgetMs: 250 });
   assert.throws(() => loadConfig({ WARMUP: "later" }), (error: unknown) => error instanceof ConfigError && error.problems[0] === 'WARMUP must be "on" or "off"; got "later".');
 });
+
+test("FEDERATION_ROUTER_KEY: unset by default, at least 32 characters when set", () => {
+  assert.equal(loadConfig({}).limits.federationRouterKey, null);
+  const key = "k".repeat(32);
+  assert.equal(loadConfig({ FEDERATION_ROUTER_KEY: key }).limits.federationRouterKey, key);
+  assert.throws(
+    () => loadConfig({ FEDERATION_ROUTER_KEY: "short" }),
+    (error: unknown) => error instanceof ConfigError && /FEDERATION_ROUTER_KEY must be at least 32 characters/.test(error.problems[0] ?? ""),
+  );
+});

@@ -41,6 +41,8 @@ const DECISIONS: ReadonlySet<string> = new Set(["Query.nextBestOffers", "Custome
  */
 const SIZED: Readonly<Record<string, (args: Record<string, unknown>) => number>> = {
   "Query.customers": (a) => (Array.isArray(a.ids) ? a.ids.length : 1),
+  // A router's entity fetch: each representation is an object read with everything selected under it.
+  "Query._entities": (a) => (Array.isArray(a.representations) ? a.representations.length : 1),
   "Customer.circle": (a) => num(a.limit),
   "Customer.contacts": (a) => num(a.first),
   "Query.parkedEvents": (a) => num(a.first),

@@ -60,10 +60,52 @@ const both =
   };
 
 const EVERYONE = { AGENT: true, APP: true, MARKETER: true, APPROVER: true, SERVICE: true, ADMIN: true } as const;
+
+/**
+ * The entities this gateway serves to a supergraph router (Apollo Federation 2), each with the
+ * root field whose rule a reference to it obeys and the arguments that field would get: a router
+ * forwards the end user's token, so `_entities` lets a token read exactly what `customer(id)`,
+ * `products`, `channels` and `offers` would let it read (an APP token its own customer only).
+ */
+export const ENTITY_RULES: Readonly<Record<string, { coordinate: string; args: (reference: Readonly<Record<string, unknown>>) => Args }>> = {
+  Customer: { coordinate: "Query.customer", args: (r) => ({ id: r.id }) },
+  Product: { coordinate: "Query.products", args: () => ({}) },
+  Channel: { coordinate: "Query.channels", args: () => ({}) },
+  Offer: { coordinate: "Query.offers", args: () => ({}) },
+};
+
+/**
+ * `_entities`: every representation must be one the token may read through its type's root field
+ * ({@link ENTITY_RULES}), with the token's roles together (the union, as everywhere else); one
+ * that may not refuses the whole operation, as a root field would.
+ */
+const entitiesAsTheirRootFields: Guard = (p, args) => {
+  const representations = Array.isArray(args.representations) ? (args.representations as unknown[]) : [];
+  const refused = new Map<string, string>();
+  for (const r of representations) {
+    const reference = r && typeof r === "object" ? (r as Record<string, unknown>) : {};
+    const typename = typeof reference.__typename === "string" ? reference.__typename : String(reference.__typename);
+    // Own keys only: "constructor" or "__proto__" is not an entity either.
+    const rule = Object.hasOwn(ENTITY_RULES, typename) ? ENTITY_RULES[typename] : undefined;
+    if (!rule) {
+      refused.set(typename, `_entities serves ${Object.keys(ENTITY_RULES).join(", ")}; "${typename}" is not an entity of this subgraph.`);
+      continue;
+    }
+    const why = denial(p, rule.coordinate, rule.args(reference));
+    if (why) refused.set(typename, `_entities reads ${typename} as ${rule.coordinate} does: ${why}`);
+  }
+  return refused.size > 0 ? [...refused.values()].join(" ") : null;
+};
 const MARKETING_READERS = { MARKETER: true, APPROVER: true, ADMIN: true } as const;
 
 export const PERMISSIONS: Readonly<Record<string, OperationRule>> = {
   "Query.products": { purpose: "The product catalogue.", roles: EVERYONE },
+  // Apollo Federation 2 (schema/federation.ts): what a supergraph router calls with the end user's forwarded token.
+  "Query._entities": {
+    purpose: "Federation: Customer, Product, Channel and Offer by key for a supergraph router, each as its own root field allows (customer, products, channels, offers), scoped, masked and audited alike.",
+    roles: { AGENT: entitiesAsTheirRootFields, APP: entitiesAsTheirRootFields, MARKETER: entitiesAsTheirRootFields, APPROVER: entitiesAsTheirRootFields, SERVICE: entitiesAsTheirRootFields, ADMIN: entitiesAsTheirRootFields },
+  },
+  "Query._service": { purpose: "Federation: the subgraph SDL (schema/subgraph.graphql), for a router composing at start-up with its own token.", roles: { SERVICE: true, ADMIN: true } },
   "Query.channels": { purpose: "The seven contact channels.", roles: EVERYONE },
   "Query.contactPolicy": { purpose: "The contact policy in force.", roles: { ...MARKETING_READERS } },
   "Query.customer": { purpose: "One customer's unified view.", roles: { AGENT: true, APP: ownCustomer("id"), MARKETER: true } },
@@ -188,7 +230,8 @@ export function denial(principal: Principal, coordinate: string, args: Args): st
     if (why === null) return null;
     reasons.push(why);
   }
-  if (reasons.length > 0) return reasons.join(" ");
+  // Guards that judge with all the token's roles (entitiesAsTheirRootFields) give one reason per role: say it once.
+  if (reasons.length > 0) return [...new Set(reasons)].join(" ");
   const allowed = Object.keys(rule.roles);
   return `${coordinate} is for ${allowed.join(", ")} tokens; this one holds ${[...principal.roles].join(", ") || "no role"}.`;
 }

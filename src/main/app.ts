@@ -78,7 +78,7 @@ export async function openApp(opts: {
       tokens: new TokenVerifier(opts.config.auth, (subject, issuedAtMs) => sessions.isRevoked(subject, issuedAtMs)),
       limits,
       rateLimits: new RateLimits(redis, limits.rateLimits, opts.log),
-      trusted: TrustedDocuments.load(limits.trustedDocuments),
+      trusted: TrustedDocuments.load(limits.trustedDocuments, undefined, limits.federationRouterKey),
       production: opts.config.production ?? false,
       warming: warming !== null,
       ...(opts.config.devTokens ? { devTokens: opts.config.devTokens } : {}),

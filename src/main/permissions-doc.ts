@@ -5,7 +5,7 @@ import { DECISION_COST, DISTRIBUTION_COST, PREVIEW_COST, QUERY_LIMITS } from "..
 import { HTTP_PERMISSIONS, PERMISSIONS } from "../auth/permissions";
 import { ROLES } from "../auth/principal";
 import { DEFAULT_RATE_LIMITS, RATE_WINDOW_SECONDS } from "../auth/rate-limits";
-import { MANIFEST_PATH } from "../auth/trusted-documents";
+import { MANIFEST_PATH, ROUTER_KEY_HEADER } from "../auth/trusted-documents";
 import { DEFAULT_LIMITS } from "../platform/config";
 import { PROJECT_ROOT } from "../platform/paths";
 
@@ -174,6 +174,16 @@ these for principals without the ADMIN role, refusing anything else with \`FORBI
 it is parsed; \`off\` (the default) runs anything, and ids still work. An unknown id is
 \`PERSISTED_QUERY_NOT_FOUND\` (400). Apollo's automatic persisted queries (a cache any client fills)
 are off.
+
+A supergraph router's fetches (\`_entities\`, \`_service\`: the gateway is an Apollo Federation 2
+subgraph) are cut from client operations by its query planner, so no manifest lists them. With
+\`FEDERATION_ROUTER_KEY\` set, a request carrying it in \`${ROUTER_KEY_HEADER}\` (compared in
+constant time) may run, under enforce, a query whose root fields are only \`_entities\`,
+\`_service\` and \`__typename\`; any other text is refused as untrusted, key or not. The key admits
+the document, never the data: the forwarded token is judged by the matrix above (\`_entities\`
+asks each representation's type's own root field: Customer as \`customer(id)\`, Product as
+\`products\`, Channel as \`channels\`, Offer as \`offers\`), and an entity outside the token's
+scope is null with \`FORBIDDEN\` at its place. docs/OPERATIONS.md, "Federation".
 
 ### Readiness
 

@@ -56,6 +56,11 @@ export interface LimitsConfig {
   allowedOrigins: readonly string[] | null;
   /** TRUSTED_DOCUMENTS: "enforce" runs only the documents of schema/persisted-documents.json for non-ADMIN principals. */
   trustedDocuments: "off" | "enforce";
+  /**
+   * FEDERATION_ROUTER_KEY: a secret the supergraph router sends in `x-federation-router-key`; with it,
+   * the router's `_entities`/`_service` fetches pass TRUSTED_DOCUMENTS=enforce. Null: they are refused.
+   */
+  federationRouterKey: string | null;
   /** RATE_LIMITS: per-principal budgets in Redis, shared by replicas. */
   rateLimits: RateLimitSetting;
 }
@@ -67,6 +72,7 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   wsMaxSubscriptionsPerPrincipal: 500,
   allowedOrigins: null,
   trustedDocuments: "off",
+  federationRouterKey: null,
   rateLimits: {},
 };
 
@@ -279,6 +285,10 @@ const envSchema = z.object({
       ctx.addIssue({ code: "custom", message: `TRUSTED_DOCUMENTS must be "off" or "enforce"; got "${raw}".` });
       return z.NEVER;
     }),
+  FEDERATION_ROUTER_KEY: z
+    .string()
+    .optional()
+    .refine((s) => s === undefined || s === "" || s.length >= 32, { message: "FEDERATION_ROUTER_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`), or unset." }),
   RATE_LIMITS: rateLimits,
   WARMUP: z
     .string()
@@ -344,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wsMaxSubscriptionsPerPrincipal: e.WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL,
       allowedOrigins: e.ALLOWED_ORIGINS,
       trustedDocuments: e.TRUSTED_DOCUMENTS,
+      federationRouterKey: e.FEDERATION_ROUTER_KEY || null,
       rateLimits: e.RATE_LIMITS,
     },
     realtime: { retryAfterMs: e.EVENT_RETRY_AFTER_MS, maxAttempts: e.EVENT_MAX_ATTEMPTS, pushBuffer: e.PUSH_BUFFER, keepAliveMs: e.WS_KEEPALIVE_MS, callWindowMs: e.HOTLINE_CALL_WINDOW_MS },

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type RequestHandler, type Response } from "express";
 import { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
@@ -10,7 +10,7 @@ import { createContext, type GatewayContext, type Services } from "./context";
 import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
 import type { RateLimits } from "../auth/rate-limits";
 import type { TokenVerifier } from "../auth/tokens";
-import type { TrustedDocuments } from "../auth/trusted-documents";
+import { ROUTER_KEY_HEADER, type TrustedDocuments } from "../auth/trusted-documents";
 import type { LimitsConfig } from "../platform/config";
 import { GatewayError, TimeoutError } from "../platform/errors";
 import { pingRedis } from "../platform/redis";
@@ -118,6 +118,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       // Apollo's landing page loads from a CDN: a browser gets the bundled GraphiQL instead (./pages.ts).
       ApolloServerPluginLandingPageDisabled(),
+      // A subgraph schema makes Apollo add federated tracing (ftv1: per-field timings for any caller that
+      // sends the header, and the work of recording them on every such request). Traces are the
+      // operator's tracing backend's (docs/OPERATIONS.md, "Federation"), not the caller's.
+      ApolloServerPluginInlineTraceDisabled(),
       {
         async serverWillStart() {
           return {
@@ -133,6 +137,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       noWritesOverGet,
       admission(services, opts.rateLimits),
       deadlineAnswer,
+      partialResultsAreOk,
       auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
     ],
@@ -312,6 +317,25 @@ const deadlineAnswer: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
+/**
+ * An answer with data is a 200, whatever its errors (GraphQL over HTTP: a response whose `data` is
+ * present and not null MUST be 2xx). Apollo takes the status of a field's error (FORBIDDEN is 403)
+ * even when the rest of the operation answered: `customers(ids:)` with one id out of scope, or a
+ * router's `_entities` fetch with one entity out of scope, whose 403 a supergraph router reads as
+ * a failed fetch and drops the entities that did resolve. Refusals of the whole operation (no
+ * data) keep their status: 401, 403, 429, 504.
+ */
+const partialResultsAreOk: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== "single" || response.body.singleResult.data == null) return;
+        if ((response.http.status ?? 200) >= 400) response.http.status = 200;
+      },
+    };
+  },
+};
+
 /** Fields of queries that write (deciding writes the offers to the trajectory and spends contact caps). */
 const WRITING_QUERY_FIELDS: ReadonlySet<string> = new Set(["Query.nextBestOffers", "Customer.nextBestOffers"]);
 
@@ -387,7 +411,8 @@ function authenticate(tokens: TokenVerifier): RequestHandler {
  * "sha256:<hex>"}` or Apollo's `extensions.persistedQuery.sha256Hash`, in a POST body) becomes the
  * manifest's text, in either mode; an unknown one is PERSISTED_QUERY_NOT_FOUND. With
  * TRUSTED_DOCUMENTS=enforce a principal without ADMIN gets FORBIDDEN (403) for any other text,
- * before it is parsed. Anonymous callers go on to UNAUTHENTICATED, which tells them more.
+ * before it is parsed (a supergraph router's `_entities`/`_service` fetch passes with the router
+ * key: src/auth/trusted-documents.ts). Anonymous callers go on to UNAUTHENTICATED, which tells them more.
  */
 function trustedDocuments(trusted: TrustedDocuments): RequestHandler {
   return (req, res, next) => {
@@ -402,7 +427,7 @@ function trustedDocuments(trusted: TrustedDocuments): RequestHandler {
       const text = body && typeof body === "object" ? body.query : (req.query as Record<string, unknown>).query;
       const principal = locals.principal ?? ANONYMOUS;
       if (typeof text === "string" && !locals.authError && !isAnonymous(principal)) {
-        const refused = trusted.refusal(principal, text);
+        const refused = trusted.refusal(principal, text, req.headers[ROUTER_KEY_HEADER]);
         if (refused) throw refused;
       }
       next();
