@@ -138,7 +138,62 @@ describe("/hall", () => {
   });
 });
 
+/**
+ * A campaign run for real: a segment over customers this file writes (a terminal model only they
+ * have), an offer and a strategy approved by the checker, the campaign created and launched by the
+ * marketer (its owner), its one SMS wave run by the scheduler, and two of its contacts accepting.
+ */
+async function runCampaign(marketer: string): Promise<{ id: string; waveId: string }> {
+  const PID = process.pid;
+  const MODEL = `WEB${PID}`;
+  const fresh = await freshCustomers(16, {
+    patch: (g) => {
+      g.customer.terminalModel = MODEL;
+      g.customer.doNotDisturb = false;
+      g.customer.dndList = null;
+    },
+  });
+  await gw.app.services.segments.index.build();
+  const product = PRODUCTS.find((p) => p.code === "CNT-MIGU-READ");
+  assert.ok(product);
+  const segmentId = (
+    await proposeAndApply<{ createSegment: { id: string } }>(gw, `mutation($input: SegmentInput!) { createSegment(input: $input) { id pendingChange { id } } }`, {
+      input: { code: `WEB_EVAL_${PID}`, name: "页面评估测试客户", expression: `terminalModel = "${MODEL}"` },
+    })
+  ).createSegment.id;
+  const offerId = (
+    await proposeAndApply<{ createOffer: { id: string } }>(gw, `mutation($input: OfferInput!) { createOffer(input: $input) { id pendingChange { id } } }`, {
+      input: { code: `OFF-WEB-${PID}`, name: "页面评估阅读会员", productId: product.id, creatives: [{ channel: "SMS", text: "咪咕阅读会员6元/月，回复1订购" }], value: 6, basePropensity: 0.2 },
+    })
+  ).createOffer.id;
+  const strategyId = (
+    await proposeAndApply<{ createStrategy: { id: string } }>(gw, `mutation($input: StrategyInput!) { createStrategy(input: $input) { id pendingChange { id } } }`, {
+      input: { code: `CNT-CMP-ALL-${String((PID + 500) % 1000).padStart(3, "0")}`, name: "页面评估策略", businessLine: "CONTENT", scenario: "CROSS_SELL", segmentId, offerIds: [offerId], channels: ["SMS"], controlShare: 0.1 },
+    })
+  ).createStrategy.id;
+  const created = dataOf(
+    await gw.request(CreateCampaignDocument, { input: { name: `页面评估活动 ${PID}`, strategyId, segmentId, startAt: new Date().toISOString(), controlShare: 0.25, alertResponseRate: 0.9, waves: [{ channel: "SMS", delayDays: 0, audience: "ALL" }] } }, marketer),
+  ).createCampaign;
+  const submitted = dataOf(await gw.request(SubmitCampaignDocument, { id: created.id }, marketer)).submitCampaign;
+  await applyChange(gw, submitted.pendingChange.id);
+  dataOf(await gw.request(LaunchCampaignDocument, { id: created.id }, marketer));
+  await gw.app.services.campaigns.scheduler.tick();
+  await eventually(
+    async () => {
+      const c = dataOf(await gw.raw<{ campaign: { waves: Array<{ status: string }> } }>(`query($id: ID!) { campaign(id: $id) { waves { status } } }`, { id: created.id })).campaign;
+      assert.equal(c.waves[0]?.status, "DONE");
+    },
+    { what: "the campaign's wave run", timeoutMs: 60_000 },
+  );
+  const graph = testGraph({ scope: "file" });
+  const contacted = await graph.session().read<{ id: string }>(`MATCH (d:Decision {campaignId: $c}) WHERE d.contacted RETURN d.id AS id ORDER BY d.id`, { c: created.id });
+  assert.ok(contacted.length >= 3, `the wave contacted ${contacted.length} of ${fresh.length}`);
+  for (const d of contacted.slice(0, 2)) dataOf(await gw.raw(`mutation($id: ID!) { respondToOffer(decisionId: $id, outcome: ACCEPTED) { id } }`, { id: d.id }));
+  return { id: created.id, waveId: created.waves[0]!.id };
+}
+
 describe("/console", () => {
+
   test("the segment builder's count is the API's, and a marketer never sees an unmasked number", async () => {
     const marketer = await tokenFor({ sub: `marketer:web:${process.pid}`, roles: ["MARKETER"], regions: [] });
     const { page, watch } = await openPage(browser, gw.origin);
@@ -200,98 +255,15 @@ describe("/console", () => {
 
 describe("/console: campaigns, tags and strategies", () => {
   const PID = process.pid;
-  const MODEL = `WEB${PID}`;
-  const marketerSub = `marketer:web-eval:${PID}`;
   let marketer = "";
+  /** The campaign the evaluation centre's test reads, started first: its wave runs while the tag and strategy tests run (neither reads segment counts). */
+  let campaignRun: Promise<{ id: string; waveId: string }> | null = null;
 
   before(async () => {
-    marketer = await tokenFor({ sub: marketerSub, roles: ["MARKETER"], regions: [] });
-  });
-
-  /**
-   * A campaign run for real: a segment over customers this file writes (a terminal model only they
-   * have), an offer and a strategy approved by the checker, the campaign created and launched by the
-   * marketer (its owner), its one SMS wave run by the scheduler, and two of its contacts accepting.
-   */
-  async function runCampaign(): Promise<{ id: string; waveId: string }> {
-    const fresh = await freshCustomers(16, {
-      patch: (g) => {
-        g.customer.terminalModel = MODEL;
-        g.customer.doNotDisturb = false;
-        g.customer.dndList = null;
-      },
-    });
-    await gw.app.services.segments.index.build();
-    const product = PRODUCTS.find((p) => p.code === "CNT-MIGU-READ");
-    assert.ok(product);
-    const segmentId = (
-      await proposeAndApply<{ createSegment: { id: string } }>(gw, `mutation($input: SegmentInput!) { createSegment(input: $input) { id pendingChange { id } } }`, {
-        input: { code: `WEB_EVAL_${PID}`, name: "页面评估测试客户", expression: `terminalModel = "${MODEL}"` },
-      })
-    ).createSegment.id;
-    const offerId = (
-      await proposeAndApply<{ createOffer: { id: string } }>(gw, `mutation($input: OfferInput!) { createOffer(input: $input) { id pendingChange { id } } }`, {
-        input: { code: `OFF-WEB-${PID}`, name: "页面评估阅读会员", productId: product.id, creatives: [{ channel: "SMS", text: "咪咕阅读会员6元/月，回复1订购" }], value: 6, basePropensity: 0.2 },
-      })
-    ).createOffer.id;
-    const strategyId = (
-      await proposeAndApply<{ createStrategy: { id: string } }>(gw, `mutation($input: StrategyInput!) { createStrategy(input: $input) { id pendingChange { id } } }`, {
-        input: { code: `CNT-CMP-ALL-${String((PID + 500) % 1000).padStart(3, "0")}`, name: "页面评估策略", businessLine: "CONTENT", scenario: "CROSS_SELL", segmentId, offerIds: [offerId], channels: ["SMS"], controlShare: 0.1 },
-      })
-    ).createStrategy.id;
-    const created = dataOf(
-      await gw.request(CreateCampaignDocument, { input: { name: `页面评估活动 ${PID}`, strategyId, segmentId, startAt: new Date().toISOString(), controlShare: 0.25, alertResponseRate: 0.9, waves: [{ channel: "SMS", delayDays: 0, audience: "ALL" }] } }, marketer),
-    ).createCampaign;
-    const submitted = dataOf(await gw.request(SubmitCampaignDocument, { id: created.id }, marketer)).submitCampaign;
-    await applyChange(gw, submitted.pendingChange.id);
-    dataOf(await gw.request(LaunchCampaignDocument, { id: created.id }, marketer));
-    await gw.app.services.campaigns.scheduler.tick();
-    await eventually(
-      async () => {
-        const c = dataOf(await gw.raw<{ campaign: { waves: Array<{ status: string }> } }>(`query($id: ID!) { campaign(id: $id) { waves { status } } }`, { id: created.id })).campaign;
-        assert.equal(c.waves[0]?.status, "DONE");
-      },
-      { what: "the campaign's wave run", timeoutMs: 60_000 },
-    );
-    const graph = testGraph({ scope: "file" });
-    const contacted = await graph.session().read<{ id: string }>(`MATCH (d:Decision {campaignId: $c}) WHERE d.contacted RETURN d.id AS id ORDER BY d.id`, { c: created.id });
-    assert.ok(contacted.length >= 3, `the wave contacted ${contacted.length} of ${fresh.length}`);
-    for (const d of contacted.slice(0, 2)) dataOf(await gw.raw(`mutation($id: ID!) { respondToOffer(decisionId: $id, outcome: ACCEPTED) { id } }`, { id: d.id }));
-    return { id: created.id, waveId: created.waves[0]!.id };
-  }
-
-  test("the evaluation centre shows the API's funnel for a campaign the test ran, and an alert it provokes arrives live", async () => {
-    const campaign = await runCampaign();
-    const { page, watch } = await openPage(browser, gw.origin);
-    watches.push(watch);
-    await signIn(page, `${gw.origin}/console`, marketer);
-    await page.getByTestId("tab-evaluation").click();
-    await page.locator(`[data-testid=eval-subject] option[value="${campaign.id}"]`).waitFor({ state: "attached" });
-    await page.getByTestId("eval-subject").selectOption(campaign.id);
-    await page.getByTestId("funnel-targeted").waitFor();
-    const [api] = dataOf(await gw.request(EvaluationDocument, { filter: { campaignIds: [campaign.id] }, by: "TOTAL" }, marketer)).evaluation;
-    assert.ok(api && api.funnel.targeted > 0 && api.funnel.responded >= 2);
-    for (const step of ["targeted", "contacted", "responded", "ordered", "heldOut"] as const) {
-      assert.equal(Number(await page.getByTestId(`funnel-${step}`).textContent()), api.funnel[step], `${step} on the page is the API's`);
-    }
-    assert.equal(await page.getByTestId("eval-uplift").getAttribute("data-value"), api.uplift ? String(api.uplift.rateDifference.value) : "", "the uplift is the API's");
-    await page.getByTestId("eval-ranking").locator("tbody tr").first().waitFor();
-    await page.getByTestId("eval-trend").waitFor();
-
-    // An alert: another replica's evaluation centre, judging waves from 1 contact, finds 2 answers of the contacted far below the 90% asked.
-    await eventually(() => gw.app.services.evaluation.hub.size >= 1 || undefined, { what: "the console's alert subscription on the gateway" });
-    const log = createLogger("test-browser", "warn");
-    const pubsub = leftover("pub/sub", new PubSub(testRedis(), log), (p) => p.close());
-    const replica = new EvaluationService(testGraph({ scope: "file" }), pubsub, log, { minContacts: 1, alertDebounceMs: 0 });
-    const raised = await replica.checkAlerts(campaign.id);
-    const alertId = `${campaign.id}:LOW_RESPONSE_RATE:${campaign.waveId}`;
-    assert.ok(raised.some((a) => a.id === alertId), `raised: ${raised.map((a) => a.id).join(", ")}`);
-    await page.locator(`[data-testid=alert][data-alert-id="${alertId}"]`).waitFor({ timeout: 10_000 });
-    const listed = dataOf(await gw.request(CampaignAlertsDocument, { campaignId: campaign.id }, marketer)).campaignAlerts;
-    const onPage = await page.getByTestId("alert").evaluateAll((els) => els.map((e) => e.getAttribute("data-alert-id") ?? ""));
-    assert.deepEqual(onPage.sort(), listed.map((a) => a.id).sort(), "the page lists the campaign's alerts");
-    await screenshot(page, "console-evaluation");
-    await page.close();
+    marketer = await tokenFor({ sub: `marketer:web-eval:${PID}`, roles: ["MARKETER"], regions: [] });
+    campaignRun = runCampaign(marketer);
+    // Awaited by its test; a failure meanwhile is not an unhandled rejection.
+    campaignRun.catch(() => undefined);
   });
 
   test("tag lifecycle: a marketer drafts and submits, an approver approves and publishes; each page shows the API's state and only its role's actions", async () => {
@@ -366,6 +338,40 @@ describe("/console: campaigns, tags and strategies", () => {
     const cells = await page.getByTestId("cube-cell").evaluateAll((els) => els.map((e) => e.getAttribute("data-cell") ?? ""));
     assert.ok(cells.length > 0 && cells.every((c) => c.startsWith(`${line}|${scenario}|`)), `grouped by the cube's cells: ${cells.join(", ")}`);
     await screenshot(page, "console-strategies");
+    await page.close();
+  });
+  test("the evaluation centre shows the API's funnel for a campaign the test ran, and an alert it provokes arrives live", async () => {
+    assert.ok(campaignRun, "the campaign was started with the /console tests");
+    const campaign = await campaignRun;
+    const { page, watch } = await openPage(browser, gw.origin);
+    watches.push(watch);
+    await signIn(page, `${gw.origin}/console`, marketer);
+    await page.getByTestId("tab-evaluation").click();
+    await page.locator(`[data-testid=eval-subject] option[value="${campaign.id}"]`).waitFor({ state: "attached" });
+    await page.getByTestId("eval-subject").selectOption(campaign.id);
+    await page.getByTestId("funnel-targeted").waitFor();
+    const [api] = dataOf(await gw.request(EvaluationDocument, { filter: { campaignIds: [campaign.id] }, by: "TOTAL" }, marketer)).evaluation;
+    assert.ok(api && api.funnel.targeted > 0 && api.funnel.responded >= 2);
+    for (const step of ["targeted", "contacted", "responded", "ordered", "heldOut"] as const) {
+      assert.equal(Number(await page.getByTestId(`funnel-${step}`).textContent()), api.funnel[step], `${step} on the page is the API's`);
+    }
+    assert.equal(await page.getByTestId("eval-uplift").getAttribute("data-value"), api.uplift ? String(api.uplift.rateDifference.value) : "", "the uplift is the API's");
+    await page.getByTestId("eval-ranking").locator("tbody tr").first().waitFor();
+    await page.getByTestId("eval-trend").waitFor();
+
+    // An alert: another replica's evaluation centre, judging waves from 1 contact, finds 2 answers of the contacted far below the 90% asked.
+    await eventually(() => gw.app.services.evaluation.hub.size >= 1 || undefined, { what: "the console's alert subscription on the gateway" });
+    const log = createLogger("test-browser", "warn");
+    const pubsub = leftover("pub/sub", new PubSub(testRedis(), log), (p) => p.close());
+    const replica = new EvaluationService(testGraph({ scope: "file" }), pubsub, log, { minContacts: 1, alertDebounceMs: 0 });
+    const raised = await replica.checkAlerts(campaign.id);
+    const alertId = `${campaign.id}:LOW_RESPONSE_RATE:${campaign.waveId}`;
+    assert.ok(raised.some((a) => a.id === alertId), `raised: ${raised.map((a) => a.id).join(", ")}`);
+    await page.locator(`[data-testid=alert][data-alert-id="${alertId}"]`).waitFor({ timeout: 10_000 });
+    const listed = dataOf(await gw.request(CampaignAlertsDocument, { campaignId: campaign.id }, marketer)).campaignAlerts;
+    const onPage = await page.getByTestId("alert").evaluateAll((els) => els.map((e) => e.getAttribute("data-alert-id") ?? ""));
+    assert.deepEqual(onPage.sort(), listed.map((a) => a.id).sort(), "the page lists the campaign's alerts");
+    await screenshot(page, "console-evaluation");
     await page.close();
   });
 });

@@ -162,10 +162,11 @@ function TagPanel({ id, onChanged }: { id: string; onChanged(): void }) {
     setBusy(true);
     setNote(null);
     run()
-      .then(() => {
+      .then(async () => {
         setNote(done);
+        // The panel first, then the list: both read after the change, the list never behind the panel.
+        await detail.refetch();
         onChanged();
-        return detail.refetch();
       })
       .catch((err: Error) => setNote(err.message))
       .finally(() => setBusy(false));
