@@ -68,7 +68,10 @@ export function EvaluationCentre() {
   return (
     <section className="section grid" data-testid="evaluation">
       <div className="card row">
-        <select data-testid="eval-mode" value={mode} onChange={(e) => (setMode(e.target.value as "campaign" | "strategy"), setSubject(""))}>
+        <select data-testid="eval-mode" value={mode} onChange={(e) => {
+            setMode(e.target.value as "campaign" | "strategy");
+            setSubject("");
+          }}>
           <option value="campaign">{t("eval.campaign")}</option>
           <option value="strategy">{t("eval.strategy")}</option>
         </select>

@@ -57,8 +57,8 @@ function toJson(n: Node): unknown {
 }
 
 /**
- * The visual editor's tree for a JSON expression typed beside it, or an error saying what the
- * editor cannot draw (the text is still what the count is asked for only once it draws).
+ * The visual editor's tree for a JSON expression typed beside it; throws saying what the editor
+ * cannot draw. Until the text draws, the editor (and the count) keep the last expression that did.
  */
 function fromJson(value: unknown, negate = false): Node {
   const v = value as { kind?: unknown; of?: unknown; op?: unknown; code?: unknown; left?: { kind?: unknown; name?: unknown; code?: unknown }; right?: { kind?: unknown; value?: unknown } } | null;

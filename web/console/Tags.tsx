@@ -16,6 +16,9 @@ import { useQuery } from "../shared/hooks";
 import { useI18n } from "../shared/i18n";
 import { useSession } from "../shared/session";
 
+/** The taxonomy's first level, as the tag API takes it (TagInput.level1). */
+const TAG_FAMILIES = ["Basic", "Telecom", "Life & Internet", "Value & Lifecycle"] as const;
+
 /**
  * What the signed-in roles may do to tags (docs/SECURITY.md): a MARKETER writes, submits and asks
  * to take offline; an APPROVER approves or rejects (never a change it wrote: the gateway refuses,
@@ -118,7 +121,14 @@ function NewTag({ onCancel, onCreated }: { onCancel(): void; onCreated(id: strin
     >
       {field("code", "code (UPPER_SNAKE)")}
       {field("name", t("console.name"))}
-      {field("level1", t("tags.level1"))}
+      <label className="grid">
+        <span className="muted">{t("tags.level1")}</span>
+        <select data-testid="tag-new-level1" value={form.level1} onChange={(e) => setForm({ ...form, level1: e.target.value })}>
+          {TAG_FAMILIES.map((f) => (
+            <option key={f}>{f}</option>
+          ))}
+        </select>
+      </label>
       {field("level2", t("tags.level2"))}
       {field("definition", t("tags.definition"))}
       <label className="grid">
