@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import {
   CampaignAlertsDocument,
+  CampaignRankingDocument,
   CreateCampaignDocument,
   DispatchWorkOrderDocument,
   LaunchCampaignDocument,
@@ -347,6 +348,13 @@ describe("/console: campaigns, tags and strategies", () => {
     watches.push(watch);
     await signIn(page, `${gw.origin}/console`, marketer);
     await page.getByTestId("tab-evaluation").click();
+    // Nothing picked: 活动排行 over the last 30 days (to the next UTC midnight), as the API ranks them.
+    const DAY = 86_400_000;
+    const to = Math.ceil((Date.now() + 1) / DAY) * DAY;
+    const ranked = dataOf(await gw.request(CampaignRankingDocument, { from: new Date(to - 30 * DAY).toISOString(), to: new Date(to).toISOString(), metric: "INCREMENTAL_REVENUE", first: 20 }, marketer)).campaignRanking;
+    assert.ok(ranked.some((r) => r.key === campaign.id), "the campaign run is ranked");
+    await page.locator(`[data-testid=campaign-ranking] tr[data-key="${campaign.id}"]`).waitFor();
+    assert.deepEqual(await page.locator("[data-testid=campaign-ranking] tbody tr").evaluateAll((els) => els.map((e) => e.getAttribute("data-key"))), ranked.map((r) => r.key));
     await page.locator(`[data-testid=eval-subject] option[value="${campaign.id}"]`).waitFor({ state: "attached" });
     await page.getByTestId("eval-subject").selectOption(campaign.id);
     await page.getByTestId("funnel-targeted").waitFor();

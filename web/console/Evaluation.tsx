@@ -2,14 +2,17 @@ import { useEffect, useMemo, useState } from "react";
 import {
   CampaignAlertFeedDocument,
   CampaignAlertsDocument,
+  CampaignRankingDocument,
   CampaignsDocument,
   EvaluationDocument,
   EvaluationTrendDocument,
+  OfferNamesDocument,
   StrategiesDocument,
   type CampaignAlertFieldsFragment,
   type EvaluationDimension,
   type EvaluationFilter,
   type EvaluationFiguresFragment,
+  type RankingMetric,
   type TrendMetric,
 } from "../../schema/generated/operations";
 import { Chart, type ChartOption } from "../shared/chart";
@@ -101,7 +104,14 @@ export function EvaluationCentre() {
           {mode === "campaign" && <LiveAlerts campaignId={subject} />}
         </>
       ) : (
-        <div className="card muted">{t("eval.pickHint")}</div>
+        <CampaignRanking
+          range={range}
+          names={new Map((campaigns.data?.campaigns.edges ?? []).map(({ node }) => [node.id, node.name]))}
+          onPick={(id) => {
+            setMode("campaign");
+            setSubject(id);
+          }}
+        />
       )}
     </section>
   );
@@ -176,9 +186,22 @@ function FunnelStep({ label, step, value }: { label: string; step: string; value
 
 /** Rows of one breakdown, best order rate first. */
 function Rankings({ filter }: { filter: EvaluationFilter }) {
-  const { t } = useI18n();
+  const { t, tx } = useI18n();
   const [by, setBy] = useState<EvaluationDimension>("OFFER");
   const rows = useQuery(EvaluationDocument, { filter, by });
+  // Rows are keyed by id; the names come from the lists the console already reads.
+  const offers = useQuery(OfferNamesDocument, {}, by !== "OFFER");
+  const strategies = useQuery(StrategiesDocument, {}, by !== "STRATEGY_VERSION");
+  const label = (key: string): string => {
+    if (by === "OFFER") return offers.data?.offers.find((o) => o.id === key)?.name ?? key;
+    if (by === "CHANNEL") return tx(`channel.${key}`);
+    if (by === "STRATEGY_VERSION") {
+      const [id, version] = key.split("@");
+      const s = strategies.data?.strategies.find((x) => x.id === id);
+      return s ? `${s.name} v${version}` : key;
+    }
+    return key;
+  };
   const sorted = [...(rows.data?.evaluation ?? [])].sort((a, b) => (b.funnel.orderRate ?? -1) - (a.funnel.orderRate ?? -1));
   return (
     <div className="card grid" data-testid="eval-ranking">
@@ -207,10 +230,59 @@ function Rankings({ filter }: { filter: EvaluationFilter }) {
           {sorted.map((r, i) => (
             <tr key={r.key} data-key={r.key}>
               <td>{i + 1}</td>
-              <td>{r.key}</td>
+              <td title={r.key}>{label(r.key)}</td>
               <td>{r.funnel.contacted}</td>
               <td>{pct(r.funnel.orderRate)}</td>
               <td>{r.uplift ? pct(r.uplift.rateDifference.value) : "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const RANKING_METRICS: RankingMetric[] = ["INCREMENTAL_REVENUE", "UPLIFT", "ORDER_RATE", "RESPONSE_RATE"];
+
+/** 活动排行: the campaigns with decisions in the range, best first by the metric chosen; a click opens one. */
+function CampaignRanking({ range, names, onPick }: { range: { from: string; to: string }; names: Map<string, string>; onPick(id: string): void }) {
+  const { t, tx } = useI18n();
+  const [metric, setMetric] = useState<RankingMetric>("INCREMENTAL_REVENUE");
+  const ranking = useQuery(CampaignRankingDocument, { ...range, metric, first: 20 });
+  return (
+    <div className="card grid" data-testid="campaign-ranking">
+      <div className="row">
+        <h2 style={{ flex: 1 }}>{t("eval.campaignRanking")}</h2>
+        <select value={metric} onChange={(e) => setMetric(e.target.value as RankingMetric)}>
+          {RANKING_METRICS.map((m) => (
+            <option key={m} value={m}>
+              {tx(`rank.${m}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <p className="muted">{t("eval.pickHint")}</p>
+      {ranking.error && <p className="error">{ranking.error.message}</p>}
+      <table>
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>{t("console.name")}</th>
+            <th>{t("eval.contacted")}</th>
+            <th>{t("eval.orderRate")}</th>
+            <th>{t("eval.uplift")}</th>
+            <th>{t("eval.incrementalRevenue")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(ranking.data?.campaignRanking ?? []).map((r, i) => (
+            <tr key={r.key} data-key={r.key} style={{ cursor: "pointer" }} onClick={() => onPick(r.key)}>
+              <td>{i + 1}</td>
+              <td>{names.get(r.key) ?? r.key}</td>
+              <td>{r.funnel.contacted}</td>
+              <td>{pct(r.funnel.orderRate)}</td>
+              <td>{r.uplift ? pct(r.uplift.rateDifference.value) : "—"}</td>
+              <td>{r.uplift ? `¥${r.uplift.incrementalRevenue.value.toFixed(0)}` : "—"}</td>
             </tr>
           ))}
         </tbody>
