@@ -82,9 +82,10 @@ function WorkOrders() {
   const act = (id: string, run: () => Promise<unknown>) => {
     setBusy(id);
     setNote(null);
+    // Asked again whatever the answer: a claim lost to another agent shows who holds the order now.
     run()
-      .then(() => orders.refetch())
       .catch((err: Error) => setNote(err.message))
+      .then(() => orders.refetch())
       .finally(() => setBusy(null));
   };
   return (
