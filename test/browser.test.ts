@@ -385,7 +385,7 @@ describe("/console: campaigns, tags and strategies", () => {
 });
 
 describe("/desk work orders", () => {
-  test("an agent claims an order of its pool from the side list; the API shows it claimed by that agent", async () => {
+  test("an agent claims an order of its pool from the side list, then reports it accepted; the API shows each step", async () => {
     // Outbound calls respect quiet hours: decide at 11:00 Beijing time (03:00 UTC) of a past day.
     const HOUR = 3_600_000;
     const at = new Date(Math.floor((Date.now() - 3 * HOUR) / (24 * HOUR)) * 24 * HOUR + 3 * HOUR).toISOString();
@@ -410,8 +410,12 @@ describe("/desk work orders", () => {
     await page.locator(`[data-testid=work-order][data-order-id="${order.id}"][data-status=CLAIMED]`).waitFor();
     const claimed = dataOf(await gw.request(WorkOrderDocument, { id: order.id }, agent)).workOrder;
     assert.deepEqual([claimed?.status, claimed?.claimedBy], ["CLAIMED", agentId]);
-    await row.getByTestId("report-REACHED").waitFor();
     await screenshot(page, "desk-work-orders");
+    // The customer said yes on the call: the order closes (and the decision is answered, as respondToOffer does).
+    await row.getByTestId("report-ACCEPTED").click();
+    await row.waitFor({ state: "detached" });
+    const done = dataOf(await gw.request(WorkOrderDocument, { id: order.id }, agent)).workOrder;
+    assert.deepEqual([done?.status, done?.feedback, done?.claimedBy], ["DONE", "ACCEPTED", agentId]);
     await page.close();
   });
 });
