@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The parts of the bench that can be run on their own (`--only`). */
-export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns"] as const;
+export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns", "desk"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const VIEW_PROFILES = ["cold", "warm"] as const;
 export type ViewProfiles = (typeof VIEW_PROFILES)[number];
@@ -66,12 +66,14 @@ export interface BenchOptions {
   segmentScans: number;
   /** Segments: accepted offers timed until the preview counts the customer in. */
   segmentFlips: number;
+  /** Desk: calls timed from the event to the caller painted in Chromium. */
+  deskCalls: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N] [--view-profiles LIST]
                       [--decision-concurrency N] [--decision-duration S] [--decision-warmup S] [--breakdown N] [--profile S]
                       [--subscriptions N] [--realtime-rates LIST] [--realtime-gateways LIST] [--realtime-duration S] [--first-event-pairs N]
-                      [--segment-iterations N] [--segment-scans N] [--segment-flips N]
+                      [--segment-iterations N] [--segment-scans N] [--segment-flips N] [--desk-calls N]
   --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
   --customers             customers in the data set (default 100000); seeded once into .data/bench
   --seed                  data-set seed (default 42)
@@ -98,7 +100,9 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --first-event-pairs     first-event: gateway starts per mode, warm-up off and on in turn (default 3)
   --segment-iterations    segments: previews timed per question, one at a time (default 40)
   --segment-scans         segments: Cypher scans and cold previews timed per question (default 5)
-  --segment-flips         segments: accepted offers, and change events of each kind, timed until a preview counts the change (default 30)`;
+  --segment-flips         segments: accepted offers, and change events of each kind, timed until a preview counts the change (default 30)
+  --desk-calls            desk: HOTLINE_CALL_START events, one at a time, each timed to its caller painted on /desk in Chromium
+                          (CHROMIUM_PATH, default /usr/bin/chromium) (default 50)`;
 
 /** Parses the command line; throws an Error whose message names the bad flag. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {
@@ -128,6 +132,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       "segment-iterations": { type: "string", default: "40" },
       "segment-scans": { type: "string", default: "5" },
       "segment-flips": { type: "string", default: "30" },
+      "desk-calls": { type: "string", default: "50" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -155,6 +160,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     segmentIterations: intFlag("segment-iterations", values["segment-iterations"], 1, 100_000),
     segmentScans: intFlag("segment-scans", values["segment-scans"], 1, 1_000),
     segmentFlips: intFlag("segment-flips", values["segment-flips"], 0, 10_000),
+    deskCalls: intFlag("desk-calls", values["desk-calls"], 1, 10_000),
   };
 }
 

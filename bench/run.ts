@@ -13,7 +13,9 @@
  * - segments: segment previews on the bitmaps beside a Cypher scan of the same question, graph and
  *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts);
  * - campaigns: a one-wave SMS campaign over every customer of the store, run by the gateway's
- *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts).
+ *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts);
+ * - desk: an agent's call event → the caller painted on /desk in Chromium, one call at a time, p50/p99
+ *   (bench/desk.ts, the measuring code the browser test uses).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -45,7 +47,8 @@ import { runRealtimeScenario } from "./realtime";
 import { runFirstEventScenario } from "./first-event";
 import { runSegmentScenario } from "./segments";
 import { recordCampaigns, runCampaignScenario } from "./campaigns";
-import { recordComparison, recordDecisions, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
+import { runDeskScenario } from "./desk";
+import { recordComparison, recordDecisions, recordDesk, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { fillViewProfiles, runUnifiedViewScenario, viewedCustomers } from "./unified-view";
@@ -250,6 +253,9 @@ runMain(
     }
     if (scenarios.has("campaigns")) {
       recordCampaigns(report, await runCampaignScenario({ gateway, say }));
+    }
+    if (scenarios.has("desk")) {
+      recordDesk(report, await runDeskScenario({ neo4jEnv, redisUrl, calls: opts.deskCalls, say }));
     }
     recordInterference(report, interference);
     recordJitWarnings(report, jit);

@@ -45,6 +45,14 @@ export async function openPage(browser: Browser, origin: string, viewport = { wi
     if (message.type() === "error" && /Content Security Policy|Refused to/i.test(message.text())) watch.problems.push(message.text());
   });
   page.on("pageerror", (error) => watch.problems.push(`uncaught: ${error.message}`));
+  if (process.env.BROWSER_DEBUG) {
+    // Debugging a page: its console and every GraphQL answer with errors, on the test's stderr.
+    page.on("console", (message) => console.error(`[page ${message.type()}] ${message.text()}`));
+    page.on("response", (response) => {
+      if (!response.url().endsWith("/graphql")) return;
+      void response.text().then((body) => body.includes('"errors"') && console.error(`[page graphql] ${body.slice(0, 400)}`), () => undefined);
+    });
+  }
   return { page, watch };
 }
 

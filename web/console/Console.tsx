@@ -1,19 +1,24 @@
 import { useMemo, useState } from "react";
-import { ApproveChangeDocument, CampaignDocument, CampaignsDocument, OfflineTagDocument, PendingChangesDocument, RejectChangeDocument, TagImpactDocument, TagLibraryDocument } from "../../schema/generated/operations";
+import { ApproveChangeDocument, CampaignDocument, CampaignsDocument, PendingChangesDocument, RejectChangeDocument } from "../../schema/generated/operations";
 import { Chart, type ChartOption } from "../shared/chart";
 import { useSession } from "../shared/session";
 import { useQuery } from "../shared/hooks";
 import { useI18n, type MessageKey } from "../shared/i18n";
+import { EvaluationCentre } from "./Evaluation";
 import { SegmentBuilder } from "./SegmentBuilder";
+import { StrategiesByCube } from "./Strategies";
+import { TagLibrary } from "./Tags";
 
 const TABS: Array<{ id: string; label: MessageKey }> = [
   { id: "segments", label: "console.segments" },
   { id: "tags", label: "console.tags" },
   { id: "approvals", label: "console.approvals" },
   { id: "campaigns", label: "console.campaigns" },
+  { id: "strategies", label: "console.strategies" },
+  { id: "evaluation", label: "console.evaluation" },
 ];
 
-/** The marketer's console: the segment builder, the tag library and the campaigns. */
+/** The marketer's console: the segment builder, the tag library, approvals, campaigns, strategies by the cube and the evaluation centre. */
 export function Console() {
   const { t } = useI18n();
   const [tab, setTab] = useState("segments");
@@ -30,99 +35,8 @@ export function Console() {
       {tab === "tags" && <TagLibrary />}
       {tab === "approvals" && <Approvals />}
       {tab === "campaigns" && <Campaigns />}
-    </div>
-  );
-}
-
-function TagLibrary() {
-  const { t } = useI18n();
-  const [text, setText] = useState("");
-  const [selected, setSelected] = useState<string | null>(null);
-  const tags = useQuery(TagLibraryDocument, { filter: text ? { text } : null, first: 50 });
-  return (
-    <section className="section builder" style={{ gridTemplateColumns: "1fr 420px" }}>
-      <div className="card grid">
-        <input placeholder={t("console.search")} value={text} onChange={(e) => setText(e.target.value)} />
-        {tags.error && <p className="error">{tags.error.message}</p>}
-        <table data-testid="tag-library">
-          <thead>
-            <tr>
-              <th>{t("console.name")}</th>
-              <th>code</th>
-              <th>{t("console.status")}</th>
-              <th>{t("console.coverage")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(tags.data?.tags.edges ?? []).map(({ node }) => (
-              <tr key={node.id} onClick={() => setSelected(node.id)} style={{ cursor: "pointer", background: selected === node.id ? "#eef4fc" : undefined }}>
-                <td>
-                  {node.name} <span className="muted">{node.level1}/{node.level2}</span>
-                </td>
-                <td>{node.code}</td>
-                <td>
-                  {node.status}
-                  {node.pendingChange ? <span className="chip warn">{node.pendingChange.action}</span> : null}
-                </td>
-                <td>{node.evaluation?.customers ?? "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {selected ? <TagImpact id={selected} onProposed={() => void tags.refetch()} /> : <div className="card muted">{t("console.pickTag")}</div>}
-    </section>
-  );
-}
-
-/** What stops if the tag goes offline (its lineage), and the proposal to take it offline. */
-function TagImpact({ id, onProposed }: { id: string; onProposed(): void }) {
-  const { t } = useI18n();
-  const { client } = useSession();
-  const impact = useQuery(TagImpactDocument, { id });
-  const [reason, setReason] = useState("");
-  const [note, setNote] = useState<string | null>(null);
-  const x = impact.data?.tagImpact;
-  return (
-    <div className="card grid" data-testid="tag-impact">
-      <h2>{t("console.impact")}</h2>
-      {impact.error && <p className="error">{impact.error.message}</p>}
-      {x && (
-        <>
-          <div>
-            <strong>{x.tag.name}</strong> <span className="muted">{x.tag.code} · {x.tag.status}</span>
-          </div>
-          <dl className="kv">
-            <dt>{t("console.segments")}</dt>
-            <dd>{x.segments.map((s) => s.name).join("、") || t("common.none")}</dd>
-            <dt>{t("console.strategies")}</dt>
-            <dd>{x.strategies.map((s) => `${s.name} (${s.status})`).join("、") || t("common.none")}</dd>
-            <dt>{t("console.offers")}</dt>
-            <dd>{x.offers.map((o) => o.name).join("、") || t("common.none")}</dd>
-            <dt>{t("console.campaigns")}</dt>
-            <dd>{x.campaignIds.join("、") || t("common.none")}</dd>
-          </dl>
-          <form
-            className="row"
-            onSubmit={(e) => {
-              e.preventDefault();
-              client
-                .request(OfflineTagDocument, { id, reason })
-                .then(() => {
-                  setNote(t("console.proposed"));
-                  onProposed();
-                })
-                .catch((err: Error) => setNote(err.message));
-            }}
-          >
-            <input style={{ flex: 1 }} placeholder={t("console.reason")} value={reason} onChange={(e) => setReason(e.target.value)} required />
-            <button type="submit" className="secondary">
-              {t("console.offline")}
-            </button>
-          </form>
-          {note && <p className="muted">{note}</p>}
-        </>
-      )}
+      {tab === "strategies" && <StrategiesByCube />}
+      {tab === "evaluation" && <EvaluationCentre />}
     </div>
   );
 }
@@ -130,7 +44,9 @@ function TagImpact({ id, onProposed }: { id: string; onProposed(): void }) {
 /** The approval queue: what waits; an APPROVER (never the author) approves or rejects. */
 function Approvals() {
   const { t } = useI18n();
-  const { client } = useSession();
+  const { client, claims } = useSession();
+  // Only an APPROVER decides, and never on its own change (the gateway refuses both anyway).
+  const approver = claims.roles.includes("APPROVER");
   const queue = useQuery(PendingChangesDocument, { first: 50 });
   const [note, setNote] = useState<string | null>(null);
   const decide = (id: string, approve: boolean) =>
@@ -160,12 +76,16 @@ function Approvals() {
                 <td>{node.author}</td>
                 <td>{new Date(node.submittedAt).toLocaleString()}</td>
                 <td className="row">
+                  {approver && node.author !== claims.sub && (
+                    <>
                   <button type="button" onClick={() => void decide(node.id, true)}>
                     {t("console.approve")}
                   </button>
                   <button type="button" className="secondary" onClick={() => void decide(node.id, false)}>
                     {t("console.reject")}
                   </button>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useState } from "react";
-import { DeskFeedDocument, WorkOrdersDocument, type DeskFeedSubscription, type DeskFeedSubscriptionVariables } from "../../schema/generated/operations";
+import { ClaimWorkOrderDocument, DeskFeedDocument, ReportWorkOrderDocument, WorkOrdersDocument, type DeskFeedSubscription, type DeskFeedSubscriptionVariables } from "../../schema/generated/operations";
 import { useQuery } from "../shared/hooks";
 import { useI18n } from "../shared/i18n";
 import { useSession } from "../shared/session";
@@ -66,27 +66,78 @@ export function Desk() {
   );
 }
 
+/**
+ * The work-order pool beside the calls: the OPEN orders of the agent's teams in its regions (to
+ * claim) and its own (to report on: reached, not reached, accepted, declined), as workOrders lists
+ * them. A claim two agents make at once goes to one; the other sees the gateway's CONFLICT saying who
+ * holds it.
+ */
 function WorkOrders() {
-  const { t } = useI18n();
-  const orders = useQuery(WorkOrdersDocument, { mine: true, first: 20 });
-  const edges = orders.data?.workOrders.edges ?? [];
+  const { t, tx } = useI18n();
+  const { client, claims } = useSession();
+  const orders = useQuery(WorkOrdersDocument, { first: 20 });
+  const [busy, setBusy] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const edges = (orders.data?.workOrders.edges ?? []).filter(({ node }) => node.status === "OPEN" || node.status === "CLAIMED");
+  const act = (id: string, run: () => Promise<unknown>) => {
+    setBusy(id);
+    setNote(null);
+    // Asked again whatever the answer: a claim lost to another agent shows who holds the order now.
+    run()
+      .catch((err: Error) => setNote(err.message))
+      .then(() => orders.refetch())
+      .finally(() => setBusy(null));
+  };
   return (
     <div className="card" data-testid="work-orders">
-      <h3>{t("desk.workOrders")}</h3>
+      <h3>
+        {t("desk.workOrders")} <span className="muted">/ {t("desk.pool")}</span>
+      </h3>
       {orders.error && <p className="error">{orders.error.message}</p>}
+      {note && <p className="error">{note}</p>}
       {edges.length === 0 && !orders.loading && <p className="muted">{t("common.none")}</p>}
       <ul className="list">
-        {edges.map(({ node }) => (
-          <li key={node.id}>
-            <div>
-              {node.kind} · {node.status}
-            </div>
-            <div className="muted">
-              {node.customerId} · {t("desk.due")} {new Date(node.dueAt).toLocaleString()}
-            </div>
-            {node.script && <div>{node.script}</div>}
-          </li>
-        ))}
+        {edges.map(({ node }) => {
+          const mine = node.status === "CLAIMED" && node.claimedBy === claims.agentId;
+          return (
+            <li key={node.id} data-testid="work-order" data-order-id={node.id} data-status={node.status}>
+              <div>
+                {node.kind} · {node.status}
+                {node.claimedBy && (
+                  <span className="muted">
+                    {" "}
+                    · {t("desk.claimedBy")} {node.claimedBy}
+                  </span>
+                )}
+              </div>
+              <div className="muted">
+                {node.customerId} · {t("desk.due")} {new Date(node.dueAt).toLocaleString()}
+              </div>
+              {node.script && <div>{node.script}</div>}
+              {node.status === "OPEN" && (
+                <button type="button" disabled={busy === node.id} data-testid="claim" onClick={() => act(node.id, () => client.request(ClaimWorkOrderDocument, { id: node.id }))}>
+                  {t("desk.claim")}
+                </button>
+              )}
+              {mine && (
+                <div className="row">
+                  {(["REACHED", "NOT_REACHED", "ACCEPTED", "DECLINED"] as const).map((feedback) => (
+                    <button
+                      type="button"
+                      key={feedback}
+                      className={feedback === "ACCEPTED" ? "" : "secondary"}
+                      disabled={busy === node.id}
+                      data-testid={`report-${feedback}`}
+                      onClick={() => act(node.id, () => client.request(ReportWorkOrderDocument, { id: node.id, feedback }))}
+                    >
+                      {tx(`wo.${feedback}`)}
+                    </button>
+                  ))}
+                </div>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </div>
   );
