@@ -325,17 +325,26 @@ describe("/console: campaigns, tags and strategies", () => {
     const { page, watch } = await openPage(browser, gw.origin);
     watches.push(watch);
     await signIn(page, `${gw.origin}/console`, marketer);
-    await page.getByTestId("tab-strategies").click();
-    await page.getByTestId("strategy").first().waitFor();
-    const all = dataOf(await gw.request(StrategiesDocument, { status: "ACTIVE" }, marketer)).strategies;
-    const line = all[0]!.businessLine;
-    const scenario = all.find((s) => s.businessLine === line)!.scenario;
-    await page.getByTestId("strategy-businessLine").selectOption(line);
-    await page.getByTestId("strategy-scenario").selectOption(scenario);
-    const expected = all.filter((s) => s.businessLine === line && s.scenario === scenario).map((s) => s.id).sort();
-    await eventually(async () => assert.equal(await page.getByTestId("strategy-count").getAttribute("data-count"), String(expected.length)), { what: "the filtered list", intervalMs: 100 });
-    const shown = (await page.getByTestId("strategy").evaluateAll((els) => els.map((e) => e.getAttribute("data-strategy-id") ?? ""))).sort();
-    assert.deepEqual(shown, expected, `ACTIVE ${line} × ${scenario}`);
+    // Other test files may create strategies between the page's read and ours: both sides are read
+    // again (the page reloaded) until they were read with nothing created in between.
+    const { line, scenario } = await eventually(
+      async () => {
+        await page.reload();
+        await page.getByTestId("tab-strategies").click();
+        await page.getByTestId("strategy").first().waitFor();
+        const all = dataOf(await gw.request(StrategiesDocument, { status: "ACTIVE" }, marketer)).strategies;
+        const line = all[0]!.businessLine;
+        const scenario = all.find((s) => s.businessLine === line)!.scenario;
+        await page.getByTestId("strategy-businessLine").selectOption(line);
+        await page.getByTestId("strategy-scenario").selectOption(scenario);
+        const expected = all.filter((s) => s.businessLine === line && s.scenario === scenario).map((s) => s.id).sort();
+        await eventually(async () => assert.equal(await page.getByTestId("strategy-count").getAttribute("data-count"), String(expected.length)), { what: "the filtered list", intervalMs: 100, timeoutMs: 3_000 });
+        const shown = (await page.getByTestId("strategy").evaluateAll((els) => els.map((e) => e.getAttribute("data-strategy-id") ?? ""))).sort();
+        assert.deepEqual(shown, expected, `ACTIVE ${line} × ${scenario}`);
+        return { line, scenario };
+      },
+      { what: "the page's strategies equal the API's", timeoutMs: 30_000, intervalMs: 200 },
+    );
     const cells = await page.getByTestId("cube-cell").evaluateAll((els) => els.map((e) => e.getAttribute("data-cell") ?? ""));
     assert.ok(cells.length > 0 && cells.every((c) => c.startsWith(`${line}|${scenario}|`)), `grouped by the cube's cells: ${cells.join(", ")}`);
     await screenshot(page, "console-strategies");
