@@ -112,12 +112,12 @@ export const keys = {
   /** Pub/sub channel on which replicas tell each other to drop cached reference and marketing data (./pubsub.ts adds the prefix). */
   invalidation: (): string => "gateway:invalidate",
   /** Propensity model (src/decisioning/propensity.ts): Bayesian probit weights per offer ("OF01") and per product kind ("kind:PLAN"), the set of models, and a marker per learned decision. */
-  model: (offerId: string): string => `model:bp:${offerId}`,
+  model: (offerId: string): string => `model:{bp}:w:${offerId}`,
   /** The warm start's lock (one replica replays the history) and its done mark (src/decisioning/warm-start.ts). */
-  modelWarmLock: (): string => "model:warm:lock",
-  modelWarmed: (): string => "model:warm:done",
-  modelOffers: (): string => "model:offers",
-  modelApplied: (decisionId: string): string => `model:applied:${decisionId}`,
+  modelWarmLock: (): string => "model:{bp}:warm:lock",
+  modelWarmed: (): string => "model:{bp}:warm:done",
+  modelOffers: (): string => "model:{bp}:offers",
+  modelApplied: (decisionId: string): string => `model:{bp}:applied:${decisionId}`,
   /** Repeated decision requests (src/decisioning/once.ts): the answer, or the lock, of one request's hash. */
   decideOnce: (hash: string): string => `decide:once:${hash}`,
   /** Agents' calls (src/customer360/calls.ts): one agent's keys share the {agentId} tag for their scripts. */
@@ -135,10 +135,10 @@ export const keys = {
   },
   /** Real time (src/realtime/): the inbound event stream and its bookkeeping, and the push streams. Realtime scripts touch several of these at once, so they assume one Redis primary. */
   events: {
-    stream: (): string => "events:stream",
+    stream: (): string => "events:{rt}:stream",
     /** Events a feed wrote to the stream itself (source "stream") keep the key they always had. */
-    state: (source: string, eventId: string): string => (source === STREAM_SOURCE ? `events:state:${eventId}` : `events:state:${encodeURIComponent(source)}|${eventId}`),
-    parked: (): string => "events:parked",
+    state: (source: string, eventId: string): string => (source === STREAM_SOURCE ? `events:{rt}:state:${eventId}` : `events:{rt}:state:${encodeURIComponent(source)}|${eventId}`),
+    parked: (): string => "events:{rt}:parked",
   },
   /** Users' sessions and token revocations (src/auth/sessions.ts). */
   auth: {
@@ -151,7 +151,7 @@ export const keys = {
   rateLimit: (budget: string): string => `rl:${budget}`,
   /** The rule-tag job queue: BullMQ's own prefix (after the gateway's), under which it names queue "tags". */
   tags: {
-    jobsPrefix: (): string => "jobs",
+    jobsPrefix: (): string => "{jobs}",
   },
   /** Segment bitmaps (src/segments/preview/): keys are built below this base (the scripts append to it). */
   segments: {
@@ -166,13 +166,13 @@ export const keys = {
     derived: (hash: string): string => `segments:{idx}:d:${hash}`,
   },
   /** The segment snapshot queue's BullMQ prefix and name (src/marketing/snapshots): BullMQ builds its keys `<prefix>bull:snapshots:…` itself. */
-  snapshotQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}bull`, name: (): string => "snapshots" },
+  snapshotQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}{bull}`, name: (): string => "snapshots" },
   /** The work-order sweep's queue (BullMQ, src/campaigns/work-order-sweep.ts), under the same `<prefix>bull` as the snapshots'. */
-  workOrderQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}bull`, name: (): string => "work-orders" },
+  workOrderQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}{bull}`, name: (): string => "work-orders" },
   push: {
-    all: (): string => "push:all",
-    customer: (customerId: string): string => `push:customer:${customerId}`,
-    agent: (agentId: string): string => `push:agent:${agentId}`,
+    all: (): string => "push:{rt}:all",
+    customer: (customerId: string): string => `push:{rt}:customer:${customerId}`,
+    agent: (agentId: string): string => `push:{rt}:agent:${agentId}`,
     /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
     channel: (): string => "push",
   },
@@ -188,16 +188,16 @@ export const keys = {
   },
   /** Decisions written behind the answer (src/decisioning/writer.ts), readable until the graph has them (src/customer360/queued-decisions.ts). */
   decisions: {
-    stream: (): string => "decisions:stream",
-    parked: (): string => "decisions:parked",
-    queued: (decisionId: string): string => `decisions:queued:${decisionId}`,
-    queuedContacts: (customerId: string): string => `decisions:queued:{${customerId}}:contacts`,
+    stream: (): string => "decisions:{dw}:stream",
+    parked: (): string => "decisions:{dw}:parked",
+    queued: (decisionId: string): string => `decisions:{dw}:queued:${decisionId}`,
+    queuedContacts: (customerId: string): string => `decisions:{dw}:contacts:${customerId}`,
   },
   /** Campaigns (src/campaigns/) and the story hold decisioning reads (src/domain/campaigns.ts). */
   campaigns: {
     story: (customerId: string): string => `campaigns:story:{${customerId}}`,
-    outbox: (channel: string): string => `campaigns:outbox:${channel}`,
-    outboxed: (waveId: string): string => `campaigns:outboxed:{${waveId}}`,
+    outbox: (channel: string): string => `campaigns:outbox:{${channel}}`,
+    outboxed: (channel: string, waveId: string): string => `campaigns:outbox:{${channel}}:sent:${waveId}`,
     contacted: (campaignId: string): string => `campaigns:contacted:{${campaignId}}`,
     /** The scheduler's BullMQ queue name (prefix as keys.snapshotQueue.prefix). */
     queue: (): string => "campaigns",
