@@ -9,7 +9,7 @@ import { ContactPolicy, channelOrder, type PolicyCustomer } from "../src/contact
 import { DEFAULT_RULES } from "../src/contact-policy/rules";
 import { CHANNEL_CODES, type ChannelCode } from "../src/domain/vocabulary";
 import { createLogger } from "../src/platform/logger";
-import { createRedis } from "../src/platform/redis";
+import { createRedis, scanKeys } from "../src/platform/redis";
 import { keys } from "../src/platform/keys";
 import { startRedis } from "../src/main/launch/redis";
 import { eventually } from "./support/eventually";
@@ -48,8 +48,9 @@ teardown("this file's policy keys", async () => {
   const admin = createRedis(testServices().redisUrl, "");
   try {
     if (admin.status !== "ready") await once(admin, "ready");
-    const stale = await admin.keys(`${PREFIX}policy*`);
-    if (stale.length) await admin.del(...stale);
+    // One DEL per key: under TEST_REDIS_CLUSTER they live on several nodes.
+    const stale = await scanKeys(admin, `${PREFIX}policy*`);
+    await Promise.all(stale.map((key) => admin.del(key)));
   } finally {
     admin.disconnect();
   }

@@ -82,19 +82,21 @@ export class PubSub {
     return connection;
   }
 
-  /** Nodes tried last, so the next connection goes to another one (the one just lost may be dead for good). */
-  private nodeTurn = 0;
+  /** Which node is tried next, from a random start so replicas spread over the nodes; turns on, so the next connection goes to another one (the one just lost may be dead for good). */
+  private nodeTurn = Math.floor(Math.random() * 1_000);
   private closed = false;
 
   /**
    * Under Cluster, a connection to one node of the cluster that does not reconnect by itself: when
    * it ends, the next one goes to the next node the cluster client knows (its slots refresh drops
    * a dead primary and names the promoted replica), after a short pause so a cluster that is down
-   * altogether is not hammered.
+   * altogether is not hammered. Replicas first: with reads on the primaries (scaleReads "master")
+   * they have little else to do, and delivering every message to every gateway replica is work.
    */
   private nodeConnection(): Redis {
     const cluster = this.redis as unknown as Cluster;
-    const nodes = cluster.nodes("all").map((n) => n.options);
+    const replicas = cluster.nodes("slave");
+    const nodes = (replicas.length > 0 ? replicas : cluster.nodes("all")).map((n) => n.options);
     const node = nodes[this.nodeTurn++ % nodes.length]!;
     const connection = new Redis({
       ...cluster.options.redisOptions,
@@ -141,6 +143,11 @@ export class PubSub {
   /** Publishes `message` on channel `name` (through the command client: a subscriber connection cannot publish). */
   async publish(name: string, message: string): Promise<void> {
     await redisCall(this.redis.publish(this.channel(name), message));
+  }
+
+  /** The node the connection is to (`host:port`), or null before the first one: for logs and tests. */
+  get endpoint(): string | null {
+    return this.connection ? `${this.connection.options.host}:${this.connection.options.port}` : null;
   }
 
   /** Closes the connection; `onLost` listeners hear of it as of any drop. */

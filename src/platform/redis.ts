@@ -253,3 +253,33 @@ export async function redisCall<T>(command: Promise<T>): Promise<T> {
 export async function releaseLease(redis: Redis, key: string, owner: string): Promise<void> {
   await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, owner).catch(() => undefined);
 }
+
+/**
+ * MGET of `names` (keys without the client's prefix), in order. Under Cluster the keys of several
+ * customers live on several nodes and one MGET would be refused (CROSSSLOT): each key is then read
+ * with its own GET, all sent at once (one round trip's wait). One server keeps its one MGET.
+ */
+export function getMany(redis: Redis, names: readonly string[]): Promise<Array<string | null>> {
+  if (names.length === 0) return Promise.resolve([]);
+  if (!isCluster(redis)) return redis.mget(...names);
+  return Promise.all(names.map((name) => redis.get(name)));
+}
+
+/**
+ * Every key matching `pattern` (a SCAN pattern over whole key names, the client's prefix
+ * included), as whole names. SCAN walks one server; under Cluster that is one node, so each
+ * primary is walked in turn.
+ */
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const servers = isCluster(redis) ? (redis as unknown as Cluster).nodes("master") : [redis];
+  const found: string[] = [];
+  for (const server of servers) {
+    let cursor = "0";
+    do {
+      const [next, names] = await redisCall(server.scan(cursor, "MATCH", pattern, "COUNT", 100));
+      cursor = next;
+      found.push(...names);
+    } while (cursor !== "0");
+  }
+  return found;
+}
