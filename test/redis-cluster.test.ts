@@ -65,6 +65,28 @@ describe("the gateway on a Redis Cluster", () => {
     assert.equal(primaries.size, 3, "30 customers' policy keys spread over all three primaries");
   });
 
+  test("the cluster is the check: a script touching a key of another slot is refused", async () => {
+    await assert.rejects(redis.eval("return redis.call('GET', 'elsewhere')", 1, keys.events.stream()), /non local key|CROSSSLOT/);
+    await assert.rejects(redis.eval("return 1", 2, keys.events.stream(), keys.decisions.stream()), /CROSSSLOT|same slot/);
+  });
+
+  test("ioredis 6's sharded pub/sub works one channel per SSUBSCRIBE (tried, not relied on: docs/OPERATIONS.md)", async () => {
+    const seeds = cluster.nodeList.split(",").map((n) => ({ host: "127.0.0.1", port: Number(n.split(":")[1]) }));
+    const sub = leftover("sharded subscriber", new Cluster(seeds, { shardedSubscribers: true }), (c) => c.disconnect());
+    const got: string[] = [];
+    sub.on("smessage", (channel: string, message: string) => got.push(`${channel}=${message}`));
+    const [c1, c2] = [`${PREFIX}s:one`, `${PREFIX}s:two`];
+    assert.notEqual(Number(await redis.cluster("KEYSLOT", c1)), Number(await redis.cluster("KEYSLOT", c2)), "two channels of two slots");
+    await assert.rejects(sub.ssubscribe(c1, c2), /CROSSSLOT/, "channels of several slots in one SSUBSCRIBE are refused");
+    await sub.ssubscribe(c1);
+    await sub.ssubscribe(c2);
+    // A publisher without the key prefix: ioredis would prefix SPUBLISH's channel, which Redis declares as a key.
+    const publisher = leftover("sharded publisher", new Cluster(seeds), (c) => c.disconnect());
+    await publisher.spublish(c1, "1");
+    await publisher.spublish(c2, "2");
+    await eventually(() => assert.deepEqual(got.sort(), [`${c1}=1`, `${c2}=2`]), { what: "both sharded messages" });
+  });
+
   test("contact-policy screening: the cap holds across both gateways, whichever primary holds the customer", async () => {
     const ids = await freshIds(6);
     for (const id of ids) {

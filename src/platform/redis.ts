@@ -233,6 +233,18 @@ export function unlessStopped<T>(command: Promise<T>, stop: AbortSignal): Promis
 }
 
 /**
+ * Whether `error` is Redis's own reply to a command (a script's error, a wrong type: a bug to
+ * report as is) rather than an outage. Under Cluster some replies are outages: the cluster is
+ * down or failing over (CLUSTERDOWN, TRYAGAIN, MASTERDOWN), a node is loading or is a replica
+ * that was a primary a moment ago (LOADING, READONLY), or slots moved more often than ioredis
+ * follows (MOVED, ASK).
+ */
+export function isReplyBug(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== "ReplyError") return false;
+  return !/^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK)\b/.test(error.message);
+}
+
+/**
  * Awaits a Redis command, turning a connection failure (Redis down, the offline queue refused)
  * into SERVICE_UNAVAILABLE. Redis's own replies (a script error) stay what they are: bugs, not outages.
  */
@@ -240,7 +252,7 @@ export async function redisCall<T>(command: Promise<T>): Promise<T> {
   try {
     return await command;
   } catch (error) {
-    if (error instanceof GatewayError || (error instanceof Error && error.name === "ReplyError")) throw error;
+    if (error instanceof GatewayError || isReplyBug(error)) throw error;
     throw new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error instanceof Error ? error.message : String(error));
   }
 }

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { ChainableCommander, Redis } from "ioredis";
 import { ServiceUnavailableError } from "../platform/errors";
-import { redisCall, waitForReplicas } from "../platform/redis";
+import { isReplyBug, redisCall, waitForReplicas } from "../platform/redis";
 import { keys, STREAM_SOURCE } from "../platform/keys";
 import type { PubSub } from "../platform/pubsub";
 import { defineScripts } from "../platform/scripts";
@@ -195,7 +195,7 @@ export class EventStream {
       const [error, value] = replies[i] ?? [new Error("Redis gave no reply for a pipelined command"), null];
       if (!error) return value as V;
       // A script's own error is a bug; anything else (the connection closed under the pipeline) is an outage.
-      return error.name === "ReplyError" ? error : new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error.message);
+      return isReplyBug(error) ? error : new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error.message);
     });
   }
 

@@ -104,7 +104,7 @@ export class TagJobs implements CustomerChanges {
 
   // ───────────────────────────── connections ─────────────────────────────
 
-  /** BullMQ prefixes its keys itself (it refuses ioredis' keyPrefix): the gateway's prefix + "jobs". */
+  /** BullMQ prefixes its keys itself (it refuses ioredis' keyPrefix): the gateway's prefix + "{jobs}". */
   private get prefix(): string {
     return `${this.redis.options.keyPrefix ?? ""}${keys.tags.jobsPrefix()}`;
   }
