@@ -6,7 +6,10 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { ensureRedisInstalled } from "../../src/main/launch/redis";
 import { freePort } from "../../src/main/launch/ports";
-import { spawnUntilReady, type OwnedProcess } from "../../src/main/launch/process";
+import {
+  spawnUntilReady,
+  type OwnedProcess,
+} from "../../src/main/launch/process";
 import type { Logger } from "../../src/platform/logger";
 
 const run = promisify(execFile);
@@ -30,7 +33,11 @@ export interface LaunchedRedisCluster {
   readonly nodes: readonly ClusterNode[];
   /** The node serving `slot` as primary now (asked of a live node: CLUSTER SHARDS). */
   primaryOf(slot: number): Promise<ClusterNode>;
-  /** Resolves once every live node reports cluster_state:ok and agrees on one primary per slot range. */
+  /**
+   * Resolves once every live node reports cluster_state:ok and serves every slot from a live
+   * primary: after a kill, the other nodes still say ok until they marked it failed (within
+   * cluster-node-timeout), so "ok" alone would be read before the failover.
+   */
   healthy(timeoutMs?: number): Promise<void>;
   /** Stops every node and removes their data. */
   stop(): Promise<void>;
@@ -45,10 +52,13 @@ const NODE_TIMEOUT_MS = 1_000;
  * `redis-cli --cluster create … --cluster-replicas 1`, and waits for cluster_state:ok.
  * Not registered for closing: test files use ./redis-cluster.ts (which is); test/run.ts stops it itself.
  */
-export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisCluster> {
+export async function launchRedisCluster(
+  log: Logger,
+): Promise<LaunchedRedisCluster> {
   const binary = ensureRedisInstalled(log);
   const dir = mkdtempSync(join(tmpdir(), "c360-redis-cluster-"));
-  const processes: Array<{ port: number; proc: OwnedProcess; alive: boolean }> = [];
+  const processes: Array<{ port: number; proc: OwnedProcess; alive: boolean }> =
+    [];
   const stop = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.proc.stop(5_000)));
     rmSync(dir, { recursive: true, force: true });
@@ -60,27 +70,44 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
         const port = ports[i]!;
         const nodeDir = join(dir, String(port));
         const args = [
-          "--port", String(port),
-          "--bind", "127.0.0.1",
-          "--cluster-enabled", "yes",
-          "--cluster-port", String(ports[6 + i]!),
-          "--cluster-config-file", join(nodeDir, "nodes.conf"),
-          "--cluster-node-timeout", String(NODE_TIMEOUT_MS),
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-port",
+          String(ports[6 + i]!),
+          "--cluster-config-file",
+          join(nodeDir, "nodes.conf"),
+          "--cluster-node-timeout",
+          String(NODE_TIMEOUT_MS),
           // A replica may take over however long it was cut off from its primary: in a test the
           // primary dies while the replica is in sync, and a refused failover would hang the suite.
-          "--cluster-replica-validity-factor", "0",
-          "--dir", nodeDir,
-          "--save", "",
-          "--appendonly", "no",
-          "--daemonize", "no",
-          "--protected-mode", "yes",
+          "--cluster-replica-validity-factor",
+          "0",
+          "--dir",
+          nodeDir,
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--daemonize",
+          "no",
+          "--protected-mode",
+          "yes",
         ];
         await run("mkdir", ["-p", nodeDir]);
-        const proc = await spawnUntilReady(`redis-server (cluster node ${port})`, binary, args, {
-          ready: (line) => line.includes("Ready to accept connections"),
-          parentDeath: "signal",
-          timeoutMs: 30_000,
-        });
+        const proc = await spawnUntilReady(
+          `redis-server (cluster node ${port})`,
+          binary,
+          args,
+          {
+            ready: (line) => line.includes("Ready to accept connections"),
+            parentDeath: "signal",
+            timeoutMs: 30_000,
+          },
+        );
         const entry = { port, proc, alive: true };
         proc.child.once("exit", () => (entry.alive = false));
         processes.push(entry);
@@ -88,7 +115,18 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
     );
     const addresses = ports.slice(0, 6).map((p) => `127.0.0.1:${p}`);
     // Listed in port order: --cluster create makes the first three primaries and the others their replicas.
-    await run("redis-cli", ["--cluster", "create", ...addresses, "--cluster-replicas", "1", "--cluster-yes"], { timeout: 60_000 });
+    await run(
+      "redis-cli",
+      [
+        "--cluster",
+        "create",
+        ...addresses,
+        "--cluster-replicas",
+        "1",
+        "--cluster-yes",
+      ],
+      { timeout: 60_000 },
+    );
     const byPort = new Map(processes.map((p) => [p.port, p]));
     const nodes: ClusterNode[] = ports.slice(0, 6).map((port) => {
       const entry = byPort.get(port)!;
@@ -100,7 +138,9 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
         },
         kill: async () => {
           if (!entry.alive) return;
-          const exited = new Promise((resolve) => entry.proc.child.once("exit", resolve));
+          const exited = new Promise((resolve) =>
+            entry.proc.child.once("exit", resolve),
+          );
           entry.proc.child.kill("SIGKILL");
           await exited;
         },
@@ -109,7 +149,14 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
     const ask = async <T>(what: (redis: Redis) => Promise<T>): Promise<T> => {
       let last: unknown;
       for (const node of nodes.filter((n) => n.alive)) {
-        const redis = new Redis({ port: node.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: true });
+        const redis = new Redis({
+          port: node.port,
+          host: "127.0.0.1",
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+          enableOfflineQueue: true,
+        });
         redis.on("error", () => undefined);
         try {
           return await what(redis);
@@ -119,7 +166,9 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
           redis.disconnect();
         }
       }
-      throw new Error(`no live cluster node answered: ${last instanceof Error ? last.message : String(last)}`);
+      throw new Error(
+        `no live cluster node answered: ${last instanceof Error ? last.message : String(last)}`,
+      );
     };
     const healthy = async (timeoutMs = 30_000): Promise<void> => {
       const deadline = Date.now() + timeoutMs;
@@ -129,11 +178,32 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
           nodes
             .filter((n) => n.alive)
             .map(async (n) => {
-              const redis = new Redis({ port: n.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: true });
+              const redis = new Redis({
+                port: n.port,
+                host: "127.0.0.1",
+                lazyConnect: true,
+                maxRetriesPerRequest: 0,
+                retryStrategy: () => null,
+                enableOfflineQueue: true,
+              });
               redis.on("error", () => undefined);
               try {
                 const info = await redis.cluster("INFO");
-                return /cluster_state:(\w+)/.exec(info)?.[1] ?? "unknown";
+                const state =
+                  /cluster_state:(\w+)/.exec(info)?.[1] ?? "unknown";
+                if (state !== "ok") return state;
+                const slots = await redis.cluster("SLOTS");
+                const live = new Set(
+                  nodes.filter((m) => m.alive).map((m) => m.port),
+                );
+                const covered = slots.reduce(
+                  (sum, [from, to, primary]) =>
+                    sum + (live.has(Number(primary?.[1])) ? to - from + 1 : 0),
+                  0,
+                );
+                return covered === 16_384
+                  ? "ok"
+                  : `${16_384 - covered} slots on a dead primary`;
               } catch (error) {
                 return error instanceof Error ? error.message : String(error);
               } finally {
@@ -143,7 +213,10 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
         );
         state = states.join(", ");
         if (states.every((s) => s === "ok")) return;
-        if (Date.now() > deadline) throw new Error(`the Redis Cluster was not healthy within ${timeoutMs} ms: node states ${state}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `the Redis Cluster was not healthy within ${timeoutMs} ms: node states ${state}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
@@ -157,7 +230,8 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
         ask(async (redis) => {
           const slots = await redis.cluster("SLOTS");
           const range = slots.find(([from, to]) => slot >= from && slot <= to);
-          const node = range && nodes.find((n) => n.port === Number(range[2]?.[1]));
+          const node =
+            range && nodes.find((n) => n.port === Number(range[2]?.[1]));
           if (!node) throw new Error(`no node serves slot ${slot}`);
           return node;
         }),
