@@ -10,7 +10,7 @@ import { jsonField } from "../platform/stream-mover";
 /**
  * Decisions written behind the answer (src/decisioning/writer.ts), readable before the graph has
  * them. A decision is appended to the write-behind stream and made readable in the same MULTI:
- * the decision itself by id (`decisions:queued:<id>`), and a contacted decision's OFFER_PRESENTED
+ * the decision itself by id (`decisions:{dw}:queued:<id>`), and a contacted decision's OFFER_PRESENTED
  * contact in its customer's hash of queued contacts. Once the mover has committed a batch, the
  * same round trip that acknowledges it deletes them.
  *

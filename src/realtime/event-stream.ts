@@ -12,7 +12,7 @@ import { encodePush, reviveDates, type PushDraft } from "./push";
 /**
  * The inbound event stream in Redis and the bookkeeping that makes its processing idempotent.
  *
- * Feeds (and ingestEvents) XADD entries to `events:stream` with the fields id, customerId, type,
+ * Feeds (and ingestEvents) XADD entries to `events:{rt}:stream` with the fields id, customerId, type,
  * at (ISO 8601), payload (JSON) and source (who sent it: ingestEvents writes "token:<the token's
  * subject>"; a feed may name itself, default "stream"). Event ids are deduplicated per source: each
  * source's ids are its own namespace, so one principal cannot pre-empt another's event by sending
