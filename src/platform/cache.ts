@@ -37,8 +37,7 @@ export class Memo<T> {
   /** The value, loaded if there is none or it expired (see {@link MemoOptions} for when an old one is served). */
   get(): Promise<T> {
     const current = this.current;
-    if (current && Date.now() < current.expires)
-      return Promise.resolve(current.value);
+    if (current && Date.now() < current.expires) return Promise.resolve(current.value);
     const loading = this.loading ?? this.refresh();
     if (current && this.options.staleWhileRevalidate) {
       // Nobody awaits the background refresh: its failure must not surface as an unhandled rejection.
@@ -91,8 +90,7 @@ export class Memo<T> {
           return this.current?.value ?? value;
         },
         (error: unknown) => {
-          if (this.current && this.options.staleOnError?.(error))
-            return this.current.value;
+          if (this.current && this.options.staleOnError?.(error)) return this.current.value;
           throw error;
         },
       )

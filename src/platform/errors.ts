@@ -21,11 +21,7 @@ export type ErrorCode =
 /** Base of every error the gateway raises on purpose: a message a person can act on and a typed code. */
 export abstract class GatewayError extends GraphQLError {
   abstract readonly code: ErrorCode;
-  protected constructor(
-    message: string,
-    code: ErrorCode,
-    extensions: Record<string, unknown> = {},
-  ) {
+  protected constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
     super(message, { extensions: { ...extensions, code } });
   }
 }
@@ -89,25 +85,14 @@ export class ServiceUnavailableError extends GatewayError {
     reason: string,
     readonly detail?: string,
   ) {
-    super(
-      `${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${reason.replace(/\.+$/, "")}. Retry shortly.`,
-      "SERVICE_UNAVAILABLE",
-      {
-        service,
-      },
-    );
+    super(`${service === "neo4j" ? "The graph database" : "Redis"} is unavailable: ${reason.replace(/\.+$/, "")}. Retry shortly.`, "SERVICE_UNAVAILABLE", {
+      service,
+    });
   }
 }
 
 /** Which limit an operation broke (docs/SECURITY.md, "Limits"). */
-export type QueryLimit =
-  | "depth"
-  | "aliases"
-  | "directives"
-  | "tokens"
-  | "cost"
-  | "operationsPerSocket"
-  | "subscriptionsPerPrincipal";
+export type QueryLimit = "depth" | "aliases" | "directives" | "tokens" | "cost" | "operationsPerSocket" | "subscriptionsPerPrincipal";
 
 /**
  * The operation is larger than the gateway serves: too deep, too many aliases or directives, too
@@ -123,12 +108,7 @@ export class QueryLimitError extends GatewayError {
     max: number,
     found?: number,
   ) {
-    super(message, "BAD_USER_INPUT", {
-      limit,
-      max,
-      ...(found !== undefined ? { found } : {}),
-      http: { status: 400 },
-    });
+    super(message, "BAD_USER_INPUT", { limit, max, ...(found !== undefined ? { found } : {}), http: { status: 400 } });
   }
 }
 
@@ -145,14 +125,7 @@ export class RateLimitedError extends GatewayError {
     budget: string,
   ) {
     // Apollo merges `http.headers` (any Map of name → value) into the response head, then strips `http`.
-    super(message, "RATE_LIMITED", {
-      retryAfterSeconds,
-      budget,
-      http: {
-        status: 429,
-        headers: new Map([["retry-after", String(retryAfterSeconds)]]),
-      },
-    });
+    super(message, "RATE_LIMITED", { retryAfterSeconds, budget, http: { status: 429, headers: new Map([["retry-after", String(retryAfterSeconds)]]) } });
   }
 }
 
@@ -196,23 +169,16 @@ export class ConstraintViolationError extends GatewayError {
     readonly property: string | null,
     readonly detail: string,
   ) {
-    const what =
-      label && property
-        ? `${label}.${property}`
-        : (label ?? property ?? "the data");
+    const what = label && property ? `${label}.${property}` : (label ?? property ?? "the data");
     const clash = /already exists/.test(detail)
       ? `another ${label ?? "node"} already has this ${property ?? "value"}`
       : /must have/.test(detail)
         ? `a required property${property ? ` (${property})` : ""} is missing`
         : "the graph refused the write";
-    super(
-      `The change conflicts with a constraint on ${what}: ${clash}. Use a different value, or change the existing one instead.`,
-      "CONFLICT",
-      {
-        ...(label ? { label } : {}),
-        ...(property ? { property } : {}),
-      },
-    );
+    super(`The change conflicts with a constraint on ${what}: ${clash}. Use a different value, or change the existing one instead.`, "CONFLICT", {
+      ...(label ? { label } : {}),
+      ...(property ? { property } : {}),
+    });
   }
 }
 

@@ -14,11 +14,7 @@ export class InvalidationBus {
 
   constructor(private readonly pubsub: PubSub) {
     // Not awaited: until Redis confirms (or while it is down) the caches' TTLs bound staleness; the pub/sub owner subscribes again when Redis is back.
-    pubsub
-      .subscribe(keys.invalidation(), (topic) =>
-        this.drop(topic as InvalidationTopic),
-      )
-      .catch(() => undefined);
+    pubsub.subscribe(keys.invalidation(), (topic) => this.drop(topic as InvalidationTopic)).catch(() => undefined);
   }
 
   on(topic: InvalidationTopic, handler: () => void): void {

@@ -120,8 +120,7 @@ export const keys = {
   modelWarmLock: (): string => "model:{bp}:warm:lock",
   modelWarmed: (): string => "model:{bp}:warm:done",
   modelOffers: (): string => "model:{bp}:offers",
-  modelApplied: (decisionId: string): string =>
-    `model:{bp}:applied:${decisionId}`,
+  modelApplied: (decisionId: string): string => `model:{bp}:applied:${decisionId}`,
   /** Repeated decision requests (src/decisioning/once.ts): the answer, or the lock, of one request's hash. */
   decideOnce: (hash: string): string => `decide:once:${hash}`,
   /** Agents' calls (src/customer360/calls.ts): one agent's keys share the {agentId} tag for their scripts. */
@@ -132,23 +131,16 @@ export const keys = {
   /** Contact policy (src/contact-policy/policy.ts): one customer's keys share the {customerId} tag for its scripts. */
   policy: {
     config: (): string => "policy:config",
-    contacts: (customerId: string, channel: string): string =>
-      `policy:customer:{${customerId}}:contacts:${channel}`,
-    cooldowns: (customerId: string): string =>
-      `policy:customer:{${customerId}}:cooldowns`,
-    ignored: (customerId: string, offerId: string): string =>
-      `policy:customer:{${customerId}}:ignored:${offerId}`,
-    responses: (customerId: string): string =>
-      `policy:customer:{${customerId}}:responses`,
+    contacts: (customerId: string, channel: string): string => `policy:customer:{${customerId}}:contacts:${channel}`,
+    cooldowns: (customerId: string): string => `policy:customer:{${customerId}}:cooldowns`,
+    ignored: (customerId: string, offerId: string): string => `policy:customer:{${customerId}}:ignored:${offerId}`,
+    responses: (customerId: string): string => `policy:customer:{${customerId}}:responses`,
   },
   /** Real time (src/realtime/): the inbound event stream and its bookkeeping, and the push streams. Realtime scripts touch several of these at once: all carry {rt}, one Cluster slot. */
   events: {
     stream: (): string => "events:{rt}:stream",
     /** Events a feed wrote to the stream itself (source "stream") keep the key they always had. */
-    state: (source: string, eventId: string): string =>
-      source === STREAM_SOURCE
-        ? `events:{rt}:state:${eventId}`
-        : `events:{rt}:state:${encodeURIComponent(source)}|${eventId}`,
+    state: (source: string, eventId: string): string => (source === STREAM_SOURCE ? `events:{rt}:state:${eventId}` : `events:{rt}:state:${encodeURIComponent(source)}|${eventId}`),
     parked: (): string => "events:{rt}:parked",
   },
   /** Users' sessions and token revocations (src/auth/sessions.ts). */
@@ -177,19 +169,12 @@ export const keys = {
     derived: (hash: string): string => `segments:{idx}:d:${hash}`,
   },
   /** The segment snapshot queue's BullMQ prefix and name (src/marketing/snapshots): BullMQ builds its keys `<prefix>{bull}:snapshots:…` itself. */
-  snapshotQueue: {
-    prefix: (keyPrefix: string): string => `${keyPrefix}{bull}`,
-    name: (): string => "snapshots",
-  },
+  snapshotQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}{bull}`, name: (): string => "snapshots" },
   /** The work-order sweep's queue (BullMQ, src/campaigns/work-order-sweep.ts), under the same `<prefix>{bull}` as the snapshots'. */
-  workOrderQueue: {
-    prefix: (keyPrefix: string): string => `${keyPrefix}{bull}`,
-    name: (): string => "work-orders",
-  },
+  workOrderQueue: { prefix: (keyPrefix: string): string => `${keyPrefix}{bull}`, name: (): string => "work-orders" },
   push: {
     all: (): string => "push:{rt}:all",
-    customer: (customerId: string): string =>
-      `push:{rt}:customer:${customerId}`,
+    customer: (customerId: string): string => `push:{rt}:customer:${customerId}`,
     agent: (agentId: string): string => `push:{rt}:agent:${agentId}`,
     /** Pub/sub channel (not a key: ./pubsub.ts adds the prefix). */
     channel: (): string => "push",
@@ -208,19 +193,15 @@ export const keys = {
   decisions: {
     stream: (): string => "decisions:{dw}:stream",
     parked: (): string => "decisions:{dw}:parked",
-    queued: (decisionId: string): string =>
-      `decisions:{dw}:queued:${decisionId}`,
-    queuedContacts: (customerId: string): string =>
-      `decisions:{dw}:contacts:${customerId}`,
+    queued: (decisionId: string): string => `decisions:{dw}:queued:${decisionId}`,
+    queuedContacts: (customerId: string): string => `decisions:{dw}:contacts:${customerId}`,
   },
   /** Campaigns (src/campaigns/) and the story hold decisioning reads (src/domain/campaigns.ts). */
   campaigns: {
     story: (customerId: string): string => `campaigns:story:{${customerId}}`,
     outbox: (channel: string): string => `campaigns:outbox:{${channel}}`,
-    outboxed: (channel: string, waveId: string): string =>
-      `campaigns:outbox:{${channel}}:sent:${waveId}`,
-    contacted: (campaignId: string): string =>
-      `campaigns:contacted:{${campaignId}}`,
+    outboxed: (channel: string, waveId: string): string => `campaigns:outbox:{${channel}}:sent:${waveId}`,
+    contacted: (campaignId: string): string => `campaigns:contacted:{${campaignId}}`,
     /** The scheduler's BullMQ queue name (prefix as keys.snapshotQueue.prefix). */
     queue: (): string => "campaigns",
   },

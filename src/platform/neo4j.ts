@@ -1,8 +1,4 @@
-import neo4j, {
-  type Driver,
-  Neo4jError,
-  type ProfiledPlan,
-} from "neo4j-driver";
+import neo4j, { type Driver, Neo4jError, type ProfiledPlan } from "neo4j-driver";
 
 export type { ProfiledPlan };
 import { ConstraintViolationError, ServiceUnavailableError } from "./errors";
@@ -74,24 +70,16 @@ export class Graph {
   ) {}
 
   static connect(conn: GraphConnection): Graph {
-    const driver = neo4j.driver(
-      conn.uri,
-      neo4j.auth.basic(conn.username, conn.password),
-      {
-        disableLosslessIntegers: true,
-        // Fail fast during an outage: front lines would rather see an error in two seconds than wait thirty.
-        connectionTimeout: 2_000,
-        connectionAcquisitionTimeout: 3_000,
-        maxTransactionRetryTime: 1_000,
-        maxConnectionPoolSize: 64,
-        userAgent: "c360-gateway",
-      },
-    );
-    return new Graph(
-      driver,
-      conn.database,
-      conn.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
-    );
+    const driver = neo4j.driver(conn.uri, neo4j.auth.basic(conn.username, conn.password), {
+      disableLosslessIntegers: true,
+      // Fail fast during an outage: front lines would rather see an error in two seconds than wait thirty.
+      connectionTimeout: 2_000,
+      connectionAcquisitionTimeout: 3_000,
+      maxTransactionRetryTime: 1_000,
+      maxConnectionPoolSize: 64,
+      userAgent: "c360-gateway",
+    });
+    return new Graph(driver, conn.database, conn.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
   }
 
   /**
@@ -99,10 +87,7 @@ export class Graph {
    * `signal`, the view refuses to start statements once it is aborted (the request's deadline
    * passed or its client went away), and a statement in flight then stops being waited for.
    */
-  session(
-    counter: QueryCounter = { queries: 0 },
-    signal?: AbortSignal,
-  ): GraphSession {
+  session(counter: QueryCounter = { queries: 0 }, signal?: AbortSignal): GraphSession {
     return new GraphSession(this, counter, signal);
   }
 
@@ -112,28 +97,17 @@ export class Graph {
    * `readTimeoutMs` before the server ends it. Its statements count in `stats.background`.
    */
   backgroundSession(readTimeoutMs: number): GraphSession {
-    return new GraphSession(
-      this,
-      { queries: 0 },
-      undefined,
-      readTimeoutMs,
-      true,
-    );
+    return new GraphSession(this, { queries: 0 }, undefined, readTimeoutMs, true);
   }
 
   /** Runs `PROFILE <cypher>` and returns Neo4j's profiled plan (operators with rows and db hits). */
   async profile(cypher: string, params: Params): Promise<ProfiledPlan> {
     try {
-      const result = await this.driver.executeQuery(
-        `PROFILE ${cypher}`,
-        params,
-        {
-          routing: neo4j.routing.READ,
-          ...(this.database ? { database: this.database } : {}),
-        },
-      );
-      if (!result.summary.profile)
-        throw new Error("Neo4j returned no profile for a PROFILE query");
+      const result = await this.driver.executeQuery(`PROFILE ${cypher}`, params, {
+        routing: neo4j.routing.READ,
+        ...(this.database ? { database: this.database } : {}),
+      });
+      if (!result.summary.profile) throw new Error("Neo4j returned no profile for a PROFILE query");
       return result.summary.profile;
     } catch (error) {
       throw mapDriverError(error);
@@ -145,13 +119,7 @@ export class Graph {
    * where a managed transaction adds BEGIN and COMMIT. A read has nothing to roll back, and we
    * would rather fail fast than retry. Writes run in managed transactions with the driver's retries.
    */
-  async run<T>(
-    mode: "READ" | "WRITE",
-    cypher: string,
-    params: Params,
-    readTimeoutMs: number = this.readTimeoutMs,
-    background = false,
-  ): Promise<T[]> {
+  async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number = this.readTimeoutMs, background = false): Promise<T[]> {
     if (background) {
       this.stats.background += 1;
       return this.execute(mode, cypher, params, readTimeoutMs);
@@ -164,22 +132,12 @@ export class Graph {
     }
   }
 
-  private async execute<T>(
-    mode: "READ" | "WRITE",
-    cypher: string,
-    params: Params,
-    readTimeoutMs: number,
-  ): Promise<T[]> {
+  private async execute<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number): Promise<T[]> {
     try {
       if (mode === "READ") {
-        const session = this.driver.session({
-          defaultAccessMode: neo4j.session.READ,
-          ...(this.database ? { database: this.database } : {}),
-        });
+        const session = this.driver.session({ defaultAccessMode: neo4j.session.READ, ...(this.database ? { database: this.database } : {}) });
         try {
-          const result = await session.run(cypher, params, {
-            timeout: readTimeoutMs,
-          });
+          const result = await session.run(cypher, params, { timeout: readTimeoutMs });
           return result.records.map((r) => r.toObject() as T);
         } finally {
           await session.close();
@@ -202,20 +160,11 @@ export class Graph {
    * deadlock, a leader switch) within `maxTransactionRetryTime`, so `work` must not have effects
    * outside the transaction that a retry would repeat, or must make them idempotent.
    */
-  async transaction<T>(
-    work: (tx: Cypher) => Promise<T>,
-    onStatement: () => void = () => undefined,
-  ): Promise<T> {
-    const session = this.driver.session({
-      defaultAccessMode: neo4j.session.WRITE,
-      ...(this.database ? { database: this.database } : {}),
-    });
+  async transaction<T>(work: (tx: Cypher) => Promise<T>, onStatement: () => void = () => undefined): Promise<T> {
+    const session = this.driver.session({ defaultAccessMode: neo4j.session.WRITE, ...(this.database ? { database: this.database } : {}) });
     try {
       return await session.executeWrite(async (tx) => {
-        const run = async <R>(
-          cypher: string,
-          params: Params = {},
-        ): Promise<R[]> => {
+        const run = async <R>(cypher: string, params: Params = {}): Promise<R[]> => {
           onStatement();
           try {
             const result = await tx.run(cypher, params);
@@ -252,8 +201,7 @@ export class Graph {
     } catch (error) {
       if (error !== ROLLED_BACK || !result) throw error;
     }
-    if (!result)
-      throw new Error("a rehearsed transaction ended without running its work");
+    if (!result) throw new Error("a rehearsed transaction ended without running its work");
     return result.value;
   }
 
@@ -286,21 +234,11 @@ export class GraphSession implements Cypher {
   ) {}
 
   read<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    return this.guard(() =>
-      this.graph.run<T>(
-        "READ",
-        cypher,
-        params,
-        this.readTimeoutMs,
-        this.background,
-      ),
-    );
+    return this.guard(() => this.graph.run<T>("READ", cypher, params, this.readTimeoutMs, this.background));
   }
 
   write<T>(cypher: string, params: Params = {}): Promise<T[]> {
-    return this.guard(() =>
-      this.graph.run<T>("WRITE", cypher, params, undefined, this.background),
-    );
+    return this.guard(() => this.graph.run<T>("WRITE", cypher, params, undefined, this.background));
   }
 
   profile(cypher: string, params: Params = {}): Promise<ProfiledPlan> {
@@ -316,9 +254,7 @@ export class GraphSession implements Cypher {
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason as Error);
       signal.addEventListener("abort", onAbort, { once: true });
-      work
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener("abort", onAbort));
+      work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
   }
 
@@ -334,11 +270,7 @@ export class GraphSession implements Cypher {
 const ROLLED_BACK = new Error("rolled back on purpose (a rehearsal)");
 
 /** Neo4j codes that mean "the server is not there" rather than "your query is wrong". */
-const UNAVAILABLE_CODES = new Set([
-  "ServiceUnavailable",
-  "SessionExpired",
-  "Neo.TransientError.General.DatabaseUnavailable",
-]);
+const UNAVAILABLE_CODES = new Set(["ServiceUnavailable", "SessionExpired", "Neo.TransientError.General.DatabaseUnavailable"]);
 
 /**
  * Transactions the server ended before they finished: timed out (`TransactionTimedOut`, and
@@ -346,8 +278,7 @@ const UNAVAILABLE_CODES = new Set([
  * a shutdown (the driver reports 5.x's `Neo.TransientError.Transaction.Terminated` and
  * `LockClientStopped` as ClientErrors, see neo4j-driver-bolt-connection's response handler).
  */
-const ENDED_TRANSACTION =
-  /^Neo\.ClientError\.Transaction\.(TransactionTimedOut\w*|Terminated|LockClientStopped)$/;
+const ENDED_TRANSACTION = /^Neo\.ClientError\.Transaction\.(TransactionTimedOut\w*|Terminated|LockClientStopped)$/;
 
 /**
  * The driver raises these without a server code ("N/A"): every connection of the pool stayed busy
@@ -370,39 +301,20 @@ export function mapDriverError(error: unknown): unknown {
   if (!(error instanceof Neo4jError)) return error;
   const { code } = error;
   const detail = firstLine(error.message);
-  if (UNAVAILABLE_CODES.has(code))
-    return new ServiceUnavailableError(
-      "neo4j",
-      "it cannot be reached",
-      `${code}: ${detail}`,
-    );
+  if (UNAVAILABLE_CODES.has(code)) return new ServiceUnavailableError("neo4j", "it cannot be reached", `${code}: ${detail}`);
   if (POOL_MESSAGES.test(error.message)) {
-    return new ServiceUnavailableError(
-      "neo4j",
-      "it is busy or unreachable, no connection to it could be had in time",
-      detail,
-    );
+    return new ServiceUnavailableError("neo4j", "it is busy or unreachable, no connection to it could be had in time", detail);
   }
   if (code === "Neo.ClientError.Schema.ConstraintValidationFailed") {
-    const [, label = null] =
-      /(?:label|type) `([^`]+)`/.exec(error.message) ?? [];
-    const [, property = null] =
-      /propert(?:y|ies) \(?`([^`]+)`/.exec(error.message) ?? [];
+    const [, label = null] = /(?:label|type) `([^`]+)`/.exec(error.message) ?? [];
+    const [, property = null] = /propert(?:y|ies) \(?`([^`]+)`/.exec(error.message) ?? [];
     return new ConstraintViolationError(label, property, detail);
   }
   if (ENDED_TRANSACTION.test(code)) {
-    return new ServiceUnavailableError(
-      "neo4j",
-      "it ended the transaction before it finished (timed out or terminated)",
-      `${code}: ${detail}`,
-    );
+    return new ServiceUnavailableError("neo4j", "it ended the transaction before it finished (timed out or terminated)", `${code}: ${detail}`);
   }
   if (code.startsWith("Neo.TransientError.")) {
-    return new ServiceUnavailableError(
-      "neo4j",
-      "it is busy, the request failed for a transient reason",
-      `${code}: ${detail}`,
-    );
+    return new ServiceUnavailableError("neo4j", "it is busy, the request failed for a transient reason", `${code}: ${detail}`);
   }
   return error;
 }

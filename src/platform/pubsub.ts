@@ -51,16 +51,13 @@ export class PubSub {
     // wait for it; later outages fail fast (see `confirm`). Resubscribing is ours, not ioredis's:
     // it only resubscribes channels it saw confirmed, and we must know when each is confirmed again.
     if (!isCluster(redis)) {
-      this.connection = this.attach(
-        redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false }),
-      );
+      this.connection = this.attach(redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false }));
     } else if ((redis as unknown as Cluster).nodes("all").length > 0) {
       this.connection = this.attach(this.nodeConnection());
     } else {
       this.firstNode = new Promise((resolve) =>
         redis.once("ready", () => {
-          if (!this.closed)
-            this.connection = this.attach(this.nodeConnection());
+          if (!this.closed) this.connection = this.attach(this.nodeConnection());
           resolve();
         }),
       );
@@ -70,13 +67,10 @@ export class PubSub {
   private attach(connection: Redis): Redis {
     // The command client reports the same outage; one warning per failed reconnect is enough.
     connection.on("error", () => undefined);
-    connection.on("message", (channel: string, message: string) =>
-      this.deliver(channel, message),
-    );
+    connection.on("message", (channel: string, message: string) => this.deliver(channel, message));
     connection.on("ready", () => {
       this.wasReady = true;
-      for (const channel of this.handlers.keys())
-        this.confirm(channel).catch(() => undefined);
+      for (const channel of this.handlers.keys()) this.confirm(channel).catch(() => undefined);
     });
     connection.on("close", () => {
       if (connection !== this.connection) return;
@@ -102,9 +96,7 @@ export class PubSub {
   private nodeConnection(): Redis {
     const cluster = this.redis as unknown as Cluster;
     const replicas = cluster.nodes("slave");
-    const nodes = (replicas.length > 0 ? replicas : cluster.nodes("all")).map(
-      (n) => n.options,
-    );
+    const nodes = (replicas.length > 0 ? replicas : cluster.nodes("all")).map((n) => n.options);
     const node = nodes[this.nodeTurn++ % nodes.length]!;
     const connection = new Redis({
       ...cluster.options.redisOptions,
@@ -155,9 +147,7 @@ export class PubSub {
 
   /** The node the connection is to (`host:port`), or null before the first one: for logs and tests. */
   get endpoint(): string | null {
-    return this.connection
-      ? `${this.connection.options.host}:${this.connection.options.port}`
-      : null;
+    return this.connection ? `${this.connection.options.host}:${this.connection.options.port}` : null;
   }
 
   /** Closes the connection; `onLost` listeners hear of it as of any drop. */
@@ -170,33 +160,17 @@ export class PubSub {
     const sent = this.subscribed.get(channel);
     if (sent) return sent;
     if (!this.connection) {
-      if (this.closed)
-        return Promise.reject(
-          new ServiceUnavailableError(
-            "redis",
-            "the pub/sub connection is closed",
-          ),
-        );
+      if (this.closed) return Promise.reject(new ServiceUnavailableError("redis", "the pub/sub connection is closed"));
       return this.firstNode.then(() => this.confirm(channel));
     }
     const status = this.connection.status;
     if (status === "reconnecting" || status === "close" || status === "end") {
-      return Promise.reject(
-        new ServiceUnavailableError(
-          "redis",
-          status === "end"
-            ? "the pub/sub connection is closed"
-            : "the pub/sub connection is reconnecting",
-        ),
-      );
+      return Promise.reject(new ServiceUnavailableError("redis", status === "end" ? "the pub/sub connection is closed" : "the pub/sub connection is reconnecting"));
     }
-    const subscribing: Promise<void> = redisCall(
-      this.connection.subscribe(channel),
-    ).then(
+    const subscribing: Promise<void> = redisCall(this.connection.subscribe(channel)).then(
       () => undefined,
       (error: unknown) => {
-        if (this.subscribed.get(channel) === subscribing)
-          this.subscribed.delete(channel);
+        if (this.subscribed.get(channel) === subscribing) this.subscribed.delete(channel);
         throw error;
       },
     );
@@ -210,13 +184,7 @@ export class PubSub {
         handler(message);
       } catch (error) {
         // One listener's bug must neither starve the others nor reach ioredis's reply parser.
-        this.log.error(
-          {
-            channel,
-            err: error instanceof Error ? error.message : String(error),
-          },
-          "pub/sub handler failed",
-        );
+        this.log.error({ channel, err: error instanceof Error ? error.message : String(error) }, "pub/sub handler failed");
       }
     }
   }

@@ -24,22 +24,8 @@ export class QueueConnections {
 
   /** A connection for a worker (`blocking`: BullMQ needs maxRetriesPerRequest null and the offline queue) or a producer. */
   open(blocking: boolean): Redis {
-    const c = duplicateRedis(
-      this.redis,
-      blocking
-        ? {
-            keyPrefix: "",
-            maxRetriesPerRequest: null,
-            enableOfflineQueue: true,
-          }
-        : { keyPrefix: "" },
-    );
-    c.on("error", (err: Error) =>
-      this.log.warn(
-        { err: err.message },
-        `${this.what} redis connection error`,
-      ),
-    );
+    const c = duplicateRedis(this.redis, blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
+    c.on("error", (err: Error) => this.log.warn({ err: err.message }, `${this.what} redis connection error`));
     this.connections.push(c);
     return c;
   }
@@ -47,10 +33,7 @@ export class QueueConnections {
   /** Lets `closing` (the worker's and queue's close) settle for a few seconds at most, then disconnects every connection. */
   async close(...closing: Array<Promise<void> | undefined>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled(closing),
-      new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
-    ]);
+    await Promise.race([Promise.allSettled(closing), new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
     clearTimeout(timer);
     for (const c of this.connections) c.disconnect();
     this.connections = [];

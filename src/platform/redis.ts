@@ -1,10 +1,4 @@
-import {
-  Cluster,
-  Redis,
-  type ChainableCommander,
-  type ClusterOptions,
-  type RedisOptions,
-} from "ioredis";
+import { Cluster, Redis, type ChainableCommander, type ClusterOptions, type RedisOptions } from "ioredis";
 import { GatewayError, ServiceUnavailableError } from "./errors";
 
 /** The scheme of a Redis Cluster URL: `redis+cluster://host:port,host:port/` (see ./config.ts REDIS_CLUSTER_NODES). */
@@ -29,23 +23,11 @@ export function clusterSeeds(url: string): ClusterSeeds | null {
   const list = at >= 0 ? rest.slice(at + 1) : rest;
   const nodes = list.split(",").map((hostPort) => {
     const m = /^(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(hostPort.trim());
-    if (!m)
-      throw new Error(
-        `Redis Cluster node "${hostPort}" in ${url.replace(/\/\/[^@/]*@/, "//…@")} is not host:port; give nodes as redis+cluster://host1:6379,host2:6379.`,
-      );
+    if (!m) throw new Error(`Redis Cluster node "${hostPort}" in ${url.replace(/\/\/[^@/]*@/, "//…@")} is not host:port; give nodes as redis+cluster://host1:6379,host2:6379.`);
     return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) };
   });
-  const [username, password] = credentials.includes(":")
-    ? [
-        credentials.slice(0, credentials.indexOf(":")),
-        credentials.slice(credentials.indexOf(":") + 1),
-      ]
-    : ["", credentials];
-  return {
-    nodes,
-    ...(username ? { username: decodeURIComponent(username) } : {}),
-    ...(password ? { password: decodeURIComponent(password) } : {}),
-  };
+  const [username, password] = credentials.includes(":") ? [credentials.slice(0, credentials.indexOf(":")), credentials.slice(credentials.indexOf(":") + 1)] : ["", credentials];
+  return { nodes, ...(username ? { username: decodeURIComponent(username) } : {}), ...(password ? { password: decodeURIComponent(password) } : {}) };
 }
 
 /** Whether `redis` is a Redis Cluster client (ioredis's `Cluster`, typed as `Redis` across the gateway: see {@link createRedis}). */
@@ -72,16 +54,9 @@ export interface ClusterDurability {
 }
 
 /** One replica, half a second: a failover then loses no acknowledged event or decision, and a replica that lags costs at most that. */
-export const DEFAULT_CLUSTER_DURABILITY: ClusterDurability = {
-  replicas: 1,
-  timeoutMs: 500,
-};
+export const DEFAULT_CLUSTER_DURABILITY: ClusterDurability = { replicas: 1, timeoutMs: 500 };
 
-export function createRedis(
-  url: string,
-  keyPrefix: string,
-  durability: ClusterDurability = DEFAULT_CLUSTER_DURABILITY,
-): Redis {
+export function createRedis(url: string, keyPrefix: string, durability: ClusterDurability = DEFAULT_CLUSTER_DURABILITY): Redis {
   const seeds = clusterSeeds(url);
   if (!seeds) {
     return new Redis(url, {
@@ -127,45 +102,21 @@ const durabilities = new WeakMap<Cluster, ClusterDurability>();
  * node's connection and the client-level ones to the cluster client; keyPrefix only to the latter,
  * or node connections would prefix keys a second time.
  */
-export type DuplicateOptions = Pick<
-  RedisOptions,
-  | "keyPrefix"
-  | "enableOfflineQueue"
-  | "maxRetriesPerRequest"
-  | "lazyConnect"
-  | "autoResubscribe"
-  | "connectionName"
->;
+export type DuplicateOptions = Pick<RedisOptions, "keyPrefix" | "enableOfflineQueue" | "maxRetriesPerRequest" | "lazyConnect" | "autoResubscribe" | "connectionName">;
 
 /** A new connection like `redis` (same server or cluster, timeouts, retries), differing by `overrides`. */
-export function duplicateRedis(
-  redis: Redis,
-  overrides: DuplicateOptions,
-): Redis {
+export function duplicateRedis(redis: Redis, overrides: DuplicateOptions): Redis {
   if (!isCluster(redis)) return redis.duplicate(overrides);
   const cluster = redis as unknown as Cluster;
-  const {
-    keyPrefix,
-    enableOfflineQueue,
-    lazyConnect,
-    maxRetriesPerRequest,
-    ...node
-  } = overrides;
+  const { keyPrefix, enableOfflineQueue, lazyConnect, maxRetriesPerRequest, ...node } = overrides;
   const options: ClusterOptions = {
     ...(keyPrefix !== undefined ? { keyPrefix } : {}),
     ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
     ...(lazyConnect !== undefined ? { lazyConnect } : {}),
-    redisOptions: {
-      ...cluster.options.redisOptions,
-      ...node,
-      ...(maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest } : {}),
-    },
+    redisOptions: { ...cluster.options.redisOptions, ...node, ...(maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest } : {}) },
   };
   const copy = cluster.duplicate([], options);
-  durabilities.set(
-    copy,
-    durabilities.get(cluster) ?? DEFAULT_CLUSTER_DURABILITY,
-  );
+  durabilities.set(copy, durabilities.get(cluster) ?? DEFAULT_CLUSTER_DURABILITY);
   return spreadPipelines(copy) as unknown as Redis;
 }
 
@@ -181,14 +132,9 @@ export function duplicateRedis(
 function spreadPipelines(cluster: Cluster): Cluster {
   const native = cluster.pipeline.bind(cluster);
   nativePipelines.set(cluster, native);
-  const client = cluster as unknown as Record<
-    string,
-    (...args: unknown[]) => Promise<unknown>
-  >;
+  const client = cluster as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   cluster.pipeline = ((commands?: unknown[][]) => {
-    const queued: Array<[string, unknown[]]> = (commands ?? []).map(
-      ([name, ...args]) => [String(name), args],
-    );
+    const queued: Array<[string, unknown[]]> = (commands ?? []).map(([name, ...args]) => [String(name), args]);
     const pipeline: ChainableCommander = new Proxy({} as ChainableCommander, {
       get(_, property) {
         if (property === "length") return queued.length;
@@ -199,20 +145,13 @@ function spreadPipelines(cluster: Cluster): Cluster {
               sent.map(([name, args]) =>
                 client[name]!(...args).then(
                   (reply) => [null, reply],
-                  (error: unknown) => [
-                    error instanceof Error ? error : new Error(String(error)),
-                    null,
-                  ],
+                  (error: unknown) => [error instanceof Error ? error : new Error(String(error)), null],
                 ),
               ),
             );
           };
         }
-        if (
-          typeof property !== "string" ||
-          typeof client[property] !== "function"
-        )
-          return undefined;
+        if (typeof property !== "string" || typeof client[property] !== "function") return undefined;
         return (...args: unknown[]) => {
           queued.push([property, args]);
           return pipeline;
@@ -239,46 +178,30 @@ const nativePipelines = new WeakMap<Cluster, Cluster["pipeline"]>();
  * wait for) answers 0 at once, without a round trip. A replica short of the count is not an
  * error: the write is on the primary, as it would be without WAIT; the count is for the caller to log.
  */
-export async function waitForReplicas(
-  redis: Redis,
-  key: string,
-): Promise<number> {
+export async function waitForReplicas(redis: Redis, key: string): Promise<number> {
   if (!isCluster(redis)) return 0;
   const cluster = redis as unknown as Cluster;
-  const { replicas, timeoutMs } =
-    durabilities.get(cluster) ?? DEFAULT_CLUSTER_DURABILITY;
+  const { replicas, timeoutMs } = durabilities.get(cluster) ?? DEFAULT_CLUSTER_DURABILITY;
   const native = nativePipelines.get(cluster);
   if (!native || replicas === 0) return 0;
-  const replies =
-    (await redisCall(native().exists(key).wait(replicas, timeoutMs).exec())) ??
-    [];
+  const replies = (await redisCall(native().exists(key).wait(replicas, timeoutMs).exec())) ?? [];
   const [, [error, confirmed] = [null, 0]] = replies;
   if (error) throw error;
   return Number(confirmed);
 }
 
 /** Resolves when Redis answers PING within `timeoutMs`; throws ServiceUnavailableError otherwise. */
-export async function pingRedis(
-  redis: Redis,
-  timeoutMs = 1_000,
-): Promise<void> {
+export async function pingRedis(redis: Redis, timeoutMs = 1_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       redis.ping(),
       new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer to PING within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
+        timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
   } catch (error) {
-    throw new ServiceUnavailableError(
-      "redis",
-      `it did not answer PING within ${timeoutMs} ms`,
-      error instanceof Error ? error.message : String(error),
-    );
+    throw new ServiceUnavailableError("redis", `it did not answer PING within ${timeoutMs} ms`, error instanceof Error ? error.message : String(error));
   } finally {
     clearTimeout(timer);
   }
@@ -291,10 +214,7 @@ export async function pingRedis(
  * and may be back) only clears the reconnect timer, so the command waiting in its offline queue
  * never settles, and a loop awaiting it could never stop (nor the gateway that owns it).
  */
-export function unlessStopped<T>(
-  command: Promise<T>,
-  stop: AbortSignal,
-): Promise<T | null> {
+export function unlessStopped<T>(command: Promise<T>, stop: AbortSignal): Promise<T | null> {
   return new Promise<T | null>((resolve, reject) => {
     const stopped = (): void => resolve(null);
     if (stop.aborted) stopped();
@@ -321,9 +241,7 @@ export function unlessStopped<T>(
  */
 export function isReplyBug(error: unknown): boolean {
   if (!(error instanceof Error) || error.name !== "ReplyError") return false;
-  return !/^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK)\b/.test(
-    error.message,
-  );
+  return !/^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK)\b/.test(error.message);
 }
 
 /**
@@ -335,11 +253,7 @@ export async function redisCall<T>(command: Promise<T>): Promise<T> {
     return await command;
   } catch (error) {
     if (error instanceof GatewayError || isReplyBug(error)) throw error;
-    throw new ServiceUnavailableError(
-      "redis",
-      "it cannot be reached or did not answer in time",
-      error instanceof Error ? error.message : String(error),
-    );
+    throw new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -348,19 +262,8 @@ export async function redisCall<T>(command: Promise<T>): Promise<T> {
  * another replica's by now, and a GET then DEL could delete theirs. Best effort (the lease's TTL
  * ends it anyway): a failure is swallowed.
  */
-export async function releaseLease(
-  redis: Redis,
-  key: string,
-  owner: string,
-): Promise<void> {
-  await redis
-    .eval(
-      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-      1,
-      key,
-      owner,
-    )
-    .catch(() => undefined);
+export async function releaseLease(redis: Redis, key: string, owner: string): Promise<void> {
+  await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, owner).catch(() => undefined);
 }
 
 /**
@@ -368,10 +271,7 @@ export async function releaseLease(
  * customers live on several nodes and one MGET would be refused (CROSSSLOT): each key is then read
  * with its own GET, all sent at once (one round trip's wait). One server keeps its one MGET.
  */
-export function getMany(
-  redis: Redis,
-  names: readonly string[],
-): Promise<Array<string | null>> {
+export function getMany(redis: Redis, names: readonly string[]): Promise<Array<string | null>> {
   if (names.length === 0) return Promise.resolve([]);
   if (!isCluster(redis)) return redis.mget(...names);
   return Promise.all(names.map((name) => redis.get(name)));
@@ -382,20 +282,13 @@ export function getMany(
  * included), as whole names. SCAN walks one server; under Cluster that is one node, so each
  * primary is walked in turn.
  */
-export async function scanKeys(
-  redis: Redis,
-  pattern: string,
-): Promise<string[]> {
-  const servers = isCluster(redis)
-    ? (redis as unknown as Cluster).nodes("master")
-    : [redis];
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const servers = isCluster(redis) ? (redis as unknown as Cluster).nodes("master") : [redis];
   const found: string[] = [];
   for (const server of servers) {
     let cursor = "0";
     do {
-      const [next, names] = await redisCall(
-        server.scan(cursor, "MATCH", pattern, "COUNT", 100),
-      );
+      const [next, names] = await redisCall(server.scan(cursor, "MATCH", pattern, "COUNT", 100));
       cursor = next;
       found.push(...names);
     } while (cursor !== "0");

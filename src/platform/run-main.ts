@@ -24,13 +24,7 @@ export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 /** The longest a stop may take before the process exits regardless (Kubernetes' default grace period is 30 s). */
 const STOP_LIMIT_MS = 25_000;
 
-export function runMain(
-  main: (
-    onStop: (stop: Stopper) => void,
-    stopping: AbortSignal,
-  ) => Promise<void>,
-  opts: { exitWhenDone?: boolean } = {},
-): void {
+export function runMain(main: (onStop: (stop: Stopper) => void, stopping: AbortSignal) => Promise<void>, opts: { exitWhenDone?: boolean } = {}): void {
   const stoppers: Stopper[] = [];
   // Aborted when stopping begins, so a start-up still under way can give up instead of carrying on.
   const aborted = new AbortController();
@@ -43,41 +37,27 @@ export function runMain(
     stopping ??= (async () => {
       // pop(): a stopper registered while stopping (a start-up step finishing late) still runs.
       for (let stop = stoppers.pop(); stop; stop = stoppers.pop()) {
-        await stop().catch((error: unknown) =>
-          console.error(
-            "while stopping:",
-            error instanceof Error ? error.message : error,
-          ),
-        );
+        await stop().catch((error: unknown) => console.error("while stopping:", error instanceof Error ? error.message : error));
       }
     })();
     // A stop is bounded, as an orchestrator's grace period is: what has not drained by then is
     // said on stderr and the process exits anyway (a step that never settles must not keep a
     // replica, or a test run waiting on it, alive for ever).
-    const limit = new Promise<"timeout">((resolve) =>
-      setTimeout(() => resolve("timeout"), STOP_LIMIT_MS).unref(),
-    );
+    const limit = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), STOP_LIMIT_MS).unref());
     if ((await Promise.race([stopping, limit])) === "timeout") {
-      console.error(
-        `while stopping: not finished after ${STOP_LIMIT_MS / 1000} s; exiting with what is still open`,
-      );
+      console.error(`while stopping: not finished after ${STOP_LIMIT_MS / 1000} s; exiting with what is still open`);
       exitCode = exitCode === 0 ? 1 : exitCode;
     }
     process.exit(exitCode);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, () => void stopAll(0));
   main((stop) => stoppers.push(stop), aborted.signal).then(
-    () =>
-      opts.exitWhenDone ? stopAll(Number(process.exitCode ?? 0)) : undefined,
+    () => (opts.exitWhenDone ? stopAll(Number(process.exitCode ?? 0)) : undefined),
     (error: unknown) => {
       // Once a signal is stopping us, the start-up steps it interrupted fail; that is not news.
       if (stopping) return;
-      if (error instanceof ConfigError || error instanceof StartupError)
-        console.error(error.message);
-      else
-        console.error(
-          error instanceof Error ? (error.stack ?? error.message) : error,
-        );
+      if (error instanceof ConfigError || error instanceof StartupError) console.error(error.message);
+      else console.error(error instanceof Error ? (error.stack ?? error.message) : error);
       void stopAll(error instanceof ConfigError ? 2 : 1);
     },
   );

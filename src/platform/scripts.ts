@@ -36,10 +36,7 @@ export function readScript(files: readonly string[]): string {
  * server does not know the script yet; KEYS get the client's prefix). A client that already has a
  * command of that name keeps it, so services sharing a client may each define their scripts.
  */
-export function defineScripts(
-  redis: Redis,
-  scripts: readonly ScriptDefinition[],
-): void {
+export function defineScripts(redis: Redis, scripts: readonly ScriptDefinition[]): void {
   for (const { name, files, numberOfKeys, readOnly } of scripts) {
     if (name in redis) continue;
     redis.defineCommand(name, {
@@ -56,9 +53,7 @@ function readOnce(path: string): string {
     try {
       source = readFileSync(join(PROJECT_ROOT, path), "utf8");
     } catch (error) {
-      throw new Error(
-        `Cannot read the Lua script ${path} under ${PROJECT_ROOT} (${error instanceof Error ? error.message : String(error)}); the gateway runs from its checkout, with src/ beside dist/.`,
-      );
+      throw new Error(`Cannot read the Lua script ${path} under ${PROJECT_ROOT} (${error instanceof Error ? error.message : String(error)}); the gateway runs from its checkout, with src/ beside dist/.`);
     }
     sources.set(path, source);
   }

@@ -79,12 +79,7 @@ const FORGET_IDLE_MS = 3_600_000;
 const PARKED_CAP = 10_000;
 
 export class StreamMover<T> {
-  readonly stats: StreamMoverStats = {
-    moved: 0,
-    batches: 0,
-    claimed: 0,
-    parked: 0,
-  };
+  readonly stats: StreamMoverStats = { moved: 0, batches: 0, claimed: 0, parked: 0 };
   /** XREADGROUP BLOCK holds its connection: the mover reads on one of its own, opened by `start` and closed by `stop`. */
   private reader: Redis | null = null;
   /** Aborted by `stop`: a read is given up even when its connection cannot settle it (./redis.ts unlessStopped). */
@@ -109,17 +104,10 @@ export class StreamMover<T> {
     if (this.running) return;
     this.running = true;
     this.stopping = new AbortController();
-    this.reader = duplicateRedis(this.redis, {
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      lazyConnect: true,
-    });
+    this.reader = duplicateRedis(this.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
     this.reader.on("error", () => undefined);
     this.loop = this.readLoop();
-    this.claimTimer = setInterval(
-      () => void this.claim(),
-      Math.max(50, Math.floor(this.options.claimAfterMs / 2)),
-    );
+    this.claimTimer = setInterval(() => void this.claim(), Math.max(50, Math.floor(this.options.claimAfterMs / 2)));
     // Background work never keeps a process alive on its own: a gateway is held by its server, a
     // tool or a test by its own work, and one that forgot to stop a mover still exits.
     this.claimTimer.unref();
@@ -165,9 +153,7 @@ export class StreamMover<T> {
     while (this.running) {
       try {
         await this.prepare();
-        const entries = history
-          ? await this.read("0", this.options.batch, null)
-          : await this.gather();
+        const entries = history ? await this.read("0", this.options.batch, null) : await this.gather();
         failingSince = null;
         if (history && entries.length === 0) {
           history = false;
@@ -177,15 +163,11 @@ export class StreamMover<T> {
       } catch (error) {
         history = true;
         if (!this.running) break;
-        if (error instanceof Error && error.message.includes("NOGROUP"))
-          this.prepared = false;
+        if (error instanceof Error && error.message.includes("NOGROUP")) this.prepared = false;
         // Connecting at start-up fails a moment; say so only when it lasts.
         failingSince ??= Date.now();
         const level = Date.now() - failingSince > 5_000 ? "warn" : "debug";
-        this.log[level](
-          { err: error instanceof Error ? error.message : String(error) },
-          `moving ${this.options.what} to the graph failed; they stay queued, retrying in 1 s`,
-        );
+        this.log[level]({ err: error instanceof Error ? error.message : String(error) }, `moving ${this.options.what} to the graph failed; they stay queued, retrying in 1 s`);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
       }
     }
@@ -195,18 +177,9 @@ export class StreamMover<T> {
   private async prepare(): Promise<void> {
     if (this.prepared) return;
     try {
-      await redisCall(
-        this.redis.xgroup(
-          "CREATE",
-          this.options.stream,
-          this.options.group,
-          "0",
-          "MKSTREAM",
-        ),
-      );
+      await redisCall(this.redis.xgroup("CREATE", this.options.stream, this.options.group, "0", "MKSTREAM"));
     } catch (error) {
-      if (!(error instanceof Error && error.message.includes("BUSYGROUP")))
-        throw error;
+      if (!(error instanceof Error && error.message.includes("BUSYGROUP"))) throw error;
     }
     await this.options.prepare();
     this.prepared = true;
@@ -221,9 +194,7 @@ export class StreamMover<T> {
       const left = deadline - Date.now();
       if (left <= 0) break;
       try {
-        all.push(
-          ...(await this.read(">", this.options.batch - all.length, left)),
-        );
+        all.push(...(await this.read(">", this.options.batch - all.length, left)));
       } catch {
         break; // stopping (the reader was disconnected), or Redis went: commit what was gathered
       }
@@ -231,48 +202,19 @@ export class StreamMover<T> {
     return all;
   }
 
-  private async read(
-    from: ">" | "0",
-    count: number,
-    blockMs: number | null,
-  ): Promise<StreamEntry[]> {
+  private async read(from: ">" | "0", count: number, blockMs: number | null): Promise<StreamEntry[]> {
     const reader = this.reader;
-    if (!reader)
-      throw new Error(`the ${this.options.what} mover is not started`);
+    if (!reader) throw new Error(`the ${this.options.what} mover is not started`);
     const { stream, group, consumer } = this.options;
     // Stopping gives the read up (nothing read): what it would have delivered stays pending in the group, for a mover to claim.
     const reply = (await unlessStopped(
       blockMs === null
-        ? reader.xreadgroup(
-            "GROUP",
-            group,
-            consumer,
-            "COUNT",
-            count,
-            "STREAMS",
-            stream,
-            from,
-          )
-        : reader.xreadgroup(
-            "GROUP",
-            group,
-            consumer,
-            "COUNT",
-            count,
-            "BLOCK",
-            Math.max(1, Math.round(blockMs)),
-            "STREAMS",
-            stream,
-            from,
-          ),
+        ? reader.xreadgroup("GROUP", group, consumer, "COUNT", count, "STREAMS", stream, from)
+        : reader.xreadgroup("GROUP", group, consumer, "COUNT", count, "BLOCK", Math.max(1, Math.round(blockMs)), "STREAMS", stream, from),
       this.stopping.signal,
     )) as Array<[string, Array<[string, string[] | null]>]> | null;
     // A history read lists entries deleted meanwhile with no fields: they were committed by whoever deleted them.
-    return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) =>
-      raw === null
-        ? { entryId, fields: {}, deleted: true }
-        : { entryId, fields: fieldsOf(raw) },
-    );
+    return (reply?.[0]?.[1] ?? []).map(([entryId, raw]) => (raw === null ? { entryId, fields: {}, deleted: true } : { entryId, fields: fieldsOf(raw) }));
   }
 
   private async claim(): Promise<void> {
@@ -282,36 +224,19 @@ export class StreamMover<T> {
         let cursor = "0-0";
         do {
           const [next, claimed] = (await redisCall(
-            this.redis.xautoclaim(
-              this.options.stream,
-              this.options.group,
-              this.options.consumer,
-              this.options.claimAfterMs,
-              cursor,
-              "COUNT",
-              this.options.batch,
-            ),
+            this.redis.xautoclaim(this.options.stream, this.options.group, this.options.consumer, this.options.claimAfterMs, cursor, "COUNT", this.options.batch),
           )) as [string, Array<[string, string[]] | null>];
-          const entries = claimed
-            .filter((e): e is [string, string[]] => e !== null)
-            .map(([entryId, raw]) => ({ entryId, fields: fieldsOf(raw) }));
+          const entries = claimed.filter((e): e is [string, string[]] => e !== null).map(([entryId, raw]) => ({ entryId, fields: fieldsOf(raw) }));
           if (entries.length > 0) {
-            this.log.info(
-              { entries: entries.length },
-              `claimed ${this.options.what} a stopped or failing mover left uncommitted`,
-            );
+            this.log.info({ entries: entries.length }, `claimed ${this.options.what} a stopped or failing mover left uncommitted`);
             this.stats.claimed += entries.length;
             await this.commit(entries);
           }
           cursor = next;
         } while (cursor !== "0-0" && this.running);
-        if (++this.claimPasses % FORGET_EVERY === 0)
-          await this.forgetIdleConsumers();
+        if (++this.claimPasses % FORGET_EVERY === 0) await this.forgetIdleConsumers();
       } catch (error) {
-        this.log.warn(
-          { err: error instanceof Error ? error.message : String(error) },
-          `claiming pending ${this.options.what} failed; retried on the next pass`,
-        );
+        this.log.warn({ err: error instanceof Error ? error.message : String(error) }, `claiming pending ${this.options.what} failed; retried on the next pass`);
       } finally {
         this.claiming = null;
       }
@@ -321,16 +246,11 @@ export class StreamMover<T> {
 
   /** Writes the entries in one transaction, then acknowledges and deletes them. */
   private async commit(entries: readonly StreamEntry[]): Promise<void> {
-    const decoded = entries
-      .filter((e) => !e.deleted)
-      .map((entry) => ({ entry, item: this.options.decode(entry.fields) }));
-    const readable = decoded.filter(
-      (d): d is { entry: StreamEntry; item: T } => typeof d.item !== "string",
-    );
+    const decoded = entries.filter((e) => !e.deleted).map((entry) => ({ entry, item: this.options.decode(entry.fields) }));
+    const readable = decoded.filter((d): d is { entry: StreamEntry; item: T } => typeof d.item !== "string");
     const written: T[] = [];
     try {
-      if (readable.length > 0)
-        await this.options.write(readable.map((d) => d.item));
+      if (readable.length > 0) await this.options.write(readable.map((d) => d.item));
       this.stats.batches += 1;
       written.push(...readable.map((d) => d.item));
     } catch (error) {
@@ -343,20 +263,13 @@ export class StreamMover<T> {
           written.push(d.item);
         } catch (single) {
           if (!isPermanent(single)) throw single;
-          await this.park(
-            d.entry,
-            single instanceof Error ? single.message : String(single),
-          );
+          await this.park(d.entry, single instanceof Error ? single.message : String(single));
         }
       }
     }
-    for (const d of decoded)
-      if (typeof d.item === "string") await this.park(d.entry, d.item);
+    for (const d of decoded) if (typeof d.item === "string") await this.park(d.entry, d.item);
     const ids = entries.map((e) => e.entryId);
-    const multi = this.redis
-      .multi()
-      .xack(this.options.stream, this.options.group, ...ids)
-      .xdel(this.options.stream, ...ids);
+    const multi = this.redis.multi().xack(this.options.stream, this.options.group, ...ids).xdel(this.options.stream, ...ids);
     if (written.length > 0) this.options.acknowledged?.(multi, written);
     await redisCall(multi.exec());
     this.stats.moved += written.length;
@@ -365,70 +278,23 @@ export class StreamMover<T> {
 
   private async park(entry: StreamEntry, error: string): Promise<void> {
     this.stats.parked += 1;
-    this.log.error(
-      { entry: entry.entryId, error },
-      `a stream entry of ${this.options.what} cannot be written to the graph; set aside on ${this.options.parked} with its error`,
-    );
+    this.log.error({ entry: entry.entryId, error }, `a stream entry of ${this.options.what} cannot be written to the graph; set aside on ${this.options.parked} with its error`);
     await redisCall(
-      this.redis.xadd(
-        this.options.parked,
-        "MAXLEN",
-        "~",
-        PARKED_CAP,
-        "*",
-        "entry",
-        entry.entryId,
-        "error",
-        error.slice(0, 2_000),
-        ...Object.entries(entry.fields).flat(),
-      ),
+      this.redis.xadd(this.options.parked, "MAXLEN", "~", PARKED_CAP, "*", "entry", entry.entryId, "error", error.slice(0, 2_000), ...Object.entries(entry.fields).flat()),
     );
   }
 
   private async leave(): Promise<void> {
-    const mine = (await redisCall(
-      this.redis.xpending(
-        this.options.stream,
-        this.options.group,
-        "-",
-        "+",
-        1,
-        this.options.consumer,
-      ),
-    )) as unknown[];
-    if (mine.length === 0)
-      await redisCall(
-        this.redis.xgroup(
-          "DELCONSUMER",
-          this.options.stream,
-          this.options.group,
-          this.options.consumer,
-        ),
-      );
+    const mine = (await redisCall(this.redis.xpending(this.options.stream, this.options.group, "-", "+", 1, this.options.consumer))) as unknown[];
+    if (mine.length === 0) await redisCall(this.redis.xgroup("DELCONSUMER", this.options.stream, this.options.group, this.options.consumer));
   }
 
   /** Removes consumers of replicas long gone that hold no pending entry (their names would pile up in the group). */
   private async forgetIdleConsumers(): Promise<void> {
-    const consumers = (
-      (await redisCall(
-        this.redis.xinfo("CONSUMERS", this.options.stream, this.options.group),
-      )) as unknown[]
-    ).map(fieldsOf);
+    const consumers = ((await redisCall(this.redis.xinfo("CONSUMERS", this.options.stream, this.options.group))) as unknown[]).map(fieldsOf);
     for (const c of consumers) {
-      if (
-        c.name &&
-        c.name !== this.options.consumer &&
-        Number(c.pending) === 0 &&
-        Number(c.idle) > FORGET_IDLE_MS
-      ) {
-        await redisCall(
-          this.redis.xgroup(
-            "DELCONSUMER",
-            this.options.stream,
-            this.options.group,
-            c.name,
-          ),
-        );
+      if (c.name && c.name !== this.options.consumer && Number(c.pending) === 0 && Number(c.idle) > FORGET_IDLE_MS) {
+        await redisCall(this.redis.xgroup("DELCONSUMER", this.options.stream, this.options.group, c.name));
       }
     }
   }
@@ -438,12 +304,7 @@ export class StreamMover<T> {
  * A stream entry's JSON field `name` checked against `schema`, or why it cannot be read (a bug in
  * whatever appended it: the mover parks such an entry with this text).
  */
-export function jsonField<S extends z.ZodType>(
-  fields: Record<string, string>,
-  name: string,
-  schema: S,
-  what: string,
-): z.infer<S> | string {
+export function jsonField<S extends z.ZodType>(fields: Record<string, string>, name: string, schema: S, what: string): z.infer<S> | string {
   const raw = fields[name];
   if (raw === undefined) return `the stream entry has no "${name}" field`;
   let json: unknown;
@@ -453,11 +314,7 @@ export function jsonField<S extends z.ZodType>(
     return `"${name}" is not JSON: ${error instanceof Error ? error.message : String(error)}`;
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success)
-    return `"${name}" is not ${what}: ${parsed.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.join(".")}: ${i.message}`)
-      .join("; ")}`;
+  if (!parsed.success) return `"${name}" is not ${what}: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
   return parsed.data;
 }
 
@@ -471,8 +328,7 @@ function fieldsOf(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (raw === null || raw === undefined) return out;
   if (!Array.isArray(raw)) {
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>))
-      out[k] = v === null || v === undefined ? "" : String(v);
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k] = v === null || v === undefined ? "" : String(v);
     return out;
   }
   for (let i = 0; i + 1 < raw.length; i += 2) {

@@ -4,13 +4,7 @@ import { openApp, type App } from "../../src/main/app";
 
 /** What openApp takes for its warm-up. */
 type AppWarmUp = NonNullable<Parameters<typeof openApp>[0]["config"]["warmUp"]>;
-import type {
-  AuditConfig,
-  DecisionWriterConfig,
-  LimitsConfig,
-  RealtimeConfig,
-  TagJobsConfig,
-} from "../../src/platform/config";
+import type { AuditConfig, DecisionWriterConfig, LimitsConfig, RealtimeConfig, TagJobsConfig } from "../../src/platform/config";
 import { Graph, type GraphConnection } from "../../src/platform/neo4j";
 import type { SnapshotConfig } from "../../src/marketing/snapshots/service";
 import type { CampaignWiring } from "../../src/campaigns/config";
@@ -24,26 +18,14 @@ import { operatorToken, TEST_AUTH_SECRET } from "./auth";
  * cut a proxy between the gateway and its one Redis server skip then, since a cluster's nodes
  * advertise their own addresses (test/redis-cluster.test.ts kills a primary instead).
  */
-export const ON_REDIS_CLUSTER = (process.env.REDIS_URL ?? "").startsWith(
-  "redis+cluster://",
-);
+export const ON_REDIS_CLUSTER = (process.env.REDIS_URL ?? "").startsWith("redis+cluster://");
 
 /** Neo4j and Redis of this test run, started once by `npm test` (test/run.ts). */
 export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
   const uri = process.env.NEO4J_URI;
   const redisUrl = process.env.REDIS_URL;
-  if (!uri || !redisUrl)
-    throw new Error(
-      "NEO4J_URI and REDIS_URL are not set: run the tests with `npm test`, which starts Neo4j and Redis.",
-    );
-  return {
-    neo4j: {
-      uri,
-      username: process.env.NEO4J_USERNAME ?? "neo4j",
-      password: process.env.NEO4J_PASSWORD ?? "",
-    },
-    redisUrl,
-  };
+  if (!uri || !redisUrl) throw new Error("NEO4J_URI and REDIS_URL are not set: run the tests with `npm test`, which starts Neo4j and Redis.");
+  return { neo4j: { uri, username: process.env.NEO4J_USERNAME ?? "neo4j", password: process.env.NEO4J_PASSWORD ?? "" }, redisUrl };
 }
 
 /**
@@ -80,22 +62,7 @@ export async function startTestGateway(
     devTokens: Array<{ label: string; token: string }>;
   }> = {},
 ): Promise<TestGateway> {
-  const {
-    realtime,
-    audit,
-    limits,
-    production,
-    segmentIndexOnStart,
-    snapshots,
-    tagJobs,
-    campaigns,
-    workOrders,
-    decisionWriter,
-    warmUp,
-    decisioning,
-    devTokens,
-    ...connections
-  } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -129,22 +96,13 @@ export async function startTestGateway(
 
 /** A connection to the test run's Neo4j, closed with the test (or file) that opened it. */
 export function testGraph(options: LeftoverOptions = {}): Graph {
-  return leftover(
-    "graph connection",
-    Graph.connect(testServices().neo4j),
-    (graph) => graph.close(),
-    options,
-  );
+  return leftover("graph connection", Graph.connect(testServices().neo4j), (graph) => graph.close(), options);
 }
 
 export interface GraphQLResponse<T> {
   status: number;
   data?: T | null;
-  errors?: Array<{
-    message: string;
-    path?: Array<string | number>;
-    extensions?: { code?: string; [k: string]: unknown };
-  }>;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: { code?: string; [k: string]: unknown } }>;
   roundTrips: number;
   headers: Headers;
 }
@@ -166,24 +124,12 @@ export class TestGateway {
   }
 
   /** Sends a typed document over HTTP POST, as a front-line client would (as the suite's operator unless `token` says who). */
-  async request<TData, TVars>(
-    document: TypedDocumentNode<TData, TVars>,
-    variables?: TVars,
-    token?: string | null,
-  ): Promise<GraphQLResponse<TData>> {
-    return this.raw<TData>(
-      print(document),
-      variables as Record<string, unknown> | undefined,
-      token,
-    );
+  async request<TData, TVars>(document: TypedDocumentNode<TData, TVars>, variables?: TVars, token?: string | null): Promise<GraphQLResponse<TData>> {
+    return this.raw<TData>(print(document), variables as Record<string, unknown> | undefined, token);
   }
 
   /** Sends a query string (for documents that are deliberately not typed, such as bad input); `token` null sends none. */
-  raw<TData = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    token?: string | null,
-  ): Promise<GraphQLResponse<TData>> {
+  raw<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<TData>> {
     return postGraphQL<TData>(this.url, query, variables, token);
   }
 }
@@ -192,40 +138,21 @@ export class TestGateway {
  * POSTs a query string to a gateway at `url` (one in this process or another), as a front-line
  * client would: with the suite operator's token unless `token` names another, or is null (none).
  */
-export async function postGraphQL<TData = Record<string, unknown>>(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-  token?: string | null,
-): Promise<GraphQLResponse<TData>> {
+export async function postGraphQL<TData = Record<string, unknown>>(url: string, query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<TData>> {
   const bearer = token === null ? null : (token ?? (await operatorToken()));
   const res = await fetch(url, {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json, application/json",
-      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-    },
+    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as Omit<
-    GraphQLResponse<TData>,
-    "status" | "roundTrips" | "headers"
-  >;
-  return {
-    ...body,
-    status: res.status,
-    roundTrips: Number(res.headers.get("x-bolt-round-trips") ?? NaN),
-    headers: res.headers,
-  };
+  const body = (await res.json()) as Omit<GraphQLResponse<TData>, "status" | "roundTrips" | "headers">;
+  return { ...body, status: res.status, roundTrips: Number(res.headers.get("x-bolt-round-trips") ?? NaN), headers: res.headers };
 }
 
 /** The data of a response that must have succeeded; fails loudly with the errors otherwise. */
 export function dataOf<T>(response: GraphQLResponse<T>): T {
   if (response.errors?.length || response.data == null) {
-    throw new Error(
-      `expected data, got status ${response.status} and errors ${JSON.stringify(response.errors)}`,
-    );
+    throw new Error(`expected data, got status ${response.status} and errors ${JSON.stringify(response.errors)}`);
   }
   return response.data;
 }
@@ -235,7 +162,4 @@ export function dataOf<T>(response: GraphQLResponse<T>): T {
  * gathers the entries of what the file serves until the gateway stops, instead of committing them
  * in the background while a test counts.
  */
-export const AUDIT_AT_THE_END = {
-  lingerMs: 60_000,
-  claimAfterMs: 120_000,
-} as const;
+export const AUDIT_AT_THE_END = { lingerMs: 60_000, claimAfterMs: 120_000 } as const;

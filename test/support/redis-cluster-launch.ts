@@ -6,10 +6,7 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { ensureRedisInstalled } from "../../src/main/launch/redis";
 import { freePort } from "../../src/main/launch/ports";
-import {
-  spawnUntilReady,
-  type OwnedProcess,
-} from "../../src/main/launch/process";
+import { spawnUntilReady, type OwnedProcess } from "../../src/main/launch/process";
 import type { Logger } from "../../src/platform/logger";
 
 const run = promisify(execFile);
@@ -52,13 +49,10 @@ const NODE_TIMEOUT_MS = 1_000;
  * `redis-cli --cluster create … --cluster-replicas 1`, and waits for cluster_state:ok.
  * Not registered for closing: test files use ./redis-cluster.ts (which is); test/run.ts stops it itself.
  */
-export async function launchRedisCluster(
-  log: Logger,
-): Promise<LaunchedRedisCluster> {
+export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisCluster> {
   const binary = ensureRedisInstalled(log);
   const dir = mkdtempSync(join(tmpdir(), "c360-redis-cluster-"));
-  const processes: Array<{ port: number; proc: OwnedProcess; alive: boolean }> =
-    [];
+  const processes: Array<{ port: number; proc: OwnedProcess; alive: boolean }> = [];
   const stop = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.proc.stop(5_000)));
     rmSync(dir, { recursive: true, force: true });
@@ -98,16 +92,11 @@ export async function launchRedisCluster(
           "yes",
         ];
         await run("mkdir", ["-p", nodeDir]);
-        const proc = await spawnUntilReady(
-          `redis-server (cluster node ${port})`,
-          binary,
-          args,
-          {
-            ready: (line) => line.includes("Ready to accept connections"),
-            parentDeath: "signal",
-            timeoutMs: 30_000,
-          },
-        );
+        const proc = await spawnUntilReady(`redis-server (cluster node ${port})`, binary, args, {
+          ready: (line) => line.includes("Ready to accept connections"),
+          parentDeath: "signal",
+          timeoutMs: 30_000,
+        });
         const entry = { port, proc, alive: true };
         proc.child.once("exit", () => (entry.alive = false));
         processes.push(entry);
@@ -115,18 +104,7 @@ export async function launchRedisCluster(
     );
     const addresses = ports.slice(0, 6).map((p) => `127.0.0.1:${p}`);
     // Listed in port order: --cluster create makes the first three primaries and the others their replicas.
-    await run(
-      "redis-cli",
-      [
-        "--cluster",
-        "create",
-        ...addresses,
-        "--cluster-replicas",
-        "1",
-        "--cluster-yes",
-      ],
-      { timeout: 60_000 },
-    );
+    await run("redis-cli", ["--cluster", "create", ...addresses, "--cluster-replicas", "1", "--cluster-yes"], { timeout: 60_000 });
     const byPort = new Map(processes.map((p) => [p.port, p]));
     const nodes: ClusterNode[] = ports.slice(0, 6).map((port) => {
       const entry = byPort.get(port)!;
@@ -138,9 +116,7 @@ export async function launchRedisCluster(
         },
         kill: async () => {
           if (!entry.alive) return;
-          const exited = new Promise((resolve) =>
-            entry.proc.child.once("exit", resolve),
-          );
+          const exited = new Promise((resolve) => entry.proc.child.once("exit", resolve));
           entry.proc.child.kill("SIGKILL");
           await exited;
         },
@@ -166,9 +142,7 @@ export async function launchRedisCluster(
           redis.disconnect();
         }
       }
-      throw new Error(
-        `no live cluster node answered: ${last instanceof Error ? last.message : String(last)}`,
-      );
+      throw new Error(`no live cluster node answered: ${last instanceof Error ? last.message : String(last)}`);
     };
     const healthy = async (timeoutMs = 30_000): Promise<void> => {
       const deadline = Date.now() + timeoutMs;
@@ -189,21 +163,12 @@ export async function launchRedisCluster(
               redis.on("error", () => undefined);
               try {
                 const info = await redis.cluster("INFO");
-                const state =
-                  /cluster_state:(\w+)/.exec(info)?.[1] ?? "unknown";
+                const state = /cluster_state:(\w+)/.exec(info)?.[1] ?? "unknown";
                 if (state !== "ok") return state;
                 const slots = await redis.cluster("SLOTS");
-                const live = new Set(
-                  nodes.filter((m) => m.alive).map((m) => m.port),
-                );
-                const covered = slots.reduce(
-                  (sum, [from, to, primary]) =>
-                    sum + (live.has(Number(primary?.[1])) ? to - from + 1 : 0),
-                  0,
-                );
-                return covered === 16_384
-                  ? "ok"
-                  : `${16_384 - covered} slots on a dead primary`;
+                const live = new Set(nodes.filter((m) => m.alive).map((m) => m.port));
+                const covered = slots.reduce((sum, [from, to, primary]) => sum + (live.has(Number(primary?.[1])) ? to - from + 1 : 0), 0);
+                return covered === 16_384 ? "ok" : `${16_384 - covered} slots on a dead primary`;
               } catch (error) {
                 return error instanceof Error ? error.message : String(error);
               } finally {
@@ -213,10 +178,7 @@ export async function launchRedisCluster(
         );
         state = states.join(", ");
         if (states.every((s) => s === "ok")) return;
-        if (Date.now() > deadline)
-          throw new Error(
-            `the Redis Cluster was not healthy within ${timeoutMs} ms: node states ${state}`,
-          );
+        if (Date.now() > deadline) throw new Error(`the Redis Cluster was not healthy within ${timeoutMs} ms: node states ${state}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
@@ -230,8 +192,7 @@ export async function launchRedisCluster(
         ask(async (redis) => {
           const slots = await redis.cluster("SLOTS");
           const range = slots.find(([from, to]) => slot >= from && slot <= to);
-          const node =
-            range && nodes.find((n) => n.port === Number(range[2]?.[1]));
+          const node = range && nodes.find((n) => n.port === Number(range[2]?.[1]));
           if (!node) throw new Error(`no node serves slot ${slot}`);
           return node;
         }),

@@ -1,9 +1,6 @@
 import { createLogger } from "../../src/platform/logger";
 import { leftover } from "./leftovers";
-import {
-  launchRedisCluster,
-  type LaunchedRedisCluster,
-} from "./redis-cluster-launch";
+import { launchRedisCluster, type LaunchedRedisCluster } from "./redis-cluster-launch";
 
 export type { ClusterNode, LaunchedRedisCluster } from "./redis-cluster-launch";
 
@@ -13,8 +10,6 @@ export type { ClusterNode, LaunchedRedisCluster } from "./redis-cluster-launch";
  * primary's replica takes over within seconds. Stopped with its scope (./leftovers.ts).
  */
 export async function startRedisCluster(): Promise<LaunchedRedisCluster> {
-  const cluster = await launchRedisCluster(
-    createLogger("test-redis-cluster", process.env.LOG_LEVEL ?? "silent"),
-  );
+  const cluster = await launchRedisCluster(createLogger("test-redis-cluster", process.env.LOG_LEVEL ?? "silent"));
   return leftover("Redis Cluster", cluster, (c) => c.stop());
 }
