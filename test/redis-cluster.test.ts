@@ -270,8 +270,10 @@ describe("the gateway on a Redis Cluster", () => {
       });
       const victimPort = await primaryOfKey(keys.events.stream());
       const victim = cluster.nodes.find((n) => n.port === victimPort)!;
+      const killedAt = Date.now();
       await victim.kill();
       await cluster.healthy(30_000);
+      const tookMs = Date.now() - killedAt;
       const promoted = await primaryOfKey(keys.events.stream());
       assert.notEqual(promoted, victimPort, "a replica was promoted");
       await load;
@@ -330,7 +332,7 @@ describe("the gateway on a Redis Cluster", () => {
       const unexpected = errors.filter((e) => e.code !== "SERVICE_UNAVAILABLE");
       assert.deepEqual(unexpected, [], "only SERVICE_UNAVAILABLE during the failover");
       for (const e of errors) assert.match(e.message, /redis|Redis/, "the message names what is unavailable");
-      console.error(`failover: ${accepted.length} events accepted, ${decided.length} decisions, ${errors.length} typed errors while the replica took over, primary :${victimPort} → :${promoted}`);
+      console.error(`failover: ${accepted.length} events accepted, ${decided.length} decisions, ${errors.length} typed errors while the replica took over (${tookMs} ms until every slot had a live primary), primary :${victimPort} → :${promoted}`);
     } finally {
       // A failed assertion must not leave the load and the follower running past the test.
       stopped = true;

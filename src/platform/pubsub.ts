@@ -52,15 +52,8 @@ export class PubSub {
     // it only resubscribes channels it saw confirmed, and we must know when each is confirmed again.
     if (!isCluster(redis)) {
       this.connection = this.attach(redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false }));
-    } else if ((redis as unknown as Cluster).nodes("all").length > 0) {
-      this.connection = this.attach(this.nodeConnection());
     } else {
-      this.firstNode = new Promise((resolve) =>
-        redis.once("ready", () => {
-          if (!this.closed) this.connection = this.attach(this.nodeConnection());
-          resolve();
-        }),
-      );
+      this.firstNode = this.moveToNode();
     }
   }
 
@@ -87,17 +80,49 @@ export class PubSub {
   private closed = false;
 
   /**
-   * Under Cluster, a connection to one node of the cluster that does not reconnect by itself: when
-   * it ends, the next one goes to the next node the cluster client knows (its slots refresh drops
-   * a dead primary and names the promoted replica), after a short pause so a cluster that is down
-   * altogether is not hammered. Replicas first: with reads on the primaries (scaleReads "master")
-   * they have little else to do, and delivering every message to every gateway replica is work.
+   * Under Cluster, connects to a node of the cluster (once the cluster client is ready, so it knows
+   * the cluster's nodes), and again to another node whenever that connection ends, after a short
+   * pause so a cluster that is down altogether is not hammered.
    */
-  private nodeConnection(): Redis {
+  private async moveToNode(): Promise<void> {
     const cluster = this.redis as unknown as Cluster;
-    const replicas = cluster.nodes("slave");
-    const nodes = (replicas.length > 0 ? replicas : cluster.nodes("all")).map((n) => n.options);
-    const node = nodes[this.nodeTurn++ % nodes.length]!;
+    for (;;) {
+      if (cluster.status !== "ready") await new Promise((resolve) => cluster.once("ready", resolve));
+      if (this.closed) return;
+      const node = await this.pickNode();
+      if (this.closed) return;
+      if (node) {
+        this.connection = this.attach(this.nodeConnection(node));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+    }
+  }
+
+  /**
+   * The node to listen on next: a replica (the cluster's CLUSTER SLOTS names them; the client,
+   * reading from primaries only, does not connect to them), else a primary the client knows. With
+   * reads on the primaries, replicas have little else to do, and delivering every message to every
+   * gateway replica is work. Taken in turn from a random start, so gateway replicas spread and a
+   * connection that ended goes elsewhere (its node may be dead for good).
+   */
+  private async pickNode(): Promise<{ host: string; port: number } | null> {
+    const cluster = this.redis as unknown as Cluster;
+    let replicas: Array<{ host: string; port: number }> = [];
+    try {
+      const slots = await cluster.cluster("SLOTS");
+      const seen = new Set<string>();
+      replicas = slots.flatMap(([, , , ...copies]) => copies.map(([host, port]) => ({ host, port: Number(port) }))).filter((n) => !seen.has(`${n.host}:${n.port}`) && Boolean(seen.add(`${n.host}:${n.port}`)));
+    } catch {
+      // The cluster did not answer: the primaries the client knows.
+    }
+    const candidates = replicas.length > 0 ? replicas : cluster.nodes("master").map((n) => ({ host: n.options.host ?? "127.0.0.1", port: n.options.port ?? 6379 }));
+    return candidates[this.nodeTurn++ % candidates.length] ?? null;
+  }
+
+  /** A connection to `node` that does not reconnect by itself: when it ends, the next goes to another node. */
+  private nodeConnection(node: { host: string; port: number }): Redis {
+    const cluster = this.redis as unknown as Cluster;
     const connection = new Redis({
       ...cluster.options.redisOptions,
       host: node.host,
@@ -109,10 +134,7 @@ export class PubSub {
     });
     connection.once("end", () => {
       if (this.closed || connection !== this.connection) return;
-      setTimeout(() => {
-        if (this.closed) return;
-        this.connection = this.attach(this.nodeConnection());
-      }, 200).unref();
+      setTimeout(() => void this.moveToNode(), 200).unref();
     });
     return connection;
   }

@@ -124,10 +124,13 @@ export function duplicateRedis(redis: Redis, overrides: DuplicateOptions): Redis
  * Lets a Cluster client's `pipeline()` name keys of any slot. ioredis sends a Cluster pipeline to
  * one node and refuses one whose keys live on several ("All keys in the pipeline should belong to
  * the same slots allocation group"); the gateway's pipelines batch unrelated customers (profiles,
- * event states, decisions), which a cluster spreads over every node by design. A pipeline is not a
- * transaction, so here each of its commands is sent on its own, at once, without awaiting the
- * others: they share the round trip (in order per node connection), and `exec` answers
- * `[error, reply]` per command as a pipeline does. MULTI stays native (one slot, or CROSSSLOT).
+ * contact policies, story holds), which a cluster spreads over every node by design. So `exec`
+ * first tries ioredis's own pipeline (one node: the realtime batches and the segment builds, whose
+ * keys share a tag, stay one pipeline); when ioredis refuses it, before sending anything, each
+ * command is sent on its own, at once, without awaiting the others: they share the round trip (in
+ * order per node connection), and `exec` answers `[error, reply]` per command as a pipeline does.
+ * A pipeline is not a transaction, so nothing is lost by the split. MULTI stays native (one slot,
+ * or CROSSSLOT).
  */
 function spreadPipelines(cluster: Cluster): Cluster {
   const native = cluster.pipeline.bind(cluster);
@@ -141,6 +144,12 @@ function spreadPipelines(cluster: Cluster): Cluster {
         if (property === "exec") {
           return async () => {
             const sent = queued.splice(0);
+            const one = native(sent.map(([name, args]) => [name, ...args]));
+            try {
+              return await one.exec();
+            } catch (error) {
+              if (!(error instanceof Error) || !/should belong to the same slot/.test(error.message)) throw error;
+            }
             return Promise.all(
               sent.map(([name, args]) =>
                 client[name]!(...args).then(
