@@ -187,7 +187,7 @@ export class PubSub {
     }
     const status = this.connection.status;
     if (status === "reconnecting" || status === "close" || status === "end") {
-      return Promise.reject(new ServiceUnavailableError("redis", status === "end" ? "the pub/sub connection is closed" : "the pub/sub connection is reconnecting"));
+      return Promise.reject(new ServiceUnavailableError("redis", status === "end" && this.closed ? "the pub/sub connection is closed" : "the pub/sub connection is reconnecting"));
     }
     const subscribing: Promise<void> = redisCall(this.connection.subscribe(channel)).then(
       () => undefined,

@@ -183,6 +183,16 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
       }
     };
     await healthy();
+    // Replicas attach after `--cluster create` and sync in the background; CLUSTER SLOTS names a
+    // replica only once it is in sync. Ready means each primary has one: a failover test needs it,
+    // and the gateway's pub/sub listens on a replica when there is one.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const slots = await ask((redis) => redis.cluster("SLOTS"));
+      if (slots.length > 0 && slots.every((range) => range.length > 3)) break;
+      if (Date.now() > deadline) throw new Error(`the Redis Cluster's replicas were not in sync within 30 s: ${JSON.stringify(slots)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const cluster: LaunchedRedisCluster = {
       url: `redis+cluster://${addresses.join(",")}`,
       nodeList: addresses.join(","),
