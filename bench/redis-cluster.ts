@@ -6,7 +6,7 @@ import { ContactPolicy } from "../src/contact-policy/policy";
 import { startRedis } from "../src/main/launch/redis";
 import { createLogger } from "../src/platform/logger";
 import { PubSub } from "../src/platform/pubsub";
-import { createRedis } from "../src/platform/redis";
+import { createRedis, type ClusterDurability } from "../src/platform/redis";
 import { runMain } from "../src/platform/run-main";
 import { EventStream } from "../src/realtime/event-stream";
 import { launchRedisCluster } from "../test/support/redis-cluster-launch";
@@ -16,7 +16,8 @@ import { ready } from "./redis-keys";
  * `npm run build && node dist/bench/redis-cluster.js`: the Redis paths the cluster changes, on one
  * redis-server and on a local Redis Cluster (3 primaries, 3 replicas), same machine, same client
  * code. Contact-policy reservations are per customer (their keys spread over the primaries);
- * event ingest goes to the one realtime slot and, on the cluster, waits for a replica (WAIT 1).
+ * event ingest goes to the one realtime slot and, on the cluster, waits for a replica (WAIT 1;
+ * measured again without it).
  * Prints operations per second and latency percentiles; a local cluster shares the machine's
  * cores, so the figures compare the paths, not a production cluster.
  */
@@ -50,10 +51,10 @@ async function measure(n: number, op: (i: number) => Promise<unknown>): Promise<
   return { perSecond: n / seconds, p50: latencies[Math.floor(n * 0.5)] ?? 0, p99: latencies[Math.floor(n * 0.99)] ?? 0 };
 }
 
-async function bench(label: string, url: string): Promise<void> {
+async function bench(label: string, url: string, durability?: ClusterDurability): Promise<void> {
   const log = createLogger("bench", "silent");
   const prefix = `bench:cluster:${process.pid}:`;
-  const redis: Redis = createRedis(url, prefix);
+  const redis: Redis = createRedis(url, prefix, durability);
   await ready(redis);
   const pubsub = new PubSub(redis, log);
   try {
@@ -83,6 +84,8 @@ runMain(
       console.log(`concurrency ${CONCURRENCY}; ${RESERVATIONS} reservations over 1,000 customers, ${INGESTS} single-event ingests`);
       await bench("one redis-server", single.url);
       await bench("Redis Cluster (3+3)", cluster.url);
+      // The same without waiting for a replica (REDIS_CLUSTER_WAIT_REPLICAS=0): what the WAIT costs.
+      await bench("Cluster, no WAIT", cluster.url, { replicas: 0, timeoutMs: 1 });
     } finally {
       await cluster.stop();
       await single.stop();
