@@ -51,9 +51,12 @@ async function measure(n: number, op: (i: number) => Promise<unknown>): Promise<
   return { perSecond: n / seconds, p50: latencies[Math.floor(n * 0.5)] ?? 0, p99: latencies[Math.floor(n * 0.99)] ?? 0 };
 }
 
+let runs = 0;
+
 async function bench(label: string, url: string, durability?: ClusterDurability): Promise<void> {
   const log = createLogger("bench", "silent");
-  const prefix = `bench:cluster:${process.pid}:`;
+  // A prefix per run: the same event ids on a second run would be duplicates (no XADD).
+  const prefix = `bench:cluster:${process.pid}:${++runs}:`;
   const redis: Redis = createRedis(url, prefix, durability);
   await ready(redis);
   const pubsub = new PubSub(redis, log);
