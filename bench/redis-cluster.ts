@@ -13,7 +13,7 @@ import { launchRedisCluster } from "../test/support/redis-cluster-launch";
 import { ready } from "./redis-keys";
 
 /**
- * `npm run build && node dist/bench/redis-cluster.js`: the Redis paths the cluster changes, on one
+ * `npm run bench:redis-cluster`: the Redis paths the cluster changes, on one
  * redis-server and on a local Redis Cluster (3 primaries, 3 replicas), same machine, same client
  * code. Contact-policy reservations are per customer (their keys spread over the primaries);
  * event ingest goes to the one realtime slot and, on the cluster, waits for a replica (WAIT 1;

@@ -4,6 +4,7 @@ import { before, describe, test } from "node:test";
 import type { Redis } from "ioredis";
 import { NextBestOffersDocument } from "../schema/generated/operations";
 import { keys } from "../src/platform/keys";
+import { scanKeys } from "../src/platform/redis";
 import { tokenFor } from "./support/auth";
 import { freshIds } from "./support/customers";
 import { eventually } from "./support/eventually";
@@ -181,6 +182,8 @@ describe("the gateway on a Redis Cluster", () => {
       { what: "every decision in the graph", timeoutMs: 20_000 },
     );
     assert.equal(await redis.exists(...made.map((d) => keys.decisions.queued(d.id))), 0, "the queued copies are gone (one slot: one EXISTS)");
+    // rate-limiter-flexible took the Cluster client as it is: the decisions were charged there (one key per budget and principal).
+    assert.ok((await scanKeys(redis, `${PREFIX}${keys.rateLimit("decisions")}:*`)).length > 0, "the decisions budget is counted in the cluster");
   });
 
   test("a primary killed under load: its replica takes over; no accepted event or decision is lost, none pushed twice, the errors meanwhile are typed", async () => {
