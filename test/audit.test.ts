@@ -19,6 +19,7 @@ import { dataOf, postGraphQL, startTestGateway, testGraph, testServices, type Gr
 import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis } from "./support/live";
 import { startGatewayProcess } from "./support/process-gateway";
 import { CuttableProxy } from "./support/proxy";
+import { keys } from "../src/platform/keys";
 
 /**
  * The audit trail: reads of personal data and operator changes, recorded once per operation (or
@@ -333,7 +334,7 @@ describe("operator changes", () => {
 
     // A feed's event for a customer that does not exist is parked (maxAttempts 1); retrying it is an operator's change.
     const parkedEvent = eventId("parked");
-    await redis.xadd("events:stream", "*", "id", parkedEvent, "customerId", "C9999998", "type", "APP_LOGIN", "at", new Date().toISOString(), "payload", "{}");
+    await redis.xadd(keys.events.stream(), "*", "id", parkedEvent, "customerId", "C9999998", "type", "APP_LOGIN", "at", new Date().toISOString(), "payload", "{}");
     await processed(redis, [parkedEvent]);
     const parked = dataOf(await gw.raw<{ parkedEvents: Array<{ parkedId: string; eventId: string | null }> }>(`{ parkedEvents(first: 50) { parkedId eventId } }`, {}, adminToken)).parkedEvents.find(
       (p) => p.eventId === parkedEvent,

@@ -8,6 +8,7 @@ import { eventually, within } from "./support/eventually";
 import { dataOf, startTestGateway, testServices, type TestGateway } from "./support/gateway";
 import { eventId, INGEST, LiveClient, processed, subscriptionsOn, testRedis, type Collector } from "./support/live";
 import { CuttableProxy } from "./support/proxy";
+import { keys, STREAM_SOURCE } from "../src/platform/keys";
 
 /** Outages and recoveries are noticed by health checks and reconnects on their own schedule: polled, within 20 s. */
 const RECOVERY = { timeoutMs: 20_000 };
@@ -83,16 +84,16 @@ describe("service outages fail fast, show in /readyz, and heal by themselves", (
     assert.ok(Date.now() - started < 5_000, "the error comes fast");
     // A feed writes to the stream directly; Redis is up, so the event is taken in.
     const id = eventId("waits");
-    await redis.xadd("events:stream", "*", "id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId: "A-outage" }));
-    await eventually(async () => assert.notEqual(await redis.hget(`events:state:${id}`, "error"), null), { what: "the first attempt to fail", ...RECOVERY });
+    await redis.xadd(keys.events.stream(), "*", "id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId: "A-outage" }));
+    await eventually(async () => assert.notEqual(await redis.hget(keys.events.state(STREAM_SOURCE, id), "error"), null), { what: "the first attempt to fail", ...RECOVERY });
     // A fixed wait on purpose: what is tested is that nothing happens meanwhile. Many times the retry
     // interval (300 ms × 2 attempts): had retries continued, the event would be parked by now.
     await sleep(2_000);
-    assert.equal(await redis.hget(`events:state:${id}`, "state"), "processing", "waiting for Neo4j, not parked");
-    assert.match((await redis.hget(`events:state:${id}`, "error")) ?? "", /attempt 1: The graph database is unavailable/);
+    assert.equal(await redis.hget(keys.events.state(STREAM_SOURCE, id), "state"), "processing", "waiting for Neo4j, not parked");
+    assert.match((await redis.hget(keys.events.state(STREAM_SOURCE, id), "error")) ?? "", /attempt 1: The graph database is unavailable/);
     await neo4jProxy.restore();
     assert.equal((await processed(redis, [id], 20_000)).get(id), "done");
-    const pushed = (await redis.xrange("push:agent:A-outage", "-", "+")).map(([, f]) => (JSON.parse(f[1] ?? "{}") as { event: { id: string } }).event.id);
+    const pushed = (await redis.xrange(keys.push.agent("A-outage"), "-", "+")).map(([, f]) => (JSON.parse(f[1] ?? "{}") as { event: { id: string } }).event.id);
     assert.deepEqual(pushed, [id]);
   });
 

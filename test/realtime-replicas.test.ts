@@ -7,6 +7,7 @@ import { eventually } from "./support/eventually";
 import { dataOf, postGraphQL, startTestGateway, type TestGateway } from "./support/gateway";
 import { eventId, ingest, LiveClient, openPolicy, processed, subscriptionsOn, testRedis } from "./support/live";
 import { startGatewayProcess, type GatewayProcess } from "./support/process-gateway";
+import { keys } from "../src/platform/keys";
 
 /**
  * Two replicas sharing Neo4j and Redis: this test's in-process gateway (B) and a gateway process
@@ -60,12 +61,12 @@ describe("across replicas", () => {
     for (let i = 0; i < 300; i++) {
       const id = eventId("k");
       ids.push(id);
-      await redis.xadd("events:stream", "*", "id", id, "customerId", customers[i % customers.length]!, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
+      await redis.xadd(keys.events.stream(), "*", "id", id, "customerId", customers[i % customers.length]!, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
     }
     // Let A get going, then kill it while it holds entries it has not finished.
-    await eventually(async () => assert.ok((await redis.xlen(`push:agent:${agentId}`)) >= 20), { what: "A's first pushes", timeoutMs: 30_000 });
+    await eventually(async () => assert.ok((await redis.xlen(keys.push.agent(agentId))) >= 20), { what: "A's first pushes", timeoutMs: 30_000 });
     await a.kill();
-    const pending = (await redis.xpending("events:stream", "gateway")) as [number, string | null, string | null, Array<[string, string]> | null];
+    const pending = (await redis.xpending(keys.events.stream(), "gateway")) as [number, string | null, string | null, Array<[string, string]> | null];
     const heldByTheDead = Number(pending[0]);
     assert.ok(heldByTheDead > 0, "A died holding unfinished entries (otherwise this test proves nothing)");
 
@@ -73,7 +74,7 @@ describe("across replicas", () => {
     const states = await processed(redis, ids, 60_000);
     assert.ok([...states.values()].every((s) => s === "done"), "every event was processed");
     // Every push in order (push:all; the agent's own replay stream keeps only its last 100).
-    const pushed = (await redis.xrange("push:all", "-", "+"))
+    const pushed = (await redis.xrange(keys.push.all(), "-", "+"))
       .map(([, fields]) => JSON.parse(fields[1] ?? "{}") as { agentId?: string; event: { id: string } })
       .filter((p) => p.agentId === agentId)
       .map((p) => p.event.id);

@@ -14,6 +14,7 @@ import { proposeAndApply } from "./support/approval";
 import { leftover } from "./support/leftovers";
 import { LIFECYCLE_STAGE_LABELS, VALUE_TIER_LABELS } from "../src/domain/labels";
 import type { LifecycleStage, ValueTier } from "../src/domain/vocabulary";
+import { keys, STREAM_SOURCE } from "../src/platform/keys";
 
 /**
  * Events in and pushes out, on one gateway: ingestEvents' per-event answers, deduplication, the
@@ -175,10 +176,10 @@ describe("deskFeed", () => {
     assert.equal((await ingest(gw, [event])).duplicates, 1);
     // A feed writing to the stream has ids of its own: the same id there is its event, once however often it is resent.
     for (let i = 0; i < 2; i++) {
-      await redis.xadd("events:stream", "*", "id", call, "customerId", caller, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
+      await redis.xadd(keys.events.stream(), "*", "id", call, "customerId", caller, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
     }
     const sentinel = eventId("after");
-    await redis.xadd("events:stream", "*", "id", sentinel, "customerId", nextCaller, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
+    await redis.xadd(keys.events.stream(), "*", "id", sentinel, "customerId", nextCaller, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId }));
     await processed(redis, [call, sentinel]);
     // Two customers' events may be processed in either order (one customer's in order).
     const updates = (await desk.atLeast(3)).map((d) => d.deskFeed.event.id).sort();
@@ -470,13 +471,13 @@ describe("failures", () => {
     const customerId = await freshId();
     const id = eventId("poison");
     // Its bookkeeping is broken (the state key holds the wrong type): every attempt fails.
-    await redis.set(`events:state:${id}`, "not a hash");
+    await redis.set(keys.events.state(STREAM_SOURCE, id), "not a hash");
     const fields = ["id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", new Date().toISOString(), "payload", JSON.stringify({ agentId })];
-    await redis.xadd("events:stream", "*", ...fields);
+    await redis.xadd(keys.events.stream(), "*", ...fields);
     const unknown = eventId("nobody");
-    await redis.xadd("events:stream", "*", "id", unknown, "customerId", "C0999999", "type", "PLAN_QUERY", "at", new Date().toISOString(), "payload", "{}");
+    await redis.xadd(keys.events.stream(), "*", "id", unknown, "customerId", "C0999999", "type", "PLAN_QUERY", "at", new Date().toISOString(), "payload", "{}");
     const garbled = eventId("garbled");
-    await redis.xadd("events:stream", "*", "id", garbled, "customerId", customerId, "type", "DATA_USAGE", "at", new Date().toISOString(), "payload", "{percent: 9");
+    await redis.xadd(keys.events.stream(), "*", "id", garbled, "customerId", customerId, "type", "DATA_USAGE", "at", new Date().toISOString(), "payload", "{percent: 9");
 
     const PARKED = `{ parkedEvents(first: 20) { parkedId eventId customerId type payload error attempts parkedAt } }`;
     type Parked = { parkedId: string; eventId: string | null; error: string; attempts: number; payload: string | null };
@@ -499,7 +500,7 @@ describe("failures", () => {
     assert.equal(of(garbled).payload, "{percent: 9", "kept as received");
     assert.equal(desk.items.length, 0);
 
-    await redis.del(`events:state:${id}`);
+    await redis.del(keys.events.state(STREAM_SOURCE, id));
     const retried = dataOf(await gw.raw<{ retryParkedEvents: string[] }>(`mutation ($ids: [ID!]!) { retryParkedEvents(parkedIds: $ids) }`, { ids: [of(id).parkedId, "1-1"] })).retryParkedEvents;
     assert.deepEqual(retried, [of(id).parkedId], "the unknown parked id is skipped");
     assert.equal((await processed(redis, [id])).get(id), "done");
@@ -527,10 +528,10 @@ describe("failures", () => {
     write.productId = dataOf(await gw.raw<{ offers: Array<{ id: string; product: { id: string } }> }>(`{ offers { id product { id } } }`)).offers.find((o) => o.id === "OF04")!.product.id;
     // The state first, then the entry it names (an explicit id, so the consumer cannot see the entry before its state).
     const entry = `${Date.now() + 5}-0`;
-    await redis.hset(`events:state:${id}`, "entry", entry, "state", "pushed", "lease", 0, "outcome", JSON.stringify({ pushes: [push], writes: [write] }));
-    await redis.xadd("events:stream", entry, "id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", at.toISOString(), "payload", JSON.stringify({ agentId }));
+    await redis.hset(keys.events.state(STREAM_SOURCE, id), "entry", entry, "state", "pushed", "lease", 0, "outcome", JSON.stringify({ pushes: [push], writes: [write] }));
+    await redis.xadd(keys.events.stream(), entry, "id", id, "customerId", customerId, "type", "HOTLINE_CALL_START", "at", at.toISOString(), "payload", JSON.stringify({ agentId }));
     assert.equal((await processed(redis, [id])).get(id), "done");
-    assert.equal(await redis.exists(`push:agent:${agentId}`), 0, "not pushed again");
+    assert.equal(await redis.exists(keys.push.agent(agentId)), 0, "not pushed again");
     const decision = dataOf(await gw.raw<{ decision: { id: string; eventId: string; channel: { code: string } } | null }>(`query ($id: ID!) { decision(id: $id) { id eventId channel { code } } }`, { id: decisionId })).decision;
     assert.deepEqual(decision, { id: decisionId, eventId: id, channel: { code: "HOTLINE" } });
   });

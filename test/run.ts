@@ -10,11 +10,14 @@ import { bulkSeed } from "../seeds/import";
 import { TEST_DATA } from "./support/data";
 import { runMain } from "../src/platform/run-main";
 import { childStopper } from "../src/main/launch/process";
+import { launchRedisCluster } from "./support/redis-cluster-launch";
 
 /**
  * `npm test`: one real Neo4j and one real Redis for the whole run (fresh, throw-away, unless
  * NEO4J_URI / REDIS_URL point elsewhere), the test data set seeded once, then node's test
  * runner over dist/test. Pass file name fragments to run only some files: `npm test -- trajectory`.
+ * TEST_REDIS_CLUSTER=1 runs the files against a throw-away Redis Cluster (6 nodes, see
+ * ./support/redis-cluster-launch.ts) instead of one server: `TEST_REDIS_CLUSTER=1 npm test -- realtime`.
  */
 runMain(
   async (onStop, stopping) => {
@@ -25,15 +28,20 @@ runMain(
     // The throw-away store is new: Neo4j's bulk importer builds it before Neo4j starts, as for
     // `npm run seed` into an empty store (with NEO4J_URI set, the data set goes through Bolt).
     let imported = false;
+    const onCluster = process.env.TEST_REDIS_CLUSTER === "1" || process.env.TEST_REDIS_CLUSTER === "true";
     const services = await ensureServices({
       profile: "test",
       log,
+      // Under TEST_REDIS_CLUSTER the cluster below replaces the one server (the default path starts nothing more).
+      redis: !onCluster,
       beforeNeo4jStart: async (storeDir) => {
         await bulkSeed({ storeDir, ...data, log, heap: "512m", offHeap: "1g", onStop });
         imported = true;
       },
     });
     onStop(() => services.stop());
+    const cluster = onCluster ? await launchRedisCluster(log) : null;
+    if (cluster) onStop(() => cluster.stop());
 
     // Finishing the import reads right after Neo4j starts: on a machine shared with other runs its
     // first statements have taken longer than the gateway's 5 s read timeout.
@@ -57,7 +65,7 @@ runMain(
       NEO4J_URI: services.neo4j.uri,
       NEO4J_USERNAME: services.neo4j.username,
       NEO4J_PASSWORD: services.neo4j.password,
-      REDIS_URL: services.redisUrl,
+      REDIS_URL: cluster?.url ?? services.redisUrl,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     };
     if (stopping.aborted) return;

@@ -5,7 +5,7 @@ import { BadUserInputError } from "../platform/errors";
 import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { PubSub } from "../platform/pubsub";
-import { redisCall } from "../platform/redis";
+import { redisCall, scanKeys } from "../platform/redis";
 import { CLOSE_FORBIDDEN } from "../platform/close-codes";
 import { MAX_SUBJECT_LENGTH, type Principal } from "./principal";
 
@@ -103,20 +103,15 @@ export class Sessions {
   async list(principalId?: string | null): Promise<SessionInfo[]> {
     const pattern = `${this.redis.options.keyPrefix ?? ""}${keys.auth.sessions("*")}`;
     const found: SessionInfo[] = [];
-    let cursor = "0";
-    do {
-      // SCAN matches whole key names, so the client's prefix is in the pattern and stripped from what comes back.
-      const [next, names] = await redisCall(this.redis.scan(cursor, "MATCH", pattern, "COUNT", 100));
-      cursor = next;
-      for (const name of names) {
-        const entries = await redisCall(this.redis.hgetall(name.slice((this.redis.options.keyPrefix ?? "").length)));
-        for (const json of Object.values(entries)) {
-          const raw = JSON.parse(json) as Omit<SessionInfo, "connectedAt" | "expiresAt"> & { connectedAt: string; expiresAt: string | null };
-          if (principalId && raw.principalId !== principalId) continue;
-          found.push({ ...raw, connectedAt: new Date(raw.connectedAt), expiresAt: raw.expiresAt ? new Date(raw.expiresAt) : null });
-        }
+    // SCAN matches whole key names, so the client's prefix is in the pattern and stripped from what comes back.
+    for (const name of await scanKeys(this.redis, pattern)) {
+      const entries = await redisCall(this.redis.hgetall(name.slice((this.redis.options.keyPrefix ?? "").length)));
+      for (const json of Object.values(entries)) {
+        const raw = JSON.parse(json) as Omit<SessionInfo, "connectedAt" | "expiresAt"> & { connectedAt: string; expiresAt: string | null };
+        if (principalId && raw.principalId !== principalId) continue;
+        found.push({ ...raw, connectedAt: new Date(raw.connectedAt), expiresAt: raw.expiresAt ? new Date(raw.expiresAt) : null });
       }
-    } while (cursor !== "0");
+    }
     return found.sort((a, b) => b.connectedAt.getTime() - a.connectedAt.getTime());
   }
 

@@ -222,7 +222,7 @@ export class WaveRunner {
         const fields = ["decisionId", d.id, "customerId", d.customerId, "campaignId", campaign.id, "waveId", wave.id, "text", text(d.offerId)];
         args.push(d.id, String(fields.length), ...fields);
       }
-      await redisCall(this.redis.eval(OUTBOX_SCRIPT, 2, keys.campaigns.outbox(wave.channel as OutboxChannel), keys.campaigns.outboxed(wave.id), OUTBOXED_TTL_MS, ...args));
+      await redisCall(this.redis.eval(OUTBOX_SCRIPT, 2, keys.campaigns.outbox(wave.channel as OutboxChannel), keys.campaigns.outboxed(wave.channel, wave.id), OUTBOXED_TTL_MS, ...args));
     } else if (this.sink && (wave.channel === "OUTBOUND_CALL" || wave.channel === "STORE")) {
       const kind: WorkOrderKind = wave.workOrderKind ?? (wave.channel === "STORE" ? "STORE_VISIT" : "OUTBOUND_CALL");
       const dueAt = new Date(at.getTime() + 2 * DAY_MS).toISOString();

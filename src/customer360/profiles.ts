@@ -6,6 +6,7 @@ import { keys } from "../platform/keys";
 import type { Logger } from "../platform/logger";
 import type { Cypher, Graph, GraphSession } from "../platform/neo4j";
 import { defineScripts } from "../platform/scripts";
+import { getMany } from "../platform/redis";
 import type { ProductRelations, ReferenceData } from "./reference";
 
 /** How long a filled profile stays (6 h): only customers decided for lately keep one. */
@@ -127,7 +128,7 @@ export class ProfileStore implements ProfileInvalidator {
     if (unique.length === 0) return found;
     let misses = unique;
     try {
-      const values = await this.timed(this.redis.mget(unique.map((id) => keys.profile.value(id))));
+      const values = await this.timed(getMany(this.redis, unique.map((id) => keys.profile.value(id))));
       this.recovered();
       misses = unique.filter((id, i) => {
         const value = values[i];
@@ -147,7 +148,7 @@ export class ProfileStore implements ProfileInvalidator {
     if (ids.length === 0) return { found: new Map(), versions: new Map() };
     try {
       await this.flushPending();
-      const replies = await this.timed(this.redis.mget(ids.flatMap((id) => [keys.profile.value(id), keys.profile.version(id)])));
+      const replies = await this.timed(getMany(this.redis, ids.flatMap((id) => [keys.profile.value(id), keys.profile.version(id)])));
       this.recovered();
       const found = new Map<string, StoredProfile>();
       const versions = new Map<string, string>();

@@ -4,13 +4,13 @@ import { CHANNEL_CODES } from "../domain/vocabulary";
 import type { ContactRecord } from "../graph/contact";
 import { presentedContactId, type DecisionWrite } from "../graph/decision";
 import { keys } from "../platform/keys";
-import { redisCall } from "../platform/redis";
+import { redisCall, waitForReplicas } from "../platform/redis";
 import { jsonField } from "../platform/stream-mover";
 
 /**
  * Decisions written behind the answer (src/decisioning/writer.ts), readable before the graph has
  * them. A decision is appended to the write-behind stream and made readable in the same MULTI:
- * the decision itself by id (`decisions:queued:<id>`), and a contacted decision's OFFER_PRESENTED
+ * the decision itself by id (`decisions:{dw}:queued:<id>`), and a contacted decision's OFFER_PRESENTED
  * contact in its customer's hash of queued contacts. Once the mover has committed a batch, the
  * same round trip that acknowledges it deletes them.
  *
@@ -109,6 +109,8 @@ export class QueuedDecisions {
       const replies = await redisCall(multi.exec());
       const failed = replies?.find(([error]) => error);
       if (failed?.[0]) throw failed[0];
+      // Under Cluster, a decision id is handed out only once a replica has it too (a failover loses nothing queued).
+      await waitForReplicas(this.redis, keys.decisions.stream());
       for (const w of batch) w.resolve();
     } catch (error) {
       for (const w of batch) w.reject(error);

@@ -3,7 +3,7 @@ import DataLoader from "dataloader";
 import type { ChainableCommander, Redis } from "ioredis";
 import { ServiceUnavailableError } from "../platform/errors";
 import { keys } from "../platform/keys";
-import { redisCall } from "../platform/redis";
+import { isReplyBug, redisCall } from "../platform/redis";
 import { defineScripts } from "../platform/scripts";
 
 /**
@@ -97,7 +97,7 @@ export class DecideOnce {
       const [error, value] = replies[i] ?? [new Error("Redis gave no reply for a pipelined command"), null];
       if (!error) return value as V;
       // A script's own error is a bug; anything else (the connection closed under the pipeline) is an outage.
-      return error.name === "ReplyError" ? error : new ServiceUnavailableError("redis", error.message);
+      return isReplyBug(error) ? error : new ServiceUnavailableError("redis", error.message);
     });
   }
 

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { StoryHold } from "../domain/campaigns";
 import { keys } from "../platform/keys";
-import { redisCall } from "../platform/redis";
+import { getMany, redisCall } from "../platform/redis";
 import { defineScripts } from "../platform/scripts";
 
 /**
@@ -25,7 +25,7 @@ export class StoryHolds {
    */
   async read(customerIds: readonly string[], at: Date = new Date()): Promise<Array<StoryHold | null>> {
     if (customerIds.length === 0) return [];
-    const values = await redisCall(this.redis.mget(...customerIds.map((id) => keys.campaigns.story(id))));
+    const values = await redisCall(getMany(this.redis, customerIds.map((id) => keys.campaigns.story(id))));
     return values.map((v) => parseHold(v, at));
   }
 

@@ -30,6 +30,8 @@ export async function openApp(opts: {
   neo4j: GraphConnection;
   redisUrl: string;
   config: Pick<Config, "port" | "host" | "redisKeyPrefix"> & {
+    /** Under Redis Cluster, what a durable write waits for (default: one replica, 500 ms). */
+    redisClusterDurability?: Config["redisClusterDurability"];
     realtime?: Partial<RealtimeConfig>;
     audit?: Partial<AuditConfig>;
     auth: AuthConfig;
@@ -57,7 +59,7 @@ export async function openApp(opts: {
   log: Logger;
 }): Promise<App> {
   const graph = Graph.connect(opts.neo4j);
-  const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix);
+  const redis = createRedis(opts.redisUrl, opts.config.redisKeyPrefix, opts.config.redisClusterDurability);
   redis.on("error", (err: Error) => opts.log.warn({ err: err.message }, "redis connection error"));
   const { worker: tagWorker = true, ...tagJobsConfig } = opts.config.tagJobs ?? {};
   const services = wireServices(graph, redis, opts.log, { ...DEFAULT_REALTIME, ...opts.config.realtime }, { ...DEFAULT_AUDIT, ...opts.config.audit }, opts.config.snapshots ?? {}, tagJobsConfig, opts.config.campaigns ?? {}, opts.config.workOrders ?? {}, {}, opts.config.decisionWriter ?? {}, opts.config.decisioning ?? {});

@@ -5,8 +5,11 @@ export interface Config {
   port: number;
   host: string;
   neo4j: { uri: string | undefined; username: string; password: string; database: string | undefined; readTimeoutMs: number };
+  /** REDIS_URL, or `redis+cluster://…` built from REDIS_CLUSTER_NODES (see src/platform/redis.ts). */
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** Under Redis Cluster: replicas a durable write waits for, and how long at most (REDIS_CLUSTER_WAIT_REPLICAS, REDIS_CLUSTER_WAIT_MS). */
+  redisClusterDurability: { replicas: number; timeoutMs: number };
   logLevel: string;
   demo: { customers: number; seed: number };
   realtime: RealtimeConfig;
@@ -237,7 +240,22 @@ const envSchema = z.object({
   NEO4J_USERNAME: z.string().default("neo4j"),
   NEO4J_PASSWORD: z.string().default(""),
   NEO4J_DATABASE: z.string().optional(),
-  REDIS_URL: uriWith("REDIS_URL", ["redis", "rediss"]),
+  REDIS_URL: uriWith("REDIS_URL", ["redis", "rediss", "redis+cluster"]),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === "") return undefined;
+      const nodes = raw.split(",").map((n) => n.trim());
+      const bad = nodes.filter((n) => !/^(\[[^\]]+\]|[^:/\s]+):\d{1,5}$/.test(n));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: "custom", message: `REDIS_CLUSTER_NODES must be host:port pairs separated by commas, e.g. "10.0.0.1:6379,10.0.0.2:6379"; "${bad.join('", "')}" is not.` });
+        return z.NEVER;
+      }
+      return nodes;
+    }),
+  REDIS_CLUSTER_WAIT_REPLICAS: intIn("REDIS_CLUSTER_WAIT_REPLICAS", 0, 5, 1),
+  REDIS_CLUSTER_WAIT_MS: intIn("REDIS_CLUSTER_WAIT_MS", 1, 10_000, 500),
   REDIS_KEY_PREFIX: z
     .string()
     .default("c360:")
@@ -333,6 +351,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.DECISION_WRITE_LINGER_MS >= e.DECISION_WRITE_CLAIM_AFTER_MS) {
     throw new ConfigError([`DECISION_WRITE_LINGER_MS (${e.DECISION_WRITE_LINGER_MS}) must be less than DECISION_WRITE_CLAIM_AFTER_MS (${e.DECISION_WRITE_CLAIM_AFTER_MS}).`]);
   }
+  if (e.REDIS_CLUSTER_NODES && e.REDIS_URL) {
+    throw new ConfigError([`Set REDIS_URL (one server, or redis+cluster://…) or REDIS_CLUSTER_NODES (a cluster's nodes), not both: REDIS_URL is "${e.REDIS_URL.replace(/\/\/[^@/]*@/, "//…@")}" and REDIS_CLUSTER_NODES "${e.REDIS_CLUSTER_NODES.join(",")}".`]);
+  }
   const production = e.NODE_ENV === "production";
   if (production && !e.AUTH_SECRET && !e.AUTH_JWKS_URL) {
     throw new ConfigError(["In production set AUTH_JWKS_URL (your identity provider's keys) or AUTH_SECRET (32+ characters): the gateway does not serve without a way to check tokens."]);
@@ -341,8 +362,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     neo4j: { uri: e.NEO4J_URI, username: e.NEO4J_USERNAME, password: e.NEO4J_PASSWORD, database: e.NEO4J_DATABASE || undefined, readTimeoutMs: e.NEO4J_READ_TIMEOUT_MS },
-    redisUrl: e.REDIS_URL,
+    redisUrl: e.REDIS_CLUSTER_NODES ? `redis+cluster://${e.REDIS_CLUSTER_NODES.join(",")}` : e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisClusterDurability: { replicas: e.REDIS_CLUSTER_WAIT_REPLICAS, timeoutMs: e.REDIS_CLUSTER_WAIT_MS },
     logLevel: e.LOG_LEVEL,
     demo: { customers: e.SEED_CUSTOMERS, seed: e.SEED },
     auth: { secret: e.AUTH_SECRET || undefined, jwksUrl: e.AUTH_JWKS_URL, issuer: e.AUTH_ISSUER || undefined, audience: e.AUTH_AUDIENCE || undefined },

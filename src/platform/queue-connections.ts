@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger";
+import { duplicateRedis } from "./redis";
 
 /** How long a shutdown lets a job queue close gracefully before dropping its connections. */
 const STOP_WAIT_MS = 5_000;
@@ -23,7 +24,7 @@ export class QueueConnections {
 
   /** A connection for a worker (`blocking`: BullMQ needs maxRetriesPerRequest null and the offline queue) or a producer. */
   open(blocking: boolean): Redis {
-    const c = this.redis.duplicate(blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
+    const c = duplicateRedis(this.redis, blocking ? { keyPrefix: "", maxRetriesPerRequest: null, enableOfflineQueue: true } : { keyPrefix: "" });
     c.on("error", (err: Error) => this.log.warn({ err: err.message }, `${this.what} redis connection error`));
     this.connections.push(c);
     return c;

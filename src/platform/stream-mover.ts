@@ -4,7 +4,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import type { z } from "zod";
 import { ServiceUnavailableError } from "./errors";
 import type { Logger } from "./logger";
-import { redisCall, unlessStopped } from "./redis";
+import { duplicateRedis, redisCall, unlessStopped } from "./redis";
 
 /**
  * Every replica's mover of one Redis stream into the graph, in a consumer group (each stream entry
@@ -104,7 +104,7 @@ export class StreamMover<T> {
     if (this.running) return;
     this.running = true;
     this.stopping = new AbortController();
-    this.reader = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
+    this.reader = duplicateRedis(this.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
     this.reader.on("error", () => undefined);
     this.loop = this.readLoop();
     this.claimTimer = setInterval(() => void this.claim(), Math.max(50, Math.floor(this.options.claimAfterMs / 2)));

@@ -7,7 +7,7 @@ import { GatewayError, ServiceUnavailableError } from "../platform/errors";
 import { knownCustomers } from "./ingest";
 import type { DecisionWrite } from "../graph/decision";
 import type { Logger } from "../platform/logger";
-import { pingRedis, unlessStopped } from "../platform/redis";
+import { duplicateRedis, pingRedis, unlessStopped } from "../platform/redis";
 import type { EventProcessor } from "./event-processor";
 import { checkEvent, rawOfEntry } from "./event-input";
 import { sourceOfEntry, type EventStream, type GatewayEvent, type StreamEntry } from "./event-stream";
@@ -83,7 +83,7 @@ export class EventConsumer {
     if (this.running) return;
     this.running = true;
     // A connection of its own each time: stop() disconnected the last one to interrupt its read.
-    const reader = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
+    const reader = duplicateRedis(this.redis, { enableOfflineQueue: true, maxRetriesPerRequest: null, lazyConnect: true });
     reader.on("error", () => undefined);
     this.reader = reader;
     this.stopping = new AbortController();

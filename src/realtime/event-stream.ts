@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { ChainableCommander, Redis } from "ioredis";
 import { ServiceUnavailableError } from "../platform/errors";
-import { redisCall } from "../platform/redis";
+import { isReplyBug, redisCall, waitForReplicas } from "../platform/redis";
 import { keys, STREAM_SOURCE } from "../platform/keys";
 import type { PubSub } from "../platform/pubsub";
 import { defineScripts } from "../platform/scripts";
@@ -12,7 +12,7 @@ import { encodePush, reviveDates, type PushDraft } from "./push";
 /**
  * The inbound event stream in Redis and the bookkeeping that makes its processing idempotent.
  *
- * Feeds (and ingestEvents) XADD entries to `events:stream` with the fields id, customerId, type,
+ * Feeds (and ingestEvents) XADD entries to `events:{rt}:stream` with the fields id, customerId, type,
  * at (ISO 8601), payload (JSON) and source (who sent it: ingestEvents writes "token:<the token's
  * subject>"; a feed may name itself, default "stream"). Event ids are deduplicated per source: each
  * source's ids are its own namespace, so one principal cannot pre-empt another's event by sending
@@ -174,7 +174,15 @@ export class EventStream {
     this.scripts = redis as unknown as StreamScripts;
     this.pushChannel = pubsub.channel(keys.push.channel());
     this.begins = new DataLoader((calls) => this.pipelined(calls, (p, c) => p.eventsBegin(c.state, c.entryId, TTL_SECONDS, c.leaseMs)), { cache: false });
-    this.publishes = new DataLoader((calls) => this.pipelined(calls, (p, c) => this.addPublish(p, c)), { cache: false });
+    this.publishes = new DataLoader(
+      async (calls) => {
+        const cursors = await this.pipelined<PublishCall, string[]>(calls, (p, c) => this.addPublish(p, c));
+        // Under Cluster, pushed only once a replica knows: a failover that lost the "pushed" mark would push again.
+        await waitForReplicas(this.redis, keys.push.all());
+        return cursors;
+      },
+      { cache: false },
+    );
     this.dones = new DataLoader((calls) => this.doneAll(calls), { cache: false });
   }
 
@@ -187,7 +195,7 @@ export class EventStream {
       const [error, value] = replies[i] ?? [new Error("Redis gave no reply for a pipelined command"), null];
       if (!error) return value as V;
       // A script's own error is a bug; anything else (the connection closed under the pipeline) is an outage.
-      return error.name === "ReplyError" ? error : new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error.message);
+      return isReplyBug(error) ? error : new ServiceUnavailableError("redis", "it cannot be reached or did not answer in time", error.message);
     });
   }
 
@@ -238,6 +246,8 @@ export class EventStream {
     const args: Array<string | number> = [TTL_SECONDS];
     for (const e of events) args.push(e.id, e.customerId, e.type, e.at.toISOString(), JSON.stringify(e.payload), e.source);
     const ids = await redisCall(this.scripts.eventsIngest(1 + events.length, keys.events.stream(), ...events.map((e) => keys.events.state(e.source, e.id)), ...args));
+    // Under Cluster, accepted only once a replica has them: a failover must not lose an accepted event.
+    await waitForReplicas(this.redis, keys.events.stream());
     return ids.map((id) => (id === "" ? null : id));
   }
 

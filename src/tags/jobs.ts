@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import DataLoader from "dataloader";
 import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis as RedisClient } from "ioredis";
+import { duplicateRedis } from "../platform/redis";
 import { AuditCollector } from "../audit/collector";
 import type { AuditService } from "../audit/service";
 import { EVENT_PROCESSOR, type Principal } from "../auth/principal";
@@ -103,7 +104,7 @@ export class TagJobs implements CustomerChanges {
 
   // ───────────────────────────── connections ─────────────────────────────
 
-  /** BullMQ prefixes its keys itself (it refuses ioredis' keyPrefix): the gateway's prefix + "jobs". */
+  /** BullMQ prefixes its keys itself (it refuses ioredis' keyPrefix): the gateway's prefix + "{jobs}". */
   private get prefix(): string {
     return `${this.redis.options.keyPrefix ?? ""}${keys.tags.jobsPrefix()}`;
   }
@@ -116,7 +117,7 @@ export class TagJobs implements CustomerChanges {
    * a request waits at most QUEUE_TIMEOUT_MS for it.
    */
   private connection(forWorker: boolean): RedisClient {
-    const client = this.redis.duplicate({
+    const client = duplicateRedis(this.redis, {
       keyPrefix: "",
       maxRetriesPerRequest: forWorker ? null : 1,
       // Commands wait for the first connection (the producer is opened on first use); an outage

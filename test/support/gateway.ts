@@ -13,6 +13,13 @@ import { createLogger } from "../../src/platform/logger";
 import { leftover, type LeftoverOptions } from "./leftovers";
 import { operatorToken, TEST_AUTH_SECRET } from "./auth";
 
+/**
+ * Whether this run's Redis is a cluster (TEST_REDIS_CLUSTER=1, see test/run.ts): the few tests that
+ * cut a proxy between the gateway and its one Redis server skip then, since a cluster's nodes
+ * advertise their own addresses (test/redis-cluster.test.ts kills a primary instead).
+ */
+export const ON_REDIS_CLUSTER = (process.env.REDIS_URL ?? "").startsWith("redis+cluster://");
+
 /** Neo4j and Redis of this test run, started once by `npm test` (test/run.ts). */
 export function testServices(): { neo4j: GraphConnection; redisUrl: string } {
   const uri = process.env.NEO4J_URI;

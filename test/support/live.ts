@@ -4,7 +4,8 @@ import { sourceOfPrincipal } from "../../src/realtime/event-stream";
 import assert from "node:assert/strict";
 import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
+import { clusterSeeds } from "../../src/platform/redis";
 import WebSocket from "ws";
 import { IngestEventsDocument } from "../../schema/generated/operations";
 import type { TestGateway } from "./gateway";
@@ -163,7 +164,10 @@ export class Collector<T> {
 export function testRedis(prefix = `test:${process.pid}:`, options: LeftoverOptions = {}): Redis {
   const url = process.env.REDIS_URL;
   if (!url) throw new Error("REDIS_URL is not set: run the tests with `npm test`");
-  return leftover("Redis client", new Redis(url, { keyPrefix: prefix }), (redis) => redis.disconnect(), options);
+  // Under TEST_REDIS_CLUSTER the run's Redis is a cluster (test/run.ts): the same client the gateway makes, with an offline queue as a test wants.
+  const seeds = clusterSeeds(url);
+  const redis = seeds ? (new Cluster(seeds.nodes, { keyPrefix: prefix }) as unknown as Redis) : new Redis(url, { keyPrefix: prefix });
+  return leftover("Redis client", redis, (r) => r.disconnect(), options);
 }
 
 /** The source of the events the suite's operator ingests (each source's event ids are a namespace of their own). */

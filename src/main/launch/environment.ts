@@ -87,6 +87,8 @@ export async function ensureServices(opts: {
   const redisTask = async (): Promise<string | undefined> => {
     if (!wantRedis) return undefined;
     if (process.env.REDIS_URL) return process.env.REDIS_URL;
+    // A Redis Cluster is the operator's (see src/platform/redis.ts); nothing is started for it.
+    if (process.env.REDIS_CLUSTER_NODES) return `redis+cluster://${process.env.REDIS_CLUSTER_NODES.split(",").map((n) => n.trim()).join(",")}`;
     if (state.redisUrl && alive(state.redisPid)) {
       log.info({ url: state.redisUrl }, "using the Redis already running for this profile");
       return state.redisUrl;

@@ -37,7 +37,7 @@ export type { SnapshotRecord } from "../../graph/snapshots";
  * (src/graph/snapshots.ts says why a byte array and not relationships), paged and exported as CSV
  * masked by role and within the asker's region scope.
  *
- * Taking one is a BullMQ job (queue `snapshots`, keys under `<prefix>bull:snapshots:*`, see
+ * Taking one is a BullMQ job (queue `snapshots`, keys under `<prefix>{bull}:snapshots:*`, see
  * src/platform/keys.ts): the mutation writes a RUNNING snapshot and queues its job; a worker on
  * any replica evaluates the expression into a Redis bitmap (src/segments/preview), stores the bytes
  * on the snapshot node and marks it READY in one statement. A replica that dies mid-job leaves the
