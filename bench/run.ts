@@ -13,7 +13,9 @@
  * - segments: segment previews on the bitmaps beside a Cypher scan of the same question, graph and
  *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts);
  * - campaigns: a one-wave SMS campaign over every customer of the store, run by the gateway's
- *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts).
+ *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts);
+ * - balancer: the unified view and event → push through HAProxy in front of one replica and of
+ *   three, with CPU per request in each process (bench/balancer.ts).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -42,10 +44,11 @@ import { bulkSeed, type BulkSeedResult } from "../seeds/import";
 import { startOfUtcDay } from "../seeds/index";
 import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
+import { runBalancerScenario } from "./balancer";
 import { runFirstEventScenario } from "./first-event";
 import { runSegmentScenario } from "./segments";
 import { recordCampaigns, runCampaignScenario } from "./campaigns";
-import { recordComparison, recordDecisions, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
+import { recordComparison, recordDecisions, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordBalancer, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { fillViewProfiles, runUnifiedViewScenario, viewedCustomers } from "./unified-view";
@@ -250,6 +253,11 @@ runMain(
     }
     if (scenarios.has("campaigns")) {
       recordCampaigns(report, await runCampaignScenario({ gateway, say }));
+    }
+    if (scenarios.has("balancer")) {
+      // The bench's own gateway would take a share of the cores from the replicas measured.
+      await gateway.stop();
+      recordBalancer(report, await runBalancerScenario({ opts, neo4jEnv, redisUrl, say }));
     }
     recordInterference(report, interference);
     recordJitWarnings(report, jit);
