@@ -72,6 +72,7 @@ export async function runBalancerScenario(ctx: { opts: BenchOptions; neo4jEnv: R
         statsBind: `127.0.0.1:${await freePort()}`,
         servers: gateways.map((g, i) => ({ name: `g${i + 1}`, address: new URL(g.url).host })),
         checkIntervalMs: 1_000,
+        maxconn: 8_000,
         log: false,
         servedByHeader: true,
         dns: null,

@@ -68,6 +68,7 @@ before(async () => {
     statsBind: `127.0.0.1:${stats}`,
     servers: replicas.map((r) => ({ name: r.name, address: `127.0.0.1:${r.port}` })),
     checkIntervalMs: CHECK_MS,
+    maxconn: 4_000,
     log: false,
     servedByHeader: true,
     dns: null,
