@@ -69,7 +69,8 @@ before(async () => {
     servers: replicas.map((r) => ({ name: r.name, address: `127.0.0.1:${r.port}` })),
     checkIntervalMs: CHECK_MS,
     maxconn: 4_000,
-    log: false,
+    // Each request's line, with its termination state, to explain a failure.
+    log: true,
     servedByHeader: true,
     dns: null,
   });
@@ -336,7 +337,8 @@ describe("three replicas behind HAProxy", () => {
     await settle(s);
 
     const failures = s.load.failures();
-    const detail = JSON.stringify(failures.slice(0, 5));
+    const unusual = haproxy.logTail().filter((line) => !/ 200 \d+ /.test(line) || !/ ---- /.test(line));
+    const detail = `${JSON.stringify(failures.slice(0, 5))}\nHAProxy (requests not ending 200 ----):\n${unusual.slice(-40).join("\n")}`;
     // Each worker has one request in flight: at most one failure per POST worker, none for GETs.
     assert.ok(failures.length <= POST_WORKERS, `at most the POSTs in flight at the kill failed: ${failures.length} (${detail})`);
     assert.deepEqual(failures.filter((f) => f.method === "GET"), [], "GETs in flight on the dead replica were retried on another");

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { childStopper, withParentDeathSignal } from "./process";
 
 /**
@@ -80,6 +81,10 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
     "  mode http",
     ...(opts.log ? ["  log global", "  option httplog"] : []),
     "  timeout connect 2s",
+    // A check's answer may take this long (by default it is the check interval: on a busy node a
+    // /readyz slower than half a second would mark healthy replicas down). /readyz answers within
+    // 1.5 s in any case: its pings of Neo4j and Redis time out then.
+    "  timeout check 3s",
     "  timeout client 60s",
     "  timeout client-fin 5s",
     "  timeout http-request 10s",
@@ -146,6 +151,8 @@ export interface RunningHaproxy {
   pid: number;
   /** The replicas' states from the stats page. */
   servers(): Promise<HaproxyServerState[]>;
+  /** The last lines HAProxy logged (with `log: true`: one per request, with its termination state), to explain a failure. */
+  logTail(): string[];
   stop(): Promise<void>;
 }
 
@@ -162,7 +169,12 @@ export async function startHaproxy(opts: HaproxyConfigOptions & { statsBind: str
   writeFileSync(file, haproxyConfig(opts));
   execFileSync(binary, ["-c", "-q", "-f", file]);
   const [command, args] = withParentDeathSignal(binary, ["-db", "-f", file]);
-  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const logged: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    logged.push(line);
+    if (logged.length > LOG_TAIL) logged.splice(0, logged.length - LOG_TAIL);
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const stopChild = childStopper(child);
@@ -198,8 +210,11 @@ export async function startHaproxy(opts: HaproxyConfigOptions & { statsBind: str
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  return { url: `http://${hostPort(opts.bind)}/graphql`, pid: child.pid ?? 0, servers, stop };
+  return { url: `http://${hostPort(opts.bind)}/graphql`, pid: child.pid ?? 0, servers, logTail: () => [...logged], stop };
 }
+
+/** Log lines kept by {@link startHaproxy}. */
+const LOG_TAIL = 2_000;
 
 /** "127.0.0.1:8080" as is; ":8080" as 127.0.0.1:8080. */
 function hostPort(bind: string): string {
