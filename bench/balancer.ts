@@ -65,7 +65,7 @@ export async function runBalancerScenario(ctx: { opts: BenchOptions; neo4jEnv: R
     let haproxy: RunningHaproxy | null = null;
     const sockets: Client[] = [];
     try {
-      for (let i = 0; i < replicas; i++) gateways.push(await startRealtimeGateway(ctx, prefix, { SHUTDOWN_DRAIN_DELAY_MS: "0" }));
+      for (let i = 0; i < replicas; i++) gateways.push(await startRealtimeGateway(ctx, prefix));
       await openPolicy(gateways[0]!);
       haproxy = await startHaproxy({
         bind: `127.0.0.1:${await freePort()}`,

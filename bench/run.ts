@@ -143,6 +143,8 @@ runMain(
           // The load is one agent and one feed at thousands of requests a second: the limiter still
           // runs (its Redis round trip is part of what is measured) but with budgets it never reaches.
           RATE_LIMITS: BENCH_RATE_LIMITS,
+          // The bench polls /readyz to start it; no balancer routes by it, so a stop need not wait for one.
+          SHUTDOWN_DRAIN_DELAY_MS: "0",
           // A graph or trajectory predicate computed cold over a million customers outlasts a request's
           // 10 s deadline: the segments scenario times how long it takes rather than cutting it off.
           ...(scenarios.has("segments") ? { REQUEST_TIMEOUT_MS: "180000" } : {}),
