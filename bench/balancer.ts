@@ -159,9 +159,11 @@ class PushMeter {
   latencies: number[] = [];
   fromSend: number[] = [];
 
+  /** Forgets what was measured and what was sent: a late push of an event sent before is not counted after. */
   reset(): void {
     this.latencies = [];
     this.fromSend = [];
+    this.sentAt.clear();
   }
 
   received(eventId: string, acceptedAt: string): void {
