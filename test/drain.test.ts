@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startTestGateway } from "./support/gateway";
+import { eventually } from "./support/eventually";
+import { LiveClient } from "./support/live";
+
+/**
+ * The drain on a stop (src/server/server.ts `close`): /readyz says "draining" at once, the replica
+ * serves on for the drain delay when a balancer watches its readiness, then closes its sockets
+ * with 1012. Behind a real balancer: test/balancer.test.ts.
+ */
+
+const DELAY_MS = 1_500;
+const VIEW = `query ($id: ID!) { customer(id: $id) { id } }`;
+
+test("watched: /readyz answers 503 draining at once, requests are served through the delay, then sockets close with 1012", async () => {
+  const gw = await startTestGateway({ shutdown: { drainDelayMs: DELAY_MS } });
+  const readyz = new URL("/readyz", gw.origin);
+  assert.equal((await fetch(readyz)).status, 200, "ready, and now watched");
+  const live = new LiveClient(gw.url);
+  const sub = live.subscribe(`subscription { deskFeed(agentId: "test-agent") { cursor } }`);
+  await eventually(() => assert.equal(gw.app.services.realtime.hub.size, 1), { what: "the subscription registered" });
+
+  const started = Date.now();
+  const closing = gw.close();
+  const draining = await fetch(readyz);
+  assert.equal(draining.status, 503);
+  assert.equal(((await draining.json()) as { status: string }).status, "draining");
+  assert.ok(gw.app.gateway.drainingSince, "the gateway says since when it drains");
+  // Still serving: what reaches it before the balancer notices is answered.
+  const res = await gw.raw<{ customer: { id: string } }>(VIEW, { id: "C0000042" });
+  assert.equal(res.data?.customer.id, "C0000042");
+  assert.equal(live.closedWith, null, "sockets stay open through the delay (the balancer moves new work first)");
+
+  await closing;
+  assert.ok(Date.now() - started >= DELAY_MS, `the delay was served (${Date.now() - started} ms)`);
+  assert.equal(await live.closed, 1012, "then every socket closed with 1012: reconnect elsewhere");
+  await sub.ended();
+  await assert.rejects(fetch(readyz), "the listener is closed");
+});
+
+test("unwatched: nothing asked /readyz, so a stop does not wait for a balancer that is not there", async () => {
+  const gw = await startTestGateway({ shutdown: { drainDelayMs: 30_000 } });
+  const started = Date.now();
+  await gw.close();
+  assert.ok(Date.now() - started < 10_000, `closed without the 30 s delay (${Date.now() - started} ms)`);
+});
