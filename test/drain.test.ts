@@ -11,7 +11,6 @@ import { LiveClient } from "./support/live";
  */
 
 const DELAY_MS = 1_500;
-const VIEW = `query ($id: ID!) { customer(id: $id) { id } }`;
 
 test("watched: /readyz answers 503 draining at once, requests are served through the delay, then sockets close with 1012", async () => {
   const gw = await startTestGateway({ shutdown: { drainDelayMs: DELAY_MS } });
@@ -30,9 +29,11 @@ test("watched: /readyz answers 503 draining at once, requests are served through
   assert.equal(draining.status, 503);
   assert.equal(((await draining.json()) as { status: string }).status, "draining");
   assert.ok(gw.app.gateway.drainingSince, "the gateway says since when it drains");
-  // Still serving: what reaches it before the balancer notices is answered.
-  const res = await gw.raw<{ customer: { id: string } }>(VIEW, { id: "C0000042" });
-  assert.equal(res.data?.customer.id, "C0000042");
+  // Still serving: what reaches it before the balancer notices is answered (a document that needs
+  // no Neo4j: on a busy machine a view can outlast Neo4j's read timeout, which is not the drain's).
+  const res = await gw.raw<{ __typename: string }>(`{ __typename }`);
+  assert.equal(res.status, 200);
+  assert.equal(res.data?.__typename, "Query");
 
   await closing;
   assert.ok(Date.now() - started >= DELAY_MS, `the delay was served (${Date.now() - started} ms)`);
