@@ -9,6 +9,7 @@ import { JVM_THREAD_KINDS } from "./cpu";
 import type { SideMeasurement } from "./measure";
 import type { BenchOptions, ViewProfiles } from "./options";
 import type { RealtimeRun } from "./realtime";
+import type { BalancerRun, CpuShares } from "./balancer";
 import type { SegmentRun } from "./segments";
 import type { AuditWrites } from "./unified-view";
 import { fixed, type BenchReport, type Column } from "./report";
@@ -489,4 +490,46 @@ const DESK_COLUMNS: Column[] = [
 export function recordDesk(report: BenchReport, run: DeskRun): void {
   report.table("desk pop: call event sent → caller painted on /desk (Chromium, one call at a time)", DESK_COLUMNS).row({ calls: run.calls, p50: run.p50, p99: run.p99, max: run.max });
   report.note(`desk: the caller was on screen ${run.p50} ms (median) and ${run.p99} ms (p99) after the call event; the target is under 1,000 ms.`);
+}
+
+const BALANCER_COLUMNS: Column[] = [
+  { key: "setup", title: "behind HAProxy" },
+  { key: "viewRps", title: "view req/s", format: fixed(1) },
+  { key: "viewP50", title: "view p50 ms", format: fixed(1) },
+  { key: "viewP99", title: "view p99 ms", format: fixed(1) },
+  { key: "viewFailures", title: "view failures", format: fixed(0) },
+  { key: "viewCpu", title: "CPU ms/view: gateways + HAProxy + Neo4j + Redis" },
+  { key: "events", title: "events", format: fixed(0) },
+  { key: "pushes", title: "pushes", format: fixed(0) },
+  { key: "pushP50", title: "push p50 ms", format: fixed(1) },
+  { key: "pushP99", title: "push p99 ms", format: fixed(1) },
+  { key: "pushSentP99", title: "push p99 from send", format: fixed(1) },
+  { key: "pushCpu", title: "CPU ms/event: gateways + HAProxy + Neo4j + Redis" },
+];
+
+/** The unified view and event → push through HAProxy with one replica and with three (bench/balancer.ts). */
+export function recordBalancer(report: BenchReport, run: BalancerRun): void {
+  const desks = run.levels[0]?.push.desks ?? 0;
+  const table = report.table(`through HAProxy: the unified view, and event → push on ${desks} desk feeds`, BALANCER_COLUMNS);
+  const cpu = (c: CpuShares): string => [c.gateways, c.haproxy, c.neo4j, c.redis].map((ms) => (ms === null ? "–" : ms.toFixed(2))).join(" + ");
+  for (const l of run.levels) {
+    table.row({
+      setup: `${l.replicas} replica${l.replicas > 1 ? "s" : ""}`,
+      viewRps: l.view.requestsPerS,
+      viewP50: l.view.p50,
+      viewP99: l.view.p99,
+      viewFailures: l.view.failures,
+      viewCpu: cpu(l.view.cpuMsPerRequest),
+      events: l.push.sent,
+      pushes: l.push.pushes,
+      pushP50: l.push.p50,
+      pushP99: l.push.p99,
+      pushSentP99: l.push.sentP99,
+      pushCpu: cpu(l.push.cpuMsPerEvent),
+    });
+  }
+  report.note(
+    `balancer: ${cpus().length} cores here. Replicas on one machine share its cores, so three cannot serve more than one: the figures show what the balancer and the replicas' coordination cost (CPU per request and per event), not scaling, which needs a core (or a node) per replica. ` +
+      "Push latency runs from the gateway accepting the event to the desk's socket (HOTLINE_CALL_START: the caller's view and three offers decided, then pushed to the replica holding the desk's socket through Redis).",
+  );
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The parts of the bench that can be run on their own (`--only`). */
-export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns", "desk"] as const;
+export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns", "desk", "balancer"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const VIEW_PROFILES = ["cold", "warm"] as const;
 export type ViewProfiles = (typeof VIEW_PROFILES)[number];
@@ -68,12 +68,19 @@ export interface BenchOptions {
   segmentFlips: number;
   /** Desk: calls timed from the event to the caller painted in Chromium. */
   deskCalls: number;
+  /** Balancer: the replica counts measured in turn behind HAProxy. */
+  balancerReplicas: number[];
+  /** Balancer: desk feeds (one agent and one socket each) for event → push. */
+  balancerDesks: number;
+  /** Balancer: HOTLINE_CALL_START events per second for event → push. */
+  balancerRate: number;
 }
 
 export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--seed N] [--concurrency N] [--duration S] [--warmup S] [--slices N] [--compare N] [--view-profiles LIST]
                       [--decision-concurrency N] [--decision-duration S] [--decision-warmup S] [--breakdown N] [--profile S]
                       [--subscriptions N] [--realtime-rates LIST] [--realtime-gateways LIST] [--realtime-duration S] [--first-event-pairs N]
                       [--segment-iterations N] [--segment-scans N] [--segment-flips N] [--desk-calls N]
+                      [--balancer-replicas LIST] [--balancer-desks N] [--balancer-rate N]
   --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
   --customers             customers in the data set (default 100000); seeded once into .data/bench
   --seed                  data-set seed (default 42)
@@ -102,7 +109,11 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
   --segment-scans         segments: Cypher scans and cold previews timed per question (default 5)
   --segment-flips         segments: accepted offers, and change events of each kind, timed until a preview counts the change (default 30)
   --desk-calls            desk: HOTLINE_CALL_START events, one at a time, each timed to its caller painted on /desk in Chromium
-                          (CHROMIUM_PATH, default /usr/bin/chromium) (default 50)`;
+                          (CHROMIUM_PATH, default /usr/bin/chromium) (default 50)
+  --balancer-replicas     balancer: gateway replicas behind HAProxy, measured in turn, comma-separated (default 1,3); the unified
+                          view uses --concurrency, --duration and --warmup
+  --balancer-desks        balancer: desk feeds through HAProxy, one agent and one socket each (default 200)
+  --balancer-rate         balancer: HOTLINE_CALL_START events per second through HAProxy (default 50)`;
 
 /** Parses the command line; throws an Error whose message names the bad flag. */
 export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help" {
@@ -133,6 +144,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       "segment-scans": { type: "string", default: "5" },
       "segment-flips": { type: "string", default: "30" },
       "desk-calls": { type: "string", default: "50" },
+      "balancer-replicas": { type: "string", default: "1,3" },
+      "balancer-desks": { type: "string", default: "200" },
+      "balancer-rate": { type: "string", default: "50" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -161,6 +175,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     segmentScans: intFlag("segment-scans", values["segment-scans"], 1, 1_000),
     segmentFlips: intFlag("segment-flips", values["segment-flips"], 0, 10_000),
     deskCalls: intFlag("desk-calls", values["desk-calls"], 1, 10_000),
+    balancerReplicas: values["balancer-replicas"].split(",").map((n) => intFlag("balancer-replicas", n.trim(), 1, 16)),
+    balancerDesks: intFlag("balancer-desks", values["balancer-desks"], 1, 10_000),
+    balancerRate: intFlag("balancer-rate", values["balancer-rate"], 1, 10_000),
   };
 }
 

@@ -190,6 +190,8 @@ export async function startRealtimeGateway(ctx: Pick<RealtimeScenarioContext, "n
       // stays the product's: 50 subscriptions a socket fit under it.
       RATE_LIMITS: BENCH_RATE_LIMITS,
       WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL: "1000000",
+      // The bench polls /readyz to start it; no balancer routes by it, so a stop need not wait for one.
+      SHUTDOWN_DRAIN_DELAY_MS: "0",
       ...env,
     },
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,

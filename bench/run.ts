@@ -15,7 +15,9 @@
  * - campaigns: a one-wave SMS campaign over every customer of the store, run by the gateway's
  *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts);
  * - desk: an agent's call event → the caller painted on /desk in Chromium, one call at a time, p50/p99
- *   (bench/desk.ts, the measuring code the browser test uses).
+ *   (bench/desk.ts, the measuring code the browser test uses);
+ * - balancer: the unified view and event → push through HAProxy in front of one replica and of
+ *   three, with CPU per request in each process (bench/balancer.ts).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -44,11 +46,12 @@ import { bulkSeed, type BulkSeedResult } from "../seeds/import";
 import { startOfUtcDay } from "../seeds/index";
 import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
+import { runBalancerScenario } from "./balancer";
 import { runFirstEventScenario } from "./first-event";
 import { runSegmentScenario } from "./segments";
 import { recordCampaigns, runCampaignScenario } from "./campaigns";
 import { runDeskScenario } from "./desk";
-import { recordComparison, recordDecisions, recordDesk, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
+import { recordComparison, recordDecisions, recordDesk, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordBalancer, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
 import { BenchReport } from "./report";
 import { fillViewProfiles, runUnifiedViewScenario, viewedCustomers } from "./unified-view";
@@ -143,6 +146,8 @@ runMain(
           // The load is one agent and one feed at thousands of requests a second: the limiter still
           // runs (its Redis round trip is part of what is measured) but with budgets it never reaches.
           RATE_LIMITS: BENCH_RATE_LIMITS,
+          // The bench polls /readyz to start it; no balancer routes by it, so a stop need not wait for one.
+          SHUTDOWN_DRAIN_DELAY_MS: "0",
           // A graph or trajectory predicate computed cold over a million customers outlasts a request's
           // 10 s deadline: the segments scenario times how long it takes rather than cutting it off.
           ...(scenarios.has("segments") ? { REQUEST_TIMEOUT_MS: "180000" } : {}),
@@ -256,6 +261,11 @@ runMain(
     }
     if (scenarios.has("desk")) {
       recordDesk(report, await runDeskScenario({ neo4jEnv, redisUrl, calls: opts.deskCalls, say }));
+    }
+    if (scenarios.has("balancer")) {
+      // The bench's own gateway would take a share of the cores from the replicas measured.
+      await gateway.stop();
+      recordBalancer(report, await runBalancerScenario({ opts, neo4jEnv, redisUrl, say }));
     }
     recordInterference(report, interference);
     recordJitWarnings(report, jit);

@@ -25,6 +25,7 @@ const entries = {
   token: "dist/src/main/token.js",
   permissions: "dist/src/main/permissions-doc.js",
   documents: "dist/src/main/documents.js",
+  "check-deploy": "dist/src/main/check-deploy.js",
 };
 
 const [command, ...args] = process.argv.slice(2);

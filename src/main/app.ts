@@ -1,4 +1,4 @@
-import { DEFAULT_AUDIT, DEFAULT_DECISIONING, DEFAULT_LIMITS, type DecisioningConfig, DEFAULT_REALTIME, DEFAULT_WARM_UP, type WarmUpConfig, type AuditConfig, type Config, type DecisionWriterConfig, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
+import { DEFAULT_SHUTDOWN, type ShutdownConfig, DEFAULT_AUDIT, DEFAULT_DECISIONING, DEFAULT_LIMITS, type DecisioningConfig, DEFAULT_REALTIME, DEFAULT_WARM_UP, type WarmUpConfig, type AuditConfig, type Config, type DecisionWriterConfig, type LimitsConfig, type RealtimeConfig, type TagJobsConfig } from "../platform/config";
 import { RateLimits } from "../auth/rate-limits";
 import { TrustedDocuments } from "../auth/trusted-documents";
 import type { Services } from "../server/context";
@@ -55,6 +55,8 @@ export async function openApp(opts: {
     warmUp?: Partial<WarmUpConfig> & Omit<WarmUpOptions, "budgetMs">;
     /** Development with the checkout's own secret: the demo tokens the pages' pickers and GraphiQL offer. */
     devTokens?: readonly DevToken[];
+    /** The drain on a stop signal (SHUTDOWN_DRAIN_DELAY_MS; the grace is run-main's). Absent: no drain delay (tests' in-process gateways). */
+    shutdown?: Partial<ShutdownConfig>;
   };
   log: Logger;
 }): Promise<App> {
@@ -83,6 +85,7 @@ export async function openApp(opts: {
       trusted: TrustedDocuments.load(limits.trustedDocuments, undefined, limits.federationRouterKey),
       production: opts.config.production ?? false,
       warming: warming !== null,
+      drainDelayMs: opts.config.shutdown ? { ...DEFAULT_SHUTDOWN, ...opts.config.shutdown }.drainDelayMs : 0,
       ...(opts.config.devTokens ? { devTokens: opts.config.devTokens } : {}),
     });
     realtime.start();

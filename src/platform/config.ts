@@ -28,6 +28,34 @@ export interface Config {
   limits: LimitsConfig;
   /** The start-up warm-up of the hot paths (src/main/warm-up.ts). */
   warmUp: WarmUpConfig;
+  /** How a stop signal drains the replica (src/server/server.ts, src/platform/run-main.ts). */
+  shutdown: ShutdownConfig;
+}
+
+/**
+ * The drain on SIGTERM. /readyz answers 503 "draining" at once; for `drainDelayMs` (when a balancer
+ * or kubelet has asked /readyz lately) the replica keeps serving so the balancer sees it and sends
+ * new work elsewhere; then it stops accepting, finishes what is in flight, closes sockets with 1012
+ * and flushes its write-behind. `graceMs` bounds the whole stop; the orchestrator's own limit
+ * (Kubernetes' terminationGracePeriodSeconds) must be longer.
+ */
+export interface ShutdownConfig {
+  /** SHUTDOWN_DRAIN_DELAY_MS: serving on, answered "draining" by /readyz, before the listener closes. */
+  drainDelayMs: number;
+  /** SHUTDOWN_GRACE_MS: the longest a stop may take before the process exits regardless. */
+  graceMs: number;
+}
+
+export const DEFAULT_SHUTDOWN: Readonly<ShutdownConfig> = { drainDelayMs: 5_000, graceMs: 25_000 };
+
+/**
+ * SHUTDOWN_GRACE_MS as the process's stop limit (src/platform/run-main.ts reads it before the
+ * configuration is loaded): a value loadConfig would refuse falls back to the default here, and
+ * the start then fails on it with the configuration's message.
+ */
+export function shutdownGraceMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = Number(env.SHUTDOWN_GRACE_MS);
+  return env.SHUTDOWN_GRACE_MS && Number.isInteger(raw) && raw >= 1_000 && raw <= 3_600_000 ? raw : DEFAULT_SHUTDOWN.graceMs;
 }
 
 /** The start-up warm-up: whether it runs (WARMUP) and how long it may hold /readyz at "warming" (WARMUP_MS). */
@@ -318,6 +346,8 @@ const envSchema = z.object({
       return z.NEVER;
     }),
   WARMUP_MS: intIn("WARMUP_MS", 100, 600_000, DEFAULT_WARM_UP.budgetMs),
+  SHUTDOWN_DRAIN_DELAY_MS: intIn("SHUTDOWN_DRAIN_DELAY_MS", 0, 600_000, DEFAULT_SHUTDOWN.drainDelayMs),
+  SHUTDOWN_GRACE_MS: intIn("SHUTDOWN_GRACE_MS", 1_000, 3_600_000, DEFAULT_SHUTDOWN.graceMs),
   TAG_JOB_BATCH: intIn("TAG_JOB_BATCH", 1, 100_000, DEFAULT_TAG_JOBS.batch),
   TAG_JOB_PAUSE_MS: intIn("TAG_JOB_PAUSE_MS", 0, 60_000, DEFAULT_TAG_JOBS.pauseMs),
   TAG_JOB_LOCK_MS: intIn("TAG_JOB_LOCK_MS", 1_000, 600_000, DEFAULT_TAG_JOBS.lockMs),
@@ -354,6 +384,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.REDIS_CLUSTER_NODES && e.REDIS_URL) {
     throw new ConfigError([`Set REDIS_URL (one server, or redis+cluster://…) or REDIS_CLUSTER_NODES (a cluster's nodes), not both: REDIS_URL is "${e.REDIS_URL.replace(/\/\/[^@/]*@/, "//…@")}" and REDIS_CLUSTER_NODES "${e.REDIS_CLUSTER_NODES.join(",")}".`]);
   }
+  if (e.SHUTDOWN_DRAIN_DELAY_MS >= e.SHUTDOWN_GRACE_MS) {
+    // The drain would use up the whole stop before in-flight work and the write-behind get their turn.
+    throw new ConfigError([`SHUTDOWN_DRAIN_DELAY_MS (${e.SHUTDOWN_DRAIN_DELAY_MS}) must be less than SHUTDOWN_GRACE_MS (${e.SHUTDOWN_GRACE_MS}); leave at least REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}) between them for requests in flight.`]);
+  }
   const production = e.NODE_ENV === "production";
   if (production && !e.AUTH_SECRET && !e.AUTH_JWKS_URL) {
     throw new ConfigError(["In production set AUTH_JWKS_URL (your identity provider's keys) or AUTH_SECRET (32+ characters): the gateway does not serve without a way to check tokens."]);
@@ -384,6 +418,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     decisionWriter: { batch: e.DECISION_WRITE_BATCH, lingerMs: e.DECISION_WRITE_LINGER_MS, claimAfterMs: e.DECISION_WRITE_CLAIM_AFTER_MS },
     decisioning: { exploration: e.DECISION_EXPLORATION === "on", warmStart: e.MODEL_WARM_START === "on" },
     warmUp: { enabled: e.WARMUP, budgetMs: e.WARMUP_MS },
+    shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     tagJobs: {
       batch: e.TAG_JOB_BATCH,
       pauseMs: e.TAG_JOB_PAUSE_MS,

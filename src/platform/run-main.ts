@@ -1,4 +1,4 @@
-import { ConfigError } from "./config";
+import { ConfigError, shutdownGraceMs } from "./config";
 import { StartupError } from "./errors";
 
 type Stopper = () => Promise<void>;
@@ -21,10 +21,10 @@ export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
  * therefore ignored while stopping rather than left to Node's default (exit at once), which would
  * cut the drain short.
  */
-/** The longest a stop may take before the process exits regardless (Kubernetes' default grace period is 30 s). */
-const STOP_LIMIT_MS = 25_000;
-
 export function runMain(main: (onStop: (stop: Stopper) => void, stopping: AbortSignal) => Promise<void>, opts: { exitWhenDone?: boolean } = {}): void {
+  // The longest a stop may take before the process exits regardless (SHUTDOWN_GRACE_MS, default
+  // 25 s: under Kubernetes' default grace period of 30 s, which would SIGKILL us mid-flush).
+  const stopLimitMs = shutdownGraceMs();
   const stoppers: Stopper[] = [];
   // Aborted when stopping begins, so a start-up still under way can give up instead of carrying on.
   const aborted = new AbortController();
@@ -43,9 +43,9 @@ export function runMain(main: (onStop: (stop: Stopper) => void, stopping: AbortS
     // A stop is bounded, as an orchestrator's grace period is: what has not drained by then is
     // said on stderr and the process exits anyway (a step that never settles must not keep a
     // replica, or a test run waiting on it, alive for ever).
-    const limit = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), STOP_LIMIT_MS).unref());
+    const limit = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), stopLimitMs).unref());
     if ((await Promise.race([stopping, limit])) === "timeout") {
-      console.error(`while stopping: not finished after ${STOP_LIMIT_MS / 1000} s; exiting with what is still open`);
+      console.error(`while stopping: not finished after ${stopLimitMs / 1000} s; exiting with what is still open`);
       exitCode = exitCode === 0 ? 1 : exitCode;
     }
     process.exit(exitCode);

@@ -46,15 +46,34 @@ export interface GatewayOptions {
   warming?: boolean;
   /** Development only: the demo tokens for the pages' sign-in pickers and GraphiQL's headers (./pages.ts). */
   devTokens?: readonly DevToken[];
+  /**
+   * SHUTDOWN_DRAIN_DELAY_MS: how long {@link RunningGateway.close} keeps serving, with /readyz at
+   * 503 "draining", before it stops accepting (default 0: at once). Only when /readyz was asked in
+   * the last {@link READINESS_WATCHED_MS}: nobody balances on a replica whose readiness nobody reads.
+   */
+  drainDelayMs?: number;
 }
+
+/**
+ * A replica whose /readyz was asked within this long is behind a balancer or kubelet that routes
+ * by it (HAProxy checks every second or two, a kubelet every 10 s by default), so a drain waits
+ * for it to see "draining"; otherwise (a developer's `npm start`, a test's process) it does not.
+ */
+export const READINESS_WATCHED_MS = 60_000;
 
 export interface RunningGateway {
   url: string;
   port: number;
   /** HTTP GraphQL requests being processed now (until Apollo has answered, whether or not the client is still there). */
   readonly inFlight: number;
-  /** Drains HTTP, closes sockets with 1012 (reconnect elsewhere), stops accepting work. */
+  /**
+   * The drain: /readyz answers 503 "draining" at once, serving goes on for the drain delay (when
+   * readiness is watched) so the balancer moves new work elsewhere, then the listener closes,
+   * requests in flight finish and sockets close with 1012 (reconnect elsewhere, with `since`).
+   */
   close(): Promise<void>;
+  /** Since when the replica drains (close was called), or null. */
+  readonly drainingSince: Date | null;
   /** The warm-up is over (finished, failed or out of time): /readyz goes on to its usual checks. */
   warmed(): void;
   /**
@@ -150,7 +169,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // Readiness says which service is down, not why: a driver's message can name hosts, ports and
   // users. The reason goes to the log.
   let warmingSince: Date | null = opts.warming ? new Date() : null;
+  let drainingSince: Date | null = null;
+  let readinessAskedAt = 0;
   app.get("/readyz", async (_req, res) => {
+    readinessAskedAt = Date.now();
+    // Draining comes first: the balancer must stop sending new work here at once, while what is
+    // in flight (and what arrives before it notices) is still served.
+    if (drainingSince) {
+      res.status(503).json({ status: "draining", since: drainingSince.toISOString() });
+      return;
+    }
     // Not ready while the hot paths are cold: a balancer sends the first requests elsewhere.
     if (warmingSince) {
       res.status(503).json({ status: "warming", since: warmingSince.toISOString() });
@@ -214,7 +242,19 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     get inFlight() {
       return inFlight;
     },
+    get drainingSince() {
+      return drainingSince;
+    },
     close: async () => {
+      drainingSince ??= new Date();
+      const delay = opts.drainDelayMs ?? 0;
+      if (delay > 0 && Date.now() - readinessAskedAt < READINESS_WATCHED_MS) {
+        services.log.info({ drainDelayMs: delay }, "draining: /readyz answers 503 while the balancer moves new work elsewhere");
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+      // Apollo's drain plugin closes the listener and idle connections, waits for requests in
+      // flight (forcing connections closed after its grace), and runs our drainServer above,
+      // which closes every WebSocket with 1012 so clients resubscribe with `since` elsewhere.
       await apollo.stop();
     },
     warmed: () => {

@@ -60,9 +60,11 @@ export async function startTestGateway(
     warmUp: AppWarmUp;
     /** Development tokens the pages' sign-in pickers and GraphiQL offer (src/server/pages.ts). */
     devTokens: Array<{ label: string; token: string }>;
+    /** The drain on close (SHUTDOWN_DRAIN_DELAY_MS); none unless given. */
+    shutdown: { drainDelayMs: number };
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, shutdown, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -88,6 +90,7 @@ export async function startTestGateway(
       ...(workOrders ? { workOrders } : {}),
       ...(warmUp ? { warmUp } : {}),
       ...(devTokens ? { devTokens } : {}),
+      ...(shutdown ? { shutdown } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
