@@ -25,6 +25,8 @@ export interface Config {
   limits: LimitsConfig;
   /** The start-up warm-up of the hot paths (src/main/warm-up.ts). */
   warmUp: WarmUpConfig;
+  /** METRICS_TOKEN: the bearer token /metrics asks for (src/server/observability.ts); unset: open in development, refused in production. */
+  metricsToken: string | undefined;
 }
 
 /** The start-up warm-up: whether it runs (WARMUP) and how long it may hold /readyz at "warming" (WARMUP_MS). */
@@ -299,6 +301,10 @@ const envSchema = z.object({
     .default(DEFAULT_TAG_JOBS.dailyAt)
     .refine((c) => /^\S+( \S+){4}$/.test(c.trim()), { message: 'TAG_JOB_DAILY_AT must be a cron pattern of five fields (minute hour day month weekday), e.g. "0 2 * * *".' }),
   TAG_JOB_TIMEZONE: z.string().default(DEFAULT_TAG_JOBS.timezone),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((s) => s === undefined || s === "" || /^[\x21-\x7e]{16,}$/.test(s), { message: "METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. `openssl rand -hex 16`)." }),
 });
 
 /** Thrown when the environment is invalid: one sentence per bad value, no stack trace needed. */
@@ -351,6 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     decisionWriter: { batch: e.DECISION_WRITE_BATCH, lingerMs: e.DECISION_WRITE_LINGER_MS, claimAfterMs: e.DECISION_WRITE_CLAIM_AFTER_MS },
     decisioning: { exploration: e.DECISION_EXPLORATION === "on", warmStart: e.MODEL_WARM_START === "on" },
     warmUp: { enabled: e.WARMUP, budgetMs: e.WARMUP_MS },
+    metricsToken: e.METRICS_TOKEN || undefined,
     tagJobs: {
       batch: e.TAG_JOB_BATCH,
       pauseMs: e.TAG_JOB_PAUSE_MS,

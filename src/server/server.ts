@@ -24,6 +24,8 @@ import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
 import { snapshotExport } from "./exports";
 import { mountPages, type DevToken } from "./pages";
+import { metricsEndpoint, operationMetrics } from "./observability";
+import { httpInFlight } from "../platform/metrics";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -44,6 +46,8 @@ export interface GatewayOptions {
   warming?: boolean;
   /** Development only: the demo tokens for the pages' sign-in pickers and GraphiQL's headers (./pages.ts). */
   devTokens?: readonly DevToken[];
+  /** METRICS_TOKEN: the bearer token /metrics asks for (./observability.ts); unset: open in development, refused in production. */
+  metricsToken?: string | undefined;
 }
 
 export interface RunningGateway {
@@ -123,10 +127,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       deadlineAnswer,
       auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
+      operationMetrics(opts.trusted.operationNames, services.log),
     ],
   });
   await apollo.start();
 
+  app.get("/metrics", metricsEndpoint(opts.metricsToken, opts.production));
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -170,10 +176,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     trustedDocuments(opts.trusted),
     async (req, res, next) => {
       inFlight += 1;
+      httpInFlight.inc();
       try {
         await graphql(req, res, next);
       } finally {
         inFlight -= 1;
+        httpInFlight.dec();
       }
     },
   );
