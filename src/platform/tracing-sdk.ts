@@ -35,7 +35,7 @@ export function startSdk(serviceName: string, env: NodeJS.ProcessEnv): TracingHo
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ "service.name": env.OTEL_SERVICE_NAME || serviceName }),
     sampler: samplerOf(env),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptionsOf(env) })],
   });
   trace.setGlobalTracerProvider(provider);
   const unregister = registerInstrumentations({
@@ -76,6 +76,25 @@ export function startSdk(serviceName: string, env: NodeJS.ProcessEnv): TracingHo
       await provider.shutdown();
     },
   };
+}
+
+/**
+ * OpenTelemetry's standard OTEL_BSP_* variables (the SDK's 3.x line no longer reads them itself):
+ * how long spans wait to be sent in a batch (default 5 s), the batch size, and the queue's cap (spans
+ * beyond it are dropped, not held: a slow collector must not grow the gateway's memory).
+ */
+function batchOptionsOf(env: NodeJS.ProcessEnv): { scheduledDelayMillis?: number; maxExportBatchSize?: number; maxQueueSize?: number; exportTimeoutMillis?: number } {
+  const positive = (raw: string | undefined): number | undefined => {
+    const n = Number(raw);
+    return raw && Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  const options = {
+    scheduledDelayMillis: positive(env.OTEL_BSP_SCHEDULE_DELAY),
+    maxExportBatchSize: positive(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
+    maxQueueSize: positive(env.OTEL_BSP_MAX_QUEUE_SIZE),
+    exportTimeoutMillis: positive(env.OTEL_BSP_EXPORT_TIMEOUT),
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
 
 /** Probes and scrapes: frequent, and of no interest in a trace. */

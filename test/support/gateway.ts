@@ -53,9 +53,11 @@ export async function startTestGateway(
     warmUp: AppWarmUp;
     /** Development tokens the pages' sign-in pickers and GraphiQL offer (src/server/pages.ts). */
     devTokens: Array<{ label: string; token: string }>;
+    /** METRICS_TOKEN: the bearer token /metrics asks for (src/server/observability.ts). */
+    metricsToken: string;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, metricsToken, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -81,6 +83,7 @@ export async function startTestGateway(
       ...(workOrders ? { workOrders } : {}),
       ...(warmUp ? { warmUp } : {}),
       ...(devTokens ? { devTokens } : {}),
+      ...(metricsToken ? { metricsToken } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });
