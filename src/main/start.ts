@@ -1,3 +1,5 @@
+// First: with tracing on, the SDK must instrument node:http, graphql and ioredis before anything loads them.
+import "./tracing-preload";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { loadConfig } from "../platform/config";
@@ -5,7 +7,7 @@ import { DEMO_APPROVAL_HINT, demoTokens, ensureDevSecret } from "./dev-auth";
 import { createLogger } from "../platform/logger";
 import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
-import { startTracing, tracingOn } from "../platform/tracing";
+import { stopTracing, tracingOn } from "../platform/tracing";
 import { ensurePortFree } from "../server/listen";
 import { ensureServices } from "./launch/environment";
 import { neo4jStoreIsFresh } from "./launch/neo4j";
@@ -60,10 +62,9 @@ runMain(async (onStop, stopping) => {
   if (stopping.aborted) return;
   if (seeded !== 0) throw new Error(`seeding the demo data set failed (exit ${seeded}); see the lines above`);
 
-  // Traces (OTEL_EXPORTER_OTLP_ENDPOINT; off by default, and then no module of the SDK loads): before
-  // the application is imported, so node:http's server, graphql and ioredis are instrumented. Stopped
-  // after the gateway (stops run in reverse), so the spans of the last requests are exported.
-  const stopTracing = await startTracing("c360-gateway");
+  // Traces (OTEL_EXPORTER_OTLP_ENDPOINT; off by default) were started by ./tracing-preload, before
+  // any module they instrument loaded. Stopped after the gateway (stops run in reverse), so the spans
+  // of the last requests are exported.
   onStop(stopTracing);
   if (tracingOn()) log.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, "traces are exported over OTLP/HTTP");
   // Loaded only now: the schema, Apollo and the domain modules take a second or two to load, which

@@ -10,3 +10,8 @@ export interface TracingHooks {
   /** Exports what is buffered and stops. */
   shutdown(): Promise<void>;
 }
+
+/** What ./tracing-sdk.ts exports (it is required by name, so its type is stated here). */
+export interface TracingSdk {
+  startSdk(serviceName: string, env: NodeJS.ProcessEnv): TracingHooks;
+}

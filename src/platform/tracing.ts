@@ -8,7 +8,7 @@
  * Callers (the one Cypher executor, the WebSocket adapter) call these and never import OpenTelemetry.
  */
 
-import type { SpanAttributes, TracingHooks } from "./tracing-hooks";
+import type { SpanAttributes, TracingHooks, TracingSdk } from "./tracing-hooks";
 
 export type { SpanAttributes } from "./tracing-hooks";
 
@@ -26,21 +26,28 @@ export function tracingOn(): boolean {
 }
 
 /**
- * Starts tracing when the environment asks for it; returns its stop (which flushes the spans
- * buffered), a no-op when off. Must run before the modules it instruments (node:http's server,
- * graphql, ioredis) are first used by the gateway: src/main/start.ts calls it before importing
- * the application. Idempotent.
+ * Starts tracing when the environment asks for it (a no-op otherwise, and when already started);
+ * says whether it is on. Synchronous, and must run before the modules it instruments (node:http's
+ * server, graphql, ioredis) are first required: OpenTelemetry patches a module as it is loaded, and
+ * graphql's files are loaded once, by whatever imports graphql first (src/platform/errors.ts, for
+ * one). So src/main/start.ts imports ./tracing-preload.ts before anything else.
  */
-export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
-  if (hooks) return () => Promise.resolve();
-  if (!tracingRequested(env)) return () => Promise.resolve();
-  const sdk = await import("./tracing-sdk.js");
-  const started = sdk.startSdk(serviceName, env);
-  hooks = started;
-  return async () => {
-    if (hooks === started) hooks = null;
-    await started.shutdown();
-  };
+export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (hooks) return true;
+  if (!tracingRequested(env)) return false;
+  // A require, not an import: loaded only when on (with tracing off, no module of the SDK is
+  // required), and at once (an import() would let the modules to instrument load first).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require("./tracing-sdk.js") as TracingSdk;
+  hooks = sdk.startSdk(serviceName, env);
+  return true;
+}
+
+/** Exports the spans still buffered and stops tracing (the process is stopping); a no-op when off. */
+export async function stopTracing(): Promise<void> {
+  const stopping = hooks;
+  hooks = null;
+  await stopping?.shutdown();
 }
 
 /** Runs `work` in a span when tracing is on; otherwise just runs it. */
@@ -89,12 +96,13 @@ export function tracedCypher<T>(mode: "READ" | "WRITE", cypher: string, database
   );
 }
 
-/** The active span's trace_id and span_id for a log line (pino mixin), or nothing when tracing is off or no span is active. */
-export function traceLogFields(): { trace_id: string; span_id: string } | Record<string, never> {
-  return hooks?.logFields() ?? NO_FIELDS;
+/**
+ * The active span's trace_id and span_id for a log line (pino mixin), or nothing when tracing is off
+ * or no span is active. A new object each time: pino merges the line's own fields into it.
+ */
+export function traceLogFields(): Record<string, string> {
+  return hooks?.logFields() ?? {};
 }
-
-const NO_FIELDS: Record<string, never> = Object.freeze({});
 
 /** 32-bit FNV-1a of a string, as 8 hex digits: a short, stable fingerprint (not a security hash). */
 function fnv1a(text: string): string {
