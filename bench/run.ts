@@ -13,7 +13,9 @@
  * - segments: segment previews on the bitmaps beside a Cypher scan of the same question, graph and
  *   trajectory predicates cold and warm, an accepted offer → membership, an index build (bench/segments.ts);
  * - campaigns: a one-wave SMS campaign over every customer of the store, run by the gateway's
- *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts).
+ *   scheduler: members and decisions per second, time to finish, gateway CPU per member (bench/campaigns.ts);
+ * - observability (only when asked for): the unified view and decisions with metrics, and with
+ *   metrics and traces, against both off, on three gateways in alternating slices (bench/observability.ts).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -44,6 +46,7 @@ import { runDecisionScenario } from "./decisions";
 import { runRealtimeScenario } from "./realtime";
 import { runFirstEventScenario } from "./first-event";
 import { runSegmentScenario } from "./segments";
+import { recordObservability, runObservabilityScenario } from "./observability";
 import { recordCampaigns, runCampaignScenario } from "./campaigns";
 import { recordComparison, recordDecisions, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordSetting, recordUnifiedView } from "./figures";
 import { parseBenchOptions, USAGE } from "./options";
@@ -124,7 +127,7 @@ runMain(
       NEO4J_PASSWORD: services.neo4j.password,
       ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
     };
-    const startGateway = async (nodeArgs: readonly string[] = []): Promise<ChildServer> => {
+    const startGateway = async (nodeArgs: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<ChildServer> => {
       const port = await freePort();
       say(`starting our gateway on port ${port}…`);
       return startChildServer({
@@ -143,6 +146,7 @@ runMain(
           // A graph or trajectory predicate computed cold over a million customers outlasts a request's
           // 10 s deadline: the segments scenario times how long it takes rather than cutting it off.
           ...(scenarios.has("segments") ? { REQUEST_TIMEOUT_MS: "180000" } : {}),
+          ...extraEnv,
         },
         graphqlUrl: `http://127.0.0.1:${port}/graphql`,
         // Ready, not just alive: it answers 200 only once Neo4j and Redis do.
@@ -226,6 +230,9 @@ runMain(
         interference.push([`decisions at concurrency ${level.concurrency}`, level.measured.othersShare]);
         jit.push([`decisions at concurrency ${level.concurrency}`, level.measured.neo4jJitShare]);
       }
+    }
+    if (scenarios.has("observability")) {
+      recordObservability(report, await runObservabilityScenario({ opts, startGateway, idStream, say }));
     }
     if (scenarios.has("realtime")) {
       recordRealtime(report, await runRealtimeScenario({ opts, neo4jEnv, redisUrl, say }));

@@ -301,6 +301,8 @@ const envSchema = z.object({
     .default(DEFAULT_TAG_JOBS.dailyAt)
     .refine((c) => /^\S+( \S+){4}$/.test(c.trim()), { message: 'TAG_JOB_DAILY_AT must be a cron pattern of five fields (minute hour day month weekday), e.g. "0 2 * * *".' }),
   TAG_JOB_TIMEZONE: z.string().default(DEFAULT_TAG_JOBS.timezone),
+  // Read by src/platform/metrics.ts itself when it loads (its metrics are module constants); checked here so a typo fails the start.
+  METRICS: z.enum(["on", "off"], { message: 'METRICS must be "on" or "off".' }).optional(),
   METRICS_TOKEN: z
     .string()
     .optional()

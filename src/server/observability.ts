@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RequestHandler } from "express";
 import type { Logger } from "../platform/logger";
-import { METRICS_CONTENT_TYPE, operationDuration, scrape, secondsSince } from "../platform/metrics";
+import { METRICS_CONTENT_TYPE, metricsOn, operationDuration, scrape, secondsSince } from "../platform/metrics";
 import type { GatewayContext } from "./context";
 
 /** An operation's label in the metrics: its name when the trusted-documents manifest knows it, else "other" (bounded cardinality). */
@@ -46,6 +46,10 @@ export function metricsEndpoint(token: string | undefined, production: boolean):
   const expected = token ? Buffer.from(`Bearer ${token}`) : null;
   return async (req, res, next) => {
     try {
+      if (!metricsOn) {
+        res.status(404).type("text/plain").send("Metrics are off on this gateway (METRICS=off); unset METRICS to serve them.\n");
+        return;
+      }
       if (!expected && production) {
         res.status(403).type("text/plain").send("Metrics are not served in production without METRICS_TOKEN: set METRICS_TOKEN on the gateway and send it as \"Authorization: Bearer <token>\".\n");
         return;

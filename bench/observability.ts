@@ -1,0 +1,141 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ChildServer } from "./children";
+import type { LoadTarget } from "./load";
+import { combineSlices, measureSlice, type SideMeasurement, type Slice } from "./measure";
+import type { BenchOptions } from "./options";
+import { fixed, type BenchReport, type Column } from "./report";
+import { decisionTarget, ourTarget } from "./targets";
+
+/**
+ * What metrics and traces cost (issue 15: at most 5% of throughput): three gateways on the same
+ * services, one with both off (METRICS=off, no OTEL_EXPORTER_OTLP_ENDPOINT), one with metrics (the
+ * default), one with metrics and traces (every request traced, spans exported over OTLP/HTTP to a
+ * receiver in the bench process that reads and drops them, as a collector would take them off
+ * the gateway's hands). The unified view and decisions are each measured on all three in
+ * alternating slices (off, metrics, traces, then traces, metrics, off, …): the machine is noisy,
+ * and alternation spreads any drift over the three alike.
+ */
+
+export type ObservabilityMode = "off" | "metrics" | "metrics+traces";
+const MODES: readonly ObservabilityMode[] = ["off", "metrics", "metrics+traces"];
+
+export interface ObservabilityRun {
+  workloads: Array<{ workload: string; concurrency: number; modes: Array<{ mode: ObservabilityMode; measured: SideMeasurement }> }>;
+  /** Spans the receiver took in while the traced gateway was measured, and their export requests. */
+  spans: number;
+  exports: number;
+}
+
+export interface ObservabilityScenarioContext {
+  opts: BenchOptions;
+  /** Starts a gateway on the bench's services with extra environment; the caller stops it. */
+  startGateway: (nodeArgs: readonly string[], env: Record<string, string>) => Promise<ChildServer>;
+  idStream: (salt: number) => () => string;
+  say: (line: string) => void;
+}
+
+const LOAD_STREAM = 0x0b5e;
+const WARMUP_STREAM = 0x0b5f;
+const SETTLE_MS = 500;
+
+export async function runObservabilityScenario(ctx: ObservabilityScenarioContext): Promise<ObservabilityRun> {
+  const { opts, say } = ctx;
+  const sink = await otlpSink();
+  const gateways = new Map<ObservabilityMode, ChildServer>();
+  try {
+    say("observability: starting three gateways (off, metrics, metrics+traces)…");
+    gateways.set("off", await ctx.startGateway([], { METRICS: "off" }));
+    gateways.set("metrics", await ctx.startGateway([], {}));
+    gateways.set("metrics+traces", await ctx.startGateway([], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint }));
+    const workloads: ObservabilityRun["workloads"] = [];
+    const spansBefore = sink.spans;
+    const exportsBefore = sink.requests;
+    for (const [workload, targetOf, concurrency] of [
+      ["unified view", ourTarget, opts.concurrency],
+      ["decisions", decisionTarget, opts.decisionConcurrency[0] ?? 4],
+    ] as const) {
+      const gatewayOf = (mode: ObservabilityMode): ChildServer => gateways.get(mode) as ChildServer;
+      if (opts.warmupS > 0) {
+        for (const mode of MODES) {
+          say(`observability: ${workload}, warm-up of "${mode}" ${opts.warmupS} s at concurrency ${concurrency}…`);
+          await measureSlice(targetOf(gatewayOf(mode).url), { serverPid: undefined, concurrency, durationS: opts.warmupS, nextId: ctx.idStream(WARMUP_STREAM) });
+        }
+      }
+      const sliceS = opts.durationS / opts.slices;
+      // The same customers in the same order on each side: one id stream per mode, seeded alike.
+      const sides = MODES.map((mode) => ({ mode, target: targetOf(gatewayOf(mode).url) as LoadTarget, pid: gatewayOf(mode).pid, nextId: ctx.idStream(LOAD_STREAM), slices: [] as Slice[] }));
+      say(`observability: ${workload}, ${opts.durationS} s per mode in ${opts.slices} alternating slices of ${sliceS.toFixed(1)} s at concurrency ${concurrency}…`);
+      for (let i = 0; i < opts.slices; i++) {
+        for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+          const slice = await measureSlice(side.target, { serverPid: side.pid, concurrency, durationS: sliceS, nextId: side.nextId });
+          side.slices.push(slice);
+          say(`  slice ${i + 1} ${side.mode}: ${slice.load.requestsPerS.toFixed(1)} req/s, p99 ${slice.load.latencyMs.p99.toFixed(1)} ms, ${slice.load.failures} errors`);
+          // The write-behind and the span export finish behind the answers: let them before the next side.
+          await sleep(SETTLE_MS);
+        }
+      }
+      workloads.push({ workload, concurrency, modes: sides.map((s) => ({ mode: s.mode, measured: combineSlices(s.slices) })) });
+    }
+    return { workloads, spans: sink.spans - spansBefore, exports: sink.requests - exportsBefore };
+  } finally {
+    await Promise.all([...gateways.values()].map((g) => g.stop()));
+    await new Promise<void>((resolve) => sink.server.close(() => resolve()));
+  }
+}
+
+/**
+ * An OTLP/HTTP receiver (JSON) that counts spans and drops them: the gateway's exporter does all
+ * its work (batching, serialising, sending), the bench's share stays small.
+ */
+async function otlpSink(): Promise<{ server: Server; endpoint: string; spans: number; requests: number }> {
+  const sink = { server: null as unknown as Server, endpoint: "", spans: 0, requests: 0 };
+  sink.server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      sink.requests += 1;
+      // Counting "spanId" keys is enough for a figure, and far cheaper than parsing.
+      const text = Buffer.concat(chunks).toString("latin1");
+      for (let at = text.indexOf('"spanId"'); at >= 0; at = text.indexOf('"spanId"', at + 8)) sink.spans += 1;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => sink.server.listen(0, "127.0.0.1", resolve));
+  sink.endpoint = `http://127.0.0.1:${(sink.server.address() as AddressInfo).port}`;
+  return sink;
+}
+
+const OBSERVABILITY_COLUMNS: readonly Column[] = [
+  { key: "setup", title: "observability overhead" },
+  { key: "rps", title: "req/s", format: fixed(1) },
+  { key: "ratio", title: "vs off", format: fixed(3) },
+  { key: "p50", title: "p50 ms", format: fixed(1) },
+  { key: "p99", title: "p99 ms", format: fixed(1) },
+  { key: "p99Ratio", title: "p99 vs off", format: fixed(3) },
+  { key: "errors", title: "errors", format: fixed(0) },
+  { key: "serverCpu", title: "server CPU ms/req", format: fixed(2) },
+];
+
+/** One row per workload and mode: throughput and p99, each against the same workload with both off. */
+export function recordObservability(report: BenchReport, run: ObservabilityRun): void {
+  const table = report.table("metrics and traces against off (three gateways, alternating slices)", OBSERVABILITY_COLUMNS);
+  for (const w of run.workloads) {
+    const off = w.modes.find((m) => m.mode === "off")?.measured;
+    for (const { mode, measured } of w.modes) {
+      const { load } = measured;
+      table.row({
+        setup: `${w.workload} (c=${w.concurrency}), ${mode}`,
+        rps: load.requestsPerS,
+        ratio: off && off.load.requestsPerS > 0 ? load.requestsPerS / off.load.requestsPerS : null,
+        p50: load.latencyMs.p50,
+        p99: load.latencyMs.p99,
+        p99Ratio: off && off.load.latencyMs.p99 > 0 ? load.latencyMs.p99 / off.load.latencyMs.p99 : null,
+        errors: load.failures,
+        serverCpu: measured.serverCpuMsPerRequest,
+      });
+    }
+  }
+  report.note(`observability: the traced gateway exported ${run.spans.toLocaleString("en")} spans in ${run.exports.toLocaleString("en")} OTLP/HTTP requests while measured (every request sampled).`);
+}
