@@ -9,20 +9,21 @@ import { fixed, type BenchReport, type Column } from "./report";
 import { decisionTarget, ourTarget } from "./targets";
 
 /**
- * What metrics and traces cost (issue 15: at most 5% of throughput): three gateways on the same
+ * What metrics and traces cost (issue 15: at most 5% of throughput): four gateways on the same
  * services, one with both off (METRICS=off, no OTEL_EXPORTER_OTLP_ENDPOINT), one with metrics (the
- * default), one with metrics and traces (every request traced, spans exported over OTLP/HTTP to a
- * receiver in the bench process that reads and drops them, as a collector would take them off
- * the gateway's hands). The unified view and decisions are each measured on all three in
- * alternating slices (off, metrics, traces, then traces, metrics, off, …): the machine is noisy,
- * and alternation spreads any drift over the three alike.
+ * default), one with metrics and traces of every request, one with metrics and traces of one root
+ * request in ten (OTEL_TRACES_SAMPLER=parentbased_traceidratio), spans exported over OTLP/HTTP to a
+ * receiver in the bench process that counts and drops them, as a collector would take them off the
+ * gateway's hands. The unified view and decisions are each measured on all four in alternating
+ * slices (off, metrics, traces, traces 10%, then the other way round, …): the machine is noisy,
+ * and alternation spreads any drift over the four alike.
  */
 
-export type ObservabilityMode = "off" | "metrics" | "metrics+traces";
-const MODES: readonly ObservabilityMode[] = ["off", "metrics", "metrics+traces"];
+export type ObservabilityMode = "off" | "metrics" | "metrics+traces" | "metrics+traces 10%";
+const MODES: readonly ObservabilityMode[] = ["off", "metrics", "metrics+traces", "metrics+traces 10%"];
 
 export interface ObservabilityRun {
-  workloads: Array<{ workload: string; concurrency: number; modes: Array<{ mode: ObservabilityMode; measured: SideMeasurement }> }>;
+  workloads: Array<{ workload: string; concurrency: number; modes: Array<{ mode: ObservabilityMode; measured: SideMeasurement; slices: Array<{ requestsPerS: number; p99: number }> }> }>;
   /** Spans the receiver took in while the traced gateway was measured, and their export requests. */
   spans: number;
   exports: number;
@@ -45,10 +46,11 @@ export async function runObservabilityScenario(ctx: ObservabilityScenarioContext
   const sink = await otlpSink();
   const gateways = new Map<ObservabilityMode, ChildServer>();
   try {
-    say("observability: starting three gateways (off, metrics, metrics+traces)…");
+    say("observability: starting four gateways (off, metrics, metrics+traces, metrics+traces sampling one request in ten)…");
     gateways.set("off", await ctx.startGateway([], { METRICS: "off" }));
     gateways.set("metrics", await ctx.startGateway([], {}));
     gateways.set("metrics+traces", await ctx.startGateway([], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint }));
+    gateways.set("metrics+traces 10%", await ctx.startGateway([], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" }));
     const workloads: ObservabilityRun["workloads"] = [];
     const spansBefore = sink.spans;
     const exportsBefore = sink.requests;
@@ -76,7 +78,11 @@ export async function runObservabilityScenario(ctx: ObservabilityScenarioContext
           await sleep(SETTLE_MS);
         }
       }
-      workloads.push({ workload, concurrency, modes: sides.map((s) => ({ mode: s.mode, measured: combineSlices(s.slices) })) });
+      workloads.push({
+        workload,
+        concurrency,
+        modes: sides.map((s) => ({ mode: s.mode, measured: combineSlices(s.slices), slices: s.slices.map((x) => ({ requestsPerS: x.load.requestsPerS, p99: x.load.latencyMs.p99 })) })),
+      });
     }
     return { workloads, spans: sink.spans - spansBefore, exports: sink.requests - exportsBefore };
   } finally {
@@ -111,6 +117,7 @@ const OBSERVABILITY_COLUMNS: readonly Column[] = [
   { key: "setup", title: "observability overhead" },
   { key: "rps", title: "req/s", format: fixed(1) },
   { key: "ratio", title: "vs off", format: fixed(3) },
+  { key: "paired", title: "median round vs off", format: fixed(3) },
   { key: "p50", title: "p50 ms", format: fixed(1) },
   { key: "p99", title: "p99 ms", format: fixed(1) },
   { key: "p99Ratio", title: "p99 vs off", format: fixed(3) },
@@ -120,15 +127,18 @@ const OBSERVABILITY_COLUMNS: readonly Column[] = [
 
 /** One row per workload and mode: throughput and p99, each against the same workload with both off. */
 export function recordObservability(report: BenchReport, run: ObservabilityRun): void {
-  const table = report.table("metrics and traces against off (three gateways, alternating slices)", OBSERVABILITY_COLUMNS);
+  const table = report.table("metrics and traces against off (four gateways, alternating slices)", OBSERVABILITY_COLUMNS);
   for (const w of run.workloads) {
-    const off = w.modes.find((m) => m.mode === "off")?.measured;
-    for (const { mode, measured } of w.modes) {
+    const offMode = w.modes.find((m) => m.mode === "off");
+    const off = offMode?.measured;
+    for (const { mode, measured, slices } of w.modes) {
       const { load } = measured;
       table.row({
         setup: `${w.workload} (c=${w.concurrency}), ${mode}`,
         rps: load.requestsPerS,
         ratio: off && off.load.requestsPerS > 0 ? load.requestsPerS / off.load.requestsPerS : null,
+        // Each round runs the three modes back to back: the ratio within a round is the least exposed to drift, its median to outliers.
+        paired: offMode ? median(slices.map((x, i) => x.requestsPerS / (offMode.slices[i]?.requestsPerS ?? NaN)).filter(Number.isFinite)) : null,
         p50: load.latencyMs.p50,
         p99: load.latencyMs.p99,
         p99Ratio: off && off.load.latencyMs.p99 > 0 ? load.latencyMs.p99 / off.load.latencyMs.p99 : null,
@@ -137,5 +147,12 @@ export function recordObservability(report: BenchReport, run: ObservabilityRun):
       });
     }
   }
-  report.note(`observability: the traced gateway exported ${run.spans.toLocaleString("en")} spans in ${run.exports.toLocaleString("en")} OTLP/HTTP requests while measured (every request sampled).`);
+  report.note(`observability: the traced gateways exported ${run.spans.toLocaleString("en")} spans in ${run.exports.toLocaleString("en")} OTLP/HTTP requests while measured.`);
+}
+
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
