@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ChildServer } from "./children";
+import { cpuMs, sampleCpu } from "./cpu";
 import type { LoadTarget } from "./load";
 import { combineSlices, measureSlice, type SideMeasurement, type Slice } from "./measure";
 import type { BenchOptions } from "./options";
@@ -23,7 +24,11 @@ export type ObservabilityMode = "off" | "metrics" | "metrics+traces" | "metrics+
 const MODES: readonly ObservabilityMode[] = ["off", "metrics", "metrics+traces", "metrics+traces 10%"];
 
 export interface ObservabilityRun {
-  workloads: Array<{ workload: string; concurrency: number; modes: Array<{ mode: ObservabilityMode; measured: SideMeasurement; slices: Array<{ requestsPerS: number; p99: number }> }> }>;
+  workloads: Array<{
+    workload: string;
+    concurrency: number;
+    modes: Array<{ mode: ObservabilityMode; measured: SideMeasurement; slices: Array<{ requestsPerS: number; p99: number }>; netCpuMsPerRequest: number | null }>;
+  }>;
   /** Spans the receiver took in while the traced gateway was measured, and their export requests. */
   spans: number;
   exports: number;
@@ -65,6 +70,12 @@ export async function runObservabilityScenario(ctx: ObservabilityScenarioContext
           await measureSlice(targetOf(gatewayOf(mode).url), { serverPid: undefined, concurrency, durationS: opts.warmupS, nextId: ctx.idStream(WARMUP_STREAM) });
         }
       }
+      // What each gateway spends with no request (timers, the event consumer's and movers' loops, GC):
+      // subtracted from its slices' CPU, else a gateway that happened to serve fewer requests looks
+      // dearer per request.
+      const idle = new Map<ObservabilityMode, number | null>();
+      for (const mode of MODES) idle.set(mode, await idleCpuMsPerS(gatewayOf(mode).pid));
+      say(`observability: idle CPU per gateway (ms/s): ${MODES.map((m) => `${m} ${idle.get(m)?.toFixed(1) ?? "?"}`).join(", ")}`);
       const sliceS = opts.durationS / opts.slices;
       // The same customers in the same order on each side: one id stream per mode, seeded alike.
       const sides = MODES.map((mode) => ({ mode, target: targetOf(gatewayOf(mode).url) as LoadTarget, pid: gatewayOf(mode).pid, nextId: ctx.idStream(LOAD_STREAM), slices: [] as Slice[] }));
@@ -81,7 +92,12 @@ export async function runObservabilityScenario(ctx: ObservabilityScenarioContext
       workloads.push({
         workload,
         concurrency,
-        modes: sides.map((s) => ({ mode: s.mode, measured: combineSlices(s.slices), slices: s.slices.map((x) => ({ requestsPerS: x.load.requestsPerS, p99: x.load.latencyMs.p99 })) })),
+        modes: sides.map((s) => ({
+          mode: s.mode,
+          measured: combineSlices(s.slices),
+          slices: s.slices.map((x) => ({ requestsPerS: x.load.requestsPerS, p99: x.load.latencyMs.p99 })),
+          netCpuMsPerRequest: netCpu(s.slices, sliceS, idle.get(s.mode) ?? null),
+        })),
       });
     }
     return { workloads, spans: sink.spans - spansBefore, exports: sink.requests - exportsBefore };
@@ -89,6 +105,24 @@ export async function runObservabilityScenario(ctx: ObservabilityScenarioContext
     await Promise.all([...gateways.values()].map((g) => g.stop()));
     await new Promise<void>((resolve) => sink.server.close(() => resolve()));
   }
+}
+
+/** A gateway's CPU ms per second over 3 s without load. */
+async function idleCpuMsPerS(pid: number | undefined): Promise<number | null> {
+  await sleep(SETTLE_MS);
+  const before = sampleCpu();
+  const started = performance.now();
+  await sleep(3_000);
+  const ms = cpuMs(before, sampleCpu(), pid);
+  return ms === null ? null : ms / ((performance.now() - started) / 1_000);
+}
+
+/** CPU ms per successful request over `slices`, less what the gateway spends idle over their time. */
+function netCpu(slices: readonly Slice[], sliceS: number, idleMsPerS: number | null): number | null {
+  const ok = slices.reduce((n, s) => n + s.load.ok, 0);
+  if (idleMsPerS === null || ok === 0 || slices.some((s) => s.serverCpuMs === null)) return null;
+  const spent = slices.reduce((sum, s) => sum + (s.serverCpuMs ?? 0), 0);
+  return Math.max(0, spent - idleMsPerS * sliceS * slices.length) / ok;
 }
 
 /**
@@ -122,7 +156,10 @@ const OBSERVABILITY_COLUMNS: readonly Column[] = [
   { key: "p99", title: "p99 ms", format: fixed(1) },
   { key: "p99Ratio", title: "p99 vs off", format: fixed(3) },
   { key: "errors", title: "errors", format: fixed(0) },
-  { key: "serverCpu", title: "server CPU ms/req", format: fixed(2) },
+  { key: "serverCpu", title: "gateway CPU ms/req", format: fixed(2) },
+  { key: "cpuRatio", title: "CPU vs off", format: fixed(3) },
+  { key: "netCpu", title: "net of idle ms/req", format: fixed(2) },
+  { key: "netRatio", title: "net vs off", format: fixed(3) },
 ];
 
 /** One row per workload and mode: throughput and p99, each against the same workload with both off. */
@@ -131,7 +168,7 @@ export function recordObservability(report: BenchReport, run: ObservabilityRun):
   for (const w of run.workloads) {
     const offMode = w.modes.find((m) => m.mode === "off");
     const off = offMode?.measured;
-    for (const { mode, measured, slices } of w.modes) {
+    for (const { mode, measured, slices, netCpuMsPerRequest } of w.modes) {
       const { load } = measured;
       table.row({
         setup: `${w.workload} (c=${w.concurrency}), ${mode}`,
@@ -144,6 +181,10 @@ export function recordObservability(report: BenchReport, run: ObservabilityRun):
         p99Ratio: off && off.load.latencyMs.p99 > 0 ? load.latencyMs.p99 / off.load.latencyMs.p99 : null,
         errors: load.failures,
         serverCpu: measured.serverCpuMsPerRequest,
+        // On a shared machine the gateway's CPU per request is steadier than its throughput, and where the gateway is what saturates, throughput goes as its inverse.
+        cpuRatio: off?.serverCpuMsPerRequest && measured.serverCpuMsPerRequest !== null ? measured.serverCpuMsPerRequest / off.serverCpuMsPerRequest : null,
+        netCpu: netCpuMsPerRequest,
+        netRatio: offMode?.netCpuMsPerRequest && netCpuMsPerRequest !== null ? netCpuMsPerRequest / offMode.netCpuMsPerRequest : null,
       });
     }
   }
