@@ -9,6 +9,7 @@ import { gunzipSync } from "node:zlib";
 import { before, describe, test } from "node:test";
 import { print } from "graphql";
 import { UnifiedViewDocument } from "../schema/generated/operations";
+import { ConfigError, loadConfig } from "../src/platform/config";
 import { PROJECT_ROOT } from "../src/platform/paths";
 import { statementName } from "../src/platform/tracing";
 import { tokenFor } from "./support/auth";
@@ -177,6 +178,13 @@ describe("metrics", () => {
     // A gateway token (even an ADMIN's) is not the metrics token.
     assert.equal((await fetch(metricsUrl(guarded), { headers: { authorization: `Bearer ${await tokenFor({ roles: ["ADMIN"] })}` } })).status, 401);
     assert.ok((await scrape(guarded, token)).some((s) => s.name === "c360_http_requests_in_flight"));
+  });
+
+  test("METRICS_TOKEN and METRICS are checked at start, each bad value in a sentence", () => {
+    assert.throws(() => loadConfig({ METRICS_TOKEN: "short" }), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => /METRICS_TOKEN must be at least 16 printable characters/.test(p)));
+    assert.throws(() => loadConfig({ METRICS: "maybe" }), (error: unknown) => error instanceof ConfigError && error.problems.some((p) => /METRICS must be "on" or "off"/.test(p)));
+    assert.equal(loadConfig({ METRICS_TOKEN: "0123456789abcdef" }).metricsToken, "0123456789abcdef");
+    assert.equal(loadConfig({}).metricsToken, undefined);
   });
 
   test("every metric the Grafana dashboard queries is served", async () => {
