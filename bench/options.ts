@@ -1,8 +1,10 @@
 import { parseArgs } from "node:util";
 
 /** The parts of the bench that can be run on their own (`--only`). */
-export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns", "desk", "balancer"] as const;
+export const SCENARIOS = ["unified-view", "decisions", "realtime", "first-event", "segments", "campaigns", "desk", "balancer", "observability"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+/** What runs without `--only`: observability (three gateways, bench/observability.ts) is asked for by name. */
+export const DEFAULT_SCENARIOS: readonly Scenario[] = SCENARIOS.filter((s) => s !== "observability");
 export const VIEW_PROFILES = ["cold", "warm"] as const;
 export type ViewProfiles = (typeof VIEW_PROFILES)[number];
 
@@ -81,7 +83,10 @@ export const USAGE = `usage: npm run bench -- [--only LIST] [--customers N] [--s
                       [--subscriptions N] [--realtime-rates LIST] [--realtime-gateways LIST] [--realtime-duration S] [--first-event-pairs N]
                       [--segment-iterations N] [--segment-scans N] [--segment-flips N] [--desk-calls N]
                       [--balancer-replicas LIST] [--balancer-desks N] [--balancer-rate N]
-  --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all)
+  --only                  scenarios to run, comma-separated: ${SCENARIOS.join(", ")} (default: all but observability,
+                          which measures the unified view and decisions with metrics, and metrics and traces, against
+                          both off, on three gateways in alternating slices; it takes --concurrency, --duration,
+                          --slices, --warmup and the first --decision-concurrency)
   --customers             customers in the data set (default 100000); seeded once into .data/bench
   --seed                  data-set seed (default 42)
   --concurrency           unified view: connections per side, one request in flight each (default 16)
@@ -121,7 +126,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     args: [...argv],
     strict: true,
     options: {
-      only: { type: "string", default: SCENARIOS.join(",") },
+      only: { type: "string", default: DEFAULT_SCENARIOS.join(",") },
       customers: { type: "string", default: "100000" },
       seed: { type: "string", default: "42" },
       concurrency: { type: "string", default: "16" },

@@ -17,7 +17,9 @@
  * - desk: an agent's call event → the caller painted on /desk in Chromium, one call at a time, p50/p99
  *   (bench/desk.ts, the measuring code the browser test uses);
  * - balancer: the unified view and event → push through HAProxy in front of one replica and of
- *   three, with CPU per request in each process (bench/balancer.ts).
+ *   three, with CPU per request in each process (bench/balancer.ts);
+ * - observability (only when asked for): the unified view and decisions with metrics, and with
+ *   metrics and traces, against both off, on three gateways in alternating slices (bench/observability.ts).
  *
  * 1. Neo4j and Redis for the bench profile (data kept in .data/bench), seeded unless the data set
  *    is already there.
@@ -49,6 +51,7 @@ import { runRealtimeScenario } from "./realtime";
 import { runBalancerScenario } from "./balancer";
 import { runFirstEventScenario } from "./first-event";
 import { runSegmentScenario } from "./segments";
+import { recordObservability, runObservabilityScenario } from "./observability";
 import { recordCampaigns, runCampaignScenario } from "./campaigns";
 import { runDeskScenario } from "./desk";
 import { recordComparison, recordDecisions, recordDesk, recordFirstEvent, recordInterference, recordJitWarnings, recordRealtime, recordSegments, recordAuditWrites, recordBalancer, recordSetting, recordUnifiedView } from "./figures";
@@ -130,7 +133,7 @@ runMain(
       NEO4J_PASSWORD: services.neo4j.password,
       ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
     };
-    const startGateway = async (nodeArgs: readonly string[] = []): Promise<ChildServer> => {
+    const startGateway = async (nodeArgs: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<ChildServer> => {
       const port = await freePort();
       say(`starting our gateway on port ${port}…`);
       return startChildServer({
@@ -151,6 +154,7 @@ runMain(
           // A graph or trajectory predicate computed cold over a million customers outlasts a request's
           // 10 s deadline: the segments scenario times how long it takes rather than cutting it off.
           ...(scenarios.has("segments") ? { REQUEST_TIMEOUT_MS: "180000" } : {}),
+          ...extraEnv,
         },
         graphqlUrl: `http://127.0.0.1:${port}/graphql`,
         // Ready, not just alive: it answers 200 only once Neo4j and Redis do.
@@ -234,6 +238,9 @@ runMain(
         interference.push([`decisions at concurrency ${level.concurrency}`, level.measured.othersShare]);
         jit.push([`decisions at concurrency ${level.concurrency}`, level.measured.neo4jJitShare]);
       }
+    }
+    if (scenarios.has("observability")) {
+      recordObservability(report, await runObservabilityScenario({ opts, startGateway, idStream, say }));
     }
     if (scenarios.has("realtime")) {
       recordRealtime(report, await runRealtimeScenario({ opts, neo4jEnv, redisUrl, say }));

@@ -81,6 +81,7 @@ export class AuditWriter {
     this.mover = new StreamMover<AuditWrites>(redis, log, {
       ...options,
       what: "audit entries",
+      metric: "audit",
       stream: keys.audit.stream(),
       group: AUDIT_GROUP,
       parked: keys.audit.parked(),
@@ -107,6 +108,11 @@ export class AuditWriter {
   /** Stops: what was gathered is committed first; entries still pending are claimed by another replica. */
   stop(): Promise<void> {
     return this.mover.stop();
+  }
+
+  /** Audit entries appended and not yet committed by any replica's writer. */
+  backlog(): Promise<number> {
+    return this.mover.backlog();
   }
 }
 

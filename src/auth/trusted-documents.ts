@@ -73,6 +73,8 @@ export interface DocumentRequest {
 export class TrustedDocuments {
   private readonly byHash: ReadonlyMap<string, string>;
   private readonly bodies: ReadonlySet<string>;
+  /** The manifest's operation names: the only names metrics label operations with (any other is "other", so clients cannot add series). */
+  readonly operationNames: ReadonlySet<string>;
 
   private readonly routerKey: Buffer | null;
 
@@ -85,6 +87,7 @@ export class TrustedDocuments {
     this.byHash = new Map(manifest.operations.map((o) => [o.id, o.body]));
     this.bodies = new Set(manifest.operations.map((o) => o.body));
     this.routerKey = routerKey ? digest(routerKey) : null;
+    this.operationNames = new Set(manifest.operations.map((o) => o.name));
   }
 
   /** The committed manifest (read once at start). */

@@ -104,7 +104,7 @@ export class ContactPolicy {
   ) {
     this.scripts = definePolicyScripts(redis);
     // While Redis cannot be reached nobody can change the policy, so the last one read stays right.
-    this.config = new Memo(() => this.load(), configTtlMs, { staleOnError: (error) => error instanceof ServiceUnavailableError });
+    this.config = new Memo(() => this.load(), configTtlMs, { staleOnError: (error) => error instanceof ServiceUnavailableError, name: "contact_policy" });
   }
 
   /**

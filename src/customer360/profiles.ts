@@ -7,6 +7,7 @@ import type { Logger } from "../platform/logger";
 import type { Cypher, Graph, GraphSession } from "../platform/neo4j";
 import { defineScripts } from "../platform/scripts";
 import { getMany } from "../platform/redis";
+import { cacheLookups } from "../platform/metrics";
 import type { ProductRelations, ReferenceData } from "./reference";
 
 /** How long a filled profile stays (6 h): only customers decided for lately keep one. */
@@ -104,8 +105,13 @@ export class ProfileStore implements ProfileInvalidator {
   /** The stored profiles of `ids`: from Redis where warm, from the graph (and filled) where not, from the graph alone while Redis is away. */
   async profiles(graph: Cypher, ids: readonly string[]): Promise<Map<string, StoredProfile>> {
     const read = await this.read(ids);
-    if (!read) return profilesByIds(graph, ids);
+    if (!read) {
+      PROFILE_LOOKUPS.unavailable.inc(ids.length);
+      return profilesByIds(graph, ids);
+    }
     const misses = ids.filter((id) => !read.found.has(id));
+    PROFILE_LOOKUPS.hit.inc(ids.length - misses.length);
+    PROFILE_LOOKUPS.miss.inc(misses.length);
     if (misses.length === 0) return read.found;
     const loaded = await profilesByIds(graph, misses);
     for (const [id, p] of loaded) read.found.set(id, p);
@@ -297,3 +303,10 @@ function structuredCloneProfile(stored: StoredProfile): StoredProfile["c"] {
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The live profiles as a cache (c360_cache_requests_total{cache="live_profiles"}): hit in Redis, miss (read from the graph and filled), or Redis unavailable. */
+const PROFILE_LOOKUPS = {
+  hit: cacheLookups.labels("live_profiles", "hit"),
+  miss: cacheLookups.labels("live_profiles", "miss"),
+  unavailable: cacheLookups.labels("live_profiles", "unavailable"),
+};

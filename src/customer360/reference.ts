@@ -30,10 +30,10 @@ export class ReferenceData {
   private readonly relationsMemo: Memo<ProductRelations>;
 
   constructor(graph: Graph, ttlMs = 5 * 60_000) {
-    this.channelsMemo = new Memo(async () => new Map((await listChannels(graph.session())).map((c) => [c.code, c])), ttlMs);
-    this.regionsMemo = new Memo(async () => new Map((await listRegions(graph.session())).map((r) => [r.id, r])), ttlMs);
-    this.productsMemo = new Memo(async () => new Map((await listProducts(graph.session())).map((p) => [p.id, p])), ttlMs);
-    this.tagsMemo = new Memo(async () => new Map((await listTags(graph.session())).map((t) => [t.id, t])), ttlMs);
+    this.channelsMemo = new Memo(async () => new Map((await listChannels(graph.session())).map((c) => [c.code, c])), ttlMs, { name: "channels" });
+    this.regionsMemo = new Memo(async () => new Map((await listRegions(graph.session())).map((r) => [r.id, r])), ttlMs, { name: "regions" });
+    this.productsMemo = new Memo(async () => new Map((await listProducts(graph.session())).map((p) => [p.id, p])), ttlMs, { name: "products" });
+    this.tagsMemo = new Memo(async () => new Map((await listTags(graph.session())).map((t) => [t.id, t])), ttlMs, { name: "tags" });
     this.relationsMemo = new Memo(async () => {
       const rows = await productRelations(graph.session());
       return {
@@ -42,7 +42,7 @@ export class ReferenceData {
         excludes: new Map(rows.map((r) => [r.id, new Set(r.excludes)])),
         upgradesTo: new Map(rows.map((r) => [r.id, r.upgradesTo])),
       };
-    }, ttlMs);
+    }, ttlMs, { name: "product_relations" });
   }
 
   channels(): Promise<Map<ChannelCode, ChannelRecord>> {

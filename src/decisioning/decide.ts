@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type DataLoader from "dataloader";
 import { NotFoundError } from "../platform/errors";
+import { decisionDuration, decisionsMade, secondsSince } from "../platform/metrics";
 import type { DecisionInputRequest, DecisionInputs, DecisionWrite } from "../graph/decision";
 import type { OfferRecord } from "../graph/marketing";
 import type { ChannelCode, ProductKind } from "../domain/vocabulary";
@@ -235,6 +236,15 @@ export class Decider {
 
   /** Decides for one customer on one channel: at most `limit` placements, written to the trajectory. */
   async decide(scope: DecisionScope, req: DecisionRequest): Promise<Decision[]> {
+    const started = performance.now();
+    const made = await this.decideUnmeasured(scope, req);
+    // Counted once decided (a failed decision decided nothing); the time of failed ones is in the operation's.
+    decisionDuration.observe({ channel: req.channel }, secondsSince(started));
+    if (made.length > 0) decisionsMade.inc({ channel: req.channel }, made.length);
+    return made;
+  }
+
+  private async decideUnmeasured(scope: DecisionScope, req: DecisionRequest): Promise<Decision[]> {
     const at = req.context?.at ?? new Date();
     const [{ inputs, ranked }, channels, products, tags] = await Promise.all([
       this.rank(scope, req.customerId, req.channel, { ...req.context, at }, this.options.exploration),

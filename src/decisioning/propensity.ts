@@ -138,7 +138,7 @@ export class PropensityModel {
     refreshMs = 1_000,
   ) {
     defineScripts(redis, [{ name: "propensityLearn", files: ["src/decisioning/scripts/learn.lua"], numberOfKeys: 4 }]);
-    this.snapshot = new Memo(() => this.load(), refreshMs, { staleWhileRevalidate: true });
+    this.snapshot = new Memo(() => this.load(), refreshMs, { staleWhileRevalidate: true, name: "propensity_model" });
   }
 
   /** Every model with evidence; fresh within `refreshMs`. A stale snapshot is served while one refresh runs. */

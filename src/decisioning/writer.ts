@@ -40,6 +40,7 @@ export class DecisionWriter {
     this.mover = new StreamMover<DecisionWrite[]>(redis, log, {
       ...options,
       what: "decisions",
+      metric: "decisions",
       stream: keys.decisions.stream(),
       group: DECISION_GROUP,
       parked: keys.decisions.parked(),

@@ -12,6 +12,7 @@ import type { WorkOrderConfig } from "../campaigns/work-orders";
 import { TokenVerifier, type AuthConfig } from "../auth/tokens";
 import type { Redis } from "ioredis";
 import { createRedis } from "../platform/redis";
+import { eventBacklog, onScrape, writeBehindBacklog } from "../platform/metrics";
 import { startGateway, type RunningGateway } from "../server/server";
 import type { DevToken } from "../server/pages";
 import { buildGatewaySchema } from "../../schema/build";
@@ -57,6 +58,8 @@ export async function openApp(opts: {
     devTokens?: readonly DevToken[];
     /** The drain on a stop signal (SHUTDOWN_DRAIN_DELAY_MS; the grace is run-main's). Absent: no drain delay (tests' in-process gateways). */
     shutdown?: Partial<ShutdownConfig>;
+    /** METRICS_TOKEN: the bearer token /metrics asks for; unset: open in development, refused in production. */
+    metricsToken?: string | undefined;
   };
   log: Logger;
 }): Promise<App> {
@@ -84,10 +87,12 @@ export async function openApp(opts: {
       rateLimits: new RateLimits(redis, limits.rateLimits, opts.log),
       trusted: TrustedDocuments.load(limits.trustedDocuments, undefined, limits.federationRouterKey),
       production: opts.config.production ?? false,
+      metricsToken: opts.config.metricsToken,
       warming: warming !== null,
       drainDelayMs: opts.config.shutdown ? { ...DEFAULT_SHUTDOWN, ...opts.config.shutdown }.drainDelayMs : 0,
       ...(opts.config.devTokens ? { devTokens: opts.config.devTokens } : {}),
     });
+    const stopProbes = onScrape(() => observeBacklogs(services));
     realtime.start();
     services.tags.start();
     if (tagWorker) services.tagJobs.start();
@@ -139,6 +144,7 @@ export async function openApp(opts: {
               clearTimeout(slow);
             }
           };
+          stopProbes();
           await step("http and websocket", () => gateway.close());
           warmStarting.abort();
           await step("model warm start", () => warmStarted);
@@ -168,6 +174,25 @@ export async function openApp(opts: {
     await graph.close();
     throw error;
   }
+}
+
+/**
+ * Reads the backlogs that live in Redis for a scrape (/metrics): the event stream's length,
+ * pending, undelivered lag and parked entries, and the write-behind streams' uncommitted entries.
+ * One that cannot be read keeps its last value (the scrape of everything else goes on).
+ */
+async function observeBacklogs(services: Services): Promise<void> {
+  const [pipeline, decisions, audit] = await Promise.allSettled([services.realtime.pipeline(), services.decisioning.writer.backlog(), services.auditTrail.writer.backlog()]);
+  if (pipeline.status === "fulfilled") {
+    const { length, pending, lag, parked } = pipeline.value;
+    eventBacklog.set({ state: "length" }, length);
+    eventBacklog.set({ state: "pending" }, pending);
+    // Redis before 7 does not know a group's lag: left out rather than shown as zero.
+    if (lag !== null) eventBacklog.set({ state: "lag" }, lag);
+    eventBacklog.set({ state: "parked" }, parked);
+  }
+  if (decisions.status === "fulfilled") writeBehindBacklog.set({ stream: "decisions" }, decisions.value);
+  if (audit.status === "fulfilled") writeBehindBacklog.set({ stream: "audit" }, audit.value);
 }
 
 /** Resolves when `settled` does or after `ms`, whichever is first; leaves no timer behind. */

@@ -1,3 +1,5 @@
+// First: with tracing on, the SDK must instrument node:http, graphql and ioredis before anything loads them.
+import "./tracing-preload";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { loadConfig } from "../platform/config";
@@ -5,6 +7,7 @@ import { DEMO_APPROVAL_HINT, demoTokens, ensureDevSecret } from "./dev-auth";
 import { createLogger } from "../platform/logger";
 import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
+import { stopTracing, tracingOn } from "../platform/tracing";
 import { ensurePortFree } from "../server/listen";
 import { ensureServices } from "./launch/environment";
 import { neo4jStoreIsFresh } from "./launch/neo4j";
@@ -59,6 +62,11 @@ runMain(async (onStop, stopping) => {
   if (stopping.aborted) return;
   if (seeded !== 0) throw new Error(`seeding the demo data set failed (exit ${seeded}); see the lines above`);
 
+  // Traces (OTEL_EXPORTER_OTLP_ENDPOINT; off by default) were started by ./tracing-preload, before
+  // any module they instrument loaded. Stopped after the gateway (stops run in reverse), so the spans
+  // of the last requests are exported.
+  onStop(stopTracing);
+  if (tracingOn()) log.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, "traces are exported over OTLP/HTTP");
   // Loaded only now: the schema, Apollo and the domain modules take a second or two to load, which
   // a start that fails on its configuration or port should not wait for.
   const { openApp } = await import("./app.js");

@@ -59,7 +59,7 @@ export class MarketingCatalogue {
     private readonly log: Logger,
     ttlMs = 60_000,
   ) {
-    this.memo = new Memo(() => this.load(), ttlMs);
+    this.memo = new Memo(() => this.load(), ttlMs, { name: "marketing_catalogue" });
   }
 
   snapshot(): Promise<MarketingSnapshot> {

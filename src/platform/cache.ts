@@ -1,3 +1,8 @@
+import { cacheLookups } from "./metrics";
+
+/** A bound child of a labelled counter. */
+type Counter = ReturnType<typeof cacheLookups.labels>;
+
 /**
  * One value loaded on demand and kept for `ttlMs`: the in-process caches of data that changes
  * rarely but is read on every request (reference data, the marketing snapshot, the contact
@@ -19,6 +24,8 @@ export interface MemoOptions {
   staleWhileRevalidate?: boolean;
   /** When a load fails with an error this accepts, answer with the last value instead (if there is one). */
   staleOnError?: (error: unknown) => boolean;
+  /** The cache's name in the metrics (c360_cache_requests_total{cache}); unnamed caches are not counted. */
+  name?: string;
 }
 
 /** A lazily loaded value with a time to live; see the module comment for its rules. */
@@ -27,23 +34,33 @@ export class Memo<T> {
   private loading: Promise<T> | undefined;
   /** Bumped by every invalidate, set and update: a load that started before one of them is not kept. */
   private generation = 0;
+  /** This cache's counters (hit, stale, miss), bound once; null when unnamed. */
+  private readonly lookups: { hit: Counter; stale: Counter; miss: Counter } | null;
 
   constructor(
     private readonly load: () => Promise<T>,
     private readonly ttlMs: number,
     private readonly options: MemoOptions = {},
-  ) {}
+  ) {
+    const name = options.name;
+    this.lookups = name ? { hit: cacheLookups.labels(name, "hit"), stale: cacheLookups.labels(name, "stale"), miss: cacheLookups.labels(name, "miss") } : null;
+  }
 
   /** The value, loaded if there is none or it expired (see {@link MemoOptions} for when an old one is served). */
   get(): Promise<T> {
     const current = this.current;
-    if (current && Date.now() < current.expires) return Promise.resolve(current.value);
+    if (current && Date.now() < current.expires) {
+      this.lookups?.hit.inc();
+      return Promise.resolve(current.value);
+    }
     const loading = this.loading ?? this.refresh();
     if (current && this.options.staleWhileRevalidate) {
+      this.lookups?.stale.inc();
       // Nobody awaits the background refresh: its failure must not surface as an unhandled rejection.
       loading.catch(() => undefined);
       return Promise.resolve(current.value);
     }
+    this.lookups?.miss.inc();
     return loading;
   }
 

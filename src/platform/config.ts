@@ -30,6 +30,8 @@ export interface Config {
   warmUp: WarmUpConfig;
   /** How a stop signal drains the replica (src/server/server.ts, src/platform/run-main.ts). */
   shutdown: ShutdownConfig;
+  /** METRICS_TOKEN: the bearer token /metrics asks for (src/server/observability.ts); unset: open in development, refused in production. */
+  metricsToken: string | undefined;
 }
 
 /**
@@ -357,6 +359,12 @@ const envSchema = z.object({
     .default(DEFAULT_TAG_JOBS.dailyAt)
     .refine((c) => /^\S+( \S+){4}$/.test(c.trim()), { message: 'TAG_JOB_DAILY_AT must be a cron pattern of five fields (minute hour day month weekday), e.g. "0 2 * * *".' }),
   TAG_JOB_TIMEZONE: z.string().default(DEFAULT_TAG_JOBS.timezone),
+  // Read by src/platform/metrics.ts itself when it loads (its metrics are module constants); checked here so a typo fails the start.
+  METRICS: z.enum(["on", "off"], { message: 'METRICS must be "on" or "off".' }).optional(),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((s) => s === undefined || s === "" || /^[\x21-\x7e]{16,}$/.test(s), { message: "METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. `openssl rand -hex 16`)." }),
 });
 
 /** Thrown when the environment is invalid: one sentence per bad value, no stack trace needed. */
@@ -419,6 +427,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     decisioning: { exploration: e.DECISION_EXPLORATION === "on", warmStart: e.MODEL_WARM_START === "on" },
     warmUp: { enabled: e.WARMUP, budgetMs: e.WARMUP_MS },
     shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
+    metricsToken: e.METRICS_TOKEN || undefined,
     tagJobs: {
       batch: e.TAG_JOB_BATCH,
       pauseMs: e.TAG_JOB_PAUSE_MS,

@@ -2,6 +2,8 @@ import neo4j, { type BookmarkManager, type Driver, Neo4jError, type ProfiledPlan
 
 export type { ProfiledPlan };
 import { BadUserInputError, ConstraintViolationError, ServiceUnavailableError } from "./errors";
+import { neo4jDuration, neo4jErrors, neo4jRoundTrips } from "./metrics";
+import { tracedCypher } from "./tracing";
 
 export interface GraphConnection {
   uri: string;
@@ -139,19 +141,21 @@ export class Graph {
    * would rather fail fast than retry. Writes run in managed transactions with the driver's retries.
    */
   async run<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number = this.readTimeoutMs, background = false, bookmarks?: readonly string[]): Promise<T[]> {
+    (background ? BACKGROUND_TRIPS : REQUEST_TRIPS)[mode].inc();
     if (background) {
       this.stats.background += 1;
-      return this.execute(mode, cypher, params, readTimeoutMs, bookmarks);
+      return tracedCypher(mode, cypher, this.database, () => this.execute(mode, cypher, params, readTimeoutMs, bookmarks));
     }
     this.stats.started += 1;
     try {
-      return await this.execute(mode, cypher, params, readTimeoutMs, bookmarks);
+      return await tracedCypher(mode, cypher, this.database, () => this.execute(mode, cypher, params, readTimeoutMs, bookmarks));
     } finally {
       this.stats.settled += 1;
     }
   }
 
   private async execute<T>(mode: "READ" | "WRITE", cypher: string, params: Params, readTimeoutMs: number, bookmarks?: readonly string[]): Promise<T[]> {
+    const started = performance.now();
     try {
       if (mode === "READ") {
         const session = this.driver.session({
@@ -175,7 +179,10 @@ export class Graph {
       });
       return result.records.map((r) => r.toObject() as T);
     } catch (error) {
+      countError(error);
       throw mapDriverError(error);
+    } finally {
+      DURATIONS[mode].observe((performance.now() - started) / 1_000);
     }
   }
 
@@ -192,14 +199,19 @@ export class Graph {
       return await session.executeWrite(async (tx) => {
         const run = async <R>(cypher: string, params: Params = {}): Promise<R[]> => {
           onStatement();
+          TRANSACTION_TRIPS.inc();
+          const started = performance.now();
           try {
-            const result = await tx.run(cypher, params);
+            const result = await tracedCypher("WRITE", cypher, this.database, async () => await tx.run(cypher, params));
             return result.records.map((r) => r.toObject() as R);
           } catch (error) {
+            countError(error);
             // A constraint violation is the caller's to give a meaning (as outside a transaction); every
             // other driver error stays as it came, so the driver can tell which ones to retry.
             const mapped = mapDriverError(error);
             throw mapped instanceof ConstraintViolationError ? mapped : error;
+          } finally {
+            TRANSACTION_DURATION.observe((performance.now() - started) / 1_000);
           }
         };
         return work({ read: run, write: run });
@@ -292,6 +304,23 @@ export class GraphSession implements Cypher {
       this.counter.queries += 1;
     });
   }
+}
+
+// The metrics' children bound once: labelled lookups hash their labels on every call, and these run per statement.
+const REQUEST_TRIPS = { READ: neo4jRoundTrips.labels("read", "request"), WRITE: neo4jRoundTrips.labels("write", "request") };
+const BACKGROUND_TRIPS = { READ: neo4jRoundTrips.labels("read", "background"), WRITE: neo4jRoundTrips.labels("write", "background") };
+const TRANSACTION_TRIPS = neo4jRoundTrips.labels("tx", "request");
+const DURATIONS = { READ: neo4jDuration.labels("read"), WRITE: neo4jDuration.labels("write") };
+const TRANSACTION_DURATION = neo4jDuration.labels("tx");
+
+/**
+ * Counts a failed statement by its Neo4j code's class (`Neo.TransientError.Transaction`: a bounded
+ * set), or by the driver's own code when it has no class (ServiceUnavailable, SessionExpired).
+ */
+function countError(error: unknown): void {
+  if (!(error instanceof Neo4jError)) return void neo4jErrors.inc({ code: "other" });
+  const code = error.code.startsWith("Neo.") ? error.code.split(".").slice(0, 3).join(".") : POOL_MESSAGES.test(error.message) ? "Pool" : error.code || "N/A";
+  neo4jErrors.inc({ code: code.length > 60 ? "other" : code });
 }
 
 /** Thrown by {@link Graph.rehearse}'s transaction function to roll it back; never leaves it. */

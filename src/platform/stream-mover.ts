@@ -4,6 +4,7 @@ import type { ChainableCommander, Redis } from "ioredis";
 import type { z } from "zod";
 import { ServiceUnavailableError } from "./errors";
 import type { Logger } from "./logger";
+import { writeBehindLag, writeBehindMoved } from "./metrics";
 import { duplicateRedis, redisCall, unlessStopped } from "./redis";
 
 /**
@@ -34,6 +35,8 @@ export function replicaConsumerName(): string {
 export interface StreamMoverOptions<T> {
   /** What is moved, for log lines ("audit entries", "decisions"). */
   what: string;
+  /** The stream's name in the metrics (c360_write_behind_*{stream}): a short constant, e.g. "decisions". */
+  metric: string;
   stream: string;
   group: string;
   /** Where refused entries are set aside (a capped stream). */
@@ -273,6 +276,11 @@ export class StreamMover<T> {
     if (written.length > 0) this.options.acknowledged?.(multi, written);
     await redisCall(multi.exec());
     this.stats.moved += written.length;
+    // Appended (the entry id's time) to committed: how far the graph is behind the answers.
+    const now = Date.now();
+    const lag = writeBehindLag.labels(this.options.metric);
+    for (const e of entries) lag.observe(Math.max(0, now - Number(e.entryId.slice(0, e.entryId.indexOf("-")))) / 1_000);
+    writeBehindMoved.inc({ stream: this.options.metric }, written.length);
     for (const listener of [...this.committedListeners]) listener();
   }
 

@@ -8,6 +8,7 @@ import { knownCustomers } from "./ingest";
 import type { DecisionWrite } from "../graph/decision";
 import type { Logger } from "../platform/logger";
 import { duplicateRedis, pingRedis, unlessStopped } from "../platform/redis";
+import { eventLag, eventsHandled, pushesPublished } from "../platform/metrics";
 import type { EventProcessor } from "./event-processor";
 import { checkEvent, rawOfEntry } from "./event-input";
 import { sourceOfEntry, type EventStream, type GatewayEvent, type StreamEntry } from "./event-stream";
@@ -198,6 +199,7 @@ export class EventConsumer {
       const begin = await this.stream.begin(event.source, event.id, entry.entryId, this.options.retryAfterMs);
       if (begin.status === "DUPLICATE") {
         this.stats.duplicates += 1;
+        eventsHandled.inc({ outcome: "duplicate" });
         return await this.stream.ack(entry.entryId);
       }
       // Another replica is still on it (slower than retryAfterMs, but alive): it acknowledges the entry when done.
@@ -217,7 +219,12 @@ export class EventConsumer {
       await this.stream.done(event.source, event.id, entry.entryId);
       this.failures.delete(entry.entryId);
       this.stats.processed += 1;
-      if (!begin.pushed) this.stats.pushed += outcome.pushes.length;
+      eventsHandled.inc({ outcome: "processed" });
+      eventLag.observe(Math.max(0, Date.now() - entryTime(entry)) / 1_000);
+      if (!begin.pushed) {
+        this.stats.pushed += outcome.pushes.length;
+        for (const push of outcome.pushes) pushesPublished.inc({ kind: push.kind });
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof GatewayError && (error.extensions.code === "BAD_USER_INPUT" || error.extensions.code === "NOT_FOUND");
@@ -225,6 +232,7 @@ export class EventConsumer {
       try {
         if (permanent) return await this.park(entry, message, attempts);
         this.stats.failures += 1;
+        eventsHandled.inc({ outcome: "failed" });
         if (this.failures.size > 10_000) this.failures.clear();
         this.failures.set(entry.entryId, message);
         this.log.warn({ event: event?.id, entry: entry.entryId, attempts, err: message }, "event processing failed; it will be retried");
@@ -253,6 +261,7 @@ export class EventConsumer {
 
   private async park(entry: StreamEntry, error: string, attempts: number): Promise<void> {
     this.stats.parked += 1;
+    eventsHandled.inc({ outcome: "parked" });
     this.failures.delete(entry.entryId);
     this.log.warn({ entry: entry.entryId, event: entry.fields.id, error }, "event parked");
     await this.stream.park(entry, error, attempts);

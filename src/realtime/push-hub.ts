@@ -6,6 +6,7 @@ import type { PubSub } from "../platform/pubsub";
 import { CLOSE_SERVICE_RESTART, CLOSE_SLOW_CONSUMER } from "../platform/close-codes";
 import { redisCall } from "../platform/redis";
 import { keys } from "../platform/keys";
+import { pushOverflows, pushesDelivered } from "../platform/metrics";
 import { decodePush, type Push } from "./push";
 import { Subscriber } from "./subscriber";
 
@@ -76,6 +77,7 @@ export class PushHub {
       this.capacity,
       (buffered) => {
         this.stats.overflows += 1;
+        pushOverflows.inc();
         this.log.warn({ route, buffered }, "subscriber too slow; closing its socket");
         drop(CLOSE_SLOW_CONSUMER, `too slow: ${buffered} pushes waiting; reconnect with since=<last cursor>`);
       },
@@ -129,7 +131,9 @@ export class PushHub {
   }
 
   private deliver(r: Registration, push: Push): void {
-    if (matches(r.route, push)) r.subscriber.offer(push);
+    if (!matches(r.route, push)) return;
+    DELIVERED[push.kind].inc();
+    r.subscriber.offer(push);
   }
 
   private indexOf(route: Route): { add(r: Registration): void; remove(r: Registration): void } {
@@ -169,3 +173,6 @@ function matches(route: Route, push: Push): boolean {
       );
   }
 }
+
+/** Pushes delivered, by kind: the counter's children bound once (this runs per push per subscriber). */
+const DELIVERED: Record<Push["kind"], ReturnType<typeof pushesDelivered.labels>> = { offer: pushesDelivered.labels("offer"), desk: pushesDelivered.labels("desk") };

@@ -26,6 +26,8 @@ import { snapshotExport } from "./exports";
 import { mountPages, type DevToken } from "./pages";
 import { compressed, crossOrigin, noStore, requestIds } from "./http-conventions";
 import { bookmarkAnswers, clientBookmarks, type BookmarkLocals } from "./bookmarks";
+import { metricsEndpoint, operationMetrics } from "./observability";
+import { httpInFlight } from "../platform/metrics";
 
 export interface GatewayOptions {
   schema: GraphQLSchema;
@@ -52,6 +54,8 @@ export interface GatewayOptions {
    * the last {@link READINESS_WATCHED_MS}: nobody balances on a replica whose readiness nobody reads.
    */
   drainDelayMs?: number;
+  /** METRICS_TOKEN: the bearer token /metrics asks for (./observability.ts); unset: open in development, refused in production. */
+  metricsToken?: string | undefined;
 }
 
 /**
@@ -159,10 +163,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       partialResultsAreOk,
       auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
+      operationMetrics(opts.trusted.operationNames, services.log),
     ],
   });
   await apollo.start();
 
+  app.get("/metrics", metricsEndpoint(opts.metricsToken, opts.production));
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -219,10 +225,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     trustedDocuments(opts.trusted),
     async (req, res, next) => {
       inFlight += 1;
+      httpInFlight.inc();
       try {
         await graphql(req, res, next);
       } finally {
         inFlight -= 1;
+        httpInFlight.dec();
       }
     },
   );

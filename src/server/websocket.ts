@@ -15,6 +15,9 @@ import type { LimitsConfig } from "../platform/config";
 import { BadUserInputError, GatewayError, QueryLimitError, TimeoutError } from "../platform/errors";
 import { requestContext } from "../platform/request-context";
 import { admitOperation } from "./admission";
+import { operationDuration, secondsSince, socketsOpen, subscriptionsOpen } from "../platform/metrics";
+import { traced, tracingOn } from "../platform/tracing";
+import { operationLabel } from "./observability";
 import { auditOnNext } from "./audit";
 import { createContext, type GatewayContext, type Services } from "./context";
 import { isStackOverflow, publicError, TOO_DEEP_MESSAGE, TOO_MANY_VARIABLE_ERRORS } from "./errors";
@@ -50,6 +53,10 @@ interface OpenOperation {
   controller: AbortController;
   timer: NodeJS.Timeout | undefined;
   subscription: boolean;
+  /** performance.now() when its subscribe message arrived, and its labels in c360_graphql_operation_duration_seconds. */
+  started: number;
+  operation: string;
+  type: string;
 }
 
 type SocketExtra = {
@@ -82,6 +89,8 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      socketsOpen.inc();
+      ws.once("close", () => socketsOpen.dec());
       refuseServerMessages(ws);
       explainFrameErrors(ws, limits.wsMaxPayloadBytes);
       wss.emit("connection", ws, request);
@@ -101,6 +110,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
     extra.operations?.delete(id);
     clearTimeout(op.timer);
     if (!op.controller.signal.aborted) op.controller.abort(reason());
+    if (op.subscription) subscriptionsOpen.dec();
     if (op.subscription && extra.principal) {
       const left = (perPrincipal.get(extra.principal.id) ?? 1) - 1;
       if (left > 0) perPrincipal.set(extra.principal.id, left);
@@ -149,6 +159,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
         }
       },
       onSubscribe: async (ctx, id, payload) => {
+        const started = performance.now();
         const extra = ctx.extra;
         const principal = extra.principal ?? ANONYMOUS;
         try {
@@ -212,14 +223,17 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
           if (refused) throw refused;
           const fullNow = principalFull();
           if (fullNow) throw fullNow;
-          if (subscription) perPrincipal.set(principal.id, (perPrincipal.get(principal.id) ?? 0) + 1);
+          if (subscription) {
+            perPrincipal.set(principal.id, (perPrincipal.get(principal.id) ?? 0) + 1);
+            subscriptionsOpen.inc();
+          }
           // A subscription lives as long as its client wants it; a query or mutation has the request deadline.
           const controller = new AbortController();
           const timer = subscription
             ? undefined
             : setTimeout(() => controller.abort(new TimeoutError(`The operation ran past its deadline of ${limits.requestTimeoutMs} ms (REQUEST_TIMEOUT_MS); nothing more was started for it. Retry, or ask for less.`)), limits.requestTimeoutMs);
           timer?.unref();
-          operations.set(id, { controller, timer, subscription });
+          operations.set(id, { controller, timer, subscription, started, operation: operationLabel(opts.trusted.operationNames, operation.name?.value), type: operation.operation });
           const args: ExecutionArgs = {
             schema,
             document,
@@ -236,7 +250,11 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
       // A query or mutation whose deadline passed (or whose socket went) answers with that error alone, not with what half-ran.
       onOperation: (ctx, id, _payload, _args, result) => {
         const op = ctx.extra.operations?.get(id);
-        if (!op || op.subscription) return undefined;
+        if (!op) return undefined;
+        // A query's or mutation's whole time; a subscription's set-up (until its stream is open).
+        const failed = "errors" in result && (result.errors?.length ?? 0) > 0;
+        operationDuration.observe({ operation: op.operation, type: op.type, transport: "ws", outcome: failed ? "error" : "ok" }, secondsSince(op.started));
+        if (op.subscription) return undefined;
         clearTimeout(op.timer);
         const reason: unknown = op.controller.signal.reason;
         return op.controller.signal.aborted && reason instanceof GatewayError ? { errors: [forSocket(reason)] } : result;
@@ -249,9 +267,10 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
         return result.errors ? { ...result, errors: result.errors.map(toClient) } : undefined;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(toClient),
-      // A query's or mutation's resolvers, and a subscription's set-up, log under the operation's id.
-      execute: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => execute(args)),
-      subscribe: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => subscribe(args)),
+      // A query's or mutation's resolvers, and a subscription's set-up, log under the operation's id;
+      // with tracing on, in a span per operation (the socket's messages have no HTTP request around them).
+      execute: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => (tracingOn() ? tracedExecute(args) : execute(args))),
+      subscribe: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => (tracingOn() ? tracedSubscribe(args) : subscribe(args))),
       // An exception that still escapes closes the socket with 4500; its text must not be the reason.
       isProd: true,
       // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
@@ -359,4 +378,22 @@ function isServerMessage(data: unknown): boolean {
 /** The id an operation's log lines carry (set in onSubscribe). */
 function reqIdOf(args: ExecutionArgs): string {
   return (args.contextValue as GatewayContext).reqId ?? "socket";
+}
+
+/** The span of one WebSocket operation: `graphql.ws <type> <name>`, a root (or the caller's trace, were it propagated). */
+function operationSpan<T>(args: ExecutionArgs, run: () => Promise<T>): Promise<T> {
+  const operation = getOperationAST(args.document, args.operationName);
+  const type = operation?.operation ?? "unknown";
+  const name = operation?.name?.value ?? "anonymous";
+  return traced(`graphql.ws ${type} ${name}`, { "graphql.operation.type": type, "graphql.operation.name": name, "network.transport": "websocket" }, run, "server");
+}
+
+/** graphql-ws's execute, in a span (only installed with tracing on). */
+function tracedExecute(args: ExecutionArgs): Promise<Awaited<ReturnType<typeof execute>>> {
+  return operationSpan(args, async () => execute(args));
+}
+
+/** graphql-ws's subscribe, in a span covering its set-up (only installed with tracing on). */
+function tracedSubscribe(args: ExecutionArgs): Promise<Awaited<ReturnType<typeof subscribe>>> {
+  return operationSpan(args, async () => subscribe(args));
 }

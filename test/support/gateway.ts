@@ -62,9 +62,11 @@ export async function startTestGateway(
     devTokens: Array<{ label: string; token: string }>;
     /** The drain on close (SHUTDOWN_DRAIN_DELAY_MS); none unless given. */
     shutdown: { drainDelayMs: number };
+    /** METRICS_TOKEN: the bearer token /metrics asks for (src/server/observability.ts). */
+    metricsToken: string;
   }> = {},
 ): Promise<TestGateway> {
-  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, shutdown, ...connections } = overrides;
+  const { realtime, audit, limits, production, segmentIndexOnStart, snapshots, tagJobs, campaigns, workOrders, decisionWriter, warmUp, decisioning, devTokens, shutdown, metricsToken, ...connections } = overrides;
   const services = { ...testServices(), ...connections };
   const app = await openApp({
     ...services,
@@ -91,6 +93,7 @@ export async function startTestGateway(
       ...(warmUp ? { warmUp } : {}),
       ...(devTokens ? { devTokens } : {}),
       ...(shutdown ? { shutdown } : {}),
+      ...(metricsToken ? { metricsToken } : {}),
     },
     log: createLogger("test-gateway", process.env.LOG_LEVEL ?? "silent"),
   });

@@ -115,7 +115,7 @@ export class SegmentPreviews {
     graph: Graph,
     private readonly reference: ReferenceData,
   ) {
-    this.segments = new Memo(() => segmentDefinitions(graph.session()), 10_000);
+    this.segments = new Memo(() => segmentDefinitions(graph.session()), 10_000, { name: "segment_definitions" });
   }
 
   /** What an expression may name in a preview: served tags, attributes, the catalogue, saved segments, the graph and the trajectory. */
