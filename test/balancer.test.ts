@@ -9,6 +9,7 @@ import { haproxyConfig, COMPOSE_HAPROXY, startHaproxy, type RunningHaproxy } fro
 import { freePort } from "../src/main/launch/ports";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { keys } from "../src/platform/keys";
 import { PROJECT_ROOT } from "../src/platform/paths";
 import { operatorToken, tokenFor } from "./support/auth";
 import { freshIds } from "./support/customers";
@@ -302,7 +303,7 @@ async function settle(s: { load: HttpLoad; feeds: ResumingFeed[]; ingest: Ingest
       `${feed.agentId}: in push order`,
     );
     // The order the pushes were published in (the stream of all pushes), the order the desk got them.
-    const published = (await redis.xrange("push:all", "-", "+"))
+    const published = (await redis.xrange(keys.push.all(), "-", "+"))
       .map(([, fields]) => JSON.parse(fields[1] ?? "{}") as { agentId?: string; event: { id: string } })
       .filter((p) => p.agentId === feed.agentId)
       .map((p) => p.event.id);
