@@ -137,7 +137,7 @@ describe("answers", () => {
     assert.deepEqual(await gzip.json(), await plain.json());
   });
 
-  test("carry a request id (the caller's when sane), which every log line of the request and its access-log line carry", async () => {
+  test("carry a request id (the caller's when sane), which the request's access-log line carries", async () => {
     const given = "desk-7f3a.42";
     const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-request-id": given }, body: JSON.stringify({ query: "{ nope }", operationName: null }) });
     assert.equal(res.headers.get("x-request-id"), given);

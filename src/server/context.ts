@@ -65,7 +65,7 @@ export interface GatewayContext extends RequestScope, DomainServices {
   log: Logger;
   /** The WebSocket an operation arrived on; absent over HTTP. Subscriptions close it when their client cannot keep up. */
   socket?: LiveSocket;
-  /** A WebSocket operation's id in the logs ("<socket id>:<operation id>"); over HTTP the request's id is in src/platform/request-context.ts. */
+  /** The request's id (X-Request-Id; a WebSocket operation's is "<socket id>:<operation id>"), on its log lines. */
   reqId?: string;
   /** The start-up warm-up's own operation (src/main/warm-up.ts): nobody read anything, so it is not audited. */
   rehearsal?: true;
@@ -104,4 +104,16 @@ export function createContext(services: Services, principal: Principal = ANONYMO
     auditTrail: services.auditTrail,
     ...(socket ? { socket } : {}),
   };
+}
+
+/**
+ * Gives a request's context its id, and a `log` that writes it on every line (a pino child,
+ * made on first use: most requests log nothing).
+ */
+export function withRequestId(context: GatewayContext, reqId: string): GatewayContext {
+  const parent = context.log;
+  let child: Logger | undefined;
+  context.reqId = reqId;
+  Object.defineProperty(context, "log", { get: () => (child ??= parent.child({ reqId })), enumerable: true, configurable: true });
+  return context;
 }

@@ -6,7 +6,7 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type RequestHandler, type Response } from "express";
 import { GraphQLError, execute, getOperationAST, parse, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
-import { createContext, type GatewayContext, type Services } from "./context";
+import { createContext, withRequestId, type GatewayContext, type Services } from "./context";
 import { ANONYMOUS, isAnonymous, type Principal } from "../auth/principal";
 import type { RateLimits } from "../auth/rate-limits";
 import type { TokenVerifier } from "../auth/tokens";
@@ -24,7 +24,8 @@ import { selectedCoordinates } from "./selection";
 import { attachWebSockets } from "./websocket";
 import { snapshotExport } from "./exports";
 import { mountPages, type DevToken } from "./pages";
-import { compressed, crossOrigin, noStore, requestIds } from "./http-conventions";
+import { compressed, crossOrigin, noStore, requestIds, type RequestIdLocals } from "./http-conventions";
+import type { Logger } from "../platform/logger";
 import { bookmarkAnswers, clientBookmarks, type BookmarkLocals } from "./bookmarks";
 import { metricsEndpoint, operationMetrics } from "./observability";
 import { httpInFlight } from "../platform/metrics";
@@ -163,6 +164,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       partialResultsAreOk,
       auditOnResponse(services.auditTrail),
       okStatusForJsonClients,
+      errorsLoggedWithRequestId,
       operationMetrics(opts.trusted.operationNames, services.log),
     ],
   });
@@ -207,10 +209,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     // No header: anonymous, refused by the admission plugin with UNAUTHENTICATED (unless the
     // document does not even parse). A header that does not verify: UNAUTHENTICATED at once.
     context: async ({ res }) => {
-      const { principal, authError, signal, bookmarks, bookmarkError } = res.locals as RequestLocals & BookmarkLocals;
+      const { principal, authError, signal, bookmarks, bookmarkError, reqId } = res.locals as RequestLocals & BookmarkLocals & RequestIdLocals;
       if (authError) throw authError;
       if (bookmarkError) throw bookmarkError;
-      return createContext(services, principal ?? ANONYMOUS, undefined, signal, bookmarks);
+      return withRequestId(createContext(services, principal ?? ANONYMOUS, undefined, signal, bookmarks), reqId);
     },
   });
   app.use(
@@ -511,9 +513,27 @@ const okStatusForJsonClients: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
+/**
+ * The request's logger of each error it met: Apollo's formatError is given the error, not the
+ * request, so the request notes its logger here first, and formatError logs an unexpected error
+ * with the request's id (./context.ts withRequestId).
+ */
+const errorLogs = new WeakMap<object, Logger>();
+
+const errorsLoggedWithRequestId: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ contextValue, errors }) {
+        for (const error of errors) errorLogs.set(error, contextValue.log);
+      },
+    };
+  },
+};
+
 /** Every error Apollo answers with, as the client may see it (./errors.ts; the same face as on WebSocket). */
 function formatError(services: Services, production: boolean) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => publicError(formatted, error, services.log, production);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
+    publicError(formatted, error, (typeof error === "object" && error !== null ? errorLogs.get(error) : undefined) ?? services.log, production);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

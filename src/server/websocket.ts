@@ -13,13 +13,13 @@ import { RequestAccess } from "../customer360/access";
 import { CLOSE_FORBIDDEN, CLOSE_SERVICE_RESTART } from "../platform/close-codes";
 import type { LimitsConfig } from "../platform/config";
 import { BadUserInputError, GatewayError, QueryLimitError, TimeoutError } from "../platform/errors";
-import { requestContext } from "../platform/request-context";
 import { admitOperation } from "./admission";
 import { operationDuration, secondsSince, socketsOpen, subscriptionsOpen } from "../platform/metrics";
 import { traced, tracingOn } from "../platform/tracing";
 import { operationLabel } from "./observability";
 import { auditOnNext } from "./audit";
-import { createContext, type GatewayContext, type Services } from "./context";
+import { createContext, withRequestId, type GatewayContext, type Services } from "./context";
+import type { Logger } from "../platform/logger";
 import { isStackOverflow, publicError, TOO_DEEP_MESSAGE, TOO_MANY_VARIABLE_ERRORS } from "./errors";
 import { hideSuggestions, parseLimited, queryLimitRules, withoutHttp } from "./limits";
 
@@ -122,8 +122,8 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
   const done = (): Error => new TimeoutError("The operation is over; nothing more is started for it.");
   const gone = (): Error => new TimeoutError("The socket closed before the operation finished; nothing more was started for it.");
 
-  const toClient = (error: GraphQLError): GraphQLFormattedError => {
-    const shown = publicError(error.toJSON(), error, services.log, opts.production);
+  const toClient = (error: GraphQLError, log: Logger = services.log): GraphQLFormattedError => {
+    const shown = publicError(error.toJSON(), error, log, opts.production);
     return shown.extensions ? { ...shown, extensions: withoutHttp(shown.extensions) } : shown;
   };
 
@@ -239,7 +239,7 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
             document,
             operationName: payload.operationName ?? null,
             variableValues: payload.variables ?? null,
-            contextValue: { ...createContext(services, principal, extra.socket, controller.signal), reqId: `${extra.socketId ?? "socket"}:${id.slice(0, 64)}` },
+            contextValue: withRequestId(createContext(services, principal, extra.socket, controller.signal), `${extra.socketId ?? "socket"}:${id.slice(0, 64)}`),
           };
           return args;
         } catch (error) {
@@ -264,13 +264,13 @@ export function attachWebSockets(http: Server, opts: SocketOptions): AttachedSoc
       // goes through the one public face (./errors.ts), as Apollo's formatError on HTTP.
       onNext: (_ctx, _id, _payload, args, result) => {
         audit(args);
-        return result.errors ? { ...result, errors: result.errors.map(toClient) } : undefined;
+        // An unexpected error is logged with the operation's id.
+        const log = (args.contextValue as GatewayContext).log;
+        return result.errors ? { ...result, errors: result.errors.map((e) => toClient(e, log)) } : undefined;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map(toClient),
-      // A query's or mutation's resolvers, and a subscription's set-up, log under the operation's id;
-      // with tracing on, in a span per operation (the socket's messages have no HTTP request around them).
-      execute: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => (tracingOn() ? tracedExecute(args) : execute(args))),
-      subscribe: (args) => requestContext.run({ reqId: reqIdOf(args) }, () => (tracingOn() ? tracedSubscribe(args) : subscribe(args))),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => toClient(e)),
+      // With tracing on, a span per operation (the socket's messages have no HTTP request around them).
+      ...(tracingOn() ? { execute: tracedExecute, subscribe: tracedSubscribe } : {}),
       // An exception that still escapes closes the socket with 4500; its text must not be the reason.
       isProd: true,
       // After a replica restarts, its clients all reconnect at once; graphql-ws's 3 s for the handshake
@@ -373,11 +373,6 @@ function isServerMessage(data: unknown): boolean {
   } catch {
     return false; // not JSON: graphql-ws closes it with 4400 itself
   }
-}
-
-/** The id an operation's log lines carry (set in onSubscribe). */
-function reqIdOf(args: ExecutionArgs): string {
-  return (args.contextValue as GatewayContext).reqId ?? "socket";
 }
 
 /** The span of one WebSocket operation: `graphql.ws <type> <name>`, a root (or the caller's trace, were it propagated). */
