@@ -326,7 +326,7 @@ describe("traces", () => {
         assert.ok(line, `a log line with trace_id ${traceId}`);
         return JSON.parse(line) as { operation: string; span_id: string };
       },
-      { what: "the operation's log line", timeoutMs: 5_000 },
+      { what: "the operation's log line", timeoutMs: 15_000 },
     );
     assert.equal(logged.operation, "UnifiedView");
     assert.ok(spans.some((s) => s.spanId === logged.span_id), "its span_id is one of the trace's spans");
