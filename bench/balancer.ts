@@ -10,7 +10,7 @@ import { cpuMs, findDescendant, sampleCpu } from "./cpu";
 import { customerId } from "./dataset";
 import { percentile, runLoad } from "./load";
 import type { BenchOptions } from "./options";
-import { openPolicy, startRealtimeGateway } from "./realtime";
+import { openPolicy, PushMeter, startRealtimeGateway } from "./realtime";
 import { removeKeys } from "./redis-keys";
 import { ourTarget } from "./targets";
 
@@ -151,28 +151,6 @@ function cpuMeter(pids: { gateways: Array<number | undefined>; haproxy: number }
       };
     },
   };
-}
-
-/** Push arrivals against the events' acceptance (gateway clock, same machine) and send times. */
-class PushMeter {
-  readonly sentAt = new Map<string, number>();
-  latencies: number[] = [];
-  fromSend: number[] = [];
-
-  /** Forgets what was measured and what was sent: a late push of an event sent before is not counted after. */
-  reset(): void {
-    this.latencies = [];
-    this.fromSend = [];
-    this.sentAt.clear();
-  }
-
-  received(eventId: string, acceptedAt: string): void {
-    const sent = this.sentAt.get(eventId);
-    if (sent === undefined) return;
-    this.sentAt.delete(eventId);
-    this.fromSend.push(performance.now() - sent);
-    this.latencies.push(Date.now() - Date.parse(acceptedAt));
-  }
 }
 
 /** One socket per desk through HAProxy, each with its agent's token; resolves once every socket is acknowledged. */

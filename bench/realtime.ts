@@ -256,17 +256,19 @@ async function withRetries<T>(read: () => Promise<T>, attempts = 5): Promise<T> 
   }
 }
 
-/** Push arrival times against the events' acceptance (gateway clock, same machine) and send times. */
-class PushMeter {
+/** Push arrival times against the events' acceptance (gateway clock, same machine) and send times (also bench/balancer.ts). */
+export class PushMeter {
   readonly sentAt = new Map<string, number>();
   /** Accepted → received, ms. */
   latencies: number[] = [];
   /** Sent → received, ms. */
   fromSend: number[] = [];
 
+  /** Forgets what was measured and what was sent: a late push of an event sent before (a warm-up's) is not counted after. */
   reset(): void {
     this.latencies = [];
     this.fromSend = [];
+    this.sentAt.clear();
   }
 
   received(eventId: string, acceptedAt: string): void {

@@ -125,15 +125,7 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
     const ask = async <T>(what: (redis: Redis) => Promise<T>): Promise<T> => {
       let last: unknown;
       for (const node of nodes.filter((n) => n.alive)) {
-        const redis = new Redis({
-          port: node.port,
-          host: "127.0.0.1",
-          lazyConnect: true,
-          maxRetriesPerRequest: 0,
-          retryStrategy: () => null,
-          enableOfflineQueue: true,
-        });
-        redis.on("error", () => undefined);
+        const redis = nodeClient(node.port);
         try {
           return await what(redis);
         } catch (error) {
@@ -152,15 +144,7 @@ export async function launchRedisCluster(log: Logger): Promise<LaunchedRedisClus
           nodes
             .filter((n) => n.alive)
             .map(async (n) => {
-              const redis = new Redis({
-                port: n.port,
-                host: "127.0.0.1",
-                lazyConnect: true,
-                maxRetriesPerRequest: 0,
-                retryStrategy: () => null,
-                enableOfflineQueue: true,
-              });
-              redis.on("error", () => undefined);
+              const redis = nodeClient(n.port);
               try {
                 const info = await redis.cluster("INFO");
                 const state = /cluster_state:(\w+)/.exec(info)?.[1] ?? "unknown";
@@ -221,4 +205,11 @@ async function distinctPorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
+}
+
+/** A one-off connection to one node (not the cluster client): asks once, never retries, errors stay with the caller. */
+function nodeClient(port: number): Redis {
+  const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: true });
+  redis.on("error", () => undefined);
+  return redis;
 }
