@@ -30,9 +30,9 @@ export interface RequestIdLocals {
 /**
  * Gives the request its id (the caller's `X-Request-Id` if sane, else a new one), echoes it in the
  * answer's `X-Request-Id`, leaves it in res.locals for the request's logger (its error lines carry
- * `reqId`), and writes one access-log line when the answer is sent: method, path without the query
- * string (a GET's query and variables can hold phone numbers), status, milliseconds, the
- * operation's name and who asked. Server errors log at warn, the rest at info (LOG_LEVEL=warn
+ * `reqId`), and writes one access-log line when the answer is sent (or the client left before it,
+ * `aborted`): method, path without the query string (a GET's query and variables can hold phone
+ * numbers), status, milliseconds, the operation's name and who asked. Server errors log at warn, the rest at info (LOG_LEVEL=warn
  * leaves only those).
  *
  * Not an AsyncLocalStorage around the request, which would put the id on every line any service
@@ -48,10 +48,20 @@ export function requestIds(log: Logger): RequestHandler {
     const path = req.path;
     if (!PROBES.has(path)) {
       const started = process.hrtime.bigint();
-      res.once("finish", () => {
+      // 'close' comes after the answer is sent, and also when the client went away before it.
+      res.once("close", () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         const principal = (res.locals as { principal?: Principal }).principal;
-        const line = { reqId, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10, operation: operationName(req.body, req.query), principal: principal?.id };
+        const line = {
+          reqId,
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+          operation: operationName(req.body, req.query),
+          principal: principal?.id,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        };
         if (res.statusCode >= 500) log.warn(line, "request");
         else log.info(line, "request");
       });
