@@ -10,7 +10,7 @@ import { cpuMs, findDescendant, sampleCpu } from "./cpu";
 import { customerId } from "./dataset";
 import { percentile, runLoad } from "./load";
 import type { BenchOptions } from "./options";
-import { openPolicy, PushMeter, startRealtimeGateway } from "./realtime";
+import { openPolicy, PushMeter, sendPaced, startRealtimeGateway } from "./realtime";
 import { removeKeys } from "./redis-keys";
 import { ourTarget } from "./targets";
 
@@ -52,7 +52,6 @@ export interface BalancerRun {
 
 const DESK = `subscription ($agentId: ID!) { deskFeed(agentId: $agentId) { cursor event { id acceptedAt } } }`;
 const INGEST = `mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`;
-const TICK_MS = 20;
 /** Pushes still on their way when the sending stops are waited for this long at most. */
 const LAST_PUSHES_MS = 10_000;
 
@@ -191,34 +190,19 @@ async function openDesks(url: string, agents: readonly string[], meter: PushMete
 let eventSeq = 0;
 
 /** HOTLINE_CALL_START events at `rate` per second for `seconds` through the balancer, round-robin over the desks; returns how many were sent. */
-async function drive(url: string, agents: readonly string[], customers: number, rate: number, seconds: number, meter: PushMeter): Promise<number> {
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let sent = 0;
-  const inFlight = new Set<Promise<void>>();
+function drive(url: string, agents: readonly string[], customers: number, rate: number, seconds: number, meter: PushMeter): Promise<number> {
   const headers = { "content-type": "application/json", ...bearer("SERVICE") };
-  while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - start) / 1000) * rate);
-    if (due > sent) {
-      const events = Array.from({ length: due - sent }, () => {
-        eventSeq += 1;
-        const agentId = agents[eventSeq % agents.length]!;
-        return { id: `benchlb-${process.pid}-${eventSeq}`, customerId: customerId(1 + ((eventSeq * 104729) % customers)), type: "HOTLINE_CALL_START", payload: { agentId } };
-      });
-      const at = performance.now();
-      for (const e of events) meter.sentAt.set(e.id, at);
-      sent = due;
-      const request = fetch(url, { method: "POST", headers, body: JSON.stringify({ query: INGEST, variables: { events } }) }).then(
-        (res) => void res.arrayBuffer(),
-        () => undefined,
-      );
-      inFlight.add(request);
-      void request.finally(() => inFlight.delete(request));
-    }
-    await sleep(TICK_MS);
-  }
-  await Promise.all(inFlight);
-  return sent;
+  return sendPaced(
+    rate,
+    seconds,
+    meter,
+    () => {
+      eventSeq += 1;
+      const agentId = agents[eventSeq % agents.length]!;
+      return { id: `benchlb-${process.pid}-${eventSeq}`, customerId: customerId(1 + ((eventSeq * 104729) % customers)), type: "HOTLINE_CALL_START", payload: { agentId } };
+    },
+    async (events) => (await fetch(url, { method: "POST", headers, body: JSON.stringify({ query: INGEST, variables: { events } }) })).arrayBuffer(),
+  );
 }
 
 function fmt(value: number | null): string {

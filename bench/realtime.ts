@@ -334,7 +334,25 @@ async function openSubscriptions(gateways: readonly ChildServer[], customers: re
 let eventSeq = 0;
 
 /** Sends DATA_USAGE events at `rate` per second for `seconds`, round-robin over the customers and the gateways; returns how many were sent. */
-async function drive(gateways: readonly ChildServer[], customers: readonly string[], rate: number, seconds: number, meter: PushMeter): Promise<number> {
+function drive(gateways: readonly ChildServer[], customers: readonly string[], rate: number, seconds: number, meter: PushMeter): Promise<number> {
+  return sendPaced(
+    rate,
+    seconds,
+    meter,
+    () => {
+      eventSeq += 1;
+      return { id: `bench-${process.pid}-${eventSeq}`, customerId: customers[eventSeq % customers.length]!, type: "DATA_USAGE", payload: { percent: 95 } };
+    },
+    (events) => gql(gateways[eventSeq % gateways.length]!, `mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, { events }),
+  );
+}
+
+/**
+ * Sends events at `rate` per second for `seconds` (also bench/balancer.ts): each tick, the events
+ * due since the last one (made by `next`) go in one `send`, not awaited, their send time noted in
+ * `meter`; resolves with how many were sent once every send has settled (failed ones too).
+ */
+export async function sendPaced<E extends { id: string }>(rate: number, seconds: number, meter: PushMeter, next: () => E, send: (events: E[]) => Promise<unknown>): Promise<number> {
   const start = performance.now();
   const end = start + seconds * 1000;
   let sent = 0;
@@ -342,15 +360,11 @@ async function drive(gateways: readonly ChildServer[], customers: readonly strin
   while (performance.now() < end) {
     const due = Math.floor(((performance.now() - start) / 1000) * rate);
     if (due > sent) {
-      const events = Array.from({ length: due - sent }, () => {
-        eventSeq += 1;
-        return { id: `bench-${process.pid}-${eventSeq}`, customerId: customers[eventSeq % customers.length]!, type: "DATA_USAGE", payload: { percent: 95 } };
-      });
-      const gateway = gateways[eventSeq % gateways.length]!;
+      const events = Array.from({ length: due - sent }, next);
       const at = performance.now();
       for (const e of events) meter.sentAt.set(e.id, at);
       sent = due;
-      const request = gql(gateway, `mutation ($events: [EventInput!]!) { ingestEvents(events: $events) { accepted } }`, { events }).then(
+      const request = send(events).then(
         () => undefined,
         () => undefined,
       );
