@@ -195,8 +195,10 @@ describe("the gateway on a Redis Cluster", () => {
     // when its gateway's pub/sub node went away), as a desk client does.
     const received: DeskData["deskFeed"][] = [];
     let stopped = false;
+    let connections = 0;
     const follow = async (): Promise<void> => {
       while (!stopped) {
+        connections += 1;
         const live = new LiveClient(b.url, tokenFor({ agentId }));
         const since = received.at(-1)?.cursor ?? null;
         const sub = live.subscribe<DeskData>(DESK, { agentId, since });
@@ -295,6 +297,9 @@ describe("the gateway on a Redis Cluster", () => {
       });
       stopped = true;
       await following;
+      // The dead primary may have taken pushes it had not yet sent over the cluster bus: B, seeing
+      // a primary go, closed its subscribers' sockets (1012) so they replayed from the promoted copy.
+      assert.ok(connections >= 2, "the failover made the follower reconnect with since");
       const counts = new Map<string, number>();
       for (const u of received) counts.set(u.event.id, (counts.get(u.event.id) ?? 0) + 1);
       assert.deepEqual(

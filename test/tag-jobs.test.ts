@@ -165,7 +165,11 @@ describe("rule tags as jobs", () => {
       },
       { what: "the second run", timeoutMs: 60_000, intervalMs: 100 },
     );
-    assert.deepEqual([again.added, again.removed, again.changed, again.holders], [0, 0, 0, done.holders]);
+    // Over the seeded customers nothing changes; other files write customers of their own meanwhile,
+    // which the second run may find (added) but none it held is removed or changed.
+    assert.deepEqual([again.removed, again.changed], [0, 0]);
+    assert.deepEqual(sorted((await holdersOf(tag.id)).keys()), sorted(expected), "the seeded holders are the same");
+    assert.ok(again.added <= (again.holders ?? 0) - expected.size, `only other files' customers can be new: added ${again.added}, holders ${again.holders}, seeded ${expected.size}`);
   });
 
   test("CATEGORY (first match wins) and SCORE (weighted share) rule tags equal the scan", async () => {
@@ -244,13 +248,13 @@ describe("rule tags as jobs", () => {
     await eventually(
       async () => {
         const r = (await status(tag.id)).lastRun;
-        assert.ok(r && r.state === "RUNNING" && r.done > 0, "the process is part way");
+        assert.ok(r && r.state === "RUNNING" && r.done > 0, `the process is part way: ${r ? `${r.state} ${r.done}/${r.total}` : "no run"}`);
       },
       { what: "the other process runs the job", timeoutMs: 30_000, intervalMs: 20 },
     );
     await proc.kill();
     const stoppedAt = (await status(tag.id)).lastRun;
-    assert.ok(stoppedAt && stoppedAt.done < stoppedAt.total, "killed before it finished");
+    assert.ok(stoppedAt && stoppedAt.done < stoppedAt.total, `killed before it finished: ${stoppedAt?.state} ${stoppedAt?.done}/${stoppedAt?.total}`);
     gw.app.services.tagJobs.start();
     const done = await finished(tag.id, TAKEOVER_MS);
     assert.equal(done.id, run.id, "the same run resumed");
@@ -258,7 +262,10 @@ describe("rule tags as jobs", () => {
     assert.equal(done.done, done.total, "no batch lost or applied twice");
     const expected = await membersOf('arpu >= 60 AND NOT segment = "ENTERPRISE"');
     assert.deepEqual(sorted((await holdersOf(tag.id)).keys()), sorted(expected));
-    assert.equal(done.added, done.holders, "a first run adds each holder once");
+    // Counts over the seeded customers only: other files' customers come and go meanwhile (one
+    // written before the run and refreshed by its own gateway mid-run is held, not added, by it;
+    // one deleted mid-run was added, not held at the end).
+    assert.ok(done.added >= expected.size, `a first run adds every seeded holder: added ${done.added}, seeded holders ${expected.size}`);
   });
 
   test("an offline tag loses its schedule and never runs", async () => {

@@ -28,7 +28,8 @@ import { isCluster, redisCall } from "./redis";
  * and add a connection per shard. The connection goes to one node (not through ioredis's Cluster
  * subscriber, which moves to another node silently when its node dies, so nobody would learn that
  * messages were lost); when that node goes away, `onLost` listeners hear of it as of any drop,
- * and the connection moves to another node of the cluster and subscribes everything again.
+ * and the connection moves to another node of the cluster and subscribes everything again. They
+ * hear of it too when any primary goes away (see the constructor): what it was publishing may be lost.
  */
 export class PubSub {
   /** Null under Cluster until the cluster client first knows its nodes. */
@@ -54,7 +55,21 @@ export class PubSub {
       this.connection = this.attach(redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false }));
     } else {
       this.firstNode = this.moveToNode();
+      // A primary sends a PUBLISH to the other nodes over the cluster bus after it has answered and
+      // replicated the command (a script's XADD and its PUBLISH alike). Killed in between, it
+      // takes the message with it while its replica, promoted, holds the push as sent: no node
+      // hears it again. So a primary leaving the client's pool (its connection ended: dead, or
+      // no longer a primary) is a possible loss for every listener, as a dropped connection is.
+      (redis as unknown as Cluster).on("-node", (node: Redis, key: string) => {
+        if (this.closed || node.options.readOnly) return;
+        this.log.warn({ node: key }, "a Redis primary left the cluster client; messages it was publishing may be lost");
+        this.lost();
+      });
     }
+  }
+
+  private lost(): void {
+    for (const listener of this.lostListeners) listener();
   }
 
   private attach(connection: Redis): Redis {
@@ -70,7 +85,7 @@ export class PubSub {
       this.subscribed.clear();
       if (!this.wasReady) return;
       this.wasReady = false;
-      for (const listener of this.lostListeners) listener();
+      this.lost();
     });
     return connection;
   }
@@ -157,7 +172,7 @@ export class PubSub {
     return this.confirm(channel);
   }
 
-  /** Calls `listener` each time the connection drops after it was up: messages published until it is back are lost. */
+  /** Calls `listener` each time messages may have been lost: the connection dropped after it was up (those published until it is back are), or under Cluster a primary went away. */
   onLost(listener: () => void): void {
     this.lostListeners.add(listener);
   }
