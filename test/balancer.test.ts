@@ -320,7 +320,7 @@ function cursorAfter(a: string, b: string): boolean {
 describe("three replicas behind HAProxy", () => {
   test("the compose file's haproxy.cfg is the generator's text, and HAProxy accepts it", () => {
     const file = readFileSync(join(PROJECT_ROOT, "ops/docker/haproxy.cfg"), "utf8");
-    assert.equal(file, haproxyConfig(COMPOSE_HAPROXY), "re-emit it: npm run deploy:haproxy-config");
+    assert.equal(file, haproxyConfig(COMPOSE_HAPROXY), "re-emit it: npm run check:deploy -- --write");
   });
 
   test("a replica killed with SIGKILL under load and restarted: only POSTs in flight on it fail; desks resume with since and miss nothing", async () => {

@@ -98,6 +98,9 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
     // Connection failures (nothing sent) for every method; the rest only where L7 retries are allowed (GET, below).
     "  retry-on conn-failure empty-response junk-response response-timeout 502 503 504",
     "  default-server inter " + inter + " fastinter " + fastinter + " downinter " + inter + " fall 2 rise 2",
+    // HAProxy's own answers are GraphQL errors with a code, as the gateway's are: a client reads
+    // `errors[0].extensions.code` whichever of the two answered (HTML would be a parse error to it).
+    ...BALANCER_ERRORS.map((e) => `  http-error status ${e.status} content-type "application/json; charset=utf-8" string '${JSON.stringify(graphqlError(e))}'${e.retryAfterS ? ` hdr retry-after ${e.retryAfterS}` : ""}`),
     "",
     "frontend graphql",
     `  bind ${opts.bind}`,
@@ -126,6 +129,33 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
     lines.push("", "frontend stats", `  bind ${opts.statsBind}`, "  stats enable", "  stats uri /stats", "  stats refresh 5s");
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * What HAProxy answers itself, and when: 503 when no replica is ready (all starting, draining, or
+ * unable to reach Neo4j or Redis: /readyz), 502 when a replica went away mid-request (and it was not
+ * retried: a POST), 504 past `timeout server` (the gateway answers its own TIMEOUT before then).
+ * Messages say what to do; single quotes are the config's string delimiters, so none in them.
+ */
+export const BALANCER_ERRORS: ReadonlyArray<{ status: 502 | 503 | 504; code: "SERVICE_UNAVAILABLE" | "TIMEOUT"; message: string; retryAfterS?: number }> = [
+  {
+    status: 502,
+    code: "SERVICE_UNAVAILABLE",
+    message:
+      "The gateway replica serving this request stopped before it answered. A query can be sent again; for a mutation, check whether it took effect before repeating it (ingestEvents is safe to resend: its event ids deduplicate).",
+  },
+  {
+    status: 503,
+    code: "SERVICE_UNAVAILABLE",
+    message: "No gateway replica can take requests now: each is starting, draining, or cannot reach Neo4j or Redis. Try again in a few seconds.",
+    retryAfterS: 5,
+  },
+  { status: 504, code: "TIMEOUT", message: "No gateway replica answered within 30 s. Try again; a mutation may have taken effect, so check before repeating it." },
+];
+
+function graphqlError(e: (typeof BALANCER_ERRORS)[number]): { errors: Array<{ message: string; extensions: { code: string; balancer: true } }> } {
+  if (e.message.includes("'")) throw new Error("a balancer error message cannot hold a single quote (the config's string delimiter)");
+  return { errors: [{ message: e.message, extensions: { code: e.code, balancer: true } }] };
 }
 
 /** Debian's haproxy binary, or null when it is not installed. */
