@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { loadConfig } from "../platform/config";
 import { DEMO_APPROVAL_HINT, demoTokens, ensureDevSecret } from "./dev-auth";
-import { createLogger } from "../platform/logger";
+import { createLogger, type Logger } from "../platform/logger";
+import type { GraphConnection } from "../platform/neo4j";
 import { PROJECT_ROOT } from "../platform/paths";
 import { runMain } from "../platform/run-main";
 import { stopTracing, tracingOn } from "../platform/tracing";
@@ -15,7 +16,7 @@ import { childStopper } from "./launch/process";
 
 /**
  * `npm start`: Neo4j and Redis (launched unless NEO4J_URI / REDIS_URL are set), the demo data set
- * when the graph is empty, then the gateway. Seeding runs as child processes (`seeds/cli.ts
+ * when the graph is empty (never in production: see {@link prepareOperatorGraph}), then the gateway. Seeding runs as child processes (`seeds/cli.ts
  * --into-store`, the bulk import into a store that never started, before Neo4j starts; then
  * `--if-empty`), so nothing the gateway runs imports the seeds.
  *
@@ -34,7 +35,7 @@ runMain(async (onStop, stopping) => {
     profile: "dev",
     log,
     beforeNeo4jStart: async (storeDir) => {
-      if (!neo4jStoreIsFresh(storeDir)) return;
+      if (config.production || !neo4jStoreIsFresh(storeDir)) return;
       const code = await runChild(join(PROJECT_ROOT, "dist/seeds/cli.js"), ["--into-store", storeDir, ...demo], {}, onStop);
       // Stopped while importing: launch nothing more (runMain does not report failures while stopping).
       if (stopping.aborted) throw new Error("stopped while importing the demo data set");
@@ -47,20 +48,24 @@ runMain(async (onStop, stopping) => {
     "services ready; point another gateway at them by setting NEO4J_URI and REDIS_URL to these values",
   );
 
-  const seeded = await runChild(
-    join(PROJECT_ROOT, "dist/seeds/cli.js"),
-    ["--if-empty", ...demo],
-    {
-      NEO4J_URI: services.neo4j.uri,
-      NEO4J_USERNAME: services.neo4j.username,
-      NEO4J_PASSWORD: services.neo4j.password,
-      ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
-    },
-    onStop,
-  );
-  // Stopped while seeding: the stop hooks are already stopping the services; start nothing more.
-  if (stopping.aborted) return;
-  if (seeded !== 0) throw new Error(`seeding the demo data set failed (exit ${seeded}); see the lines above`);
+  if (config.production) {
+    await prepareOperatorGraph(services.neo4j, log);
+  } else {
+    const seeded = await runChild(
+      join(PROJECT_ROOT, "dist/seeds/cli.js"),
+      ["--if-empty", ...demo],
+      {
+        NEO4J_URI: services.neo4j.uri,
+        NEO4J_USERNAME: services.neo4j.username,
+        NEO4J_PASSWORD: services.neo4j.password,
+        ...(services.neo4j.database ? { NEO4J_DATABASE: services.neo4j.database } : {}),
+      },
+      onStop,
+    );
+    // Stopped while seeding: the stop hooks are already stopping the services; start nothing more.
+    if (stopping.aborted) return;
+    if (seeded !== 0) throw new Error(`seeding the demo data set failed (exit ${seeded}); see the lines above`);
+  }
 
   // Traces (OTEL_EXPORTER_OTLP_ENDPOINT; off by default) were started by ./tracing-preload, before
   // any module they instrument loaded. Stopped after the gateway (stops run in reverse), so the spans
@@ -93,6 +98,29 @@ runMain(async (onStop, stopping) => {
     log.info(DEMO_APPROVAL_HINT);
   }
 });
+
+/**
+ * Production (NODE_ENV=production): the graph is the operator's. Nothing of the demo is written
+ * into it, neither customers into an empty graph (a wrong NEO4J_DATABASE must not fill with ten
+ * thousand invented subscribers) nor the demo segments, offers and strategies the development start
+ * adds when missing (an offer the operator deleted would come back at every restart). Only the
+ * constraints and indexes the gateway relies on are made sure of (idempotent; replicas starting
+ * together wait on Neo4j's schema lock). The demo is loaded on purpose: `npm run seed` or the
+ * compose file's seed service.
+ */
+async function prepareOperatorGraph(connection: GraphConnection, log: Logger): Promise<void> {
+  const [{ ensureSchema }, { Graph }] = await Promise.all([import("../graph/schema.js"), import("../platform/neo4j.js")]);
+  const graph = Graph.connect(connection);
+  try {
+    const started = Date.now();
+    await ensureSchema(graph);
+    const [row] = await graph.session().read<{ any: boolean }>("MATCH (c:Customer) RETURN count(c) > 0 AS any");
+    log.info({ ms: Date.now() - started }, "production: constraints and indexes in place; no demo data is seeded");
+    if (!row?.any) log.warn({ database: connection.database ?? "(default)" }, "production: the graph holds no customers; load the operator's data (docs/OPERATIONS.md), or check NEO4J_URI and NEO4J_DATABASE");
+  } finally {
+    await graph.close();
+  }
+}
 
 /**
  * Runs a compiled script of this checkout with extra environment; resolves with its exit code.

@@ -15,6 +15,8 @@ export interface GatewayProcess {
   stop(): Promise<void>;
   /** SIGKILL: the replica dies mid-work. */
   kill(): Promise<void>;
+  /** Its last log lines (stdout, up to 500), for tests of what it says. */
+  logLines(): string[];
 }
 
 /**
@@ -55,7 +57,8 @@ export async function spawnGatewayProcess(
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await exited;
   };
-  onSpawn({ child, stop, kill, inspectorUrl: null });
+  const lines: string[] = [];
+  onSpawn({ child, stop, kill, inspectorUrl: null, logLines: () => [...lines] });
   let inspectorUrl: string | null = null;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the gateway process did not report ready within 60 s")), 60_000);
@@ -70,6 +73,8 @@ export async function spawnGatewayProcess(
       reject(new Error(`the gateway process exited (${code}) before it was ready: ${stderr.slice(-2000)}`));
     });
     createInterface({ input: child.stdout! }).on("line", (line) => {
+      lines.push(line);
+      if (lines.length > 500) lines.shift();
       // A stop step that does not settle is the replica's to explain: shown with the test's output.
       if (line.includes("stopping: still waiting")) console.error(`[gateway process ${child.pid}] ${line}`);
       const m = /"url":"(http:\/\/[^"]+)".*gateway ready/.exec(line);
@@ -79,5 +84,5 @@ export async function spawnGatewayProcess(
       }
     });
   });
-  return { url, child, stop, kill, inspectorUrl };
+  return { url, child, stop, kill, inspectorUrl, logLines: () => [...lines] };
 }
