@@ -16,9 +16,10 @@ import { childStopper } from "./launch/process";
 
 /**
  * `npm start`: Neo4j and Redis (launched unless NEO4J_URI / REDIS_URL are set), the demo data set
- * when the graph is empty (never in production: see {@link prepareOperatorGraph}), then the gateway. Seeding runs as child processes (`seeds/cli.ts
- * --into-store`, the bulk import into a store that never started, before Neo4j starts; then
- * `--if-empty`), so nothing the gateway runs imports the seeds.
+ * when the graph is empty (never in production: see {@link prepareOperatorGraph}), then the
+ * gateway. Seeding runs as child processes (`seeds/cli.ts --into-store`, the bulk import into a
+ * store that never started, before Neo4j starts; then `--if-empty`), so nothing the gateway runs
+ * imports the seeds.
  *
  * SIGTERM, SIGINT or SIGHUP stop it in order: the gateway drains (requests finish, sockets close
  * with 1012), then the Redis and Neo4j this process launched stop (src/platform/run-main.ts).

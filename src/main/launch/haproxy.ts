@@ -90,7 +90,7 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
     "  timeout http-request 10s",
     "  timeout http-keep-alive 30s",
     // Above REQUEST_TIMEOUT_MS (10 s): the gateway answers TIMEOUT itself, with a message.
-    "  timeout server 30s",
+    `  timeout server ${SERVER_TIMEOUT_S}s`,
     // An upgraded WebSocket: the gateway pings every WS_KEEPALIVE_MS (15 s), so an hour is only a backstop.
     "  timeout tunnel 1h",
     "  option redispatch 1",
@@ -131,6 +131,9 @@ export function haproxyConfig(opts: HaproxyConfigOptions): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** HAProxy's `timeout server`: above the gateway's REQUEST_TIMEOUT_MS (10 s), so the gateway's own TIMEOUT answer comes first. */
+const SERVER_TIMEOUT_S = 30;
+
 /**
  * What HAProxy answers itself, and when: 503 when no replica is ready (all starting, draining, or
  * unable to reach Neo4j or Redis: /readyz), 502 when a replica went away mid-request (and it was not
@@ -150,7 +153,7 @@ export const BALANCER_ERRORS: ReadonlyArray<{ status: 502 | 503 | 504; code: "SE
     message: "No gateway replica can take requests now: each is starting, draining, or cannot reach Neo4j or Redis. Try again in a few seconds.",
     retryAfterS: 5,
   },
-  { status: 504, code: "TIMEOUT", message: "No gateway replica answered within 30 s. Try again; a mutation may have taken effect, so check before repeating it." },
+  { status: 504, code: "TIMEOUT", message: `No gateway replica answered within ${SERVER_TIMEOUT_S} s. Try again; a mutation may have taken effect, so check before repeating it.` },
 ];
 
 function graphqlError(e: (typeof BALANCER_ERRORS)[number]): { errors: Array<{ message: string; extensions: { code: string; balancer: true } }> } {
