@@ -35,6 +35,15 @@ export function isCluster(redis: Redis): boolean {
   return (redis as Redis | Cluster).isCluster;
 }
 
+/** Under Cluster: how many replicas a durable write waits for, and how long at most (REDIS_CLUSTER_WAIT_REPLICAS, REDIS_CLUSTER_WAIT_MS). */
+export interface ClusterDurability {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/** One replica, half a second: a failover then loses no acknowledged event or decision, and a replica that lags costs at most that. */
+export const DEFAULT_CLUSTER_DURABILITY: ClusterDurability = { replicas: 1, timeoutMs: 500 };
+
 /**
  * The gateway's Redis connection. Commands fail at once while Redis is down (no offline queue)
  * so requests get SERVICE_UNAVAILABLE instead of hanging; the client keeps reconnecting in the
@@ -47,15 +56,6 @@ export function isCluster(redis: Redis): boolean {
  * {@link isCluster}. Under Cluster a pipeline may name keys of any slot (see
  * {@link spreadPipelines}); a MULTI or a script must keep its keys in one slot (./keys.ts).
  */
-/** Under Cluster: how many replicas a durable write waits for, and how long at most (REDIS_CLUSTER_WAIT_REPLICAS, REDIS_CLUSTER_WAIT_MS). */
-export interface ClusterDurability {
-  replicas: number;
-  timeoutMs: number;
-}
-
-/** One replica, half a second: a failover then loses no acknowledged event or decision, and a replica that lags costs at most that. */
-export const DEFAULT_CLUSTER_DURABILITY: ClusterDurability = { replicas: 1, timeoutMs: 500 };
-
 export function createRedis(url: string, keyPrefix: string, durability: ClusterDurability = DEFAULT_CLUSTER_DURABILITY): Redis {
   const seeds = clusterSeeds(url);
   if (!seeds) {
